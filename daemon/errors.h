@@ -1,0 +1,23 @@
+/* The daemon's one error domain. Each code maps to exactly one D-Bus error name
+ * (org.oci.Runtime.Error.*); dbus/bus-errors.c does that mapping at the edge. */
+#pragma once
+
+#include <glib.h>
+
+#define OCID_ERROR (ocid_error_quark())
+
+typedef enum {
+	OCID_ERROR_NO_SUCH_CONTAINER,
+	OCID_ERROR_CONTAINER_EXISTS,
+	OCID_ERROR_INVALID_ARGUMENT,
+	OCID_ERROR_INVALID_STATE,
+	OCID_ERROR_RUNTIME_FAILED,
+	OCID_ERROR_TIMEOUT,
+	OCID_ERROR_ACCESS_DENIED,
+	OCID_ERROR_FAILED,
+} OcidError;
+
+GQuark ocid_error_quark(void);
+
+/* The D-Bus error name for an OcidError code. */
+const char *ocid_error_dbus_name(OcidError code);

@@ -1,0 +1,19 @@
+/* Structured logging: every line about a container carries CONTAINER_ID= and
+ * CONTAINER_NAME=, and each life-cycle event its own MESSAGE_ID= so that
+ * `journalctl MESSAGE_ID=...` finds every occurrence. */
+#pragma once
+
+#include <glib.h>
+
+#define OCID_MESSAGE_CREATED        "d68f723681894c5db0f4af81eba140ad"
+#define OCID_MESSAGE_STARTED        "e54a955935ab443db2e33f79d40d0799"
+#define OCID_MESSAGE_EXITED         "070a4f71e2a44df3b742b05cd8ce9da0"
+#define OCID_MESSAGE_REMOVED        "e8c9a98f6e1a44b98c5e8ea3b28eda4f"
+#define OCID_MESSAGE_RESTORED       "28a33387dae84b27996b951d7dc7328d"
+#define OCID_MESSAGE_FAILED         "1864dec05f7d4b418b3bb95169afcabf"
+#define OCID_MESSAGE_DAEMON_STARTED "9716d81aa0b04222904a3a67f9b06e29"
+#define OCID_MESSAGE_STOP_REQUESTED "80ec0bdad74b458bad425c080b092dcc"
+
+#define ocid_log_container(c, level, message_id, ...)                                              \
+	g_log_structured(G_LOG_DOMAIN, level, "CONTAINER_ID", (c)->id, "CONTAINER_NAME",           \
+			 (c)->name, "MESSAGE_ID", message_id, "MESSAGE", __VA_ARGS__)

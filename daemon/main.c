@@ -1,0 +1,96 @@
+/* ocid: the container supervisor daemon. Everything but this file lives in ocid-core. */
+#define G_LOG_DOMAIN "ocid"
+
+#include "../dbus/service.h"
+#include "config.h"
+#include "log.h"
+#include "manager.h"
+
+#include "build-config.h"
+
+#include <glib-unix.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <systemd/sd-daemon.h>
+
+static gboolean
+on_quit_signal(gpointer user_data)
+{
+	GMainLoop *loop = user_data;
+
+	g_message("Shutting down; containers keep running and are found again at next start");
+	g_main_loop_quit(loop);
+	return G_SOURCE_CONTINUE;
+}
+
+int
+main(int argc, char **argv)
+{
+	g_autofree char *config_path = NULL;
+	gboolean version = FALSE;
+	GOptionEntry entries[] = {
+		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+		  "Configuration file (default " OCID_SYSCONFDIR "/ocid/ocid.conf)", "FILE" },
+		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit",
+		  NULL },
+		{ NULL },
+	};
+	g_autoptr(GOptionContext) options = g_option_context_new("- OCI container supervisor");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(OcidConfig) config = NULL;
+	g_autoptr(OcidManager) manager = NULL;
+	g_autoptr(OcidBusService) service = NULL;
+	g_autoptr(GMainLoop) loop = NULL;
+
+	setlocale(LC_ALL, "");
+	g_option_context_add_main_entries(options, entries, NULL);
+	if (!g_option_context_parse(options, &argc, &argv, &error)) {
+		g_printerr("ocid: %s\n", error->message);
+		return EXIT_FAILURE;
+	}
+	if (version) {
+		g_print("ocid %s\n", OCID_VERSION);
+		return EXIT_SUCCESS;
+	}
+	/* A client that goes away mid-reply must not kill the daemon. */
+	signal(SIGPIPE, SIG_IGN);
+
+	config = ocid_config_load(config_path, config_path == NULL, &error);
+	if (config == NULL) {
+		g_printerr("ocid: bad configuration: %s\n", error->message);
+		return EXIT_FAILURE;
+	}
+	manager = ocid_manager_new(config, &error);
+	if (manager == NULL) {
+		g_printerr("ocid: %s\n", error->message);
+		return EXIT_FAILURE;
+	}
+	service = ocid_bus_service_new(manager, &error);
+	if (service == NULL) {
+		g_printerr("ocid: %s\n", error->message);
+		return EXIT_FAILURE;
+	}
+	ocid_manager_restore(manager);
+	/* The name last: a client that reaches us sees every container already there. */
+	if (!ocid_bus_service_request_name(service, &error)) {
+		g_printerr("ocid: %s\n", error->message);
+		return EXIT_FAILURE;
+	}
+
+	loop = g_main_loop_new(NULL, FALSE);
+	g_unix_signal_add(SIGTERM, on_quit_signal, loop);
+	g_unix_signal_add(SIGINT, on_quit_signal, loop);
+	g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE_ID",
+			 OCID_MESSAGE_DAEMON_STARTED, "MESSAGE",
+			 "ocid %s ready on %s with runtime %s (%s), cgroup manager %s, %u "
+			 "containers",
+			 OCID_VERSION, OCID_BUS_NAME, config->runtime_path,
+			 manager->runtime_version != NULL ? manager->runtime_version : "not usable",
+			 manager->cgroups->name, ocid_store_count(manager->store));
+	(void)sd_notifyf(0, "READY=1\nSTATUS=Supervising %u containers",
+			 ocid_store_count(manager->store));
+	g_main_loop_run(loop);
+	(void)sd_notify(0, "STOPPING=1");
+	return EXIT_SUCCESS;
+}

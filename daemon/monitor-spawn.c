@@ -1,0 +1,219 @@
+#include "monitor-spawn.h"
+
+#include "cleanup.h"
+#include "errors.h"
+#include "process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+struct OcidMonitorSpawn {
+	pid_t pid;
+	int pidfd;
+	int sync_fd;
+	guint sync_watch;
+	guint timeout;
+	guint timeout_sec;
+	GString *answer;
+	OcidMonitorReadyFunc ready;
+	gpointer user_data;
+};
+
+static void
+child_setup(gpointer user_data)
+{
+	/* Its own session: a signal to the daemon's process group must not reach it, and
+	 * the daemon can kill the whole create (monitor and runtime) by process group. */
+	(void)setsid();
+}
+
+static void
+finish(OcidMonitorSpawn *spawn, pid_t pid, GError *error)
+{
+	OcidMonitorReadyFunc ready = spawn->ready;
+
+	g_clear_handle_id(&spawn->sync_watch, g_source_remove);
+	g_clear_handle_id(&spawn->timeout, g_source_remove);
+	spawn->ready = NULL;
+	if (ready != NULL)
+		ready(spawn, pid, error, spawn->user_data);
+}
+
+static void
+parse_answer(OcidMonitorSpawn *spawn)
+{
+	const char *text = spawn->answer->str;
+	g_autoptr(GError) error = NULL;
+
+	if (g_str_has_prefix(text, "ok ")) {
+		char *end = NULL;
+		gint64 pid = g_ascii_strtoll(text + 3, &end, 10);
+		if (pid > 0 && pid <= G_MAXINT32 && end != NULL && (*end == '\n' || *end == '\0')) {
+			finish(spawn, (pid_t)pid, NULL);
+			return;
+		}
+	}
+	if (g_str_has_prefix(text, "error\n")) {
+		g_autofree char *message = g_strstrip(g_strdup(text + 6));
+		error = g_error_new(OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,
+				    "The OCI runtime could not create the container: %s",
+				    *message != '\0' ? message : "no message");
+	} else if (*text == '\0') {
+		error = g_error_new_literal(OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,
+					    "The container monitor exited before it reported the "
+					    "container; see the daemon's journal");
+	} else {
+		error = g_error_new(OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,
+				    "The container monitor answered '%s', which this daemon does "
+				    "not understand; check that monitor_path matches this ocid",
+				    text);
+	}
+	finish(spawn, 0, error);
+}
+
+static gboolean
+on_sync_readable(int fd, GIOCondition condition, gpointer user_data)
+{
+	OcidMonitorSpawn *spawn = user_data;
+	char buf[4096];
+	ssize_t n;
+
+	n = read(fd, buf, sizeof buf);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return G_SOURCE_CONTINUE;
+	if (n > 0 && spawn->answer->len < 256 * 1024) {
+		g_string_append_len(spawn->answer, buf, n);
+		return G_SOURCE_CONTINUE;
+	}
+	spawn->sync_watch = 0;
+	parse_answer(spawn);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_timeout(gpointer user_data)
+{
+	OcidMonitorSpawn *spawn = user_data;
+	g_autoptr(GError) error = NULL;
+
+	spawn->timeout = 0;
+	/* The monitor leads its own process group, which holds the hung runtime too. */
+	(void)kill(-spawn->pid, SIGKILL);
+	error = g_error_new(OCID_ERROR, OCID_ERROR_TIMEOUT,
+			    "The OCI runtime did not create the container within %u s "
+			    "(create_timeout); it was killed. Check the runtime, or raise "
+			    "create_timeout in ocid.conf",
+			    spawn->timeout_sec);
+	finish(spawn, 0, error);
+	return G_SOURCE_REMOVE;
+}
+
+OcidMonitorSpawn *
+ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorReadyFunc ready,
+		   gpointer user_data, GError **error)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+	ocid_autofd int sync_read = -1;
+	ocid_autofd int sync_write = -1;
+	int fds[2];
+	int target_fd = 3;
+	GPid pid = 0;
+	OcidMonitorSpawn *spawn;
+	int pidfd;
+
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		g_set_error(error, OCID_ERROR, OCID_ERROR_FAILED, "Cannot make a pipe: %s",
+			    g_strerror(errno));
+		return NULL;
+	}
+	sync_read = fds[0];
+	sync_write = fds[1];
+
+#define ARG(s) g_ptr_array_add(argv, g_strdup(s))
+	ARG(args->monitor_path);
+	ARG("--id");
+	ARG(args->id);
+	ARG("--runtime");
+	ARG(args->runtime_path);
+	ARG("--runtime-root");
+	ARG(args->runtime_root);
+	ARG("--bundle");
+	ARG(args->bundle);
+	ARG("--pid-file");
+	ARG(args->pid_file);
+	ARG("--log-path");
+	ARG(args->log_path);
+	ARG("--exit-file");
+	ARG(args->exit_file);
+	ARG("--sync-fd");
+	ARG("3");
+	if (args->log_size_max > 0) {
+		ARG("--log-size-max");
+		g_ptr_array_add(argv, g_strdup_printf("%" G_GINT64_FORMAT, args->log_size_max));
+	}
+	if (args->no_pivot)
+		ARG("--no-pivot");
+	if (args->systemd_cgroup)
+		ARG("--systemd-cgroup");
+#undef ARG
+	g_ptr_array_add(argv, NULL);
+
+	if (!g_spawn_async_with_pipes_and_fds(
+		"/", (const char *const *)argv->pdata, (const char *const *)args->monitor_env,
+		G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL, child_setup, NULL, -1, -1,
+		-1, &sync_write, &target_fd, 1, &pid, NULL, NULL, NULL, error))
+		return NULL;
+	ocid_close_fdp(&sync_write);
+
+	/* Not reaped until we say so, so the pid cannot be recycled before this. */
+	pidfd = ocid_pidfd_open(pid);
+	if (pidfd < 0) {
+		g_set_error(error, OCID_ERROR, OCID_ERROR_FAILED,
+			    "Cannot open a pidfd for the monitor: %s", g_strerror(-pidfd));
+		(void)kill(pid, SIGKILL);
+		return NULL;
+	}
+
+	spawn = g_new0(OcidMonitorSpawn, 1);
+	spawn->pid = pid;
+	spawn->pidfd = pidfd;
+	spawn->sync_fd = ocid_steal_fd(&sync_read);
+	spawn->answer = g_string_new(NULL);
+	spawn->ready = ready;
+	spawn->user_data = user_data;
+	spawn->timeout_sec = timeout_sec;
+	spawn->sync_watch =
+	    g_unix_fd_add(spawn->sync_fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_sync_readable, spawn);
+	spawn->timeout = g_timeout_add_seconds(timeout_sec, on_timeout, spawn);
+	return spawn;
+}
+
+pid_t
+ocid_monitor_spawn_get_pid(OcidMonitorSpawn *spawn)
+{
+	return spawn->pid;
+}
+
+int
+ocid_monitor_spawn_steal_pidfd(OcidMonitorSpawn *spawn)
+{
+	return ocid_steal_fd(&spawn->pidfd);
+}
+
+void
+ocid_monitor_spawn_free(OcidMonitorSpawn *spawn)
+{
+	if (spawn == NULL)
+		return;
+	g_clear_handle_id(&spawn->sync_watch, g_source_remove);
+	g_clear_handle_id(&spawn->timeout, g_source_remove);
+	ocid_close_fdp(&spawn->sync_fd);
+	/* A monitor that failed or was killed is still our child: reap it when it is gone. */
+	ocid_reap_in_background(ocid_steal_fd(&spawn->pidfd));
+	g_string_free(spawn->answer, TRUE);
+	g_free(spawn);
+}

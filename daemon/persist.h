@@ -1,0 +1,22 @@
+/* state.json: one file per container in its dir, written atomically (write, fsync,
+ * rename, fsync the dir) with mode 0600, read back at daemon start. */
+#pragma once
+
+#include "container.h"
+
+#include <glib.h>
+
+/* Serializes @container to JSON text. */
+char *ocid_persist_to_json(const OcidContainer *container);
+
+/* Parses state.json text into a new container; @origin names the file in errors. */
+OcidContainer *ocid_persist_from_json(const char *data, gsize len, const char *origin,
+				      GError **error);
+
+gboolean ocid_persist_save(OcidContainer *container, GError **error);
+
+OcidContainer *ocid_persist_load(const char *path, GError **error);
+
+/* Writes @data to @path through a temporary file, fsync and rename, then fsyncs the dir. */
+gboolean ocid_write_file_atomic(const char *path, const char *data, gsize len, int mode,
+				GError **error);

@@ -1,0 +1,160 @@
+#include "process.h"
+
+#include "cleanup.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+int
+ocid_pidfd_open(pid_t pid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	if (fd < 0)
+		return -errno;
+	return fd;
+}
+
+int
+ocid_pidfd_send_signal(int pidfd, int signal)
+{
+	if (syscall(SYS_pidfd_send_signal, pidfd, signal, NULL, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+uint64_t
+ocid_process_start_time(pid_t pid)
+{
+	char path[64];
+	g_autofree char *stat = NULL;
+	const char *p;
+	g_auto(GStrv) fields = NULL;
+
+	if (pid <= 0)
+		return 0;
+	g_snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if (!g_file_get_contents(path, &stat, NULL, NULL))
+		return 0;
+	/* The command name may hold spaces and parentheses: fields start after the last ')'. */
+	p = strrchr(stat, ')');
+	if (p == NULL)
+		return 0;
+	fields = g_strsplit(p + 2, " ", 0);
+	/* Field 3 (state) is fields[0], so field 22 is fields[19]. */
+	if (g_strv_length(fields) < 20)
+		return 0;
+	if (fields[0][0] == 'Z' || fields[0][0] == 'X')
+		return 0;
+	return g_ascii_strtoull(fields[19], NULL, 10);
+}
+
+int
+ocid_pidfd_open_verified(pid_t pid, uint64_t start_time)
+{
+	ocid_autofd int fd = -1;
+
+	if (pid <= 0)
+		return -ESRCH;
+	fd = ocid_pidfd_open(pid);
+	if (fd < 0)
+		return fd;
+	/* Checked after opening: from here on the pidfd pins this very process. */
+	if (start_time != 0 && ocid_process_start_time(pid) != start_time)
+		return -ESRCH;
+	return ocid_steal_fd(&fd);
+}
+
+int
+ocid_pidfd_reap(int pidfd, int *exit_code)
+{
+	siginfo_t info = { 0 };
+
+	if (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED | WNOHANG) < 0)
+		return -errno;
+	if (info.si_pid == 0)
+		return 0;
+	if (info.si_code == CLD_EXITED)
+		*exit_code = info.si_status;
+	else
+		*exit_code = 128 + info.si_status;
+	return 1;
+}
+
+int
+ocid_signal_from_string(const char *s)
+{
+	static const struct {
+		const char *name;
+		int number;
+	} names[] = {
+		{ "HUP", SIGHUP },       { "INT", SIGINT },   { "QUIT", SIGQUIT },
+		{ "ILL", SIGILL },       { "TRAP", SIGTRAP }, { "ABRT", SIGABRT },
+		{ "BUS", SIGBUS },       { "FPE", SIGFPE },   { "KILL", SIGKILL },
+		{ "USR1", SIGUSR1 },     { "SEGV", SIGSEGV }, { "USR2", SIGUSR2 },
+		{ "PIPE", SIGPIPE },     { "ALRM", SIGALRM }, { "TERM", SIGTERM },
+		{ "CHLD", SIGCHLD },     { "CONT", SIGCONT }, { "STOP", SIGSTOP },
+		{ "TSTP", SIGTSTP },     { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU },
+		{ "URG", SIGURG },       { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },
+		{ "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH },
+		{ "IO", SIGIO },         { "PWR", SIGPWR },   { "SYS", SIGSYS },
+	};
+	char *end = NULL;
+	long number;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	if (g_ascii_isdigit(*s)) {
+		errno = 0;
+		number = strtol(s, &end, 10);
+		if (errno != 0 || *end != '\0' || number < 1 || number > SIGRTMAX)
+			return -1;
+		return (int)number;
+	}
+	if (g_ascii_strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+		if (g_ascii_strcasecmp(s, names[i].name) == 0)
+			return names[i].number;
+	if (g_ascii_strncasecmp(s, "RTMIN+", 6) == 0 || g_ascii_strncasecmp(s, "RTMAX-", 6) == 0) {
+		gboolean from_min = g_ascii_toupper(s[3]) == 'I';
+		errno = 0;
+		number = strtol(s + 6, &end, 10);
+		if (errno != 0 || *end != '\0' || number < 0 || number > SIGRTMAX - SIGRTMIN)
+			return -1;
+		return from_min ? SIGRTMIN + (int)number : SIGRTMAX - (int)number;
+	}
+	if (g_ascii_strcasecmp(s, "RTMIN") == 0)
+		return SIGRTMIN;
+	if (g_ascii_strcasecmp(s, "RTMAX") == 0)
+		return SIGRTMAX;
+	return -1;
+}
+
+static gboolean
+on_background_child_exit(int fd, GIOCondition condition, gpointer user_data)
+{
+	int exit_code = 0;
+
+	(void)ocid_pidfd_reap(fd, &exit_code);
+	close(fd);
+	return G_SOURCE_REMOVE;
+}
+
+void
+ocid_reap_in_background(int pidfd)
+{
+	if (pidfd >= 0)
+		g_unix_fd_add(pidfd, G_IO_IN, on_background_child_exit, NULL);
+}

@@ -1,0 +1,31 @@
+/* Processes by pidfd: open one, check it is the process we think (start time), signal
+ * it without hitting a recycled pid, reap it when it is our child. Wrappers return
+ * -errno. */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+int ocid_pidfd_open(pid_t pid);
+
+int ocid_pidfd_send_signal(int pidfd, int signal);
+
+/* Field 22 of /proc/PID/stat (start time in clock ticks since boot); 0 when the process
+ * is gone. */
+uint64_t ocid_process_start_time(pid_t pid);
+
+/* Opens a pidfd on @pid only if it is still the process that started at @start_time. */
+int ocid_pidfd_open_verified(pid_t pid, uint64_t start_time);
+
+/* Reaps the exited child behind @pidfd without blocking. Returns 1 and the exit code
+ * (128+N for a signal) when reaped, 0 when it still runs, -ECHILD when it is not our
+ * child. */
+int ocid_pidfd_reap(int pidfd, int *exit_code);
+
+/* Signal numbers from names ("TERM", "SIGTERM", "15"); -1 when unknown. */
+int ocid_signal_from_string(const char *s);
+
+/* Takes @pidfd (of a child) and reaps the child from the main loop once it exits, so no
+ * zombie is left behind by a process we no longer care about. */
+void ocid_reap_in_background(int pidfd);

@@ -1,0 +1,68 @@
+#include "bus-errors.h"
+
+#include "../daemon/errors.h"
+
+#include <errno.h>
+#include <stdarg.h>
+
+static int
+errno_for(const GError *error)
+{
+	if (error->domain != OCID_ERROR)
+		return -EIO;
+	switch ((OcidError)error->code) {
+	case OCID_ERROR_NO_SUCH_CONTAINER:
+		return -ENOENT;
+	case OCID_ERROR_CONTAINER_EXISTS:
+		return -EEXIST;
+	case OCID_ERROR_INVALID_ARGUMENT:
+		return -EINVAL;
+	case OCID_ERROR_INVALID_STATE:
+		return -EBUSY;
+	case OCID_ERROR_RUNTIME_FAILED:
+		return -EIO;
+	case OCID_ERROR_TIMEOUT:
+		return -ETIMEDOUT;
+	case OCID_ERROR_ACCESS_DENIED:
+		return -EACCES;
+	case OCID_ERROR_FAILED:
+		break;
+	}
+	return -EIO;
+}
+
+int
+ocid_bus_error_from_gerror(sd_bus_error *bus_error, const GError *error)
+{
+	const char *name = error->domain == OCID_ERROR
+			       ? ocid_error_dbus_name((OcidError)error->code)
+			       : ocid_error_dbus_name(OCID_ERROR_FAILED);
+
+	sd_bus_error_set(bus_error, name, error->message);
+	return errno_for(error);
+}
+
+int
+ocid_bus_reply_gerror(sd_bus_message *call, const GError *error)
+{
+	sd_bus_error bus_error = SD_BUS_ERROR_NULL;
+	int r;
+
+	ocid_bus_error_from_gerror(&bus_error, error);
+	r = sd_bus_reply_method_error(call, &bus_error);
+	sd_bus_error_free(&bus_error);
+	return r;
+}
+
+int
+ocid_bus_error_invalid(sd_bus_error *bus_error, const char *fmt, ...)
+{
+	va_list ap;
+	g_autofree char *message = NULL;
+
+	va_start(ap, fmt);
+	message = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	sd_bus_error_set(bus_error, ocid_error_dbus_name(OCID_ERROR_INVALID_ARGUMENT), message);
+	return -EINVAL;
+}

@@ -1,0 +1,325 @@
+/* org.oci.Runtime.Container objects, one per container, served from one fallback vtable:
+ * the path's last element is the sd_bus_path_encode()d id, looked up in the store. */
+#define G_LOG_DOMAIN "ocid"
+
+#include "bus-errors.h"
+#include "service.h"
+
+#include "../daemon/cleanup.h"
+#include "../daemon/errors.h"
+
+#include <errno.h>
+
+char *
+ocid_container_object_path(const char *id)
+{
+	char *sd_path = NULL;
+	char *path;
+
+	if (sd_bus_path_encode(OCID_CONTAINER_PREFIX, id, &sd_path) < 0)
+		g_error("Out of memory");
+	/* Freed by g_free from here on. */
+	path = g_strdup(sd_path);
+	free(sd_path);
+	return path;
+}
+
+const char *
+ocid_container_path_of(OcidContainer *container)
+{
+	if (container->object_path == NULL)
+		container->object_path = ocid_container_object_path(container->id);
+	return container->object_path;
+}
+
+static int
+container_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
+	       sd_bus_error *error)
+{
+	OcidBusService *service = userdata;
+	g_autofree char *id = NULL;
+	char *sd_id = NULL;
+	OcidContainer *c;
+
+	if (sd_bus_path_decode(path, OCID_CONTAINER_PREFIX, &sd_id) <= 0)
+		return 0;
+	id = g_strdup(sd_id);
+	free(sd_id);
+	c = ocid_store_get(service->manager->store, id);
+	if (c == NULL)
+		/* A named error rather than sd-bus's generic UnknownObject: callers learn
+		 * the container is gone, not that they mistyped an interface. */
+		return sd_bus_error_setf(error, "org.oci.Runtime.Error.NoSuchContainer",
+					 "No container has the id '%s'; it was deleted or never "
+					 "existed. ListContainers shows the existing ones",
+					 id);
+	*found = c;
+	return 1;
+}
+
+static int
+container_enumerate(sd_bus *bus, const char *path, void *userdata, char ***nodes,
+		    sd_bus_error *error)
+{
+	OcidBusService *service = userdata;
+	g_autoptr(GPtrArray) list = ocid_store_list(service->manager->store, NULL);
+	char **result = calloc(list->len + 1, sizeof(char *));
+
+	if (result == NULL)
+		return -ENOMEM;
+	for (guint i = 0; i < list->len; i++) {
+		const OcidContainer *c = g_ptr_array_index(list, i);
+		result[i] = strdup(ocid_container_path_of((OcidContainer *)c));
+		if (result[i] == NULL) {
+			for (guint j = 0; j < i; j++)
+				free(result[j]);
+			free(result);
+			return -ENOMEM;
+		}
+	}
+	*nodes = result;
+	return 1;
+}
+
+/* ---- methods -------------------------------------------------------------------- */
+
+static void
+on_done_reply_empty(OcidContainer *container, GError *error, gpointer user_data)
+{
+	g_autoptr(sd_bus_message) call = user_data;
+
+	if (error != NULL)
+		(void)ocid_bus_reply_gerror(call, error);
+	else
+		(void)sd_bus_reply_method_return(call, NULL);
+}
+
+static OcidBusService *
+service_of(sd_bus_message *m)
+{
+	/* The handler's userdata is the container the path resolved to; the service is the
+	 * userdata of the fallback vtable's slot. */
+	return sd_bus_slot_get_userdata(sd_bus_get_current_slot(sd_bus_message_get_bus(m)));
+}
+
+static int
+method_start(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidContainer *c = userdata;
+	OcidBusService *service = service_of(m);
+	g_autoptr(GError) local_error = NULL;
+
+	if (!ocid_manager_start(service->manager, c, on_done_reply_empty, sd_bus_message_ref(m),
+				&local_error)) {
+		sd_bus_message_unref(m);
+		return ocid_bus_error_from_gerror(error, local_error);
+	}
+	return 1;
+}
+
+static int
+method_stop(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidContainer *c = userdata;
+	OcidBusService *service = service_of(m);
+	g_autoptr(GError) local_error = NULL;
+	uint64_t timeout;
+	int r;
+
+	r = sd_bus_message_read(m, "t", &timeout);
+	if (r < 0)
+		return r;
+	if (!ocid_manager_stop(service->manager, c, timeout, on_done_reply_empty,
+			       sd_bus_message_ref(m), &local_error)) {
+		sd_bus_message_unref(m);
+		return ocid_bus_error_from_gerror(error, local_error);
+	}
+	return 1;
+}
+
+static int
+method_kill(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidContainer *c = userdata;
+	OcidBusService *service = service_of(m);
+	g_autoptr(GError) local_error = NULL;
+	const char *signal;
+	int r;
+
+	r = sd_bus_message_read(m, "s", &signal);
+	if (r < 0)
+		return r;
+	if (!ocid_manager_kill(service->manager, c, signal, &local_error))
+		return ocid_bus_error_from_gerror(error, local_error);
+	return sd_bus_reply_method_return(m, NULL);
+}
+
+static int
+method_delete(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidContainer *c = userdata;
+	OcidBusService *service = service_of(m);
+	g_autoptr(GError) local_error = NULL;
+	int force;
+	int r;
+
+	r = sd_bus_message_read(m, "b", &force);
+	if (r < 0)
+		return r;
+	if (!ocid_manager_delete(service->manager, c, force, on_done_reply_empty,
+				 sd_bus_message_ref(m), &local_error)) {
+		sd_bus_message_unref(m);
+		return ocid_bus_error_from_gerror(error, local_error);
+	}
+	return 1;
+}
+
+static int
+method_update_status(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidContainer *c = userdata;
+	OcidBusService *service = service_of(m);
+	g_autoptr(GError) local_error = NULL;
+
+	if (!ocid_manager_update_status(service->manager, c, &local_error))
+		return ocid_bus_error_from_gerror(error, local_error);
+	return sd_bus_reply_method_return(m, NULL);
+}
+
+/* ---- properties ----------------------------------------------------------------- */
+
+static int
+property_get_state(sd_bus *bus, const char *path, const char *interface, const char *property,
+		   sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	const OcidContainer *c = userdata;
+
+	return sd_bus_message_append(reply, "s", ocid_container_state_to_string(c->state));
+}
+
+static int
+append_string_map(sd_bus_message *reply, GHashTable *map)
+{
+	g_autoptr(GList) keys = g_hash_table_get_keys(map);
+	int r;
+
+	keys = g_list_sort(keys, (GCompareFunc)g_strcmp0);
+	r = sd_bus_message_open_container(reply, 'a', "{ss}");
+	if (r < 0)
+		return r;
+	for (GList *l = keys; l != NULL; l = l->next) {
+		r = sd_bus_message_append(reply, "{ss}", l->data,
+					  g_hash_table_lookup(map, l->data));
+		if (r < 0)
+			return r;
+	}
+	return sd_bus_message_close_container(reply);
+}
+
+static int
+property_get_map(sd_bus *bus, const char *path, const char *interface, const char *property,
+		 sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	GHashTable *map = *(GHashTable **)userdata;
+
+	return append_string_map(reply, map);
+}
+
+static int
+property_get_volumes(sd_bus *bus, const char *path, const char *interface, const char *property,
+		     sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	const OcidContainer *c = userdata;
+	int r;
+
+	r = sd_bus_message_open_container(reply, 'a', "(ssb)");
+	if (r < 0)
+		return r;
+	for (guint i = 0; i < c->volumes->len; i++) {
+		const OcidVolume *v = g_ptr_array_index(c->volumes, i);
+		r = sd_bus_message_append(reply, "(ssb)", v->container_path, v->host_path,
+					  v->readonly);
+		if (r < 0)
+			return r;
+	}
+	return sd_bus_message_close_container(reply);
+}
+
+#define CONST_PROP(name, sig, field)                                                               \
+	SD_BUS_PROPERTY(name, sig, NULL, offsetof(OcidContainer, field),                           \
+			SD_BUS_VTABLE_PROPERTY_CONST)
+#define CHANGING_PROP(name, sig, field)                                                            \
+	SD_BUS_PROPERTY(name, sig, NULL, offsetof(OcidContainer, field),                           \
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
+
+static const sd_bus_vtable container_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	CONST_PROP("Id", "s", id),
+	CONST_PROP("Name", "s", name),
+	SD_BUS_PROPERTY("State", "s", property_get_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	CHANGING_PROP("Pid", "i", pid),
+	CHANGING_PROP("ExitCode", "i", exit_code),
+	CHANGING_PROP("OOMKilled", "b", oom_killed),
+	CHANGING_PROP("Error", "s", error),
+	CONST_PROP("CreatedTimestamp", "t", created_usec),
+	CHANGING_PROP("StartedTimestamp", "t", started_usec),
+	CHANGING_PROP("FinishedTimestamp", "t", finished_usec),
+	CONST_PROP("BundlePath", "s", bundle_path),
+	CONST_PROP("LogPath", "s", log_path),
+	CONST_PROP("Dir", "s", dir),
+	CONST_PROP("StatePath", "s", state_path),
+	CONST_PROP("MountPoint", "s", mount_point),
+	CONST_PROP("Image", "s", image),
+	CONST_PROP("ImageName", "s", image_name),
+	CONST_PROP("ImageRef", "s", image_ref),
+	CONST_PROP("Sandbox", "s", sandbox),
+	SD_BUS_PROPERTY("Labels", "a{ss}", property_get_map, offsetof(OcidContainer, labels),
+			SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("Annotations", "a{ss}", property_get_map,
+			offsetof(OcidContainer, annotations), SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("Metadata", "a{ss}", property_get_map, offsetof(OcidContainer, metadata),
+			SD_BUS_VTABLE_PROPERTY_CONST),
+	CONST_PROP("Terminal", "b", terminal),
+	CONST_PROP("Stdin", "b", stdin_open),
+	CONST_PROP("StdinOnce", "b", stdin_once),
+	CONST_PROP("Privileged", "b", privileged),
+	CONST_PROP("Trusted", "b", trusted),
+	CONST_PROP("StopSignal", "s", stop_signal),
+	SD_BUS_PROPERTY("Volumes", "a(ssb)", property_get_volumes, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	CONST_PROP("SeccompProfilePath", "s", seccomp_profile_path),
+	CONST_PROP("NetNsPath", "s", netns_path),
+	CONST_PROP("RuntimePath", "s", runtime_path),
+	CONST_PROP("Unit", "s", unit),
+	CONST_PROP("ControlGroup", "s", control_group),
+	SD_BUS_METHOD("Start", NULL, NULL, method_start, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Stop", SD_BUS_ARGS("t", timeout_sec), SD_BUS_NO_RESULT,
+				method_stop, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Kill", SD_BUS_ARGS("s", signal), SD_BUS_NO_RESULT, method_kill,
+				SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Delete", SD_BUS_ARGS("b", force), SD_BUS_NO_RESULT, method_delete,
+				SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD("UpdateStatus", NULL, NULL, method_update_status, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_VTABLE_END,
+};
+
+int
+ocid_container_objects_register(OcidBusService *service)
+{
+	int r;
+
+	r = sd_bus_add_fallback_vtable(service->bus, &service->container_slot,
+				       OCID_CONTAINER_PREFIX, OCID_CONTAINER_INTERFACE,
+				       container_vtable, container_find, service);
+	if (r < 0)
+		return r;
+	return sd_bus_add_node_enumerator(service->bus, &service->enumerator_slot,
+					  OCID_CONTAINER_PREFIX, container_enumerate, service);
+}
+
+void
+ocid_container_object_emit_changed(OcidBusService *service, OcidContainer *container,
+				   const char *const *properties)
+{
+	(void)sd_bus_emit_properties_changed_strv(service->bus, ocid_container_path_of(container),
+						  OCID_CONTAINER_INTERFACE, (char **)properties);
+}

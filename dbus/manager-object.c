@@ -1,0 +1,498 @@
+/* org.oci.Runtime.Manager at /org/oci/Runtime: create, find and list containers. */
+#define G_LOG_DOMAIN "ocid"
+
+#include "bus-errors.h"
+#include "service.h"
+
+#include "../daemon/cleanup.h"
+#include "../daemon/errors.h"
+
+#include "build-config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define MAX_MAP_ENTRIES 1024
+#define MAX_KEY_LEN     253
+#define MAX_VALUE_LEN   16384
+#define MAX_PATH_LEN    4096
+
+/* ---- reading options ------------------------------------------------------------ */
+
+static int
+read_string_map(sd_bus_message *m, const char *key, GHashTable *map, sd_bus_error *error)
+{
+	const char *k, *v;
+	int r;
+
+	r = sd_bus_message_enter_container(m, 'a', "{ss}");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_read(m, "{ss}", &k, &v)) > 0) {
+		if (g_hash_table_size(map) >= MAX_MAP_ENTRIES)
+			return ocid_bus_error_invalid(error, "Option '%s' has more than %d entries",
+						      key, MAX_MAP_ENTRIES);
+		if (*k == '\0' || strlen(k) > MAX_KEY_LEN || strlen(v) > MAX_VALUE_LEN)
+			return ocid_bus_error_invalid(
+			    error, "Option '%s': keys must be 1 to %d bytes and values at most %d",
+			    key, MAX_KEY_LEN, MAX_VALUE_LEN);
+		g_hash_table_replace(map, g_strdup(k), g_strdup(v));
+	}
+	if (r < 0)
+		return r;
+	return sd_bus_message_exit_container(m);
+}
+
+static int
+read_volumes(sd_bus_message *m, GPtrArray *volumes, sd_bus_error *error)
+{
+	const char *container_path, *host_path;
+	int readonly;
+	int r;
+
+	r = sd_bus_message_enter_container(m, 'a', "(ssb)");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_read(m, "(ssb)", &container_path, &host_path, &readonly)) > 0) {
+		OcidVolume *v;
+
+		if (!g_path_is_absolute(container_path) || !g_path_is_absolute(host_path) ||
+		    strstr(container_path, "..") != NULL || strstr(host_path, "..") != NULL ||
+		    strlen(container_path) > MAX_PATH_LEN || strlen(host_path) > MAX_PATH_LEN)
+			return ocid_bus_error_invalid(
+			    error,
+			    "Volume '%s' -> '%s': both paths must be absolute and without '..'",
+			    host_path, container_path);
+		if (volumes->len >= MAX_MAP_ENTRIES)
+			return ocid_bus_error_invalid(error, "Too many volumes");
+		v = g_new0(OcidVolume, 1);
+		v->container_path = g_strdup(container_path);
+		v->host_path = g_strdup(host_path);
+		v->readonly = readonly;
+		g_ptr_array_add(volumes, v);
+	}
+	if (r < 0)
+		return r;
+	return sd_bus_message_exit_container(m);
+}
+
+typedef enum {
+	OPT_STRING,
+	OPT_PATH,
+	OPT_BOOL,
+	OPT_MAP,
+	OPT_VOLUMES,
+} OptionKind;
+
+typedef struct {
+	const char *key;
+	OptionKind kind;
+	size_t offset;
+} OptionSpec;
+
+#define STR_OPT(k, field)                                                                          \
+	{                                                                                          \
+		k, OPT_STRING, offsetof(OcidContainer, field)                                      \
+	}
+#define PATH_OPT(k, field)                                                                         \
+	{                                                                                          \
+		k, OPT_PATH, offsetof(OcidContainer, field)                                        \
+	}
+#define BOOL_OPT(k, field)                                                                         \
+	{                                                                                          \
+		k, OPT_BOOL, offsetof(OcidContainer, field)                                        \
+	}
+#define MAP_OPT(k, field)                                                                          \
+	{                                                                                          \
+		k, OPT_MAP, offsetof(OcidContainer, field)                                         \
+	}
+
+static const OptionSpec create_options[] = {
+	MAP_OPT("labels", labels),
+	MAP_OPT("annotations", annotations),
+	MAP_OPT("metadata", metadata),
+	STR_OPT("image", image),
+	STR_OPT("image_name", image_name),
+	STR_OPT("image_ref", image_ref),
+	STR_OPT("sandbox", sandbox),
+	PATH_OPT("log_path", log_path),
+	PATH_OPT("netns_path", netns_path),
+	PATH_OPT("mount_point", mount_point),
+	BOOL_OPT("terminal", terminal),
+	BOOL_OPT("stdin", stdin_open),
+	BOOL_OPT("stdin_once", stdin_once),
+	BOOL_OPT("privileged", privileged),
+	BOOL_OPT("trusted", trusted),
+	STR_OPT("stop_signal", stop_signal),
+	{ "volumes", OPT_VOLUMES, offsetof(OcidContainer, volumes) },
+	PATH_OPT("seccomp_profile_path", seccomp_profile_path),
+	STR_OPT("cgroup_parent", cgroup_parent),
+};
+
+static const char *
+signature_of(OptionKind kind)
+{
+	switch (kind) {
+	case OPT_STRING:
+	case OPT_PATH:
+		return "s";
+	case OPT_BOOL:
+		return "b";
+	case OPT_MAP:
+		return "a{ss}";
+	case OPT_VOLUMES:
+		return "a(ssb)";
+	}
+	return "";
+}
+
+static int
+read_option_value(sd_bus_message *m, const OptionSpec *spec, OcidContainer *draft,
+		  sd_bus_error *error)
+{
+	char *base = (char *)draft;
+	const char *s;
+	int b;
+	int r;
+
+	switch (spec->kind) {
+	case OPT_STRING:
+	case OPT_PATH:
+		r = sd_bus_message_read(m, "s", &s);
+		if (r < 0)
+			return r;
+		if (strlen(s) > (spec->kind == OPT_PATH ? MAX_PATH_LEN : MAX_VALUE_LEN))
+			return ocid_bus_error_invalid(error, "Option '%s' is too long", spec->key);
+		if (spec->kind == OPT_PATH && *s != '\0' &&
+		    (!g_path_is_absolute(s) || strstr(s, "/../") != NULL ||
+		     g_str_has_suffix(s, "/..")))
+			return ocid_bus_error_invalid(
+			    error, "Option '%s' must be an absolute path without '..', not '%s'",
+			    spec->key, s);
+		g_free(*(char **)(base + spec->offset));
+		*(char **)(base + spec->offset) = *s != '\0' ? g_strdup(s) : NULL;
+		return 0;
+	case OPT_BOOL:
+		r = sd_bus_message_read(m, "b", &b);
+		if (r < 0)
+			return r;
+		*(int *)(base + spec->offset) = b;
+		return 0;
+	case OPT_MAP:
+		return read_string_map(m, spec->key, *(GHashTable **)(base + spec->offset), error);
+	case OPT_VOLUMES:
+		return read_volumes(m, *(GPtrArray **)(base + spec->offset), error);
+	}
+	return -EINVAL;
+}
+
+static int
+read_create_options(sd_bus_message *m, OcidContainer *draft, sd_bus_error *error)
+{
+	const char *key;
+	int r;
+
+	r = sd_bus_message_enter_container(m, 'a', "{sv}");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+		const OptionSpec *spec = NULL;
+		const char *contents = NULL;
+		char type;
+
+		r = sd_bus_message_read(m, "s", &key);
+		if (r < 0)
+			return r;
+		for (size_t i = 0; i < G_N_ELEMENTS(create_options); i++)
+			if (g_str_equal(create_options[i].key, key))
+				spec = &create_options[i];
+		if (spec == NULL)
+			return ocid_bus_error_invalid(
+			    error,
+			    "Unknown option '%s'; the known options are listed in the "
+			    "org.oci.Runtime.Manager documentation",
+			    key);
+		r = sd_bus_message_peek_type(m, &type, &contents);
+		if (r < 0)
+			return r;
+		if (!g_str_equal(contents, signature_of(spec->kind)))
+			return ocid_bus_error_invalid(error,
+						      "Option '%s' must have type '%s', not '%s'",
+						      key, signature_of(spec->kind), contents);
+		r = sd_bus_message_enter_container(m, 'v', contents);
+		if (r < 0)
+			return r;
+		r = read_option_value(m, spec, draft, error);
+		if (r < 0)
+			return r;
+		r = sd_bus_message_exit_container(m);
+		if (r < 0)
+			return r;
+		r = sd_bus_message_exit_container(m);
+		if (r < 0)
+			return r;
+	}
+	if (r < 0)
+		return r;
+	return sd_bus_message_exit_container(m);
+}
+
+/* ---- methods -------------------------------------------------------------------- */
+
+static void
+on_created(OcidContainer *container, GError *error, gpointer user_data)
+{
+	g_autoptr(sd_bus_message) call = user_data;
+
+	if (error != NULL)
+		(void)ocid_bus_reply_gerror(call, error);
+	else
+		(void)sd_bus_reply_method_return(call, "o", ocid_container_path_of(container));
+}
+
+static int
+method_create_container(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidBusService *service = userdata;
+	g_autoptr(OcidContainer) draft = NULL;
+	g_autoptr(GError) local_error = NULL;
+	const char *id, *name, *bundle;
+	int r;
+
+	r = sd_bus_message_read(m, "sss", &id, &name, &bundle);
+	if (r < 0)
+		return r;
+	draft = ocid_container_new(id, name);
+	draft->bundle_path = g_strdup(bundle);
+	draft->trusted = TRUE;
+	r = read_create_options(m, draft, error);
+	if (r < 0)
+		return r;
+	if (!ocid_manager_create(service->manager, g_steal_pointer(&draft), on_created,
+				 sd_bus_message_ref(m), &local_error)) {
+		sd_bus_message_unref(m);
+		return ocid_bus_error_from_gerror(error, local_error);
+	}
+	return 1;
+}
+
+static OcidContainer *
+lookup_or_error(OcidBusService *service, const char *id_or_name, sd_bus_error *error)
+{
+	OcidContainer *c = ocid_store_lookup(service->manager->store, id_or_name);
+
+	if (c == NULL)
+		sd_bus_error_setf(error, "org.oci.Runtime.Error.NoSuchContainer",
+				  "No container has the id or name '%s'; ListContainers shows "
+				  "the existing ones",
+				  id_or_name);
+	return c;
+}
+
+static int
+method_get_container(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidBusService *service = userdata;
+	const char *id_or_name;
+	OcidContainer *c;
+	int r;
+
+	r = sd_bus_message_read(m, "s", &id_or_name);
+	if (r < 0)
+		return r;
+	c = lookup_or_error(service, id_or_name, error);
+	if (c == NULL)
+		return -ENOENT;
+	return sd_bus_reply_method_return(m, "o", ocid_container_path_of(c));
+}
+
+static int
+read_list_filter(sd_bus_message *m, OcidStoreFilter *filter, sd_bus_error *error)
+{
+	const char *key;
+	int r;
+
+	r = sd_bus_message_enter_container(m, 'a', "{sv}");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+		const char *contents = NULL;
+		const char *expected;
+		const char *s;
+		char type;
+
+		r = sd_bus_message_read(m, "s", &key);
+		if (r < 0)
+			return r;
+		if (g_str_equal(key, "label"))
+			expected = "a{ss}";
+		else if (g_str_equal(key, "state") || g_str_equal(key, "name") ||
+			 g_str_equal(key, "sandbox"))
+			expected = "s";
+		else
+			return ocid_bus_error_invalid(
+			    error, "Unknown filter '%s'; use state, name, sandbox or label", key);
+		r = sd_bus_message_peek_type(m, &type, &contents);
+		if (r < 0)
+			return r;
+		if (!g_str_equal(contents, expected))
+			return ocid_bus_error_invalid(error,
+						      "Filter '%s' must have type '%s', not '%s'",
+						      key, expected, contents);
+		r = sd_bus_message_enter_container(m, 'v', contents);
+		if (r < 0)
+			return r;
+		if (g_str_equal(key, "label")) {
+			if (filter->labels == NULL)
+				filter->labels =
+				    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+			r = read_string_map(m, key, filter->labels, error);
+		} else {
+			r = sd_bus_message_read(m, "s", &s);
+			if (r >= 0 && g_str_equal(key, "state")) {
+				if (!ocid_container_state_from_string(s, &filter->state))
+					return ocid_bus_error_invalid(
+					    error,
+					    "State '%s' is not one of created, running, paused, "
+					    "stopped",
+					    s);
+				filter->has_state = TRUE;
+			} else if (r >= 0 && g_str_equal(key, "name")) {
+				g_free(filter->name);
+				filter->name = g_strdup(s);
+			} else if (r >= 0) {
+				g_free(filter->sandbox);
+				filter->sandbox = g_strdup(s);
+			}
+		}
+		if (r < 0)
+			return r;
+		r = sd_bus_message_exit_container(m);
+		if (r < 0)
+			return r;
+		r = sd_bus_message_exit_container(m);
+		if (r < 0)
+			return r;
+	}
+	if (r < 0)
+		return r;
+	return sd_bus_message_exit_container(m);
+}
+
+static int
+method_list_containers(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidBusService *service = userdata;
+	g_auto(OcidStoreFilter) filter = { 0 };
+	g_autoptr(GPtrArray) list = NULL;
+	g_autoptr(sd_bus_message) reply = NULL;
+	int r;
+
+	r = read_list_filter(m, &filter, error);
+	if (r < 0)
+		return r;
+	list = ocid_store_list(service->manager->store, &filter);
+	r = sd_bus_message_new_method_return(m, &reply);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_open_container(reply, 'a', "(sssto)");
+	if (r < 0)
+		return r;
+	for (guint i = 0; i < list->len; i++) {
+		OcidContainer *c = g_ptr_array_index(list, i);
+		r = sd_bus_message_append(reply, "(sssto)", c->id, c->name,
+					  ocid_container_state_to_string(c->state), c->created_usec,
+					  ocid_container_path_of(c));
+		if (r < 0)
+			return r;
+	}
+	r = sd_bus_message_close_container(reply);
+	if (r < 0)
+		return r;
+	return sd_bus_send(NULL, reply, NULL);
+}
+
+/* ---- properties ----------------------------------------------------------------- */
+
+static int
+property_get(sd_bus *bus, const char *path, const char *interface, const char *property,
+	     sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	OcidBusService *service = userdata;
+	OcidManager *manager = service->manager;
+	const OcidConfig *config = manager->config;
+
+	if (g_str_equal(property, "Version"))
+		return sd_bus_message_append(reply, "s", OCID_VERSION);
+	if (g_str_equal(property, "RuntimeName")) {
+		g_autofree char *base = g_path_get_basename(config->runtime_path);
+		return sd_bus_message_append(reply, "s", base);
+	}
+	if (g_str_equal(property, "RuntimeVersion"))
+		return sd_bus_message_append(
+		    reply, "s", manager->runtime_version != NULL ? manager->runtime_version : "");
+	if (g_str_equal(property, "RuntimePath"))
+		return sd_bus_message_append(reply, "s", config->runtime_path);
+	if (g_str_equal(property, "UntrustedRuntimePath"))
+		return sd_bus_message_append(
+		    reply, "s",
+		    config->untrusted_runtime_path != NULL ? config->untrusted_runtime_path : "");
+	if (g_str_equal(property, "TrustLevel"))
+		return sd_bus_message_append(reply, "s",
+					     config->trust_untrusted ? "untrusted" : "trusted");
+	if (g_str_equal(property, "CgroupManager"))
+		return sd_bus_message_append(reply, "s", manager->cgroups->name);
+	if (g_str_equal(property, "RuntimeReady"))
+		return sd_bus_message_append(reply, "b", manager->runtime_ready);
+	if (g_str_equal(property, "NetworkReady"))
+		/* ocid joins network namespaces it is given and makes none itself. */
+		return sd_bus_message_append(reply, "b", TRUE);
+	if (g_str_equal(property, "LogSizeMax"))
+		return sd_bus_message_append(reply, "x", config->log_size_max);
+	if (g_str_equal(property, "ContainerCount"))
+		return sd_bus_message_append(reply, "u", ocid_store_count(manager->store));
+	return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_PROPERTY, "Unknown property %s",
+				 property);
+}
+
+static const sd_bus_vtable manager_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_PROPERTY("Version", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("RuntimeName", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("RuntimeVersion", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("RuntimePath", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("UntrustedRuntimePath", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("TrustLevel", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("CgroupManager", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("RuntimeReady", "b", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("NetworkReady", "b", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("LogSizeMax", "x", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("ContainerCount", "u", property_get, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_METHOD_WITH_ARGS(
+	    "CreateContainer", SD_BUS_ARGS("s", id, "s", name, "s", bundle, "a{sv}", options),
+	    SD_BUS_RESULT("o", path), method_create_container, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("GetContainer", SD_BUS_ARGS("s", id_or_name),
+				SD_BUS_RESULT("o", path), method_get_container,
+				SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("ListContainers", SD_BUS_ARGS("a{sv}", filter),
+				SD_BUS_RESULT("a(sssto)", containers), method_list_containers,
+				SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_SIGNAL_WITH_ARGS("ContainerNew", SD_BUS_ARGS("s", id, "o", path), 0),
+	SD_BUS_SIGNAL_WITH_ARGS("ContainerRemoved", SD_BUS_ARGS("s", id, "o", path), 0),
+	SD_BUS_VTABLE_END,
+};
+
+int
+ocid_manager_object_register(OcidBusService *service)
+{
+	return sd_bus_add_object_vtable(service->bus, &service->manager_slot, OCID_MANAGER_PATH,
+					OCID_MANAGER_INTERFACE, manager_vtable, service);
+}
+
+void
+ocid_manager_object_emit_changed(OcidBusService *service, const char *const *properties)
+{
+	(void)sd_bus_emit_properties_changed_strv(service->bus, OCID_MANAGER_PATH,
+						  OCID_MANAGER_INTERFACE, (char **)properties);
+}

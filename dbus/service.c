@@ -1,0 +1,125 @@
+#define G_LOG_DOMAIN "ocid"
+
+#include "service.h"
+
+#include "bus-glib.h"
+
+#include <string.h>
+
+#include "../daemon/cleanup.h"
+#include "../daemon/errors.h"
+
+static void
+on_container_added(OcidContainer *container, gpointer data)
+{
+	OcidBusService *service = data;
+	const char *path = ocid_container_path_of(container);
+
+	(void)sd_bus_emit_signal(service->bus, OCID_MANAGER_PATH, OCID_MANAGER_INTERFACE,
+				 "ContainerNew", "so", container->id, path);
+	(void)sd_bus_emit_object_added(service->bus, path);
+}
+
+static void
+on_container_removed(OcidContainer *container, gpointer data)
+{
+	OcidBusService *service = data;
+	const char *path = ocid_container_path_of(container);
+
+	/* Still in the store here, so sd-bus can list the interfaces that go away. */
+	(void)sd_bus_emit_object_removed(service->bus, path);
+	(void)sd_bus_emit_signal(service->bus, OCID_MANAGER_PATH, OCID_MANAGER_INTERFACE,
+				 "ContainerRemoved", "so", container->id, path);
+}
+
+static void
+on_container_changed(OcidContainer *container, const char *const *properties, gpointer data)
+{
+	ocid_container_object_emit_changed(data, container, properties);
+}
+
+static void
+on_manager_changed(const char *const *properties, gpointer data)
+{
+	ocid_manager_object_emit_changed(data, properties);
+}
+
+static gboolean
+bus_failed(GError **error, int r, const char *what)
+{
+	g_set_error(error, OCID_ERROR, OCID_ERROR_FAILED, "%s: %s", what, g_strerror(-r));
+	return FALSE;
+}
+
+OcidBusService *
+ocid_bus_service_new(OcidManager *manager, GError **error)
+{
+	g_autoptr(OcidBusService) service = g_new0(OcidBusService, 1);
+	int r;
+
+	service->manager = manager;
+	r = sd_bus_open_system(&service->bus);
+	if (r < 0) {
+		bus_failed(error, r,
+			   "Cannot connect to the system bus (is dbus running? "
+			   "DBUS_SYSTEM_BUS_ADDRESS names another bus)");
+		return NULL;
+	}
+	r = ocid_manager_object_register(service);
+	if (r < 0) {
+		bus_failed(error, r, "Cannot export the manager object");
+		return NULL;
+	}
+	r = ocid_container_objects_register(service);
+	if (r < 0) {
+		bus_failed(error, r, "Cannot export the container objects");
+		return NULL;
+	}
+	r = sd_bus_add_object_manager(service->bus, &service->object_manager_slot,
+				      OCID_MANAGER_PATH);
+	if (r < 0) {
+		bus_failed(error, r, "Cannot export the object manager");
+		return NULL;
+	}
+	manager->listener.container_added = on_container_added;
+	manager->listener.container_removed = on_container_removed;
+	manager->listener.container_changed = on_container_changed;
+	manager->listener.manager_changed = on_manager_changed;
+	manager->listener.data = service;
+	ocid_bus_attach_glib(service->bus, NULL);
+	return g_steal_pointer(&service);
+}
+
+gboolean
+ocid_bus_service_request_name(OcidBusService *service, GError **error)
+{
+	int r = sd_bus_request_name(service->bus, OCID_BUS_NAME, 0);
+
+	if (r < 0) {
+		g_set_error(error, OCID_ERROR, OCID_ERROR_FAILED,
+			    "Cannot own the name %s on the system bus: %s (is another ocid "
+			    "running, or does the bus policy not allow root to own it?)",
+			    OCID_BUS_NAME, g_strerror(-r));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+void
+ocid_bus_service_free(OcidBusService *service)
+{
+	if (service == NULL)
+		return;
+	if (service->manager != NULL)
+		memset(&service->manager->listener, 0, sizeof service->manager->listener);
+	sd_bus_slot_unref(service->manager_slot);
+	sd_bus_slot_unref(service->container_slot);
+	sd_bus_slot_unref(service->enumerator_slot);
+	sd_bus_slot_unref(service->object_manager_slot);
+	if (service->bus != NULL) {
+		sd_bus_flush(service->bus);
+		sd_bus_close(service->bus);
+		sd_bus_unref(service->bus);
+	}
+	g_free(service);
+}

@@ -1,0 +1,48 @@
+/* The D-Bus face of the daemon: the connection, the Manager object at /org/oci/Runtime
+ * and the container objects below /org/oci/Runtime/container, the well-known name. */
+#pragma once
+
+#include "../daemon/manager.h"
+
+#include <glib.h>
+#include <systemd/sd-bus.h>
+
+#define OCID_BUS_NAME            "org.oci.Runtime"
+#define OCID_MANAGER_PATH        "/org/oci/Runtime"
+#define OCID_CONTAINER_PREFIX    "/org/oci/Runtime/container"
+#define OCID_MANAGER_INTERFACE   "org.oci.Runtime.Manager"
+#define OCID_CONTAINER_INTERFACE "org.oci.Runtime.Container"
+
+typedef struct {
+	sd_bus *bus;
+	OcidManager *manager;
+	sd_bus_slot *manager_slot;
+	sd_bus_slot *container_slot;
+	sd_bus_slot *enumerator_slot;
+	sd_bus_slot *object_manager_slot;
+} OcidBusService;
+
+/* Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS honoured), exports the objects and
+ * wires the manager's listener. The name is requested separately, once restored. */
+OcidBusService *ocid_bus_service_new(OcidManager *manager, GError **error);
+
+gboolean ocid_bus_service_request_name(OcidBusService *service, GError **error);
+
+void ocid_bus_service_free(OcidBusService *service);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(OcidBusService, ocid_bus_service_free)
+
+/* Registration of the two object kinds, in manager-object.c and container-object.c. */
+int ocid_manager_object_register(OcidBusService *service);
+int ocid_container_objects_register(OcidBusService *service);
+
+/* The object path of a container id (caller frees). */
+char *ocid_container_object_path(const char *id);
+
+/* The container's object path, computed once. */
+const char *ocid_container_path_of(OcidContainer *container);
+
+/* Emitters used by the listener. */
+void ocid_container_object_emit_changed(OcidBusService *service, OcidContainer *container,
+					const char *const *properties);
+void ocid_manager_object_emit_changed(OcidBusService *service, const char *const *properties);
