@@ -7,6 +7,7 @@
 
 #include "../daemon/cleanup.h"
 #include "../daemon/errors.h"
+#include "../daemon/ids.h"
 
 #include <errno.h>
 
@@ -45,6 +46,8 @@ container_find(sd_bus *bus, const char *path, const char *interface, void *userd
 		return 0;
 	id = g_strdup(sd_id);
 	free(sd_id);
+	if (!ocid_id_is_valid(id))
+		return 0; /* the prefix node itself, or a path no container can have */
 	c = ocid_store_get(service->manager->store, id);
 	if (c == NULL)
 		/* A named error rather than sd-bus's generic UnknownObject: callers learn

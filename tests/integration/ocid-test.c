@@ -1,0 +1,541 @@
+#include "ocid-test.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static OcidTest *the_test;
+static char *extra_config;
+
+void
+ocid_test_set_extra_config(const char *lines)
+{
+	g_free(extra_config);
+	extra_config = g_strdup(lines);
+}
+
+char *
+ocid_test_read_file(const char *path)
+{
+	char *data = NULL;
+
+	if (!g_file_get_contents(path, &data, NULL, NULL))
+		return NULL;
+	return data;
+}
+
+static const char *
+env_or_die(const char *name)
+{
+	const char *value = g_getenv(name);
+
+	if (value == NULL)
+		g_error("%s is not set; run the tests through meson test", name);
+	return value;
+}
+
+static void
+on_signal(GDBusConnection *conn, const char *sender, const char *path, const char *interface,
+	  const char *member, GVariant *params, gpointer user_data)
+{
+	OcidTest *t = user_data;
+
+	g_ptr_array_add(t->signals, g_variant_ref_sink(
+					g_variant_new("(sss@*)", path, interface, member, params)));
+}
+
+/* Pids for the guard process, which cleans up when a test aborts. */
+static void
+write_pid(OcidTest *t, const char *name, GPid pid)
+{
+	g_autofree char *path = g_build_filename(t->tmpdir, name, NULL);
+	g_autofree char *text = g_strdup_printf("%d\n", (int)pid);
+
+	g_assert_true(g_file_set_contents(path, text, -1, NULL));
+}
+
+static void
+start_bus(OcidTest *t)
+{
+	g_autofree char *conf_path = g_build_filename(t->tmpdir, "bus.conf", NULL);
+	g_autofree char *socket = g_build_filename(t->tmpdir, "bus.sock", NULL);
+	g_autofree char *conf = NULL;
+	g_autofree char *out = NULL;
+	g_autoptr(GError) error = NULL;
+	const char *argv[] = { "dbus-daemon", NULL, "--nofork", "--print-pid", NULL };
+	int out_fd = -1;
+	char buf[64] = { 0 };
+	ssize_t n;
+
+	/* A system-type bus of its own: ocid owns its name there as on the real one. */
+	conf =
+	    g_strdup_printf("<busconfig><type>system</type><listen>unix:path=%s</listen>"
+			    "<auth>EXTERNAL</auth><policy context=\"default\">"
+			    "<allow user=\"*\"/><allow own=\"*\"/><allow send_destination=\"*\"/>"
+			    "<allow receive_sender=\"*\"/></policy></busconfig>",
+			    socket);
+	g_assert_true(g_file_set_contents(conf_path, conf, -1, NULL));
+	argv[1] = g_strdup_printf("--config-file=%s", conf_path);
+	g_assert_true(g_spawn_async_with_pipes(
+	    NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+	    &t->bus_pid, NULL, &out_fd, NULL, &error));
+	g_free((char *)argv[1]);
+	n = read(out_fd, buf, sizeof buf - 1); /* the pid line means it listens */
+	g_assert_cmpint(n, >, 0);
+	close(out_fd);
+	t->bus_address = g_strdup_printf("unix:path=%s", socket);
+}
+
+static gboolean
+name_has_owner(OcidTest *t)
+{
+	g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
+	    t->conn, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+	    "NameHasOwner", g_variant_new("(s)", "org.oci.Runtime"), G_VARIANT_TYPE("(b)"),
+	    G_DBUS_CALL_FLAGS_NONE, 2000, NULL, NULL);
+	gboolean owned = FALSE;
+
+	if (reply != NULL)
+		g_variant_get(reply, "(b)", &owned);
+	return owned;
+}
+
+void
+ocid_test_start_daemon(OcidTest *t)
+{
+	const char *argv[] = { env_or_die("OCID_BINARY"), "--config", t->config_path, NULL };
+	g_auto(GStrv) envp = g_get_environ();
+	g_autoptr(GError) error = NULL;
+	g_autofree char *log = g_build_filename(t->tmpdir, "ocid.out", NULL);
+	int log_fd;
+
+	envp = g_environ_setenv(envp, "DBUS_SYSTEM_BUS_ADDRESS", t->bus_address, TRUE);
+	envp = g_environ_setenv(envp, "G_MESSAGES_DEBUG", "ocid", TRUE);
+	log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	g_assert_cmpint(log_fd, >=, 0);
+	g_assert_true(g_spawn_async_with_pipes_and_fds(
+	    NULL, argv, (const char *const *)envp, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, -1,
+	    log_fd, log_fd, NULL, NULL, 0, &t->ocid_pid, NULL, NULL, NULL, &error));
+	close(log_fd);
+	write_pid(t, "ocid.pid", t->ocid_pid);
+	for (int i = 0; i < 500 && !name_has_owner(t); i++)
+		g_usleep(10000);
+	g_assert_true(name_has_owner(t));
+}
+
+void
+ocid_test_kill_daemon(OcidTest *t)
+{
+	int status;
+
+	if (t->ocid_pid <= 0)
+		return;
+	kill(t->ocid_pid, SIGKILL);
+	waitpid(t->ocid_pid, &status, 0);
+	t->ocid_pid = 0;
+	/* Let the bus notice the name went away. */
+	for (int i = 0; i < 200 && name_has_owner(t); i++)
+		g_usleep(10000);
+}
+
+OcidTest *
+ocid_test_get(void)
+{
+	OcidTest *t;
+	g_autofree char *config = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (the_test != NULL)
+		return the_test;
+	if (geteuid() != 0)
+		return NULL;
+
+	t = g_new0(OcidTest, 1);
+	t->tmpdir = g_strdup(g_getenv("OCID_TEST_TMPDIR"));
+	if (t->tmpdir == NULL)
+		t->tmpdir = g_dir_make_tmp("ocid-test-XXXXXX", &error);
+	g_assert_no_error(error);
+	t->state_dir = g_build_filename(t->tmpdir, "state", NULL);
+	t->run_dir = g_build_filename(t->tmpdir, "run", NULL);
+	t->log_dir = g_build_filename(t->tmpdir, "log", NULL);
+	t->cgroup_parent = g_path_get_basename(t->tmpdir);
+	t->config_path = g_build_filename(t->tmpdir, "ocid.conf", NULL);
+	config = g_strdup_printf("[runtime]\nruntime_path = %s\nmonitor_path = %s\n"
+				 "cgroup_manager = cgroupfs\ncgroup_parent = /%s\n%s\n"
+				 "[paths]\nstate_dir = %s\nrun_dir = %s\nlog_dir = %s\n",
+				 env_or_die("OCID_RUNTIME"), env_or_die("OCID_MONITOR"),
+				 t->cgroup_parent, extra_config != NULL ? extra_config : "",
+				 t->state_dir, t->run_dir, t->log_dir);
+	g_assert_true(g_file_set_contents(t->config_path, config, -1, NULL));
+
+	start_bus(t);
+	t->conn = g_dbus_connection_new_for_address_sync(
+	    t->bus_address,
+	    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+		G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+	    NULL, NULL, &error);
+	g_assert_no_error(error);
+	t->signals = g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
+	t->signal_sub = g_dbus_connection_signal_subscribe(
+	    t->conn, NULL, NULL, NULL, NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_signal, t, NULL);
+	ocid_test_start_daemon(t);
+	write_pid(t, "bus.pid", t->bus_pid);
+	the_test = t;
+	return t;
+}
+
+static void
+remove_tree(const char *path)
+{
+	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+	const char *name;
+
+	if (dir == NULL) {
+		(void)g_unlink(path);
+		return;
+	}
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		g_autofree char *child = g_build_filename(path, name, NULL);
+		if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
+		    !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
+			remove_tree(child);
+		else
+			(void)g_unlink(child);
+	}
+	(void)g_rmdir(path);
+}
+
+/* Deletes every container left over (forced) so the host keeps no runc state. */
+static void
+delete_all(OcidTest *t)
+{
+	g_autoptr(GVariant) list = ocid_test_call(
+	    t, "/org/oci/Runtime", "org.oci.Runtime.Manager", "ListContainers",
+	    g_variant_new("(@a{sv})", g_variant_new_array(G_VARIANT_TYPE("{sv}"), NULL, 0)),
+	    "(a(sssto))", NULL);
+	g_autoptr(GVariantIter) iter = NULL;
+	const char *path;
+
+	if (list == NULL)
+		return;
+	g_variant_get(list, "(a(sssto))", &iter);
+	while (g_variant_iter_loop(iter, "(&s&s&st&o)", NULL, NULL, NULL, NULL, &path)) {
+		g_autoptr(GVariant) r =
+		    ocid_test_call(t, path, "org.oci.Runtime.Container", "Delete",
+				   g_variant_new("(b)", TRUE), NULL, NULL);
+	}
+}
+
+void
+ocid_test_teardown(void)
+{
+	OcidTest *t = the_test;
+	int status;
+
+	if (t == NULL)
+		return;
+	delete_all(t);
+	ocid_test_kill_daemon(t);
+	g_dbus_connection_signal_unsubscribe(t->conn, t->signal_sub);
+	g_dbus_connection_close_sync(t->conn, NULL, NULL);
+	g_object_unref(t->conn);
+	kill(t->bus_pid, SIGTERM);
+	waitpid(t->bus_pid, &status, 0);
+	g_ptr_array_unref(t->signals);
+	the_test = NULL;
+}
+
+char *
+ocid_test_make_bundle(OcidTest *t, const char *name, const char *script)
+{
+	char *dir = g_build_filename(t->tmpdir, "bundles", name, NULL);
+	const char *argv[] = { env_or_die("OCID_MAKE_BUNDLE"), dir, "/bin/sh", "-c", script, NULL };
+	g_autoptr(GError) error = NULL;
+	int status = 0;
+
+	g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL,
+				   NULL, &status, &error));
+	g_assert_no_error(error);
+	g_assert_true(g_spawn_check_wait_status(status, NULL));
+	return dir;
+}
+
+GVariant *
+ocid_test_call(OcidTest *t, const char *path, const char *interface, const char *method,
+	       GVariant *args, const char *reply_type, GError **error)
+{
+	return g_dbus_connection_call_sync(t->conn, "org.oci.Runtime", path, interface, method,
+					   args, reply_type ? G_VARIANT_TYPE(reply_type) : NULL,
+					   G_DBUS_CALL_FLAGS_NO_AUTO_START, 60000, NULL, error);
+}
+
+char *
+ocid_test_create(OcidTest *t, const char *id, const char *name, const char *bundle,
+		 GVariant *options, GError **error)
+{
+	g_autoptr(GVariant) reply = NULL;
+	char *path = NULL;
+
+	if (options == NULL)
+		options = g_variant_new_array(G_VARIANT_TYPE("{sv}"), NULL, 0);
+	reply =
+	    ocid_test_call(t, "/org/oci/Runtime", "org.oci.Runtime.Manager", "CreateContainer",
+			   g_variant_new("(sss@a{sv})", id, name, bundle, options), "(o)", error);
+	if (reply != NULL)
+		g_variant_get(reply, "(o)", &path);
+	return path;
+}
+
+GVariant *
+ocid_test_get_property(OcidTest *t, const char *path, const char *name)
+{
+	g_autoptr(GError) error = NULL;
+	const char *interface = g_str_equal(path, "/org/oci/Runtime") ? "org.oci.Runtime.Manager"
+								      : "org.oci.Runtime.Container";
+	g_autoptr(GVariant) reply =
+	    ocid_test_call(t, path, "org.freedesktop.DBus.Properties", "Get",
+			   g_variant_new("(ss)", interface, name), "(v)", &error);
+	GVariant *value = NULL;
+
+	g_assert_no_error(error);
+	g_variant_get(reply, "(v)", &value);
+	return value;
+}
+
+char *
+ocid_test_get_string(OcidTest *t, const char *path, const char *name)
+{
+	g_autoptr(GVariant) value = ocid_test_get_property(t, path, name);
+
+	return g_variant_dup_string(value, NULL);
+}
+
+gint32
+ocid_test_get_int(OcidTest *t, const char *path, const char *name)
+{
+	g_autoptr(GVariant) value = ocid_test_get_property(t, path, name);
+
+	return g_variant_get_int32(value);
+}
+
+void
+ocid_test_pump(guint ms)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
+
+	while (g_get_monotonic_time() < end) {
+		while (g_main_context_iteration(NULL, FALSE))
+			;
+		g_usleep(2000);
+	}
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+}
+
+gboolean
+ocid_test_wait_state(OcidTest *t, const char *path, const char *state, guint timeout_ms)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+
+	do {
+		g_autofree char *now = ocid_test_get_string(t, path, "State");
+		if (g_str_equal(now, state))
+			return TRUE;
+		ocid_test_pump(10);
+	} while (g_get_monotonic_time() < end);
+	return FALSE;
+}
+
+void
+ocid_test_start(OcidTest *t, const char *path)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply =
+	    ocid_test_call(t, path, "org.oci.Runtime.Container", "Start", NULL, NULL, &error);
+
+	g_assert_no_error(error);
+}
+
+void
+ocid_test_delete(OcidTest *t, const char *path, gboolean force)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = ocid_test_call(t, path, "org.oci.Runtime.Container", "Delete",
+						   g_variant_new("(b)", force), NULL, &error);
+
+	g_assert_no_error(error);
+}
+
+void
+ocid_test_assert_error(GError *error, const char *name)
+{
+	g_autofree char *remote = NULL;
+	g_autofree char *expected = g_strconcat("org.oci.Runtime.Error.", name, NULL);
+
+	g_assert_nonnull(error);
+	remote = g_dbus_error_get_remote_error(error);
+	if (g_strcmp0(remote, expected) != 0)
+		g_error("expected %s, got %s: %s", expected, remote, error->message);
+}
+
+gboolean
+ocid_test_saw_signal(OcidTest *t, const char *member, const char *path, const char *arg0)
+{
+	ocid_test_pump(0);
+	for (guint i = 0; i < t->signals->len; i++) {
+		GVariant *s = g_ptr_array_index(t->signals, i);
+		const char *spath, *smember;
+		g_autoptr(GVariant) params = NULL;
+
+		g_variant_get(s, "(&s&s&s@*)", &spath, NULL, &smember, &params);
+		if (!g_str_equal(smember, member) || (path != NULL && !g_str_equal(spath, path)))
+			continue;
+		if (arg0 == NULL)
+			return TRUE;
+		if (g_variant_n_children(params) > 0) {
+			g_autoptr(GVariant) first = g_variant_get_child_value(params, 0);
+			if (g_variant_is_of_type(first, G_VARIANT_TYPE_STRING) &&
+			    g_str_equal(g_variant_get_string(first, NULL), arg0))
+				return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+gboolean
+ocid_test_saw_state_change(OcidTest *t, const char *path, const char *state)
+{
+	ocid_test_pump(0);
+	for (guint i = 0; i < t->signals->len; i++) {
+		GVariant *s = g_ptr_array_index(t->signals, i);
+		const char *spath, *smember;
+		g_autoptr(GVariant) params = NULL;
+		g_autoptr(GVariant) changed = NULL;
+		const char *value = NULL;
+
+		g_variant_get(s, "(&s&s&s@*)", &spath, NULL, &smember, &params);
+		if (!g_str_equal(smember, "PropertiesChanged") || !g_str_equal(spath, path))
+			continue;
+		changed = g_variant_get_child_value(params, 1);
+		if (g_variant_lookup(changed, "State", "&s", &value) && g_str_equal(value, state))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static void
+kill_pid_file(const char *tmpdir, const char *name)
+{
+	g_autofree char *path = g_build_filename(tmpdir, name, NULL);
+	g_autofree char *text = ocid_test_read_file(path);
+
+	if (text != NULL && atoi(text) > 1)
+		kill(atoi(text), SIGKILL);
+}
+
+/* Whatever a test left behind, even after an abort: runtime containers (and so their
+ * processes), monitors, the daemon, the bus, cgroups, the temporary dir. */
+static void
+guard_cleanup(const char *tmpdir)
+{
+	g_autofree char *root = g_build_filename(tmpdir, "run", "runtime", NULL);
+	g_autofree char *cgroup_parent = g_path_get_basename(tmpdir);
+	g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+	const char *entry;
+
+	kill_pid_file(tmpdir, "ocid.pid");
+	/* Monitors name the tmpdir in their command line. */
+	while (proc != NULL && (entry = g_dir_read_name(proc)) != NULL) {
+		g_autofree char *cmdline_path = NULL;
+		g_autofree char *cmdline = NULL;
+		gsize len = 0;
+
+		if (!g_ascii_isdigit(entry[0]) || atoi(entry) == (int)getpid())
+			continue;
+		cmdline_path = g_strdup_printf("/proc/%s/cmdline", entry);
+		if (!g_file_get_contents(cmdline_path, &cmdline, &len, NULL))
+			continue;
+		for (gsize i = 0; i + 1 < len; i++)
+			if (cmdline[i] == '\0')
+				cmdline[i] = ' ';
+		if (strstr(cmdline, "ocid-monitor") != NULL && strstr(cmdline, tmpdir) != NULL)
+			kill(atoi(entry), SIGKILL);
+	}
+	if (g_file_test(root, G_FILE_TEST_IS_DIR)) {
+		g_autoptr(GDir) dir = g_dir_open(root, 0, NULL);
+		const char *id;
+
+		while (dir != NULL && (id = g_dir_read_name(dir)) != NULL) {
+			const char *argv[] = { g_getenv("OCID_RUNTIME"),
+					       "--root",
+					       root,
+					       "delete",
+					       "--force",
+					       id,
+					       NULL };
+			if (argv[0] != NULL)
+				(void)g_spawn_sync(NULL, (char **)argv, NULL,
+						   G_SPAWN_STDOUT_TO_DEV_NULL |
+						       G_SPAWN_STDERR_TO_DEV_NULL,
+						   NULL, NULL, NULL, NULL, NULL, NULL);
+		}
+	}
+	kill_pid_file(tmpdir, "bus.pid");
+	{
+		g_autoptr(GDir) hierarchies = g_dir_open("/sys/fs/cgroup", 0, NULL);
+		const char *h;
+
+		while (hierarchies != NULL && (h = g_dir_read_name(hierarchies)) != NULL) {
+			g_autofree char *dir =
+			    g_build_filename("/sys/fs/cgroup", h, cgroup_parent, NULL);
+			(void)g_rmdir(dir);
+		}
+	}
+	if (g_getenv("OCID_TEST_KEEP") == NULL)
+		remove_tree(tmpdir);
+	else
+		g_printerr("# kept %s\n", tmpdir);
+}
+
+int
+ocid_test_main(int argc, char **argv, void (*add_tests)(void))
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *tmpdir = NULL;
+	pid_t child;
+	int status = 0;
+
+	if (geteuid() != 0) {
+		g_test_init(&argc, &argv, NULL);
+		add_tests();
+		return g_test_run();
+	}
+	tmpdir = g_dir_make_tmp("ocid-test-XXXXXX", &error);
+	g_assert_no_error(error);
+	g_setenv("OCID_TEST_TMPDIR", tmpdir, TRUE);
+	fflush(NULL);
+	child = fork();
+	g_assert_cmpint(child, >=, 0);
+	if (child == 0) {
+		int result;
+
+		g_test_init(&argc, &argv, NULL);
+		add_tests();
+		result = g_test_run();
+		ocid_test_teardown();
+		fflush(NULL);
+		_exit(result);
+	}
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	guard_cleanup(tmpdir);
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
