@@ -1,0 +1,193 @@
+/* Every refusal of issue 2's list gets its named error, a message that says what to do,
+ * and changes nothing: no container, no dir, no runtime state. */
+#include "ocid-test.h"
+
+#include <string.h>
+
+#define MANAGER      "org.oci.Runtime.Manager"
+#define MANAGER_PATH "/org/oci/Runtime"
+#define CONTAINER    "org.oci.Runtime.Container"
+
+static guint
+container_count(OcidTest *t)
+{
+	g_autoptr(GVariant) count = ocid_test_get_property(t, MANAGER_PATH, "ContainerCount");
+
+	return g_variant_get_uint32(count);
+}
+
+static guint
+dir_entries(const char *path)
+{
+	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+	guint n = 0;
+
+	while (dir != NULL && g_dir_read_name(dir) != NULL)
+		n++;
+	return n;
+}
+
+/* Asserts that creating fails with @error_name, a message containing @hint, and that
+ * nothing was left behind. */
+static void
+assert_create_refused(OcidTest *t, const char *id, const char *name, const char *bundle,
+		      GVariant *options, const char *error_name, const char *hint)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *path = NULL;
+	g_autofree char *containers_dir = g_build_filename(t->state_dir, "containers", NULL);
+	g_autofree char *runtime_dir = g_build_filename(t->run_dir, "runtime", NULL);
+	guint count = container_count(t);
+	guint dirs = dir_entries(containers_dir);
+	guint runtime_entries = dir_entries(runtime_dir);
+
+	path = ocid_test_create(t, id, name, bundle, options, &error);
+	g_assert_null(path);
+	ocid_test_assert_error(error, error_name);
+	if (strstr(error->message, hint) == NULL)
+		g_error("message '%s' lacks '%s'", error->message, hint);
+	g_assert_cmpuint(container_count(t), ==, count);
+	g_assert_cmpuint(dir_entries(containers_dir), ==, dirs);
+	g_assert_cmpuint(dir_entries(runtime_dir), ==, runtime_entries);
+}
+
+static GVariant *
+one_option(const char *key, GVariant *value)
+{
+	GVariantBuilder b;
+
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
+	g_variant_builder_add(&b, "{sv}", key, value);
+	return g_variant_builder_end(&b);
+}
+
+static void
+test_create_refusals(void)
+{
+	OcidTest *t = ocid_test_get();
+	g_autofree char *bundle = NULL;
+	g_autofree char *no_config = NULL;
+	g_autofree char *bad_json = NULL;
+	g_autofree char *bad_json_file = NULL;
+	g_autofree char *long_id = NULL;
+	g_autofree char *existing = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (t == NULL) {
+		g_test_skip("needs root for runc");
+		return;
+	}
+	bundle = ocid_test_make_bundle(t, "good", "sleep 30");
+
+	/* Ids with '/' or '..', and other bad ids. */
+	assert_create_refused(t, "a/b", "", bundle, NULL, "InvalidArgument", "not valid");
+	assert_create_refused(t, "..", "", bundle, NULL, "InvalidArgument", "not valid");
+	assert_create_refused(t, "../../etc", "", bundle, NULL, "InvalidArgument", "not valid");
+	assert_create_refused(t, "-x", "", bundle, NULL, "InvalidArgument", "not valid");
+	long_id = g_strnfill(129, 'a');
+	assert_create_refused(t, long_id, "", bundle, NULL, "InvalidArgument", "not valid");
+	assert_create_refused(t, "ok-id", "bad/name", bundle, NULL, "InvalidArgument", "not valid");
+
+	/* Bundles: missing, without config.json, with config.json that is not JSON. */
+	assert_create_refused(t, "nobundle", "", "/nonexistent/bundle", NULL, "InvalidArgument",
+			      "does not exist");
+	assert_create_refused(t, "relbundle", "", "relative/bundle", NULL, "InvalidArgument",
+			      "not absolute");
+	no_config = g_build_filename(t->tmpdir, "bundles", "empty", NULL);
+	g_assert_cmpint(g_mkdir_with_parents(no_config, 0700), ==, 0);
+	assert_create_refused(t, "noconfig", "", no_config, NULL, "InvalidArgument",
+			      "no config.json");
+	bad_json = ocid_test_make_bundle(t, "badjson", "true");
+	bad_json_file = g_build_filename(bad_json, "config.json", NULL);
+	g_assert_true(g_file_set_contents(bad_json_file, "{ \"process\": ", -1, NULL));
+	assert_create_refused(t, "badjson", "", bad_json, NULL, "InvalidArgument",
+			      "not valid JSON");
+
+	/* Options: unknown key, wrong type, bad values. */
+	assert_create_refused(t, "opt1", "", bundle,
+			      one_option("colour", g_variant_new_string("red")), "InvalidArgument",
+			      "Unknown option 'colour'");
+	assert_create_refused(t, "opt2", "", bundle,
+			      one_option("terminal", g_variant_new_string("yes")),
+			      "InvalidArgument", "must have type 'b'");
+	assert_create_refused(t, "opt3", "", bundle,
+			      one_option("labels", g_variant_new_string("a=b")), "InvalidArgument",
+			      "must have type 'a{ss}'");
+	assert_create_refused(t, "opt4", "", bundle,
+			      one_option("log_path", g_variant_new_string("relative.log")),
+			      "InvalidArgument", "absolute path");
+	assert_create_refused(t, "opt5", "", bundle,
+			      one_option("stop_signal", g_variant_new_string("SIGNOPE")),
+			      "InvalidArgument", "is not a signal");
+
+	/* Duplicates: the same id, and the same name. */
+	existing = ocid_test_create(t, "dup", "dup-name", bundle, NULL, &error);
+	g_assert_no_error(error);
+	assert_create_refused(t, "dup", "other", bundle, NULL, "ContainerExists", "dup");
+	assert_create_refused(t, "other", "dup-name", bundle, NULL, "ContainerExists", "dup-name");
+	{
+		g_autofree char *state = ocid_test_get_string(t, existing, "State");
+		g_assert_cmpstr(state, ==, "created");
+	}
+	ocid_test_delete(t, existing, FALSE);
+}
+
+static void
+test_unknown_container(void)
+{
+	OcidTest *t = ocid_test_get();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = NULL;
+
+	if (t == NULL) {
+		g_test_skip("needs root for runc");
+		return;
+	}
+	reply = ocid_test_call(t, MANAGER_PATH, MANAGER, "GetContainer",
+			       g_variant_new("(s)", "does-not-exist"), "(o)", &error);
+	ocid_test_assert_error(error, "NoSuchContainer");
+	g_clear_error(&error);
+	reply = ocid_test_call(t, "/org/oci/Runtime/container/does_2dnot", CONTAINER, "Start", NULL,
+			       NULL, &error);
+	ocid_test_assert_error(error, "NoSuchContainer");
+}
+
+/* A runtime that fails: RuntimeFailed with its stderr, nothing left behind. */
+static void
+test_runtime_failure(void)
+{
+	OcidTest *t = ocid_test_get();
+	g_autofree char *bundle = NULL;
+	g_autofree char *config_file = NULL;
+	g_autofree char *config = NULL;
+	g_autofree char *broken = NULL;
+	GString *edited;
+
+	if (t == NULL) {
+		g_test_skip("needs root for runc");
+		return;
+	}
+	/* A spec runc refuses: the process runs a binary the rootfs does not have. */
+	bundle = ocid_test_make_bundle(t, "nobinary", "true");
+	config_file = g_build_filename(bundle, "config.json", NULL);
+	config = ocid_test_read_file(config_file);
+	edited = g_string_new(config);
+	g_string_replace(edited, "\"/bin/sh\"", "\"/bin/does-not-exist\"", 1);
+	broken = g_string_free(edited, FALSE);
+	g_assert_true(g_file_set_contents(config_file, broken, -1, NULL));
+	assert_create_refused(t, "nobinary", "", bundle, NULL, "RuntimeFailed", "does-not-exist");
+}
+
+static void
+add_tests(void)
+{
+	g_test_add_func("/errors/create-refusals", test_create_refusals);
+	g_test_add_func("/errors/unknown-container", test_unknown_container);
+	g_test_add_func("/errors/runtime-failure", test_runtime_failure);
+}
+
+int
+main(int argc, char **argv)
+{
+	return ocid_test_main(argc, argv, add_tests);
+}

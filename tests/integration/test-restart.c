@@ -1,0 +1,195 @@
+/* kill -9 of the daemon: containers keep running and stay controllable, and one that
+ * exits while the daemon is down reports its real exit code afterwards. Also a monitor
+ * killed under a running container, and bad configuration refused at start. */
+#include "ocid-test.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CONTAINER "org.oci.Runtime.Container"
+
+static void
+test_daemon_killed(void)
+{
+	OcidTest *t = ocid_test_get();
+	g_autofree char *runner = NULL;
+	g_autofree char *quitter = NULL;
+	g_autofree char *fresh = NULL;
+	g_autofree char *p_run = NULL;
+	g_autofree char *p_quit = NULL;
+	g_autofree char *p_fresh = NULL;
+	g_autofree char *flag = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	gint32 run_pid;
+
+	if (t == NULL) {
+		g_test_skip("needs root for runc");
+		return;
+	}
+	flag = g_build_filename(t->tmpdir, "bundles", "quit-now", NULL);
+	runner = ocid_test_make_bundle(t, "runner",
+				       "trap 'echo bye; exit 9' TERM; echo up; "
+				       "while true; do sleep 0.05; done");
+	/* Exits with 23 once the test creates the flag file (bind-mounted in). */
+	quitter = ocid_test_make_bundle(t, "quitter",
+					"while [ ! -e /flag/quit-now ]; do sleep 0.05; done; "
+					"echo leaving; exit 23");
+	fresh = ocid_test_make_bundle(t, "fresh", "sleep 30");
+	p_run = ocid_test_create(t, "runner", "runner", runner, NULL, &error);
+	g_assert_no_error(error);
+	{
+		GVariantBuilder opts, vols;
+		g_autofree char *flag_dir = g_path_get_dirname(flag);
+		g_variant_builder_init(&vols, G_VARIANT_TYPE("a(ssb)"));
+		g_variant_builder_add(&vols, "(ssb)", "/flag", flag_dir, TRUE);
+		g_variant_builder_init(&opts, G_VARIANT_TYPE("a{sv}"));
+		g_variant_builder_add(&opts, "{sv}", "volumes", g_variant_builder_end(&vols));
+		p_quit = ocid_test_create(t, "quitter", "quitter", quitter,
+					  g_variant_builder_end(&opts), &error);
+		g_assert_no_error(error);
+	}
+	p_fresh = ocid_test_create(t, "fresh", "fresh", fresh, NULL, &error);
+	g_assert_no_error(error);
+	ocid_test_start(t, p_run);
+	ocid_test_start(t, p_quit);
+	g_assert_true(ocid_test_wait_state(t, p_run, "running", 5000));
+	g_assert_true(ocid_test_wait_state(t, p_quit, "running", 5000));
+	run_pid = ocid_test_get_int(t, p_run, "Pid");
+
+	ocid_test_kill_daemon(t);
+	/* While the daemon is down, one container exits. */
+	g_assert_true(g_file_set_contents(flag, "", -1, NULL));
+	g_usleep(800000);
+	g_assert_cmpint(kill(run_pid, 0), ==, 0);
+	ocid_test_start_daemon(t);
+
+	{
+		g_autofree char *state = ocid_test_get_string(t, p_run, "State");
+		g_autofree char *quit_state = ocid_test_get_string(t, p_quit, "State");
+		g_autofree char *fresh_state = ocid_test_get_string(t, p_fresh, "State");
+		g_assert_cmpstr(state, ==, "running");
+		g_assert_cmpint(ocid_test_get_int(t, p_run, "Pid"), ==, run_pid);
+		g_assert_cmpstr(quit_state, ==, "stopped");
+		g_assert_cmpint(ocid_test_get_int(t, p_quit, "ExitCode"), ==, 23);
+		g_assert_cmpstr(fresh_state, ==, "created");
+	}
+
+	/* Still controllable: a created one starts, a running one stops with its code. */
+	ocid_test_start(t, p_fresh);
+	g_assert_true(ocid_test_wait_state(t, p_fresh, "running", 5000));
+	reply = ocid_test_call(t, p_run, CONTAINER, "Stop", g_variant_new("(t)", (guint64)10), NULL,
+			       &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(ocid_test_get_int(t, p_run, "ExitCode"), ==, 9);
+	{
+		g_autofree char *log_path = ocid_test_get_string(t, p_run, "LogPath");
+		g_autofree char *log = ocid_test_read_file(log_path);
+		/* The monitor kept logging across the daemon's death. */
+		g_assert_nonnull(strstr(log, " stdout F up\n"));
+		g_assert_nonnull(strstr(log, " stdout F bye\n"));
+	}
+	ocid_test_delete(t, p_run, FALSE);
+	ocid_test_delete(t, p_quit, FALSE);
+	ocid_test_delete(t, p_fresh, TRUE);
+}
+
+/* A monitor killed with SIGKILL: the daemon takes over watching and still gets the
+ * container's exit code, since orphans of its monitors are reparented to it. */
+static void
+test_monitor_killed(void)
+{
+	OcidTest *t = ocid_test_get();
+	g_autofree char *bundle = NULL;
+	g_autofree char *path = NULL;
+	g_autofree char *dir = NULL;
+	g_autofree char *state_file = NULL;
+	g_autofree char *state = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	char *p;
+	int monitor_pid;
+
+	if (t == NULL) {
+		g_test_skip("needs root for runc");
+		return;
+	}
+	bundle = ocid_test_make_bundle(t, "orphan",
+				       "trap 'exit 5' TERM; while true; do sleep 0.05; done");
+	path = ocid_test_create(t, "orphan", "orphan", bundle, NULL, &error);
+	g_assert_no_error(error);
+	ocid_test_start(t, path);
+	g_assert_true(ocid_test_wait_state(t, path, "running", 5000));
+	dir = ocid_test_get_string(t, path, "Dir");
+	state_file = g_build_filename(dir, "state.json", NULL);
+	state = ocid_test_read_file(state_file);
+	p = strstr(state, "\"monitor_pid\" : ");
+	g_assert_nonnull(p);
+	monitor_pid = atoi(p + strlen("\"monitor_pid\" : "));
+	g_assert_cmpint(monitor_pid, >, 1);
+	g_assert_cmpint(kill(monitor_pid, SIGKILL), ==, 0);
+	ocid_test_pump(300);
+	{
+		g_autofree char *now = ocid_test_get_string(t, path, "State");
+		g_assert_cmpstr(now, ==, "running");
+	}
+	reply = ocid_test_call(t, path, CONTAINER, "Stop", g_variant_new("(t)", (guint64)10), NULL,
+			       &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(ocid_test_get_int(t, path, "ExitCode"), ==, 5);
+	ocid_test_delete(t, path, FALSE);
+}
+
+/* Bad configuration is refused at start with the file, key and reason. */
+static void
+test_bad_config_refused(void)
+{
+	OcidTest *t = ocid_test_get();
+	g_autofree char *config = NULL;
+	g_autofree char *out = NULL;
+	g_autofree char *err = NULL;
+	g_autoptr(GError) error = NULL;
+	int status = 0;
+	const char *argv[] = { g_getenv("OCID_BINARY"), "--config", NULL, NULL };
+
+	if (t == NULL) {
+		g_test_skip("needs root for runc");
+		return;
+	}
+	config = g_build_filename(t->tmpdir, "bad.conf", NULL);
+	g_assert_true(g_file_set_contents(config, "[runtime]\ncreate_timeout = soon\n", -1, NULL));
+	argv[2] = config;
+	g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+				   &err, &status, &error));
+	g_assert_false(g_spawn_check_wait_status(status, NULL));
+	g_assert_nonnull(strstr(err, config));
+	g_assert_nonnull(strstr(err, "create_timeout"));
+	g_assert_nonnull(strstr(err, "not an integer"));
+	g_clear_pointer(&err, g_free);
+	g_clear_pointer(&out, g_free);
+
+	g_assert_true(
+	    g_file_set_contents(config, "[runtime]\nruntime_pth = /usr/bin/runc\n", -1, NULL));
+	g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+				   &err, &status, &error));
+	g_assert_false(g_spawn_check_wait_status(status, NULL));
+	g_assert_nonnull(strstr(err, "runtime_pth"));
+	g_assert_nonnull(strstr(err, "unknown key"));
+}
+
+static void
+add_tests(void)
+{
+	g_test_add_func("/restart/daemon-killed", test_daemon_killed);
+	g_test_add_func("/restart/monitor-killed", test_monitor_killed);
+	g_test_add_func("/restart/bad-config-refused", test_bad_config_refused);
+}
+
+int
+main(int argc, char **argv)
+{
+	return ocid_test_main(argc, argv, add_tests);
+}
