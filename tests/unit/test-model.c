@@ -1,0 +1,278 @@
+/* The pure parts of the model: ids, signals, state.json round trips, the store's order and
+ * filters, the effective spec. */
+#include "container.h"
+#include "errors.h"
+#include "ids.h"
+#include "persist.h"
+#include "process.h"
+#include "spec.h"
+#include "store.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+
+static void
+test_ids(void)
+{
+	g_autofree char *generated = ocid_id_generate();
+	g_autofree char *max = g_strnfill(128, 'x');
+	g_autofree char *too_long = g_strnfill(129, 'x');
+	const char *good[] = { "a", "web-1", "A_b.c", "0abc", max, NULL };
+	const char *bad[] = { "",    ".",    "..", ".hidden", "-x",     "a/b",
+			      "a b", "a\nb", "ä",  too_long,  "../etc", NULL };
+
+	g_assert_cmpuint(strlen(generated), ==, 64);
+	for (int i = 0; i < 64; i++)
+		g_assert_true(g_ascii_isxdigit(generated[i]) && !g_ascii_isupper(generated[i]));
+	for (int i = 0; good[i] != NULL; i++)
+		g_assert_true(ocid_id_is_valid(good[i]));
+	for (int i = 0; bad[i] != NULL; i++)
+		g_assert_false(ocid_id_is_valid(bad[i]));
+}
+
+static void
+test_signals(void)
+{
+	g_assert_cmpint(ocid_signal_from_string("SIGTERM"), ==, SIGTERM);
+	g_assert_cmpint(ocid_signal_from_string("term"), ==, SIGTERM);
+	g_assert_cmpint(ocid_signal_from_string("KILL"), ==, SIGKILL);
+	g_assert_cmpint(ocid_signal_from_string("9"), ==, 9);
+	g_assert_cmpint(ocid_signal_from_string("SIGRTMIN+2"), ==, SIGRTMIN + 2);
+	g_assert_cmpint(ocid_signal_from_string("0"), ==, -1);
+	g_assert_cmpint(ocid_signal_from_string("999"), ==, -1);
+	g_assert_cmpint(ocid_signal_from_string("SIGNOPE"), ==, -1);
+	g_assert_cmpint(ocid_signal_from_string(""), ==, -1);
+	g_assert_cmpint(ocid_signal_from_string("9x"), ==, -1);
+}
+
+static OcidContainer *
+sample_container(const char *id, const char *name, guint64 created)
+{
+	OcidContainer *c = ocid_container_new(id, name);
+
+	c->bundle_path = g_strdup("/srv/bundle");
+	c->dir = g_strdup_printf("/var/lib/ocid/containers/%s", id);
+	c->created_usec = created;
+	return c;
+}
+
+static void
+test_persist_round_trip(void)
+{
+	g_autoptr(OcidContainer) c = sample_container("rt", "round-trip", 1234567);
+	g_autoptr(OcidContainer) back = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *json = NULL;
+	g_autofree char *json_again = NULL;
+	OcidVolume *v = g_new0(OcidVolume, 1);
+
+	c->log_path = g_strdup("/var/log/ocid/rt.log");
+	c->image = g_strdup("busybox");
+	c->stop_signal = g_strdup("SIGINT");
+	c->terminal = TRUE;
+	c->state = OCID_STATE_STOPPED;
+	c->exit_code = 137;
+	c->oom_killed = TRUE;
+	c->error = g_strdup("out of memory");
+	c->pid = 4242;
+	c->monitor_pid = 4240;
+	c->pid_start_time = 99;
+	c->finished_usec = 7654321;
+	g_hash_table_insert(c->labels, g_strdup("app"), g_strdup("web"));
+	g_hash_table_insert(c->annotations, g_strdup("io.example/x"), g_strdup("y\"z"));
+	v->container_path = g_strdup("/data");
+	v->host_path = g_strdup("/srv/data");
+	v->readonly = TRUE;
+	g_ptr_array_add(c->volumes, v);
+
+	json = ocid_persist_to_json(c);
+	back = ocid_persist_from_json(json, strlen(json), "test", &error);
+	g_assert_no_error(error);
+	json_again = ocid_persist_to_json(back);
+	g_assert_cmpstr(json, ==, json_again);
+	g_assert_cmpint(back->state, ==, OCID_STATE_STOPPED);
+	g_assert_cmpint(back->exit_code, ==, 137);
+	g_assert_true(back->oom_killed);
+	g_assert_cmpstr(g_hash_table_lookup(back->annotations, "io.example/x"), ==, "y\"z");
+	g_assert_cmpuint(back->volumes->len, ==, 1);
+}
+
+static void
+test_persist_refusals(void)
+{
+	const char *bad[] = {
+		"",
+		"[]",
+		"{ \"version\": 2, \"id\": \"a\", \"name\": \"a\", \"state\": \"created\" }",
+		"{ \"version\": 1, \"id\": \"../x\", \"name\": \"a\", \"state\": \"created\", "
+		"\"dir\": \"/d\", \"bundle_path\": \"/b\" }",
+		"{ \"version\": 1, \"id\": \"a\", \"name\": \"a\", \"state\": \"zombie\", "
+		"\"dir\": \"/d\", \"bundle_path\": \"/b\" }",
+		"{ \"version\": 1, \"id\": \"a\", \"name\": \"a\", \"state\": \"created\", "
+		"\"dir\": \"/d\", \"bundle_path\": \"/b\", \"pid\": \"12\" }",
+		"{ \"version\": 1, \"id\": \"a\", \"name\": \"a\", \"state\": \"created\", "
+		"\"dir\": \"/d\", \"bundle_path\": \"/b\", \"labels\": { \"k\": 1 } }",
+		"{ \"version\": 1, \"id\": \"a\", \"name\": \"a\", \"state\": \"created\" }",
+		NULL,
+	};
+
+	for (int i = 0; bad[i] != NULL; i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(OcidContainer) c =
+		    ocid_persist_from_json(bad[i], strlen(bad[i]), "state.json", &error);
+		g_assert_null(c);
+		g_assert_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT);
+		g_assert_true(g_str_has_prefix(error->message, "state.json"));
+	}
+}
+
+static void
+test_atomic_write(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = g_dir_make_tmp("ocid-persist-XXXXXX", &error);
+	g_autofree char *path = g_build_filename(dir, "state.json", NULL);
+	g_autofree char *tmp = g_strconcat(path, ".tmp", NULL);
+	g_autofree char *back = NULL;
+	GStatBuf st;
+
+	g_assert_true(ocid_write_file_atomic(path, "one", 3, 0600, &error));
+	g_assert_true(ocid_write_file_atomic(path, "two", 3, 0600, &error));
+	g_assert_no_error(error);
+	g_assert_true(g_file_get_contents(path, &back, NULL, NULL));
+	g_assert_cmpstr(back, ==, "two");
+	g_assert_false(g_file_test(tmp, G_FILE_TEST_EXISTS));
+	g_assert_cmpint(g_stat(path, &st), ==, 0);
+	g_assert_cmpint(st.st_mode & 0777, ==, 0600);
+	g_unlink(path);
+	g_rmdir(dir);
+}
+
+static void
+test_store(void)
+{
+	g_autoptr(OcidStore) store = ocid_store_new();
+	g_autoptr(GPtrArray) all = NULL;
+	g_autoptr(GPtrArray) some = NULL;
+	OcidStoreFilter filter = { 0 };
+	OcidContainer *a = sample_container("a", "alpha", 100);
+	OcidContainer *b = sample_container("b", "beta", 300);
+	OcidContainer *c = sample_container("c", "gamma", 200);
+
+	b->state = OCID_STATE_RUNNING;
+	b->sandbox = g_strdup("pod");
+	g_hash_table_insert(a->labels, g_strdup("tier"), g_strdup("web"));
+	g_hash_table_insert(b->labels, g_strdup("tier"), g_strdup("web"));
+	g_hash_table_insert(b->labels, g_strdup("zone"), g_strdup("1"));
+	ocid_store_add(store, a);
+	ocid_store_add(store, b);
+	ocid_store_add(store, c);
+
+	g_assert_true(ocid_store_lookup(store, "beta") == b);
+	g_assert_true(ocid_store_lookup(store, "c") == c);
+	g_assert_null(ocid_store_lookup(store, "delta"));
+
+	all = ocid_store_list(store, NULL);
+	g_assert_cmpuint(all->len, ==, 3);
+	g_assert_true(g_ptr_array_index(all, 0) == b);
+	g_assert_true(g_ptr_array_index(all, 1) == c);
+	g_assert_true(g_ptr_array_index(all, 2) == a);
+
+	filter.labels = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_hash_table_insert(filter.labels, g_strdup("tier"), g_strdup("web"));
+	some = ocid_store_list(store, &filter);
+	g_assert_cmpuint(some->len, ==, 2);
+	g_clear_pointer(&some, g_ptr_array_unref);
+	filter.has_state = TRUE;
+	filter.state = OCID_STATE_RUNNING;
+	some = ocid_store_list(store, &filter);
+	g_assert_cmpuint(some->len, ==, 1);
+	g_clear_pointer(&some, g_ptr_array_unref);
+	filter.sandbox = g_strdup("other");
+	some = ocid_store_list(store, &filter);
+	g_assert_cmpuint(some->len, ==, 0);
+	ocid_store_filter_clear(&filter);
+
+	ocid_store_remove(store, b);
+	g_assert_null(ocid_store_lookup(store, "beta"));
+	g_assert_cmpuint(ocid_store_count(store), ==, 2);
+}
+
+static void
+test_spec(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *bundle = g_dir_make_tmp("ocid-spec-XXXXXX", &error);
+	g_autofree char *config = g_build_filename(bundle, "config.json", NULL);
+	g_autoptr(JsonNode) spec = NULL;
+	g_autoptr(OcidContainer) c = sample_container("s", "spec", 1);
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	g_autofree char *text = NULL;
+	g_autofree char *expected_root = NULL;
+	g_autofree char *stop = NULL;
+	OcidVolume *v = g_new0(OcidVolume, 1);
+
+	g_assert_true(g_file_set_contents(
+	    config,
+	    "{\"process\":{\"args\":[\"true\"],\"terminal\":true},\"root\":{\"path\":"
+	    "\"rootfs\"},\"annotations\":{\"org.opencontainers.image.stopSignal\":"
+	    "\"SIGQUIT\"},\"linux\":{\"namespaces\":[{\"type\":\"pid\"}]}}",
+	    -1, NULL));
+	g_free(c->bundle_path);
+	c->bundle_path = g_strdup(bundle);
+	c->cgroups_path = g_strdup("/ocid/ocid-s");
+	c->netns_path = g_strdup("/run/netns/n1");
+	v->container_path = g_strdup("/data");
+	v->host_path = g_strdup("/srv/data");
+	v->readonly = TRUE;
+	g_ptr_array_add(c->volumes, v);
+	g_hash_table_insert(c->annotations, g_strdup("k"), g_strdup("v"));
+
+	spec = ocid_spec_load_bundle(bundle, &error);
+	g_assert_no_error(error);
+	stop = ocid_spec_image_stop_signal(spec);
+	g_assert_cmpstr(stop, ==, "SIGQUIT");
+	g_assert_true(ocid_spec_apply(spec, c, &error));
+	json_generator_set_root(gen, spec);
+	text = json_generator_to_data(gen, NULL);
+	expected_root = g_strdup_printf("\"path\":\"%s/rootfs\"", bundle);
+	g_assert_nonnull(strstr(text, expected_root));
+	g_assert_nonnull(strstr(text, "\"terminal\":false"));
+	g_assert_nonnull(strstr(text, "\"cgroupsPath\":\"/ocid/ocid-s\""));
+	g_assert_nonnull(strstr(text, "{\"type\":\"network\",\"path\":\"/run/netns/n1\"}"));
+	g_assert_nonnull(strstr(text, "\"destination\":\"/data\",\"type\":\"bind\",\"source\":"
+				      "\"/srv/data\",\"options\":[\"rbind\",\"ro\"]"));
+	g_assert_nonnull(strstr(text, "\"k\":\"v\""));
+	g_assert_nonnull(strstr(text, "\"org.oci.ocid.id\":\"s\""));
+
+	/* Refusals: not JSON, no root.path, no process. */
+	g_assert_true(g_file_set_contents(config, "{", -1, NULL));
+	g_assert_null(ocid_spec_load_bundle(bundle, &error));
+	g_assert_nonnull(strstr(error->message, "not valid JSON"));
+	g_clear_error(&error);
+	g_assert_true(g_file_set_contents(config, "{\"process\":{}}", -1, NULL));
+	g_assert_null(ocid_spec_load_bundle(bundle, &error));
+	g_assert_nonnull(strstr(error->message, "root.path"));
+	g_clear_error(&error);
+	g_assert_true(g_file_set_contents(config, "{\"root\":{\"path\":\"r\"}}", -1, NULL));
+	g_assert_null(ocid_spec_load_bundle(bundle, &error));
+	g_assert_nonnull(strstr(error->message, "no process"));
+	g_clear_error(&error);
+	g_unlink(config);
+	g_rmdir(bundle);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/model/ids", test_ids);
+	g_test_add_func("/model/signals", test_signals);
+	g_test_add_func("/model/persist-round-trip", test_persist_round_trip);
+	g_test_add_func("/model/persist-refusals", test_persist_refusals);
+	g_test_add_func("/model/atomic-write", test_atomic_write);
+	g_test_add_func("/model/store", test_store);
+	g_test_add_func("/model/spec", test_spec);
+	return g_test_run();
+}
