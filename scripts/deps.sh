@@ -1,0 +1,10 @@
+#!/bin/sh
+# Installs what ocid needs to build, run and be tested on Debian 12 (run as root).
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+	build-essential pkg-config meson ninja-build gettext clang-format \
+	libglib2.0-dev libsystemd-dev libjson-glib-dev libseccomp-dev libcap-dev \
+	runc busybox-static dbus-daemon dbus systemd systemd-container polkitd util-linux \
+	>/dev/null

@@ -1,0 +1,31 @@
+#!/bin/bash
+# Builds ocid and runs every test: the default build with -Werror, then the ASan+UBSan
+# lane. Needs root (real runc containers). Prints "N passed, N failed" at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+passed=0 failed=0
+count() {
+	# meson writes one JSON object per test to testlog.json.
+	local log=$1/meson-logs/testlog.json
+	[ -f "$log" ] || return 0
+	passed=$((passed + $(grep -c '"result": "OK"' "$log" || true)))
+	failed=$((failed + $(grep -c '"result": "\(FAIL\|ERROR\|TIMEOUT\|INTERRUPT\)"' "$log" || true)))
+}
+
+lane() {
+	local dir=$1
+	shift
+	[ -d "$dir" ] || meson setup "$dir" -Dwerror=true "$@" >/dev/null
+	ninja -C "$dir"
+	local status=0
+	timeout 1200 meson test -C "$dir" --print-errorlogs --num-processes 1 || status=$?
+	count "$dir"
+	return $status
+}
+
+status=0
+lane build-ci || status=1
+lane build-asan -Db_sanitize=address,undefined || status=1
+echo "ocid tests: $passed passed, $failed failed"
+exit $status
