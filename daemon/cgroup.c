@@ -1,5 +1,7 @@
 #include "cgroup.h"
 
+#include <string.h>
+
 OcidCgroupManager *
 ocid_cgroup_manager_new(const OcidConfig *config)
 {
@@ -30,4 +32,37 @@ ocid_cgroup_parent_of(const OcidCgroupManager *manager, const OcidContainer *con
 	while (*parent == '/')
 		parent++;
 	return parent;
+}
+
+static guint64
+read_counter(const char *path, const char *key)
+{
+	g_autofree char *data = NULL;
+	g_auto(GStrv) lines = NULL;
+	size_t key_len = strlen(key);
+
+	if (!g_file_get_contents(path, &data, NULL, NULL))
+		return 0;
+	lines = g_strsplit(data, "\n", -1);
+	for (int i = 0; lines[i] != NULL; i++)
+		if (strncmp(lines[i], key, key_len) == 0 && lines[i][key_len] == ' ')
+			return g_ascii_strtoull(lines[i] + key_len + 1, NULL, 10);
+	return 0;
+}
+
+gboolean
+ocid_cgroup_oom_killed(const OcidContainer *container)
+{
+	const char *group = container->control_group;
+	g_autofree char *v1 = NULL;
+	g_autofree char *v2 = NULL;
+	g_autofree char *hybrid = NULL;
+
+	if (group == NULL)
+		return FALSE;
+	v1 = g_strdup_printf("/sys/fs/cgroup/memory%s/memory.oom_control", group);
+	v2 = g_strdup_printf("/sys/fs/cgroup%s/memory.events", group);
+	hybrid = g_strdup_printf("/sys/fs/cgroup/unified%s/memory.events", group);
+	return read_counter(v1, "oom_kill") > 0 || read_counter(v2, "oom_kill") > 0 ||
+	       read_counter(hybrid, "oom_kill") > 0;
 }

@@ -36,3 +36,7 @@ OcidCgroupManager *ocid_cgroup_systemd_new(const char *slice);
 /* The parent a container goes under: its own cgroup_parent option, else the configured
  * one, without leading slashes. */
 const char *ocid_cgroup_parent_of(const OcidCgroupManager *manager, const OcidContainer *container);
+
+/* Whether the kernel's OOM killer struck in the container's memory cgroup (v1
+ * memory.oom_control or v2 memory.events). */
+gboolean ocid_cgroup_oom_killed(const OcidContainer *container);

@@ -223,6 +223,10 @@ container_exited(OcidManager *manager, OcidContainer *c, int exit_code, gboolean
 		 const char *error)
 {
 	close_process_watches(c);
+	/* The kernel's OOM killer leaves SIGKILL's 137 and a count in the memory cgroup,
+	 * which stays until the runtime deletes the container. */
+	if (!oom_killed && exit_code == 128 + SIGKILL)
+		oom_killed = ocid_cgroup_oom_killed(c);
 	ocid_container_set_stopped(c, exit_code, oom_killed, error);
 	ocid_log_container(c, G_LOG_LEVEL_MESSAGE, OCID_MESSAGE_EXITED,
 			   "Container %s (%s) exited with code %d%s%s%s", c->id, c->name, exit_code,
@@ -714,6 +718,105 @@ ocid_manager_kill(OcidManager *manager, OcidContainer *c, const char *signal_nam
 	if (!ocid_container_is_alive(c))
 		return invalid_state(c, "there is no process to signal", error);
 	return send_signal(c, signal, error);
+}
+
+/* ---- pause, update --------------------------------------------------------------- */
+
+typedef void (*ApplyFunc)(OcidContainer *c);
+
+typedef struct {
+	RuntimeCall base;
+	ApplyFunc apply;
+} ApplyCall;
+
+static void
+on_runtime_applied(const char *out, GError *error, gpointer user_data)
+{
+	ApplyCall *call = user_data;
+	OcidContainer *c = ocid_store_get(call->base.manager->store, call->base.id);
+
+	if (c == NULL) {
+		g_autoptr(GError) gone =
+		    g_error_new(OCID_ERROR, OCID_ERROR_NO_SUCH_CONTAINER,
+				"Container %s was deleted meanwhile", call->base.id);
+		call->base.done(NULL, gone, call->base.user_data);
+	} else if (error != NULL) {
+		call->base.done(c, error, call->base.user_data);
+	} else {
+		if (call->apply != NULL)
+			call->apply(c);
+		call->base.done(c, NULL, call->base.user_data);
+	}
+	g_free(call->base.id);
+	g_free(call);
+}
+
+static void
+run_and_apply(OcidManager *manager, OcidContainer *c, const char *const *args, ApplyFunc apply,
+	      OcidDoneFunc done, gpointer user_data)
+{
+	OcidRuntime runtime = runtime_for(manager, c);
+	ApplyCall *call = g_new0(ApplyCall, 1);
+
+	call->base.manager = manager;
+	call->base.id = g_strdup(c->id);
+	call->base.done = done;
+	call->base.user_data = user_data;
+	call->apply = apply;
+	ocid_runtime_run_async(&runtime, args, on_runtime_applied, call);
+}
+
+static void
+apply_paused(OcidContainer *c)
+{
+	if (c->state == OCID_STATE_RUNNING)
+		ocid_container_set_paused(c, TRUE);
+}
+
+static void
+apply_resumed(OcidContainer *c)
+{
+	if (c->state == OCID_STATE_PAUSED)
+		ocid_container_set_paused(c, FALSE);
+}
+
+gboolean
+ocid_manager_pause(OcidManager *manager, OcidContainer *c, gboolean pause, OcidDoneFunc done,
+		   gpointer user_data, GError **error)
+{
+	const char *args[] = { pause ? "pause" : "resume", c->id, NULL };
+
+	if (pause && c->state != OCID_STATE_RUNNING)
+		return invalid_state(c, "only a running container can be paused", error);
+	if (!pause && c->state != OCID_STATE_PAUSED)
+		return invalid_state(c, "only a paused container can be unpaused", error);
+	run_and_apply(manager, c, args, pause ? apply_paused : apply_resumed, done, user_data);
+	return TRUE;
+}
+
+gboolean
+ocid_manager_update(OcidManager *manager, OcidContainer *c, const OcidResources *resources,
+		    OcidDoneFunc done, gpointer user_data, GError **error)
+{
+	g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
+
+	if (!ocid_resources_validate(resources, error))
+		return FALSE;
+	if (ocid_resources_is_empty(resources)) {
+		g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT,
+			    "No resources given; pass at least one of cpu_shares, cpu_quota, "
+			    "cpu_period, cpuset_cpus, cpuset_mems, memory_limit, memory_swap, "
+			    "pids_limit, blkio_weight");
+		return FALSE;
+	}
+	if (!ocid_container_is_alive(c))
+		return invalid_state(c, "only a live container's resources can be updated", error);
+	g_ptr_array_add(args, g_strdup("update"));
+	ocid_resources_to_runtime_args(resources, args);
+	g_ptr_array_add(args, g_strdup(c->id));
+	g_ptr_array_add(args, NULL);
+	run_and_apply(manager, c, (const char *const *)args->pdata, NULL, done, user_data);
+	return TRUE;
 }
 
 /* ---- delete --------------------------------------------------------------------- */

@@ -7,6 +7,7 @@
 #include "cgroup.h"
 #include "config.h"
 #include "container.h"
+#include "resources.h"
 #include "runtime.h"
 #include "store.h"
 
@@ -64,6 +65,15 @@ gboolean ocid_manager_kill(OcidManager *manager, OcidContainer *container, const
 
 gboolean ocid_manager_delete(OcidManager *manager, OcidContainer *container, gboolean force,
 			     OcidDoneFunc done, gpointer user_data, GError **error);
+
+/* runc pause / resume: running <-> paused. */
+gboolean ocid_manager_pause(OcidManager *manager, OcidContainer *container, gboolean pause,
+			    OcidDoneFunc done, gpointer user_data, GError **error);
+
+/* Applies new resource limits to a live container through the runtime. */
+gboolean ocid_manager_update(OcidManager *manager, OcidContainer *container,
+			     const OcidResources *resources, OcidDoneFunc done, gpointer user_data,
+			     GError **error);
 
 /* Re-reads what the exits dir and the processes say. */
 gboolean ocid_manager_update_status(OcidManager *manager, OcidContainer *container, GError **error);

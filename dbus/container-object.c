@@ -189,6 +189,131 @@ method_update_status(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	return sd_bus_reply_method_return(m, NULL);
 }
 
+static int
+method_pause_or_unpause(sd_bus_message *m, void *userdata, sd_bus_error *error, gboolean pause)
+{
+	OcidContainer *c = userdata;
+	OcidBusService *service = service_of(m);
+	g_autoptr(GError) local_error = NULL;
+
+	if (!ocid_manager_pause(service->manager, c, pause, on_done_reply_empty,
+				sd_bus_message_ref(m), &local_error)) {
+		sd_bus_message_unref(m);
+		return ocid_bus_error_from_gerror(error, local_error);
+	}
+	return 1;
+}
+
+static int
+method_pause(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	return method_pause_or_unpause(m, userdata, error, TRUE);
+}
+
+static int
+method_unpause(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	return method_pause_or_unpause(m, userdata, error, FALSE);
+}
+
+/* One Update key: its D-Bus type, where it goes, and its has_ flag. */
+typedef struct {
+	const char *key;
+	const char *signature;
+	size_t value_offset;
+	size_t flag_offset;
+} ResourceKey;
+
+#define RESOURCE_KEY(name, sig)                                                                    \
+	{                                                                                          \
+#name, sig, offsetof(OcidResources, name), offsetof(OcidResources, has_##name)     \
+	}
+
+static const ResourceKey resource_keys[] = {
+	RESOURCE_KEY(cpu_shares, "t"),   RESOURCE_KEY(cpu_quota, "x"),
+	RESOURCE_KEY(cpu_period, "t"),   RESOURCE_KEY(cpuset_cpus, "s"),
+	RESOURCE_KEY(cpuset_mems, "s"),  RESOURCE_KEY(memory_limit, "x"),
+	RESOURCE_KEY(memory_swap, "x"),  RESOURCE_KEY(pids_limit, "x"),
+	RESOURCE_KEY(blkio_weight, "q"),
+};
+
+static int
+read_resources(sd_bus_message *m, OcidResources *resources, sd_bus_error *error)
+{
+	char *base = (char *)resources;
+	const char *key;
+	int r;
+
+	r = sd_bus_message_enter_container(m, 'a', "{sv}");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+		const ResourceKey *spec = NULL;
+		const char *contents = NULL;
+		char type;
+
+		r = sd_bus_message_read(m, "s", &key);
+		if (r < 0)
+			return r;
+		for (size_t i = 0; i < G_N_ELEMENTS(resource_keys); i++)
+			if (g_str_equal(resource_keys[i].key, key))
+				spec = &resource_keys[i];
+		if (spec == NULL)
+			return ocid_bus_error_invalid(
+			    error,
+			    "Unknown resource '%s'; use cpu_shares, cpu_quota, cpu_period, "
+			    "cpuset_cpus, cpuset_mems, memory_limit, memory_swap, pids_limit "
+			    "or blkio_weight",
+			    key);
+		r = sd_bus_message_peek_type(m, &type, &contents);
+		if (r < 0)
+			return r;
+		if (!g_str_equal(contents, spec->signature))
+			return ocid_bus_error_invalid(error,
+						      "Resource '%s' must have type '%s', not '%s'",
+						      key, spec->signature, contents);
+		if (spec->signature[0] == 's') {
+			const char *s;
+			r = sd_bus_message_read(m, "v", "s", &s);
+			if (r >= 0) {
+				g_free(*(char **)(base + spec->value_offset));
+				*(char **)(base + spec->value_offset) = g_strdup(s);
+			}
+		} else {
+			r = sd_bus_message_read(m, "v", spec->signature, base + spec->value_offset);
+		}
+		if (r < 0)
+			return r;
+		*(gboolean *)(base + spec->flag_offset) = TRUE;
+		r = sd_bus_message_exit_container(m);
+		if (r < 0)
+			return r;
+	}
+	if (r < 0)
+		return r;
+	return sd_bus_message_exit_container(m);
+}
+
+static int
+method_update(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidContainer *c = userdata;
+	OcidBusService *service = service_of(m);
+	g_autoptr(GError) local_error = NULL;
+	g_auto(OcidResources) resources = { 0 };
+	int r;
+
+	r = read_resources(m, &resources, error);
+	if (r < 0)
+		return r;
+	if (!ocid_manager_update(service->manager, c, &resources, on_done_reply_empty,
+				 sd_bus_message_ref(m), &local_error)) {
+		sd_bus_message_unref(m);
+		return ocid_bus_error_from_gerror(error, local_error);
+	}
+	return 1;
+}
+
 /* ---- properties ----------------------------------------------------------------- */
 
 static int
@@ -301,6 +426,10 @@ static const sd_bus_vtable container_vtable[] = {
 				SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Delete", SD_BUS_ARGS("b", force), SD_BUS_NO_RESULT, method_delete,
 				SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD("Pause", NULL, NULL, method_pause, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD("Unpause", NULL, NULL, method_unpause, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Update", SD_BUS_ARGS("a{sv}", resources), SD_BUS_NO_RESULT,
+				method_update, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD("UpdateStatus", NULL, NULL, method_update_status, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_VTABLE_END,
 };

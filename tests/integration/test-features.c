@@ -1,0 +1,293 @@
+/* The seed's API beyond the life cycle, on real runc containers: pause, update, OOM,
+ * stop signals, trusted and untrusted runtimes. */
+#include "ocid-test.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CONTAINER    "org.oci.Runtime.Container"
+#define MANAGER_PATH "/org/oci/Runtime"
+
+static OcidTest *
+setup_or_skip(void)
+{
+	OcidTest *t = ocid_test_get();
+
+	if (t == NULL)
+		g_test_skip("needs root for runc");
+	return t;
+}
+
+static char *
+run_container(OcidTest *t, const char *id, const char *script, GVariant *options)
+{
+	g_autofree char *bundle = ocid_test_make_bundle(t, id, script);
+	g_autoptr(GError) error = NULL;
+	char *path = ocid_test_create(t, id, id, bundle, options, &error);
+
+	g_assert_no_error(error);
+	ocid_test_start(t, path);
+	g_assert_true(ocid_test_wait_state(t, path, "running", 5000));
+	return path;
+}
+
+static GVariant *
+call_ok(OcidTest *t, const char *path, const char *method, GVariant *args)
+{
+	g_autoptr(GError) error = NULL;
+	GVariant *reply = ocid_test_call(t, path, CONTAINER, method, args, NULL, &error);
+
+	g_assert_no_error(error);
+	return reply;
+}
+
+static gsize
+file_size(const char *path)
+{
+	struct stat st;
+
+	g_assert_cmpint(stat(path, &st), ==, 0);
+	return (gsize)st.st_size;
+}
+
+static char *
+cgroup_file(OcidTest *t, const char *path, const char *controller, const char *file)
+{
+	g_autofree char *group = ocid_test_get_string(t, path, "ControlGroup");
+	g_autofree char *name = g_strdup_printf("/sys/fs/cgroup/%s%s/%s", controller, group, file);
+	char *data = ocid_test_read_file(name);
+
+	if (data != NULL)
+		g_strstrip(data);
+	return data;
+}
+
+/* A paused container's processes are really frozen: its counter stops advancing. */
+static void
+test_pause(void)
+{
+	OcidTest *t = setup_or_skip();
+	g_autofree char *path = NULL;
+	g_autofree char *log = NULL;
+	g_autofree char *freezer = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	gsize frozen_size;
+
+	if (t == NULL)
+		return;
+	path = run_container(t, "counter",
+			     "i=0; while true; do i=$((i+1)); echo $i; sleep 0.05; done", NULL);
+	log = ocid_test_get_string(t, path, "LogPath");
+	reply = ocid_test_call(t, path, CONTAINER, "Unpause", NULL, NULL, &error);
+	ocid_test_assert_error(error, "InvalidState");
+	g_clear_error(&error);
+
+	g_clear_pointer(&reply, g_variant_unref);
+	reply = call_ok(t, path, "Pause", NULL);
+	{
+		g_autofree char *state = ocid_test_get_string(t, path, "State");
+		g_assert_cmpstr(state, ==, "paused");
+	}
+	g_assert_true(ocid_test_saw_state_change(t, path, "paused"));
+	freezer = cgroup_file(t, path, "freezer", "freezer.state");
+	g_assert_cmpstr(freezer, ==, "FROZEN");
+	ocid_test_pump(200);
+	frozen_size = file_size(log);
+	ocid_test_pump(600);
+	g_assert_cmpuint(file_size(log), ==, frozen_size);
+
+	g_clear_pointer(&reply, g_variant_unref);
+	reply = ocid_test_call(t, path, CONTAINER, "Pause", NULL, NULL, &error);
+	ocid_test_assert_error(error, "InvalidState");
+	g_clear_error(&error);
+
+	g_clear_pointer(&reply, g_variant_unref);
+	reply = call_ok(t, path, "Unpause", NULL);
+	g_assert_true(ocid_test_wait_state(t, path, "running", 10));
+	ocid_test_pump(500);
+	g_assert_cmpuint(file_size(log), >, frozen_size);
+	ocid_test_delete(t, path, TRUE);
+}
+
+static GVariant *
+resources(const char *first_key, ...)
+{
+	GVariantBuilder b;
+	va_list ap;
+	const char *key = first_key;
+
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
+	va_start(ap, first_key);
+	while (key != NULL) {
+		GVariant *value = va_arg(ap, GVariant *);
+		g_variant_builder_add(&b, "{sv}", key, value);
+		key = va_arg(ap, const char *);
+	}
+	va_end(ap);
+	return g_variant_new("(@a{sv})", g_variant_builder_end(&b));
+}
+
+static void
+assert_update_refused(OcidTest *t, const char *path, GVariant *args, const char *hint)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply =
+	    ocid_test_call(t, path, CONTAINER, "Update", args, NULL, &error);
+
+	ocid_test_assert_error(error, "InvalidArgument");
+	if (strstr(error->message, hint) == NULL)
+		g_error("'%s' lacks '%s'", error->message, hint);
+}
+
+/* Update applies the seed's LinuxResources; the cgroup shows them. */
+static void
+test_update(void)
+{
+	OcidTest *t = setup_or_skip();
+	g_autofree char *path = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	g_autofree char *memory = NULL;
+	g_autofree char *shares = NULL;
+	g_autofree char *quota = NULL;
+	g_autofree char *period = NULL;
+	g_autofree char *pids = NULL;
+	g_autofree char *cpus = NULL;
+
+	if (t == NULL)
+		return;
+	path = run_container(t, "limited", "sleep 30", NULL);
+	reply = call_ok(
+	    t, path, "Update",
+	    resources("memory_limit", g_variant_new_int64(64 * 1024 * 1024), "cpu_shares",
+		      g_variant_new_uint64(512), "cpu_quota", g_variant_new_int64(50000),
+		      "cpu_period", g_variant_new_uint64(100000), "pids_limit",
+		      g_variant_new_int64(50), "cpuset_cpus", g_variant_new_string("0"), NULL));
+	memory = cgroup_file(t, path, "memory", "memory.limit_in_bytes");
+	shares = cgroup_file(t, path, "cpu", "cpu.shares");
+	quota = cgroup_file(t, path, "cpu", "cpu.cfs_quota_us");
+	period = cgroup_file(t, path, "cpu", "cpu.cfs_period_us");
+	pids = cgroup_file(t, path, "pids", "pids.max");
+	cpus = cgroup_file(t, path, "cpuset", "cpuset.cpus");
+	g_assert_cmpstr(memory, ==, "67108864");
+	g_assert_cmpstr(shares, ==, "512");
+	g_assert_cmpstr(quota, ==, "50000");
+	g_assert_cmpstr(period, ==, "100000");
+	g_assert_cmpstr(pids, ==, "50");
+	g_assert_cmpstr(cpus, ==, "0");
+
+	assert_update_refused(t, path, resources("memory", g_variant_new_int64(1), NULL),
+			      "Unknown resource 'memory'");
+	assert_update_refused(t, path, resources("memory_limit", g_variant_new_string("64M"), NULL),
+			      "must have type 'x'");
+	assert_update_refused(t, path, resources("blkio_weight", g_variant_new_uint16(5000), NULL),
+			      "between 10 and 1000");
+	assert_update_refused(t, path, resources("cpuset_cpus", g_variant_new_string("0-x"), NULL),
+			      "list like");
+	assert_update_refused(t, path, resources(NULL, NULL), "No resources given");
+	ocid_test_delete(t, path, TRUE);
+}
+
+/* A container that exceeds its memory limit: stopped, OOMKilled, exit code 137. */
+static void
+test_oom_killed(void)
+{
+	OcidTest *t = setup_or_skip();
+	g_autofree char *path = NULL;
+	g_autofree char *flag_dir = NULL;
+	g_autofree char *flag = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GVariant) oom = NULL;
+	GVariantBuilder opts, vols;
+
+	if (t == NULL)
+		return;
+	flag_dir = g_build_filename(t->tmpdir, "oom-flag", NULL);
+	g_assert_cmpint(g_mkdir_with_parents(flag_dir, 0700), ==, 0);
+	flag = g_build_filename(flag_dir, "go", NULL);
+	g_variant_builder_init(&vols, G_VARIANT_TYPE("a(ssb)"));
+	g_variant_builder_add(&vols, "(ssb)", "/flag", flag_dir, TRUE);
+	g_variant_builder_init(&opts, G_VARIANT_TYPE("a{sv}"));
+	g_variant_builder_add(&opts, "{sv}", "volumes", g_variant_builder_end(&vols));
+	/* tail keeps a line without newlines whole in memory: it grows until killed. */
+	path = run_container(t, "hungry",
+			     "while [ ! -e /flag/go ]; do sleep 0.05; done; tail /dev/zero",
+			     g_variant_builder_end(&opts));
+	reply = call_ok(t, path, "Update",
+			resources("memory_limit", g_variant_new_int64(16 * 1024 * 1024),
+				  "memory_swap", g_variant_new_int64(16 * 1024 * 1024), NULL));
+	g_assert_true(g_file_set_contents(flag, "", -1, NULL));
+	g_assert_true(ocid_test_wait_state(t, path, "stopped", 20000));
+	g_assert_cmpint(ocid_test_get_int(t, path, "ExitCode"), ==, 137);
+	oom = ocid_test_get_property(t, path, "OOMKilled");
+	g_assert_true(g_variant_get_boolean(oom));
+	ocid_test_delete(t, path, FALSE);
+}
+
+/* The stop signal: the option, else the image's annotation, else SIGTERM. */
+static void
+test_stop_signal(void)
+{
+	OcidTest *t = setup_or_skip();
+	g_autofree char *path = NULL;
+	g_autofree char *image_bundle = NULL;
+	g_autofree char *image_path = NULL;
+	g_autofree char *config_file = NULL;
+	g_autofree char *config = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	GVariantBuilder opts;
+	GString *edited;
+
+	if (t == NULL)
+		return;
+	g_variant_builder_init(&opts, G_VARIANT_TYPE("a{sv}"));
+	g_variant_builder_add(&opts, "{sv}", "stop_signal", g_variant_new_string("SIGUSR2"));
+	path = run_container(t, "usr2",
+			     "trap 'exit 12' USR2; trap '' TERM; while true; do sleep 0.05; done",
+			     g_variant_builder_end(&opts));
+	{
+		g_autofree char *sig = ocid_test_get_string(t, path, "StopSignal");
+		g_assert_cmpstr(sig, ==, "SIGUSR2");
+	}
+	ocid_test_pump(300);
+	reply = call_ok(t, path, "Stop", g_variant_new("(t)", (guint64)10));
+	g_assert_cmpint(ocid_test_get_int(t, path, "ExitCode"), ==, 12);
+	ocid_test_delete(t, path, FALSE);
+
+	/* The image config's stop signal, carried as the OCI annotation. */
+	image_bundle = ocid_test_make_bundle(t, "imagesig", "sleep 30");
+	config_file = g_build_filename(image_bundle, "config.json", NULL);
+	config = ocid_test_read_file(config_file);
+	edited = g_string_new(config);
+	g_string_replace(edited, "\"hostname\"",
+			 "\"annotations\": {\"org.opencontainers.image.stopSignal\": \"SIGINT\"}, "
+			 "\"hostname\"",
+			 1);
+	g_assert_true(g_file_set_contents(config_file, edited->str, -1, NULL));
+	g_string_free(edited, TRUE);
+	image_path = ocid_test_create(t, "imagesig", "", image_bundle, NULL, &error);
+	g_assert_no_error(error);
+	{
+		g_autofree char *sig = ocid_test_get_string(t, image_path, "StopSignal");
+		g_assert_cmpstr(sig, ==, "SIGINT");
+	}
+	ocid_test_delete(t, image_path, FALSE);
+}
+
+static void
+add_tests(void)
+{
+	g_test_add_func("/features/pause", test_pause);
+	g_test_add_func("/features/update", test_update);
+	g_test_add_func("/features/oom-killed", test_oom_killed);
+	g_test_add_func("/features/stop-signal", test_stop_signal);
+}
+
+int
+main(int argc, char **argv)
+{
+	return ocid_test_main(argc, argv, add_tests);
+}
