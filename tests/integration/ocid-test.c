@@ -144,11 +144,33 @@ ocid_test_kill_daemon(OcidTest *t)
 		g_usleep(10000);
 }
 
+static void
+write_config(OcidTest *t, const char *runtime_lines)
+{
+	g_autofree char *config = NULL;
+
+	/* Later keys win in a key file, so runtime_lines may override the defaults. */
+	config = g_strdup_printf("[runtime]\nruntime_path = %s\nmonitor_path = %s\n"
+				 "cgroup_manager = cgroupfs\ncgroup_parent = /%s\n%s\n"
+				 "[paths]\nstate_dir = %s\nrun_dir = %s\nlog_dir = %s\n",
+				 env_or_die("OCID_RUNTIME"), env_or_die("OCID_MONITOR"),
+				 t->cgroup_parent, runtime_lines != NULL ? runtime_lines : "",
+				 t->state_dir, t->run_dir, t->log_dir);
+	g_assert_true(g_file_set_contents(t->config_path, config, -1, NULL));
+}
+
+void
+ocid_test_restart_with_config(OcidTest *t, const char *runtime_lines)
+{
+	ocid_test_kill_daemon(t);
+	write_config(t, runtime_lines);
+	ocid_test_start_daemon(t);
+}
+
 OcidTest *
 ocid_test_get(void)
 {
 	OcidTest *t;
-	g_autofree char *config = NULL;
 	g_autoptr(GError) error = NULL;
 
 	if (the_test != NULL)
@@ -166,14 +188,7 @@ ocid_test_get(void)
 	t->log_dir = g_build_filename(t->tmpdir, "log", NULL);
 	t->cgroup_parent = g_path_get_basename(t->tmpdir);
 	t->config_path = g_build_filename(t->tmpdir, "ocid.conf", NULL);
-	config = g_strdup_printf("[runtime]\nruntime_path = %s\nmonitor_path = %s\n"
-				 "cgroup_manager = cgroupfs\ncgroup_parent = /%s\n%s\n"
-				 "[paths]\nstate_dir = %s\nrun_dir = %s\nlog_dir = %s\n",
-				 env_or_die("OCID_RUNTIME"), env_or_die("OCID_MONITOR"),
-				 t->cgroup_parent, extra_config != NULL ? extra_config : "",
-				 t->state_dir, t->run_dir, t->log_dir);
-	g_assert_true(g_file_set_contents(t->config_path, config, -1, NULL));
-
+	write_config(t, extra_config);
 	start_bus(t);
 	t->conn = g_dbus_connection_new_for_address_sync(
 	    t->bus_address,

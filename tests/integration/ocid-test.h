@@ -33,6 +33,10 @@ void ocid_test_teardown(void);
 void ocid_test_start_daemon(OcidTest *t);
 void ocid_test_kill_daemon(OcidTest *t);
 
+/* Restarts ocid (kill -9, then start) with @runtime_lines added to [runtime]; NULL for the
+ * standard configuration. */
+void ocid_test_restart_with_config(OcidTest *t, const char *runtime_lines);
+
 /* A fresh busybox bundle running @script with /bin/sh -c. */
 char *ocid_test_make_bundle(OcidTest *t, const char *name, const char *script);
 

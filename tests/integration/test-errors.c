@@ -3,6 +3,7 @@
 #include "ocid-test.h"
 
 #include <string.h>
+#include <sys/stat.h>
 
 #define MANAGER      "org.oci.Runtime.Manager"
 #define MANAGER_PATH "/org/oci/Runtime"
@@ -178,9 +179,200 @@ test_runtime_failure(void)
 	assert_create_refused(t, "nobinary", "", bundle, NULL, "RuntimeFailed", "does-not-exist");
 }
 
+/* A runtime wrapper for the error paths a real runc does not produce on demand: it hangs
+ * or fails at one verb and hands everything else to the real runtime. */
+static char *
+make_fake_runtime(OcidTest *t, const char *name, const char *verb, const char *action)
+{
+	char *path = g_build_filename(t->tmpdir, name, NULL);
+	g_autofree char *script = g_strdup_printf("#!/bin/sh\n"
+						  "for arg; do [ \"$arg\" = %s ] && { %s; }; done\n"
+						  "exec %s \"$@\"\n",
+						  verb, action, g_getenv("OCID_RUNTIME"));
+
+	g_assert_true(g_file_set_contents(path, script, -1, NULL));
+	g_assert_cmpint(chmod(path, 0755), ==, 0);
+	return path;
+}
+
+static gboolean
+process_with_arg_exists(const char *needle)
+{
+	g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+	const char *entry;
+
+	while ((entry = g_dir_read_name(proc)) != NULL) {
+		g_autofree char *path = g_strdup_printf("/proc/%s/cmdline", entry);
+		g_autofree char *cmdline = NULL;
+		gsize len = 0;
+
+		if (!g_ascii_isdigit(entry[0]) || !g_file_get_contents(path, &cmdline, &len, NULL))
+			continue;
+		for (gsize i = 0; i + 1 < len; i++)
+			if (cmdline[i] == '\0')
+				cmdline[i] = ' ';
+		if (strstr(cmdline, needle) != NULL)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* create_timeout: a runtime that hangs on create fails CreateContainer with Timeout and
+ * leaves nothing behind, not even the hung process. */
+static void
+test_create_timeout(void)
+{
+	OcidTest *t = ocid_test_get();
+	g_autofree char *runtime = NULL;
+	g_autofree char *bundle = NULL;
+	g_autofree char *config = NULL;
+	gint64 before;
+
+	if (t == NULL) {
+		g_test_skip("needs root for runc");
+		return;
+	}
+	runtime = make_fake_runtime(t, "hanging-runtime", "create", "exec sleep 31337");
+	config = g_strdup_printf("runtime_path = %s\ncreate_timeout = 1\n", runtime);
+	ocid_test_restart_with_config(t, config);
+	bundle = ocid_test_make_bundle(t, "hangs", "true");
+	before = g_get_monotonic_time();
+	assert_create_refused(t, "hangs", "", bundle, NULL, "Timeout", "create_timeout");
+	g_assert_cmpint(g_get_monotonic_time() - before, <, 5 * G_USEC_PER_SEC);
+	ocid_test_pump(200);
+	g_assert_false(process_with_arg_exists("sleep 31337"));
+	ocid_test_restart_with_config(t, NULL);
+}
+
+/* SetStartFailed: the runtime refuses to start; the container is stopped with Error. */
+static void
+test_start_failed(void)
+{
+	OcidTest *t = ocid_test_get();
+	g_autofree char *runtime = NULL;
+	g_autofree char *bundle = NULL;
+	g_autofree char *config = NULL;
+	g_autofree char *path = NULL;
+	g_autofree char *message = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = NULL;
+
+	if (t == NULL) {
+		g_test_skip("needs root for runc");
+		return;
+	}
+	runtime = make_fake_runtime(t, "refusing-runtime", "start",
+				    "echo 'start refused by the test runtime' >&2; exit 1");
+	config = g_strdup_printf("runtime_path = %s\n", runtime);
+	ocid_test_restart_with_config(t, config);
+	bundle = ocid_test_make_bundle(t, "refused", "true");
+	path = ocid_test_create(t, "refused", "", bundle, NULL, &error);
+	g_assert_no_error(error);
+	reply = ocid_test_call(t, path, CONTAINER, "Start", NULL, NULL, &error);
+	ocid_test_assert_error(error, "RuntimeFailed");
+	g_assert_nonnull(strstr(error->message, "start refused by the test runtime"));
+	{
+		g_autofree char *state = ocid_test_get_string(t, path, "State");
+		g_assert_cmpstr(state, ==, "stopped");
+	}
+	message = ocid_test_get_string(t, path, "Error");
+	g_assert_nonnull(strstr(message, "start refused by the test runtime"));
+	ocid_test_delete(t, path, TRUE);
+	ocid_test_restart_with_config(t, NULL);
+}
+
+/* A missing runtime: RuntimeReady false, and creates fail saying what to fix. */
+static void
+test_runtime_missing(void)
+{
+	OcidTest *t = ocid_test_get();
+	g_autofree char *bundle = NULL;
+	g_autoptr(GVariant) ready = NULL;
+
+	if (t == NULL) {
+		g_test_skip("needs root for runc");
+		return;
+	}
+	ocid_test_restart_with_config(t, "runtime_path = /nonexistent/runc\n");
+	ready = ocid_test_get_property(t, MANAGER_PATH, "RuntimeReady");
+	g_assert_false(g_variant_get_boolean(ready));
+	bundle = ocid_test_make_bundle(t, "noruntime", "true");
+	assert_create_refused(t, "noruntime", "", bundle, NULL, "RuntimeFailed", "runtime_path");
+	ocid_test_restart_with_config(t, NULL);
+	g_clear_pointer(&ready, g_variant_unref);
+	ready = ocid_test_get_property(t, MANAGER_PATH, "RuntimeReady");
+	g_assert_true(g_variant_get_boolean(ready));
+}
+
+/* The seed's Path(): privileged containers always use the trusted runtime; untrusted
+ * ones, or all under trust_level = untrusted, the untrusted runtime when configured. */
+static void
+test_runtime_choice(void)
+{
+	OcidTest *t = ocid_test_get();
+	g_autofree char *untrusted = NULL;
+	g_autofree char *bundle = NULL;
+	g_autofree char *config = NULL;
+	g_autoptr(GVariant) untrusted_prop = NULL;
+	const char *trusted = g_getenv("OCID_RUNTIME");
+	struct {
+		const char *id;
+		gboolean trusted, privileged, level_untrusted;
+		gboolean expect_untrusted;
+	} cases[] = {
+		{ "trusted-default", TRUE, FALSE, FALSE, FALSE },
+		{ "untrusted", FALSE, FALSE, FALSE, TRUE },
+		{ "untrusted-priv", FALSE, TRUE, FALSE, FALSE },
+		{ "level-untrusted", TRUE, FALSE, TRUE, TRUE },
+		{ "level-untrusted-priv", TRUE, TRUE, TRUE, FALSE },
+	};
+
+	if (t == NULL) {
+		g_test_skip("needs root for runc");
+		return;
+	}
+	untrusted = make_fake_runtime(t, "untrusted-runtime", "never-used-verb", "exit 1");
+	bundle = ocid_test_make_bundle(t, "choice", "echo ran; true");
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autofree char *path = NULL;
+		g_autofree char *runtime_path = NULL;
+		GVariantBuilder opts;
+
+		g_free(config);
+		config =
+		    g_strdup_printf("untrusted_runtime_path = %s\ntrust_level = %s\n", untrusted,
+				    cases[i].level_untrusted ? "untrusted" : "trusted");
+		if (i == 0 || cases[i].level_untrusted != cases[i - 1].level_untrusted)
+			ocid_test_restart_with_config(t, config);
+		g_variant_builder_init(&opts, G_VARIANT_TYPE("a{sv}"));
+		g_variant_builder_add(&opts, "{sv}", "trusted",
+				      g_variant_new_boolean(cases[i].trusted));
+		g_variant_builder_add(&opts, "{sv}", "privileged",
+				      g_variant_new_boolean(cases[i].privileged));
+		path = ocid_test_create(t, cases[i].id, "", bundle, g_variant_builder_end(&opts),
+					&error);
+		g_assert_no_error(error);
+		runtime_path = ocid_test_get_string(t, path, "RuntimePath");
+		g_assert_cmpstr(runtime_path, ==, cases[i].expect_untrusted ? untrusted : trusted);
+		/* The chosen runtime really runs it. */
+		ocid_test_start(t, path);
+		g_assert_true(ocid_test_wait_state(t, path, "stopped", 5000));
+		g_assert_cmpint(ocid_test_get_int(t, path, "ExitCode"), ==, 0);
+		ocid_test_delete(t, path, FALSE);
+	}
+	untrusted_prop = ocid_test_get_property(t, MANAGER_PATH, "UntrustedRuntimePath");
+	g_assert_cmpstr(g_variant_get_string(untrusted_prop, NULL), ==, untrusted);
+	ocid_test_restart_with_config(t, NULL);
+}
+
 static void
 add_tests(void)
 {
+	g_test_add_func("/errors/create-timeout", test_create_timeout);
+	g_test_add_func("/errors/start-failed", test_start_failed);
+	g_test_add_func("/errors/runtime-missing", test_runtime_missing);
+	g_test_add_func("/errors/runtime-choice", test_runtime_choice);
 	g_test_add_func("/errors/create-refusals", test_create_refusals);
 	g_test_add_func("/errors/unknown-container", test_unknown_container);
 	g_test_add_func("/errors/runtime-failure", test_runtime_failure);
