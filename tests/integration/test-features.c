@@ -4,6 +4,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -277,9 +278,92 @@ test_stop_signal(void)
 	ocid_test_delete(t, image_path, FALSE);
 }
 
+/* Volumes become bind mounts (read-only honoured), netns_path joins that network
+ * namespace, MountPoint and SeccompProfilePath are kept, across a restart too. */
+static void
+test_volumes_netns_kept(void)
+{
+	OcidTest *t = setup_or_skip();
+	g_autofree char *rw = NULL;
+	g_autofree char *ro = NULL;
+	g_autofree char *netns = NULL;
+	g_autofree char *path = NULL;
+	g_autofree char *log_path = NULL;
+	g_autofree char *log = NULL;
+	g_autofree char *written = NULL;
+	g_autofree char *written_path = NULL;
+	g_autofree char *expected_ns = NULL;
+	g_autoptr(GError) error = NULL;
+	GVariantBuilder opts, vols;
+	struct stat st;
+	int status = 0;
+	const char *unshare_argv[] = { "unshare", NULL, "true", NULL };
+
+	if (t == NULL)
+		return;
+	rw = g_build_filename(t->tmpdir, "vol-rw", NULL);
+	ro = g_build_filename(t->tmpdir, "vol-ro", NULL);
+	g_assert_cmpint(g_mkdir_with_parents(rw, 0755), ==, 0);
+	g_assert_cmpint(g_mkdir_with_parents(ro, 0755), ==, 0);
+	/* A network namespace of our own, kept alive by a bind mount on a file. */
+	netns = g_build_filename(t->tmpdir, "netns", NULL);
+	g_assert_true(g_file_set_contents(netns, "", -1, NULL));
+	unshare_argv[1] = g_strdup_printf("--net=%s", netns);
+	g_assert_true(g_spawn_sync(NULL, (char **)unshare_argv, NULL, G_SPAWN_SEARCH_PATH, NULL,
+				   NULL, NULL, NULL, &status, &error));
+	g_free((char *)unshare_argv[1]);
+	g_assert_true(g_spawn_check_wait_status(status, NULL));
+	g_assert_cmpint(stat(netns, &st), ==, 0);
+	expected_ns = g_strdup_printf("net:[%lu]", (unsigned long)st.st_ino);
+
+	g_variant_builder_init(&vols, G_VARIANT_TYPE("a(ssb)"));
+	g_variant_builder_add(&vols, "(ssb)", "/rw", rw, FALSE);
+	g_variant_builder_add(&vols, "(ssb)", "/ro", ro, TRUE);
+	g_variant_builder_init(&opts, G_VARIANT_TYPE("a{sv}"));
+	g_variant_builder_add(&opts, "{sv}", "volumes", g_variant_builder_end(&vols));
+	g_variant_builder_add(&opts, "{sv}", "netns_path", g_variant_new_string(netns));
+	g_variant_builder_add(&opts, "{sv}", "mount_point", g_variant_new_string("/srv/mnt/x"));
+	g_variant_builder_add(&opts, "{sv}", "seccomp_profile_path",
+			      g_variant_new_string("/etc/ocid/seccomp.json"));
+	path = run_container(t, "volumes",
+			     "echo data > /rw/file && echo rw-ok; "
+			     "echo data > /ro/file 2>/dev/null || echo ro-refused; "
+			     "readlink /proc/self/ns/net; sleep 30",
+			     g_variant_builder_end(&opts));
+	log_path = ocid_test_get_string(t, path, "LogPath");
+	for (int i = 0; i < 100; i++) {
+		g_free(log);
+		log = ocid_test_read_file(log_path);
+		if (log != NULL && strstr(log, "net:[") != NULL)
+			break;
+		ocid_test_pump(50);
+	}
+	g_assert_nonnull(strstr(log, " stdout F rw-ok\n"));
+	g_assert_nonnull(strstr(log, " stdout F ro-refused\n"));
+	g_assert_nonnull(strstr(log, expected_ns));
+	written_path = g_build_filename(rw, "file", NULL);
+	written = ocid_test_read_file(written_path);
+	g_assert_cmpstr(written, ==, "data\n");
+
+	ocid_test_restart_with_config(t, NULL);
+	{
+		g_autofree char *mount_point = ocid_test_get_string(t, path, "MountPoint");
+		g_autofree char *seccomp = ocid_test_get_string(t, path, "SeccompProfilePath");
+		g_autofree char *ns = ocid_test_get_string(t, path, "NetNsPath");
+		g_autoptr(GVariant) volumes = ocid_test_get_property(t, path, "Volumes");
+		g_assert_cmpstr(mount_point, ==, "/srv/mnt/x");
+		g_assert_cmpstr(seccomp, ==, "/etc/ocid/seccomp.json");
+		g_assert_cmpstr(ns, ==, netns);
+		g_assert_cmpuint(g_variant_n_children(volumes), ==, 2);
+	}
+	ocid_test_delete(t, path, TRUE);
+	g_assert_cmpint(umount(netns), ==, 0);
+}
+
 static void
 add_tests(void)
 {
+	g_test_add_func("/features/volumes-netns-kept", test_volumes_netns_kept);
 	g_test_add_func("/features/pause", test_pause);
 	g_test_add_func("/features/update", test_update);
 	g_test_add_func("/features/oom-killed", test_oom_killed);
