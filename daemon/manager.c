@@ -356,16 +356,26 @@ on_cleanup_deleted(const char *out, GError *error, gpointer user_data)
 }
 
 static void
-on_monitor_ready(OcidMonitorSpawn *spawn, pid_t pid, GError *error, gpointer user_data)
+on_monitor_ready(OcidMonitorSpawn *spawn, const char *answer, GError *error, gpointer user_data)
 {
 	CreateCall *call = user_data;
 	OcidManager *manager = call->manager;
 	OcidContainer *c = call->container;
 	g_autoptr(GError) local_error = NULL;
+	gint64 pid = 0;
 
 	release_reservation(manager, c);
 	if (error == NULL) {
-		c->container_pidfd = ocid_pidfd_open(pid);
+		char *end = NULL;
+		pid = g_ascii_strtoll(answer, &end, 10);
+		if (pid <= 0 || pid > G_MAXINT32 || *end != '\0')
+			local_error = g_error_new(OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,
+						  "The container monitor answered '%s', not a "
+						  "pid; check that monitor_path matches this ocid",
+						  answer);
+	}
+	if (error == NULL && local_error == NULL) {
+		c->container_pidfd = ocid_pidfd_open((pid_t)pid);
 		if (c->container_pidfd < 0 && c->container_pidfd != -ESRCH)
 			local_error = g_error_new(OCID_ERROR, OCID_ERROR_FAILED,
 						  "Cannot watch the container process %d: %s",
@@ -391,7 +401,7 @@ on_monitor_ready(OcidMonitorSpawn *spawn, pid_t pid, GError *error, gpointer use
 	adopt(manager, c);
 	ocid_store_add(manager->store, c);
 	call->container = NULL;
-	ocid_container_set_created(c, (int32_t)pid, ocid_process_start_time(pid),
+	ocid_container_set_created(c, (int32_t)pid, ocid_process_start_time((pid_t)pid),
 				   (int32_t)ocid_monitor_spawn_get_pid(spawn),
 				   ocid_process_start_time(ocid_monitor_spawn_get_pid(spawn)));
 	watch_monitor(manager, c);

@@ -75,6 +75,23 @@ gboolean ocid_manager_update(OcidManager *manager, OcidContainer *container,
 			     const OcidResources *resources, OcidDoneFunc done, gpointer user_data,
 			     GError **error);
 
+typedef struct {
+	GBytes *stdout_data;
+	GBytes *stderr_data;
+	int exit_code;
+	gboolean timed_out;
+} OcidExecResult;
+
+/* @result is NULL when @error is set. */
+typedef void (*OcidExecDoneFunc)(const OcidExecResult *result, GError *error, gpointer user_data);
+
+/* The seed's ExecSync: runs @argv in the running container through a monitor in exec
+ * mode; past @timeout_sec (0: none) the process is killed and what it wrote so far comes
+ * back with timed_out set. A non-zero exit is a result, not an error. */
+gboolean ocid_manager_exec_sync(OcidManager *manager, OcidContainer *container,
+				const char *const *argv, guint64 timeout_sec, OcidExecDoneFunc done,
+				gpointer user_data, GError **error);
+
 /* Re-reads what the exits dir and the processes say. */
 gboolean ocid_manager_update_status(OcidManager *manager, OcidContainer *container, GError **error);
 

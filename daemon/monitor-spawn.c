@@ -32,7 +32,7 @@ child_setup(gpointer user_data)
 }
 
 static void
-finish(OcidMonitorSpawn *spawn, pid_t pid, GError *error)
+finish(OcidMonitorSpawn *spawn, const char *answer, GError *error)
 {
 	OcidMonitorReadyFunc ready = spawn->ready;
 
@@ -40,7 +40,7 @@ finish(OcidMonitorSpawn *spawn, pid_t pid, GError *error)
 	g_clear_handle_id(&spawn->timeout, g_source_remove);
 	spawn->ready = NULL;
 	if (ready != NULL)
-		ready(spawn, pid, error, spawn->user_data);
+		ready(spawn, answer, error, spawn->user_data);
 }
 
 static void
@@ -50,12 +50,9 @@ parse_answer(OcidMonitorSpawn *spawn)
 	g_autoptr(GError) error = NULL;
 
 	if (g_str_has_prefix(text, "ok ")) {
-		char *end = NULL;
-		gint64 pid = g_ascii_strtoll(text + 3, &end, 10);
-		if (pid > 0 && pid <= G_MAXINT32 && end != NULL && (*end == '\n' || *end == '\0')) {
-			finish(spawn, (pid_t)pid, NULL);
-			return;
-		}
+		g_autofree char *payload = g_strstrip(g_strdup(text + 3));
+		finish(spawn, payload, NULL);
+		return;
 	}
 	if (g_str_has_prefix(text, "error\n")) {
 		g_autofree char *message = g_strstrip(g_strdup(text + 6));
@@ -72,7 +69,7 @@ parse_answer(OcidMonitorSpawn *spawn)
 				    "not understand; check that monitor_path matches this ocid",
 				    text);
 	}
-	finish(spawn, 0, error);
+	finish(spawn, NULL, error);
 }
 
 static gboolean
@@ -108,7 +105,7 @@ on_timeout(gpointer user_data)
 			    "(create_timeout); it was killed. Check the runtime, or raise "
 			    "create_timeout in ocid.conf",
 			    spawn->timeout_sec);
-	finish(spawn, 0, error);
+	finish(spawn, NULL, error);
 	return G_SOURCE_REMOVE;
 }
 
@@ -134,6 +131,14 @@ ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorRe
 	sync_write = fds[1];
 
 #define ARG(s) g_ptr_array_add(argv, g_strdup(s))
+/* Options that one mode or the other has no use for are left out when unset. */
+#define OPTIONAL_ARG(flag, value)                                                                  \
+	do {                                                                                       \
+		if ((value) != NULL) {                                                             \
+			ARG(flag);                                                                 \
+			ARG(value);                                                                \
+		}                                                                                  \
+	} while (0)
 	ARG(args->monitor_path);
 	ARG("--id");
 	ARG(args->id);
@@ -141,16 +146,19 @@ ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorRe
 	ARG(args->runtime_path);
 	ARG("--runtime-root");
 	ARG(args->runtime_root);
-	ARG("--bundle");
-	ARG(args->bundle);
-	ARG("--pid-file");
-	ARG(args->pid_file);
-	ARG("--log-path");
-	ARG(args->log_path);
-	ARG("--exit-file");
-	ARG(args->exit_file);
+	OPTIONAL_ARG("--bundle", args->bundle);
+	OPTIONAL_ARG("--pid-file", args->pid_file);
+	OPTIONAL_ARG("--log-path", args->log_path);
+	OPTIONAL_ARG("--exit-file", args->exit_file);
 	ARG("--sync-fd");
 	ARG("3");
+	if (args->exec_argv != NULL) {
+		ARG("--exec-dir");
+		ARG(args->exec_dir);
+		ARG("--exec-timeout");
+		g_ptr_array_add(argv,
+				g_strdup_printf("%" G_GUINT64_FORMAT, args->exec_timeout_sec));
+	}
 	if (args->log_size_max > 0) {
 		ARG("--log-size-max");
 		g_ptr_array_add(argv, g_strdup_printf("%" G_GINT64_FORMAT, args->log_size_max));
@@ -159,6 +167,12 @@ ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorRe
 		ARG("--no-pivot");
 	if (args->systemd_cgroup)
 		ARG("--systemd-cgroup");
+	if (args->exec_argv != NULL) {
+		ARG("--");
+		for (int i = 0; args->exec_argv[i] != NULL; i++)
+			ARG(args->exec_argv[i]);
+	}
+#undef OPTIONAL_ARG
 #undef ARG
 	g_ptr_array_add(argv, NULL);
 
@@ -188,7 +202,8 @@ ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorRe
 	spawn->timeout_sec = timeout_sec;
 	spawn->sync_watch =
 	    g_unix_fd_add(spawn->sync_fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_sync_readable, spawn);
-	spawn->timeout = g_timeout_add_seconds(timeout_sec, on_timeout, spawn);
+	if (timeout_sec > 0)
+		spawn->timeout = g_timeout_add_seconds(timeout_sec, on_timeout, spawn);
 	return spawn;
 }
 

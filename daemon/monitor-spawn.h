@@ -1,6 +1,7 @@
-/* Starting an ocid-monitor for a container and hearing back from it. The monitor runs
- * `<runtime> create` and answers on a sync pipe with "ok <pid>" or "error\n<message>";
- * this module turns that into the container's pid or an error. */
+/* Starting an ocid-monitor and hearing back from it. In create mode the monitor runs
+ * `<runtime> create` and answers on a sync pipe with "ok <pid>"; in exec mode it runs
+ * `<runtime> exec`, writes the output to files in exec_dir and answers "ok <exit code>
+ * <timed out 0|1>". Either may answer "error\n<message>" instead. */
 #pragma once
 
 #include <glib.h>
@@ -19,16 +20,21 @@ typedef struct {
 	gint64 log_size_max;
 	gboolean no_pivot;
 	gboolean systemd_cgroup;
+	/* Exec mode when exec_argv is set. */
+	const char *const *exec_argv;
+	const char *exec_dir;
+	guint64 exec_timeout_sec;
 } OcidMonitorArgs;
 
 typedef struct OcidMonitorSpawn OcidMonitorSpawn;
 
-/* @pid > 0 on success; otherwise @error says why (RuntimeFailed with the runtime's
- * message, or Timeout). */
-typedef void (*OcidMonitorReadyFunc)(OcidMonitorSpawn *spawn, pid_t pid, GError *error,
+/* @answer is what followed "ok " on success; otherwise @error says why (RuntimeFailed with
+ * the runtime's message, or Timeout). */
+typedef void (*OcidMonitorReadyFunc)(OcidMonitorSpawn *spawn, const char *answer, GError *error,
 				     gpointer user_data);
 
-/* Starts the monitor. Returns NULL with @error when it cannot even be started. */
+/* Starts the monitor. Returns NULL with @error when it cannot even be started. A
+ * @timeout_sec of 0 waits for the answer forever. */
 OcidMonitorSpawn *ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec,
 				     OcidMonitorReadyFunc ready, gpointer user_data,
 				     GError **error);

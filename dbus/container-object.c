@@ -314,6 +314,58 @@ method_update(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	return 1;
 }
 
+static void
+on_exec_done(const OcidExecResult *result, GError *error, gpointer user_data)
+{
+	g_autoptr(sd_bus_message) call = user_data;
+	g_autoptr(sd_bus_message) reply = NULL;
+	gsize out_len = 0, err_len = 0;
+	const void *out, *err;
+
+	if (error != NULL) {
+		(void)ocid_bus_reply_gerror(call, error);
+		return;
+	}
+	out = g_bytes_get_data(result->stdout_data, &out_len);
+	err = g_bytes_get_data(result->stderr_data, &err_len);
+	if (sd_bus_message_new_method_return(call, &reply) < 0 ||
+	    sd_bus_message_append_array(reply, 'y', out != NULL ? out : "", out_len) < 0 ||
+	    sd_bus_message_append_array(reply, 'y', err != NULL ? err : "", err_len) < 0 ||
+	    sd_bus_message_append(reply, "ib", (int32_t)result->exit_code, (int)result->timed_out) <
+		0 ||
+	    sd_bus_send(NULL, reply, NULL) < 0)
+		g_warning("Could not send the ExecSync result (%zu + %zu bytes)", out_len, err_len);
+}
+
+static int
+method_exec_sync(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidContainer *c = userdata;
+	OcidBusService *service = service_of(m);
+	g_autoptr(GError) local_error = NULL;
+	g_auto(GStrv) argv = NULL;
+	char **sd_argv = NULL;
+	uint64_t timeout;
+	int r;
+
+	r = sd_bus_message_read_strv(m, &sd_argv);
+	if (r < 0)
+		return r;
+	argv = g_strdupv(sd_argv);
+	for (char **p = sd_argv; p != NULL && *p != NULL; p++)
+		free(*p);
+	free(sd_argv);
+	r = sd_bus_message_read(m, "t", &timeout);
+	if (r < 0)
+		return r;
+	if (!ocid_manager_exec_sync(service->manager, c, (const char *const *)argv, timeout,
+				    on_exec_done, sd_bus_message_ref(m), &local_error)) {
+		sd_bus_message_unref(m);
+		return ocid_bus_error_from_gerror(error, local_error);
+	}
+	return 1;
+}
+
 /* ---- properties ----------------------------------------------------------------- */
 
 static int
@@ -430,6 +482,10 @@ static const sd_bus_vtable container_vtable[] = {
 	SD_BUS_METHOD("Unpause", NULL, NULL, method_unpause, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Update", SD_BUS_ARGS("a{sv}", resources), SD_BUS_NO_RESULT,
 				method_update, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS(
+	    "ExecSync", SD_BUS_ARGS("as", argv, "t", timeout_sec),
+	    SD_BUS_RESULT("ay", stdout, "ay", stderr, "i", exit_code, "b", timed_out),
+	    method_exec_sync, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD("UpdateStatus", NULL, NULL, method_update_status, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_VTABLE_END,
 };

@@ -5,6 +5,6 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential pkg-config meson ninja-build gettext clang-format \
-	libglib2.0-dev libsystemd-dev libjson-glib-dev libseccomp-dev libcap-dev \
+	libglib2.0-dev libsystemd-dev libdbus-1-dev libjson-glib-dev libseccomp-dev libcap-dev \
 	runc busybox-static dbus-daemon dbus systemd systemd-container polkitd util-linux \
 	>/dev/null

@@ -1,0 +1,134 @@
+/* ExecSync: a monitor in exec mode runs `<runtime> exec`, enforces the timeout, and leaves
+ * the output in files (outputs of many MiB do not fit a pipe's round trip); this module
+ * starts it and turns its answer and files into an OcidExecResult. */
+#define G_LOG_DOMAIN "ocid"
+
+#include "errors.h"
+#include "manager.h"
+#include "monitor-spawn.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+	OcidMonitorSpawn *spawn;
+	char *dir;
+	OcidExecDoneFunc done;
+	gpointer user_data;
+} ExecCall;
+
+static GBytes *
+read_output(const char *dir, const char *name)
+{
+	g_autofree char *path = g_build_filename(dir, name, NULL);
+	char *data = NULL;
+	gsize len = 0;
+
+	if (!g_file_get_contents(path, &data, &len, NULL))
+		return g_bytes_new(NULL, 0);
+	return g_bytes_new_take(data, len);
+}
+
+static void
+remove_exec_dir(const char *dir)
+{
+	g_autofree char *out = g_build_filename(dir, "stdout", NULL);
+	g_autofree char *err = g_build_filename(dir, "stderr", NULL);
+	g_autofree char *pid = g_build_filename(dir, "pid", NULL);
+
+	(void)g_unlink(out);
+	(void)g_unlink(err);
+	(void)g_unlink(pid);
+	(void)g_rmdir(dir);
+}
+
+static void
+on_exec_answer(OcidMonitorSpawn *spawn, const char *answer, GError *error, gpointer user_data)
+{
+	ExecCall *call = user_data;
+	OcidExecResult result = { 0 };
+	int timed_out = 0;
+
+	if (error != NULL) {
+		call->done(NULL, error, call->user_data);
+	} else if (sscanf(answer, "%d %d", &result.exit_code, &timed_out) != 2) {
+		g_autoptr(GError) bad = g_error_new(OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,
+						    "The exec monitor answered '%s'; check that "
+						    "monitor_path matches this ocid",
+						    answer);
+		call->done(NULL, bad, call->user_data);
+	} else {
+		result.timed_out = timed_out != 0;
+		result.stdout_data = read_output(call->dir, "stdout");
+		result.stderr_data = read_output(call->dir, "stderr");
+		call->done(&result, NULL, call->user_data);
+		g_bytes_unref(result.stdout_data);
+		g_bytes_unref(result.stderr_data);
+	}
+	remove_exec_dir(call->dir);
+	/* Freed from an idle: this runs inside the spawn's own callback. */
+	g_idle_add_once((GSourceOnceFunc)ocid_monitor_spawn_free, call->spawn);
+	g_free(call->dir);
+	g_free(call);
+}
+
+gboolean
+ocid_manager_exec_sync(OcidManager *manager, OcidContainer *c, const char *const *argv,
+		       guint64 timeout_sec, OcidExecDoneFunc done, gpointer user_data,
+		       GError **error)
+{
+	g_autofree char *exec_root = g_build_filename(manager->config->run_dir, "exec", NULL);
+	g_autofree char *dir = NULL;
+	g_autofree char *pid_file = NULL;
+	OcidMonitorArgs args = { 0 };
+	ExecCall *call;
+
+	if (argv == NULL || argv[0] == NULL || *argv[0] == '\0') {
+		g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT,
+			    "ExecSync needs a command: pass at least one argument");
+		return FALSE;
+	}
+	if (c->state != OCID_STATE_RUNNING || c->deleting) {
+		g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_STATE,
+			    "Container %s is %s; commands run only in a running container", c->id,
+			    ocid_container_state_to_string(c->state));
+		return FALSE;
+	}
+	if (g_mkdir_with_parents(exec_root, 0700) < 0) {
+		g_set_error(error, OCID_ERROR, OCID_ERROR_FAILED, "Cannot create %s: %s", exec_root,
+			    g_strerror(errno));
+		return FALSE;
+	}
+	dir = g_strdup_printf("%s/%s-XXXXXX", exec_root, c->id);
+	if (g_mkdtemp_full(dir, 0700) == NULL) {
+		g_set_error(error, OCID_ERROR, OCID_ERROR_FAILED, "Cannot create %s: %s", dir,
+			    g_strerror(errno));
+		return FALSE;
+	}
+	pid_file = g_build_filename(dir, "pid", NULL);
+	args.monitor_path = manager->config->monitor_path;
+	args.monitor_env = manager->config->monitor_env;
+	args.id = c->id;
+	args.runtime_path = c->runtime_path;
+	args.runtime_root = manager->runtime_root;
+	args.pid_file = pid_file;
+	args.systemd_cgroup = manager->cgroups->runtime_systemd_cgroup;
+	args.exec_argv = argv;
+	args.exec_dir = dir;
+	args.exec_timeout_sec = timeout_sec;
+
+	call = g_new0(ExecCall, 1);
+	call->done = done;
+	call->user_data = user_data;
+	call->dir = g_steal_pointer(&dir);
+	call->spawn = ocid_monitor_spawn(&args, 0, on_exec_answer, call, error);
+	if (call->spawn == NULL) {
+		remove_exec_dir(call->dir);
+		g_free(call->dir);
+		g_free(call);
+		return FALSE;
+	}
+	return TRUE;
+}
