@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 static gboolean
-fs_place(const OcidCgroupManager *manager, OcidContainer *container, GError **error)
+fs_place(OcidCgroupManager *manager, OcidContainer *container, GError **error)
 {
 	g_autofree char *path = g_strdup_printf(
 	    "/%s/ocid-%s", ocid_cgroup_parent_of(manager, container), container->id);
@@ -21,9 +21,11 @@ fs_place(const OcidCgroupManager *manager, OcidContainer *container, GError **er
 }
 
 static void
-fs_remove(const OcidCgroupManager *manager, OcidContainer *container)
+fs_remove(OcidCgroupManager *manager, OcidContainer *container, OcidCgroupDoneFunc done,
+	  gpointer user_data)
 {
 	/* runc delete removes the cgroups it made; nothing of ours is left to remove. */
+	done(NULL, user_data);
 }
 
 OcidCgroupManager *

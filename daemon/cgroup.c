@@ -19,8 +19,20 @@ ocid_cgroup_manager_free(OcidCgroupManager *manager)
 {
 	if (manager == NULL)
 		return;
+	if (manager->free_data != NULL)
+		manager->free_data(manager);
+	if (manager->bus != NULL)
+		sd_bus_unref(manager->bus);
 	g_free(manager->parent);
 	g_free(manager);
+}
+
+void
+ocid_cgroup_manager_set_bus(OcidCgroupManager *manager, sd_bus *bus)
+{
+	manager->bus = sd_bus_ref(bus);
+	if (manager->on_bus != NULL)
+		manager->on_bus(manager);
 }
 
 const char *

@@ -1,26 +1,46 @@
 /* The seam between the daemon and the two cgroup managers (the seed's
- * CgroupfsCgroupsManager and SystemdCgroupsManager). One is chosen from the configuration
- * at start; the rest of the daemon only sees this interface. */
+ * CgroupfsCgroupsManager and SystemdCgroupsManager): create a container's unit, update its
+ * resources, remove it. One is chosen from the configuration at start; the rest of the
+ * daemon only sees this interface. */
 #pragma once
 
 #include "config.h"
 #include "container.h"
+#include "resources.h"
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
+#include <sys/types.h>
+#include <systemd/sd-bus.h>
 
 typedef struct OcidCgroupManager OcidCgroupManager;
 
+/* @error is NULL on success. */
+typedef void (*OcidCgroupDoneFunc)(GError *error, gpointer user_data);
+
 struct OcidCgroupManager {
 	const char *name;
-	/* Whether the runtime must be told --systemd-cgroup. */
+	char *parent;
+	sd_bus *bus; /* the system bus, for the systemd manager */
+	/* Tells the runtime to use its systemd driver. */
 	gboolean runtime_systemd_cgroup;
 	/* Decides where the container goes: fills cgroups_path (for the spec), unit and
 	 * control_group (the container's properties). */
-	gboolean (*place)(const OcidCgroupManager *manager, OcidContainer *container,
-			  GError **error);
-	/* Removes what the runtime may leave behind after delete. */
-	void (*remove)(const OcidCgroupManager *manager, OcidContainer *container);
-	char *parent;
+	gboolean (*place)(OcidCgroupManager *manager, OcidContainer *container, GError **error);
+	/* Puts @monitor_pid in the container's unit, with @spec's resources, before the
+	 * runtime creates the container. NULL when the manager has no unit of its own. */
+	void (*attach)(OcidCgroupManager *manager, OcidContainer *container, pid_t monitor_pid,
+		       JsonNode *spec, OcidCgroupDoneFunc done, gpointer user_data);
+	/* Applies new limits to the unit too (the runtime applies them to the container). */
+	void (*update)(OcidCgroupManager *manager, OcidContainer *container,
+		       const OcidResources *resources, OcidCgroupDoneFunc done, gpointer user_data);
+	/* Removes the unit once the container is deleted; done when it is gone. */
+	void (*remove)(OcidCgroupManager *manager, OcidContainer *container,
+		       OcidCgroupDoneFunc done, gpointer user_data);
+	void (*free_data)(OcidCgroupManager *manager);
+	/* Called once the bus is set. */
+	void (*on_bus)(OcidCgroupManager *manager);
+	gpointer data;
 };
 
 OcidCgroupManager *ocid_cgroup_manager_new(const OcidConfig *config);
@@ -28,6 +48,9 @@ OcidCgroupManager *ocid_cgroup_manager_new(const OcidConfig *config);
 void ocid_cgroup_manager_free(OcidCgroupManager *manager);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OcidCgroupManager, ocid_cgroup_manager_free)
+
+/* The systemd manager talks to systemd over the daemon's system bus connection. */
+void ocid_cgroup_manager_set_bus(OcidCgroupManager *manager, sd_bus *bus);
 
 /* The constructors of the two managers, for ocid_cgroup_manager_new. */
 OcidCgroupManager *ocid_cgroup_fs_new(const char *parent);

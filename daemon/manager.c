@@ -33,6 +33,7 @@ typedef struct {
 	OcidMonitorSpawn *spawn;
 	OcidDoneFunc done;
 	gpointer user_data;
+	GError *attach_error; /* why the container's unit could not be made */
 } CreateCall;
 
 typedef struct {
@@ -346,6 +347,7 @@ create_call_free(CreateCall *call)
 {
 	ocid_monitor_spawn_free(call->spawn);
 	ocid_container_free(call->container);
+	g_clear_error(&call->attach_error);
 	g_free(call);
 }
 
@@ -365,6 +367,8 @@ on_monitor_ready(OcidMonitorSpawn *spawn, const char *answer, GError *error, gpo
 	gint64 pid = 0;
 
 	release_reservation(manager, c);
+	if (call->attach_error != NULL)
+		error = call->attach_error; /* the real reason the monitor was stopped */
 	if (error == NULL) {
 		char *end = NULL;
 		pid = g_ascii_strtoll(answer, &end, 10);
@@ -413,6 +417,20 @@ on_monitor_ready(OcidMonitorSpawn *spawn, const char *answer, GError *error, gpo
 	manager_changed(manager, "ContainerCount");
 	call->done(c, NULL, call->user_data);
 	create_call_free(call);
+}
+
+static void
+on_unit_attached(GError *error, gpointer user_data)
+{
+	CreateCall *call = user_data;
+
+	if (error == NULL) {
+		ocid_monitor_spawn_go(call->spawn);
+		return;
+	}
+	/* on_monitor_ready reports this once the killed monitor's pipe closes. */
+	call->attach_error = g_error_copy(error);
+	ocid_monitor_spawn_abort(call->spawn);
 }
 
 static gboolean
@@ -547,6 +565,7 @@ ocid_manager_create(OcidManager *manager, OcidContainer *draft, OcidDoneFunc don
 	call->manager = manager;
 	call->done = done;
 	call->user_data = user_data;
+	args.wait_for_go = manager->cgroups->attach != NULL;
 	call->spawn = ocid_monitor_spawn(&args, manager->config->create_timeout_sec,
 					 on_monitor_ready, call, error);
 	if (call->spawn == NULL) {
@@ -557,6 +576,12 @@ ocid_manager_create(OcidManager *manager, OcidContainer *draft, OcidDoneFunc don
 	g_hash_table_add(manager->reserved, g_strdup(c->id));
 	g_hash_table_add(manager->reserved, g_strdup(c->name));
 	call->container = g_steal_pointer(&c);
+	/* The monitor waits until it sits in the container's own unit: nothing of the
+	 * container may start in the daemon's cgroup. */
+	if (manager->cgroups->attach != NULL)
+		manager->cgroups->attach(manager->cgroups, call->container,
+					 ocid_monitor_spawn_get_pid(call->spawn), spec,
+					 on_unit_attached, call);
 	return TRUE;
 }
 
@@ -804,6 +829,15 @@ ocid_manager_pause(OcidManager *manager, OcidContainer *c, gboolean pause, OcidD
 	return TRUE;
 }
 
+static void
+on_unit_updated(GError *error, gpointer user_data)
+{
+	g_autofree char *id = user_data;
+
+	if (error != NULL)
+		g_warning("Container %s: %s", id, error->message);
+}
+
 gboolean
 ocid_manager_update(OcidManager *manager, OcidContainer *c, const OcidResources *resources,
 		    OcidDoneFunc done, gpointer user_data, GError **error)
@@ -825,6 +859,10 @@ ocid_manager_update(OcidManager *manager, OcidContainer *c, const OcidResources 
 	ocid_resources_to_runtime_args(resources, args);
 	g_ptr_array_add(args, g_strdup(c->id));
 	g_ptr_array_add(args, NULL);
+	/* The unit's limits enclose the container's; both must move together. */
+	if (manager->cgroups->update != NULL)
+		manager->cgroups->update(manager->cgroups, c, resources, on_unit_updated,
+					 g_strdup(c->id));
 	run_and_apply(manager, c, (const char *const *)args->pdata, NULL, done, user_data);
 	return TRUE;
 }
@@ -836,7 +874,6 @@ finish_delete(OcidManager *manager, OcidContainer *c)
 {
 	g_autofree char *exit_file = exit_file_path(manager, c);
 
-	manager->cgroups->remove(manager->cgroups, c);
 	(void)g_unlink(exit_file);
 	if (!remove_dir_contents_and_dir(c->dir))
 		g_warning("Could not remove %s: %s", c->dir, g_strerror(errno));
@@ -847,6 +884,20 @@ finish_delete(OcidManager *manager, OcidContainer *c)
 	close_process_watches(c);
 	ocid_store_remove(manager->store, c);
 	manager_changed(manager, "ContainerCount");
+}
+
+static void
+on_unit_removed(GError *error, gpointer user_data)
+{
+	RuntimeCall *call = user_data;
+	OcidContainer *c = ocid_store_get(call->manager->store, call->id);
+
+	if (error != NULL)
+		g_warning("Container %s: %s", call->id, error->message);
+	if (c != NULL)
+		finish_delete(call->manager, c);
+	call->done(NULL, NULL, call->user_data);
+	runtime_call_free(call);
 }
 
 static void
@@ -862,8 +913,9 @@ on_runtime_deleted(const char *out, GError *error, gpointer user_data)
 		c->deleting = FALSE;
 		call->done(c, error, call->user_data);
 	} else {
-		finish_delete(call->manager, c);
-		call->done(NULL, NULL, call->user_data);
+		/* The unit goes last: only then is nothing of the container left. */
+		call->manager->cgroups->remove(call->manager->cgroups, c, on_unit_removed, call);
+		return;
 	}
 	runtime_call_free(call);
 }

@@ -15,6 +15,7 @@ struct OcidMonitorSpawn {
 	pid_t pid;
 	int pidfd;
 	int sync_fd;
+	int go_fd;
 	guint sync_watch;
 	guint timeout;
 	guint timeout_sec;
@@ -117,7 +118,10 @@ ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorRe
 	ocid_autofd int sync_read = -1;
 	ocid_autofd int sync_write = -1;
 	int fds[2];
-	int target_fd = 3;
+	int source_fds[2] = { -1, -1 };
+	int target_fds[2] = { 3, 4 };
+	ocid_autofd int go_read = -1;
+	ocid_autofd int go_write = -1;
 	GPid pid = 0;
 	OcidMonitorSpawn *spawn;
 	int pidfd;
@@ -129,6 +133,17 @@ ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorRe
 	}
 	sync_read = fds[0];
 	sync_write = fds[1];
+	if (args->wait_for_go) {
+		if (pipe2(fds, O_CLOEXEC) < 0) {
+			g_set_error(error, OCID_ERROR, OCID_ERROR_FAILED, "Cannot make a pipe: %s",
+				    g_strerror(errno));
+			return NULL;
+		}
+		go_read = fds[0];
+		go_write = fds[1];
+	}
+	source_fds[0] = sync_write;
+	source_fds[1] = go_read;
 
 #define ARG(s) g_ptr_array_add(argv, g_strdup(s))
 /* Options that one mode or the other has no use for are left out when unset. */
@@ -152,6 +167,10 @@ ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorRe
 	OPTIONAL_ARG("--exit-file", args->exit_file);
 	ARG("--sync-fd");
 	ARG("3");
+	if (args->wait_for_go) {
+		ARG("--wait-fd");
+		ARG("4");
+	}
 	if (args->exec_argv != NULL) {
 		ARG("--exec-dir");
 		ARG(args->exec_dir);
@@ -179,9 +198,11 @@ ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorRe
 	if (!g_spawn_async_with_pipes_and_fds(
 		"/", (const char *const *)argv->pdata, (const char *const *)args->monitor_env,
 		G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL, child_setup, NULL, -1, -1,
-		-1, &sync_write, &target_fd, 1, &pid, NULL, NULL, NULL, error))
+		-1, source_fds, target_fds, args->wait_for_go ? 2 : 1, &pid, NULL, NULL, NULL,
+		error))
 		return NULL;
 	ocid_close_fdp(&sync_write);
+	ocid_close_fdp(&go_read);
 
 	/* Not reaped until we say so, so the pid cannot be recycled before this. */
 	pidfd = ocid_pidfd_open(pid);
@@ -196,6 +217,7 @@ ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorRe
 	spawn->pid = pid;
 	spawn->pidfd = pidfd;
 	spawn->sync_fd = ocid_steal_fd(&sync_read);
+	spawn->go_fd = ocid_steal_fd(&go_write);
 	spawn->answer = g_string_new(NULL);
 	spawn->ready = ready;
 	spawn->user_data = user_data;
@@ -220,6 +242,23 @@ ocid_monitor_spawn_steal_pidfd(OcidMonitorSpawn *spawn)
 }
 
 void
+ocid_monitor_spawn_go(OcidMonitorSpawn *spawn)
+{
+	if (spawn->go_fd >= 0 && write(spawn->go_fd, "g", 1) != 1)
+		g_warning("Cannot tell monitor %d to go on: %s", (int)spawn->pid,
+			  g_strerror(errno));
+	ocid_close_fdp(&spawn->go_fd);
+}
+
+void
+ocid_monitor_spawn_abort(OcidMonitorSpawn *spawn)
+{
+	ocid_close_fdp(&spawn->go_fd);
+	(void)kill(-spawn->pid, SIGKILL);
+	(void)kill(spawn->pid, SIGKILL);
+}
+
+void
 ocid_monitor_spawn_free(OcidMonitorSpawn *spawn)
 {
 	if (spawn == NULL)
@@ -227,6 +266,7 @@ ocid_monitor_spawn_free(OcidMonitorSpawn *spawn)
 	g_clear_handle_id(&spawn->sync_watch, g_source_remove);
 	g_clear_handle_id(&spawn->timeout, g_source_remove);
 	ocid_close_fdp(&spawn->sync_fd);
+	ocid_close_fdp(&spawn->go_fd);
 	/* A monitor that failed or was killed is still our child: reap it when it is gone. */
 	ocid_reap_in_background(ocid_steal_fd(&spawn->pidfd));
 	g_string_free(spawn->answer, TRUE);

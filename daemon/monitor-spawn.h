@@ -20,6 +20,9 @@ typedef struct {
 	gint64 log_size_max;
 	gboolean no_pivot;
 	gboolean systemd_cgroup;
+	/* The monitor waits for ocid_monitor_spawn_go() before it runs the runtime, so that it
+	 * can first be moved into the container's unit. */
+	gboolean wait_for_go;
 	/* Exec mode when exec_argv is set. */
 	const char *const *exec_argv;
 	const char *exec_dir;
@@ -43,5 +46,11 @@ pid_t ocid_monitor_spawn_get_pid(OcidMonitorSpawn *spawn);
 
 /* Takes the pidfd of the monitor (the caller then owns it). */
 int ocid_monitor_spawn_steal_pidfd(OcidMonitorSpawn *spawn);
+
+/* Lets a monitor started with wait_for_go run the runtime. */
+void ocid_monitor_spawn_go(OcidMonitorSpawn *spawn);
+
+/* Kills the monitor (and whatever it started); the ready callback then reports an error. */
+void ocid_monitor_spawn_abort(OcidMonitorSpawn *spawn);
 
 void ocid_monitor_spawn_free(OcidMonitorSpawn *spawn);

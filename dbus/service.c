@@ -81,6 +81,7 @@ ocid_bus_service_new(OcidManager *manager, GError **error)
 		bus_failed(error, r, "Cannot export the object manager");
 		return NULL;
 	}
+	ocid_cgroup_manager_set_bus(manager->cgroups, service->bus);
 	manager->listener.container_added = on_container_added;
 	manager->listener.container_removed = on_container_removed;
 	manager->listener.container_changed = on_container_changed;

@@ -1,0 +1,774 @@
+#!/usr/bin/env bash
+# systemd-harness.sh: boot a real systemd as PID 1 of a throw-away container and run a
+# command inside it as a real systemd service, on hosts whose own PID 1 is not systemd.
+#
+#   systemd-harness.sh run [--bind DIR]... [--env NAME[=VALUE]]... [--wd DIR] -- CMD ARGS...
+#   systemd-harness.sh up  [--bind DIR]...          (state in $OCID_HARNESS_STATE)
+#   systemd-harness.sh exec [--env NAME[=VALUE]]... [--wd DIR] -- CMD ARGS...
+#   systemd-harness.sh shell [CMD ARGS...]          (nsenter only, no service; debugging)
+#   systemd-harness.sh down
+#   systemd-harness.sh clean                        (remove leftovers of dead harnesses)
+#   systemd-harness.sh snapshot                     (print the host state that is checked)
+#
+# How (see shared/HARNESS.md for why each step is there):
+#  - cgroups of its own, ocid-harness-<owner pid>-<owner start time>, in every
+#    hierarchy, below the caller's cgroups; nspawn's cgroup namespace is rooted there;
+#  - a private mount namespace for nspawn, with tmpfs on /tmp and /run/systemd;
+#  - '/' bound non-recursively and booted with --volatile=overlay (tmpfs upper), so
+#    every write inside outside the --bind dirs vanishes at teardown;
+#  - a minimal boot target: journald, dbus (socket + service), a readiness unit;
+#  - teardown by SIGKILL of the container's init, cgroup.kill, rmdir;
+#  - the host state is snapshotted before and compared after.
+#
+# Exit codes of run: CMD's own; 124 if CMD timed out; 125 if the harness failed
+# (boot, setup); 120 if the host changed (this wins over CMD's code).
+set -euo pipefail
+
+PROG=systemd-harness
+TAG=ocid-harness
+SELF=$(readlink -f "${BASH_SOURCE[0]}")
+: "${OCID_HARNESS_BOOT_TIMEOUT:=30}"   # seconds until the readiness unit has run
+: "${OCID_HARNESS_TIMEOUT:=3600}"      # seconds CMD may run
+: "${OCID_HARNESS_CHECK_IGNORE:=}"     # ERE: snapshot lines matching it are not compared
+: "${OCID_HARNESS_VERBOSE:=0}"         # 1: timings and steps on stderr
+NSPAWN=${OCID_HARNESS_NSPAWN:-systemd-nspawn}
+EX_HARNESS=125
+EX_HOST=120
+READY_FILE=/run/ocid-harness-ready
+FAILED_FILE=/run/ocid-harness-failed
+
+log() { if [ "$OCID_HARNESS_VERBOSE" = 1 ]; then echo "$PROG: $*" >&2; fi; }
+warn() { echo "$PROG: $*" >&2; }
+die() { echo "$PROG: error: $*" >&2; exit "$EX_HARNESS"; }
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+
+usage() {
+    sed -n '2,12p' "$SELF" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+}
+
+# ---------------------------------------------------------------- processes
+
+# Start time (clock ticks since boot) of a pid, empty if it does not exist.
+proc_start() {
+    local s
+    s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+    s=${s##*) }
+    # after "comm) " the state (field 3) is $1, so starttime (field 22) is ${20}
+    # shellcheck disable=SC2086 # split into fields on purpose
+    set -- $s
+    echo "${20}"
+}
+
+# True if pid exists, is not a zombie and (if given) started at the given time.
+pid_alive() {
+    local pid=$1 start=${2:-} s
+    [ -n "$pid" ] || return 1
+    s=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+    s=${s##*) }
+    # shellcheck disable=SC2086 # split into fields on purpose
+    set -- $s
+    [ "$1" != Z ] && [ "$1" != X ] || return 1
+    [ -z "$start" ] || [ "${20}" = "$start" ]
+}
+
+# Wait until pid is gone (or a zombie); $2 = seconds. Returns 1 on timeout.
+wait_gone() {
+    local pid=$1 i n
+    n=$(( ${2:-10} * 50 ))
+    for ((i = 0; i < n; i++)); do
+        pid_alive "$pid" || return 0
+        sleep 0.02
+    done
+    return 1
+}
+
+# ---------------------------------------------------------------- cgroups
+
+# Mount points of cgroup file systems: "fstype mountpoint superopts" per line.
+cg_mounts() {
+    awk '{ for (i = 7; i <= NF; i++) if ($i == "-") break;
+           fs = $(i + 1); if (fs == "cgroup" || fs == "cgroup2") print fs, $5, $(i + 3) }' \
+        /proc/self/mountinfo
+}
+
+# For the calling process, print one directory per hierarchy: the mount point joined
+# with the process's cgroup path in it (from a single read of /proc/self/cgroup).
+cg_own_dirs() {
+    local cg mounts line id ctrls path mnt
+    cg=$(cat /proc/self/cgroup)
+    mounts=$(cg_mounts)
+    while IFS= read -r line; do
+        id=${line%%:*}; line=${line#*:}
+        ctrls=${line%%:*}; path=${line#*:}
+        if [ "$id" = 0 ]; then
+            mnt=$(awk '$1 == "cgroup2" { print $2; exit }' <<<"$mounts")
+        else
+            mnt=$(awk -v want="$ctrls" '$1 == "cgroup" {
+                    n = split($3, have, ","); m = split(want, w, ","); ok = 1
+                    for (i = 1; i <= m; i++) { f = 0
+                        for (j = 1; j <= n; j++) if (have[j] == w[i]) f = 1
+                        if (!f) ok = 0 }
+                    if (ok) { print $2; exit } }' <<<"$mounts")
+        fi
+        if [ -z "$mnt" ]; then
+            warn "no mount for cgroup hierarchy $id:$ctrls, skipped"
+            continue
+        fi
+        echo "$mnt${path%/}"
+    done <<<"$cg"
+}
+
+# Create <own dir>/<name> in every hierarchy; print the created dirs.
+cg_create() {
+    local name=$1 parent dir
+    for parent in $(cg_own_dirs); do
+        dir=$parent/$name
+        mkdir "$dir"
+        if [ -e "$parent/cgroup.clone_children" ] && [ -e "$dir/cpuset.cpus" ]; then
+            # v1 cpuset: a new cgroup starts empty and takes no process until filled
+            cat "$parent/cpuset.cpus" >"$dir/cpuset.cpus"
+            cat "$parent/cpuset.mems" >"$dir/cpuset.mems"
+        fi
+        echo "$dir"
+    done
+}
+
+# Frozen tasks (runc pause) do not die of SIGKILL, and a pid namespace whose tasks
+# cannot die keeps its init (and nspawn) waiting: thaw every cgroup below the dirs.
+cg_thaw() {
+    local f
+    while IFS= read -r f; do
+        case $f in
+            */freezer.state) echo THAWED >"$f" ;;
+            */cgroup.freeze) echo 0 >"$f" ;;
+        esac 2>/dev/null || true
+    done < <(find "$@" \( -name freezer.state -o -name cgroup.freeze \) 2>/dev/null)
+    return 0
+}
+
+# Kill every process in the given harness cgroup dirs (and below), then remove them
+# depth-first. Only ever called on ocid-harness-* dirs, which hold only what the
+# harness started.
+cg_destroy() {
+    local dir d pid i left
+    cg_thaw "$@"
+    for dir in "$@"; do
+        [ -e "$dir/cgroup.kill" ] && echo 1 >"$dir/cgroup.kill" 2>/dev/null || true
+    done
+    for ((i = 0; i < 250; i++)); do
+        left=0
+        for dir in "$@"; do
+            [ -d "$dir" ] || continue
+            while IFS= read -r d; do
+                while read -r pid; do
+                    left=1
+                    kill -KILL "$pid" 2>/dev/null || true
+                done <"$d/cgroup.procs" 2>/dev/null || true
+            done < <(find "$dir" -depth -type d 2>/dev/null)
+            find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true
+            [ -d "$dir" ] && left=1
+        done
+        [ "$left" = 0 ] && return 0
+        sleep 0.02
+    done
+    for dir in "$@"; do [ -d "$dir" ] && warn "could not remove cgroup $dir"; done
+    return 1
+}
+
+# All harness cgroup dirs on this host, grouped by name: "name dir" per line.
+cg_find_harness() {
+    local mnt
+    for mnt in $(cg_mounts | awk '{ print $2 }'); do
+        find "$mnt" -maxdepth 5 -type d -name "$TAG-*" -prune 2>/dev/null || true
+    done | while IFS= read -r d; do
+        n=${d##*/}
+        [[ $n =~ ^$TAG-[0-9]+-[0-9]+$ ]] && echo "$n $d"
+    done
+}
+
+# Remove harness cgroups whose owner (the pid in the name, with that start time) is
+# gone, together with whatever still runs in them (a crashed or killed harness).
+clean_stale() {
+    local list name owner start dirs c d
+    list=$(cg_find_harness)
+    for name in $(awk '{ print $1 }' <<<"$list" | sort -u); do
+        owner=${name#"$TAG"-}; start=${owner#*-}; owner=${owner%%-*}
+        if pid_alive "$owner" "$start"; then
+            continue
+        fi
+        mapfile -t dirs < <(awk -v n="$name" '$1 == n { print $2 }' <<<"$list")
+        warn "removing leftover $name (owner $owner gone)"
+        cg_destroy "${dirs[@]}" || true
+    done
+    for c in /tmp/"$TAG"-canary-* /var/tmp/"$TAG"-canary-* /run/"$TAG"-canary-*; do
+        [ -f "$c" ] || continue
+        owner=${c##*-canary-}; start=${owner#*-}; owner=${owner%%-*}
+        [[ $owner =~ ^[0-9]+$ ]] && ! pid_alive "$owner" "$start" && rm -f "$c"
+    done
+    # state dirs of 'run' (the ones it made itself, with mktemp)
+    for d in "${TMPDIR:-/tmp}/$TAG"-run.*; do
+        [ -d "$d" ] || continue
+        if [ -s "$d/name" ]; then
+            name=$(cat "$d/name"); owner=${name#"$TAG"-}; start=${owner#*-}; owner=${owner%%-*}
+            pid_alive "$owner" "$start" && continue
+        elif [ -z "$(find "$d" -maxdepth 0 -mmin +1)" ]; then
+            continue    # just made by a harness that is starting
+        fi
+        rm -rf "$d"
+    done
+    return 0
+}
+
+# ---------------------------------------------------------------- host snapshot
+
+SYSCTLS="kernel/pid_max kernel/hostname kernel/domainname kernel/core_pattern
+kernel/core_uses_pid kernel/sysrq kernel/kptr_restrict kernel/printk
+fs/protected_hardlinks fs/protected_symlinks fs/protected_regular fs/protected_fifos
+fs/inotify/max_user_instances net/ipv4/ip_forward net/core/default_qdisc"
+# Entries of /tmp and /var/tmp younger than this (ctime, seconds) may come and go with
+# whatever else runs on the machine (compilers, other tests); older ones must stay.
+TMP_AGE=120
+# New entries in /tmp or /var/tmp that only systemd/nspawn/libmount would make.
+TMP_ARTIFACTS='^(\.X11-unix|\.ICE-unix|\.XIM-unix|\.font-unix|\.Test-unix|systemd-private-.*|nspawn-.*|mount|utab)$'
+
+# One line per fact, first word = kind. Everything but "tmp" is compared strictly.
+host_snapshot() {
+    local f d s t
+    find /sys/fs/cgroup -mindepth 1 -maxdepth 4 -type d -not -path "*/$TAG-*" 2>/dev/null |
+        sed 's/^/cgroup /' | sort || true
+    awk '{ for (i = 7; i <= NF; i++) if ($i == "-") break;
+           if ($5 ~ "^/sys/fs/cgroup" || $(i + 1) ~ "^cgroup")
+               print "mount", $5, $6, $(i + 1), $(i + 3) }' /proc/self/mountinfo | sort
+    echo "mounts $(wc -l </proc/self/mountinfo)"
+    awk '{ for (i = 7; i <= NF; i++) if ($i == "-") break;
+           if (!($5 ~ "^/sys/fs/cgroup" || $(i + 1) ~ "^cgroup")) print "mnt", $5, $(i + 1), $6 }' \
+        /proc/self/mountinfo | sort
+    for f in /etc/passwd /etc/group /etc/shadow /etc/gshadow /etc/machine-id /etc/hostname \
+             /etc/hosts /etc/fstab /etc/resolv.conf /etc/localtime; do
+        if [ -e "$f" ]; then echo "file $(sha256sum <"$f" | cut -d' ' -f1) $f"; else echo "file missing $f"; fi
+    done
+    for s in $SYSCTLS; do
+        [ ! -e "/proc/sys/$s" ] || echo "sysctl $s = $(tr '\t\n' '  ' <"/proc/sys/$s")"
+    done
+    # what systemd, nspawn or libmount would leave if they reached the host
+    find /run/systemd /run/mount /var/lib/machines /var/lib/systemd /var/log/journal \
+        -maxdepth 2 2>/dev/null | sed 's/^/state /' | sort || true
+    find /run -mindepth 1 -maxdepth 1 -not -name "$TAG-*" -printf 'run %p\n' 2>/dev/null | sort || true
+    t=$(date +%s)
+    for d in /tmp /var/tmp; do
+        find "$d" -mindepth 1 -maxdepth 1 -printf '%f %C@\n' 2>/dev/null |
+            awk -v d="$d" -v now="$t" -v age="$TMP_AGE" -v tag="$TAG-" \
+                'index($1, tag) != 1 { print "tmp", d "/" $1, (now - $2 > age ? "old" : "new") }' || true
+    done | sort
+    return 0
+}
+
+# Compare two snapshots; print what changed; return 1 if the host changed.
+host_compare() {
+    local before after ign=${OCID_HARNESS_CHECK_IGNORE:-'^$'} out bad=0 p
+    # read each once: they may be pipes
+    before=$(cat "$1"); after=$(cat "$2")
+    [ -n "$before" ] && [ -n "$after" ] || { warn "empty host snapshot"; return 1; }
+    out=$(diff <(grep -v '^tmp ' <(echo "$before") | grep -Ev -- "$ign") \
+               <(grep -v '^tmp ' <(echo "$after") | grep -Ev -- "$ign") | grep '^[<>]') || true
+    # /tmp and /var/tmp: old entries must survive; new ones are fatal only if they look
+    # like systemd's or nspawn's (or with OCID_HARNESS_STRICT=1).
+    local gone added
+    gone=$(comm -23 <(awk '$1 == "tmp" && $3 == "old" { print $2 }' <(echo "$before") | sort) \
+                    <(awk '$1 == "tmp" { print $2 }' <(echo "$after") | sort) | grep -Ev -- "$ign") || true
+    added=$(comm -13 <(awk '$1 == "tmp" { print $2 }' <(echo "$before") | sort) \
+                     <(awk '$1 == "tmp" { print $2 }' <(echo "$after") | sort) | grep -Ev -- "$ign") || true
+    [ -z "$gone" ] || out+=${out:+$'\n'}$(sed 's/^/< tmp (removed) /' <<<"$gone")
+    while IFS= read -r p; do
+        [ -n "$p" ] || continue
+        if [ "${OCID_HARNESS_STRICT:-0}" = 1 ] || [[ ${p##*/} =~ $TMP_ARTIFACTS ]]; then
+            out+=${out:+$'\n'}"> tmp (added) $p"
+        else
+            log "note: $p appeared meanwhile (not counted: may be another process's)"
+        fi
+    done <<<"$added"
+    if [ -n "$out" ]; then
+        warn "THE HOST CHANGED during the run (< before, > after):"
+        sed 's/^/    /' <<<"$out" >&2
+        bad=1
+    fi
+    return "$bad"
+}
+
+# Canaries: files the harness leaves in /tmp, /var/tmp and /run while it runs; a
+# systemd-tmpfiles that reached the host would remove them whatever their age.
+canary_paths() { local d; for d in /tmp /var/tmp /run; do echo "$d/$TAG-canary-$1"; done; }
+canaries_set() { local c; for c in $(canary_paths "$1"); do echo "$1" >"$c"; done; }
+canaries_check() {
+    local c bad=0
+    for c in $(canary_paths "$1"); do
+        if [ "$(cat "$c" 2>/dev/null)" != "$1" ]; then warn "THE HOST CHANGED: canary $c is gone or changed"; bad=1; fi
+        rm -f "$c"
+    done
+    return "$bad"
+}
+
+# ---------------------------------------------------------------- boot
+
+# The body that runs in the private mount namespace, then becomes systemd-nspawn.
+# Arguments: state dir, then the --bind dirs.
+# shellcheck disable=SC2016
+INNER='
+set -euo pipefail
+state=$1; shift
+base=/run/systemd/ocid-harness
+# mount -n: libmount must not create /run/mount/utab on the host.
+# nspawn writes scratch dirs and locks under /tmp and /run/systemd: keep them private.
+mount -n -t tmpfs -o mode=0755,size=64m ocid-harness /run/systemd
+mkdir -p "$base/root" "$base/units" "$base/binds"
+binds=()
+i=0
+for d in "$@"; do
+    mkdir "$base/binds/$i"
+    mount -n --rbind "$d" "$base/binds/$i"
+    binds+=("--bind=$base/binds/$i:$d")
+    i=$((i + 1))
+done
+mount -n -t tmpfs -o mode=1777,size=64m ocid-harness /tmp
+# The throw-away root: "/" alone (no submounts), booted with an overlay on top.
+mount -n --bind / "$base/root"
+
+u=$base/units
+cat >"$u/ocid-harness.target" <<EOF
+[Unit]
+Description=ocid test harness
+Wants=systemd-journald.service dbus.socket dbus.service ocid-harness-ready.service
+After=ocid-harness-ready.service
+EOF
+cat >"$u/ocid-harness-ready.service" <<EOF
+[Unit]
+Description=ocid test harness readiness
+DefaultDependencies=no
+Wants=systemd-journald.service dbus.socket dbus.service
+After=systemd-journald.service dbus.socket dbus.service
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -c "if busctl --system --timeout=10 status >/dev/null; then touch /run/ocid-harness-ready; else touch /run/ocid-harness-failed; exit 1; fi"
+EOF
+for unit in dbus.socket dbus.service polkit.service; do
+    mkdir -p "$u/$unit.d"
+    printf "[Unit]\nDefaultDependencies=no\n" >"$u/$unit.d/10-ocid-harness.conf"
+done
+# polkitd is activated over the bus; let it find its socket.
+printf "After=dbus.socket\nRequires=dbus.socket\n" >>"$u/polkit.service.d/10-ocid-harness.conf"
+
+exec "$NSPAWN" \
+    --directory="$base/root" --volatile=overlay \
+    --register=no --keep-unit --private-network \
+    --link-journal=no --resolv-conf=off --timezone=off --settings=no \
+    --system-call-filter="@keyring bpf" \
+    --capability=CAP_IPC_LOCK,CAP_SYS_RESOURCE,CAP_BPF \
+    --console=read-only \
+    --machine=ocid-harness \
+    --bind="$u:/etc/systemd/system" \
+    "${binds[@]}" \
+    --boot -- systemd.unit=ocid-harness.target systemd.firstboot=off \
+    systemd.show_status=auto
+'
+
+# State (in $STATE): nspawn.pid, init.pid, init.start, name, cgroups, console.log,
+# snapshot.before, watcher.pid.
+NSPAWN_PID=
+INIT_PID=
+
+# boot OWNER_PID BINDS...: start the container, wait until it is ready.
+boot() {
+    local owner=$1; shift
+    local t0 deadline name
+    t0=$(now)
+    : >"$STATE/console.log"
+    # The harness's name (cgroups, canaries) carries its owner's pid and start time:
+    # 'run' itself, or for 'up' the launcher (which becomes nspawn).
+    if [ "$owner" != self ]; then
+        name="$TAG-$owner-$(proc_start "$owner")"
+        echo "$name" >"$STATE/name"
+        canaries_set "${name#"$TAG"-}"
+    fi
+    (
+        # The launcher: joins the harness cgroups, then becomes unshare, then nspawn
+        # (same pid throughout).
+        me=$BASHPID
+        o=$owner
+        [ "$o" = self ] && o=$me
+        cg_create "$TAG-$o-$(proc_start "$o")" >"$STATE/cgroups"
+        while IFS= read -r d; do echo "$me" >"$d/cgroup.procs"; done <"$STATE/cgroups"
+        export NSPAWN
+        exec </dev/null >>"$STATE/console.log" 2>&1
+        # A session of its own: signals meant for the caller's process group (Ctrl-C,
+        # timeout(1), meson) must not make nspawn power the container off behind the
+        # harness's back. This subshell is no group leader, so setsid does not fork.
+        exec setsid unshare --mount --propagation private -- "$BASH" -c "$INNER" inner "$STATE" "$@"
+    ) &
+    NSPAWN_PID=$!
+    disown "$NSPAWN_PID"         # bash reaps it silently; teardown never waits for it
+    proc_start "$NSPAWN_PID" >"$STATE/nspawn.start"
+    echo "$NSPAWN_PID" >"$STATE/nspawn.pid"
+    if [ "$owner" = self ]; then
+        name="$TAG-$NSPAWN_PID-$(cat "$STATE/nspawn.start")"
+        echo "$name" >"$STATE/name"
+        canaries_set "${name#"$TAG"-}"
+    fi
+    log "nspawn pid $NSPAWN_PID, $name"
+    deadline=$(( $(date +%s%N) + OCID_HARNESS_BOOT_TIMEOUT * 1000000000 ))
+    while :; do
+        if [ -z "$INIT_PID" ]; then
+            INIT_PID=$(find_init "$NSPAWN_PID") || INIT_PID=
+            if [ -n "$INIT_PID" ]; then
+                echo "$INIT_PID" >"$STATE/init.pid"
+                proc_start "$INIT_PID" >"$STATE/init.start"
+                log "container init pid $INIT_PID"
+            fi
+        fi
+        if [ -n "$INIT_PID" ]; then
+            [ -e "/proc/$INIT_PID/root$READY_FILE" ] && break
+            if [ -e "/proc/$INIT_PID/root$FAILED_FILE" ]; then
+                boot_failed "readiness unit failed (busctl --system status)"
+                return 1
+            fi
+        fi
+        if ! pid_alive "$NSPAWN_PID"; then
+            boot_failed "nspawn exited before the container was ready"
+            return 1
+        fi
+        if [ "$(date +%s%N)" -ge "$deadline" ]; then
+            boot_failed "not ready after ${OCID_HARNESS_BOOT_TIMEOUT}s"
+            return 1
+        fi
+        sleep 0.02
+    done
+    log "ready in $(elapsed "$t0")s"
+    writable_cgroups || { boot_failed "could not make the cgroup controllers writable"; return 1; }
+    log "cgroups writable at $(elapsed "$t0")s"
+}
+
+boot_failed() {
+    warn "boot failed: $1"
+    if [ -s "$STATE/console.log" ]; then
+        warn "---- container console (last 40 lines) ----"
+        tail -n 40 "$STATE/console.log" | sed 's/^/    /' >&2
+    fi
+    if [ -n "$INIT_PID" ] && pid_alive "$INIT_PID"; then
+        warn "---- failed units / journal inside ----"
+        timeout 5 nsenter -t "$INIT_PID" -m -u -i -n -p -r -w \
+            sh -c 'systemctl --no-pager --failed; journalctl --no-pager -n 30' 2>&1 \
+            | sed 's/^/    /' >&2 || true
+    fi
+}
+
+# The container's init: the child of nspawn that is pid 1 of its own pid namespace.
+find_init() {
+    local c ns kids
+    if [ -e "/proc/$1/task/$1/children" ]; then
+        kids=$(cat "/proc/$1/task/$1/children" 2>/dev/null) || kids=
+    else
+        kids=$(awk -v p="$1" '$1 == "PPid:" && $2 == p { n = FILENAME; sub("/proc/", "", n); sub("/status", "", n); print n }' \
+            /proc/[0-9]*/status 2>/dev/null) || kids=
+    fi
+    for c in $kids; do
+        ns=$(awk '$1 == "NSpid:" { print $NF }' "/proc/$c/status" 2>/dev/null) || continue
+        if [ "$ns" = 1 ]; then echo "$c"; return 0; fi
+    done
+    return 1
+}
+
+# nspawn mounts the v1 controllers read-only; runc needs them writable. A bind remount
+# changes only this one mount (the container's view), never the shared superblock.
+writable_cgroups() {
+    timeout 10 nsenter -t "$INIT_PID" -m -p -r -w -- /bin/sh -ec '
+        ro() { awk '\''$5 ~ "^/sys/fs/cgroup" && $6 ~ /(^|,)ro(,|$)/ { print $5 }'\'' /proc/self/mountinfo; }
+        list=$(ro)
+        for m in $list; do mount -n -o remount,bind,rw "$m"; done
+        list=$(ro)
+        [ -z "$list" ]'
+}
+
+# ---------------------------------------------------------------- teardown
+
+teardown() {
+    local t0 dirs=() w nstart='' istart='' name
+    t0=$(now)
+    [ -n "${STATE:-}" ] && [ -d "$STATE" ] || return 0
+    [ -n "$NSPAWN_PID" ] || NSPAWN_PID=$(cat "$STATE/nspawn.pid" 2>/dev/null) || NSPAWN_PID=
+    [ -z "$NSPAWN_PID" ] || nstart=$(cat "$STATE/nspawn.start" 2>/dev/null) || nstart=
+    [ -n "$INIT_PID" ] || INIT_PID=$(cat "$STATE/init.pid" 2>/dev/null) || INIT_PID=
+    if [ -z "$INIT_PID" ] && [ -n "$NSPAWN_PID" ] && pid_alive "$NSPAWN_PID" "$nstart"; then
+        INIT_PID=$(find_init "$NSPAWN_PID") || INIT_PID=
+        [ -z "$INIT_PID" ] || proc_start "$INIT_PID" >"$STATE/init.start"
+    fi
+    [ -z "$INIT_PID" ] || istart=$(cat "$STATE/init.start" 2>/dev/null) || istart=
+    [ ! -s "$STATE/cgroups" ] || mapfile -t dirs <"$STATE/cgroups"
+    [ "${#dirs[@]}" = 0 ] || cg_thaw "${dirs[@]}"
+    if [ -n "$INIT_PID" ] && pid_alive "$INIT_PID" "$istart"; then
+        # systemd ignores SIGTERM; SIGKILL of pid 1 ends its whole pid namespace, and
+        # nspawn exits when it sees that.
+        kill -KILL "$INIT_PID" 2>/dev/null || true
+        if [ -n "$NSPAWN_PID" ] && pid_alive "$NSPAWN_PID" "$nstart"; then
+            wait_gone "$NSPAWN_PID" 10 || warn "nspawn $NSPAWN_PID did not exit"
+        fi
+    elif [ -n "$NSPAWN_PID" ] && pid_alive "$NSPAWN_PID" "$nstart"; then
+        # no container yet: stop the launcher (or nspawn) itself
+        kill -KILL "$NSPAWN_PID" 2>/dev/null || true
+        wait_gone "$NSPAWN_PID" 5 || true
+    fi
+    # Whatever is left (a hung nspawn, orphans) dies with the harness cgroups.
+    if name=$(cat "$STATE/name" 2>/dev/null); then
+        mapfile -t -O "${#dirs[@]}" dirs < <(cg_find_harness | awk -v n="$name" '$1 == n { print $2 }')
+    fi
+    if [ "${#dirs[@]}" != 0 ]; then
+        mapfile -t dirs < <(printf '%s\n' "${dirs[@]}" | sort -u)
+        cg_destroy "${dirs[@]}" || true
+    fi
+    if [ -n "$NSPAWN_PID" ]; then
+        wait_gone "$NSPAWN_PID" 5 || warn "nspawn $NSPAWN_PID is still there"
+    fi
+    if [ -s "$STATE/watcher.pid" ]; then
+        w=$(cat "$STATE/watcher.pid")
+        pid_alive "$w" && kill -KILL "$w" 2>/dev/null || true
+    fi
+    log "teardown in $(elapsed "$t0")s"
+}
+
+# After teardown: nothing of this run may be left.
+own_leftovers() {
+    local name bad=0 d pid
+    name=$(cat "$STATE/name" 2>/dev/null) || return 0
+    canaries_check "${name#"$TAG"-}" || bad=1
+    while IFS= read -r d; do
+        [ -n "$d" ] || continue
+        warn "leftover cgroup: $d"; bad=1
+    done < <(cg_find_harness | awk -v n="$name" '$1 == n { print $2 }')
+    for pid in "$INIT_PID" "$NSPAWN_PID"; do
+        if [ -n "$pid" ] && pid_alive "$pid"; then warn "leftover process: $pid"; bad=1; fi
+    done
+    return "$bad"
+}
+
+# A helper that outlives a killed harness (e.g. SIGKILL of the process group on a test
+# timeout): when the owner is gone, it removes the owner's cgroups and what runs there.
+start_watcher() {
+    local owner=$1
+    setsid --fork "$BASH" -c '
+        for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -le 2 ] || eval "exec $fd>&-"; done
+        echo $$ >"$3"
+        while kill -0 "$1" 2>/dev/null; do sleep 0.5; done
+        exec "$2" clean' watcher "$owner" "$SELF" "$STATE/watcher.pid" \
+        </dev/null >/dev/null 2>&1
+}
+
+# ---------------------------------------------------------------- commands inside
+
+# Print the nsenter + systemd-run command line; ENVS and WD are set by parse_exec.
+in_container() {
+    local wd=${WD:-$PWD}
+    [ -d "/proc/$INIT_PID/root$wd" ] || wd=/
+    # --wd opens its path before entering: give it the container's view of the dir.
+    local cmd=(nsenter -t "$INIT_PID" -m -u -i -n -p -C -r "--wd=/proc/$INIT_PID/root$wd"
+               systemd-run --quiet --wait --pipe --collect --same-dir
+               -p DefaultDependencies=no)
+    local e
+    for e in "${ENVS[@]}"; do cmd+=("--setenv=$e"); done
+    # systemd expands $VAR and $$ in ExecStart=; hand the words over untouched.
+    # The sh in between turns death by signal N into exit code 128+N (systemd-run
+    # would return 0 for SIGTERM, a "clean" exit for services, and 255 for others).
+    local a
+    cmd+=(-- /bin/sh -c '"$@"; exit $?' "$TAG-cmd")
+    for a in "$@"; do cmd+=("${a//\$/\$\$}"); done
+    timeout -k 10 "$OCID_HARNESS_TIMEOUT" "${cmd[@]}"
+}
+
+BINDS=()
+ENVS=()
+WD=
+
+parse_opts() {
+    # sets BINDS, ENVS, WD; leaves the rest in ARGS
+    ARGS=()
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --bind) [ $# -ge 2 ] || usage; add_bind "$2"; shift 2 ;;
+            --bind=*) add_bind "${1#--bind=}"; shift ;;
+            --env) [ $# -ge 2 ] || usage; add_env "$2"; shift 2 ;;
+            --env=*) add_env "${1#--env=}"; shift ;;
+            --wd) [ $# -ge 2 ] || usage; WD=$2; shift 2 ;;
+            --wd=*) WD=${1#--wd=}; shift ;;
+            --) shift; ARGS=("$@"); return 0 ;;
+            -h|--help) usage ;;
+            *) ARGS=("$@"); return 0 ;;
+        esac
+    done
+}
+
+add_bind() {
+    local d
+    d=$(readlink -f "$1") || die "no such directory: $1"
+    [ -d "$d" ] || die "not a directory: $1"
+    case $d in *:*|*,*) die "bind path may not contain ':' or ',': $d" ;; esac
+    [ "$d" != / ] || die "cannot bind /"
+    BINDS+=("$d")
+}
+
+add_env() {
+    local e=$1
+    case $e in
+        *=*) ENVS+=("$e") ;;
+        *) ENVS+=("$e=${!e-}") ;;
+    esac
+}
+
+preflight() {
+    [ "$(id -u)" = 0 ] || die "must run as root"
+    local t
+    for t in "$NSPAWN" nsenter unshare setsid timeout busctl systemd-run; do
+        command -v "$t" >/dev/null || die "missing tool: $t (install systemd-container, util-linux, systemd)"
+    done
+    [ -x /lib/systemd/systemd ] || die "missing /lib/systemd/systemd"
+    [ -e /sys/fs/cgroup/cgroup.controllers ] && [ ! -d /sys/fs/cgroup/unified ] &&
+        log "pure cgroup2 host: v1 controllers are not available"
+    return 0
+}
+
+load_state() {
+    STATE=${OCID_HARNESS_STATE:-}
+    [ -n "$STATE" ] || die "set OCID_HARNESS_STATE to the state dir used with 'up'"
+    [ -s "$STATE/init.pid" ] || die "no container in $STATE (run 'up' first)"
+    INIT_PID=$(cat "$STATE/init.pid")
+    NSPAWN_PID=$(cat "$STATE/nspawn.pid" 2>/dev/null) || NSPAWN_PID=
+    pid_alive "$INIT_PID" "$(cat "$STATE/init.start")" || die "container in $STATE is gone"
+}
+
+# ---------------------------------------------------------------- sub-commands
+
+RUN_BEFORE=
+RUN_OWN_STATE=0
+CMD_PID=
+
+# The end of 'run', normal or on a signal: tear down, check, exit.
+run_finish() {
+    local rc=$1
+    trap - EXIT INT TERM HUP
+    trap '' INT TERM HUP         # finish the cleanup even if signalled again
+    # the client side (timeout, nsenter, systemd-run) ends once the container is gone
+    if [ -n "$CMD_PID" ]; then kill -TERM "$CMD_PID" 2>/dev/null || true; fi
+    teardown
+    own_leftovers || rc=$EX_HOST
+    if [ "$RUN_OWN_STATE" = 1 ]; then rm -rf "$STATE"; else rm -f "$STATE"/*; fi
+    if [ -n "$RUN_BEFORE" ] && ! host_compare <(echo "$RUN_BEFORE") <(host_snapshot); then
+        rc=$EX_HOST
+    fi
+    exit "$rc"
+}
+
+cmd_run() {
+    parse_opts "$@"
+    [ ${#ARGS[@]} -gt 0 ] || usage
+    preflight
+    clean_stale
+    local rc t0
+    RUN_BEFORE=$(host_snapshot)
+    t0=$(now)
+    if [ -n "${OCID_HARNESS_STATE:-}" ]; then
+        STATE=$OCID_HARNESS_STATE
+        mkdir -p "$STATE"
+        [ ! -s "$STATE/init.pid" ] || die "$STATE is in use"
+    else
+        STATE=$(mktemp -d "${TMPDIR:-/tmp}/$TAG-run.XXXXXX")
+        RUN_OWN_STATE=1
+    fi
+    trap 'run_finish 130' INT
+    trap 'run_finish 143' TERM
+    trap 'run_finish 129' HUP
+    trap 'run_finish $EX_HARNESS' EXIT
+    start_watcher $$
+    if ! boot $$ "${BINDS[@]}"; then
+        run_finish "$EX_HARNESS"
+    fi
+    log "booted in $(elapsed "$t0")s"
+    # In the background, so that a signal to the harness runs its trap at once (bash
+    # defers traps while a foreground child runs); stdin is handed on explicitly.
+    if [ -e "/proc/$BASHPID/fd/0" ]; then exec 3<&0; else exec 3</dev/null; fi
+    in_container "${ARGS[@]}" <&3 3<&- &
+    CMD_PID=$!
+    exec 3<&-
+    set +e
+    wait "$CMD_PID"
+    rc=$?
+    set -e
+    CMD_PID=
+    log "command exited with $rc"
+    run_finish "$rc"
+}
+
+cmd_up() {
+    parse_opts "$@"
+    [ ${#ARGS[@]} -eq 0 ] || usage
+    preflight
+    STATE=${OCID_HARNESS_STATE:-}
+    [ -n "$STATE" ] || die "set OCID_HARNESS_STATE to a state dir"
+    mkdir -p "$STATE"
+    if [ -s "$STATE/init.pid" ] && pid_alive "$(cat "$STATE/init.pid")" "$(cat "$STATE/init.start" 2>/dev/null)"; then
+        die "a container is already up in $STATE"
+    fi
+    clean_stale
+    rm -f "$STATE"/*
+    host_snapshot >"$STATE/snapshot.before"
+    # The owner of the cgroups is nspawn itself: once it is gone they are stale.
+    if ! boot self "${BINDS[@]}"; then
+        teardown
+        exit "$EX_HARNESS"
+    fi
+    echo "$INIT_PID"
+}
+
+cmd_exec() {
+    parse_opts "$@"
+    [ ${#ARGS[@]} -gt 0 ] || usage
+    load_state
+    set +e
+    in_container "${ARGS[@]}"
+    exit $?
+}
+
+cmd_shell() {
+    load_state
+    [ $# -gt 0 ] || set -- /bin/bash
+    exec nsenter -t "$INIT_PID" -m -u -i -n -p -C -r -w -- "$@"
+}
+
+cmd_down() {
+    STATE=${OCID_HARNESS_STATE:-}
+    [ -n "$STATE" ] && [ -d "$STATE" ] || die "set OCID_HARNESS_STATE to the state dir used with 'up'"
+    teardown
+    local rc=0
+    own_leftovers || rc=$EX_HOST
+    if [ -s "$STATE/snapshot.before" ]; then
+        host_compare "$STATE/snapshot.before" <(host_snapshot) || rc=$EX_HOST
+    fi
+    rm -f "$STATE"/*
+    exit "$rc"
+}
+
+main() {
+    [ $# -gt 0 ] || usage
+    local sub=$1; shift
+    case $sub in
+        run) cmd_run "$@" ;;
+        up) cmd_up "$@" ;;
+        exec) cmd_exec "$@" ;;
+        shell) cmd_shell "$@" ;;
+        down) cmd_down "$@" ;;
+        clean) [ "$(id -u)" = 0 ] || die "must run as root"; clean_stale ;;
+        snapshot) host_snapshot ;;
+        -h|--help|help) usage ;;
+        *) usage ;;
+    esac
+}
+
+main "$@"
