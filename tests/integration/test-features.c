@@ -360,9 +360,178 @@ test_volumes_netns_kept(void)
 	g_assert_cmpint(umount(netns), ==, 0);
 }
 
+static GVariant *
+exec_sync(OcidTest *t, const char *path, const char *const *argv, guint64 timeout, GError **error)
+{
+	return ocid_test_call(t, path, CONTAINER, "ExecSync",
+			      g_variant_new("(^ast)", (char **)argv, timeout), "(ayayib)", error);
+}
+
+typedef struct {
+	GBytes *out;
+	GBytes *err;
+	gint32 exit_code;
+	gboolean timed_out;
+} ExecResult;
+
+static void
+exec_result_clear(ExecResult *r)
+{
+	g_clear_pointer(&r->out, g_bytes_unref);
+	g_clear_pointer(&r->err, g_bytes_unref);
+}
+
+static void
+unpack_exec(GVariant *reply, ExecResult *r)
+{
+	g_autoptr(GVariant) out = g_variant_get_child_value(reply, 0);
+	g_autoptr(GVariant) err = g_variant_get_child_value(reply, 1);
+
+	r->out = g_variant_get_data_as_bytes(out);
+	r->err = g_variant_get_data_as_bytes(err);
+	g_variant_get_child(reply, 2, "i", &r->exit_code);
+	g_variant_get_child(reply, 3, "b", &r->timed_out);
+}
+
+static gboolean
+bytes_equal_str(GBytes *b, const char *s)
+{
+	gsize len;
+	const char *data = g_bytes_get_data(b, &len);
+
+	return len == strlen(s) && (len == 0 || memcmp(data, s, len) == 0);
+}
+
+static void
+on_exec_reply(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	ExecResult *r = user_data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply =
+	    g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+
+	g_assert_no_error(error);
+	unpack_exec(reply, r);
+}
+
+/* The seed's ExecSync: results, timeouts, runtime failures, large outputs, concurrency. */
+static void
+test_exec_sync(void)
+{
+	OcidTest *t = setup_or_skip();
+	g_autofree char *path = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	ExecResult r = { 0 };
+	gint64 before;
+
+	if (t == NULL)
+		return;
+	path = run_container(t, "execd", "sleep 60", NULL);
+
+	{
+		const char *argv[] = { "/bin/sh", "-c", "echo hello; echo oops >&2", NULL };
+		reply = exec_sync(t, path, argv, 10, &error);
+		g_assert_no_error(error);
+		unpack_exec(reply, &r);
+		g_assert_true(bytes_equal_str(r.out, "hello\n"));
+		g_assert_true(bytes_equal_str(r.err, "oops\n"));
+		g_assert_cmpint(r.exit_code, ==, 0);
+		g_assert_false(r.timed_out);
+		exec_result_clear(&r);
+		g_clear_pointer(&reply, g_variant_unref);
+	}
+	{
+		/* A non-zero exit is a result, not an error. */
+		const char *argv[] = { "/bin/sh", "-c", "echo failing; exit 3", NULL };
+		reply = exec_sync(t, path, argv, 10, &error);
+		g_assert_no_error(error);
+		unpack_exec(reply, &r);
+		g_assert_cmpint(r.exit_code, ==, 3);
+		g_assert_true(bytes_equal_str(r.out, "failing\n"));
+		exec_result_clear(&r);
+		g_clear_pointer(&reply, g_variant_unref);
+	}
+	{
+		/* A timeout is a result too: killed, output so far, timed_out, non-zero. */
+		const char *argv[] = { "/bin/sh", "-c", "echo started; exec sleep 31415", NULL };
+		before = g_get_monotonic_time();
+		reply = exec_sync(t, path, argv, 1, &error);
+		g_assert_no_error(error);
+		unpack_exec(reply, &r);
+		g_assert_cmpint(g_get_monotonic_time() - before, <, 10 * G_USEC_PER_SEC);
+		g_assert_true(r.timed_out);
+		g_assert_cmpint(r.exit_code, !=, 0);
+		g_assert_true(bytes_equal_str(r.out, "started\n"));
+		exec_result_clear(&r);
+		g_clear_pointer(&reply, g_variant_unref);
+		/* No exec process outlives its call. */
+		{
+			const char *ps[] = { "/bin/sh", "-c",
+					     "for p in /proc/[0-9]*; do cat $p/cmdline; echo; done",
+					     NULL };
+			reply = exec_sync(t, path, ps, 10, &error);
+			g_assert_no_error(error);
+			unpack_exec(reply, &r);
+			g_assert_null(g_strstr_len(g_bytes_get_data(r.out, NULL),
+						   g_bytes_get_size(r.out), "31415"));
+			exec_result_clear(&r);
+			g_clear_pointer(&reply, g_variant_unref);
+		}
+	}
+	{
+		/* Large outputs come back whole. */
+		const char *argv[] = { "/bin/sh", "-c", "head -c 16777216 /dev/zero", NULL };
+		reply = exec_sync(t, path, argv, 60, &error);
+		g_assert_no_error(error);
+		unpack_exec(reply, &r);
+		g_assert_cmpuint(g_bytes_get_size(r.out), ==, 16777216);
+		g_assert_cmpint(r.exit_code, ==, 0);
+		exec_result_clear(&r);
+		g_clear_pointer(&reply, g_variant_unref);
+	}
+	{
+		/* A runtime failure is RuntimeFailed with the runtime's words. */
+		const char *argv[] = { "/no/such/binary", NULL };
+		reply = exec_sync(t, path, argv, 10, &error);
+		ocid_test_assert_error(error, "RuntimeFailed");
+		g_assert_nonnull(strstr(error->message, "/no/such/binary"));
+		g_clear_error(&error);
+	}
+	{
+		/* Concurrent ExecSyncs on one container. */
+		ExecResult results[4] = { { 0 } };
+		for (int i = 0; i < 4; i++) {
+			g_autofree char *script = g_strdup_printf("sleep 0.3; echo call %d", i);
+			const char *argv[] = { "/bin/sh", "-c", script, NULL };
+			g_dbus_connection_call(
+			    t->conn, "org.oci.Runtime", path, CONTAINER, "ExecSync",
+			    g_variant_new("(^ast)", argv, (guint64)10), G_VARIANT_TYPE("(ayayib)"),
+			    G_DBUS_CALL_FLAGS_NONE, 30000, NULL, on_exec_reply, &results[i]);
+		}
+		for (int i = 0; i < 4; i++) {
+			g_autofree char *expected = g_strdup_printf("call %d\n", i);
+			while (results[i].out == NULL)
+				g_main_context_iteration(NULL, TRUE);
+			g_assert_true(bytes_equal_str(results[i].out, expected));
+			exec_result_clear(&results[i]);
+		}
+	}
+	g_clear_pointer(&reply, g_variant_unref);
+	reply = call_ok(t, path, "Stop", g_variant_new("(t)", (guint64)0));
+	g_clear_pointer(&reply, g_variant_unref);
+	{
+		const char *argv[] = { "/bin/true", NULL };
+		reply = exec_sync(t, path, argv, 10, &error);
+		ocid_test_assert_error(error, "InvalidState");
+	}
+	ocid_test_delete(t, path, FALSE);
+}
+
 static void
 add_tests(void)
 {
+	g_test_add_func("/features/exec-sync", test_exec_sync);
 	g_test_add_func("/features/volumes-netns-kept", test_volumes_netns_kept);
 	g_test_add_func("/features/pause", test_pause);
 	g_test_add_func("/features/update", test_update);

@@ -1,0 +1,12 @@
+/* exit-file.h: the container's exit code as the daemon reads it, "<code>\n" in a file that
+ * appears atomically (written to "<path>.tmp", fsynced, renamed, directory fsynced), so a
+ * daemon that restarts at any moment sees either no file or the whole one. */
+#pragma once
+
+/* The code a shell would report: the exit status, or 128 + the signal that killed it.
+ * Returns a negative errno value for a status that is not a termination. */
+int
+exit_code_from_wait_status(int wait_status);
+
+int
+exit_file_write(const char *path, int exit_code);
