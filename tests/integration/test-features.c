@@ -528,9 +528,50 @@ test_exec_sync(void)
 	ocid_test_delete(t, path, FALSE);
 }
 
+/* log_size_max: the log never grows past it, and the most recent output is kept (the
+ * full log rotates to <log>.1). */
+static void
+test_log_size_max(void)
+{
+	OcidTest *t = setup_or_skip();
+	g_autofree char *path = NULL;
+	g_autofree char *log_path = NULL;
+	g_autofree char *rotated_path = NULL;
+	g_autofree char *log = NULL;
+	g_autofree char *rotated = NULL;
+	g_autoptr(GVariant) max = NULL;
+
+	if (t == NULL)
+		return;
+	ocid_test_restart_with_config(t, "log_size_max = 4096\n");
+	max = ocid_test_get_property(t, MANAGER_PATH, "LogSizeMax");
+	g_assert_cmpint(g_variant_get_int64(max), ==, 4096);
+	/* About 20 KiB: five times the limit. */
+	path =
+	    run_container(t, "chatty",
+			  "i=0; while [ $i -lt 200 ]; do i=$((i+1)); "
+			  "echo \"line $i ....................................................\"; "
+			  "done; echo last-line",
+			  NULL);
+	g_assert_true(ocid_test_wait_state(t, path, "stopped", 10000));
+	log_path = ocid_test_get_string(t, path, "LogPath");
+	rotated_path = g_strconcat(log_path, ".1", NULL);
+	g_assert_cmpuint(file_size(log_path), <=, 4096);
+	g_assert_cmpuint(file_size(rotated_path), <=, 4096);
+	g_assert_cmpuint(file_size(rotated_path), >, 2048);
+	log = ocid_test_read_file(log_path);
+	rotated = ocid_test_read_file(rotated_path);
+	g_assert_nonnull(strstr(log, " stdout F last-line\n"));
+	/* What rotated away is the output just before: nothing recent is lost. */
+	g_assert_nonnull(strstr(rotated, " stdout F line "));
+	ocid_test_delete(t, path, FALSE);
+	ocid_test_restart_with_config(t, NULL);
+}
+
 static void
 add_tests(void)
 {
+	g_test_add_func("/features/log-size-max", test_log_size_max);
 	g_test_add_func("/features/exec-sync", test_exec_sync);
 	g_test_add_func("/features/volumes-netns-kept", test_volumes_netns_kept);
 	g_test_add_func("/features/pause", test_pause);
