@@ -14,7 +14,7 @@ ocid_config_new_default(void)
 {
 	OcidConfig *config = g_new0(OcidConfig, 1);
 
-	config->runtime_path = g_strdup("/usr/bin/runc");
+	config->runtime_path = g_strdup(OCID_DEFAULT_RUNTIME);
 	config->monitor_path = g_strdup(OCID_LIBEXECDIR "/ocid-monitor");
 	config->monitor_env = g_strsplit("PATH=/usr/sbin:/usr/bin:/sbin:/bin", ";", -1);
 	config->cgroup_manager = OCID_CGROUP_MANAGER_SYSTEMD;

@@ -26,6 +26,17 @@ build_argv(const OcidRuntime *runtime, const char *const *args)
 	return argv;
 }
 
+/* The runtime gets the daemon's environment but for NOTIFY_SOCKET: runc would take it as a
+ * request to proxy sd_notify for the container, and fail with a socket it cannot bind. */
+static GSubprocess *
+spawn_runtime(const char *const *argv, GSubprocessFlags flags, GError **error)
+{
+	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(flags);
+
+	g_subprocess_launcher_unsetenv(launcher, "NOTIFY_SOCKET");
+	return g_subprocess_launcher_spawnv(launcher, argv, error);
+}
+
 static GError *
 runtime_failure(GSubprocess *process, const char *what, const char *stderr_text)
 {
@@ -68,9 +79,9 @@ ocid_runtime_run_async(const OcidRuntime *runtime, const char *const *args,
 	GSubprocess *process;
 	RuntimeCall *call;
 
-	process = g_subprocess_newv((const char *const *)argv->pdata,
-				    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-				    &error);
+	process =
+	    spawn_runtime((const char *const *)argv->pdata,
+			  G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
 	if (process == NULL) {
 		g_autoptr(GError) failure =
 		    g_error_new(OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,
@@ -95,9 +106,9 @@ ocid_runtime_run_sync(const OcidRuntime *runtime, const char *const *args, GErro
 	g_autofree char *out = NULL;
 	g_autofree char *err = NULL;
 
-	process = g_subprocess_newv((const char *const *)argv->pdata,
-				    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-				    error);
+	process =
+	    spawn_runtime((const char *const *)argv->pdata,
+			  G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, error);
 	if (process == NULL)
 		return NULL;
 	if (!g_subprocess_communicate_utf8(process, NULL, NULL, &out, &err, error))
@@ -117,7 +128,7 @@ ocid_runtime_version(const char *path)
 	g_autofree char *out = NULL;
 	char *newline;
 
-	process = g_subprocess_newv(
+	process = spawn_runtime(
 	    argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, NULL);
 	if (process == NULL ||
 	    !g_subprocess_communicate_utf8(process, NULL, NULL, &out, NULL, NULL) ||

@@ -167,6 +167,43 @@ ocid_test_restart_with_config(OcidTest *t, const char *runtime_lines)
 	ocid_test_start_daemon(t);
 }
 
+/* Under a real systemd (tests/systemd): ocid.service on the real system bus, with the
+ * installed configuration. */
+static OcidTest *
+system_test_new(OcidTest *t)
+{
+	g_autoptr(GError) error = NULL;
+
+	t->system_mode = TRUE;
+	t->tmpdir = g_strdup(g_getenv("OCID_TEST_TMPDIR"));
+	if (t->tmpdir == NULL)
+		t->tmpdir = g_dir_make_tmp("ocid-test-XXXXXX", &error);
+	g_assert_no_error(error);
+	t->state_dir = g_strdup("/var/lib/ocid");
+	t->run_dir = g_strdup("/run/ocid");
+	t->log_dir = g_strdup("/var/log/ocid");
+	t->conn = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, &error);
+	g_assert_no_error(error);
+	t->signals = g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
+	t->signal_sub =
+	    g_dbus_connection_signal_subscribe(t->conn, "org.oci.Runtime", NULL, NULL, NULL, NULL,
+					       G_DBUS_SIGNAL_FLAGS_NONE, on_signal, t, NULL);
+	return t;
+}
+
+int
+ocid_test_systemctl(const char *verb, const char *unit)
+{
+	const char *argv[] = { "systemctl", verb, unit, NULL };
+	int status = 0;
+
+	g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
+				   G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+				       G_SPAWN_STDERR_TO_DEV_NULL,
+				   NULL, NULL, NULL, NULL, &status, NULL));
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 OcidTest *
 ocid_test_get(void)
 {
@@ -179,6 +216,8 @@ ocid_test_get(void)
 		return NULL;
 
 	t = g_new0(OcidTest, 1);
+	if (g_getenv("OCID_TEST_SYSTEM_BUS") != NULL)
+		return the_test = system_test_new(t);
 	t->tmpdir = g_strdup(g_getenv("OCID_TEST_TMPDIR"));
 	if (t->tmpdir == NULL)
 		t->tmpdir = g_dir_make_tmp("ocid-test-XXXXXX", &error);
@@ -256,6 +295,13 @@ ocid_test_teardown(void)
 	if (t == NULL)
 		return;
 	delete_all(t);
+	if (t->system_mode) {
+		g_dbus_connection_signal_unsubscribe(t->conn, t->signal_sub);
+		g_object_unref(t->conn);
+		g_ptr_array_unref(t->signals);
+		the_test = NULL;
+		return;
+	}
 	ocid_test_kill_daemon(t);
 	g_dbus_connection_signal_unsubscribe(t->conn, t->signal_sub);
 	g_dbus_connection_close_sync(t->conn, NULL, NULL);

@@ -17,7 +17,8 @@ typedef struct {
 	GPid bus_pid;
 	GPid ocid_pid;
 	GDBusConnection *conn;
-	GPtrArray *signals; /* GVariant of (sender-path, interface, member, params) */
+	GPtrArray *signals;   /* GVariant of (sender-path, interface, member, params) */
+	gboolean system_mode; /* ocid.service under a real systemd, on the system bus */
 	guint signal_sub;
 } OcidTest;
 
@@ -28,6 +29,9 @@ OcidTest *ocid_test_get(void);
 void ocid_test_set_extra_config(const char *lines);
 
 void ocid_test_teardown(void);
+
+/* Runs `systemctl VERB UNIT` and returns its exit code. */
+int ocid_test_systemctl(const char *verb, const char *unit);
 
 /* Starts or restarts ocid (SIGKILL of a running one when @kill_first). */
 void ocid_test_start_daemon(OcidTest *t);

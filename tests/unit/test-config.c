@@ -1,5 +1,6 @@
 /* Configuration: defaults, every key, drop-ins in order, and refusals that name the file,
  * the key and the reason. */
+#include "build-config.h"
 #include "config.h"
 #include "errors.h"
 
@@ -11,7 +12,7 @@ test_defaults(void)
 {
 	g_autoptr(OcidConfig) config = ocid_config_new_default();
 
-	g_assert_cmpstr(config->runtime_path, ==, "/usr/bin/runc");
+	g_assert_cmpstr(config->runtime_path, ==, OCID_DEFAULT_RUNTIME);
 	g_assert_null(config->untrusted_runtime_path);
 	g_assert_false(config->trust_untrusted);
 	g_assert_cmpint(config->cgroup_manager, ==, OCID_CGROUP_MANAGER_SYSTEMD);

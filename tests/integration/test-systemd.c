@@ -1,0 +1,392 @@
+/* ocid as a systemd service, under a real systemd (run by tests/systemd/run.sh): a scope
+ * per container, restart survival, the journal, bus activation, both cgroup managers. */
+#include "ocid-test.h"
+
+#include <glib/gstdio.h>
+#include <stdlib.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CONTAINER    "org.oci.Runtime.Container"
+#define MANAGER      "org.oci.Runtime.Manager"
+#define MANAGER_PATH "/org/oci/Runtime"
+
+static OcidTest *
+setup_or_skip(void)
+{
+	OcidTest *t;
+
+	if (g_getenv("OCID_TEST_SYSTEM_BUS") == NULL) {
+		g_test_skip("runs under a real systemd: tests/systemd/run.sh");
+		return NULL;
+	}
+	t = ocid_test_get();
+	if (t == NULL)
+		g_test_skip("needs root");
+	return t;
+}
+
+/* Stdout of a command, stripped; NULL if it could not run. */
+static char *
+output_of(const char *command)
+{
+	g_autofree char *out = NULL;
+	int status = 0;
+
+	if (!g_spawn_command_line_sync(command, &out, NULL, &status, NULL))
+		return NULL;
+	return g_strstrip(g_steal_pointer(&out));
+}
+
+static char *
+unit_property(const char *unit, const char *property)
+{
+	g_autofree char *command =
+	    g_strdup_printf("systemctl show -p %s --value %s", property, unit);
+
+	return output_of(command);
+}
+
+static gboolean
+ocid_answers(OcidTest *t)
+{
+	g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
+	    t->conn, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+	    "NameHasOwner", g_variant_new("(s)", "org.oci.Runtime"), G_VARIANT_TYPE("(b)"),
+	    G_DBUS_CALL_FLAGS_NONE, 2000, NULL, NULL);
+	gboolean owned = FALSE;
+
+	if (reply != NULL)
+		g_variant_get(reply, "(b)", &owned);
+	return owned;
+}
+
+static void
+wait_for_ocid(OcidTest *t)
+{
+	for (int i = 0; i < 1000 && !ocid_answers(t); i++)
+		g_usleep(10000);
+	g_assert_true(ocid_answers(t));
+}
+
+static char *
+bundle_with_limits(OcidTest *t, const char *name, const char *script)
+{
+	char *bundle = ocid_test_make_bundle(t, name, script);
+	g_autofree char *config_file = g_build_filename(bundle, "config.json", NULL);
+	g_autofree char *config = ocid_test_read_file(config_file);
+	GString *edited = g_string_new(config);
+
+	g_string_replace(edited, "\"resources\": {",
+			 "\"resources\": { \"memory\": { \"limit\": 67108864 }, "
+			 "\"pids\": { \"limit\": 100 },",
+			 1);
+	g_assert_true(g_file_set_contents(config_file, edited->str, -1, NULL));
+	g_string_free(edited, TRUE);
+	return bundle;
+}
+
+static char *
+create_and_start(OcidTest *t, const char *id, const char *bundle)
+{
+	g_autoptr(GError) error = NULL;
+	char *path = ocid_test_create(t, id, id, bundle, NULL, &error);
+
+	g_assert_no_error(error);
+	ocid_test_start(t, path);
+	g_assert_true(ocid_test_wait_state(t, path, "running", 10000));
+	return path;
+}
+
+static gboolean
+file_has_line(const char *file, int pid)
+{
+	g_autofree char *data = ocid_test_read_file(file);
+	g_autofree char *line = g_strdup_printf("%d", pid);
+	g_auto(GStrv) lines = NULL;
+
+	if (data == NULL)
+		return FALSE;
+	lines = g_strsplit(data, "\n", -1);
+	return g_strv_contains((const char *const *)lines, line);
+}
+
+static int
+monitor_pid_of(OcidTest *t, const char *id)
+{
+	g_autofree char *file = g_strdup_printf("%s/containers/%s/state.json", t->state_dir, id);
+	g_autofree char *state = ocid_test_read_file(file);
+	const char *p;
+
+	g_assert_nonnull(state);
+	p = strstr(state, "\"monitor_pid\" : ");
+	g_assert_nonnull(p);
+	return atoi(p + strlen("\"monitor_pid\" : "));
+}
+
+static guint
+count_monitors(void)
+{
+	g_autofree char *out = output_of("pgrep -c -x ocid-monitor");
+
+	return out != NULL ? (guint)atoi(out) : 0;
+}
+
+/* Each container in its own transient scope in machine.slice, with the spec's limits as
+ * unit properties; the monitor sits there too, never in ocid.service; Delete leaves no
+ * unit behind. */
+static void
+test_scope_per_container(void)
+{
+	OcidTest *t = setup_or_skip();
+	g_autofree char *bundle = NULL;
+	g_autofree char *path = NULL;
+	g_autofree char *unit = NULL;
+	g_autofree char *group = NULL;
+	g_autofree char *memory = NULL;
+	g_autofree char *tasks = NULL;
+	g_autofree char *status = NULL;
+	g_autofree char *procs = NULL;
+	g_autofree char *scope_procs = NULL;
+	g_autofree char *load_state = NULL;
+	g_autofree char *manager_kind = NULL;
+	int pid, monitor;
+
+	if (t == NULL)
+		return;
+	manager_kind = ocid_test_get_string(t, MANAGER_PATH, "CgroupManager");
+	g_assert_cmpstr(manager_kind, ==, "systemd");
+	bundle = bundle_with_limits(t, "web", "echo serving; sleep 300");
+	path = create_and_start(t, "web", bundle);
+	unit = ocid_test_get_string(t, path, "Unit");
+	group = ocid_test_get_string(t, path, "ControlGroup");
+	g_assert_cmpstr(unit, ==, "ocid-web.scope");
+	g_assert_cmpstr(group, ==, "/machine.slice/ocid-web.scope");
+	g_assert_cmpint(ocid_test_systemctl("is-active", "ocid-web.scope"), ==, 0);
+	memory = unit_property("ocid-web.scope", "MemoryMax");
+	tasks = unit_property("ocid-web.scope", "TasksMax");
+	g_assert_cmpstr(memory, ==, "67108864");
+	g_assert_cmpstr(tasks, ==, "100");
+
+	pid = ocid_test_get_int(t, path, "Pid");
+	status = output_of("systemctl status --no-pager -l ocid-web.scope");
+	{
+		g_autofree char *pid_text = g_strdup_printf("%d", pid);
+		g_assert_nonnull(strstr(status, pid_text));
+	}
+	procs = g_strdup_printf("/sys/fs/cgroup/systemd%s/container/cgroup.procs", group);
+	g_assert_true(file_has_line(procs, pid));
+	monitor = monitor_pid_of(t, "web");
+	scope_procs = g_strdup_printf("/sys/fs/cgroup/systemd%s/cgroup.procs", group);
+	g_assert_true(file_has_line(scope_procs, monitor));
+	{
+		g_autofree char *service_procs =
+		    ocid_test_read_file("/sys/fs/cgroup/systemd/system.slice/ocid.service/"
+					"cgroup.procs");
+		g_autofree char *monitor_text = g_strdup_printf("%d\n", monitor);
+		g_assert_null(strstr(service_procs != NULL ? service_procs : "", monitor_text));
+	}
+
+	ocid_test_delete(t, path, TRUE);
+	g_assert_cmpint(ocid_test_systemctl("is-active", "ocid-web.scope"), !=, 0);
+	load_state = unit_property("ocid-web.scope", "LoadState");
+	g_assert_cmpstr(load_state, ==, "not-found");
+}
+
+/* systemctl restart ocid and kill -9 + start: every container runs on, with its state,
+ * pid and unit; those that exit while ocid is down report their real exit codes; no
+ * monitor is left orphaned. */
+static void
+test_restart_survival(void)
+{
+	OcidTest *t = setup_or_skip();
+	g_autofree char *bundle = NULL;
+	char *paths[20] = { NULL };
+	int pids[20];
+	guint monitors_before;
+
+	if (t == NULL)
+		return;
+	bundle = ocid_test_make_bundle(t, "survivor",
+				       "trap 'exit 42' USR1; "
+				       "while true; do sleep 0.1; done");
+	for (int i = 0; i < 20; i++) {
+		g_autofree char *id = g_strdup_printf("survivor-%02d", i);
+		paths[i] = create_and_start(t, id, bundle);
+		pids[i] = ocid_test_get_int(t, paths[i], "Pid");
+	}
+	monitors_before = count_monitors();
+	g_assert_cmpuint(monitors_before, >=, 20);
+
+	g_assert_cmpint(ocid_test_systemctl("restart", "ocid.service"), ==, 0);
+	wait_for_ocid(t);
+	for (int i = 0; i < 20; i++) {
+		g_autofree char *state = ocid_test_get_string(t, paths[i], "State");
+		g_autofree char *unit = ocid_test_get_string(t, paths[i], "Unit");
+		g_autofree char *expected_unit = g_strdup_printf("ocid-survivor-%02d.scope", i);
+		g_assert_cmpstr(state, ==, "running");
+		g_assert_cmpint(ocid_test_get_int(t, paths[i], "Pid"), ==, pids[i]);
+		g_assert_cmpstr(unit, ==, expected_unit);
+		g_assert_cmpint(ocid_test_systemctl("is-active", expected_unit), ==, 0);
+	}
+	g_assert_cmpuint(count_monitors(), ==, monitors_before);
+
+	/* The daemon down; meanwhile two containers exit. */
+	g_assert_cmpint(ocid_test_systemctl("stop", "ocid.service"), ==, 0);
+	g_assert_cmpint(kill(pids[0], SIGKILL), ==, 0);
+	g_assert_cmpint(kill(pids[1], SIGUSR1), ==, 0);
+	g_usleep(500000);
+	g_assert_cmpint(ocid_test_systemctl("start", "ocid.service"), ==, 0);
+	wait_for_ocid(t);
+	{
+		g_autofree char *s0 = ocid_test_get_string(t, paths[0], "State");
+		g_autofree char *s1 = ocid_test_get_string(t, paths[1], "State");
+		g_assert_cmpstr(s0, ==, "stopped");
+		g_assert_cmpstr(s1, ==, "stopped");
+		g_assert_cmpint(ocid_test_get_int(t, paths[0], "ExitCode"), ==, 137);
+		g_assert_cmpint(ocid_test_get_int(t, paths[1], "ExitCode"), ==, 42);
+	}
+
+	/* kill -9 of the running daemon: systemd restarts it (Restart=on-failure). */
+	{
+		const char *argv[] = { "systemctl",       "kill",         "-s", "KILL",
+				       "--kill-who=main", "ocid.service", NULL };
+		g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL,
+					   NULL, NULL, NULL, NULL, NULL));
+	}
+	g_usleep(300000);
+	for (int i = 0; i < 500 && ocid_test_systemctl("is-active", "ocid.service") != 0; i++)
+		g_usleep(10000);
+	wait_for_ocid(t);
+	for (int i = 2; i < 20; i++) {
+		g_autofree char *state = ocid_test_get_string(t, paths[i], "State");
+		g_assert_cmpstr(state, ==, "running");
+		g_assert_cmpint(ocid_test_get_int(t, paths[i], "Pid"), ==, pids[i]);
+	}
+	/* Still controllable. */
+	{
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GVariant) reply = ocid_test_call(
+		    t, paths[2], CONTAINER, "Kill", g_variant_new("(s)", "USR1"), NULL, &error);
+		g_assert_no_error(error);
+		g_assert_true(ocid_test_wait_state(t, paths[2], "stopped", 5000));
+		g_assert_cmpint(ocid_test_get_int(t, paths[2], "ExitCode"), ==, 42);
+	}
+	/* One monitor per live container, none orphaned. */
+	g_assert_cmpuint(count_monitors(), ==, monitors_before - 3);
+	for (int i = 0; i < 20; i++) {
+		ocid_test_delete(t, paths[i], TRUE);
+		g_free(paths[i]);
+	}
+	g_assert_cmpuint(count_monitors(), ==, monitors_before - 20);
+}
+
+/* journalctl CONTAINER_ID=<id> tells the container's story. */
+static void
+test_journal(void)
+{
+	OcidTest *t = setup_or_skip();
+	g_autofree char *bundle = NULL;
+	g_autofree char *path = NULL;
+	g_autofree char *journal = NULL;
+	const char *ids[] = { "d68f723681894c5db0f4af81eba140ad", /* created */
+			      "e54a955935ab443db2e33f79d40d0799", /* started */
+			      "070a4f71e2a44df3b742b05cd8ce9da0", /* exited */
+			      "e8c9a98f6e1a44b98c5e8ea3b28eda4f", /* removed */
+			      NULL };
+
+	if (t == NULL)
+		return;
+	bundle =
+	    ocid_test_make_bundle(t, "storyteller", "echo once upon a time; sleep 0.2; exit 4");
+	path = create_and_start(t, "storyteller", bundle);
+	g_assert_true(ocid_test_wait_state(t, path, "stopped", 10000));
+	ocid_test_delete(t, path, FALSE);
+	for (int attempt = 0; attempt < 50; attempt++) {
+		g_free(journal);
+		journal = output_of("journalctl --no-pager -o verbose CONTAINER_ID=storyteller");
+		if (journal != NULL && strstr(journal, ids[3]) != NULL)
+			break;
+		g_usleep(100000);
+	}
+	g_assert_nonnull(journal);
+	for (int i = 0; ids[i] != NULL; i++) {
+		g_autofree char *field = g_strdup_printf("MESSAGE_ID=%s", ids[i]);
+		if (strstr(journal, field) == NULL)
+			g_error("journal lacks %s:\n%s", field, journal);
+	}
+	g_assert_nonnull(strstr(journal, "CONTAINER_NAME=storyteller"));
+	g_assert_nonnull(strstr(journal, "exited with code 4"));
+}
+
+/* A call to org.oci.Runtime while ocid is stopped starts it. */
+static void
+test_bus_activation(void)
+{
+	OcidTest *t = setup_or_skip();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = NULL;
+
+	if (t == NULL)
+		return;
+	g_assert_cmpint(ocid_test_systemctl("stop", "ocid.service"), ==, 0);
+	g_assert_cmpint(ocid_test_systemctl("is-active", "ocid.service"), !=, 0);
+	reply = g_dbus_connection_call_sync(
+	    t->conn, "org.oci.Runtime", MANAGER_PATH, MANAGER, "ListContainers",
+	    g_variant_new("(@a{sv})", g_variant_new_array(G_VARIANT_TYPE("{sv}"), NULL, 0)),
+	    G_VARIANT_TYPE("(a(sssto))"), G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(ocid_test_systemctl("is-active", "ocid.service"), ==, 0);
+}
+
+/* cgroup_manager = cgroupfs keeps working under systemd. */
+static void
+test_cgroupfs_under_systemd(void)
+{
+	OcidTest *t = setup_or_skip();
+	g_autofree char *bundle = NULL;
+	g_autofree char *path = NULL;
+	g_autofree char *group = NULL;
+	g_autofree char *unit = NULL;
+	g_autofree char *procs = NULL;
+	const char *dropin_dir = "/etc/ocid/ocid.conf.d";
+	const char *dropin = "/etc/ocid/ocid.conf.d/50-cgroupfs.conf";
+
+	if (t == NULL)
+		return;
+	g_assert_cmpint(g_mkdir_with_parents(dropin_dir, 0755), ==, 0);
+	g_assert_true(g_file_set_contents(
+	    dropin, "[runtime]\ncgroup_manager = cgroupfs\ncgroup_parent = /ocid-fs\n", -1, NULL));
+	g_assert_cmpint(ocid_test_systemctl("restart", "ocid.service"), ==, 0);
+	wait_for_ocid(t);
+	bundle = ocid_test_make_bundle(t, "plainfs", "sleep 300");
+	path = create_and_start(t, "plainfs", bundle);
+	group = ocid_test_get_string(t, path, "ControlGroup");
+	unit = ocid_test_get_string(t, path, "Unit");
+	g_assert_cmpstr(group, ==, "/ocid-fs/ocid-plainfs");
+	g_assert_cmpstr(unit, ==, "");
+	procs = g_strdup_printf("/sys/fs/cgroup/pids%s/cgroup.procs", group);
+	g_assert_true(file_has_line(procs, ocid_test_get_int(t, path, "Pid")));
+	ocid_test_delete(t, path, TRUE);
+	g_assert_cmpint(g_unlink(dropin), ==, 0);
+	g_assert_cmpint(ocid_test_systemctl("restart", "ocid.service"), ==, 0);
+	wait_for_ocid(t);
+}
+
+static void
+add_tests(void)
+{
+	g_test_add_func("/systemd/scope-per-container", test_scope_per_container);
+	g_test_add_func("/systemd/journal", test_journal);
+	g_test_add_func("/systemd/restart-survival", test_restart_survival);
+	g_test_add_func("/systemd/cgroupfs-under-systemd", test_cgroupfs_under_systemd);
+	g_test_add_func("/systemd/bus-activation", test_bus_activation);
+}
+
+int
+main(int argc, char **argv)
+{
+	return ocid_test_main(argc, argv, add_tests);
+}

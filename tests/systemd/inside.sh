@@ -1,0 +1,26 @@
+#!/bin/bash
+# Runs inside the harness's systemd: install ocid as a package would, start it, run the
+# systemd test binary against it. Everything written here vanishes with the container.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=$1
+
+meson install -C "$build" --no-rebuild --quiet
+systemd-tmpfiles --create /usr/lib/tmpfiles.d/ocid.conf
+systemctl daemon-reload
+# The bus reads the new policy and activation file.
+busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig
+systemctl start ocid.service
+
+export OCID_TEST_SYSTEM_BUS=1
+export OCID_MAKE_BUNDLE=$top/tests/make-bundle.sh
+export OCID_SOURCE_DIR=$top
+export OCID_RUNTIME=/usr/sbin/runc
+export OCID_CONFIG=/etc/ocid/ocid.conf
+status=0
+"$build/tests/integration/test-systemd" || status=$?
+if [ $status -ne 0 ]; then
+	echo "# ocid's journal:"
+	journalctl -u ocid.service --no-pager -n 80 | sed 's/^/# /'
+fi
+exit $status
