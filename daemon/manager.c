@@ -455,6 +455,8 @@ ocid_manager_create(OcidManager *manager, OcidContainer *draft, OcidDoneFunc don
 	g_autofree char *pid_file = NULL;
 	g_autofree char *exit_file = NULL;
 	g_autofree char *image_stop_signal = NULL;
+	g_autofree char *attach_path = NULL;
+	g_autofree char *console_socket = NULL;
 	OcidMonitorArgs args = { 0 };
 	CreateCall *call;
 
@@ -545,6 +547,25 @@ ocid_manager_create(OcidManager *manager, OcidContainer *draft, OcidDoneFunc don
 		return FALSE;
 	}
 
+	if (c->terminal || c->stdin_open) {
+		g_autofree char *attach_dir =
+		    g_build_filename(manager->config->run_dir, "attach", NULL);
+		attach_path = g_build_filename(attach_dir, c->id, NULL);
+		console_socket = g_strconcat(attach_path, ".console", NULL);
+		/* A unix socket path has room for 107 bytes. */
+		if (strlen(console_socket) > 107) {
+			g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT,
+				    "The attach socket %s would be too long for a unix socket; use "
+				    "a shorter id or run_dir for containers with terminal or stdin",
+				    attach_path);
+			remove_dir_contents_and_dir(c->dir);
+			return FALSE;
+		}
+		if (!ensure_dir(attach_dir, 0700, error)) {
+			remove_dir_contents_and_dir(c->dir);
+			return FALSE;
+		}
+	}
 	pid_file = g_build_filename(c->dir, "container.pid", NULL);
 	exit_file = exit_file_path(manager, c);
 	(void)g_unlink(exit_file);
@@ -560,6 +581,11 @@ ocid_manager_create(OcidManager *manager, OcidContainer *draft, OcidDoneFunc don
 	args.log_size_max = manager->config->log_size_max;
 	args.no_pivot = manager->config->no_pivot;
 	args.systemd_cgroup = manager->cgroups->runtime_systemd_cgroup;
+	args.terminal = c->terminal;
+	args.stdin_open = c->stdin_open;
+	args.stdin_once = c->stdin_once;
+	args.attach_path = attach_path;
+	args.console_socket = c->terminal ? console_socket : NULL;
 
 	call = g_new0(CreateCall, 1);
 	call->manager = manager;

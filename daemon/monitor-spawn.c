@@ -165,6 +165,14 @@ ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorRe
 	OPTIONAL_ARG("--pid-file", args->pid_file);
 	OPTIONAL_ARG("--log-path", args->log_path);
 	OPTIONAL_ARG("--exit-file", args->exit_file);
+	OPTIONAL_ARG("--attach-path", args->attach_path);
+	OPTIONAL_ARG("--console-socket", args->console_socket);
+	if (args->terminal)
+		ARG("--terminal");
+	if (args->stdin_open)
+		ARG("--stdin");
+	if (args->stdin_once)
+		ARG("--stdin-once");
 	ARG("--sync-fd");
 	ARG("3");
 	if (args->wait_for_go) {

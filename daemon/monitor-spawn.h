@@ -20,6 +20,11 @@ typedef struct {
 	gint64 log_size_max;
 	gboolean no_pivot;
 	gboolean systemd_cgroup;
+	gboolean terminal;
+	gboolean stdin_open;
+	gboolean stdin_once;
+	const char *attach_path;    /* served when set: stdin in, output out */
+	const char *console_socket; /* with terminal: where the runtime sends the pty */
 	/* The monitor waits for ocid_monitor_spawn_go() before it runs the runtime, so that it
 	 * can first be moved into the container's unit. */
 	gboolean wait_for_go;

@@ -25,6 +25,8 @@
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
@@ -57,6 +59,11 @@ enum {
 	OPTION_WAIT_FD,
 	OPTION_EXEC_DIR,
 	OPTION_EXEC_TIMEOUT,
+	OPTION_TERMINAL,
+	OPTION_STDIN,
+	OPTION_STDIN_ONCE,
+	OPTION_ATTACH_PATH,
+	OPTION_CONSOLE_SOCKET,
 };
 
 typedef struct {
@@ -71,11 +78,18 @@ typedef struct {
 	int64_t log_size_max;
 	bool no_pivot;
 	bool systemd_cgroup;
-	int wait_fd;              /* -1, or a pipe to read one byte from before create */
-	const char *exec_dir;     /* exec mode: where stdout and stderr go */
-	int64_t exec_timeout_sec; /* exec mode: 0 for none */
-	char **exec_argv;         /* exec mode: the command, after "--" */
+	int wait_fd;                /* -1, or a pipe to read one byte from before create */
+	const char *exec_dir;       /* exec mode: where stdout and stderr go */
+	int64_t exec_timeout_sec;   /* exec mode: 0 for none */
+	char **exec_argv;           /* exec mode: the command, after "--" */
+	bool terminal;              /* the container has a pty, passed by the runtime */
+	bool stdin_open;            /* the container's stdin is ours to feed */
+	bool stdin_once;            /* ... until the first attached client leaves */
+	const char *attach_path;    /* unix socket streaming stdin in and output out */
+	const char *console_socket; /* where the runtime sends the pty master */
 } MonitorOptions;
+
+#define ATTACH_CLIENTS_MAX 16
 
 typedef struct {
 	int fd;
@@ -95,6 +109,10 @@ typedef struct {
 	int last_log_error;
 	OutputPipe pipes[2];
 	LogWriter log;
+	int stdin_fd;   /* write end of the container's stdin (the pty master for a terminal) */
+	int console_fd; /* the listening console socket during create */
+	int attach_fd;  /* the listening attach socket */
+	int clients[ATTACH_CLIENTS_MAX];
 	char buf[PIPE_READ_SIZE];
 } Monitor;
 
@@ -199,6 +217,11 @@ parse_options(int argc, char **argv, MonitorOptions *options)
 		{ "wait-fd", required_argument, NULL, OPTION_WAIT_FD },
 		{ "exec-dir", required_argument, NULL, OPTION_EXEC_DIR },
 		{ "exec-timeout", required_argument, NULL, OPTION_EXEC_TIMEOUT },
+		{ "terminal", no_argument, NULL, OPTION_TERMINAL },
+		{ "stdin", no_argument, NULL, OPTION_STDIN },
+		{ "stdin-once", no_argument, NULL, OPTION_STDIN_ONCE },
+		{ "attach-path", required_argument, NULL, OPTION_ATTACH_PATH },
+		{ "console-socket", required_argument, NULL, OPTION_CONSOLE_SOCKET },
 		{ NULL, 0, NULL, 0 },
 	};
 	char error[512] = "";
@@ -263,6 +286,21 @@ parse_options(int argc, char **argv, MonitorOptions *options)
 			break;
 		case OPTION_EXEC_DIR:
 			options->exec_dir = optarg;
+			break;
+		case OPTION_TERMINAL:
+			options->terminal = true;
+			break;
+		case OPTION_STDIN:
+			options->stdin_open = true;
+			break;
+		case OPTION_STDIN_ONCE:
+			options->stdin_once = true;
+			break;
+		case OPTION_ATTACH_PATH:
+			options->attach_path = optarg;
+			break;
+		case OPTION_CONSOLE_SOCKET:
+			options->console_socket = optarg;
 			break;
 		case OPTION_EXEC_TIMEOUT:
 			if (parse_int64(optarg, &value) < 0 || value < 0) {
@@ -341,6 +379,8 @@ parse_options(int argc, char **argv, MonitorOptions *options)
 	}
 	if (options->sync_fd < 0)
 		die("--sync-fd is required");
+	if (options->terminal && options->console_socket == NULL)
+		die("--terminal needs --console-socket");
 }
 
 /* Whatever the daemon leaked to us (bus sockets, other containers' pidfds) would otherwise
@@ -418,13 +458,13 @@ setup_signals(void)
 /* Runs in the forked child: a failure goes to stderr, which is the pipe the monitor reads
  * the runtime's error message from. */
 __attribute__((noreturn)) static void
-exec_child(char *const argv[], int stdout_fd, int stderr_fd)
+exec_child(char *const argv[], int stdin_fd, int stdout_fd, int stderr_fd)
 {
 	struct sigaction default_action = { .sa_handler = SIG_DFL };
 	sigset_t empty;
 	int null_fd;
 
-	null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	null_fd = stdin_fd >= 0 ? stdin_fd : open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0)
 		goto fail;
 	if (stdout_fd >= 0 && dup2(stdout_fd, STDOUT_FILENO) < 0)
@@ -445,14 +485,14 @@ fail:
 }
 
 static pid_t
-spawn(char *const argv[], int stdout_fd, int stderr_fd)
+spawn(char *const argv[], int stdin_fd, int stdout_fd, int stderr_fd)
 {
 	pid_t pid = fork();
 
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
-		exec_child(argv, stdout_fd, stderr_fd);
+		exec_child(argv, stdin_fd, stdout_fd, stderr_fd);
 	return pid;
 }
 
@@ -495,7 +535,7 @@ delete_container(const MonitorOptions *options)
 	argv[n++] = options->id;
 	argv[n] = NULL;
 
-	pid = spawn((char *const *)argv, -1, -1);
+	pid = spawn((char *const *)argv, -1, -1, -1);
 	if (pid < 0) {
 		warn_errno(pid, "cannot run %s delete", options->runtime);
 		return;
@@ -587,6 +627,69 @@ read_pid_file(const char *path)
 	return (pid_t)pid;
 }
 
+/* A listening unix stream socket at @path (replacing a stale one). */
+static int
+listen_unix(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof addr.sun_path)
+		return -ENAMETOOLONG;
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	(void)unlink(path);
+	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(fd, 16) < 0) {
+		int r = -errno;
+		(void)close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* The runtime connected during create and sent the pty master with SCM_RIGHTS: it becomes
+ * the container's output (logged as stdout) and stdin. */
+static void
+take_console(Monitor *m)
+{
+	char data[256];
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { .iov_base = data, .iov_len = sizeof data };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = control.buf,
+			      .msg_controllen = sizeof control.buf };
+	struct cmsghdr *cmsg;
+	_cleanup_close_ int conn = accept4(m->console_fd, NULL, NULL, SOCK_CLOEXEC);
+	int master = -1;
+
+	if (conn < 0)
+		die_after_create(m, -errno, "the runtime did not connect to the console socket");
+	if (recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) < 0)
+		die_after_create(m, -errno, "cannot receive the terminal from the runtime");
+	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg != NULL; cmsg = CMSG_NXTHDR(&msg, cmsg))
+		if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS)
+			memcpy(&master, CMSG_DATA(cmsg), sizeof master);
+	if (master < 0)
+		die_after_create(m, -EBADMSG, "the runtime sent no terminal");
+	fd_closep(&m->console_fd);
+	(void)unlink(m->options->console_socket);
+	if (fcntl(master, F_SETFL, O_NONBLOCK) < 0)
+		die_after_create(m, -errno, "cannot make the terminal non-blocking");
+	/* The pipes only ever carried the runtime's own words. */
+	fd_closep(&m->pipes[0].fd);
+	fd_closep(&m->pipes[1].fd);
+	m->pipes[0].fd = master;
+	m->stdin_fd = dup(master);
+	if (m->stdin_fd < 0)
+		die_after_create(m, -errno, "cannot duplicate the terminal");
+}
+
 /* Runs "<runtime> create" and waits for it. On failure the daemon gets the runtime's own
  * words and we exit. */
 static void
@@ -597,6 +700,7 @@ create_container(Monitor *m)
 	size_t n = runtime_global_args(options, argv);
 	int stdout_pipe[2];
 	int stderr_pipe[2];
+	int stdin_pipe[2] = { -1, -1 };
 	const char *output;
 	pid_t pid;
 	int status;
@@ -609,6 +713,14 @@ create_container(Monitor *m)
 	argv[n++] = options->pid_file;
 	if (options->no_pivot)
 		argv[n++] = "--no-pivot";
+	if (options->terminal) {
+		argv[n++] = "--console-socket";
+		argv[n++] = options->console_socket;
+		m->console_fd = listen_unix(options->console_socket);
+		if (m->console_fd < 0)
+			die_errno(m->console_fd, "cannot listen on the console socket %s",
+				  options->console_socket);
+	}
 	argv[n++] = options->id;
 	argv[n] = NULL;
 
@@ -616,13 +728,20 @@ create_container(Monitor *m)
 	make_pipe(stderr_pipe);
 	m->pipes[0] = (OutputPipe){ .fd = stdout_pipe[0], .stream = "stdout" };
 	m->pipes[1] = (OutputPipe){ .fd = stderr_pipe[0], .stream = "stderr" };
+	if (options->stdin_open && !options->terminal) {
+		if (pipe2(stdin_pipe, O_CLOEXEC) < 0)
+			die_errno(-errno, "cannot create the stdin pipe");
+		m->stdin_fd = stdin_pipe[1];
+	}
 
-	pid = spawn((char *const *)argv, stdout_pipe[1], stderr_pipe[1]);
+	pid = spawn((char *const *)argv, stdin_pipe[0], stdout_pipe[1], stderr_pipe[1]);
 	if (pid < 0)
 		die_errno(pid, "cannot fork the runtime");
 	/* The container holds the write ends now; ours would keep EOF from ever coming. */
 	if (close(stdout_pipe[1]) < 0 || close(stderr_pipe[1]) < 0)
 		die_errno(-errno, "cannot close the pipes' write ends");
+	if (stdin_pipe[0] >= 0)
+		(void)close(stdin_pipe[0]);
 
 	r = wait_for_pid(pid, &status);
 	if (r < 0)
@@ -648,6 +767,8 @@ create_container(Monitor *m)
 	if (m->container_pid < 0)
 		die_after_create(m, m->container_pid, "cannot read the container pid from %s",
 				 options->pid_file);
+	if (options->terminal)
+		take_console(m);
 }
 
 static int
@@ -790,6 +911,19 @@ handle_timer(Monitor *m)
 	m->grace_expired = true;
 }
 
+/* Output goes to every attached client too; one that cannot keep up is dropped rather
+ * than allowed to stall the log. */
+static void
+broadcast(Monitor *m, const char *buf, size_t len)
+{
+	for (int i = 0; i < ATTACH_CLIENTS_MAX; i++) {
+		if (m->clients[i] < 0)
+			continue;
+		if (send(m->clients[i], buf, len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len)
+			epoll_remove_and_close(m, &m->clients[i]);
+	}
+}
+
 /* One read from an output pipe into the log. Returns the bytes read, 0 at EOF (the pipe is
  * then closed), -EAGAIN when nothing is waiting. */
 static ssize_t
@@ -804,19 +938,96 @@ pump_pipe(Monitor *m, OutputPipe *p)
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return -EAGAIN;
-		warn_errno(-errno, "cannot read the container's %s", p->stream);
+		/* EIO: the pty's last slave closed, its end of file. */
+		if (errno != EIO)
+			warn_errno(-errno, "cannot read the container's %s", p->stream);
 		n = 0;
 	}
 	if (n == 0) {
 		epoll_remove_and_close(m, &p->fd);
 		return 0;
 	}
+	broadcast(m, m->buf, (size_t)n);
 	r = log_writer_write(&m->log, p->stream, m->buf, (size_t)n);
 	/* Once per kind of failure, not once per chunk: a full disk stays full for a while. */
 	if (r < 0 && r != m->last_log_error)
 		warn_errno(r, "cannot write to the log %s", m->options->log_path);
 	m->last_log_error = r;
 	return n;
+}
+
+static void
+close_stdin(Monitor *m)
+{
+	if (m->stdin_fd < 0)
+		return;
+	/* A pty has no half-close: end-of-file is the EOF character at a line start. */
+	if (m->options->terminal)
+		(void)fd_write_all(m->stdin_fd, "\x04", 1);
+	fd_closep(&m->stdin_fd);
+}
+
+static void
+accept_client(Monitor *m)
+{
+	int fd = accept4(m->attach_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (fd < 0)
+		return;
+	for (int i = 0; i < ATTACH_CLIENTS_MAX; i++) {
+		if (m->clients[i] < 0) {
+			m->clients[i] = fd;
+			if (epoll_add(m, fd) < 0)
+				fd_closep(&m->clients[i]);
+			return;
+		}
+	}
+	(void)close(fd); /* full */
+}
+
+/* What a client sends is the container's stdin; its leaving ends stdin with stdin_once. */
+static void
+handle_client(Monitor *m, int slot)
+{
+	ssize_t n = read(m->clients[slot], m->buf, sizeof m->buf);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0) {
+		if (m->stdin_fd >= 0 && fd_write_all(m->stdin_fd, m->buf, (size_t)n) < 0)
+			warn("cannot write to the container's stdin");
+		return;
+	}
+	epoll_remove_and_close(m, &m->clients[slot]);
+	if (m->options->stdin_once)
+		close_stdin(m);
+}
+
+static void
+serve_attach(Monitor *m)
+{
+	int r;
+
+	if (m->options->attach_path == NULL)
+		return;
+	m->attach_fd = listen_unix(m->options->attach_path);
+	if (m->attach_fd < 0)
+		die_after_create(m, m->attach_fd, "cannot listen on the attach socket %s",
+				 m->options->attach_path);
+	r = epoll_add(m, m->attach_fd);
+	if (r < 0)
+		die_after_create(m, r, "cannot watch the attach socket");
+}
+
+static void
+stop_attach(Monitor *m)
+{
+	for (int i = 0; i < ATTACH_CLIENTS_MAX; i++)
+		epoll_remove_and_close(m, &m->clients[i]);
+	if (m->attach_fd >= 0) {
+		epoll_remove_and_close(m, &m->attach_fd);
+		(void)unlink(m->options->attach_path);
+	}
 }
 
 static bool
@@ -852,6 +1063,12 @@ run_loop(Monitor *m)
 				(void)pump_pipe(m, &m->pipes[0]);
 			else if (fd == m->pipes[1].fd)
 				(void)pump_pipe(m, &m->pipes[1]);
+			else if (fd == m->attach_fd)
+				accept_client(m);
+			else
+				for (int c = 0; c < ATTACH_CLIENTS_MAX; c++)
+					if (fd == m->clients[c])
+						handle_client(m, c);
 		}
 	}
 }
@@ -993,7 +1210,7 @@ run_exec(MonitorOptions *options)
 		if (timerfd_settime(timer_fd, 0, &deadline, NULL) < 0)
 			die_errno(-errno, "cannot arm the exec timer");
 	}
-	runtime_pid = spawn((char *const *)argv, out_fd, err_fd);
+	runtime_pid = spawn((char *const *)argv, -1, out_fd, err_fd);
 	if (runtime_pid < 0)
 		die_errno(runtime_pid, "cannot fork the runtime");
 
@@ -1083,7 +1300,12 @@ main(int argc, char **argv)
 		.container_pidfd = -1,
 		.pipes = { { .fd = -1, .stream = "stdout" }, { .fd = -1, .stream = "stderr" } },
 		.log = LOG_WRITER_INIT,
+		.stdin_fd = -1,
+		.console_fd = -1,
+		.attach_fd = -1,
 	};
+	for (int i = 0; i < ATTACH_CLIENTS_MAX; i++)
+		m->clients[i] = -1;
 	m->signal_fd = setup_signals();
 
 	r = log_writer_open(&m->log, options.log_path, options.log_size_max);
@@ -1108,12 +1330,13 @@ main(int argc, char **argv)
 		r = epoll_add(m, m->timer_fd);
 	if (r == 0)
 		r = epoll_add(m, m->pipes[0].fd);
-	if (r == 0)
+	if (r == 0 && m->pipes[1].fd >= 0)
 		r = epoll_add(m, m->pipes[1].fd);
 	if (r == 0 && m->container_pidfd >= 0)
 		r = epoll_add(m, m->container_pidfd);
 	if (r < 0)
 		die_after_create(m, r, "cannot watch the container");
+	serve_attach(m);
 
 	n = snprintf(ok, sizeof ok, "ok %d\n", (int)m->container_pid);
 	r = fd_write_all(options.sync_fd, ok, (size_t)n);
@@ -1127,6 +1350,8 @@ main(int argc, char **argv)
 
 	run_loop(m);
 	drain_pipes(m);
+	stop_attach(m);
+	close_stdin(m);
 	log_writer_close(&m->log);
 
 	exit_code = exit_code_from_wait_status(m->container_status);

@@ -2,6 +2,8 @@
  * stop signals, trusted and untrusted runtimes. */
 #include "ocid-test.h"
 
+#include <gio/gunixsocketaddress.h>
+
 #include <signal.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -568,9 +570,120 @@ test_log_size_max(void)
 	ocid_test_restart_with_config(t, NULL);
 }
 
+static GSocketConnection *
+attach(OcidTest *t, const char *id)
+{
+	g_autofree char *path = g_build_filename(t->run_dir, "attach", id, NULL);
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GSocketAddress) address = g_unix_socket_address_new(path);
+	g_autoptr(GError) error = NULL;
+	GSocketConnection *conn =
+	    g_socket_client_connect(client, G_SOCKET_CONNECTABLE(address), NULL, &error);
+
+	g_assert_no_error(error);
+	return conn;
+}
+
+/* Reads from the attach socket until @needle has been seen (or 10 s passed). */
+static void
+read_until(GSocketConnection *conn, const char *needle)
+{
+	GInputStream *in = g_io_stream_get_input_stream(G_IO_STREAM(conn));
+	GSocket *socket = g_socket_connection_get_socket(conn);
+	g_autoptr(GString) seen = g_string_new(NULL);
+	gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+
+	g_socket_set_timeout(socket, 10);
+	while (strstr(seen->str, needle) == NULL && g_get_monotonic_time() < end) {
+		char buf[1024];
+		g_autoptr(GError) error = NULL;
+		gssize n = g_input_stream_read(in, buf, sizeof buf, NULL, &error);
+
+		g_assert_no_error(error);
+		if (n <= 0)
+			break;
+		g_string_append_len(seen, buf, n);
+	}
+	if (strstr(seen->str, needle) == NULL)
+		g_error("attach output '%s' lacks '%s'", seen->str, needle);
+}
+
+static void
+send_text(GSocketConnection *conn, const char *text)
+{
+	GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(conn));
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(g_output_stream_write_all(out, text, strlen(text), NULL, NULL, &error));
+	g_assert_no_error(error);
+}
+
+/* stdin and stdin_once: the attach socket streams stdin in and output out; stdin closes
+ * when the first client leaves. terminal: the monitor holds the pty and logs its output. */
+static void
+test_attach_and_terminal(void)
+{
+	OcidTest *t = setup_or_skip();
+	g_autofree char *path = NULL;
+	g_autofree char *tty_path = NULL;
+	g_autofree char *log_path = NULL;
+	g_autofree char *log = NULL;
+	GVariantBuilder opts;
+	GSocketConnection *conn;
+
+	if (t == NULL)
+		return;
+	g_variant_builder_init(&opts, G_VARIANT_TYPE("a{sv}"));
+	g_variant_builder_add(&opts, "{sv}", "stdin", g_variant_new_boolean(TRUE));
+	g_variant_builder_add(&opts, "{sv}", "stdin_once", g_variant_new_boolean(TRUE));
+	path = run_container(t, "talker",
+			     "[ -t 0 ] || echo no-tty; read line; echo \"got $line\"; cat; "
+			     "echo stdin-closed",
+			     g_variant_builder_end(&opts));
+	conn = attach(t, "talker");
+	send_text(conn, "hello\n");
+	read_until(conn, "got hello");
+	send_text(conn, "echoed by cat\n");
+	read_until(conn, "echoed by cat");
+	g_object_unref(conn); /* detaching ends stdin (stdin_once): cat sees EOF */
+	g_assert_true(ocid_test_wait_state(t, path, "stopped", 10000));
+	g_assert_cmpint(ocid_test_get_int(t, path, "ExitCode"), ==, 0);
+	log_path = ocid_test_get_string(t, path, "LogPath");
+	log = ocid_test_read_file(log_path);
+	g_assert_nonnull(strstr(log, " stdout F no-tty\n"));
+	g_assert_nonnull(strstr(log, " stdout F got hello\n"));
+	g_assert_nonnull(strstr(log, " stdout F stdin-closed\n"));
+	ocid_test_delete(t, path, FALSE);
+	g_clear_pointer(&log, g_free);
+	g_clear_pointer(&log_path, g_free);
+
+	g_variant_builder_init(&opts, G_VARIANT_TYPE("a{sv}"));
+	g_variant_builder_add(&opts, "{sv}", "terminal", g_variant_new_boolean(TRUE));
+	g_variant_builder_add(&opts, "{sv}", "stdin", g_variant_new_boolean(TRUE));
+	tty_path = run_container(t, "console",
+				 "[ -t 0 ] && echo has-a-tty; read x; echo \"answer $x\"; exit 5",
+				 g_variant_builder_end(&opts));
+	{
+		g_autoptr(GVariant) terminal = ocid_test_get_property(t, tty_path, "Terminal");
+		g_assert_true(g_variant_get_boolean(terminal));
+	}
+	conn = attach(t, "console");
+	send_text(conn, "42\n");
+	read_until(conn, "answer 42");
+	g_object_unref(conn);
+	g_assert_true(ocid_test_wait_state(t, tty_path, "stopped", 10000));
+	g_assert_cmpint(ocid_test_get_int(t, tty_path, "ExitCode"), ==, 5);
+	log_path = ocid_test_get_string(t, tty_path, "LogPath");
+	log = ocid_test_read_file(log_path);
+	g_assert_nonnull(strstr(log, "has-a-tty"));
+	g_assert_nonnull(strstr(log, "answer 42"));
+	ocid_test_delete(t, tty_path, FALSE);
+}
+
 static void
 add_tests(void)
 {
+	g_test_add_func("/features/attach-and-terminal", test_attach_and_terminal);
 	g_test_add_func("/features/log-size-max", test_log_size_max);
 	g_test_add_func("/features/exec-sync", test_exec_sync);
 	g_test_add_func("/features/volumes-netns-kept", test_volumes_netns_kept);
