@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_MAP_ENTRIES 1024
 #define MAX_KEY_LEN     253
@@ -445,8 +446,9 @@ property_get(sd_bus *bus, const char *path, const char *interface, const char *p
 	if (g_str_equal(property, "RuntimeReady"))
 		return sd_bus_message_append(reply, "b", manager->runtime_ready);
 	if (g_str_equal(property, "NetworkReady"))
-		/* ocid joins network namespaces it is given and makes none itself. */
-		return sd_bus_message_append(reply, "b", TRUE);
+		/* ocid makes no networks; it joins the namespaces it is given (netns_path), which
+		 * needs a kernel with network namespaces. */
+		return sd_bus_message_append(reply, "b", access("/proc/self/ns/net", F_OK) == 0);
 	if (g_str_equal(property, "LogSizeMax"))
 		return sd_bus_message_append(reply, "x", config->log_size_max);
 	if (g_str_equal(property, "ContainerCount"))

@@ -189,6 +189,34 @@ test_scope_per_container(void)
 		g_assert_null(strstr(service_procs != NULL ? service_procs : "", monitor_text));
 	}
 
+	/* Update reaches the scope's properties too. */
+	{
+		GVariantBuilder b;
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GVariant) reply = NULL;
+		g_autofree char *new_memory = NULL;
+		g_autofree char *new_tasks = NULL;
+
+		g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
+		g_variant_builder_add(&b, "{sv}", "memory_limit",
+				      g_variant_new_int64(32 * 1024 * 1024));
+		g_variant_builder_add(&b, "{sv}", "pids_limit", g_variant_new_int64(50));
+		reply = ocid_test_call(t, path, CONTAINER, "Update",
+				       g_variant_new("(@a{sv})", g_variant_builder_end(&b)), NULL,
+				       &error);
+		g_assert_no_error(error);
+		for (int i = 0; i < 100; i++) {
+			g_free(new_memory);
+			new_memory = unit_property("ocid-web.scope", "MemoryMax");
+			if (g_str_equal(new_memory, "33554432"))
+				break;
+			g_usleep(20000);
+		}
+		new_tasks = unit_property("ocid-web.scope", "TasksMax");
+		g_assert_cmpstr(new_memory, ==, "33554432");
+		g_assert_cmpstr(new_tasks, ==, "50");
+	}
+
 	ocid_test_delete(t, path, TRUE);
 	g_assert_cmpint(ocid_test_systemctl("is-active", "ocid-web.scope"), !=, 0);
 	load_state = unit_property("ocid-web.scope", "LoadState");
