@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define CONTAINER    "org.oci.Runtime.Container"
@@ -528,9 +529,88 @@ test_introspection(void)
 	ocid_test_delete(t, path, FALSE);
 }
 
+/* Runs ocictl against the test's bus; returns its exit code and output. */
+static int
+ocictl(OcidTest *t, char **out, char **err, const char *first, ...)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_auto(GStrv) envp =
+	    g_environ_setenv(g_get_environ(), "DBUS_SYSTEM_BUS_ADDRESS", t->bus_address, TRUE);
+	g_autoptr(GError) error = NULL;
+	int status = 0;
+	va_list ap;
+
+	g_ptr_array_add(argv, (gpointer)g_getenv("OCID_CTL"));
+	va_start(ap, first);
+	for (const char *a = first; a != NULL; a = va_arg(ap, const char *))
+		g_ptr_array_add(argv, (gpointer)a);
+	va_end(ap);
+	g_ptr_array_add(argv, NULL);
+	g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
+				   out, err, &status, &error));
+	g_assert_no_error(error);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* ocictl: the command-line face of the same API. */
+static void
+test_ocictl(void)
+{
+	OcidTest *t = setup_or_skip();
+	g_autofree char *bundle = NULL;
+
+	if (t == NULL)
+		return;
+	bundle =
+	    ocid_test_make_bundle(t, "cli", "trap 'exit 0' TERM; while true; do sleep 0.05; done");
+	{
+		g_autofree char *out = NULL, *err = NULL;
+		g_assert_cmpint(ocictl(t, &out, &err, "create", "--name=cli", "--label=tier=web",
+				       bundle, "cli-1", NULL),
+				==, 0);
+		g_assert_cmpstr(out, ==, "cli-1\n");
+	}
+	{
+		g_autofree char *out = NULL, *err = NULL;
+		g_assert_cmpint(ocictl(t, &out, &err, "start", "cli", NULL), ==, 0);
+	}
+	{
+		g_autofree char *out = NULL, *err = NULL;
+		g_assert_cmpint(ocictl(t, &out, &err, "list", "--label=tier=web", NULL), ==, 0);
+		g_assert_nonnull(strstr(out, "cli-1"));
+		g_assert_nonnull(strstr(out, "running"));
+	}
+	{
+		g_autofree char *out = NULL, *err = NULL;
+		g_assert_cmpint(ocictl(t, &out, &err, "exec", "cli", "--", "/bin/sh", "-c",
+				       "echo hi; echo there >&2; exit 3", NULL),
+				==, 3);
+		g_assert_cmpstr(out, ==, "hi\n");
+		g_assert_cmpstr(err, ==, "there\n");
+	}
+	{
+		g_autofree char *out = NULL, *err = NULL;
+		g_assert_cmpint(ocictl(t, &out, &err, "stop", "--timeout=5", "cli", NULL), ==, 0);
+		g_clear_pointer(&out, g_free);
+		g_clear_pointer(&err, g_free);
+		g_assert_cmpint(ocictl(t, &out, &err, "status", "cli", NULL), ==, 0);
+		g_assert_nonnull(strstr(out, "State: stopped"));
+		g_assert_nonnull(strstr(out, "ExitCode: 0"));
+	}
+	{
+		g_autofree char *out = NULL, *err = NULL;
+		g_assert_cmpint(ocictl(t, &out, &err, "rm", "cli", NULL), ==, 0);
+		g_clear_pointer(&out, g_free);
+		g_clear_pointer(&err, g_free);
+		g_assert_cmpint(ocictl(t, &out, &err, "status", "cli", NULL), ==, 1);
+		g_assert_nonnull(strstr(err, "NoSuchContainer"));
+	}
+}
+
 static void
 add_tests(void)
 {
+	g_test_add_func("/lifecycle/ocictl", test_ocictl);
 	g_test_add_func("/lifecycle/introspection", test_introspection);
 	g_test_add_func("/lifecycle/manager-properties", test_manager_properties);
 	g_test_add_func("/lifecycle/run-to-exit", test_run_to_exit);
