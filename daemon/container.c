@@ -107,19 +107,31 @@ ocid_container_is_alive(const OcidContainer *container)
 	       container->state == OCID_STATE_CREATED;
 }
 
-void
-ocid_container_changed(OcidContainer *container, const char *const *properties)
+static void
+persist(OcidContainer *container)
 {
 	g_autoptr(GError) error = NULL;
 
-	/* Persist before telling anyone: a client that saw the change must find it on disk
-	 * after a daemon crash. */
 	if (container->persist_func != NULL && !container->persist_func(container, &error))
 		ocid_log_container(container, G_LOG_LEVEL_WARNING, OCID_MESSAGE_FAILED,
 				   "Could not save the state of container %s: %s", container->id,
 				   error->message);
+}
+
+static void
+notify(OcidContainer *container, const char *const *properties)
+{
 	if (container->changed_func != NULL)
 		container->changed_func(container, properties, container->changed_data);
+}
+
+void
+ocid_container_changed(OcidContainer *container, const char *const *properties)
+{
+	/* Persist before telling anyone: a client that saw the change must find it on disk
+	 * after a daemon crash. */
+	persist(container);
+	notify(container, properties);
 }
 
 void
@@ -173,7 +185,10 @@ ocid_container_set_stopped(OcidContainer *container, int32_t exit_code, gboolean
 		g_free(container->error);
 		container->error = g_strdup(error);
 	}
-	ocid_container_changed(container, props);
+	/* An exit is told first: its durable record is the monitor's exit file, which a
+	 * restarted daemon reads again, so the fsyncs of state.json need not delay it. */
+	notify(container, props);
+	persist(container);
 }
 
 void
