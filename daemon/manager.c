@@ -352,9 +352,9 @@ create_call_free(CreateCall *call)
 }
 
 static void
-on_cleanup_deleted(const char *out, GError *error, gpointer user_data)
+on_runtime_result_ignored(const char *out, GError *error, gpointer user_data)
 {
-	/* Best effort after a failed create; the failure itself is already reported. */
+	/* Best-effort cleanups and thaws: whatever failed is reported by what comes next. */
 }
 
 static void
@@ -394,7 +394,7 @@ on_monitor_ready(OcidMonitorSpawn *spawn, const char *answer, GError *error, gpo
 				   "Creating container %s failed: %s", c->id, reported->message);
 		/* Leave nothing behind: not the runtime's state, not our dir. */
 		(void)kill(-ocid_monitor_spawn_get_pid(spawn), SIGKILL);
-		ocid_runtime_run_async(&runtime, args, on_cleanup_deleted, NULL);
+		ocid_runtime_run_async(&runtime, args, on_runtime_result_ignored, NULL);
 		remove_dir_contents_and_dir(c->dir);
 		call->done(NULL, reported, call->user_data);
 		create_call_free(call);
@@ -652,6 +652,8 @@ on_started(const char *out, GError *error, gpointer user_data)
 		/* A short-lived container may already have exited and been reported. */
 		if (c->state == OCID_STATE_CREATED)
 			ocid_container_set_running(c);
+		else if (c->started_usec == 0)
+			c->started_usec = c->finished_usec;
 		ocid_log_container(c, G_LOG_LEVEL_MESSAGE, OCID_MESSAGE_STARTED,
 				   "Started container %s (%s)", c->id, c->name);
 		call->done(c, NULL, call->user_data);
@@ -744,7 +746,12 @@ begin_stop(OcidContainer *c, guint64 timeout_sec, GError **error)
 			   c->id, signal, timeout_sec);
 	if (!send_signal(c, signal, error))
 		return FALSE;
-	/* A frozen container cannot act on a signal; SIGKILL still works. */
+	/* A frozen container acts on no signal, not even SIGKILL, until it is thawed. */
+	if (c->state == OCID_STATE_PAUSED) {
+		OcidRuntime runtime = runtime_for(c->changed_data, c);
+		const char *args[] = { "resume", c->id, NULL };
+		ocid_runtime_run_async(&runtime, args, on_runtime_result_ignored, NULL);
+	}
 	if (signal != SIGKILL && c->stop_timer == 0)
 		c->stop_timer = g_timeout_add_seconds((guint)MIN(timeout_sec, G_MAXUINT / 2),
 						      on_stop_timeout, c);

@@ -112,7 +112,17 @@ test_pause(void)
 	g_assert_true(ocid_test_wait_state(t, path, "running", 10));
 	ocid_test_pump(500);
 	g_assert_cmpuint(file_size(log), >, frozen_size);
-	ocid_test_delete(t, path, TRUE);
+
+	/* A paused container still stops: it is thawed so that it can act on the signal. */
+	g_clear_pointer(&reply, g_variant_unref);
+	reply = call_ok(t, path, "Pause", NULL);
+	g_clear_pointer(&reply, g_variant_unref);
+	reply = call_ok(t, path, "Stop", g_variant_new("(t)", (guint64)1));
+	{
+		g_autofree char *state = ocid_test_get_string(t, path, "State");
+		g_assert_cmpstr(state, ==, "stopped");
+	}
+	ocid_test_delete(t, path, FALSE);
 }
 
 static GVariant *
