@@ -56,6 +56,12 @@ main(int argc, char **argv)
 	/* A client that goes away mid-reply must not kill the daemon. */
 	signal(SIGPIPE, SIG_IGN);
 
+	/* Before the slow parts (restore), so that a stop request meanwhile is honoured
+	 * cleanly rather than killing the daemon halfway. */
+	loop = g_main_loop_new(NULL, FALSE);
+	g_unix_signal_add(SIGTERM, on_quit_signal, loop);
+	g_unix_signal_add(SIGINT, on_quit_signal, loop);
+
 	config = ocid_config_load(config_path, config_path == NULL, &error);
 	if (config == NULL) {
 		g_printerr("ocid: bad configuration: %s\n", error->message);
@@ -78,9 +84,6 @@ main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 
-	loop = g_main_loop_new(NULL, FALSE);
-	g_unix_signal_add(SIGTERM, on_quit_signal, loop);
-	g_unix_signal_add(SIGINT, on_quit_signal, loop);
 	g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE_ID",
 			 OCID_MESSAGE_DAEMON_STARTED, "MESSAGE",
 			 "ocid %s ready on %s with runtime %s (%s), cgroup manager %s, %u "
