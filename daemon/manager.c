@@ -753,8 +753,8 @@ begin_stop(OcidContainer *c, guint64 timeout_sec, GError **error)
 		ocid_runtime_run_async(&runtime, args, on_runtime_result_ignored, NULL);
 	}
 	if (signal != SIGKILL && c->stop_timer == 0)
-		c->stop_timer = g_timeout_add_seconds((guint)MIN(timeout_sec, G_MAXUINT / 2),
-						      on_stop_timeout, c);
+		c->stop_timer = g_timeout_add((guint)MIN(timeout_sec * 1000, G_MAXUINT / 2),
+					      on_stop_timeout, c);
 	return TRUE;
 }
 

@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "ocid"
 
 #include "bus-errors.h"
+#include "polkit.h"
 #include "service.h"
 
 #include "../daemon/cleanup.h"
@@ -97,19 +98,21 @@ on_done_reply_empty(OcidContainer *container, GError *error, gpointer user_data)
 		(void)sd_bus_reply_method_return(call, NULL);
 }
 
+/* Handlers may run from sd-bus's dispatch or later, once polkit has answered, so the
+ * service is found from the container rather than from the current slot. */
 static OcidBusService *
-service_of(sd_bus_message *m)
+service_of(OcidContainer *c)
 {
-	/* The handler's userdata is the container the path resolved to; the service is the
-	 * userdata of the fallback vtable's slot. */
-	return sd_bus_slot_get_userdata(sd_bus_get_current_slot(sd_bus_message_get_bus(m)));
+	OcidManager *manager = c->changed_data;
+
+	return manager->listener.data;
 }
 
 static int
-method_start(sd_bus_message *m, void *userdata, sd_bus_error *error)
+do_start(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
-	OcidBusService *service = service_of(m);
+	OcidBusService *service = service_of(c);
 	g_autoptr(GError) local_error = NULL;
 
 	if (!ocid_manager_start(service->manager, c, on_done_reply_empty, sd_bus_message_ref(m),
@@ -121,10 +124,10 @@ method_start(sd_bus_message *m, void *userdata, sd_bus_error *error)
 }
 
 static int
-method_stop(sd_bus_message *m, void *userdata, sd_bus_error *error)
+do_stop(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
-	OcidBusService *service = service_of(m);
+	OcidBusService *service = service_of(c);
 	g_autoptr(GError) local_error = NULL;
 	uint64_t timeout;
 	int r;
@@ -141,10 +144,10 @@ method_stop(sd_bus_message *m, void *userdata, sd_bus_error *error)
 }
 
 static int
-method_kill(sd_bus_message *m, void *userdata, sd_bus_error *error)
+do_kill(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
-	OcidBusService *service = service_of(m);
+	OcidBusService *service = service_of(c);
 	g_autoptr(GError) local_error = NULL;
 	const char *signal;
 	int r;
@@ -158,10 +161,10 @@ method_kill(sd_bus_message *m, void *userdata, sd_bus_error *error)
 }
 
 static int
-method_delete(sd_bus_message *m, void *userdata, sd_bus_error *error)
+do_delete(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
-	OcidBusService *service = service_of(m);
+	OcidBusService *service = service_of(c);
 	g_autoptr(GError) local_error = NULL;
 	int force;
 	int r;
@@ -181,7 +184,7 @@ static int
 method_update_status(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
-	OcidBusService *service = service_of(m);
+	OcidBusService *service = service_of(c);
 	g_autoptr(GError) local_error = NULL;
 
 	if (!ocid_manager_update_status(service->manager, c, &local_error))
@@ -193,7 +196,7 @@ static int
 method_pause_or_unpause(sd_bus_message *m, void *userdata, sd_bus_error *error, gboolean pause)
 {
 	OcidContainer *c = userdata;
-	OcidBusService *service = service_of(m);
+	OcidBusService *service = service_of(c);
 	g_autoptr(GError) local_error = NULL;
 
 	if (!ocid_manager_pause(service->manager, c, pause, on_done_reply_empty,
@@ -205,13 +208,13 @@ method_pause_or_unpause(sd_bus_message *m, void *userdata, sd_bus_error *error, 
 }
 
 static int
-method_pause(sd_bus_message *m, void *userdata, sd_bus_error *error)
+do_pause(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	return method_pause_or_unpause(m, userdata, error, TRUE);
 }
 
 static int
-method_unpause(sd_bus_message *m, void *userdata, sd_bus_error *error)
+do_unpause(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	return method_pause_or_unpause(m, userdata, error, FALSE);
 }
@@ -295,10 +298,10 @@ read_resources(sd_bus_message *m, OcidResources *resources, sd_bus_error *error)
 }
 
 static int
-method_update(sd_bus_message *m, void *userdata, sd_bus_error *error)
+do_update(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
-	OcidBusService *service = service_of(m);
+	OcidBusService *service = service_of(c);
 	g_autoptr(GError) local_error = NULL;
 	g_auto(OcidResources) resources = { 0 };
 	int r;
@@ -338,10 +341,10 @@ on_exec_done(const OcidExecResult *result, GError *error, gpointer user_data)
 }
 
 static int
-method_exec_sync(sd_bus_message *m, void *userdata, sd_bus_error *error)
+do_exec_sync(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
-	OcidBusService *service = service_of(m);
+	OcidBusService *service = service_of(c);
 	g_autoptr(GError) local_error = NULL;
 	g_auto(GStrv) argv = NULL;
 	char **sd_argv = NULL;
@@ -364,6 +367,78 @@ method_exec_sync(sd_bus_message *m, void *userdata, sd_bus_error *error)
 		return ocid_bus_error_from_gerror(error, local_error);
 	}
 	return 1;
+}
+
+static int
+method_start(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidContainer *c = userdata;
+
+	return ocid_polkit_require(service_of(c), m, OCID_ACTION_MANAGE, c->id, TRUE, "start",
+				   do_start, error);
+}
+
+static int
+method_stop(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidContainer *c = userdata;
+
+	return ocid_polkit_require(service_of(c), m, OCID_ACTION_MANAGE, c->id, TRUE, "stop",
+				   do_stop, error);
+}
+
+static int
+method_kill(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidContainer *c = userdata;
+
+	return ocid_polkit_require(service_of(c), m, OCID_ACTION_MANAGE, c->id, TRUE, "kill",
+				   do_kill, error);
+}
+
+static int
+method_delete(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidContainer *c = userdata;
+
+	return ocid_polkit_require(service_of(c), m, OCID_ACTION_MANAGE, c->id, TRUE, "delete",
+				   do_delete, error);
+}
+
+static int
+method_pause(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidContainer *c = userdata;
+
+	return ocid_polkit_require(service_of(c), m, OCID_ACTION_MANAGE, c->id, TRUE, "pause",
+				   do_pause, error);
+}
+
+static int
+method_unpause(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidContainer *c = userdata;
+
+	return ocid_polkit_require(service_of(c), m, OCID_ACTION_MANAGE, c->id, TRUE, "unpause",
+				   do_unpause, error);
+}
+
+static int
+method_update(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidContainer *c = userdata;
+
+	return ocid_polkit_require(service_of(c), m, OCID_ACTION_MANAGE, c->id, TRUE, "update",
+				   do_update, error);
+}
+
+static int
+method_exec_sync(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidContainer *c = userdata;
+
+	return ocid_polkit_require(service_of(c), m, OCID_ACTION_EXEC, c->id, TRUE, "exec",
+				   do_exec_sync, error);
 }
 
 /* ---- properties ----------------------------------------------------------------- */

@@ -2,10 +2,12 @@
 #define G_LOG_DOMAIN "ocid"
 
 #include "bus-errors.h"
+#include "polkit.h"
 #include "service.h"
 
 #include "../daemon/cleanup.h"
 #include "../daemon/errors.h"
+#include "../daemon/spec.h"
 
 #include "build-config.h"
 
@@ -252,7 +254,7 @@ on_created(OcidContainer *container, GError *error, gpointer user_data)
 }
 
 static int
-method_create_container(sd_bus_message *m, void *userdata, sd_bus_error *error)
+do_create_container(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidBusService *service = userdata;
 	g_autoptr(OcidContainer) draft = NULL;
@@ -275,6 +277,99 @@ method_create_container(sd_bus_message *m, void *userdata, sd_bus_error *error)
 		return ocid_bus_error_from_gerror(error, local_error);
 	}
 	return 1;
+}
+
+/* Capabilities a container gets without asking for privilege: Docker's default set. */
+static const char *const default_capabilities[] = {
+	"CAP_CHOWN",
+	"CAP_DAC_OVERRIDE",
+	"CAP_FSETID",
+	"CAP_FOWNER",
+	"CAP_MKNOD",
+	"CAP_NET_RAW",
+	"CAP_SETGID",
+	"CAP_SETUID",
+	"CAP_SETFCAP",
+	"CAP_SETPCAP",
+	"CAP_NET_BIND_SERVICE",
+	"CAP_SYS_CHROOT",
+	"CAP_KILL",
+	"CAP_AUDIT_WRITE",
+	NULL,
+};
+
+/* A bundle that shares a host namespace (one of pid, ipc, uts, mount, network left out)
+ * or adds capabilities beyond the default set needs create-privileged. */
+static gboolean
+bundle_needs_privilege(const char *bundle)
+{
+	g_autoptr(JsonNode) spec = ocid_spec_load_bundle(bundle, NULL);
+	static const char *const isolated[] = { "pid", "ipc", "uts", "mount", "network", NULL };
+	static const char *const cap_sets[] = { "bounding",    "effective", "permitted",
+						"inheritable", "ambient",   NULL };
+	JsonObject *root, *linux_obj, *process, *caps;
+	JsonArray *namespaces;
+
+	if (spec == NULL)
+		return FALSE; /* the create itself will refuse it */
+	root = json_node_get_object(spec);
+	linux_obj = json_object_get_object_member(root, "linux");
+	namespaces = linux_obj != NULL && json_object_has_member(linux_obj, "namespaces")
+			 ? json_object_get_array_member(linux_obj, "namespaces")
+			 : NULL;
+	for (int i = 0; isolated[i] != NULL; i++) {
+		gboolean found = FALSE;
+		for (guint j = 0; namespaces != NULL && j < json_array_get_length(namespaces);
+		     j++) {
+			JsonObject *ns = json_array_get_object_element(namespaces, j);
+			if (ns != NULL &&
+			    g_strcmp0(json_object_get_string_member_with_default(ns, "type", NULL),
+				      isolated[i]) == 0)
+				found = TRUE;
+		}
+		if (!found)
+			return TRUE;
+	}
+	process = json_object_get_object_member(root, "process");
+	caps = process != NULL && json_object_has_member(process, "capabilities")
+		   ? json_object_get_object_member(process, "capabilities")
+		   : NULL;
+	for (int i = 0; caps != NULL && cap_sets[i] != NULL; i++) {
+		JsonArray *set = json_object_has_member(caps, cap_sets[i])
+				     ? json_object_get_array_member(caps, cap_sets[i])
+				     : NULL;
+		for (guint j = 0; set != NULL && j < json_array_get_length(set); j++)
+			if (!g_strv_contains(default_capabilities,
+					     json_array_get_string_element(set, j)))
+				return TRUE;
+	}
+	return FALSE;
+}
+
+/* Which action a create needs is known only from its options and bundle. */
+static int
+method_create_container(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidBusService *service = userdata;
+	g_autoptr(OcidContainer) draft = NULL;
+	const char *id, *name, *bundle;
+	gboolean privileged;
+	int r;
+
+	r = sd_bus_message_read(m, "sss", &id, &name, &bundle);
+	if (r < 0)
+		return r;
+	draft = ocid_container_new(id, name);
+	r = read_create_options(m, draft, error);
+	if (r < 0)
+		return r;
+	privileged = draft->privileged || bundle_needs_privilege(bundle);
+	r = sd_bus_message_rewind(m, 1);
+	if (r < 0)
+		return r;
+	return ocid_polkit_require(service, m,
+				   privileged ? OCID_ACTION_CREATE_PRIVILEGED : OCID_ACTION_MANAGE,
+				   id, FALSE, "create", do_create_container, error);
 }
 
 static OcidContainer *

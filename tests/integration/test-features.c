@@ -559,12 +559,18 @@ test_log_size_max(void)
 	max = ocid_test_get_property(t, MANAGER_PATH, "LogSizeMax");
 	g_assert_cmpint(g_variant_get_int64(max), ==, 4096);
 	/* About 20 KiB: five times the limit. */
-	path =
-	    run_container(t, "chatty",
-			  "i=0; while [ $i -lt 200 ]; do i=$((i+1)); "
-			  "echo \"line $i ....................................................\"; "
-			  "done; echo last-line",
-			  NULL);
+	{
+		/* It exits at once: no waiting for "running". */
+		g_autofree char *bundle = ocid_test_make_bundle(
+		    t, "chatty",
+		    "i=0; while [ $i -lt 200 ]; do i=$((i+1)); "
+		    "echo \"line $i ....................................................\"; "
+		    "done; echo last-line");
+		g_autoptr(GError) error = NULL;
+		path = ocid_test_create(t, "chatty", "chatty", bundle, NULL, &error);
+		g_assert_no_error(error);
+		ocid_test_start(t, path);
+	}
 	g_assert_true(ocid_test_wait_state(t, path, "stopped", 10000));
 	log_path = ocid_test_get_string(t, path, "LogPath");
 	rotated_path = g_strconcat(log_path, ".1", NULL);

@@ -12,6 +12,24 @@ systemctl daemon-reload
 busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig
 systemctl start ocid.service
 
+# Users for the authorization tests (this /etc is the throw-away overlay's), and rules.
+useradd -M -s /usr/sbin/nologin ocidtest1
+groupadd ocidmgr
+useradd -M -s /usr/sbin/nologin -G ocidmgr ocidtest2
+groupadd ocidstop
+useradd -M -s /usr/sbin/nologin -G ocidstop ocidtest3
+mkdir -p /etc/polkit-1/rules.d
+cat > /etc/polkit-1/rules.d/50-ocid-test.rules <<'RULES'
+polkit.addRule(function(action, subject) {
+	if (action.id == "org.oci.Runtime.manage" && subject.isInGroup("ocidmgr"))
+		return polkit.Result.YES;
+	if (action.id == "org.oci.Runtime.manage" && subject.isInGroup("ocidstop") &&
+	    action.lookup("verb") == "stop" && action.lookup("container") == "granted")
+		return polkit.Result.YES;
+});
+RULES
+systemctl restart polkit.service
+
 export OCID_TEST_SYSTEM_BUS=1
 export OCID_MAKE_BUNDLE=$top/tests/make-bundle.sh
 export OCID_SOURCE_DIR=$top
@@ -19,6 +37,7 @@ export OCID_RUNTIME=/usr/sbin/runc
 export OCID_CONFIG=/etc/ocid/ocid.conf
 status=0
 "$build/tests/integration/test-systemd" || status=$?
+"$build/tests/integration/test-polkit" || status=$?
 if [ $status -ne 0 ]; then
 	echo "# ocid's journal:"
 	journalctl -u ocid.service --no-pager -n 80 | sed 's/^/# /'

@@ -1,0 +1,20 @@
+/* Authorization of every method that changes state: root is allowed at once, anyone else
+ * is asked about through polkit's CheckAuthorization (asynchronously, with the caller's
+ * bus name as subject and the container and verb as details). */
+#pragma once
+
+#include "service.h"
+
+#include <systemd/sd-bus.h>
+
+#define OCID_ACTION_MANAGE            "org.oci.Runtime.manage"
+#define OCID_ACTION_EXEC              "org.oci.Runtime.exec"
+#define OCID_ACTION_CREATE_PRIVILEGED "org.oci.Runtime.create-privileged"
+
+/* Runs @handler(@call) once the caller may do @action on @container with @verb. With
+ * @on_container the handler is a container method: the container is looked up again when
+ * polkit answers and passed as userdata; otherwise the userdata is @service. Returns what
+ * an sd-bus method handler returns. */
+int ocid_polkit_require(OcidBusService *service, sd_bus_message *call, const char *action,
+			const char *container, gboolean on_container, const char *verb,
+			sd_bus_message_handler_t handler, sd_bus_error *error);
