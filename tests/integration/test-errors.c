@@ -366,9 +366,88 @@ test_runtime_choice(void)
 	ocid_test_restart_with_config(t, NULL);
 }
 
+static GVariant *
+map_option(const char *key, guint entries, gsize key_len, gsize value_len)
+{
+	GVariantBuilder map;
+	g_autofree char *value = g_strnfill(value_len, 'v');
+
+	g_variant_builder_init(&map, G_VARIANT_TYPE("a{ss}"));
+	for (guint i = 0; i < entries; i++) {
+		g_autofree char *k = g_strnfill(key_len, 'k');
+		g_autofree char *numbered = g_strdup_printf("%u%s", i, k);
+		numbered[key_len] = '\0';
+		g_variant_builder_add(&map, "{ss}", numbered, value);
+	}
+	return one_option(key, g_variant_builder_end(&map));
+}
+
+/* Bounded sizes for labels and annotations, symlinks refused for logs, private state. */
+static void
+test_input_bounds_and_modes(void)
+{
+	OcidTest *t = ocid_test_get();
+	g_autofree char *bundle = NULL;
+	g_autofree char *target = NULL;
+	g_autofree char *link = NULL;
+	g_autofree char *path = NULL;
+	g_autofree char *target_text = NULL;
+	g_autoptr(GError) error = NULL;
+	struct stat st;
+
+	if (t == NULL) {
+		g_test_skip("needs root for runc");
+		return;
+	}
+	bundle = ocid_test_make_bundle(t, "bounded", "sleep 30");
+	assert_create_refused(t, "big1", "", bundle, map_option("labels", 1, 300, 1),
+			      "InvalidArgument", "keys must be 1 to 253 bytes");
+	assert_create_refused(t, "big2", "", bundle, map_option("annotations", 1, 8, 20000),
+			      "InvalidArgument", "values at most 16384");
+	assert_create_refused(t, "big3", "", bundle, map_option("labels", 1100, 8, 1),
+			      "InvalidArgument", "more than 1024 entries");
+	assert_create_refused(t, "big4", "", bundle, map_option("metadata", 1, 0, 1),
+			      "InvalidArgument", "keys must be 1 to 253 bytes");
+	assert_create_refused(t, "path1", "", bundle,
+			      one_option("log_path", g_variant_new_string("/var/log/../../etc/x")),
+			      "InvalidArgument", "without '..'");
+
+	/* A log path that is a symlink is not followed: the create fails, the target is
+	 * untouched. */
+	target = g_build_filename(t->tmpdir, "precious", NULL);
+	link = g_build_filename(t->tmpdir, "sneaky.log", NULL);
+	g_assert_true(g_file_set_contents(target, "do not touch\n", -1, NULL));
+	g_assert_cmpint(symlink(target, link), ==, 0);
+	assert_create_refused(t, "sneaky", "", bundle,
+			      one_option("log_path", g_variant_new_string(link)), "RuntimeFailed",
+			      "sneaky.log");
+	target_text = ocid_test_read_file(target);
+	g_assert_cmpstr(target_text, ==, "do not touch\n");
+
+	/* State files 0600, their dirs 0700. */
+	path = ocid_test_create(t, "private", "", bundle, NULL, &error);
+	g_assert_no_error(error);
+	{
+		g_autofree char *dir = ocid_test_get_string(t, path, "Dir");
+		g_autofree char *state = ocid_test_get_string(t, path, "StatePath");
+		g_autofree char *containers = g_build_filename(t->state_dir, "containers", NULL);
+		g_autofree char *exits = g_build_filename(t->run_dir, "exits", NULL);
+		const char *dirs[] = { t->state_dir, containers, dir, t->run_dir,
+				       exits,        t->log_dir, NULL };
+		for (int i = 0; dirs[i] != NULL; i++) {
+			g_assert_cmpint(stat(dirs[i], &st), ==, 0);
+			g_assert_cmpint(st.st_mode & 0777, ==, 0700);
+		}
+		g_assert_cmpint(stat(state, &st), ==, 0);
+		g_assert_cmpint(st.st_mode & 0777, ==, 0600);
+	}
+	ocid_test_delete(t, path, FALSE);
+}
+
 static void
 add_tests(void)
 {
+	g_test_add_func("/errors/input-bounds-and-modes", test_input_bounds_and_modes);
 	g_test_add_func("/errors/create-timeout", test_create_timeout);
 	g_test_add_func("/errors/start-failed", test_start_failed);
 	g_test_add_func("/errors/runtime-missing", test_runtime_missing);
