@@ -5,8 +5,6 @@
 
 /* The code a shell would report: the exit status, or 128 + the signal that killed it.
  * Returns a negative errno value for a status that is not a termination. */
-int
-exit_code_from_wait_status(int wait_status);
+int exit_code_from_wait_status(int wait_status);
 
-int
-exit_file_write(const char *path, int exit_code);
+int exit_file_write(const char *path, int exit_code);

@@ -21,14 +21,11 @@ fd_closep(int *fdp)
 
 #define _cleanup_close_ __attribute__((cleanup(fd_closep)))
 
-int
-fd_write_all(int fd, const void *buf, size_t len);
+int fd_write_all(int fd, const void *buf, size_t len);
 
 /* Writes all of @iov, advancing it in place across short writes. */
-int
-fd_writev_all(int fd, struct iovec *iov, int iovcnt);
+int fd_writev_all(int fd, struct iovec *iov, int iovcnt);
 
 /* Reads from a non-blocking @fd until it has nothing more to give (EAGAIN), reaches EOF or
  * @buf is full. Returns the number of bytes read; *eof is set when the writer is gone. */
-ssize_t
-fd_read_available(int fd, char *buf, size_t size, bool *eof);
+ssize_t fd_read_available(int fd, char *buf, size_t size, bool *eof);

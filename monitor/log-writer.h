@@ -19,25 +19,24 @@ typedef struct {
 	int64_t size;     /* bytes in the current file */
 } LogWriter;
 
-#define LOG_WRITER_INIT { .fd = -1 }
+#define LOG_WRITER_INIT                                                                            \
+	{                                                                                          \
+		.fd = -1                                                                           \
+	}
 
 /* Opens (creates, mode 0600) @path for appending. A file already over @size_max is rotated
  * before the first record goes in. @w is initialised even on failure. */
-int
-log_writer_open(LogWriter *w, const char *path, int64_t size_max);
+int log_writer_open(LogWriter *w, const char *path, int64_t size_max);
 
 /* Splits @buf at newlines: each complete line becomes an F record, a trailing rest a P
  * record, all stamped with the current time. Returns 0, or the first error; on an error the
  * remaining lines are still attempted, a record that cannot be written is dropped. -EFBIG
  * means the size limit is too small to hold even a record header. */
-int
-log_writer_write(LogWriter *w, const char *stream, const char *buf, size_t len);
+int log_writer_write(LogWriter *w, const char *stream, const char *buf, size_t len);
 
 /* Safe to call twice, after a failed open, and on a writer set to LOG_WRITER_INIT. */
-void
-log_writer_close(LogWriter *w);
+void log_writer_close(LogWriter *w);
 
 /* Formats @ts as RFC3339Nano in UTC with exactly nine fraction digits and "Z". Returns the
  * length, or a negative errno value if @ts is out of range or @size is too small. */
-int
-log_writer_format_timestamp(const struct timespec *ts, char *buf, size_t size);
+int log_writer_format_timestamp(const struct timespec *ts, char *buf, size_t size);

@@ -8,6 +8,7 @@
 #include "die.h"
 #include "exit-file.h"
 #include "fd-util.h"
+#include "harden.h"
 #include "log-writer.h"
 
 #include <errno.h>
@@ -1276,6 +1277,25 @@ run_exec(MonitorOptions *options)
 	return EXIT_SUCCESS;
 }
 
+/* For the tests: with OCID_MONITOR_PROBE=FILE, try a syscall the allow-list forbids (a
+ * network socket) and write what happened to FILE. */
+static void
+probe_forbidden_syscall(void)
+{
+	const char *file = getenv("OCID_MONITOR_PROBE");
+	_cleanup_close_ int fd = -1;
+	int sock;
+
+	if (file == NULL)
+		return;
+	sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0)
+		dprintf(fd, "socket: %s\n", sock >= 0 ? "allowed" : strerror(errno));
+	if (sock >= 0)
+		(void)close(sock);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1347,6 +1367,13 @@ main(int argc, char **argv)
 	if (close(options.sync_fd) < 0)
 		warn_errno(-errno, "cannot close the sync fd");
 	die_set_sync_fd(-1);
+
+	/* From here on the monitor only relays bytes and waits: it gives up what it no
+	 * longer needs. */
+	r = monitor_harden();
+	if (r < 0)
+		warn_errno(r, "cannot harden the monitor; it runs on unconfined");
+	probe_forbidden_syscall();
 
 	run_loop(m);
 	drain_pipes(m);

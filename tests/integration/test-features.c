@@ -5,6 +5,7 @@
 #include <gio/gunixsocketaddress.h>
 
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -696,9 +697,83 @@ test_attach_and_terminal(void)
 	ocid_test_delete(t, tty_path, FALSE);
 }
 
+static char *
+status_field(int pid, const char *field)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/status", pid);
+	g_autofree char *status = ocid_test_read_file(path);
+	g_auto(GStrv) lines = g_strsplit(status != NULL ? status : "", "\n", -1);
+	g_autofree char *prefix = g_strconcat(field, ":", NULL);
+
+	for (int i = 0; lines[i] != NULL; i++)
+		if (g_str_has_prefix(lines[i], prefix))
+			return g_strstrip(g_strdup(lines[i] + strlen(prefix)));
+	return NULL;
+}
+
+/* The monitor hardens itself once the container runs: no-new-privs, only CAP_KILL left,
+ * a seccomp allow-list that refuses what it does not need (a network socket). */
+static void
+test_monitor_hardened(void)
+{
+	OcidTest *t = setup_or_skip();
+	g_autofree char *probe = NULL;
+	g_autofree char *config = NULL;
+	g_autofree char *path = NULL;
+	g_autofree char *state_file = NULL;
+	g_autofree char *state = NULL;
+	g_autofree char *probe_text = NULL;
+	g_autofree char *no_new_privs = NULL;
+	g_autofree char *seccomp = NULL;
+	g_autofree char *cap_eff = NULL;
+	g_autofree char *cap_bnd = NULL;
+	g_autofree char *dir = NULL;
+	const char *p;
+	int monitor;
+
+	if (t == NULL)
+		return;
+	probe = g_build_filename(t->tmpdir, "monitor-probe", NULL);
+	config = g_strdup_printf("monitor_env = PATH=/usr/sbin:/usr/bin:/sbin:/bin;"
+				 "OCID_MONITOR_PROBE=%s\n",
+				 probe);
+	ocid_test_restart_with_config(t, config);
+	path = run_container(t, "guarded-monitor", "echo still logging; sleep 30", NULL);
+	dir = ocid_test_get_string(t, path, "Dir");
+	state_file = g_build_filename(dir, "state.json", NULL);
+	state = ocid_test_read_file(state_file);
+	p = strstr(state, "\"monitor_pid\" : ");
+	g_assert_nonnull(p);
+	monitor = atoi(p + strlen("\"monitor_pid\" : "));
+	for (int i = 0; i < 100 && !g_file_test(probe, G_FILE_TEST_EXISTS); i++)
+		ocid_test_pump(20);
+	probe_text = ocid_test_read_file(probe);
+	g_assert_cmpstr(probe_text, ==, "socket: Operation not permitted\n");
+	no_new_privs = status_field(monitor, "NoNewPrivs");
+	seccomp = status_field(monitor, "Seccomp");
+	cap_eff = status_field(monitor, "CapEff");
+	cap_bnd = status_field(monitor, "CapBnd");
+	g_assert_cmpstr(no_new_privs, ==, "1");
+	g_assert_cmpstr(seccomp, ==, "2");
+	g_assert_cmpstr(cap_eff, ==, "0000000000000020"); /* CAP_KILL alone */
+	g_assert_cmpstr(cap_bnd, ==, "0000000000000020");
+	/* And it still does its job under the filter: stop, exit code, log. */
+	{
+		g_autoptr(GVariant) reply =
+		    call_ok(t, path, "Stop", g_variant_new("(t)", (guint64)1));
+		g_autofree char *log_path = ocid_test_get_string(t, path, "LogPath");
+		g_autofree char *log = ocid_test_read_file(log_path);
+		g_assert_cmpint(ocid_test_get_int(t, path, "ExitCode"), ==, 137);
+		g_assert_nonnull(strstr(log, " stdout F still logging\n"));
+	}
+	ocid_test_delete(t, path, FALSE);
+	ocid_test_restart_with_config(t, NULL);
+}
+
 static void
 add_tests(void)
 {
+	g_test_add_func("/features/monitor-hardened", test_monitor_hardened);
 	g_test_add_func("/features/attach-and-terminal", test_attach_and_terminal);
 	g_test_add_func("/features/log-size-max", test_log_size_max);
 	g_test_add_func("/features/exec-sync", test_exec_sync);
