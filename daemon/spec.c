@@ -2,6 +2,9 @@
 
 #include "errors.h"
 #include "persist.h"
+#include "seccomp-profile.h"
+
+#include <sys/capability.h>
 
 #include <string.h>
 
@@ -126,6 +129,41 @@ set_network_namespace(JsonObject *linux_obj, const char *netns_path)
 	json_object_set_string_member(ns, "path", netns_path);
 }
 
+/* Capability names are checked with libcap: a typo would otherwise surface as a runtime
+ * error at create, or not at all. */
+static gboolean
+check_capabilities(JsonObject *process, GError **error)
+{
+	static const char *const sets[] = { "bounding",    "effective", "permitted",
+					    "inheritable", "ambient",   NULL };
+	JsonNode *caps_node = json_object_get_member(process, "capabilities");
+	JsonObject *caps;
+
+	if (caps_node == NULL || !JSON_NODE_HOLDS_OBJECT(caps_node))
+		return TRUE;
+	caps = json_node_get_object(caps_node);
+	for (int i = 0; sets[i] != NULL; i++) {
+		JsonNode *set_node = json_object_get_member(caps, sets[i]);
+		JsonArray *set;
+
+		if (set_node == NULL || !JSON_NODE_HOLDS_ARRAY(set_node))
+			continue;
+		set = json_node_get_array(set_node);
+		for (guint j = 0; j < json_array_get_length(set); j++) {
+			const char *name = json_array_get_string_element(set, j);
+			g_autofree char *lower = name != NULL ? g_ascii_strdown(name, -1) : NULL;
+			cap_value_t value;
+
+			if (lower == NULL || cap_from_name(lower, &value) < 0)
+				return invalid(error,
+					       "Capability '%s' in process.capabilities.%s is "
+					       "unknown; use names like CAP_NET_BIND_SERVICE",
+					       name != NULL ? name : "(not a string)", sets[i]);
+		}
+	}
+	return TRUE;
+}
+
 gboolean
 ocid_spec_apply(JsonNode *spec, const OcidContainer *c, GError **error)
 {
@@ -172,8 +210,15 @@ ocid_spec_apply(JsonNode *spec, const OcidContainer *c, GError **error)
 			json_array_add_object_element(mounts, mount);
 		}
 	}
-	(void)error;
-	return TRUE;
+	/* The profile replaces whatever the bundle asked for: it is the caller's choice for
+	 * this container. */
+	if (c->seccomp_profile_path != NULL && *c->seccomp_profile_path != '\0') {
+		JsonNode *seccomp = ocid_seccomp_profile_load(c->seccomp_profile_path, error);
+		if (seccomp == NULL)
+			return FALSE;
+		json_object_set_member(linux_obj, "seccomp", seccomp);
+	}
+	return check_capabilities(process, error);
 }
 
 gboolean

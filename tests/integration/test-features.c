@@ -299,6 +299,7 @@ test_volumes_netns_kept(void)
 	OcidTest *t = setup_or_skip();
 	g_autofree char *rw = NULL;
 	g_autofree char *ro = NULL;
+	g_autofree char *default_profile = NULL;
 	g_autofree char *netns = NULL;
 	g_autofree char *path = NULL;
 	g_autofree char *log_path = NULL;
@@ -314,6 +315,8 @@ test_volumes_netns_kept(void)
 
 	if (t == NULL)
 		return;
+	default_profile =
+	    g_build_filename(g_getenv("OCID_SOURCE_DIR"), "data", "seccomp.json", NULL);
 	rw = g_build_filename(t->tmpdir, "vol-rw", NULL);
 	ro = g_build_filename(t->tmpdir, "vol-ro", NULL);
 	g_assert_cmpint(g_mkdir_with_parents(rw, 0755), ==, 0);
@@ -337,7 +340,7 @@ test_volumes_netns_kept(void)
 	g_variant_builder_add(&opts, "{sv}", "netns_path", g_variant_new_string(netns));
 	g_variant_builder_add(&opts, "{sv}", "mount_point", g_variant_new_string("/srv/mnt/x"));
 	g_variant_builder_add(&opts, "{sv}", "seccomp_profile_path",
-			      g_variant_new_string("/etc/ocid/seccomp.json"));
+			      g_variant_new_string(default_profile));
 	path = run_container(t, "volumes",
 			     "echo data > /rw/file && echo rw-ok; "
 			     "echo data > /ro/file 2>/dev/null || echo ro-refused; "
@@ -365,7 +368,7 @@ test_volumes_netns_kept(void)
 		g_autofree char *ns = ocid_test_get_string(t, path, "NetNsPath");
 		g_autoptr(GVariant) volumes = ocid_test_get_property(t, path, "Volumes");
 		g_assert_cmpstr(mount_point, ==, "/srv/mnt/x");
-		g_assert_cmpstr(seccomp, ==, "/etc/ocid/seccomp.json");
+		g_assert_cmpstr(seccomp, ==, default_profile);
 		g_assert_cmpstr(ns, ==, netns);
 		g_assert_cmpuint(g_variant_n_children(volumes), ==, 2);
 	}
@@ -770,9 +773,94 @@ test_monitor_hardened(void)
 	ocid_test_restart_with_config(t, NULL);
 }
 
+/* seccomp_profile_path: a Docker/CRI profile becomes the container's filter; the shipped
+ * default runs ordinary programs; bad profiles and capability names are refused. */
+static void
+test_seccomp_profiles(void)
+{
+	OcidTest *t = setup_or_skip();
+	g_autofree char *profile = NULL;
+	g_autofree char *default_profile = NULL;
+	g_autofree char *bundle = NULL;
+	g_autofree char *path = NULL;
+	g_autofree char *plain = NULL;
+	g_autofree char *log_path = NULL;
+	g_autofree char *log = NULL;
+	g_autofree char *dir = NULL;
+	g_autofree char *spec_file = NULL;
+	g_autofree char *spec = NULL;
+	g_autoptr(GError) error = NULL;
+	GVariantBuilder opts;
+
+	if (t == NULL)
+		return;
+	profile = g_build_filename(t->tmpdir, "no-mkdir.json", NULL);
+	g_assert_true(g_file_set_contents(
+	    profile,
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
+	    "[\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_ERRNO\"}]}",
+	    -1, NULL));
+	bundle = ocid_test_make_bundle(
+	    t, "filtered", "mkdir /tmp/made && echo mkdir-worked || echo mkdir-refused");
+	g_variant_builder_init(&opts, G_VARIANT_TYPE("a{sv}"));
+	g_variant_builder_add(&opts, "{sv}", "seccomp_profile_path", g_variant_new_string(profile));
+	path = ocid_test_create(t, "filtered", "", bundle, g_variant_builder_end(&opts), &error);
+	g_assert_no_error(error);
+	dir = ocid_test_get_string(t, path, "Dir");
+	spec_file = g_build_filename(dir, "config.json", NULL);
+	spec = ocid_test_read_file(spec_file);
+	g_assert_nonnull(strstr(spec, "\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\""));
+	ocid_test_start(t, path);
+	g_assert_true(ocid_test_wait_state(t, path, "stopped", 10000));
+	log_path = ocid_test_get_string(t, path, "LogPath");
+	log = ocid_test_read_file(log_path);
+	g_assert_nonnull(strstr(log, " stdout F mkdir-refused\n"));
+	ocid_test_delete(t, path, FALSE);
+
+	/* The shipped default profile lets an ordinary container do its work. */
+	default_profile =
+	    g_build_filename(g_getenv("OCID_SOURCE_DIR"), "data", "seccomp.json", NULL);
+	g_variant_builder_init(&opts, G_VARIANT_TYPE("a{sv}"));
+	g_variant_builder_add(&opts, "{sv}", "seccomp_profile_path",
+			      g_variant_new_string(default_profile));
+	plain = ocid_test_create(t, "defaulted", "", bundle, g_variant_builder_end(&opts), &error);
+	g_assert_no_error(error);
+	ocid_test_start(t, plain);
+	g_assert_true(ocid_test_wait_state(t, plain, "stopped", 10000));
+	g_assert_cmpint(ocid_test_get_int(t, plain, "ExitCode"), ==, 0);
+	ocid_test_delete(t, plain, FALSE);
+
+	/* Refusals. */
+	g_assert_true(g_file_set_contents(
+	    profile,
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
+	    "[\"mkdir\", \"makedir\"], \"action\": \"SCMP_ACT_ERRNO\"}]}",
+	    -1, NULL));
+	g_variant_builder_init(&opts, G_VARIANT_TYPE("a{sv}"));
+	g_variant_builder_add(&opts, "{sv}", "seccomp_profile_path", g_variant_new_string(profile));
+	g_assert_null(
+	    ocid_test_create(t, "badprofile", "", bundle, g_variant_builder_end(&opts), &error));
+	ocid_test_assert_error(error, "InvalidArgument");
+	g_assert_nonnull(strstr(error->message, "unknown syscalls: makedir"));
+	g_clear_error(&error);
+	{
+		g_autofree char *config_file = g_build_filename(bundle, "config.json", NULL);
+		g_autofree char *config = ocid_test_read_file(config_file);
+		GString *edited = g_string_new(config);
+		g_string_replace(edited, "\"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"",
+				 "\"CAP_KILL\", \"CAP_FLY\"", 1);
+		g_assert_true(g_file_set_contents(config_file, edited->str, -1, NULL));
+		g_string_free(edited, TRUE);
+		g_assert_null(ocid_test_create(t, "badcap", "", bundle, NULL, &error));
+		ocid_test_assert_error(error, "InvalidArgument");
+		g_assert_nonnull(strstr(error->message, "CAP_FLY"));
+	}
+}
+
 static void
 add_tests(void)
 {
+	g_test_add_func("/features/seccomp-profiles", test_seccomp_profiles);
 	g_test_add_func("/features/monitor-hardened", test_monitor_hardened);
 	g_test_add_func("/features/attach-and-terminal", test_attach_and_terminal);
 	g_test_add_func("/features/log-size-max", test_log_size_max);

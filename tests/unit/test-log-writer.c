@@ -229,9 +229,9 @@ test_long_line(Fixture *f, gconstpointer user_data)
 	g_assert_cmpint(log_writer_write(&f->writer, "stdout", line, len + 1), ==, 0);
 	/* Cut as pipe reads would cut it: P records, then the F that ends the line. */
 	for (gsize off = 0; off < len + 1; off += 65536)
-		g_assert_cmpint(log_writer_write(&f->writer, "stderr", line + off,
-						 MIN(65536, len + 1 - off)),
-				==, 0);
+		g_assert_cmpint(
+		    log_writer_write(&f->writer, "stderr", line + off, MIN(65536, len + 1 - off)),
+		    ==, 0);
 
 	records = read_records(f->path);
 	g_assert_cmpuint(records->len, ==, 1 + (len + 65536) / 65536);
@@ -250,7 +250,7 @@ test_long_line(Fixture *f, gconstpointer user_data)
 /* Header of a record: 30 (timestamp) + 1 + 6 (stream) + 1 + 1 (tag) + 1 = 40 bytes, plus
  * the content and the newline. */
 #define HEADER_LEN 40
-#define LIMIT 200
+#define LIMIT      200
 
 static void
 test_rotation(Fixture *f, gconstpointer user_data)
@@ -311,7 +311,7 @@ test_rotation_mixed_sizes(Fixture *f, gconstpointer user_data)
 	 * waste up to one record's worth of room at its end, so stay well below 2 x LIMIT). */
 	for (int i = 0; total < LIMIT + 40; i++) {
 		g_autofree char *chunk =
-			g_strdup_printf(i % 3 == 2 ? "%.*s" : "%.*s\n", i % 5 + 1, "abcdefghij");
+		    g_strdup_printf(i % 3 == 2 ? "%.*s" : "%.*s\n", i % 5 + 1, "abcdefghij");
 
 		write_str(f, i % 2 ? "stderr" : "stdout", chunk);
 		g_string_append(written, chunk);
