@@ -214,11 +214,20 @@ ocid_config_apply_data(OcidConfig *config, const char *data, gsize len, const ch
 			return FALSE;
 		}
 		keys = g_key_file_get_keys(kf, groups[g], NULL, NULL);
-		for (int k = 0; keys[k] != NULL; k++)
+		for (int k = 0; keys[k] != NULL; k++) {
+			g_autofree char *value = NULL;
+			g_autoptr(GError) value_error = NULL;
+
 			if (!is_known_key(groups[g], keys[k]))
 				return set_config_error(error, origin, groups[g], keys[k],
 							"unknown key; see ocid.conf(5) for the "
 							"keys of this section");
+			/* Found by fuzzing: a value with a bad escape (\\q) reads as NULL. */
+			value = g_key_file_get_string(kf, groups[g], keys[k], &value_error);
+			if (value == NULL)
+				return set_config_error(error, origin, groups[g], keys[k], "%s",
+							value_error->message);
+		}
 	}
 
 	if (!take_absolute_path(kf, origin, "runtime", "runtime_path", FALSE, &config->runtime_path,

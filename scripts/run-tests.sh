@@ -36,9 +36,24 @@ systemd_suite() {
 	return $status
 }
 
+# libFuzzer targets built with clang, each run briefly from its corpus.
+fuzz_lane() {
+	[ -d build-fuzz ] || CC=clang meson setup build-fuzz -Dfuzzing=true \
+		-Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+	ninja -C build-fuzz tests/fuzz/fuzz-config tests/fuzz/fuzz-state tests/fuzz/fuzz-seccomp \
+		tests/fuzz/fuzz-options >/dev/null
+	if timeout 600 tests/fuzz/run.sh build-fuzz "${OCID_FUZZ_SECONDS:-20}"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		return 1
+	fi
+}
+
 status=0
 lane build-ci || status=1
 systemd_suite || status=1
 lane build-asan -Db_sanitize=address,undefined || status=1
+fuzz_lane || status=1
 echo "ocid tests: $passed passed, $failed failed"
 exit $status
