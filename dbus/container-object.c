@@ -2,6 +2,7 @@
  * the path's last element is the sd_bus_path_encode()d id, looked up in the store. */
 #define G_LOG_DOMAIN "ocid"
 
+#include "bus-dict.h"
 #include "bus-errors.h"
 #include "polkit.h"
 #include "service.h"
@@ -240,61 +241,57 @@ static const ResourceKey resource_keys[] = {
 	RESOURCE_KEY(blkio_weight, "q"),
 };
 
+static const ResourceKey *
+find_resource(const char *key)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(resource_keys); i++)
+		if (g_str_equal(resource_keys[i].key, key))
+			return &resource_keys[i];
+	return NULL;
+}
+
+static const char *
+resource_signature(const char *key, void *data)
+{
+	const ResourceKey *spec = find_resource(key);
+
+	return spec != NULL ? spec->signature : NULL;
+}
+
+static int
+read_resource(sd_bus_message *m, const char *key, void *data, sd_bus_error *error)
+{
+	const ResourceKey *spec = find_resource(key);
+	char *base = data;
+	int r;
+
+	if (spec->signature[0] == 's') {
+		const char *s;
+		r = sd_bus_message_read(m, "s", &s);
+		if (r >= 0) {
+			g_free(*(char **)(base + spec->value_offset));
+			*(char **)(base + spec->value_offset) = g_strdup(s);
+		}
+	} else {
+		r = sd_bus_message_read_basic(m, spec->signature[0], base + spec->value_offset);
+	}
+	if (r >= 0)
+		*(gboolean *)(base + spec->flag_offset) = TRUE;
+	return r;
+}
+
+static const OcidBusDictReader resource_reader = {
+	.what = "resource",
+	.known = "use cpu_shares, cpu_quota, cpu_period, cpuset_cpus, cpuset_mems, "
+		 "memory_limit, memory_swap, pids_limit or blkio_weight",
+	.signature_of = resource_signature,
+	.read = read_resource,
+};
+
 static int
 read_resources(sd_bus_message *m, OcidResources *resources, sd_bus_error *error)
 {
-	char *base = (char *)resources;
-	const char *key;
-	int r;
-
-	r = sd_bus_message_enter_container(m, 'a', "{sv}");
-	if (r < 0)
-		return r;
-	while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-		const ResourceKey *spec = NULL;
-		const char *contents = NULL;
-		char type;
-
-		r = sd_bus_message_read(m, "s", &key);
-		if (r < 0)
-			return r;
-		for (size_t i = 0; i < G_N_ELEMENTS(resource_keys); i++)
-			if (g_str_equal(resource_keys[i].key, key))
-				spec = &resource_keys[i];
-		if (spec == NULL)
-			return ocid_bus_error_invalid(
-			    error,
-			    "Unknown resource '%s'; use cpu_shares, cpu_quota, cpu_period, "
-			    "cpuset_cpus, cpuset_mems, memory_limit, memory_swap, pids_limit "
-			    "or blkio_weight",
-			    key);
-		r = sd_bus_message_peek_type(m, &type, &contents);
-		if (r < 0)
-			return r;
-		if (!g_str_equal(contents, spec->signature))
-			return ocid_bus_error_invalid(error,
-						      "Resource '%s' must have type '%s', not '%s'",
-						      key, spec->signature, contents);
-		if (spec->signature[0] == 's') {
-			const char *s;
-			r = sd_bus_message_read(m, "v", "s", &s);
-			if (r >= 0) {
-				g_free(*(char **)(base + spec->value_offset));
-				*(char **)(base + spec->value_offset) = g_strdup(s);
-			}
-		} else {
-			r = sd_bus_message_read(m, "v", spec->signature, base + spec->value_offset);
-		}
-		if (r < 0)
-			return r;
-		*(gboolean *)(base + spec->flag_offset) = TRUE;
-		r = sd_bus_message_exit_container(m);
-		if (r < 0)
-			return r;
-	}
-	if (r < 0)
-		return r;
-	return sd_bus_message_exit_container(m);
+	return ocid_bus_read_dict(m, &resource_reader, resources, error);
 }
 
 static int

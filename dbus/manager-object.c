@@ -1,6 +1,7 @@
 /* org.oci.Runtime.Manager at /org/oci/Runtime: create, find and list containers. */
 #define G_LOG_DOMAIN "ocid"
 
+#include "bus-dict.h"
 #include "bus-errors.h"
 #include "polkit.h"
 #include "service.h"
@@ -189,55 +190,40 @@ read_option_value(sd_bus_message *m, const OptionSpec *spec, OcidContainer *draf
 	return -EINVAL;
 }
 
+static const OptionSpec *
+find_option(const char *key)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(create_options); i++)
+		if (g_str_equal(create_options[i].key, key))
+			return &create_options[i];
+	return NULL;
+}
+
+static const char *
+option_signature(const char *key, void *data)
+{
+	const OptionSpec *spec = find_option(key);
+
+	return spec != NULL ? signature_of(spec->kind) : NULL;
+}
+
+static int
+read_option(sd_bus_message *m, const char *key, void *data, sd_bus_error *error)
+{
+	return read_option_value(m, find_option(key), data, error);
+}
+
+static const OcidBusDictReader option_reader = {
+	.what = "option",
+	.known = "the known options are listed in the org.oci.Runtime.Manager documentation",
+	.signature_of = option_signature,
+	.read = read_option,
+};
+
 static int
 read_create_options(sd_bus_message *m, OcidContainer *draft, sd_bus_error *error)
 {
-	const char *key;
-	int r;
-
-	r = sd_bus_message_enter_container(m, 'a', "{sv}");
-	if (r < 0)
-		return r;
-	while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-		const OptionSpec *spec = NULL;
-		const char *contents = NULL;
-		char type;
-
-		r = sd_bus_message_read(m, "s", &key);
-		if (r < 0)
-			return r;
-		for (size_t i = 0; i < G_N_ELEMENTS(create_options); i++)
-			if (g_str_equal(create_options[i].key, key))
-				spec = &create_options[i];
-		if (spec == NULL)
-			return ocid_bus_error_invalid(
-			    error,
-			    "Unknown option '%s'; the known options are listed in the "
-			    "org.oci.Runtime.Manager documentation",
-			    key);
-		r = sd_bus_message_peek_type(m, &type, &contents);
-		if (r < 0)
-			return r;
-		if (!g_str_equal(contents, signature_of(spec->kind)))
-			return ocid_bus_error_invalid(error,
-						      "Option '%s' must have type '%s', not '%s'",
-						      key, signature_of(spec->kind), contents);
-		r = sd_bus_message_enter_container(m, 'v', contents);
-		if (r < 0)
-			return r;
-		r = read_option_value(m, spec, draft, error);
-		if (r < 0)
-			return r;
-		r = sd_bus_message_exit_container(m);
-		if (r < 0)
-			return r;
-		r = sd_bus_message_exit_container(m);
-		if (r < 0)
-			return r;
-	}
-	if (r < 0)
-		return r;
-	return sd_bus_message_exit_container(m);
+	return ocid_bus_read_dict(m, &option_reader, draft, error);
 }
 
 /* ---- methods -------------------------------------------------------------------- */
@@ -402,77 +388,58 @@ method_get_container(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	return sd_bus_reply_method_return(m, "o", ocid_container_path_of(c));
 }
 
+static const char *
+filter_signature(const char *key, void *data)
+{
+	if (g_str_equal(key, "label"))
+		return "a{ss}";
+	if (g_str_equal(key, "state") || g_str_equal(key, "name") || g_str_equal(key, "sandbox"))
+		return "s";
+	return NULL;
+}
+
+static int
+read_filter(sd_bus_message *m, const char *key, void *data, sd_bus_error *error)
+{
+	OcidStoreFilter *filter = data;
+	const char *s;
+	int r;
+
+	if (g_str_equal(key, "label")) {
+		if (filter->labels == NULL)
+			filter->labels =
+			    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+		return read_string_map(m, key, filter->labels, error);
+	}
+	r = sd_bus_message_read(m, "s", &s);
+	if (r < 0)
+		return r;
+	if (g_str_equal(key, "state")) {
+		if (!ocid_container_state_from_string(s, &filter->state))
+			return ocid_bus_error_invalid(
+			    error, "State '%s' is not one of created, running, paused, stopped", s);
+		filter->has_state = TRUE;
+	} else if (g_str_equal(key, "name")) {
+		g_free(filter->name);
+		filter->name = g_strdup(s);
+	} else {
+		g_free(filter->sandbox);
+		filter->sandbox = g_strdup(s);
+	}
+	return 0;
+}
+
+static const OcidBusDictReader filter_reader = {
+	.what = "filter",
+	.known = "use state, name, sandbox or label",
+	.signature_of = filter_signature,
+	.read = read_filter,
+};
+
 static int
 read_list_filter(sd_bus_message *m, OcidStoreFilter *filter, sd_bus_error *error)
 {
-	const char *key;
-	int r;
-
-	r = sd_bus_message_enter_container(m, 'a', "{sv}");
-	if (r < 0)
-		return r;
-	while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-		const char *contents = NULL;
-		const char *expected;
-		const char *s;
-		char type;
-
-		r = sd_bus_message_read(m, "s", &key);
-		if (r < 0)
-			return r;
-		if (g_str_equal(key, "label"))
-			expected = "a{ss}";
-		else if (g_str_equal(key, "state") || g_str_equal(key, "name") ||
-			 g_str_equal(key, "sandbox"))
-			expected = "s";
-		else
-			return ocid_bus_error_invalid(
-			    error, "Unknown filter '%s'; use state, name, sandbox or label", key);
-		r = sd_bus_message_peek_type(m, &type, &contents);
-		if (r < 0)
-			return r;
-		if (!g_str_equal(contents, expected))
-			return ocid_bus_error_invalid(error,
-						      "Filter '%s' must have type '%s', not '%s'",
-						      key, expected, contents);
-		r = sd_bus_message_enter_container(m, 'v', contents);
-		if (r < 0)
-			return r;
-		if (g_str_equal(key, "label")) {
-			if (filter->labels == NULL)
-				filter->labels =
-				    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-			r = read_string_map(m, key, filter->labels, error);
-		} else {
-			r = sd_bus_message_read(m, "s", &s);
-			if (r >= 0 && g_str_equal(key, "state")) {
-				if (!ocid_container_state_from_string(s, &filter->state))
-					return ocid_bus_error_invalid(
-					    error,
-					    "State '%s' is not one of created, running, paused, "
-					    "stopped",
-					    s);
-				filter->has_state = TRUE;
-			} else if (r >= 0 && g_str_equal(key, "name")) {
-				g_free(filter->name);
-				filter->name = g_strdup(s);
-			} else if (r >= 0) {
-				g_free(filter->sandbox);
-				filter->sandbox = g_strdup(s);
-			}
-		}
-		if (r < 0)
-			return r;
-		r = sd_bus_message_exit_container(m);
-		if (r < 0)
-			return r;
-		r = sd_bus_message_exit_container(m);
-		if (r < 0)
-			return r;
-	}
-	if (r < 0)
-		return r;
-	return sd_bus_message_exit_container(m);
+	return ocid_bus_read_dict(m, &filter_reader, filter, error);
 }
 
 static int
