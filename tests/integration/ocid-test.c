@@ -92,8 +92,8 @@ start_bus(OcidTest *t)
 	t->bus_address = g_strdup_printf("unix:path=%s", socket);
 }
 
-static gboolean
-name_has_owner(OcidTest *t)
+gboolean
+ocid_test_name_has_owner(OcidTest *t)
 {
 	g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
 	    t->conn, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
@@ -124,9 +124,9 @@ ocid_test_start_daemon(OcidTest *t)
 	    log_fd, log_fd, NULL, NULL, 0, &t->ocid_pid, NULL, NULL, NULL, &error));
 	close(log_fd);
 	write_pid(t, "ocid.pid", t->ocid_pid);
-	for (int i = 0; i < 500 && !name_has_owner(t); i++)
+	for (int i = 0; i < 500 && !ocid_test_name_has_owner(t); i++)
 		g_usleep(10000);
-	g_assert_true(name_has_owner(t));
+	g_assert_true(ocid_test_name_has_owner(t));
 }
 
 void
@@ -140,7 +140,7 @@ ocid_test_kill_daemon(OcidTest *t)
 	waitpid(t->ocid_pid, &status, 0);
 	t->ocid_pid = 0;
 	/* Let the bus notice the name went away. */
-	for (int i = 0; i < 200 && name_has_owner(t); i++)
+	for (int i = 0; i < 200 && ocid_test_name_has_owner(t); i++)
 		g_usleep(10000);
 }
 
@@ -202,6 +202,21 @@ ocid_test_systemctl(const char *verb, const char *unit)
 				       G_SPAWN_STDERR_TO_DEV_NULL,
 				   NULL, NULL, NULL, NULL, &status, NULL));
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+OcidTest *
+ocid_test_get_system_or_skip(const char *why)
+{
+	OcidTest *t;
+
+	if (g_getenv("OCID_TEST_SYSTEM_BUS") == NULL) {
+		g_test_skip(why);
+		return NULL;
+	}
+	t = ocid_test_get();
+	if (t == NULL)
+		g_test_skip("needs root");
+	return t;
 }
 
 OcidTest *

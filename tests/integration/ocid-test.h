@@ -30,6 +30,13 @@ void ocid_test_set_extra_config(const char *lines);
 
 void ocid_test_teardown(void);
 
+/* The environment of tests that need a real systemd (tests/systemd/run.sh); NULL, with
+ * the test skipped for @why, elsewhere. */
+OcidTest *ocid_test_get_system_or_skip(const char *why);
+
+/* Whether org.oci.Runtime has an owner on the test's bus. */
+gboolean ocid_test_name_has_owner(OcidTest *t);
+
 /* Runs `systemctl VERB UNIT` and returns its exit code. */
 int ocid_test_systemctl(const char *verb, const char *unit);
 

@@ -15,16 +15,8 @@
 static OcidTest *
 setup_or_skip(void)
 {
-	OcidTest *t;
-
-	if (g_getenv("OCID_TEST_SYSTEM_BUS") == NULL) {
-		g_test_skip("runs under a real systemd with polkitd: tests/systemd/run.sh");
-		return NULL;
-	}
-	t = ocid_test_get();
-	if (t == NULL)
-		g_test_skip("needs root");
-	return t;
+	return ocid_test_get_system_or_skip(
+	    "runs under a real systemd with polkitd: tests/systemd/run.sh");
 }
 
 /* Runs gdbus as @user; returns its exit status, and its stderr in @err. */

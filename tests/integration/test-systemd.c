@@ -16,16 +16,7 @@
 static OcidTest *
 setup_or_skip(void)
 {
-	OcidTest *t;
-
-	if (g_getenv("OCID_TEST_SYSTEM_BUS") == NULL) {
-		g_test_skip("runs under a real systemd: tests/systemd/run.sh");
-		return NULL;
-	}
-	t = ocid_test_get();
-	if (t == NULL)
-		g_test_skip("needs root");
-	return t;
+	return ocid_test_get_system_or_skip("runs under a real systemd: tests/systemd/run.sh");
 }
 
 /* Stdout of a command, stripped; NULL if it could not run. */
@@ -49,26 +40,12 @@ unit_property(const char *unit, const char *property)
 	return output_of(command);
 }
 
-static gboolean
-ocid_answers(OcidTest *t)
-{
-	g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
-	    t->conn, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-	    "NameHasOwner", g_variant_new("(s)", "org.oci.Runtime"), G_VARIANT_TYPE("(b)"),
-	    G_DBUS_CALL_FLAGS_NONE, 2000, NULL, NULL);
-	gboolean owned = FALSE;
-
-	if (reply != NULL)
-		g_variant_get(reply, "(b)", &owned);
-	return owned;
-}
-
 static void
 wait_for_ocid(OcidTest *t)
 {
-	for (int i = 0; i < 1000 && !ocid_answers(t); i++)
+	for (int i = 0; i < 1000 && !ocid_test_name_has_owner(t); i++)
 		g_usleep(10000);
-	g_assert_true(ocid_answers(t));
+	g_assert_true(ocid_test_name_has_owner(t));
 }
 
 static char *
