@@ -1,85 +1,13 @@
 #include "harden.h"
 
+#include "monitor-filter.h"
+
 #include <errno.h>
-#include <seccomp.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <stddef.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
-
-/* What the epoll loop, the log writer (rotation included), the attach socket, signal
- * forwarding, the exit file and libc's own housekeeping call; nothing that opens
- * sockets, maps executable memory, changes credentials or starts processes. */
-static const char *const allowed_syscalls[] = {
-	"accept",
-	"accept4",
-	"brk",
-	"clock_gettime",
-	"clock_nanosleep",
-	"close",
-	"close_range",
-	"dup",
-	"dup2",
-	"dup3",
-	"epoll_ctl",
-	"epoll_pwait",
-	"epoll_wait",
-	"exit",
-	"exit_group",
-	"fcntl",
-	"fdatasync",
-	"fstat",
-	"fstatfs",
-	"fsync",
-	"futex",
-	"getegid",
-	"geteuid",
-	"getgid",
-	"getpid",
-	"getppid",
-	"getrandom",
-	"gettid",
-	"gettimeofday",
-	"getuid",
-	"ioctl",
-	"kill",
-	"lseek",
-	"madvise",
-	"mmap",
-	"mremap",
-	"munmap",
-	"newfstatat",
-	"open",
-	"openat",
-	"pidfd_send_signal",
-	"poll",
-	"ppoll",
-	"read",
-	"readv",
-	"recvfrom",
-	"recvmsg",
-	"rename",
-	"renameat",
-	"renameat2",
-	"restart_syscall",
-	"rt_sigaction",
-	"rt_sigprocmask",
-	"rt_sigreturn",
-	"sendmsg",
-	"sendto",
-	"shutdown",
-	"stat",
-	"statx",
-	"tgkill",
-	"timerfd_gettime",
-	"timerfd_settime",
-	"umask",
-	"unlink",
-	"unlinkat",
-	"wait4",
-	"waitid",
-	"write",
-	"writev",
-};
 
 static int
 drop_capabilities(void)
@@ -105,25 +33,14 @@ drop_capabilities(void)
 static int
 install_seccomp(void)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
-	int r = 0;
+	struct sock_fprog program = {
+		.len = sizeof monitor_filter / sizeof(struct sock_filter),
+		.filter = (struct sock_filter *)monitor_filter,
+	};
 
-	if (ctx == NULL)
-		return -ENOMEM;
-	for (size_t i = 0; i < sizeof allowed_syscalls / sizeof allowed_syscalls[0]; i++) {
-		int nr = seccomp_syscall_resolve_name(allowed_syscalls[i]);
-
-		/* Not every architecture has every legacy name (open, stat on arm64). */
-		if (nr == __NR_SCMP_ERROR)
-			continue;
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-		if (r < 0)
-			break;
-	}
-	if (r == 0)
-		r = seccomp_load(ctx);
-	seccomp_release(ctx);
-	return r;
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0) < 0)
+		return -errno;
+	return 0;
 }
 
 int
