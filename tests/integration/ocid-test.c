@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -505,6 +506,20 @@ ocid_test_saw_state_change(OcidTest *t, const char *path, const char *state)
 	return FALSE;
 }
 
+/* A test that aborted may leave mounts (a network namespace bound to a file). */
+static void
+unmount_below(const char *tmpdir)
+{
+	g_autofree char *mountinfo = ocid_test_read_file("/proc/self/mountinfo");
+	g_auto(GStrv) lines = g_strsplit(mountinfo != NULL ? mountinfo : "", "\n", -1);
+
+	for (int i = 0; lines[i] != NULL; i++) {
+		g_auto(GStrv) fields = g_strsplit(lines[i], " ", 6);
+		if (g_strv_length(fields) >= 5 && g_str_has_prefix(fields[4], tmpdir))
+			(void)umount2(fields[4], MNT_DETACH);
+	}
+}
+
 static void
 kill_pid_file(const char *tmpdir, const char *name)
 {
@@ -573,6 +588,7 @@ guard_cleanup(const char *tmpdir)
 			(void)g_rmdir(dir);
 		}
 	}
+	unmount_below(tmpdir);
 	if (g_getenv("OCID_TEST_KEEP") == NULL)
 		remove_tree(tmpdir);
 	else
