@@ -332,14 +332,16 @@ bundle_needs_privilege(const char *bundle)
 	return FALSE;
 }
 
-/* Which action a create needs is known only from its options and bundle. */
+/* Runs once the caller may manage: a privileged container (the option, or a bundle that
+ * shares host namespaces or adds capabilities) needs create-privileged as well. Only then
+ * is the bundle read, so that callers who may not create anything cannot make the daemon
+ * open files as root. */
 static int
-method_create_container(sd_bus_message *m, void *userdata, sd_bus_error *error)
+check_create_privilege(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidBusService *service = userdata;
 	g_autoptr(OcidContainer) draft = NULL;
 	const char *id, *name, *bundle;
-	gboolean privileged;
 	int r;
 
 	r = sd_bus_message_read(m, "sss", &id, &name, &bundle);
@@ -349,13 +351,27 @@ method_create_container(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	r = read_create_options(m, draft, error);
 	if (r < 0)
 		return r;
-	privileged = draft->privileged || bundle_needs_privilege(bundle);
+	if (draft->privileged || bundle_needs_privilege(bundle))
+		return ocid_polkit_require(service, m, OCID_ACTION_CREATE_PRIVILEGED, id, FALSE,
+					   "create", do_create_container, error);
 	r = sd_bus_message_rewind(m, 1);
 	if (r < 0)
 		return r;
-	return ocid_polkit_require(service, m,
-				   privileged ? OCID_ACTION_CREATE_PRIVILEGED : OCID_ACTION_MANAGE,
-				   id, FALSE, "create", do_create_container, error);
+	return do_create_container(m, service, error);
+}
+
+static int
+method_create_container(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidBusService *service = userdata;
+	const char *id;
+	int r;
+
+	r = sd_bus_message_read(m, "s", &id);
+	if (r < 0)
+		return r;
+	return ocid_polkit_require(service, m, OCID_ACTION_MANAGE, id, FALSE, "create",
+				   check_create_privilege, error);
 }
 
 static OcidContainer *

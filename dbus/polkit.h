@@ -1,6 +1,8 @@
 /* Authorization of every method that changes state: root is allowed at once, anyone else
  * is asked about through polkit's CheckAuthorization (asynchronously, with the caller's
- * bus name as subject and the container and verb as details). */
+ * bus name as subject and the container and verb as details, and interactive
+ * authentication when the caller's message allows it). Without polkit on the bus only
+ * root gets through. */
 #pragma once
 
 #include "service.h"
@@ -11,10 +13,12 @@
 #define OCID_ACTION_EXEC              "org.oci.Runtime.exec"
 #define OCID_ACTION_CREATE_PRIVILEGED "org.oci.Runtime.create-privileged"
 
-/* Runs @handler(@call) once the caller may do @action on @container with @verb. With
- * @on_container the handler is a container method: the container is looked up again when
- * polkit answers and passed as userdata; otherwise the userdata is @service. Returns what
- * an sd-bus method handler returns. */
+/* Runs @handler(@call) once the caller may do @action on @container with @verb; the
+ * handler reads @call from its start. With @on_container the handler is a container
+ * method: the container is looked up again when polkit answers and passed as userdata;
+ * otherwise the userdata is @service. @container may be NULL or empty (a container whose
+ * id the daemon will choose). Returns what an sd-bus method handler returns: the
+ * handler's result for root, 1 while polkit is being asked (the reply comes later). */
 int ocid_polkit_require(OcidBusService *service, sd_bus_message *call, const char *action,
 			const char *container, gboolean on_container, const char *verb,
 			sd_bus_message_handler_t handler, sd_bus_error *error);

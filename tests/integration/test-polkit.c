@@ -1,9 +1,13 @@
-/* Authorization under a real systemd and polkitd (run by tests/systemd/run.sh): callers
- * other than root change nothing without polkit's yes; a rule can grant managing but not
- * exec, per verb and per container; reads are open to everyone. */
+/* Authorization. On the private bus (meson test): without polkit only root changes
+ * anything, and a stand-in polkit authority shows what ocid asks (subject, action,
+ * details, the interactive flag) and that it follows the answer. Under a real systemd and
+ * polkitd (tests/systemd/run.sh): callers other than root change nothing without polkit's
+ * yes; a rule can grant managing but not exec, per verb and per container; reads are open
+ * to everyone. Other users' calls are gdbus run through setpriv. */
 #include "ocid-test.h"
 
 #include <glib/gstdio.h>
+#include <pwd.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -11,66 +15,124 @@
 #define CONTAINER    "org.oci.Runtime.Container"
 #define MANAGER      "org.oci.Runtime.Manager"
 #define MANAGER_PATH "/org/oci/Runtime"
+#define MANAGE       "org.oci.Runtime.manage"
+#define EXEC         "org.oci.Runtime.exec"
+#define PRIVILEGED   "org.oci.Runtime.create-privileged"
+#define NOBODY       "nobody"
 
 static OcidTest *
-setup_or_skip(void)
+setup_system_or_skip(void)
 {
 	return ocid_test_get_system_or_skip(
 	    "runs under a real systemd with polkitd: tests/systemd/run.sh");
 }
 
-/* Runs gdbus as @user; returns its exit status, and its stderr in @err. */
-static int
-gdbus_as(const char *user, char **err, const char *path, const char *method,
-	 const char *const *args)
+/* The private bus has no polkitd; under systemd the real one answers instead. */
+static OcidTest *
+setup_private_or_skip(void)
 {
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autofree char *method_arg = g_strdup(method);
+	OcidTest *t;
+
+	if (g_getenv("OCID_TEST_SYSTEM_BUS") != NULL) {
+		g_test_skip("needs the private bus, where polkit is absent or stood in for");
+		return NULL;
+	}
+	t = ocid_test_get();
+	if (t == NULL) {
+		g_test_skip("needs root");
+		return NULL;
+	}
+	/* Other users reach the bus socket and the bundles in it. */
+	g_assert_cmpint(chmod(t->tmpdir, 0755), ==, 0);
+	return t;
+}
+
+typedef struct {
+	int status; /* gdbus's exit code */
+	char *out;
+	char *err;
+} CallResult;
+
+static void
+call_result_clear(CallResult *r)
+{
+	g_free(r->out);
+	g_free(r->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CallResult, call_result_clear)
+
+/* Calls @method on ocid as @user (with the user's own groups), the way any local user's
+ * tool would: gdbus, on the test's bus, optionally allowing interactive authorization. */
+static void
+call_as(OcidTest *t, const char *user, gboolean interactive, const char *path, const char *method,
+	const char *const *args, CallResult *result)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GError) error = NULL;
+	const struct passwd *pw = getpwnam(user);
 	int status = 0;
 
-	g_ptr_array_add(argv, (gpointer) "runuser");
-	g_ptr_array_add(argv, (gpointer) "-u");
-	g_ptr_array_add(argv, (gpointer)user);
-	g_ptr_array_add(argv, (gpointer) "--");
-	g_ptr_array_add(argv, (gpointer) "gdbus");
-	g_ptr_array_add(argv, (gpointer) "call");
-	g_ptr_array_add(argv, (gpointer) "--system");
-	g_ptr_array_add(argv, (gpointer) "--dest");
-	g_ptr_array_add(argv, (gpointer) "org.oci.Runtime");
-	g_ptr_array_add(argv, (gpointer) "--object-path");
-	g_ptr_array_add(argv, (gpointer)path);
-	g_ptr_array_add(argv, (gpointer) "--method");
-	g_ptr_array_add(argv, method_arg);
+	g_assert_nonnull(pw);
+	g_ptr_array_add(argv, g_strdup("setpriv"));
+	g_ptr_array_add(argv, g_strdup_printf("--reuid=%u", (unsigned)pw->pw_uid));
+	g_ptr_array_add(argv, g_strdup_printf("--regid=%u", (unsigned)pw->pw_gid));
+	g_ptr_array_add(argv, g_strdup("--init-groups"));
+	g_ptr_array_add(argv, g_strdup("gdbus"));
+	g_ptr_array_add(argv, g_strdup("call"));
+	if (t->system_mode) {
+		g_ptr_array_add(argv, g_strdup("--system"));
+	} else {
+		g_ptr_array_add(argv, g_strdup("--address"));
+		g_ptr_array_add(argv, g_strdup(t->bus_address));
+	}
+	if (interactive)
+		g_ptr_array_add(argv, g_strdup("--interactive"));
+	g_ptr_array_add(argv, g_strdup("--dest=org.oci.Runtime"));
+	g_ptr_array_add(argv, g_strdup_printf("--object-path=%s", path));
+	g_ptr_array_add(argv, g_strdup_printf("--method=%s", method));
 	for (int i = 0; args != NULL && args[i] != NULL; i++)
-		g_ptr_array_add(argv, (gpointer)args[i]);
+		g_ptr_array_add(argv, g_strdup(args[i]));
 	g_ptr_array_add(argv, NULL);
 	g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL,
-				   NULL, NULL, err, &status, &error));
+				   NULL, &result->out, &result->err, &status, &error));
 	g_assert_no_error(error);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	result->status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Asserts AccessDenied naming @action (and @also, when given) and returns the message. */
+static void
+assert_denied_full(OcidTest *t, const char *user, gboolean interactive, const char *path,
+		   const char *method, const char *const *args, const char *action,
+		   const char *also)
+{
+	g_auto(CallResult) r = { 0 };
+
+	call_as(t, user, interactive, path, method, args, &r);
+	if (r.status == 0 || strstr(r.err, "org.oci.Runtime.Error.AccessDenied") == NULL ||
+	    strstr(r.err, action) == NULL || (also != NULL && strstr(r.err, also) == NULL))
+		g_error("%s %s as %s: expected AccessDenied for %s%s%s, got: %s%s", path, method,
+			user, action, also != NULL ? " saying " : "", also != NULL ? also : "",
+			r.out, r.err);
 }
 
 static void
-assert_denied(const char *user, const char *path, const char *method, const char *const *args,
-	      const char *action)
+assert_denied(OcidTest *t, const char *user, const char *path, const char *method,
+	      const char *const *args, const char *action)
 {
-	g_autofree char *err = NULL;
-
-	g_assert_cmpint(gdbus_as(user, &err, path, method, args), !=, 0);
-	if (strstr(err, "org.oci.Runtime.Error.AccessDenied") == NULL ||
-	    strstr(err, action) == NULL)
-		g_error("%s %s as %s: expected AccessDenied for %s, got: %s", path, method, user,
-			action, err);
+	assert_denied_full(t, user, FALSE, path, method, args, action, NULL);
 }
 
-static void
-assert_allowed(const char *user, const char *path, const char *method, const char *const *args)
+static char *
+assert_allowed(OcidTest *t, const char *user, const char *path, const char *method,
+	       const char *const *args)
 {
-	g_autofree char *err = NULL;
+	g_auto(CallResult) r = { 0 };
 
-	if (gdbus_as(user, &err, path, method, args) != 0)
-		g_error("%s %s as %s was refused: %s", path, method, user, err);
+	call_as(t, user, FALSE, path, method, args, &r);
+	if (r.status != 0)
+		g_error("%s %s as %s was refused: %s", path, method, user, r.err);
+	return g_steal_pointer(&r.out);
 }
 
 static char *
@@ -79,15 +141,569 @@ state_of(OcidTest *t, const char *path)
 	return ocid_test_get_string(t, path, "State");
 }
 
+static guint32
+container_count(OcidTest *t)
+{
+	g_autoptr(GVariant) count = ocid_test_get_property(t, MANAGER_PATH, "ContainerCount");
+
+	return g_variant_get_uint32(count);
+}
+
+/* A bundle that would need create-privileged: it shares the host's network namespace. */
+static char *
+make_host_network_bundle(OcidTest *t, const char *name)
+{
+	g_autofree char *bundle = ocid_test_make_bundle(t, name, "sleep 300");
+	g_autofree char *config_path = g_build_filename(bundle, "config.json", NULL);
+	g_autofree char *config = ocid_test_read_file(config_path);
+	g_autoptr(GString) edited = g_string_new(config);
+
+	g_assert_cmpuint(g_string_replace(edited, ", { \"type\": \"network\" }", "", 0), ==, 1);
+	g_assert_true(g_file_set_contents(config_path, edited->str, -1, NULL));
+	return g_steal_pointer(&bundle);
+}
+
+/* Every mutating method, as @user on the running container @path: all denied, naming
+ * the action; CreateContainer too. Afterwards the container still runs and nothing was
+ * added. */
+static void
+assert_every_change_denied(OcidTest *t, const char *user, const char *path, const char *bundle,
+			   const char *also)
+{
+	const char *create_args[] = { "intruder", "", bundle, "{}", NULL };
+	const char *privileged_args[] = { "intruder2", "", bundle, "{'privileged': <true>}", NULL };
+	const char *stop_args[] = { "1", NULL };
+	const char *kill_args[] = { "SIGKILL", NULL };
+	const char *delete_args[] = { "true", NULL };
+	const char *update_args[] = { "{'pids_limit': <int64 10>}", NULL };
+	const char *exec_args[] = { "['/bin/true']", "5", NULL };
+	guint32 count = container_count(t);
+	g_autofree char *state = NULL;
+
+	/* Creating needs manage first, whether or not the container is privileged. */
+	assert_denied_full(t, user, FALSE, MANAGER_PATH, MANAGER ".CreateContainer", create_args,
+			   MANAGE, also);
+	assert_denied_full(t, user, FALSE, MANAGER_PATH, MANAGER ".CreateContainer",
+			   privileged_args, MANAGE, also);
+	/* Authorization comes before the state check: Start of a running one is denied too. */
+	assert_denied_full(t, user, FALSE, path, CONTAINER ".Start", NULL, MANAGE, also);
+	assert_denied_full(t, user, FALSE, path, CONTAINER ".Stop", stop_args, MANAGE, also);
+	assert_denied_full(t, user, FALSE, path, CONTAINER ".Kill", kill_args, MANAGE, also);
+	assert_denied_full(t, user, FALSE, path, CONTAINER ".Pause", NULL, MANAGE, also);
+	assert_denied_full(t, user, FALSE, path, CONTAINER ".Unpause", NULL, MANAGE, also);
+	assert_denied_full(t, user, FALSE, path, CONTAINER ".Update", update_args, MANAGE, also);
+	assert_denied_full(t, user, FALSE, path, CONTAINER ".Delete", delete_args, MANAGE, also);
+	assert_denied_full(t, user, FALSE, path, CONTAINER ".ExecSync", exec_args, EXEC, also);
+
+	ocid_test_pump(200);
+	state = state_of(t, path);
+	g_assert_cmpstr(state, ==, "running");
+	g_assert_cmpuint(container_count(t), ==, count);
+}
+
+/* Reads are open to @user: the manager's methods and properties, the container's
+ * properties, introspection. */
+static void
+assert_reads_open(OcidTest *t, const char *user, const char *path, const char *id)
+{
+	const char *list_args[] = { "{}", NULL };
+	const char *get_args[] = { id, NULL };
+	const char *prop_args[] = { CONTAINER, "State", NULL };
+	const char *all_args[] = { CONTAINER, NULL };
+	const char *manager_all_args[] = { MANAGER, NULL };
+	g_autofree char *list = NULL;
+	g_autofree char *state = NULL;
+	g_autofree char *all = NULL;
+	g_autofree char *manager_all = NULL;
+	g_autofree char *xml = NULL;
+	g_autofree char *got = NULL;
+
+	list = assert_allowed(t, user, MANAGER_PATH, MANAGER ".ListContainers", list_args);
+	g_assert_nonnull(strstr(list, id));
+	got = assert_allowed(t, user, MANAGER_PATH, MANAGER ".GetContainer", get_args);
+	g_assert_nonnull(strstr(got, path));
+	state = assert_allowed(t, user, path, "org.freedesktop.DBus.Properties.Get", prop_args);
+	g_assert_nonnull(strstr(state, "running"));
+	all = assert_allowed(t, user, path, "org.freedesktop.DBus.Properties.GetAll", all_args);
+	g_assert_nonnull(strstr(all, "'BundlePath'"));
+	manager_all = assert_allowed(t, user, MANAGER_PATH,
+				     "org.freedesktop.DBus.Properties.GetAll", manager_all_args);
+	g_assert_nonnull(strstr(manager_all, "'ContainerCount'"));
+	xml = assert_allowed(t, user, path, "org.freedesktop.DBus.Introspectable.Introspect", NULL);
+	g_assert_nonnull(strstr(xml, "ExecSync"));
+}
+
+/* ---- the private bus: no polkit ----------------------------------------------------- */
+
+static void
+test_no_polkit_fails_closed(void)
+{
+	OcidTest *t = setup_private_or_skip();
+	g_autofree char *bundle = NULL;
+	g_autofree char *path = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (t == NULL)
+		return;
+	bundle = ocid_test_make_bundle(t, "lonely", "sleep 300");
+	path = ocid_test_create(t, "lonely", "lonely", bundle, NULL, &error);
+	g_assert_no_error(error);
+	ocid_test_start(t, path);
+	g_assert_true(ocid_test_wait_state(t, path, "running", 5000));
+
+	assert_every_change_denied(t, NOBODY, path, bundle, "polkit is not available");
+	assert_reads_open(t, NOBODY, path, "lonely");
+	/* Root is still served without polkit. */
+	ocid_test_delete(t, path, TRUE);
+}
+
+/* ---- the private bus: a stand-in polkit authority ----------------------------------- */
+
+static const char authority_xml[] = "<node><interface name='org.freedesktop.PolicyKit1.Authority'>"
+				    "<method name='CheckAuthorization'>"
+				    "<arg type='(sa{sv})' name='subject' direction='in'/>"
+				    "<arg type='s' name='action_id' direction='in'/>"
+				    "<arg type='a{ss}' name='details' direction='in'/>"
+				    "<arg type='u' name='flags' direction='in'/>"
+				    "<arg type='s' name='cancellation_id' direction='in'/>"
+				    "<arg type='(bba{ss})' name='result' direction='out'/>"
+				    "</method></interface></node>";
+
+typedef enum {
+	ANSWER_NO,
+	ANSWER_CHALLENGE,
+	ANSWER_ERROR,
+} Refusal;
+
+/* What the authority was asked, in order. */
+typedef struct {
+	char *subject_kind;
+	char *subject_name;
+	guint32 caller_uid; /* of subject_name, asked of the bus while the call waits */
+	char *action;
+	char *container;
+	char *verb;
+	guint32 flags;
+	char *cancellation_id;
+} Question;
+
+static void
+question_free(Question *q)
+{
+	g_free(q->subject_kind);
+	g_free(q->subject_name);
+	g_free(q->action);
+	g_free(q->container);
+	g_free(q->verb);
+	g_free(q->cancellation_id);
+	g_free(q);
+}
+
+/* Owns org.freedesktop.PolicyKit1 on the private bus from a thread of its own, so that it
+ * answers while the test waits for a gdbus child. */
+typedef struct {
+	char *address;
+	GThread *thread;
+	GMainContext *context;
+	GMainLoop *loop;
+	GDBusConnection *conn;
+	GMutex lock;
+	GCond ready_cond;
+	gboolean ready;
+	/* Under lock: */
+	GPtrArray *questions;
+	GStrv granted; /* actions answered yes */
+	Refusal refusal;
+	gboolean hold; /* keep the next answer until authority_release() */
+	GDBusMethodInvocation *held;
+	gboolean held_yes;
+} Authority;
+
+static void
+authority_call(GDBusConnection *conn, const char *sender, const char *object_path,
+	       const char *interface_name, const char *method_name, GVariant *parameters,
+	       GDBusMethodInvocation *invocation, gpointer user_data)
+{
+	Authority *a = user_data;
+	Question *q = g_new0(Question, 1);
+	g_autoptr(GVariant) subject_details = NULL;
+	g_autoptr(GVariant) details = NULL;
+	g_autoptr(GVariant) uid = NULL;
+	g_autoptr(GVariantBuilder) none = g_variant_builder_new(G_VARIANT_TYPE("a{ss}"));
+	gboolean yes;
+	Refusal refusal;
+
+	g_variant_get(parameters, "((s@a{sv})s@a{ss}us)", &q->subject_kind, &subject_details,
+		      &q->action, &details, &q->flags, &q->cancellation_id);
+	(void)g_variant_lookup(subject_details, "name", "s", &q->subject_name);
+	(void)g_variant_lookup(details, "container", "s", &q->container);
+	(void)g_variant_lookup(details, "verb", "s", &q->verb);
+	q->caller_uid = G_MAXUINT32;
+	if (q->subject_name != NULL)
+		uid = g_dbus_connection_call_sync(
+		    conn, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+		    "GetConnectionUnixUser", g_variant_new("(s)", q->subject_name),
+		    G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+	if (uid != NULL)
+		g_variant_get(uid, "(u)", &q->caller_uid);
+
+	g_mutex_lock(&a->lock);
+	yes = a->granted != NULL && g_strv_contains((const char *const *)a->granted, q->action);
+	refusal = a->refusal;
+	g_ptr_array_add(a->questions, q);
+	if (a->hold && a->held == NULL) {
+		a->held = invocation;
+		a->held_yes = yes;
+		g_mutex_unlock(&a->lock);
+		return;
+	}
+	g_mutex_unlock(&a->lock);
+
+	if (!yes && refusal == ANSWER_ERROR)
+		g_dbus_method_invocation_return_dbus_error(
+		    invocation, "org.freedesktop.PolicyKit1.Error.Failed",
+		    "the stand-in authority fails on purpose");
+	else
+		g_dbus_method_invocation_return_value(
+		    invocation,
+		    g_variant_new("((bb@a{ss}))", yes, !yes && refusal == ANSWER_CHALLENGE,
+				  g_variant_builder_end(none)));
+}
+
+static const GDBusInterfaceVTable authority_vtable = { authority_call, NULL, NULL, { 0 } };
+
+static gpointer
+authority_thread(gpointer data)
+{
+	Authority *a = data;
+	g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml(authority_xml, NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	guint32 owner = 0;
+	guint registration;
+
+	g_main_context_push_thread_default(a->context);
+	a->conn = g_dbus_connection_new_for_address_sync(
+	    a->address,
+	    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+		G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+	    NULL, NULL, &error);
+	g_assert_no_error(error);
+	registration = g_dbus_connection_register_object(
+	    a->conn, "/org/freedesktop/PolicyKit1/Authority", info->interfaces[0],
+	    &authority_vtable, a, NULL, &error);
+	g_assert_no_error(error);
+	/* DBUS_NAME_FLAG_DO_NOT_QUEUE; 1 is "primary owner". */
+	reply = g_dbus_connection_call_sync(
+	    a->conn, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+	    "RequestName", g_variant_new("(su)", "org.freedesktop.PolicyKit1", 4u),
+	    G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+	g_assert_no_error(error);
+	g_variant_get(reply, "(u)", &owner);
+	g_assert_cmpuint(owner, ==, 1);
+
+	g_mutex_lock(&a->lock);
+	a->ready = TRUE;
+	g_cond_signal(&a->ready_cond);
+	g_mutex_unlock(&a->lock);
+
+	g_main_loop_run(a->loop);
+
+	g_dbus_connection_unregister_object(a->conn, registration);
+	g_dbus_connection_close_sync(a->conn, NULL, NULL);
+	g_clear_object(&a->conn);
+	g_main_context_pop_thread_default(a->context);
+	return NULL;
+}
+
+static Authority *
+authority_start(OcidTest *t)
+{
+	Authority *a = g_new0(Authority, 1);
+
+	a->address = g_strdup(t->bus_address);
+	a->context = g_main_context_new();
+	a->loop = g_main_loop_new(a->context, FALSE);
+	a->questions = g_ptr_array_new_with_free_func((GDestroyNotify)question_free);
+	g_mutex_init(&a->lock);
+	g_cond_init(&a->ready_cond);
+	a->thread = g_thread_new("polkit-stand-in", authority_thread, a);
+	g_mutex_lock(&a->lock);
+	while (!a->ready)
+		g_cond_wait(&a->ready_cond, &a->lock);
+	g_mutex_unlock(&a->lock);
+	return a;
+}
+
+static void
+authority_stop(Authority *a)
+{
+	g_main_loop_quit(a->loop);
+	g_thread_join(a->thread);
+	g_main_loop_unref(a->loop);
+	g_main_context_unref(a->context);
+	g_ptr_array_unref(a->questions);
+	g_strfreev(a->granted);
+	g_mutex_clear(&a->lock);
+	g_cond_clear(&a->ready_cond);
+	g_free(a->address);
+	g_free(a);
+}
+
+/* Answers yes to @granted (NULL-terminated, may be empty), else @refusal; forgets what
+ * was asked so far. */
+static void
+authority_set(Authority *a, Refusal refusal, const char *const *granted)
+{
+	g_mutex_lock(&a->lock);
+	g_strfreev(a->granted);
+	a->granted = g_strdupv((char **)granted);
+	a->refusal = refusal;
+	g_ptr_array_set_size(a->questions, 0);
+	g_mutex_unlock(&a->lock);
+}
+
+/* Holds the next answer back until authority_release(). */
+static void
+authority_hold(Authority *a)
+{
+	g_mutex_lock(&a->lock);
+	a->hold = TRUE;
+	g_mutex_unlock(&a->lock);
+}
+
+/* Waits until a question is held, so that the test can act while the caller waits. */
+static void
+authority_wait_held(Authority *a)
+{
+	gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+	gboolean held = FALSE;
+
+	while (!held && g_get_monotonic_time() < end) {
+		g_mutex_lock(&a->lock);
+		held = a->held != NULL;
+		g_mutex_unlock(&a->lock);
+		if (!held)
+			g_usleep(10000);
+	}
+	g_assert_true(held);
+}
+
+static void
+authority_release(Authority *a)
+{
+	GDBusMethodInvocation *invocation;
+	gboolean yes;
+
+	g_mutex_lock(&a->lock);
+	invocation = g_steal_pointer(&a->held);
+	yes = a->held_yes;
+	a->hold = FALSE;
+	g_mutex_unlock(&a->lock);
+	g_dbus_method_invocation_return_value(
+	    invocation, g_variant_new("((bb@a{ss}))", yes, FALSE,
+				      g_variant_new_array(G_VARIANT_TYPE("{ss}"), NULL, 0)));
+}
+
+/* Asserts that the authority was asked exactly @n questions and returns question @i. */
+static const Question *
+authority_question(Authority *a, guint n, guint i)
+{
+	const Question *q;
+
+	g_mutex_lock(&a->lock);
+	g_assert_cmpuint(a->questions->len, ==, n);
+	q = n > 0 ? g_ptr_array_index(a->questions, i) : NULL;
+	g_mutex_unlock(&a->lock);
+	return q;
+}
+
+static void
+assert_question(const Question *q, uid_t caller, const char *action, const char *container,
+		const char *verb, guint32 flags)
+{
+	g_assert_cmpstr(q->subject_kind, ==, "system-bus-name");
+	g_assert_nonnull(q->subject_name);
+	g_assert_true(q->subject_name[0] == ':'); /* the unique name, not a well-known one */
+	g_assert_cmpuint(q->caller_uid, ==, caller);
+	g_assert_cmpstr(q->action, ==, action);
+	g_assert_cmpstr(q->container, ==, container);
+	g_assert_cmpstr(q->verb, ==, verb);
+	g_assert_cmpuint(q->flags, ==, flags);
+	g_assert_cmpstr(q->cancellation_id, ==, "");
+}
+
+typedef struct {
+	OcidTest *t;
+	const char *path;
+	CallResult result;
+} DelayedCall;
+
+static gpointer
+start_as_nobody(gpointer data)
+{
+	DelayedCall *call = data;
+
+	call_as(call->t, NOBODY, FALSE, call->path, CONTAINER ".Start", NULL, &call->result);
+	return NULL;
+}
+
+static void
+test_stand_in_authority(void)
+{
+	OcidTest *t = setup_private_or_skip();
+	const char *const nothing[] = { NULL };
+	const char *const manage[] = { MANAGE, NULL };
+	const char *const everything[] = { MANAGE, EXEC, PRIVILEGED, NULL };
+	const char *stop_args[] = { "1", NULL };
+	const char *exec_args[] = { "['/bin/echo', 'inside']", "5", NULL };
+	const char *delete_args[] = { "true", NULL };
+	g_autofree char *bundle = NULL;
+	g_autofree char *host_net = NULL;
+	g_autofree char *path = NULL;
+	g_autoptr(GError) error = NULL;
+	uid_t nobody;
+	Authority *a;
+
+	if (t == NULL)
+		return;
+	nobody = getpwnam(NOBODY)->pw_uid;
+	bundle = ocid_test_make_bundle(t, "asked", "sleep 300");
+	host_net = make_host_network_bundle(t, "host-net");
+	a = authority_start(t);
+
+	/* Root is not asked about. */
+	authority_set(a, ANSWER_NO, nothing);
+	path = ocid_test_create(t, "asked", "asked", bundle, NULL, &error);
+	g_assert_no_error(error);
+	ocid_test_start(t, path);
+	g_assert_true(ocid_test_wait_state(t, path, "running", 5000));
+	(void)authority_question(a, 0, 0);
+
+	/* No: denied, and the question names the caller, the action, container and verb;
+	 * without --interactive the flags are 0. */
+	assert_denied(t, NOBODY, path, CONTAINER ".Stop", stop_args, MANAGE);
+	assert_question(authority_question(a, 1, 0), nobody, MANAGE, "asked", "stop", 0);
+	{
+		g_autofree char *state = state_of(t, path);
+		g_assert_cmpstr(state, ==, "running");
+	}
+
+	/* A challenge: the caller learns how to get asked. With --interactive, the flag
+	 * AllowUserInteraction reaches polkit. */
+	authority_set(a, ANSWER_CHALLENGE, nothing);
+	assert_denied_full(t, NOBODY, FALSE, path, CONTAINER ".Pause", NULL, MANAGE,
+			   "allow interactive authorization");
+	assert_question(authority_question(a, 1, 0), nobody, MANAGE, "asked", "pause", 0);
+	authority_set(a, ANSWER_CHALLENGE, nothing);
+	assert_denied_full(t, NOBODY, TRUE, path, CONTAINER ".Pause", NULL, MANAGE,
+			   "no polkit agent");
+	assert_question(authority_question(a, 1, 0), nobody, MANAGE, "asked", "pause", 1);
+
+	/* polkit failing is a denial too. */
+	authority_set(a, ANSWER_ERROR, nothing);
+	assert_denied_full(t, NOBODY, FALSE, path, CONTAINER ".Pause", NULL, MANAGE,
+			   "polkit could not decide");
+
+	/* Yes: the call goes on, and its own result comes back. */
+	authority_set(a, ANSWER_NO, manage);
+	g_free(assert_allowed(t, NOBODY, path, CONTAINER ".Pause", NULL));
+	g_assert_true(ocid_test_wait_state(t, path, "paused", 5000));
+	assert_question(authority_question(a, 1, 0), nobody, MANAGE, "asked", "pause", 0);
+	g_free(assert_allowed(t, NOBODY, path, CONTAINER ".Unpause", NULL));
+	g_assert_true(ocid_test_wait_state(t, path, "running", 5000));
+	assert_denied(t, NOBODY, path, CONTAINER ".ExecSync", exec_args, EXEC);
+	assert_question(authority_question(a, 3, 2), nobody, EXEC, "asked", "exec", 0);
+
+	authority_set(a, ANSWER_NO, everything);
+	{
+		g_autofree char *out =
+		    assert_allowed(t, NOBODY, path, CONTAINER ".ExecSync", exec_args);
+		/* gdbus prints the ay of "inside\n" (no NUL) byte by byte. */
+		if (strstr(out, "0x69, 0x6e, 0x73, 0x69, 0x64, 0x65, 0x0a") == NULL)
+			g_error("ExecSync's output is not 'inside': %s", out);
+	}
+
+	/* Creating asks manage; a privileged container (by option or by its bundle) also
+	 * create-privileged, with the requested id as the container. */
+	{
+		const char *plain[] = { "plain", "", bundle, "{}", NULL };
+		const char *by_option[] = { "by-option", "", bundle, "{'privileged': <true>}",
+					    NULL };
+		const char *by_bundle[] = { "by-bundle", "", host_net, "{}", NULL };
+		const char *unnamed[] = { "", "", bundle, "{}", NULL };
+		guint32 count = container_count(t);
+
+		authority_set(a, ANSWER_NO, manage);
+		g_free(assert_allowed(t, NOBODY, MANAGER_PATH, MANAGER ".CreateContainer", plain));
+		assert_question(authority_question(a, 1, 0), nobody, MANAGE, "plain", "create", 0);
+		authority_set(a, ANSWER_NO, manage);
+		assert_denied(t, NOBODY, MANAGER_PATH, MANAGER ".CreateContainer", by_option,
+			      PRIVILEGED);
+		assert_question(authority_question(a, 2, 0), nobody, MANAGE, "by-option", "create",
+				0);
+		assert_question(authority_question(a, 2, 1), nobody, PRIVILEGED, "by-option",
+				"create", 0);
+		authority_set(a, ANSWER_NO, manage);
+		assert_denied(t, NOBODY, MANAGER_PATH, MANAGER ".CreateContainer", by_bundle,
+			      PRIVILEGED);
+		assert_question(authority_question(a, 2, 1), nobody, PRIVILEGED, "by-bundle",
+				"create", 0);
+		g_assert_cmpuint(container_count(t), ==, count + 1);
+
+		authority_set(a, ANSWER_NO, everything);
+		g_free(
+		    assert_allowed(t, NOBODY, MANAGER_PATH, MANAGER ".CreateContainer", by_bundle));
+		(void)authority_question(a, 2, 0);
+		authority_set(a, ANSWER_NO, manage);
+		g_free(
+		    assert_allowed(t, NOBODY, MANAGER_PATH, MANAGER ".CreateContainer", unnamed));
+		assert_question(authority_question(a, 1, 0), nobody, MANAGE, "", "create", 0);
+		g_assert_cmpuint(container_count(t), ==, count + 3);
+	}
+
+	authority_set(a, ANSWER_NO, manage);
+	g_free(assert_allowed(t, NOBODY, "/org/oci/Runtime/container/plain", CONTAINER ".Delete",
+			      delete_args));
+	assert_question(authority_question(a, 1, 0), nobody, MANAGE, "plain", "delete", 0);
+
+	/* A container deleted while its caller was being authorized is not acted on. */
+	{
+		g_autofree char *doomed =
+		    ocid_test_create(t, "doomed", "doomed", bundle, NULL, &error);
+		DelayedCall call = { t, doomed, { 0 } };
+		GThread *caller;
+
+		g_assert_no_error(error);
+		authority_set(a, ANSWER_NO, manage);
+		authority_hold(a);
+		caller = g_thread_new("caller", start_as_nobody, &call);
+		authority_wait_held(a);
+		ocid_test_delete(t, doomed, TRUE);
+		authority_release(a);
+		g_thread_join(caller);
+		g_assert_cmpint(call.result.status, !=, 0);
+		g_assert_nonnull(strstr(call.result.err, "org.oci.Runtime.Error.NoSuchContainer"));
+		g_assert_nonnull(strstr(call.result.err, "being authorized"));
+		call_result_clear(&call.result);
+	}
+
+	authority_stop(a);
+	/* With polkit gone again, ocid fails closed. */
+	assert_denied_full(t, NOBODY, FALSE, path, CONTAINER ".Stop", stop_args, MANAGE,
+			   "polkit is not available");
+	ocid_test_delete(t, path, TRUE);
+}
+
+/* ---- a real systemd and polkitd (tests/systemd/inside.sh sets up users and rules) --- */
+
 static void
 test_unprivileged_denied(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = setup_system_or_skip();
 	g_autofree char *bundle = NULL;
 	g_autofree char *path = NULL;
-	g_autofree char *create_arg = NULL;
 	g_autoptr(GError) error = NULL;
-	const char *user = "ocidtest1";
 
 	if (t == NULL)
 		return;
@@ -98,59 +714,25 @@ test_unprivileged_denied(void)
 	g_assert_true(ocid_test_wait_state(t, path, "running", 5000));
 	g_assert_cmpint(chmod(t->tmpdir, 0755), ==, 0);
 
-	{
-		const char *args[] = { "intruder", "", bundle, "{}", NULL };
-		assert_denied(user, MANAGER_PATH, MANAGER ".CreateContainer", args,
-			      "org.oci.Runtime.manage");
-	}
-	{
-		const char *args[] = { "intruder2", "", bundle, "{'privileged': <true>}", NULL };
-		assert_denied(user, MANAGER_PATH, MANAGER ".CreateContainer", args,
-			      "org.oci.Runtime.create-privileged");
-	}
+	/* The defaults are auth_admin: a non-interactive call is refused with what to do. */
+	assert_every_change_denied(t, "ocidtest1", path, bundle, "authentication is required");
 	{
 		const char *stop_args[] = { "1", NULL };
-		const char *kill_args[] = { "SIGKILL", NULL };
-		const char *delete_args[] = { "true", NULL };
-		const char *update_args[] = { "{'pids_limit': <int64 10>}", NULL };
-		const char *exec_args[] = { "['/bin/true']", "5", NULL };
-		assert_denied(user, path, CONTAINER ".Stop", stop_args, "org.oci.Runtime.manage");
-		assert_denied(user, path, CONTAINER ".Kill", kill_args, "org.oci.Runtime.manage");
-		assert_denied(user, path, CONTAINER ".Pause", NULL, "org.oci.Runtime.manage");
-		assert_denied(user, path, CONTAINER ".Update", update_args,
-			      "org.oci.Runtime.manage");
-		assert_denied(user, path, CONTAINER ".Delete", delete_args,
-			      "org.oci.Runtime.manage");
-		assert_denied(user, path, CONTAINER ".ExecSync", exec_args, "org.oci.Runtime.exec");
+		assert_denied_full(t, "ocidtest1", FALSE, path, CONTAINER ".Stop", stop_args,
+				   MANAGE, "verb stop on container guarded");
 	}
-	/* Nothing changed. */
-	{
-		g_autofree char *state = state_of(t, path);
-		g_autoptr(GVariant) count =
-		    ocid_test_get_property(t, MANAGER_PATH, "ContainerCount");
-		g_assert_cmpstr(state, ==, "running");
-		g_assert_cmpuint(g_variant_get_uint32(count), ==, 1);
-	}
-	/* Reads are open to everyone. */
-	{
-		const char *list_args[] = { "{}", NULL };
-		const char *get_args[] = { "guarded", NULL };
-		const char *prop_args[] = { CONTAINER, "State", NULL };
-		assert_allowed(user, MANAGER_PATH, MANAGER ".ListContainers", list_args);
-		assert_allowed(user, MANAGER_PATH, MANAGER ".GetContainer", get_args);
-		assert_allowed(user, path, "org.freedesktop.DBus.Properties.Get", prop_args);
-		assert_allowed(user, path, "org.freedesktop.DBus.Introspectable.Introspect", NULL);
-	}
+	assert_reads_open(t, "ocidtest1", path, "guarded");
 	ocid_test_delete(t, path, TRUE);
 }
 
-/* A rules file granting a group: its members manage, but do not exec; another rule
- * decides by verb and container. */
+/* A rules file granting a group: its members manage, but do not exec nor create
+ * privileged containers; another rule decides by verb and container. */
 static void
 test_rules_by_group_verb_container(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = setup_system_or_skip();
 	g_autofree char *bundle = NULL;
+	g_autofree char *host_net = NULL;
 	g_autofree char *path = NULL;
 	g_autofree char *other = NULL;
 	g_autoptr(GError) error = NULL;
@@ -158,32 +740,38 @@ test_rules_by_group_verb_container(void)
 	if (t == NULL)
 		return;
 	bundle = ocid_test_make_bundle(t, "granted", "sleep 300");
+	host_net = make_host_network_bundle(t, "host-net");
 	g_assert_cmpint(chmod(t->tmpdir, 0755), ==, 0);
 	path = ocid_test_create(t, "granted", "granted", bundle, NULL, &error);
 	g_assert_no_error(error);
 	other = ocid_test_create(t, "other", "other", bundle, NULL, &error);
 	g_assert_no_error(error);
 
-	/* ocidtest2 is in ocidmgr: manage yes, exec no. */
-	assert_allowed("ocidtest2", path, CONTAINER ".Start", NULL);
+	/* ocidtest2 is in ocidmgr: manage yes, exec and create-privileged no. */
+	g_free(assert_allowed(t, "ocidtest2", path, CONTAINER ".Start", NULL));
 	g_assert_true(ocid_test_wait_state(t, path, "running", 5000));
 	{
 		const char *exec_args[] = { "['/bin/true']", "5", NULL };
-		assert_denied("ocidtest2", path, CONTAINER ".ExecSync", exec_args,
-			      "org.oci.Runtime.exec");
+		assert_denied(t, "ocidtest2", path, CONTAINER ".ExecSync", exec_args, EXEC);
 	}
 	{
 		const char *args[] = { "mine", "", bundle, "{}", NULL };
-		assert_allowed("ocidtest2", MANAGER_PATH, MANAGER ".CreateContainer", args);
+		const char *by_option[] = { "mine2", "", bundle, "{'privileged': <true>}", NULL };
+		const char *by_bundle[] = { "mine3", "", host_net, "{}", NULL };
+		g_free(
+		    assert_allowed(t, "ocidtest2", MANAGER_PATH, MANAGER ".CreateContainer", args));
+		assert_denied(t, "ocidtest2", MANAGER_PATH, MANAGER ".CreateContainer", by_option,
+			      PRIVILEGED);
+		assert_denied(t, "ocidtest2", MANAGER_PATH, MANAGER ".CreateContainer", by_bundle,
+			      PRIVILEGED);
+		g_assert_cmpuint(container_count(t), ==, 3);
 	}
 	/* ocidtest3 may only stop, and only the container named "granted". */
 	{
 		const char *stop_args[] = { "1", NULL };
-		assert_denied("ocidtest3", other, CONTAINER ".Start", NULL,
-			      "org.oci.Runtime.manage");
-		assert_denied("ocidtest3", other, CONTAINER ".Stop", stop_args,
-			      "org.oci.Runtime.manage");
-		assert_allowed("ocidtest3", path, CONTAINER ".Stop", stop_args);
+		assert_denied(t, "ocidtest3", other, CONTAINER ".Start", NULL, MANAGE);
+		assert_denied(t, "ocidtest3", other, CONTAINER ".Stop", stop_args, MANAGE);
+		g_free(assert_allowed(t, "ocidtest3", path, CONTAINER ".Stop", stop_args));
 	}
 	{
 		g_autofree char *state = state_of(t, path);
@@ -191,19 +779,22 @@ test_rules_by_group_verb_container(void)
 		g_assert_cmpstr(state, ==, "stopped");
 		g_assert_cmpstr(other_state, ==, "created");
 	}
+	/* Members delete what root created and what they created themselves. */
 	{
 		const char *delete_args[] = { "true", NULL };
-		g_autofree char *mine = NULL;
-		assert_allowed("ocidtest2", path, CONTAINER ".Delete", delete_args);
-		assert_allowed("ocidtest2", other, CONTAINER ".Delete", delete_args);
-		mine = g_strdup("/org/oci/Runtime/container/mine");
-		assert_allowed("ocidtest2", mine, CONTAINER ".Delete", delete_args);
+		g_free(assert_allowed(t, "ocidtest2", path, CONTAINER ".Delete", delete_args));
+		g_free(assert_allowed(t, "ocidtest2", other, CONTAINER ".Delete", delete_args));
+		g_free(assert_allowed(t, "ocidtest2", "/org/oci/Runtime/container/mine",
+				      CONTAINER ".Delete", delete_args));
+		g_assert_cmpuint(container_count(t), ==, 0);
 	}
 }
 
 static void
 add_tests(void)
 {
+	g_test_add_func("/polkit/no-polkit-fails-closed", test_no_polkit_fails_closed);
+	g_test_add_func("/polkit/stand-in-authority", test_stand_in_authority);
 	g_test_add_func("/polkit/unprivileged-denied", test_unprivileged_denied);
 	g_test_add_func("/polkit/rules-by-group-verb-container",
 			test_rules_by_group_verb_container);
