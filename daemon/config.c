@@ -183,6 +183,16 @@ take_int64(GKeyFile *kf, const char *origin, const char *group, const char *key,
 	return TRUE;
 }
 
+/* GKeyFile's escapes are \s, \n, \t, \r and \\; returns the first other backslash. */
+static const char *
+find_bad_escape(const char *raw)
+{
+	for (const char *p = strchr(raw, '\\'); p != NULL; p = strchr(p + 2, '\\'))
+		if (p[1] == '\0' || strchr("sntr\\", p[1]) == NULL)
+			return p;
+	return NULL;
+}
+
 gboolean
 ocid_config_apply_data(OcidConfig *config, const char *data, gsize len, const char *origin,
 		       GError **error)
@@ -215,14 +225,29 @@ ocid_config_apply_data(OcidConfig *config, const char *data, gsize len, const ch
 		}
 		keys = g_key_file_get_keys(kf, groups[g], NULL, NULL);
 		for (int k = 0; keys[k] != NULL; k++) {
+			g_autofree char *raw = NULL;
 			g_autofree char *value = NULL;
 			g_autoptr(GError) value_error = NULL;
+			const char *bad_escape;
 
 			if (!is_known_key(groups[g], keys[k]))
 				return set_config_error(error, origin, groups[g], keys[k],
 							"unknown key; see ocid.conf(5) for the "
 							"keys of this section");
-			/* Found by fuzzing: a value with a bad escape (\\q) reads as NULL. */
+			/* Found by fuzzing: a value with a bad escape (\q) reads as NULL, and
+			 * one that also ends in a backslash makes GLib 2.74 set its GError
+			 * twice; so escapes are checked on the raw value first. */
+			raw = g_key_file_get_value(kf, groups[g], keys[k], NULL);
+			bad_escape = raw != NULL ? find_bad_escape(raw) : NULL;
+			if (bad_escape != NULL && bad_escape[1] == '\0')
+				return set_config_error(error, origin, groups[g], keys[k],
+							"a value cannot end in a backslash; write "
+							"\\\\ for one");
+			if (bad_escape != NULL)
+				return set_config_error(error, origin, groups[g], keys[k],
+							"'\\%c' is not an escape; write \\\\ for a "
+							"backslash",
+							bad_escape[1]);
 			value = g_key_file_get_string(kf, groups[g], keys[k], &value_error);
 			if (value == NULL)
 				return set_config_error(error, origin, groups[g], keys[k], "%s",
