@@ -1,12 +1,14 @@
-/* The container model and its state machine. The transition functions here are the only
- * place a container's state changes; each one persists the container and tells the
- * listener (the D-Bus face) which properties changed. */
+/* The container model: what a container is, fixed at creation, and what its life has
+ * made of it so far. Its state changes only through state-machine.h. */
 #pragma once
 
 #include <glib.h>
 #include <stdint.h>
 
 typedef enum {
+	/* Accepted, not yet made by the runtime: its id and name are taken, it is not
+	 * announced, and its create operation (create.c) is in flight. Never persisted. */
+	OCID_STATE_CREATING,
 	OCID_STATE_CREATED,
 	OCID_STATE_RUNNING,
 	OCID_STATE_PAUSED,
@@ -20,6 +22,7 @@ typedef struct {
 } OcidVolume;
 
 typedef struct OcidContainer OcidContainer;
+typedef struct OcidCreateOp OcidCreateOp;
 
 /* Called after every change, with the D-Bus names of the changed properties. */
 typedef void (*OcidContainerChangedFunc)(OcidContainer *container, const char *const *properties,
@@ -57,7 +60,7 @@ struct OcidContainer {
 	int trusted;
 	uint64_t created_usec;
 
-	/* Changed only through the transitions below. */
+	/* Changed only through state-machine.h. */
 	OcidContainerState state;
 	int32_t pid;
 	int32_t exit_code;
@@ -73,6 +76,10 @@ struct OcidContainer {
 	uint64_t pid_start_time;
 
 	/* Runtime only, never persisted. */
+	/* Tells this container from an earlier one of the same id: asynchronous
+	 * completions carry (id, serial) and find nothing once it is gone. */
+	guint64 serial;
+	OcidCreateOp *create; /* while CREATING; owns the spawn, the unit job, the reply */
 	char *object_path;
 	int monitor_pidfd;
 	int container_pidfd;
@@ -84,6 +91,8 @@ struct OcidContainer {
 	guint stop_timer;
 
 	OcidContainerChangedFunc changed_func;
+	/* Called once, when it leaves CREATING: the object appears. */
+	void (*announce_func)(OcidContainer *container, gpointer user_data);
 	gpointer changed_data;
 	gboolean (*persist_func)(OcidContainer *container, GError **error);
 };
@@ -100,19 +109,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(OcidVolume, ocid_volume_free)
 const char *ocid_container_state_to_string(OcidContainerState state);
 
 gboolean ocid_container_state_from_string(const char *s, OcidContainerState *out);
-
-/* The transitions. Each persists state.json and notifies the listener. */
-void ocid_container_set_created(OcidContainer *container, int32_t pid, uint64_t pid_start_time,
-				int32_t monitor_pid, uint64_t monitor_start_time);
-void ocid_container_set_running(OcidContainer *container);
-void ocid_container_set_paused(OcidContainer *container, gboolean paused);
-void ocid_container_set_stopped(OcidContainer *container, int32_t exit_code, gboolean oom_killed,
-				const char *error);
-/* The seed's SetStartFailed: the runtime refused to start it. */
-void ocid_container_set_start_failed(OcidContainer *container, const char *error);
-
-/* Persists and notifies for properties changed outside the transitions (restore). */
-void ocid_container_changed(OcidContainer *container, const char *const *properties);
 
 gboolean ocid_container_is_alive(const OcidContainer *container);
 

@@ -4,26 +4,31 @@
 G_DEFINE_QUARK(ocid-error-quark, ocid_error)
 /* clang-format on */
 
+/* The one table of the daemon's D-Bus error names: no other file spells them. */
+static const char *const dbus_names[] = {
+	[OCID_ERROR_NO_SUCH_CONTAINER] = "org.oci.Runtime.Error.NoSuchContainer",
+	[OCID_ERROR_CONTAINER_EXISTS] = "org.oci.Runtime.Error.ContainerExists",
+	[OCID_ERROR_INVALID_ARGUMENT] = "org.oci.Runtime.Error.InvalidArgument",
+	[OCID_ERROR_INVALID_STATE] = "org.oci.Runtime.Error.InvalidState",
+	[OCID_ERROR_RUNTIME_FAILED] = "org.oci.Runtime.Error.RuntimeFailed",
+	[OCID_ERROR_TIMEOUT] = "org.oci.Runtime.Error.Timeout",
+	[OCID_ERROR_ACCESS_DENIED] = "org.oci.Runtime.Error.AccessDenied",
+	[OCID_ERROR_FAILED] = "org.oci.Runtime.Error.Failed",
+};
+
 const char *
 ocid_error_dbus_name(OcidError code)
 {
-	switch (code) {
-	case OCID_ERROR_NO_SUCH_CONTAINER:
-		return "org.oci.Runtime.Error.NoSuchContainer";
-	case OCID_ERROR_CONTAINER_EXISTS:
-		return "org.oci.Runtime.Error.ContainerExists";
-	case OCID_ERROR_INVALID_ARGUMENT:
-		return "org.oci.Runtime.Error.InvalidArgument";
-	case OCID_ERROR_INVALID_STATE:
-		return "org.oci.Runtime.Error.InvalidState";
-	case OCID_ERROR_RUNTIME_FAILED:
-		return "org.oci.Runtime.Error.RuntimeFailed";
-	case OCID_ERROR_TIMEOUT:
-		return "org.oci.Runtime.Error.Timeout";
-	case OCID_ERROR_ACCESS_DENIED:
-		return "org.oci.Runtime.Error.AccessDenied";
-	case OCID_ERROR_FAILED:
-		break;
-	}
-	return "org.oci.Runtime.Error.Failed";
+	if ((size_t)code < G_N_ELEMENTS(dbus_names) && dbus_names[code] != NULL)
+		return dbus_names[code];
+	return dbus_names[OCID_ERROR_FAILED];
+}
+
+OcidError
+ocid_error_from_dbus_name(const char *name)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(dbus_names); i++)
+		if (g_strcmp0(name, dbus_names[i]) == 0)
+			return (OcidError)i;
+	return OCID_ERROR_FAILED;
 }

@@ -21,3 +21,6 @@ GQuark ocid_error_quark(void);
 
 /* The D-Bus error name for an OcidError code. */
 const char *ocid_error_dbus_name(OcidError code);
+
+/* The OcidError code of one of our D-Bus error names; OCID_ERROR_FAILED for others. */
+OcidError ocid_error_from_dbus_name(const char *name);

@@ -4,7 +4,7 @@
 #define G_LOG_DOMAIN "ocid"
 
 #include "errors.h"
-#include "manager.h"
+#include "manager-private.h"
 #include "monitor-spawn.h"
 
 #include <errno.h>

@@ -89,11 +89,14 @@ main(int argc, char **argv)
 			 "ocid %s ready on %s with runtime %s (%s), cgroup manager %s, %u "
 			 "containers",
 			 OCID_VERSION, OCID_BUS_NAME, config->runtime_path,
-			 manager->runtime_version != NULL ? manager->runtime_version : "not usable",
-			 manager->cgroups->name, ocid_store_count(manager->store));
+			 ocid_manager_get_runtime_version(manager) != NULL
+			     ? ocid_manager_get_runtime_version(manager)
+			     : "not usable",
+			 ocid_manager_get_cgroup_manager_name(manager), ocid_manager_count(manager));
 	(void)sd_notifyf(0, "READY=1\nSTATUS=Supervising %u containers",
-			 ocid_store_count(manager->store));
+			 ocid_manager_count(manager));
 	g_main_loop_run(loop);
 	(void)sd_notify(0, "STOPPING=1");
+	ocid_manager_shutdown(manager);
 	return EXIT_SUCCESS;
 }

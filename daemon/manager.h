@@ -1,19 +1,22 @@
-/* The daemon context and the operations on containers: create, start, stop, kill,
- * delete, status, and restoring everything from disk at start. The D-Bus face calls
- * these; events from processes (pidfds) come back here and go through the container's
- * state machine. */
+/* The daemon context and the operations on containers. The D-Bus face calls these
+ * functions and never reaches into the context; events from processes (pidfds) come back
+ * through the container's state machine (state-machine.h). The work is split by
+ * concept: create.c (the create pipeline), lifecycle.c (start, stop, kill, pause,
+ * update, delete), supervise.c (exits, restore, reconciliation), exec.c (ExecSync). */
 #pragma once
 
 #include "cgroup.h"
 #include "config.h"
 #include "container.h"
+#include "create-request.h"
 #include "resources.h"
-#include "runtime.h"
 #include "store.h"
 
 #include <glib.h>
+#include <systemd/sd-bus.h>
 
 typedef struct {
+	/* A container is announced once the runtime has made it (or once restored). */
 	void (*container_added)(OcidContainer *container, gpointer data);
 	/* Called just before the container is freed. */
 	void (*container_removed)(OcidContainer *container, gpointer data);
@@ -22,18 +25,7 @@ typedef struct {
 	gpointer data;
 } OcidManagerListener;
 
-typedef struct {
-	OcidConfig *config;
-	OcidStore *store;
-	OcidCgroupManager *cgroups;
-	char *containers_dir; /* <state_dir>/containers */
-	char *exits_dir;      /* <run_dir>/exits */
-	char *runtime_root;   /* <run_dir>/runtime: the runtime's --root */
-	GHashTable *reserved; /* ids and names of containers being created */
-	char *runtime_version;
-	gboolean runtime_ready;
-	OcidManagerListener listener;
-} OcidManager;
+typedef struct OcidManager OcidManager;
 
 /* Completion of an asynchronous operation: @error is NULL on success. */
 typedef void (*OcidDoneFunc)(OcidContainer *container, GError *error, gpointer user_data);
@@ -45,13 +37,61 @@ void ocid_manager_free(OcidManager *manager);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OcidManager, ocid_manager_free)
 
-/* Loads every container from disk and reconciles it with what is alive. */
+/* Tells @listener (copied; NULL to stop) of containers and changes. */
+void ocid_manager_set_listener(OcidManager *manager, const OcidManagerListener *listener);
+
+/* The data given with the listener. */
+gpointer ocid_manager_get_listener_data(OcidManager *manager);
+
+/* The system bus connection, for the systemd cgroup manager. */
+void ocid_manager_set_bus(OcidManager *manager, sd_bus *bus);
+
+/* What the D-Bus face shows of the daemon. */
+const OcidConfig *ocid_manager_get_config(OcidManager *manager);
+const char *ocid_manager_get_runtime_version(OcidManager *manager); /* NULL: not usable */
+gboolean ocid_manager_get_runtime_ready(OcidManager *manager);
+const char *ocid_manager_get_cgroup_manager_name(OcidManager *manager);
+/* Announced containers. */
+guint ocid_manager_count(OcidManager *manager);
+
+/* An announced container by id or name; NULL if none. */
+OcidContainer *ocid_manager_lookup(OcidManager *manager, const char *id_or_name);
+/* Any container by id, one being created included (its object answers Delete). */
+OcidContainer *ocid_manager_get(OcidManager *manager, const char *id);
+/* Announced containers, newest first (the array does not own them). */
+GPtrArray *ocid_manager_list(OcidManager *manager, const OcidStoreFilter *filter);
+
+/* The manager a container belongs to. */
+OcidManager *ocid_container_get_manager(OcidContainer *container);
+
+/* Loads every container from disk and reconciles it with what is alive; an interrupted
+ * create (a dir without state.json) is cleaned up. */
 void ocid_manager_restore(OcidManager *manager);
 
-/* @draft holds id, name, bundle_path and the options; the manager takes it. Immediate
- * refusals come back through @error with FALSE; otherwise @done is called later. */
-gboolean ocid_manager_create(OcidManager *manager, OcidContainer *draft, OcidDoneFunc done,
-			     gpointer user_data, GError **error);
+/* Ends every operation in flight (creates are cancelled and cleaned up) before exit. */
+void ocid_manager_shutdown(OcidManager *manager);
+
+/* Accepts a create: checks the request, reads the bundle once (the same parsed spec
+ * serves the privilege decision and the container) and takes the id and name with a
+ * CREATING container, which it returns; NULL with @error for an immediate refusal. The
+ * manager takes @request. @done is called exactly once, when the create is over: with
+ * the created container, or with the error once everything it made is cleaned up.
+ * @privilege_reason, when not NULL, says why the bundle needs create-privileged (NULL
+ * when it does not). Nothing runs until ocid_manager_create_run(). */
+OcidContainer *ocid_manager_create_begin(OcidManager *manager, OcidCreateRequest *request,
+					 OcidDoneFunc done, gpointer user_data,
+					 char **privilege_reason, GError **error);
+
+/* Whether @container is being created for the call whose done data is @user_data. */
+gboolean ocid_manager_create_is_for(OcidContainer *container, gpointer user_data);
+
+/* Runs an accepted create: the monitor, the unit, the runtime. */
+void ocid_manager_create_run(OcidManager *manager, OcidContainer *container);
+
+/* Ends an accepted create with @error (authorization refused, a Delete, shutdown):
+ * whatever is in flight is stopped and cleaned up, then done gets @error. */
+void ocid_manager_create_cancel(OcidManager *manager, OcidContainer *container,
+				const GError *error);
 
 gboolean ocid_manager_start(OcidManager *manager, OcidContainer *container, OcidDoneFunc done,
 			    gpointer user_data, GError **error);

@@ -280,3 +280,20 @@ ocid_monitor_spawn_free(OcidMonitorSpawn *spawn)
 	g_string_free(spawn->answer, TRUE);
 	g_free(spawn);
 }
+
+gboolean
+ocid_monitor_read_exit_file(const char *path, int *exit_code, gboolean *oom_killed)
+{
+	g_autofree char *data = NULL;
+	char *end = NULL;
+	gint64 code;
+
+	if (!g_file_get_contents(path, &data, NULL, NULL))
+		return FALSE;
+	code = g_ascii_strtoll(data, &end, 10);
+	if (end == data || code < 0 || code > 255)
+		return FALSE;
+	*exit_code = (int)code;
+	*oom_killed = strstr(data, "oom") != NULL;
+	return TRUE;
+}

@@ -59,3 +59,6 @@ void ocid_monitor_spawn_go(OcidMonitorSpawn *spawn);
 void ocid_monitor_spawn_abort(OcidMonitorSpawn *spawn);
 
 void ocid_monitor_spawn_free(OcidMonitorSpawn *spawn);
+
+/* Reads a monitor's exit file: FALSE when there is none (or it is not one). */
+gboolean ocid_monitor_read_exit_file(const char *path, int *exit_code, gboolean *oom_killed);

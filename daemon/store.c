@@ -57,13 +57,23 @@ ocid_store_lookup(OcidStore *store, const char *id_or_name)
 {
 	OcidContainer *container = ocid_store_get(store, id_or_name);
 
-	return container != NULL ? container : ocid_store_get_by_name(store, id_or_name);
+	if (container == NULL)
+		container = ocid_store_get_by_name(store, id_or_name);
+	return container != NULL && container->state != OCID_STATE_CREATING ? container : NULL;
 }
 
 guint
 ocid_store_count(OcidStore *store)
 {
-	return g_hash_table_size(store->by_id);
+	GHashTableIter iter;
+	gpointer value;
+	guint count = 0;
+
+	g_hash_table_iter_init(&iter, store->by_id);
+	while (g_hash_table_iter_next(&iter, NULL, &value))
+		if (((OcidContainer *)value)->state != OCID_STATE_CREATING)
+			count++;
+	return count;
 }
 
 static gboolean
@@ -84,6 +94,8 @@ labels_match(GHashTable *have, GHashTable *want)
 static gboolean
 filter_matches(const OcidStoreFilter *filter, const OcidContainer *c)
 {
+	if (c->state == OCID_STATE_CREATING)
+		return FALSE;
 	if (filter == NULL)
 		return TRUE;
 	if (filter->has_state && c->state != filter->state)
@@ -128,4 +140,17 @@ ocid_store_filter_clear(OcidStoreFilter *filter)
 	g_clear_pointer(&filter->name, g_free);
 	g_clear_pointer(&filter->sandbox, g_free);
 	g_clear_pointer(&filter->labels, g_hash_table_unref);
+}
+
+GPtrArray *
+ocid_store_list_all(OcidStore *store)
+{
+	GPtrArray *list = g_ptr_array_new();
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, store->by_id);
+	while (g_hash_table_iter_next(&iter, NULL, &value))
+		g_ptr_array_add(list, value);
+	return list;
 }

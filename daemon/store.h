@@ -1,5 +1,8 @@
 /* The in-memory store of containers: owns them, finds them by id or name, lists them
- * newest first with the seed's StoreFilter (state, name, sandbox, labels). */
+ * newest first with the seed's StoreFilter (state, name, sandbox, labels). A container
+ * being created (CREATING) holds its id and name here, so ocid_store_get() and
+ * ocid_store_get_by_name() find it, but it is not announced yet: lookup, count and list
+ * leave it out. */
 #pragma once
 
 #include "container.h"
@@ -32,6 +35,9 @@ guint ocid_store_count(OcidStore *store);
 
 /* Newest first; the array does not own the containers. @filter may be NULL. */
 GPtrArray *ocid_store_list(OcidStore *store, const OcidStoreFilter *filter);
+
+/* Every container, CREATING ones included, in no order. */
+GPtrArray *ocid_store_list_all(OcidStore *store);
 
 void ocid_store_filter_clear(OcidStoreFilter *filter);
 

@@ -50,11 +50,12 @@ container_find(sd_bus *bus, const char *path, const char *interface, void *userd
 	free(sd_id);
 	if (!ocid_id_is_valid(id))
 		return 0; /* the prefix node itself, or a path no container can have */
-	c = ocid_store_get(service->manager->store, id);
+	/* One being created answers too: Delete(true) cancels it, the rest say so. */
+	c = ocid_manager_get(service->manager, id);
 	if (c == NULL)
 		/* A named error rather than sd-bus's generic UnknownObject: callers learn
 		 * the container is gone, not that they mistyped an interface. */
-		return sd_bus_error_setf(error, "org.oci.Runtime.Error.NoSuchContainer",
+		return sd_bus_error_setf(error, ocid_error_dbus_name(OCID_ERROR_NO_SUCH_CONTAINER),
 					 "No container has the id '%s'; it was deleted or never "
 					 "existed. ListContainers shows the existing ones",
 					 id);
@@ -67,7 +68,7 @@ container_enumerate(sd_bus *bus, const char *path, void *userdata, char ***nodes
 		    sd_bus_error *error)
 {
 	OcidBusService *service = userdata;
-	g_autoptr(GPtrArray) list = ocid_store_list(service->manager->store, NULL);
+	g_autoptr(GPtrArray) list = ocid_manager_list(service->manager, NULL);
 	char **result = calloc(list->len + 1, sizeof(char *));
 
 	if (result == NULL)
@@ -104,9 +105,7 @@ on_done_reply_empty(OcidContainer *container, GError *error, gpointer user_data)
 static OcidBusService *
 service_of(OcidContainer *c)
 {
-	OcidManager *manager = c->changed_data;
-
-	return manager->listener.data;
+	return ocid_manager_get_listener_data(ocid_container_get_manager(c));
 }
 
 static int

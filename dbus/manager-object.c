@@ -8,7 +8,6 @@
 
 #include "../daemon/cleanup.h"
 #include "../daemon/errors.h"
-#include "../daemon/spec.h"
 
 #include "build-config.h"
 
@@ -96,19 +95,19 @@ typedef struct {
 
 #define STR_OPT(k, field)                                                                          \
 	{                                                                                          \
-		k, OPT_STRING, offsetof(OcidContainer, field)                                      \
+		k, OPT_STRING, offsetof(OcidCreateRequest, field)                                      \
 	}
 #define PATH_OPT(k, field)                                                                         \
 	{                                                                                          \
-		k, OPT_PATH, offsetof(OcidContainer, field)                                        \
+		k, OPT_PATH, offsetof(OcidCreateRequest, field)                                        \
 	}
 #define BOOL_OPT(k, field)                                                                         \
 	{                                                                                          \
-		k, OPT_BOOL, offsetof(OcidContainer, field)                                        \
+		k, OPT_BOOL, offsetof(OcidCreateRequest, field)                                        \
 	}
 #define MAP_OPT(k, field)                                                                          \
 	{                                                                                          \
-		k, OPT_MAP, offsetof(OcidContainer, field)                                         \
+		k, OPT_MAP, offsetof(OcidCreateRequest, field)                                         \
 	}
 
 static const OptionSpec create_options[] = {
@@ -128,7 +127,7 @@ static const OptionSpec create_options[] = {
 	BOOL_OPT("privileged", privileged),
 	BOOL_OPT("trusted", trusted),
 	STR_OPT("stop_signal", stop_signal),
-	{ "volumes", OPT_VOLUMES, offsetof(OcidContainer, volumes) },
+	{ "volumes", OPT_VOLUMES, offsetof(OcidCreateRequest, volumes) },
 	PATH_OPT("seccomp_profile_path", seccomp_profile_path),
 	STR_OPT("cgroup_parent", cgroup_parent),
 };
@@ -151,7 +150,7 @@ signature_of(OptionKind kind)
 }
 
 static int
-read_option_value(sd_bus_message *m, const OptionSpec *spec, OcidContainer *draft,
+read_option_value(sd_bus_message *m, const OptionSpec *spec, OcidCreateRequest *draft,
 		  sd_bus_error *error)
 {
 	char *base = (char *)draft;
@@ -180,7 +179,7 @@ read_option_value(sd_bus_message *m, const OptionSpec *spec, OcidContainer *draf
 		r = sd_bus_message_read(m, "b", &b);
 		if (r < 0)
 			return r;
-		*(int *)(base + spec->offset) = b;
+		*(gboolean *)(base + spec->offset) = b;
 		return 0;
 	case OPT_MAP:
 		return read_string_map(m, spec->key, *(GHashTable **)(base + spec->offset), error);
@@ -221,7 +220,7 @@ static const OcidBusDictReader option_reader = {
 };
 
 static int
-read_create_options(sd_bus_message *m, OcidContainer *draft, sd_bus_error *error)
+read_create_options(sd_bus_message *m, OcidCreateRequest *draft, sd_bus_error *error)
 {
 	return ocid_bus_read_dict(m, &option_reader, draft, error);
 }
@@ -239,125 +238,81 @@ on_created(OcidContainer *container, GError *error, gpointer user_data)
 		(void)sd_bus_reply_method_return(call, "o", ocid_container_path_of(container));
 }
 
+/* polkit said yes to create-privileged: the create accepted for this call goes on. */
+static int
+run_privileged_create(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidContainer *c = userdata;
+
+	if (!ocid_manager_create_is_for(c, m))
+		return sd_bus_error_set(error, ocid_error_dbus_name(OCID_ERROR_NO_SUCH_CONTAINER),
+					"The container being created was deleted meanwhile");
+	ocid_manager_create_run(ocid_container_get_manager(c), c);
+	return 1;
+}
+
+/* polkit said no (or could not be asked): the accepted create is undone, and its
+ * caller gets the refusal once it is. */
+static void
+refuse_privileged_create(sd_bus_message *m, void *userdata, const sd_bus_error *denial)
+{
+	OcidContainer *c = userdata;
+	g_autoptr(GError) error = NULL;
+
+	if (c == NULL || !ocid_manager_create_is_for(c, m)) {
+		(void)sd_bus_reply_method_error(m, denial);
+		return;
+	}
+	error = g_error_new_literal(OCID_ERROR, ocid_error_from_dbus_name(denial->name),
+				    denial->message != NULL ? denial->message : denial->name);
+	ocid_manager_create_cancel(ocid_container_get_manager(c), c, error);
+}
+
+/* Runs once the caller may manage. The arguments are read once, into a request; the
+ * bundle is read once, by ocid_manager_create_begin, and the privilege decision comes
+ * from that same parsed spec: a privileged container (the option, or a bundle that can
+ * reach the host) needs create-privileged as well. */
 static int
 do_create_container(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidBusService *service = userdata;
-	g_autoptr(OcidContainer) draft = NULL;
+	g_autoptr(OcidCreateRequest) request = NULL;
 	g_autoptr(GError) local_error = NULL;
+	g_autofree char *reason = NULL;
 	const char *id, *name, *bundle;
+	OcidContainer *c;
+	gboolean privileged;
 	int r;
 
 	r = sd_bus_message_read(m, "sss", &id, &name, &bundle);
 	if (r < 0)
 		return r;
-	draft = ocid_container_new(id, name);
-	draft->bundle_path = g_strdup(bundle);
-	draft->trusted = TRUE;
-	r = read_create_options(m, draft, error);
+	request = ocid_create_request_new(id, name, bundle);
+	r = read_create_options(m, request, error);
 	if (r < 0)
 		return r;
-	if (!ocid_manager_create(service->manager, g_steal_pointer(&draft), on_created,
-				 sd_bus_message_ref(m), &local_error)) {
+	privileged = request->privileged;
+	c = ocid_manager_create_begin(service->manager, g_steal_pointer(&request), on_created,
+				      sd_bus_message_ref(m), &reason, &local_error);
+	if (c == NULL) {
 		sd_bus_message_unref(m);
 		return ocid_bus_error_from_gerror(error, local_error);
 	}
+	if (privileged || reason != NULL) {
+		g_auto(sd_bus_error) polkit_error = SD_BUS_ERROR_NULL;
+
+		if (reason != NULL)
+			g_debug("Container %s needs create-privileged: %s", c->id, reason);
+		r = ocid_polkit_require_or(service, m, OCID_ACTION_CREATE_PRIVILEGED, c->id,
+					   "create", run_privileged_create,
+					   refuse_privileged_create, &polkit_error);
+		if (r < 0)
+			refuse_privileged_create(m, ocid_manager_get(service->manager, c->id),
+						 &polkit_error);
+		return 1;
+	}
+	ocid_manager_create_run(service->manager, c);
 	return 1;
-}
-
-/* Capabilities a container gets without asking for privilege: Docker's default set. */
-static const char *const default_capabilities[] = {
-	"CAP_CHOWN",
-	"CAP_DAC_OVERRIDE",
-	"CAP_FSETID",
-	"CAP_FOWNER",
-	"CAP_MKNOD",
-	"CAP_NET_RAW",
-	"CAP_SETGID",
-	"CAP_SETUID",
-	"CAP_SETFCAP",
-	"CAP_SETPCAP",
-	"CAP_NET_BIND_SERVICE",
-	"CAP_SYS_CHROOT",
-	"CAP_KILL",
-	"CAP_AUDIT_WRITE",
-	NULL,
-};
-
-/* A bundle that shares a host namespace (one of pid, ipc, uts, mount, network left out)
- * or adds capabilities beyond the default set needs create-privileged. */
-static gboolean
-bundle_needs_privilege(const char *bundle)
-{
-	g_autoptr(JsonNode) spec = ocid_spec_load_bundle(bundle, NULL);
-	static const char *const isolated[] = { "pid", "ipc", "uts", "mount", "network", NULL };
-	static const char *const cap_sets[] = { "bounding",    "effective", "permitted",
-						"inheritable", "ambient",   NULL };
-	JsonObject *root, *linux_obj, *process, *caps;
-	JsonArray *namespaces;
-
-	if (spec == NULL)
-		return FALSE; /* the create itself will refuse it */
-	root = json_node_get_object(spec);
-	linux_obj = json_object_get_object_member(root, "linux");
-	namespaces = linux_obj != NULL && json_object_has_member(linux_obj, "namespaces")
-			 ? json_object_get_array_member(linux_obj, "namespaces")
-			 : NULL;
-	for (int i = 0; isolated[i] != NULL; i++) {
-		gboolean found = FALSE;
-		for (guint j = 0; namespaces != NULL && j < json_array_get_length(namespaces);
-		     j++) {
-			JsonObject *ns = json_array_get_object_element(namespaces, j);
-			if (ns != NULL &&
-			    g_strcmp0(json_object_get_string_member_with_default(ns, "type", NULL),
-				      isolated[i]) == 0)
-				found = TRUE;
-		}
-		if (!found)
-			return TRUE;
-	}
-	process = json_object_get_object_member(root, "process");
-	caps = process != NULL && json_object_has_member(process, "capabilities")
-		   ? json_object_get_object_member(process, "capabilities")
-		   : NULL;
-	for (int i = 0; caps != NULL && cap_sets[i] != NULL; i++) {
-		JsonArray *set = json_object_has_member(caps, cap_sets[i])
-				     ? json_object_get_array_member(caps, cap_sets[i])
-				     : NULL;
-		for (guint j = 0; set != NULL && j < json_array_get_length(set); j++)
-			if (!g_strv_contains(default_capabilities,
-					     json_array_get_string_element(set, j)))
-				return TRUE;
-	}
-	return FALSE;
-}
-
-/* Runs once the caller may manage: a privileged container (the option, or a bundle that
- * shares host namespaces or adds capabilities) needs create-privileged as well. Only then
- * is the bundle read, so that callers who may not create anything cannot make the daemon
- * open files as root. */
-static int
-check_create_privilege(sd_bus_message *m, void *userdata, sd_bus_error *error)
-{
-	OcidBusService *service = userdata;
-	g_autoptr(OcidContainer) draft = NULL;
-	const char *id, *name, *bundle;
-	int r;
-
-	r = sd_bus_message_read(m, "sss", &id, &name, &bundle);
-	if (r < 0)
-		return r;
-	draft = ocid_container_new(id, name);
-	r = read_create_options(m, draft, error);
-	if (r < 0)
-		return r;
-	if (draft->privileged || bundle_needs_privilege(bundle))
-		return ocid_polkit_require(service, m, OCID_ACTION_CREATE_PRIVILEGED, id, FALSE,
-					   "create", do_create_container, error);
-	r = sd_bus_message_rewind(m, 1);
-	if (r < 0)
-		return r;
-	return do_create_container(m, service, error);
 }
 
 static int
@@ -371,16 +326,16 @@ method_create_container(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	if (r < 0)
 		return r;
 	return ocid_polkit_require(service, m, OCID_ACTION_MANAGE, id, FALSE, "create",
-				   check_create_privilege, error);
+				   do_create_container, error);
 }
 
 static OcidContainer *
 lookup_or_error(OcidBusService *service, const char *id_or_name, sd_bus_error *error)
 {
-	OcidContainer *c = ocid_store_lookup(service->manager->store, id_or_name);
+	OcidContainer *c = ocid_manager_lookup(service->manager, id_or_name);
 
 	if (c == NULL)
-		sd_bus_error_setf(error, "org.oci.Runtime.Error.NoSuchContainer",
+		sd_bus_error_setf(error, ocid_error_dbus_name(OCID_ERROR_NO_SUCH_CONTAINER),
 				  "No container has the id or name '%s'; ListContainers shows "
 				  "the existing ones",
 				  id_or_name);
@@ -470,7 +425,7 @@ method_list_containers(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	r = read_list_filter(m, &filter, error);
 	if (r < 0)
 		return r;
-	list = ocid_store_list(service->manager->store, &filter);
+	list = ocid_manager_list(service->manager, &filter);
 	r = sd_bus_message_new_method_return(m, &reply);
 	if (r < 0)
 		return r;
@@ -499,7 +454,8 @@ property_get(sd_bus *bus, const char *path, const char *interface, const char *p
 {
 	OcidBusService *service = userdata;
 	OcidManager *manager = service->manager;
-	const OcidConfig *config = manager->config;
+	const OcidConfig *config = ocid_manager_get_config(manager);
+	const char *runtime_version = ocid_manager_get_runtime_version(manager);
 
 	if (g_str_equal(property, "Version"))
 		return sd_bus_message_append(reply, "s", OCID_VERSION);
@@ -509,7 +465,7 @@ property_get(sd_bus *bus, const char *path, const char *interface, const char *p
 	}
 	if (g_str_equal(property, "RuntimeVersion"))
 		return sd_bus_message_append(
-		    reply, "s", manager->runtime_version != NULL ? manager->runtime_version : "");
+		    reply, "s", runtime_version != NULL ? runtime_version : "");
 	if (g_str_equal(property, "RuntimePath"))
 		return sd_bus_message_append(reply, "s", config->runtime_path);
 	if (g_str_equal(property, "UntrustedRuntimePath"))
@@ -520,9 +476,10 @@ property_get(sd_bus *bus, const char *path, const char *interface, const char *p
 		return sd_bus_message_append(reply, "s",
 					     config->trust_untrusted ? "untrusted" : "trusted");
 	if (g_str_equal(property, "CgroupManager"))
-		return sd_bus_message_append(reply, "s", manager->cgroups->name);
+		return sd_bus_message_append(reply, "s",
+					     ocid_manager_get_cgroup_manager_name(manager));
 	if (g_str_equal(property, "RuntimeReady"))
-		return sd_bus_message_append(reply, "b", manager->runtime_ready);
+		return sd_bus_message_append(reply, "b", ocid_manager_get_runtime_ready(manager));
 	if (g_str_equal(property, "NetworkReady"))
 		/* ocid makes no networks; it joins the namespaces it is given (netns_path), which
 		 * needs a kernel with network namespaces. */
@@ -530,7 +487,7 @@ property_get(sd_bus *bus, const char *path, const char *interface, const char *p
 	if (g_str_equal(property, "LogSizeMax"))
 		return sd_bus_message_append(reply, "x", config->log_size_max);
 	if (g_str_equal(property, "ContainerCount"))
-		return sd_bus_message_append(reply, "u", ocid_store_count(manager->store));
+		return sd_bus_message_append(reply, "u", ocid_manager_count(manager));
 	return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_PROPERTY, "Unknown property %s",
 				 property);
 }

@@ -22,6 +22,7 @@ typedef struct {
 	char *verb;
 	gboolean interactive;
 	sd_bus_message_handler_t handler;
+	OcidPolkitDeniedFunc denied; /* NULL: the refusal is the reply */
 } AuthRequest;
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_creds, sd_bus_creds_unref)
@@ -43,12 +44,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(AuthRequest, auth_request_free)
 static int
 deny(const AuthRequest *r, const char *why, const char *advice)
 {
-	return sd_bus_reply_method_errorf(
-	    r->call, ocid_error_dbus_name(OCID_ERROR_ACCESS_DENIED),
+	g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
+
+	(void)sd_bus_error_setf(
+	    &error, ocid_error_dbus_name(OCID_ERROR_ACCESS_DENIED),
 	    "Not authorized for %s (verb %s on %s%s)%s%s; %s", r->action, r->verb,
 	    r->container[0] != '\0' ? "container " : "a new container", r->container,
 	    why != NULL ? ": " : "", why != NULL ? why : "",
 	    advice != NULL ? advice : "ask an administrator, or have a polkit rule grant it");
+	if (r->denied != NULL) {
+		r->denied(r->call, ocid_manager_get(r->service->manager, r->container), &error);
+		return 0;
+	}
+	return sd_bus_reply_method_error(r->call, &error);
 }
 
 /* Polkit is missing (not installed, or its activation failed: dbus-daemon's Spawn errors,
@@ -73,7 +81,7 @@ run_handler(OcidBusService *service, sd_bus_message *call, gboolean on_container
 
 	if (on_container) {
 		/* By id again: the container may have been deleted while polkit was asked. */
-		userdata = ocid_store_get(service->manager->store, container);
+		userdata = ocid_manager_get(service->manager, container);
 		if (userdata == NULL)
 			return sd_bus_error_setf(
 			    error, ocid_error_dbus_name(OCID_ERROR_NO_SUCH_CONTAINER),
@@ -152,10 +160,10 @@ caller_is_root(sd_bus_message *call)
 	return sd_bus_creds_get_euid(creds, &euid) >= 0 && euid == 0;
 }
 
-int
-ocid_polkit_require(OcidBusService *service, sd_bus_message *call, const char *action,
-		    const char *container, gboolean on_container, const char *verb,
-		    sd_bus_message_handler_t handler, sd_bus_error *error)
+static int
+require(OcidBusService *service, sd_bus_message *call, const char *action, const char *container,
+	gboolean on_container, const char *verb, sd_bus_message_handler_t handler,
+	OcidPolkitDeniedFunc denied, sd_bus_error *error)
 {
 	g_autoptr(sd_bus_message) m = NULL;
 	g_autoptr(AuthRequest) r = NULL;
@@ -176,6 +184,7 @@ ocid_polkit_require(OcidBusService *service, sd_bus_message *call, const char *a
 	r->verb = g_strdup(verb);
 	r->interactive = sd_bus_message_get_allow_interactive_authorization(call) > 0;
 	r->handler = handler;
+	r->denied = denied;
 	if (sender == NULL)
 		/* A direct connection, not the bus: polkit has no subject to look at. */
 		return deny(r, "the caller has no bus name", NULL);
@@ -202,4 +211,21 @@ ocid_polkit_require(OcidBusService *service, sd_bus_message *call, const char *a
 	/* on_polkit_reply owns it now. */
 	(void)g_steal_pointer(&r);
 	return 1;
+}
+
+int
+ocid_polkit_require(OcidBusService *service, sd_bus_message *call, const char *action,
+		    const char *container, gboolean on_container, const char *verb,
+		    sd_bus_message_handler_t handler, sd_bus_error *error)
+{
+	return require(service, call, action, container, on_container, verb, handler, NULL,
+		       error);
+}
+
+int
+ocid_polkit_require_or(OcidBusService *service, sd_bus_message *call, const char *action,
+		       const char *container, const char *verb, sd_bus_message_handler_t handler,
+		       OcidPolkitDeniedFunc denied, sd_bus_error *error)
+{
+	return require(service, call, action, container, TRUE, verb, handler, denied, error);
 }

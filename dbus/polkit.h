@@ -22,3 +22,15 @@
 int ocid_polkit_require(OcidBusService *service, sd_bus_message *call, const char *action,
 			const char *container, gboolean on_container, const char *verb,
 			sd_bus_message_handler_t handler, sd_bus_error *error);
+
+/* Called instead of a reply when the caller may not: @container is the one named (NULL
+ * if it is gone), @denial the AccessDenied error the caller is owed. */
+typedef void (*OcidPolkitDeniedFunc)(sd_bus_message *call, void *container,
+				     const sd_bus_error *denial);
+
+/* As ocid_polkit_require with @on_container, but a refusal goes to @denied, which then
+ * owns the reply: for an operation that must be undone before its caller hears no. */
+int ocid_polkit_require_or(OcidBusService *service, sd_bus_message *call, const char *action,
+			   const char *container, const char *verb,
+			   sd_bus_message_handler_t handler, OcidPolkitDeniedFunc denied,
+			   sd_bus_error *error);

@@ -55,9 +55,16 @@ OcidBusService *
 ocid_bus_service_new(OcidManager *manager, GError **error)
 {
 	g_autoptr(OcidBusService) service = g_new0(OcidBusService, 1);
+	OcidManagerListener listener = {
+		.container_added = on_container_added,
+		.container_removed = on_container_removed,
+		.container_changed = on_container_changed,
+		.manager_changed = on_manager_changed,
+	};
 	int r;
 
 	service->manager = manager;
+	listener.data = service;
 	r = sd_bus_open_system(&service->bus);
 	if (r < 0) {
 		bus_failed(error, r,
@@ -81,12 +88,8 @@ ocid_bus_service_new(OcidManager *manager, GError **error)
 		bus_failed(error, r, "Cannot export the object manager");
 		return NULL;
 	}
-	ocid_cgroup_manager_set_bus(manager->cgroups, service->bus);
-	manager->listener.container_added = on_container_added;
-	manager->listener.container_removed = on_container_removed;
-	manager->listener.container_changed = on_container_changed;
-	manager->listener.manager_changed = on_manager_changed;
-	manager->listener.data = service;
+	ocid_manager_set_bus(manager, service->bus);
+	ocid_manager_set_listener(manager, &listener);
 	ocid_bus_attach_glib(service->bus, NULL);
 	return g_steal_pointer(&service);
 }
@@ -112,7 +115,7 @@ ocid_bus_service_free(OcidBusService *service)
 	if (service == NULL)
 		return;
 	if (service->manager != NULL)
-		memset(&service->manager->listener, 0, sizeof service->manager->listener);
+		ocid_manager_set_listener(service->manager, NULL);
 	sd_bus_slot_unref(service->manager_slot);
 	sd_bus_slot_unref(service->container_slot);
 	sd_bus_slot_unref(service->enumerator_slot);

@@ -412,14 +412,14 @@ test_input_bounds_and_modes(void)
 			      one_option("log_path", g_variant_new_string("/var/log/../../etc/x")),
 			      "InvalidArgument", "without '..'");
 
-	/* A log path that is a symlink is not followed: the create fails, the target is
-	 * untouched. */
+	/* A log path that is a symlink is not followed: the create is refused at once, the
+	 * target is untouched. */
 	target = g_build_filename(t->tmpdir, "precious", NULL);
 	link = g_build_filename(t->tmpdir, "sneaky.log", NULL);
 	g_assert_true(g_file_set_contents(target, "do not touch\n", -1, NULL));
 	g_assert_cmpint(symlink(target, link), ==, 0);
 	assert_create_refused(t, "sneaky", "", bundle,
-			      one_option("log_path", g_variant_new_string(link)), "RuntimeFailed",
+			      one_option("log_path", g_variant_new_string(link)), "InvalidArgument",
 			      "sneaky.log");
 	target_text = ocid_test_read_file(target);
 	g_assert_cmpstr(target_text, ==, "do not touch\n");

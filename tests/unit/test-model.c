@@ -54,6 +54,7 @@ sample_container(const char *id, const char *name, guint64 created)
 	c->bundle_path = g_strdup("/srv/bundle");
 	c->dir = g_strdup_printf("/var/lib/ocid/containers/%s", id);
 	c->created_usec = created;
+	c->state = OCID_STATE_CREATED;
 	return c;
 }
 

@@ -1,0 +1,569 @@
+/* The create pipeline. A create accepted by ocid_manager_create_begin() is a CREATING
+ * container in the store, and everything in flight for it belongs to its OcidCreateOp:
+ * the parsed spec, the caller's reply, the monitor spawn, the unit job, the cleanup
+ * calls. Completions find the container again by id and serial (OcidContainerRef) and
+ * do nothing when it is gone.
+ *
+ * Cancellation is one path, whatever triggers it (a failure, create_timeout, Delete,
+ * refused authorization, shutdown): fail() records the first error and stops the monitor;
+ * advance() waits until nothing is in flight any more, then undoes, in order, the
+ * runtime's state, the unit, the dirs, and only then answers the caller and lets the
+ * container go. So no callback outlives what it points at, and an error reaches the
+ * caller only once nothing of the container is left. */
+#define G_LOG_DOMAIN "ocid"
+
+#include "manager-private.h"
+
+#include "cleanup.h"
+#include "errors.h"
+#include "ids.h"
+#include "log.h"
+#include "monitor-spawn.h"
+#include "privilege.h"
+#include "process.h"
+#include "spec.h"
+#include "state-machine.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct OcidCreateOp {
+	JsonNode *spec; /* read once: the privilege decision and the container's spec */
+	OcidDoneFunc done;
+	gpointer user_data;
+	gboolean log_is_ours; /* ocid chose log_path, so a failed create removes the log */
+
+	gboolean authorizing; /* accepted, not yet run: polkit is being asked */
+	OcidMonitorSpawn *spawn;
+	gboolean spawn_pending; /* the monitor has not answered */
+	gboolean unit_pending;	/* the unit's job has not finished */
+	gboolean unit_made;	/* a unit may exist: it is stopped on the way out */
+	gboolean cleanup_pending;
+	gboolean runtime_cleaned;
+	gboolean unit_cleaned;
+
+	GError *error; /* the first failure: set means cancelling */
+};
+
+static void advance(OcidManager *manager, OcidContainer *c);
+
+static void
+op_free(OcidCreateOp *op)
+{
+	if (op == NULL)
+		return;
+	g_clear_pointer(&op->spec, json_node_unref);
+	/* Freed from an idle: this may run inside the spawn's own callback. */
+	if (op->spawn != NULL)
+		g_idle_add_once((GSourceOnceFunc)ocid_monitor_spawn_free, op->spawn);
+	g_clear_error(&op->error);
+	g_free(op);
+}
+
+static gboolean
+refuse(GError **error, OcidError code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+static gboolean
+refuse(GError **error, OcidError code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (error == NULL)
+		return FALSE;
+	g_return_val_if_fail(*error == NULL, FALSE);
+	va_start(ap, fmt);
+	*error = g_error_new_valist(OCID_ERROR, code, fmt, ap);
+	va_end(ap);
+	return FALSE;
+}
+
+static gboolean
+check_free_names(OcidManager *manager, const char *id, const char *name, GError **error)
+{
+	if (ocid_store_get(manager->store, id) != NULL)
+		return refuse(error, OCID_ERROR_CONTAINER_EXISTS,
+			      "A container with id '%s' already exists; choose another id or "
+			      "delete that container",
+			      id);
+	if (ocid_store_get_by_name(manager->store, name) != NULL ||
+	    ocid_store_get(manager->store, name) != NULL ||
+	    ocid_store_get_by_name(manager->store, id) != NULL)
+		return refuse(error, OCID_ERROR_CONTAINER_EXISTS,
+			      "The name '%s' is taken by another container; choose another name "
+			      "or delete that container",
+			      ocid_store_get_by_name(manager->store, id) != NULL ? id : name);
+	return TRUE;
+}
+
+static gboolean
+check_log_path(const char *path, GError **error)
+{
+	struct stat st;
+
+	if (!g_path_is_absolute(path) || strstr(path, "/../") != NULL ||
+	    g_str_has_suffix(path, "/.."))
+		return refuse(error, OCID_ERROR_INVALID_ARGUMENT,
+			      "log_path '%s' must be an absolute path without '..'", path);
+	/* The monitor opens it with O_NOFOLLOW and appends; anything but a regular file
+	 * (or nothing yet) could only fail there, later and less clearly. */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return refuse(error, OCID_ERROR_INVALID_ARGUMENT,
+			      "log_path '%s' exists and is not a regular file; name a file "
+			      "(it is created if missing)",
+			      path);
+	return TRUE;
+}
+
+/* The container a request describes, with everything ocid decides for it. */
+static OcidContainer *
+container_from_request(OcidManager *manager, OcidCreateRequest *r, JsonNode *spec,
+		       gboolean *log_is_ours, GError **error)
+{
+	g_autoptr(OcidContainer) c = ocid_container_new(r->id, r->name);
+	g_autofree char *image_stop_signal = NULL;
+
+#define TAKE(field) c->field = g_steal_pointer(&r->field)
+	c->bundle_path = g_steal_pointer(&r->bundle);
+	TAKE(log_path);
+	TAKE(netns_path);
+	TAKE(mount_point);
+	TAKE(image);
+	TAKE(image_name);
+	TAKE(image_ref);
+	TAKE(sandbox);
+	TAKE(stop_signal);
+	TAKE(seccomp_profile_path);
+	TAKE(cgroup_parent);
+#undef TAKE
+	g_hash_table_unref(c->labels);
+	c->labels = g_steal_pointer(&r->labels);
+	g_hash_table_unref(c->annotations);
+	c->annotations = g_steal_pointer(&r->annotations);
+	g_hash_table_unref(c->metadata);
+	c->metadata = g_steal_pointer(&r->metadata);
+	g_ptr_array_unref(c->volumes);
+	c->volumes = g_steal_pointer(&r->volumes);
+	c->terminal = r->terminal;
+	c->stdin_open = r->stdin_open;
+	c->stdin_once = r->stdin_once;
+	c->privileged = r->privileged;
+	c->trusted = r->trusted;
+
+	*log_is_ours = c->log_path == NULL || *c->log_path == '\0';
+	if (*log_is_ours) {
+		g_free(c->log_path);
+		c->log_path = g_strdup_printf("%s/%s.log", manager->config->log_dir, c->id);
+	}
+	if (!check_log_path(c->log_path, error))
+		return NULL;
+	if (c->stop_signal == NULL || *c->stop_signal == '\0') {
+		image_stop_signal = ocid_spec_image_stop_signal(spec);
+		g_free(c->stop_signal);
+		c->stop_signal =
+		    g_strdup(image_stop_signal != NULL ? image_stop_signal : "SIGTERM");
+	}
+	if (ocid_signal_from_string(c->stop_signal) < 0) {
+		refuse(error, OCID_ERROR_INVALID_ARGUMENT,
+		       "Stop signal '%s' is not a signal; use a name like SIGTERM or a number",
+		       c->stop_signal);
+		return NULL;
+	}
+	c->created_usec = (uint64_t)g_get_real_time();
+	c->runtime_path =
+	    g_strdup(ocid_manager_runtime_path_for(manager, c->privileged, c->trusted));
+	c->dir = g_build_filename(manager->containers_dir, c->id, NULL);
+	c->state_path = g_build_filename(c->dir, "state.json", NULL);
+	if (!manager->cgroups->place(manager->cgroups, c, error))
+		return NULL;
+	if (!ocid_spec_apply(spec, c, error))
+		return NULL;
+	return g_steal_pointer(&c);
+}
+
+OcidContainer *
+ocid_manager_create_begin(OcidManager *manager, OcidCreateRequest *request, OcidDoneFunc done,
+			  gpointer user_data, char **privilege_reason, GError **error)
+{
+	g_autoptr(OcidCreateRequest) r = request;
+	g_autoptr(JsonNode) spec = NULL;
+	g_autofree char *reason = NULL;
+	OcidContainer *c;
+	OcidCreateOp *op;
+	gboolean log_is_ours = FALSE;
+
+	if (r->id == NULL || *r->id == '\0') {
+		g_free(r->id);
+		r->id = ocid_id_generate();
+	}
+	if (!ocid_check_id(r->id, error))
+		return NULL;
+	if (r->name == NULL || *r->name == '\0') {
+		g_free(r->name);
+		r->name = g_strdup(r->id);
+	}
+	if (!ocid_check_name(r->name, error) || !check_free_names(manager, r->id, r->name, error))
+		return NULL;
+	if (!manager->runtime_ready) {
+		refuse(error, OCID_ERROR_RUNTIME_FAILED,
+		       "The OCI runtime %s is not usable; fix runtime_path in ocid.conf and "
+		       "restart ocid",
+		       manager->config->runtime_path);
+		return NULL;
+	}
+	/* The one read of the bundle: what is decided about privilege below is what runs. */
+	spec = ocid_spec_load_bundle(r->bundle, error);
+	if (spec == NULL)
+		return NULL;
+	(void)ocid_spec_needs_privilege(spec, &reason);
+	c = container_from_request(manager, r, spec, &log_is_ours, error);
+	if (c == NULL)
+		return NULL;
+
+	op = g_new0(OcidCreateOp, 1);
+	op->spec = g_steal_pointer(&spec);
+	op->done = done;
+	op->user_data = user_data;
+	op->log_is_ours = log_is_ours;
+	op->authorizing = TRUE;
+	c->create = op;
+	ocid_manager_adopt(manager, c);
+	ocid_store_add(manager->store, c);
+	if (privilege_reason != NULL)
+		*privilege_reason = g_steal_pointer(&reason);
+	return c;
+}
+
+gboolean
+ocid_manager_create_is_for(OcidContainer *c, gpointer user_data)
+{
+	return c->state == OCID_STATE_CREATING && c->create != NULL &&
+	       c->create->user_data == user_data;
+}
+
+/* ---- failure and cleanup --------------------------------------------------------- */
+
+static void
+fail(OcidManager *manager, OcidContainer *c, const GError *error)
+{
+	OcidCreateOp *op = c->create;
+
+	if (op->error == NULL) {
+		op->error = g_error_copy(error);
+		ocid_log_container(c, G_LOG_LEVEL_WARNING, OCID_MESSAGE_FAILED,
+				   "Creating container %s failed: %s", c->id, error->message);
+	}
+	/* The monitor leads its own process group, which holds the runtime too. Its pid
+	 * is safe to use: it is our child and not reaped before the spawn is freed. */
+	if (op->spawn_pending)
+		ocid_monitor_spawn_abort(op->spawn);
+	advance(manager, c);
+}
+
+void
+ocid_create_abort(OcidManager *manager, OcidContainer *c, const GError *error)
+{
+	fail(manager, c, error);
+}
+
+void
+ocid_manager_create_cancel(OcidManager *manager, OcidContainer *c, const GError *error)
+{
+	c->create->authorizing = FALSE;
+	fail(manager, c, error);
+}
+
+static void
+on_cleanup_runtime(const char *out, GError *error, gpointer user_data)
+{
+	g_autoptr(OcidContainerRef) ref = user_data;
+	OcidContainer *c = ocid_container_ref_resolve(ref);
+
+	if (c == NULL || c->create == NULL)
+		return;
+	c->create->cleanup_pending = FALSE;
+	c->create->runtime_cleaned = TRUE;
+	advance(ref->manager, c);
+}
+
+static void
+on_cleanup_unit(GError *error, gpointer user_data)
+{
+	g_autoptr(OcidContainerRef) ref = user_data;
+	OcidContainer *c = ocid_container_ref_resolve(ref);
+
+	if (error != NULL)
+		g_warning("Container %s: %s", ref->id, error->message);
+	if (c == NULL || c->create == NULL)
+		return;
+	c->create->cleanup_pending = FALSE;
+	c->create->unit_cleaned = TRUE;
+	advance(ref->manager, c);
+}
+
+static void
+finish_failed(OcidManager *manager, OcidContainer *c)
+{
+	OcidCreateOp *op = g_steal_pointer(&c->create);
+	g_autofree char *exit_file = ocid_manager_exit_file_path(manager, c);
+
+	(void)g_unlink(exit_file);
+	if (op->log_is_ours)
+		(void)g_unlink(c->log_path);
+	if (!ocid_manager_remove_dir(c->dir))
+		g_warning("Could not remove %s: %s", c->dir, g_strerror(errno));
+	op->done(NULL, op->error, op->user_data);
+	/* Delete calls that cancelled it. */
+	ocid_lifecycle_complete_waiters(c, NULL);
+	op_free(op);
+	ocid_store_remove(manager->store, c);
+}
+
+static void
+advance(OcidManager *manager, OcidContainer *c)
+{
+	OcidCreateOp *op = c->create;
+	g_autofree char *runtime_dir = NULL;
+
+	if (op->error == NULL || op->authorizing || op->spawn_pending || op->unit_pending ||
+	    op->cleanup_pending)
+		return;
+	runtime_dir = g_build_filename(manager->runtime_root, c->id, NULL);
+	if (!op->runtime_cleaned && g_file_test(runtime_dir, G_FILE_TEST_EXISTS)) {
+		OcidRuntime runtime = ocid_manager_runtime_for(manager, c);
+		const char *args[] = { "delete", "--force", c->id, NULL };
+
+		op->cleanup_pending = TRUE;
+		ocid_runtime_run_async(&runtime, args, on_cleanup_runtime,
+				       ocid_container_ref_new(manager, c, NULL, NULL));
+		return;
+	}
+	if (op->unit_made && !op->unit_cleaned) {
+		op->cleanup_pending = TRUE;
+		manager->cgroups->remove(manager->cgroups, c, on_cleanup_unit,
+					 ocid_container_ref_new(manager, c, NULL, NULL));
+		return;
+	}
+	finish_failed(manager, c);
+}
+
+/* ---- the pipeline ---------------------------------------------------------------- */
+
+static void
+created(OcidManager *manager, OcidContainer *c, gint64 pid)
+{
+	OcidCreateOp *op = g_steal_pointer(&c->create);
+	pid_t monitor_pid = ocid_monitor_spawn_get_pid(op->spawn);
+
+	c->monitor_pidfd = ocid_monitor_spawn_steal_pidfd(op->spawn);
+	(void)ocid_state_created(c, (int32_t)pid, ocid_process_start_time((pid_t)pid),
+				 (int32_t)monitor_pid, ocid_process_start_time(monitor_pid), NULL);
+	ocid_supervise_watch_monitor(manager, c);
+	ocid_log_container(c, G_LOG_LEVEL_MESSAGE, OCID_MESSAGE_CREATED,
+			   "Created container %s (%s) from bundle %s, pid %d", c->id, c->name,
+			   c->bundle_path, c->pid);
+	op->done(c, NULL, op->user_data);
+	/* Delete calls that came too late to cancel: they go on as for any container. */
+	op_free(op);
+}
+
+static void
+on_monitor_ready(OcidMonitorSpawn *spawn, const char *answer, GError *error, gpointer user_data)
+{
+	g_autoptr(OcidContainerRef) ref = user_data;
+	OcidContainer *c = ocid_container_ref_resolve(ref);
+	g_autoptr(GError) local_error = NULL;
+	gint64 pid = 0;
+
+	/* The spawn belongs to the op, which outlives it: c is found. */
+	g_return_if_fail(c != NULL && c->create != NULL);
+	c->create->spawn_pending = FALSE;
+	if (error == NULL) {
+		char *end = NULL;
+		pid = g_ascii_strtoll(answer, &end, 10);
+		if (pid <= 0 || pid > G_MAXINT32 || *end != '\0')
+			local_error = g_error_new(OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,
+						  "The container monitor answered '%s', not a "
+						  "pid; check that monitor_path matches this ocid",
+						  answer);
+	}
+	if (error == NULL && local_error == NULL) {
+		c->container_pidfd = ocid_pidfd_open((pid_t)pid);
+		if (c->container_pidfd < 0 && c->container_pidfd != -ESRCH)
+			local_error = g_error_new(OCID_ERROR, OCID_ERROR_FAILED,
+						  "Cannot watch the container process %d: %s",
+						  (int)pid, g_strerror(-c->container_pidfd));
+	}
+	if (error != NULL || local_error != NULL) {
+		fail(ref->manager, c, error != NULL ? error : local_error);
+		return;
+	}
+	if (c->create->error != NULL) {
+		/* Cancelled while the runtime worked: the monitor goes, and the runtime's
+		 * delete takes the container with it. */
+		ocid_monitor_spawn_abort(spawn);
+		ocid_close_fdp(&c->container_pidfd);
+		advance(ref->manager, c);
+		return;
+	}
+	created(ref->manager, c, pid);
+}
+
+static void
+on_unit_attached(GError *error, gpointer user_data)
+{
+	g_autoptr(OcidContainerRef) ref = user_data;
+	OcidContainer *c = ocid_container_ref_resolve(ref);
+
+	if (c == NULL || c->create == NULL)
+		return;
+	c->create->unit_pending = FALSE;
+	if (error != NULL) {
+		fail(ref->manager, c, error);
+		return;
+	}
+	if (c->create->error != NULL) {
+		advance(ref->manager, c);
+		return;
+	}
+	ocid_monitor_spawn_go(c->create->spawn);
+}
+
+static gboolean
+prepare_dirs(OcidManager *manager, OcidContainer *c, char **attach_path, char **console_socket,
+	     GError **error)
+{
+	g_autofree char *log_dir = g_path_get_dirname(c->log_path);
+
+	if (g_mkdir(c->dir, 0700) < 0) {
+		if (errno == EEXIST)
+			return refuse(error, OCID_ERROR_CONTAINER_EXISTS,
+				      "%s already exists but no container of that id is loaded; "
+				      "remove the directory if it is left over",
+				      c->dir);
+		return refuse(error, OCID_ERROR_FAILED, "Cannot create %s: %s", c->dir,
+			      g_strerror(errno));
+	}
+	if (g_mkdir_with_parents(log_dir, 0700) < 0)
+		return refuse(error, OCID_ERROR_FAILED, "Cannot create %s: %s", log_dir,
+			      g_strerror(errno));
+	if (!ocid_spec_write(c->create->spec, c->dir, error))
+		return FALSE;
+	if (c->terminal || c->stdin_open) {
+		g_autofree char *attach_dir =
+		    g_build_filename(manager->config->run_dir, "attach", NULL);
+		*attach_path = g_build_filename(attach_dir, c->id, NULL);
+		*console_socket = g_strconcat(*attach_path, ".console", NULL);
+		/* A unix socket path has room for 107 bytes. */
+		if (strlen(*console_socket) > 107)
+			return refuse(error, OCID_ERROR_INVALID_ARGUMENT,
+				      "The attach socket %s would be too long for a unix socket; "
+				      "use a shorter id or run_dir for containers with terminal or "
+				      "stdin",
+				      *attach_path);
+		if (g_mkdir_with_parents(attach_dir, 0700) < 0)
+			return refuse(error, OCID_ERROR_FAILED, "Cannot create %s: %s", attach_dir,
+				      g_strerror(errno));
+	}
+	return TRUE;
+}
+
+static gboolean
+spawn_monitor(OcidManager *manager, OcidContainer *c, GError **error)
+{
+	OcidCreateOp *op = c->create;
+	g_autofree char *attach_path = NULL;
+	g_autofree char *console_socket = NULL;
+	g_autofree char *pid_file = NULL;
+	g_autofree char *exit_file = NULL;
+	OcidMonitorArgs args = { 0 };
+
+	if (!prepare_dirs(manager, c, &attach_path, &console_socket, error))
+		return FALSE;
+	pid_file = g_build_filename(c->dir, "container.pid", NULL);
+	exit_file = ocid_manager_exit_file_path(manager, c);
+	(void)g_unlink(exit_file);
+	args.monitor_path = manager->config->monitor_path;
+	args.monitor_env = manager->config->monitor_env;
+	args.id = c->id;
+	args.runtime_path = c->runtime_path;
+	args.runtime_root = manager->runtime_root;
+	args.bundle = c->dir;
+	args.pid_file = pid_file;
+	args.log_path = c->log_path;
+	args.exit_file = exit_file;
+	args.log_size_max = manager->config->log_size_max;
+	args.no_pivot = manager->config->no_pivot;
+	args.systemd_cgroup = manager->cgroups->runtime_systemd_cgroup;
+	args.terminal = c->terminal;
+	args.stdin_open = c->stdin_open;
+	args.stdin_once = c->stdin_once;
+	args.attach_path = attach_path;
+	args.console_socket = c->terminal ? console_socket : NULL;
+	/* The monitor waits until it sits in the container's own unit: nothing of the
+	 * container may start in the daemon's cgroup. */
+	args.wait_for_go = manager->cgroups->attach != NULL;
+	op->spawn = ocid_monitor_spawn(&args, manager->config->create_timeout_sec,
+				       on_monitor_ready,
+				       ocid_container_ref_new(manager, c, NULL, NULL), error);
+	if (op->spawn == NULL)
+		return FALSE;
+	op->spawn_pending = TRUE;
+	return TRUE;
+}
+
+void
+ocid_manager_create_run(OcidManager *manager, OcidContainer *c)
+{
+	OcidCreateOp *op = c->create;
+	g_autoptr(GError) error = NULL;
+
+	op->authorizing = FALSE;
+	if (op->error != NULL) {
+		/* Cancelled while it was being authorized. */
+		advance(manager, c);
+		return;
+	}
+	if (!spawn_monitor(manager, c, &error)) {
+		fail(manager, c, error);
+		return;
+	}
+	if (manager->cgroups->attach != NULL) {
+		op->unit_pending = TRUE;
+		op->unit_made = TRUE;
+		manager->cgroups->attach(manager->cgroups, c, ocid_monitor_spawn_get_pid(op->spawn),
+					 op->spec, on_unit_attached,
+					 ocid_container_ref_new(manager, c, NULL, NULL));
+	}
+}
+
+void
+ocid_create_cancel_all(OcidManager *manager)
+{
+	g_autoptr(GError) error =
+	    g_error_new_literal(OCID_ERROR, OCID_ERROR_FAILED,
+				"ocid is shutting down; the container was not created. Create it "
+				"again once ocid is back");
+	gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+	g_autoptr(GPtrArray) all = ocid_store_list_all(manager->store);
+	g_autoptr(GPtrArray) creating = g_ptr_array_new_with_free_func(g_free);
+
+	for (guint i = 0; i < all->len; i++) {
+		OcidContainer *c = all->pdata[i];
+		if (c->state == OCID_STATE_CREATING)
+			g_ptr_array_add(creating, g_strdup(c->id));
+	}
+	for (guint i = 0; i < creating->len; i++) {
+		OcidContainer *c = ocid_store_get(manager->store, creating->pdata[i]);
+		if (c != NULL && c->create != NULL)
+			ocid_manager_create_cancel(manager, c, error);
+	}
+	/* The same cleanup as for any failure, given a bounded time to finish. */
+	for (guint i = 0; i < creating->len; i++)
+		while (ocid_store_get(manager->store, creating->pdata[i]) != NULL &&
+		       g_get_monotonic_time() < deadline)
+			g_main_context_iteration(NULL, TRUE);
+}

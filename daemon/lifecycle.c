@@ -1,0 +1,461 @@
+/* The verbs on a container that exists: start, stop (stop signal, then SIGKILL on a
+ * timer), kill, pause and unpause, update, delete. Each checks its starting state, runs
+ * the runtime asynchronously, and applies the outcome through the state machine once the
+ * runtime answers, finding the container again by id and serial. */
+#define G_LOG_DOMAIN "ocid"
+
+#include "manager-private.h"
+
+#include "errors.h"
+#include "log.h"
+#include "process.h"
+#include "state-machine.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+
+typedef struct {
+	OcidDoneFunc done;
+	gpointer user_data;
+} Waiter;
+
+static gboolean
+invalid_state(OcidContainer *c, const char *what, GError **error)
+{
+	g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_STATE, "Container %s is %s; %s", c->id,
+		    ocid_container_state_to_string(c->state), what);
+	return FALSE;
+}
+
+/* A container being created answers only Delete(force). */
+static gboolean
+check_not_creating(OcidContainer *c, GError **error)
+{
+	if (c->state != OCID_STATE_CREATING)
+		return TRUE;
+	g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_STATE,
+		    "Container %s is still being created; wait for CreateContainer to return, "
+		    "or cancel it with Delete(true)",
+		    c->id);
+	return FALSE;
+}
+
+static void
+report_gone(OcidContainerRef *ref, const char *what)
+{
+	g_autoptr(GError) gone = g_error_new(OCID_ERROR, OCID_ERROR_NO_SUCH_CONTAINER,
+					     "Container %s was deleted while %s", ref->id, what);
+
+	ref->done(NULL, gone, ref->user_data);
+}
+
+/* ---- start ---------------------------------------------------------------------- */
+
+static void
+on_started(const char *out, GError *error, gpointer user_data)
+{
+	g_autoptr(OcidContainerRef) ref = user_data;
+	OcidContainer *c = ocid_container_ref_resolve(ref);
+
+	if (c == NULL) {
+		report_gone(ref, "starting");
+		return;
+	}
+	if (error != NULL) {
+		/* Only a container that is still created failed to start: one that exited
+		 * meanwhile has its exit reported already. */
+		(void)ocid_state_start_failed(c, error->message, NULL);
+		ocid_log_container(c, G_LOG_LEVEL_WARNING, OCID_MESSAGE_FAILED,
+				   "Starting container %s failed: %s", c->id, error->message);
+		ref->done(c, error, ref->user_data);
+		return;
+	}
+	/* A short-lived container may already have exited and been reported: the state
+	 * machine then only records when it started. */
+	(void)ocid_state_started(c, NULL);
+	ocid_log_container(c, G_LOG_LEVEL_MESSAGE, OCID_MESSAGE_STARTED,
+			   "Started container %s (%s)", c->id, c->name);
+	ref->done(c, NULL, ref->user_data);
+}
+
+gboolean
+ocid_manager_start(OcidManager *manager, OcidContainer *c, OcidDoneFunc done, gpointer user_data,
+		   GError **error)
+{
+	OcidRuntime runtime = ocid_manager_runtime_for(manager, c);
+	const char *args[] = { "start", c->id, NULL };
+
+	if (!check_not_creating(c, error))
+		return FALSE;
+	if (c->state != OCID_STATE_CREATED || c->deleting)
+		return invalid_state(c,
+				     "only a created container can be started; create a new "
+				     "one to run it again",
+				     error);
+	ocid_runtime_run_async(&runtime, args, on_started,
+			       ocid_container_ref_new(manager, c, done, user_data));
+	return TRUE;
+}
+
+/* ---- stop, kill ----------------------------------------------------------------- */
+
+static gboolean
+send_signal(OcidContainer *c, int signal, GError **error)
+{
+	int r;
+
+	if (c->container_pidfd < 0)
+		c->container_pidfd = ocid_pidfd_open_verified(c->pid, c->pid_start_time);
+	if (c->container_pidfd < 0)
+		r = c->container_pidfd;
+	else
+		r = ocid_pidfd_send_signal(c->container_pidfd, signal);
+	if (r == -ESRCH)
+		return TRUE; /* it is exiting; its monitor will report it */
+	if (r < 0) {
+		g_set_error(error, OCID_ERROR, OCID_ERROR_FAILED, "Cannot signal container %s: %s",
+			    c->id, g_strerror(-r));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+on_stop_timeout(gpointer user_data)
+{
+	OcidContainer *c = user_data;
+
+	/* The timer is the container's own: removed before the container is freed. */
+	c->stop_timer = 0;
+	ocid_log_container(c, G_LOG_LEVEL_MESSAGE, OCID_MESSAGE_STOP_REQUESTED,
+			   "Container %s did not stop in time; sending SIGKILL", c->id);
+	(void)send_signal(c, SIGKILL, NULL);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+add_waiter(OcidContainer *c, OcidDoneFunc done, gpointer user_data)
+{
+	Waiter *w = g_new0(Waiter, 1);
+
+	w->done = done;
+	w->user_data = user_data;
+	g_ptr_array_add(c->stop_waiters, w);
+}
+
+void
+ocid_lifecycle_complete_waiters(OcidContainer *c, GError *error)
+{
+	g_autoptr(GPtrArray) waiters = c->stop_waiters;
+
+	c->stop_waiters = g_ptr_array_new();
+	for (guint i = 0; i < waiters->len; i++) {
+		g_autofree Waiter *w = g_ptr_array_index(waiters, i);
+		w->done(c, error, w->user_data);
+	}
+}
+
+/* Asks the container to stop; SIGKILL when @timeout_sec passes (or at once for 0, and for
+ * a created container, whose init is the runtime's and waits for start). */
+static gboolean
+begin_stop(OcidManager *manager, OcidContainer *c, guint64 timeout_sec, GError **error)
+{
+	int signal = ocid_signal_from_string(c->stop_signal);
+
+	if (signal < 0)
+		signal = SIGTERM;
+	if (timeout_sec == 0 || c->state == OCID_STATE_CREATED)
+		signal = SIGKILL;
+	ocid_log_container(c, G_LOG_LEVEL_MESSAGE, OCID_MESSAGE_STOP_REQUESTED,
+			   "Stopping container %s with signal %d, SIGKILL after %" G_GUINT64_FORMAT
+			   " s",
+			   c->id, signal, timeout_sec);
+	if (!send_signal(c, signal, error))
+		return FALSE;
+	/* A frozen container acts on no signal, not even SIGKILL, until it is thawed. */
+	if (c->state == OCID_STATE_PAUSED) {
+		OcidRuntime runtime = ocid_manager_runtime_for(manager, c);
+		const char *args[] = { "resume", c->id, NULL };
+		ocid_runtime_run_async(&runtime, args, ocid_runtime_result_ignored, NULL);
+	}
+	/* g_timeout_add takes milliseconds in a guint: a longer wait is as good as none. */
+	if (signal != SIGKILL && c->stop_timer == 0)
+		c->stop_timer = g_timeout_add(timeout_sec < G_MAXUINT / 2000
+						  ? (guint)(timeout_sec * 1000)
+						  : G_MAXUINT / 2,
+					      on_stop_timeout, c);
+	return TRUE;
+}
+
+gboolean
+ocid_manager_stop(OcidManager *manager, OcidContainer *c, guint64 timeout_sec, OcidDoneFunc done,
+		  gpointer user_data, GError **error)
+{
+	if (!check_not_creating(c, error))
+		return FALSE;
+	if (!ocid_container_is_alive(c)) {
+		done(c, NULL, user_data);
+		return TRUE;
+	}
+	if (!begin_stop(manager, c, timeout_sec, error))
+		return FALSE;
+	add_waiter(c, done, user_data);
+	return TRUE;
+}
+
+gboolean
+ocid_manager_kill(OcidManager *manager, OcidContainer *c, const char *signal_name, GError **error)
+{
+	int signal = ocid_signal_from_string(signal_name);
+
+	if (signal < 0) {
+		g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT,
+			    "'%s' is not a signal; use a name like SIGTERM or TERM, or a number",
+			    signal_name != NULL ? signal_name : "");
+		return FALSE;
+	}
+	if (!check_not_creating(c, error))
+		return FALSE;
+	if (!ocid_container_is_alive(c))
+		return invalid_state(c, "there is no process to signal", error);
+	return send_signal(c, signal, error);
+}
+
+/* ---- pause, update --------------------------------------------------------------- */
+
+typedef gboolean (*ApplyFunc)(OcidContainer *c, GError **error);
+
+typedef struct {
+	OcidContainerRef *ref;
+	ApplyFunc apply;
+} ApplyCall;
+
+static void
+on_runtime_applied(const char *out, GError *error, gpointer user_data)
+{
+	g_autofree ApplyCall *call = user_data;
+	g_autoptr(OcidContainerRef) ref = call->ref;
+	OcidContainer *c = ocid_container_ref_resolve(ref);
+
+	if (c == NULL)
+		report_gone(ref, "the runtime worked on it");
+	else if (error != NULL)
+		ref->done(c, error, ref->user_data);
+	else {
+		/* The container may have exited meanwhile: then there is nothing to apply. */
+		if (call->apply != NULL)
+			(void)call->apply(c, NULL);
+		ref->done(c, NULL, ref->user_data);
+	}
+}
+
+static void
+run_and_apply(OcidManager *manager, OcidContainer *c, const char *const *args, ApplyFunc apply,
+	      OcidDoneFunc done, gpointer user_data)
+{
+	OcidRuntime runtime = ocid_manager_runtime_for(manager, c);
+	ApplyCall *call = g_new0(ApplyCall, 1);
+
+	call->ref = ocid_container_ref_new(manager, c, done, user_data);
+	call->apply = apply;
+	ocid_runtime_run_async(&runtime, args, on_runtime_applied, call);
+}
+
+gboolean
+ocid_manager_pause(OcidManager *manager, OcidContainer *c, gboolean pause, OcidDoneFunc done,
+		   gpointer user_data, GError **error)
+{
+	const char *args[] = { pause ? "pause" : "resume", c->id, NULL };
+
+	if (!check_not_creating(c, error))
+		return FALSE;
+	if (pause && c->state != OCID_STATE_RUNNING)
+		return invalid_state(c, "only a running container can be paused", error);
+	if (!pause && c->state != OCID_STATE_PAUSED)
+		return invalid_state(c, "only a paused container can be unpaused", error);
+	run_and_apply(manager, c, args, pause ? ocid_state_paused : ocid_state_resumed, done,
+		      user_data);
+	return TRUE;
+}
+
+static void
+on_unit_updated(GError *error, gpointer user_data)
+{
+	g_autofree char *id = user_data;
+
+	if (error != NULL)
+		g_warning("Container %s: %s", id, error->message);
+}
+
+gboolean
+ocid_manager_update(OcidManager *manager, OcidContainer *c, const OcidResources *resources,
+		    OcidDoneFunc done, gpointer user_data, GError **error)
+{
+	g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
+
+	if (!ocid_resources_validate(resources, error))
+		return FALSE;
+	if (ocid_resources_is_empty(resources)) {
+		g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT,
+			    "No resources given; pass at least one of cpu_shares, cpu_quota, "
+			    "cpu_period, cpuset_cpus, cpuset_mems, memory_limit, memory_swap, "
+			    "pids_limit, blkio_weight");
+		return FALSE;
+	}
+	if (!check_not_creating(c, error))
+		return FALSE;
+	if (!ocid_container_is_alive(c))
+		return invalid_state(c, "only a live container's resources can be updated", error);
+	g_ptr_array_add(args, g_strdup("update"));
+	ocid_resources_to_runtime_args(resources, args);
+	g_ptr_array_add(args, g_strdup(c->id));
+	g_ptr_array_add(args, NULL);
+	/* The unit's limits enclose the container's; both must move together. */
+	if (manager->cgroups->update != NULL)
+		manager->cgroups->update(manager->cgroups, c, resources, on_unit_updated,
+					 g_strdup(c->id));
+	run_and_apply(manager, c, (const char *const *)args->pdata, NULL, done, user_data);
+	return TRUE;
+}
+
+/* ---- delete --------------------------------------------------------------------- */
+
+static void
+finish_delete(OcidManager *manager, OcidContainer *c)
+{
+	g_autofree char *exit_file = ocid_manager_exit_file_path(manager, c);
+
+	(void)g_unlink(exit_file);
+	if (!ocid_manager_remove_dir(c->dir))
+		g_warning("Could not remove %s: %s", c->dir, g_strerror(errno));
+	ocid_log_container(c, G_LOG_LEVEL_MESSAGE, OCID_MESSAGE_REMOVED,
+			   "Removed container %s (%s)", c->id, c->name);
+	if (manager->listener.container_removed != NULL)
+		manager->listener.container_removed(c, manager->listener.data);
+	ocid_supervise_unwatch(c);
+	ocid_store_remove(manager->store, c);
+	ocid_manager_notify_count(manager);
+}
+
+static void
+on_unit_removed(GError *error, gpointer user_data)
+{
+	g_autoptr(OcidContainerRef) ref = user_data;
+	OcidContainer *c = ocid_container_ref_resolve(ref);
+
+	if (error != NULL)
+		g_warning("Container %s: %s", ref->id, error->message);
+	if (c != NULL)
+		finish_delete(ref->manager, c);
+	ref->done(NULL, NULL, ref->user_data);
+}
+
+/* Whether the runtime still keeps state for @id: its --root holds a dir per container
+ * (runc's state.json, crun's status), so the outcome of a delete is read from there
+ * rather than from the words of its error message. */
+static gboolean
+runtime_has_state(OcidManager *manager, const char *id)
+{
+	g_autofree char *dir = g_build_filename(manager->runtime_root, id, NULL);
+
+	return g_file_test(dir, G_FILE_TEST_EXISTS);
+}
+
+static void
+on_runtime_deleted(const char *out, GError *error, gpointer user_data)
+{
+	g_autoptr(OcidContainerRef) ref = user_data;
+	OcidContainer *c = ocid_container_ref_resolve(ref);
+	OcidManager *manager = ref->manager;
+
+	if (c == NULL) {
+		ref->done(NULL, NULL, ref->user_data);
+		return;
+	}
+	if (error != NULL && runtime_has_state(manager, c->id)) {
+		c->deleting = FALSE;
+		ref->done(c, error, ref->user_data);
+		return;
+	}
+	/* The unit goes last: only then is nothing of the container left. */
+	manager->cgroups->remove(manager->cgroups, c, on_unit_removed, g_steal_pointer(&ref));
+}
+
+static void
+delete_from_runtime(OcidManager *manager, OcidContainer *c, OcidDoneFunc done, gpointer user_data)
+{
+	OcidRuntime runtime = ocid_manager_runtime_for(manager, c);
+	const char *args[] = { "delete", "--force", c->id, NULL };
+
+	ocid_runtime_run_async(&runtime, args, on_runtime_deleted,
+			       ocid_container_ref_new(manager, c, done, user_data));
+}
+
+static void
+on_stopped_for_delete(OcidContainer *c, GError *error, gpointer user_data)
+{
+	g_autoptr(OcidContainerRef) ref = user_data;
+
+	/* A stop waiter is called with its container, which is alive at that moment. */
+	if (error != NULL) {
+		c->deleting = FALSE;
+		ref->done(c, error, ref->user_data);
+		return;
+	}
+	delete_from_runtime(ref->manager, c, ref->done, ref->user_data);
+}
+
+static void
+on_create_cancelled(OcidContainer *c, GError *error, gpointer user_data)
+{
+	g_autofree Waiter *w = user_data;
+
+	/* The create is undone: for the Delete that asked, that is success. */
+	w->done(NULL, NULL, w->user_data);
+}
+
+gboolean
+ocid_manager_delete(OcidManager *manager, OcidContainer *c, gboolean force, OcidDoneFunc done,
+		    gpointer user_data, GError **error)
+{
+	if (c->state == OCID_STATE_CREATING) {
+		g_autoptr(GError) cancelled = NULL;
+		Waiter *w;
+
+		if (!force) {
+			g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_STATE,
+				    "Container %s is still being created; Delete(true) cancels "
+				    "the create",
+				    c->id);
+			return FALSE;
+		}
+		w = g_new0(Waiter, 1);
+		w->done = done;
+		w->user_data = user_data;
+		add_waiter(c, on_create_cancelled, w);
+		cancelled = g_error_new(OCID_ERROR, OCID_ERROR_NO_SUCH_CONTAINER,
+					"Container %s was deleted while it was being created",
+					c->id);
+		ocid_create_abort(manager, c, cancelled);
+		return TRUE;
+	}
+	if (c->deleting) {
+		g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_STATE,
+			    "Container %s is already being deleted", c->id);
+		return FALSE;
+	}
+	if (ocid_container_is_alive(c) && c->state != OCID_STATE_CREATED && !force)
+		return invalid_state(c, "stop it first, or delete it with force=true", error);
+	if (ocid_container_is_alive(c)) {
+		if (!begin_stop(manager, c, 0, error))
+			return FALSE;
+		c->deleting = TRUE;
+		add_waiter(c, on_stopped_for_delete,
+			   ocid_container_ref_new(manager, c, done, user_data));
+		return TRUE;
+	}
+	c->deleting = TRUE;
+	delete_from_runtime(manager, c, done, user_data);
+	return TRUE;
+}

@@ -1,0 +1,66 @@
+/* What the files of the manager share and nobody else sees: the daemon context's fields
+ * and the plumbing its concepts use between them. manager.c holds the context,
+ * create.c the create pipeline, lifecycle.c the verbs on a created container,
+ * supervise.c exits, restore and reconciliation. */
+#pragma once
+
+#include "manager.h"
+#include "runtime.h"
+
+struct OcidManager {
+	OcidConfig *config;
+	OcidStore *store; /* every container, CREATING ones included */
+	OcidCgroupManager *cgroups;
+	char *containers_dir; /* <state_dir>/containers */
+	char *exits_dir;      /* <run_dir>/exits */
+	char *runtime_root;   /* <run_dir>/runtime: the runtime's --root */
+	char *runtime_version;
+	gboolean runtime_ready;
+	guint64 next_serial;
+	OcidManagerListener listener;
+};
+
+/* An asynchronous completion's way back to its container: the container is looked up
+ * by id and serial when the completion arrives, and is NULL if it is gone (or is a new
+ * container with the same id). */
+typedef struct {
+	OcidManager *manager;
+	char *id;
+	guint64 serial;
+	OcidDoneFunc done;
+	gpointer user_data;
+} OcidContainerRef;
+
+OcidContainerRef *ocid_container_ref_new(OcidManager *manager, const OcidContainer *container,
+					 OcidDoneFunc done, gpointer user_data);
+OcidContainer *ocid_container_ref_resolve(const OcidContainerRef *ref);
+void ocid_container_ref_free(OcidContainerRef *ref);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(OcidContainerRef, ocid_container_ref_free)
+
+OcidRuntime ocid_manager_runtime_for(OcidManager *manager, const OcidContainer *container);
+char *ocid_manager_exit_file_path(OcidManager *manager, const OcidContainer *container);
+
+/* Hooks a container up to persistence and the listener, with a fresh serial. */
+void ocid_manager_adopt(OcidManager *manager, OcidContainer *container);
+
+void ocid_manager_notify_count(OcidManager *manager);
+
+/* Removes a container's own dir and what is in it. */
+gboolean ocid_manager_remove_dir(const char *path);
+
+/* Best-effort runtime calls (cleanups, thaws) whose failure what comes next reports. */
+void ocid_runtime_result_ignored(const char *out, GError *error, gpointer user_data);
+
+/* supervise.c: starts watching a created container's monitor. */
+void ocid_supervise_watch_monitor(OcidManager *manager, OcidContainer *container);
+/* supervise.c: stops watching its processes (before it is removed). */
+void ocid_supervise_unwatch(OcidContainer *container);
+
+/* lifecycle.c: ends a container's pending Stop and Delete calls. */
+void ocid_lifecycle_complete_waiters(OcidContainer *container, GError *error);
+
+/* create.c: a Delete's cancellation, which waits for an authorization in flight. */
+void ocid_create_abort(OcidManager *manager, OcidContainer *container, const GError *error);
+
+/* create.c: ends creates in flight at shutdown, through the same cancellation. */
+void ocid_create_cancel_all(OcidManager *manager);

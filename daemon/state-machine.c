@@ -1,0 +1,147 @@
+#define G_LOG_DOMAIN "ocid"
+
+#include "state-machine.h"
+
+#include "errors.h"
+#include "log.h"
+
+static gboolean
+refuse(OcidContainer *c, const char *transition, GError **error)
+{
+	g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_STATE,
+		    "Container %s is %s; it cannot be %s", c->id,
+		    ocid_container_state_to_string(c->state), transition);
+	return FALSE;
+}
+
+static void
+persist(OcidContainer *c)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (c->persist_func != NULL && !c->persist_func(c, &error))
+		ocid_log_container(c, G_LOG_LEVEL_WARNING, OCID_MESSAGE_FAILED,
+				   "Could not save the state of container %s: %s", c->id,
+				   error->message);
+}
+
+static void
+notify(OcidContainer *c, const char *const *properties)
+{
+	if (c->changed_func != NULL)
+		c->changed_func(c, properties, c->changed_data);
+}
+
+/* Persist before telling anyone: a client that saw the change must find it on disk after
+ * a daemon crash. */
+static void
+commit(OcidContainer *c, const char *const *properties)
+{
+	persist(c);
+	notify(c, properties);
+}
+
+gboolean
+ocid_state_created(OcidContainer *c, int32_t pid, uint64_t pid_start_time, int32_t monitor_pid,
+		   uint64_t monitor_start_time, GError **error)
+{
+	if (c->state != OCID_STATE_CREATING)
+		return refuse(c, "created", error);
+	c->state = OCID_STATE_CREATED;
+	c->pid = pid;
+	c->pid_start_time = pid_start_time;
+	c->monitor_pid = monitor_pid;
+	c->monitor_start_time = monitor_start_time;
+	persist(c);
+	/* Its first appearance carries every property: nothing changed for anyone yet. */
+	if (c->announce_func != NULL)
+		c->announce_func(c, c->changed_data);
+	return TRUE;
+}
+
+gboolean
+ocid_state_started(OcidContainer *c, GError **error)
+{
+	static const char *const props[] = { "State", "StartedTimestamp", NULL };
+	static const char *const exited_props[] = { "StartedTimestamp", NULL };
+
+	if (c->state == OCID_STATE_STOPPED && c->started_usec == 0) {
+		c->started_usec = c->finished_usec;
+		commit(c, exited_props);
+		return TRUE;
+	}
+	if (c->state != OCID_STATE_CREATED)
+		return refuse(c, "started", error);
+	c->state = OCID_STATE_RUNNING;
+	c->started_usec = (uint64_t)g_get_real_time();
+	commit(c, props);
+	return TRUE;
+}
+
+gboolean
+ocid_state_start_failed(OcidContainer *c, const char *message, GError **error)
+{
+	static const char *const props[] = { "State",		  "Pid",   "ExitCode",
+					     "FinishedTimestamp", "Error", NULL };
+
+	if (c->state != OCID_STATE_CREATED)
+		return refuse(c, "marked as failed to start", error);
+	c->state = OCID_STATE_STOPPED;
+	c->pid = 0;
+	c->exit_code = 255;
+	c->finished_usec = (uint64_t)g_get_real_time();
+	g_free(c->error);
+	c->error = g_strdup(message);
+	commit(c, props);
+	return TRUE;
+}
+
+gboolean
+ocid_state_paused(OcidContainer *c, GError **error)
+{
+	static const char *const props[] = { "State", NULL };
+
+	if (c->state != OCID_STATE_RUNNING)
+		return refuse(c, "paused", error);
+	c->state = OCID_STATE_PAUSED;
+	commit(c, props);
+	return TRUE;
+}
+
+gboolean
+ocid_state_resumed(OcidContainer *c, GError **error)
+{
+	static const char *const props[] = { "State", NULL };
+
+	if (c->state != OCID_STATE_PAUSED)
+		return refuse(c, "resumed", error);
+	c->state = OCID_STATE_RUNNING;
+	commit(c, props);
+	return TRUE;
+}
+
+gboolean
+ocid_state_exited(OcidContainer *c, int32_t exit_code, gboolean oom_killed, const char *message,
+		  GError **error)
+{
+	static const char *const props[] = { "State",		  "Pid",   "ExitCode", "OOMKilled",
+					     "FinishedTimestamp", "Error", NULL };
+
+	if (!ocid_container_is_alive(c))
+		return refuse(c, "reported as exited", error);
+	c->state = OCID_STATE_STOPPED;
+	/* The pid is no longer the container's: Pid reads 0, as for one never started. */
+	c->pid = 0;
+	c->exit_code = exit_code;
+	c->oom_killed = oom_killed;
+	c->finished_usec = (uint64_t)g_get_real_time();
+	if (message != NULL) {
+		g_free(c->error);
+		c->error = g_strdup(message);
+	}
+	/* An exit is told first: its durable record is the monitor's exit file, which a
+	 * restarted daemon reads again, so the fsyncs of state.json need not delay it. */
+	notify(c, props);
+	persist(c);
+	return TRUE;
+}

@@ -1,0 +1,284 @@
+/* Supervision of created containers: their monitor's and their own pidfds in the main
+ * loop, the exit file each monitor leaves, and at start the restore of every container
+ * from disk, reconciled with what is still alive. Every exit goes through
+ * ocid_state_exited(). */
+#define G_LOG_DOMAIN "ocid"
+
+#include "manager-private.h"
+
+#include "cleanup.h"
+#include "errors.h"
+#include "ids.h"
+#include "log.h"
+#include "monitor-spawn.h"
+#include "persist.h"
+#include "process.h"
+#include "state-machine.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <poll.h>
+#include <signal.h>
+
+static gboolean
+read_exit_file(OcidManager *manager, OcidContainer *c, int *exit_code, gboolean *oom_killed)
+{
+	g_autofree char *path = ocid_manager_exit_file_path(manager, c);
+
+	return ocid_monitor_read_exit_file(path, exit_code, oom_killed);
+}
+
+static gboolean
+pidfd_has_exited(int pidfd)
+{
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) > 0;
+}
+
+void
+ocid_supervise_unwatch(OcidContainer *c)
+{
+	g_clear_handle_id(&c->monitor_watch, g_source_remove);
+	g_clear_handle_id(&c->container_watch, g_source_remove);
+	g_clear_handle_id(&c->stop_timer, g_source_remove);
+	ocid_close_fdp(&c->monitor_pidfd);
+	ocid_close_fdp(&c->container_pidfd);
+}
+
+static void
+container_exited(OcidContainer *c, int exit_code, gboolean oom_killed, const char *message)
+{
+	ocid_supervise_unwatch(c);
+	/* The kernel's OOM killer leaves SIGKILL's 137 and a count in the memory cgroup,
+	 * which stays until the runtime deletes the container. */
+	if (!oom_killed && exit_code == 128 + SIGKILL)
+		oom_killed = ocid_cgroup_oom_killed(c);
+	if (!ocid_state_exited(c, exit_code, oom_killed, message, NULL))
+		return; /* already reported */
+	ocid_log_container(c, G_LOG_LEVEL_MESSAGE, OCID_MESSAGE_EXITED,
+			   "Container %s (%s) exited with code %d%s%s%s", c->id, c->name, exit_code,
+			   oom_killed ? ", killed for running out of memory" : "",
+			   message != NULL ? ": " : "", message != NULL ? message : "");
+	ocid_lifecycle_complete_waiters(c, NULL);
+}
+
+static gboolean
+on_container_pidfd(int fd, GIOCondition condition, gpointer user_data)
+{
+	OcidContainer *c = user_data;
+	OcidManager *manager = ocid_container_get_manager(c);
+	int exit_code = 0;
+	gboolean oom = FALSE;
+
+	c->container_watch = 0;
+	/* A monitor may have written the file after all (it died after writing). */
+	if (read_exit_file(manager, c, &exit_code, &oom))
+		container_exited(c, exit_code, oom, NULL);
+	else if (ocid_pidfd_reap(fd, &exit_code) == 1)
+		container_exited(c, exit_code, FALSE, NULL);
+	else
+		container_exited(c, 255, FALSE,
+				 "The container exited after its monitor was lost; its exit "
+				 "code is unknown");
+	return G_SOURCE_REMOVE;
+}
+
+static void
+watch_container_directly(OcidContainer *c)
+{
+	if (c->container_pidfd < 0)
+		c->container_pidfd = ocid_pidfd_open_verified(c->pid, c->pid_start_time);
+	if (c->container_pidfd < 0)
+		return;
+	c->container_watch = g_unix_fd_add(c->container_pidfd, G_IO_IN, on_container_pidfd, c);
+}
+
+/* The monitor is gone: normally it wrote the exit file first. */
+static void
+monitor_gone(OcidManager *manager, OcidContainer *c)
+{
+	int exit_code = 0;
+	gboolean oom = FALSE;
+
+	if (read_exit_file(manager, c, &exit_code, &oom)) {
+		container_exited(c, exit_code, oom, NULL);
+		return;
+	}
+	if (c->container_pidfd < 0)
+		c->container_pidfd = ocid_pidfd_open_verified(c->pid, c->pid_start_time);
+	if (c->container_pidfd >= 0 && !pidfd_has_exited(c->container_pidfd)) {
+		ocid_log_container(c, G_LOG_LEVEL_WARNING, OCID_MESSAGE_FAILED,
+				   "The monitor of container %s is gone while the container "
+				   "runs; ocid watches the container directly, its output is no "
+				   "longer logged",
+				   c->id);
+		watch_container_directly(c);
+		return;
+	}
+	if (c->container_pidfd >= 0 && ocid_pidfd_reap(c->container_pidfd, &exit_code) == 1) {
+		container_exited(c, exit_code, FALSE, NULL);
+		return;
+	}
+	container_exited(c, 255, FALSE,
+			 "The container and its monitor exited without leaving an exit code");
+}
+
+static gboolean
+on_monitor_pidfd(int fd, GIOCondition condition, gpointer user_data)
+{
+	OcidContainer *c = user_data;
+	int monitor_status = 0;
+
+	c->monitor_watch = 0;
+	(void)ocid_pidfd_reap(fd, &monitor_status);
+	ocid_close_fdp(&c->monitor_pidfd);
+	monitor_gone(ocid_container_get_manager(c), c);
+	return G_SOURCE_REMOVE;
+}
+
+void
+ocid_supervise_watch_monitor(OcidManager *manager, OcidContainer *c)
+{
+	/* The source is the container's own (removed by ocid_supervise_unwatch before the
+	 * container is freed), so it may point at it. */
+	c->monitor_watch = g_unix_fd_add(c->monitor_pidfd, G_IO_IN, on_monitor_pidfd, c);
+}
+
+gboolean
+ocid_manager_update_status(OcidManager *manager, OcidContainer *c, GError **error)
+{
+	int exit_code = 0;
+	gboolean oom = FALSE;
+
+	if (!ocid_container_is_alive(c))
+		return TRUE;
+	if (read_exit_file(manager, c, &exit_code, &oom)) {
+		container_exited(c, exit_code, oom, NULL);
+		return TRUE;
+	}
+	if (c->monitor_pidfd < 0 && c->container_pidfd >= 0 && pidfd_has_exited(c->container_pidfd))
+		monitor_gone(manager, c);
+	return TRUE;
+}
+
+/* What the runtime says of a container whose monitor is gone. */
+static char *
+runtime_status(OcidManager *manager, OcidContainer *c)
+{
+	OcidRuntime runtime = ocid_manager_runtime_for(manager, c);
+	const char *args[] = { "state", c->id, NULL };
+	g_autofree char *out = ocid_runtime_run_sync(&runtime, args, NULL);
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonNode *root;
+
+	if (out == NULL || !json_parser_load_from_data(parser, out, -1, NULL))
+		return NULL;
+	root = json_parser_get_root(parser);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
+		return NULL;
+	return g_strdup(
+	    json_object_get_string_member_with_default(json_node_get_object(root), "status", NULL));
+}
+
+static void
+reconcile(OcidManager *manager, OcidContainer *c)
+{
+	int exit_code = 0;
+	gboolean oom = FALSE;
+
+	if (!ocid_container_is_alive(c))
+		return;
+	if (read_exit_file(manager, c, &exit_code, &oom)) {
+		container_exited(c, exit_code, oom, NULL);
+		return;
+	}
+	c->monitor_pidfd = ocid_pidfd_open_verified(c->monitor_pid, c->monitor_start_time);
+	c->container_pidfd = ocid_pidfd_open_verified(c->pid, c->pid_start_time);
+	if (c->monitor_pidfd >= 0) {
+		ocid_supervise_watch_monitor(manager, c);
+		return;
+	}
+	if (c->container_pidfd >= 0) {
+		g_autofree char *status = runtime_status(manager, c);
+		if (g_strcmp0(status, "paused") == 0)
+			(void)ocid_state_paused(c, NULL);
+		monitor_gone(manager, c);
+		return;
+	}
+	container_exited(c, 255, FALSE,
+			 "The container exited while ocid was down and no monitor recorded its "
+			 "exit code");
+}
+
+/* A dir without state.json is a create that ocid did not live to finish: nothing of it
+ * was ever announced, so it is undone, runtime state included. */
+static void
+undo_interrupted_create(OcidManager *manager, const char *id)
+{
+	g_autofree char *dir = g_build_filename(manager->containers_dir, id, NULL);
+	g_autofree char *exit_file = g_build_filename(manager->exits_dir, id, NULL);
+	OcidRuntime runtime = {
+		.path = manager->config->runtime_path,
+		.root = manager->runtime_root,
+		.systemd_cgroup = manager->cgroups->runtime_systemd_cgroup,
+	};
+	const char *args[] = { "delete", "--force", id, NULL };
+	g_autofree char *runtime_dir = g_build_filename(manager->runtime_root, id, NULL);
+
+	if (g_file_test(runtime_dir, G_FILE_TEST_EXISTS))
+		g_free(ocid_runtime_run_sync(&runtime, args, NULL));
+	(void)g_unlink(exit_file);
+	if (!ocid_manager_remove_dir(dir))
+		g_warning("Could not remove %s, left by an interrupted create: %s", dir,
+			  g_strerror(errno));
+	else
+		g_message("Removed %s, left by a create that ocid did not finish", dir);
+}
+
+void
+ocid_manager_restore(OcidManager *manager)
+{
+	g_autoptr(GDir) dir = g_dir_open(manager->containers_dir, 0, NULL);
+	const char *name;
+	guint restored = 0;
+
+	if (dir == NULL)
+		return;
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		g_autofree char *path =
+		    g_build_filename(manager->containers_dir, name, "state.json", NULL);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(OcidContainer) c = NULL;
+
+		if (!ocid_id_is_valid(name))
+			continue;
+		if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+			undo_interrupted_create(manager, name);
+			continue;
+		}
+		c = ocid_persist_load(path, &error);
+		if (c == NULL) {
+			g_warning("Skipping container in %s/%s: %s. Fix or remove the file",
+				  manager->containers_dir, name, error->message);
+			continue;
+		}
+		if (!g_str_equal(c->id, name) || ocid_store_get(manager->store, c->id) != NULL ||
+		    ocid_store_get_by_name(manager->store, c->name) != NULL) {
+			g_warning("Skipping %s: its id or name clashes with another container",
+				  path);
+			continue;
+		}
+		ocid_manager_adopt(manager, c);
+		ocid_store_add(manager->store, c);
+		reconcile(manager, c);
+		ocid_log_container(c, G_LOG_LEVEL_INFO, OCID_MESSAGE_RESTORED,
+				   "Restored container %s (%s), %s", c->id, c->name,
+				   ocid_container_state_to_string(c->state));
+		g_steal_pointer(&c);
+		restored++;
+	}
+	if (restored > 0)
+		g_message("Restored %u containers from %s", restored, manager->containers_dir);
+}
