@@ -7,6 +7,7 @@
 #include "seccomp-profile.h"
 
 #include <sys/capability.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -329,7 +330,9 @@ ocid_spec_load_bundle(const char *bundle_path, GError **error)
 	data = ocid_read_file_at(bundle_fd, "config.json", OCID_CONFIG_JSON_MAX_SIZE, &len,
 				 &local_error);
 	if (data == NULL) {
-		if (faccessat(bundle_fd, "config.json", F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
+		struct stat st;
+
+		if (fstatat(bundle_fd, "config.json", &st, AT_SYMLINK_NOFOLLOW) < 0 &&
 		    errno == ENOENT)
 			invalid(error,
 				"Bundle '%s' has no config.json; generate one with 'runc spec' "
