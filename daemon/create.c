@@ -14,6 +14,7 @@
 
 #include "manager-private.h"
 
+#include "bounded-read.h"
 #include "cleanup.h"
 #include "errors.h"
 #include "ids.h"
@@ -102,6 +103,7 @@ check_free_names(OcidManager *manager, const char *id, const char *name, GError 
 static gboolean
 check_log_path(const char *path, GError **error)
 {
+	g_autofree char *dir = NULL;
 	struct stat st;
 
 	if (!g_path_is_absolute(path) || strstr(path, "/../") != NULL ||
@@ -115,7 +117,8 @@ check_log_path(const char *path, GError **error)
 			      "log_path '%s' exists and is not a regular file; name a file "
 			      "(it is created if missing)",
 			      path);
-	return TRUE;
+	dir = g_path_get_dirname(path);
+	return ocid_dir_check_caller(dir, error);
 }
 
 /* The container a request describes, with everything ocid decides for it. */
@@ -218,7 +221,7 @@ ocid_manager_create_begin(OcidManager *manager, OcidCreateRequest *request, Ocid
 	spec = ocid_spec_load_bundle(r->bundle, error);
 	if (spec == NULL)
 		return NULL;
-	(void)ocid_spec_needs_privilege(spec, &reason);
+	(void)ocid_spec_needs_privilege_in_bundle(spec, r->bundle, &reason);
 	c = container_from_request(manager, r, spec, &log_is_ours, error);
 	if (c == NULL)
 		return NULL;

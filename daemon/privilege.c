@@ -1,5 +1,9 @@
 #include "privilege.h"
 
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
 /* Capabilities a container gets without asking for privilege: Docker's default set. */
 static const char *const default_capabilities[] = {
 	"CAP_CHOWN",
@@ -19,56 +23,204 @@ static const char *const default_capabilities[] = {
 	NULL,
 };
 
-/* A bundle that shares a host namespace (one of pid, ipc, uts, mount, network left out)
- * or adds capabilities beyond the default set needs create-privileged. */
-gboolean
-ocid_spec_needs_privilege(JsonNode *spec, char **reason)
+static gboolean
+needs(char **reason, char *phrase)
+{
+	if (reason != NULL)
+		*reason = phrase;
+	else
+		g_free(phrase);
+	return TRUE;
+}
+
+/* The members below were type-checked by ocid_spec_load_bundle(), so a present member
+ * has the right type. */
+static JsonObject *
+object_member(JsonObject *obj, const char *key)
+{
+	return obj != NULL && json_object_has_member(obj, key)
+		   ? json_object_get_object_member(obj, key)
+		   : NULL;
+}
+
+static JsonArray *
+array_member(JsonObject *obj, const char *key)
+{
+	return obj != NULL && json_object_has_member(obj, key)
+		   ? json_object_get_array_member(obj, key)
+		   : NULL;
+}
+
+static gboolean
+has_dotdot(const char *path)
+{
+	g_auto(GStrv) components = g_strsplit(path, "/", -1);
+
+	for (int i = 0; components[i] != NULL; i++)
+		if (strcmp(components[i], "..") == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/* runc follows symlinks in root.path and in a bind mount's source, so "inside" is decided
+ * on the resolved path; what cannot be resolved counts as outside. */
+static gboolean
+path_outside_bundle(const char *path, const char *bundle_path)
+{
+	g_autofree char *joined = NULL;
+	char real_bundle[PATH_MAX];
+	char real_path[PATH_MAX];
+	size_t bundle_len;
+
+	if (*path == '\0' || has_dotdot(path))
+		return TRUE;
+	if (bundle_path == NULL)
+		return g_path_is_absolute(path);
+	joined =
+	    g_path_is_absolute(path) ? g_strdup(path) : g_build_filename(bundle_path, path, NULL);
+	if (realpath(bundle_path, real_bundle) == NULL || realpath(joined, real_path) == NULL)
+		return TRUE;
+	bundle_len = strlen(real_bundle);
+	if (strcmp(real_bundle, "/") == 0)
+		return FALSE;
+	return strncmp(real_path, real_bundle, bundle_len) != 0 ||
+	       (real_path[bundle_len] != '\0' && real_path[bundle_len] != '/');
+}
+
+static gboolean
+shares_host_namespace(JsonObject *linux_obj, char **reason)
 {
 	static const char *const isolated[] = { "pid", "ipc", "uts", "mount", "network", NULL };
-	static const char *const cap_sets[] = { "bounding",    "effective", "permitted",
-						"inheritable", "ambient",   NULL };
-	JsonObject *root, *linux_obj, *process, *caps;
-	JsonArray *namespaces;
+	JsonArray *namespaces = array_member(linux_obj, "namespaces");
 
-	root = json_node_get_object(spec);
-	linux_obj = json_object_get_object_member(root, "linux");
-	namespaces = linux_obj != NULL && json_object_has_member(linux_obj, "namespaces")
-			 ? json_object_get_array_member(linux_obj, "namespaces")
-			 : NULL;
+	for (guint j = 0; namespaces != NULL && j < json_array_get_length(namespaces); j++) {
+		JsonObject *ns = json_array_get_object_element(namespaces, j);
+		const char *path = json_object_get_string_member_with_default(ns, "path", NULL);
+
+		/* A path joins a namespace that exists already: the host's, or another
+		 * container's. */
+		if (path != NULL && *path != '\0')
+			return needs(reason, g_strdup_printf(
+						 "it joins the existing %s namespace at %s",
+						 json_object_get_string_member(ns, "type"), path));
+	}
 	for (int i = 0; isolated[i] != NULL; i++) {
 		gboolean found = FALSE;
+
 		for (guint j = 0; namespaces != NULL && j < json_array_get_length(namespaces);
 		     j++) {
 			JsonObject *ns = json_array_get_object_element(namespaces, j);
-			if (ns != NULL &&
-			    g_strcmp0(json_object_get_string_member_with_default(ns, "type", NULL),
-				      isolated[i]) == 0)
+			if (g_strcmp0(json_object_get_string_member(ns, "type"), isolated[i]) == 0)
 				found = TRUE;
 		}
-		if (!found) {
-			if (reason != NULL)
-				*reason = g_strdup_printf("it shares the host's %s namespace",
-							  isolated[i]);
-			return TRUE;
-		}
-	}
-	process = json_object_get_object_member(root, "process");
-	caps = process != NULL && json_object_has_member(process, "capabilities")
-		   ? json_object_get_object_member(process, "capabilities")
-		   : NULL;
-	for (int i = 0; caps != NULL && cap_sets[i] != NULL; i++) {
-		JsonArray *set = json_object_has_member(caps, cap_sets[i])
-				     ? json_object_get_array_member(caps, cap_sets[i])
-				     : NULL;
-		for (guint j = 0; set != NULL && j < json_array_get_length(set); j++)
-			if (!g_strv_contains(default_capabilities,
-					     json_array_get_string_element(set, j))) {
-				if (reason != NULL)
-					*reason = g_strdup_printf(
-					    "it adds the capability %s",
-					    json_array_get_string_element(set, j));
-				return TRUE;
-			}
+		if (!found)
+			return needs(reason, g_strdup_printf("it shares the host's %s namespace",
+							     isolated[i]));
 	}
 	return FALSE;
+}
+
+static gboolean
+adds_capabilities(JsonObject *process, char **reason)
+{
+	JsonObject *caps = object_member(process, "capabilities");
+	g_autoptr(GList) sets = caps != NULL ? json_object_get_members(caps) : NULL;
+
+	/* Every set, not only the five of the spec: runc's parser matches names without
+	 * regard to case, and an unknown set costs nothing to count. */
+	for (GList *l = sets; l != NULL; l = l->next) {
+		JsonArray *set = json_object_get_array_member(caps, l->data);
+
+		for (guint j = 0; j < json_array_get_length(set); j++) {
+			const char *name = json_array_get_string_element(set, j);
+			if (!g_strv_contains(default_capabilities, name))
+				return needs(reason,
+					     g_strdup_printf("it adds the capability %s beyond the "
+							     "default set",
+							     name));
+		}
+	}
+	return FALSE;
+}
+
+static gboolean
+has_hooks(JsonObject *root, char **reason)
+{
+	JsonObject *hooks = object_member(root, "hooks");
+	g_autoptr(GList) kinds = hooks != NULL ? json_object_get_members(hooks) : NULL;
+
+	for (GList *l = kinds; l != NULL; l = l->next)
+		if (json_array_get_length(json_object_get_array_member(hooks, l->data)) > 0)
+			return needs(reason,
+				     g_strdup_printf("it has OCI hooks (%s)", (char *)l->data));
+	return FALSE;
+}
+
+static gboolean
+is_bind_mount(JsonObject *mount)
+{
+	JsonArray *options = array_member(mount, "options");
+
+	if (g_ascii_strcasecmp(json_object_get_string_member_with_default(mount, "type", ""),
+			       "bind") == 0)
+		return TRUE;
+	for (guint i = 0; options != NULL && i < json_array_get_length(options); i++) {
+		const char *option = json_array_get_string_element(options, i);
+		if (g_ascii_strcasecmp(option, "bind") == 0 ||
+		    g_ascii_strcasecmp(option, "rbind") == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static gboolean
+binds_from_outside(JsonObject *root, const char *bundle_path, char **reason)
+{
+	JsonArray *mounts = array_member(root, "mounts");
+
+	for (guint i = 0; mounts != NULL && i < json_array_get_length(mounts); i++) {
+		JsonObject *mount = json_array_get_object_element(mounts, i);
+		const char *source =
+		    json_object_get_string_member_with_default(mount, "source", "");
+
+		if (is_bind_mount(mount) && path_outside_bundle(source, bundle_path))
+			return needs(reason,
+				     g_strdup_printf("it bind-mounts %s from outside "
+						     "the bundle",
+						     *source != '\0' ? source : "(no source)"));
+	}
+	return FALSE;
+}
+
+gboolean
+ocid_spec_needs_privilege_in_bundle(JsonNode *spec, const char *bundle_path, char **reason)
+{
+	JsonObject *root, *linux_obj, *root_fs;
+	JsonArray *devices;
+	const char *root_path;
+
+	g_return_val_if_fail(spec != NULL && JSON_NODE_HOLDS_OBJECT(spec), TRUE);
+
+	if (reason != NULL)
+		*reason = NULL;
+	root = json_node_get_object(spec);
+	linux_obj = object_member(root, "linux");
+	if (shares_host_namespace(linux_obj, reason) ||
+	    adds_capabilities(object_member(root, "process"), reason) || has_hooks(root, reason))
+		return TRUE;
+	devices = array_member(linux_obj, "devices");
+	if (devices != NULL && json_array_get_length(devices) > 0)
+		return needs(reason, g_strdup("it adds devices (linux.devices)"));
+	root_fs = object_member(root, "root");
+	root_path = json_object_get_string_member_with_default(root_fs, "path", "");
+	if (path_outside_bundle(root_path, bundle_path))
+		return needs(reason,
+			     g_strdup_printf("its root.path %s is outside the bundle", root_path));
+	return binds_from_outside(root, bundle_path, reason);
+}
+
+gboolean
+ocid_spec_needs_privilege(JsonNode *spec, char **reason)
+{
+	return ocid_spec_needs_privilege_in_bundle(spec, NULL, reason);
 }

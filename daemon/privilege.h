@@ -1,9 +1,26 @@
-/* Whether a parsed spec can reach the host, so that creating it needs
- * org.oci.Runtime.create-privileged on top of manage. */
+/* Whether a bundle's spec can reach the host, so that creating it needs the polkit action
+ * org.oci.Runtime.create-privileged. The decision is made on the spec as
+ * ocid_spec_load_bundle() parsed and type-checked it, the same object the container is
+ * then created from, so the bundle is read once and cannot change in between. */
 #pragma once
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-/* TRUE when @spec needs privilege; @reason (may be NULL) then says why in a phrase. */
+/* Returns TRUE when @spec (from ocid_spec_load_bundle()) needs create-privileged: it
+ * shares a host namespace (one of pid, ipc, uts, mount, network is left out, or joined by
+ * path), adds capabilities beyond Docker's default set, has OCI hooks, has linux.devices,
+ * has a root.path outside the bundle, or bind-mounts a source outside the bundle. @reason,
+ * when not NULL, gets one phrase saying which ("it shares the host's pid namespace"), for
+ * the polkit and log messages, or NULL.
+ *
+ * Without the bundle's path every absolute root.path or bind source, and every one with a
+ * '..' component, counts as outside; ocid_spec_needs_privilege_in_bundle() knows better. */
 gboolean ocid_spec_needs_privilege(JsonNode *spec, char **reason);
+
+/* The same decision with the bundle's directory known: an absolute root.path or bind
+ * source is inside when it resolves (symlinks followed, as runc follows them) under the
+ * resolved @bundle_path; a relative one is resolved against @bundle_path; one that cannot
+ * be resolved counts as outside. */
+gboolean ocid_spec_needs_privilege_in_bundle(JsonNode *spec, const char *bundle_path,
+					     char **reason);

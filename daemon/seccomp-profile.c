@@ -1,5 +1,6 @@
 #include "seccomp-profile.h"
 
+#include "bounded-read.h"
 #include "errors.h"
 
 #include <seccomp.h>
@@ -195,6 +196,8 @@ ocid_seccomp_profile_parse(const char *data, gsize len, const char *origin, GErr
 	const char *default_action;
 	JsonNode *root;
 
+	if (!ocid_json_check_text(data, len, OCID_JSON_MAX_DEPTH, origin, error))
+		return NULL;
 	if (!json_parser_load_from_data(parser, data, (gssize)len, &parse_error)) {
 		invalid(error, origin, "not valid JSON (%s)", parse_error->message);
 		return NULL;
@@ -234,12 +237,11 @@ JsonNode *
 ocid_seccomp_profile_load(const char *path, GError **error)
 {
 	g_autofree char *data = NULL;
-	g_autoptr(GError) read_error = NULL;
 	gsize len = 0;
 
-	if (!g_file_get_contents(path, &data, &len, &read_error)) {
-		g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT,
-			    "Cannot read the seccomp profile %s: %s", path, read_error->message);
+	data = ocid_read_file_path(path, OCID_SECCOMP_PROFILE_MAX_SIZE, &len, error);
+	if (data == NULL) {
+		g_prefix_error(error, "Cannot use the seccomp profile: ");
 		return NULL;
 	}
 	return ocid_seccomp_profile_parse(data, len, path, error);
