@@ -38,6 +38,7 @@ export OCID_CONFIG=/etc/ocid/ocid.conf
 status=0
 "$build/tests/integration/test-systemd" || status=$?
 "$build/tests/integration/test-polkit" || status=$?
+"$build/tests/integration/test-create-cancel" || status=$?
 if [ $status -ne 0 ]; then
 	echo "# ocid's journal:"
 	journalctl -u ocid.service --no-pager -n 80 | sed 's/^/# /'

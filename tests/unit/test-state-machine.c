@@ -1,0 +1,267 @@
+/* Every legal and illegal transition of the container state machine, without a runtime:
+ * what each one changes, what it persists and announces, and that a refused one leaves
+ * the container as it was. */
+#include "container.h"
+#include "errors.h"
+#include "state-machine.h"
+
+#include <glib.h>
+#include <string.h>
+
+typedef struct {
+	guint persisted;
+	guint announced;
+	guint changes;
+	GPtrArray *last; /* the properties of the last change */
+	GPtrArray *order; /* "persist", "announce", "changed" */
+} Events;
+
+static gboolean
+on_persist(OcidContainer *c, GError **error)
+{
+	Events *e = c->changed_data;
+
+	e->persisted++;
+	g_ptr_array_add(e->order, g_strdup("persist"));
+	return TRUE;
+}
+
+static void
+on_announce(OcidContainer *c, gpointer user_data)
+{
+	Events *e = user_data;
+
+	e->announced++;
+	g_ptr_array_add(e->order, g_strdup("announce"));
+}
+
+static void
+on_changed(OcidContainer *c, const char *const *properties, gpointer user_data)
+{
+	Events *e = user_data;
+
+	e->changes++;
+	g_ptr_array_set_size(e->last, 0);
+	for (guint i = 0; properties[i] != NULL; i++)
+		g_ptr_array_add(e->last, g_strdup(properties[i]));
+	g_ptr_array_add(e->order, g_strdup("changed"));
+}
+
+static gboolean
+changed(Events *e, const char *property)
+{
+	for (guint i = 0; i < e->last->len; i++)
+		if (g_str_equal(e->last->pdata[i], property))
+			return TRUE;
+	return FALSE;
+}
+
+static OcidContainer *
+new_container(Events *e)
+{
+	OcidContainer *c = ocid_container_new("sm", "sm");
+
+	memset(e, 0, sizeof *e);
+	e->last = g_ptr_array_new_with_free_func(g_free);
+	e->order = g_ptr_array_new_with_free_func(g_free);
+	c->persist_func = on_persist;
+	c->announce_func = on_announce;
+	c->changed_func = on_changed;
+	c->changed_data = e;
+	return c;
+}
+
+static void
+events_clear(Events *e)
+{
+	g_ptr_array_unref(e->last);
+	g_ptr_array_unref(e->order);
+}
+
+/* Brings a container into @state by legal transitions. */
+static OcidContainer *
+container_in(Events *e, OcidContainerState state)
+{
+	OcidContainer *c = new_container(e);
+
+	if (state == OCID_STATE_CREATING)
+		return c;
+	g_assert_true(ocid_state_created(c, 42, 7, 41, 6, NULL));
+	if (state == OCID_STATE_RUNNING || state == OCID_STATE_PAUSED)
+		g_assert_true(ocid_state_started(c, NULL));
+	if (state == OCID_STATE_PAUSED)
+		g_assert_true(ocid_state_paused(c, NULL));
+	if (state == OCID_STATE_STOPPED)
+		g_assert_true(ocid_state_exited(c, 3, FALSE, NULL, NULL));
+	return c;
+}
+
+typedef gboolean (*Transition)(OcidContainer *c, GError **error);
+
+static gboolean
+do_created(OcidContainer *c, GError **error)
+{
+	return ocid_state_created(c, 42, 7, 41, 6, error);
+}
+
+static gboolean
+do_start_failed(OcidContainer *c, GError **error)
+{
+	return ocid_state_start_failed(c, "no such file", error);
+}
+
+static gboolean
+do_exited(OcidContainer *c, GError **error)
+{
+	return ocid_state_exited(c, 137, TRUE, NULL, error);
+}
+
+static const struct {
+	const char *name;
+	Transition transition;
+	/* The states it may start from, and where it leads. */
+	gboolean from[5];
+	OcidContainerState to;
+} transitions[] = {
+	{ "created", do_created, { [OCID_STATE_CREATING] = TRUE }, OCID_STATE_CREATED },
+	{ "started", ocid_state_started, { [OCID_STATE_CREATED] = TRUE }, OCID_STATE_RUNNING },
+	{ "start_failed", do_start_failed, { [OCID_STATE_CREATED] = TRUE }, OCID_STATE_STOPPED },
+	{ "paused", ocid_state_paused, { [OCID_STATE_RUNNING] = TRUE }, OCID_STATE_PAUSED },
+	{ "resumed", ocid_state_resumed, { [OCID_STATE_PAUSED] = TRUE }, OCID_STATE_RUNNING },
+	{ "exited",
+	  do_exited,
+	  { [OCID_STATE_CREATED] = TRUE, [OCID_STATE_RUNNING] = TRUE, [OCID_STATE_PAUSED] = TRUE },
+	  OCID_STATE_STOPPED },
+};
+
+/* The whole table: each transition from each state is either done, persisted and told,
+ * or refused with InvalidState and no trace. */
+static void
+test_table(void)
+{
+	for (gsize t = 0; t < G_N_ELEMENTS(transitions); t++) {
+		for (int from = OCID_STATE_CREATING; from <= OCID_STATE_STOPPED; from++) {
+			Events e;
+			g_autoptr(OcidContainer) c = container_in(&e, (OcidContainerState)from);
+			g_autoptr(GError) error = NULL;
+			guint persisted = e.persisted, changes = e.changes;
+			gboolean ok;
+
+			/* started from stopped-before-start is its own case, below. */
+			if (transitions[t].transition == ocid_state_started &&
+			    from == OCID_STATE_STOPPED)
+				c->started_usec = 1;
+			ok = transitions[t].transition(c, &error);
+			g_test_message("%s from %s: %s", transitions[t].name,
+				       ocid_container_state_to_string((OcidContainerState)from),
+				       ok ? "done" : error->message);
+			if (transitions[t].from[from]) {
+				g_assert_no_error(error);
+				g_assert_true(ok);
+				g_assert_cmpint(c->state, ==, transitions[t].to);
+				g_assert_cmpuint(e.persisted, ==, persisted + 1);
+				if (from == OCID_STATE_CREATING)
+					g_assert_cmpuint(e.changes, ==, changes);
+				else {
+					g_assert_cmpuint(e.changes, ==, changes + 1);
+					g_assert_true(changed(&e, "State"));
+				}
+			} else {
+				g_assert_error(error, OCID_ERROR, OCID_ERROR_INVALID_STATE);
+				g_assert_false(ok);
+				g_assert_cmpint(c->state, ==, from);
+				g_assert_cmpuint(e.persisted, ==, persisted);
+				g_assert_cmpuint(e.changes, ==, changes);
+			}
+			events_clear(&e);
+		}
+	}
+}
+
+/* A new container is announced, never changed: its first PropertiesChanged can only
+ * follow its InterfacesAdded. */
+static void
+test_announced_before_changes(void)
+{
+	Events e;
+	g_autoptr(OcidContainer) c = new_container(&e);
+
+	g_assert_true(ocid_state_created(c, 42, 7, 41, 6, NULL));
+	g_assert_true(ocid_state_started(c, NULL));
+	g_assert_cmpuint(e.announced, ==, 1);
+	g_assert_cmpuint(e.order->len, ==, 4);
+	g_assert_cmpstr(e.order->pdata[0], ==, "persist");
+	g_assert_cmpstr(e.order->pdata[1], ==, "announce");
+	g_assert_cmpstr(e.order->pdata[2], ==, "persist");
+	g_assert_cmpstr(e.order->pdata[3], ==, "changed");
+	g_assert_cmpint(c->pid, ==, 42);
+	g_assert_cmpint(c->monitor_pid, ==, 41);
+	events_clear(&e);
+}
+
+/* What each transition sets, and that every one of those is in its PropertiesChanged. */
+static void
+test_exit_fields(void)
+{
+	Events e;
+	g_autoptr(OcidContainer) c = container_in(&e, OCID_STATE_RUNNING);
+
+	g_assert_cmpuint(c->started_usec, >, 0);
+	g_assert_true(ocid_state_exited(c, 137, TRUE, "killed", NULL));
+	g_assert_cmpint(c->exit_code, ==, 137);
+	g_assert_true(c->oom_killed);
+	g_assert_cmpstr(c->error, ==, "killed");
+	g_assert_cmpint(c->pid, ==, 0);
+	g_assert_cmpuint(c->finished_usec, >=, c->started_usec);
+	for (const char *const *p = (const char *const[]){ "State", "Pid", "ExitCode", "OOMKilled",
+							    "FinishedTimestamp", "Error", NULL };
+	     *p != NULL; p++)
+		g_assert_true(changed(&e, *p));
+	events_clear(&e);
+}
+
+static void
+test_start_failed_fields(void)
+{
+	Events e;
+	g_autoptr(OcidContainer) c = container_in(&e, OCID_STATE_CREATED);
+
+	g_assert_true(ocid_state_start_failed(c, "exec failed", NULL));
+	g_assert_cmpint(c->exit_code, ==, 255);
+	g_assert_cmpstr(c->error, ==, "exec failed");
+	g_assert_true(changed(&e, "Error"));
+	g_assert_true(changed(&e, "FinishedTimestamp"));
+	events_clear(&e);
+}
+
+/* A container that exits before its start is confirmed gets a StartedTimestamp, told
+ * like any other change, and stays stopped; a second confirmation is refused. */
+static void
+test_started_after_exit(void)
+{
+	Events e;
+	g_autoptr(OcidContainer) c = container_in(&e, OCID_STATE_STOPPED);
+	g_autoptr(GError) error = NULL;
+
+	g_assert_cmpuint(c->started_usec, ==, 0);
+	g_assert_true(ocid_state_started(c, NULL));
+	g_assert_cmpint(c->state, ==, OCID_STATE_STOPPED);
+	g_assert_cmpuint(c->started_usec, ==, c->finished_usec);
+	g_assert_true(changed(&e, "StartedTimestamp"));
+	g_assert_false(changed(&e, "State"));
+	g_assert_false(ocid_state_started(c, &error));
+	g_assert_error(error, OCID_ERROR, OCID_ERROR_INVALID_STATE);
+	events_clear(&e);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/state-machine/table", test_table);
+	g_test_add_func("/state-machine/announced-before-changes", test_announced_before_changes);
+	g_test_add_func("/state-machine/exit-fields", test_exit_fields);
+	g_test_add_func("/state-machine/start-failed-fields", test_start_failed_fields);
+	g_test_add_func("/state-machine/started-after-exit", test_started_after_exit);
+	return g_test_run();
+}
