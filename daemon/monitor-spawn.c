@@ -179,8 +179,8 @@ ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorRe
 	int pidfd;
 
 	monitor_args_from(args, &monitor_args);
-	encoded = monitor_args_encode(&monitor_args, args->monitor_path, &argv, message,
-				      sizeof message);
+	encoded =
+	    monitor_args_encode(&monitor_args, args->monitor_path, &argv, message, sizeof message);
 	if (encoded < 0) {
 		g_set_error(error, OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,
 			    "The container monitor cannot be started: %s", message);
