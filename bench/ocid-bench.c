@@ -14,7 +14,9 @@
  * Nothing here fails on speed: a benchmark that is slow is a result, only a broken run
  * (a container that does not start, a daemon that dies) is an error. */
 
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 
 #include <dirent.h>
 #include <errno.h>
@@ -42,6 +44,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/cleanup.h"
+#include "common/pidfd.h"
+#include "common/runtime-args.h"
+
 #define OCID_NAME        "org.oci.Runtime"
 #define MANAGER_PATH     "/org/oci/Runtime"
 #define MANAGER_IFACE    "org.oci.Runtime.Manager"
@@ -52,8 +58,6 @@
 /* Generous: a create on a loaded 2-core machine with 8 concurrent clients can take long. */
 #define CALL_TIMEOUT_USEC (300ULL * 1000 * 1000)
 #define WAIT_TIMEOUT_USEC (120ULL * 1000 * 1000)
-
-#define _cleanup_(f) __attribute__((cleanup(f)))
 
 typedef struct {
 	/* inputs */
@@ -141,26 +145,6 @@ sleep_ms(long ms)
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
-}
-
-static void
-freep(void *p)
-{
-	free(*(void **)p);
-}
-
-static void
-closep(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-}
-
-static void
-fclosep(FILE **f)
-{
-	if (*f != NULL)
-		fclose(*f);
 }
 
 static char *__attribute__((format(printf, 1, 2))) xprintf(const char *fmt, ...)
@@ -362,12 +346,6 @@ describe_threads(const ThreadSnapshot *s, char *buf, size_t size)
 		if (n > 0)
 			used += (size_t)n;
 	}
-}
-
-static int
-pidfd_open_pid(pid_t pid)
-{
-	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
 /* ---- results and statistics ----------------------------------------------------- */
@@ -1039,12 +1017,24 @@ runc_lifecycle(Bench *b, int run)
 	_cleanup_(freep) char *id = xprintf("lc-runc-%d", run);
 	_cleanup_(freep) char *root = xprintf("%s/peers/runc-root", b->tmp);
 	_cleanup_(freep) char *bundle = peer_bundle(b, b->bundle_true, b->template_true, id);
-	const char *argv[] = { b->runc_path, "--root", root, "run", "--bundle", bundle, id, NULL };
-	const char *del[] = { b->runc_path, "--root", root, "delete", "--force", id, NULL };
+	const RuntimeGlobalArgs global = { .runtime = b->runc_path, .root = root };
+	const char *argv[RUNTIME_GLOBAL_ARGS_MAX + 8];
+	const char *del[RUNTIME_GLOBAL_ARGS_MAX + 8];
+	size_t n = runtime_global_args(&global, argv);
+	size_t n_del = runtime_global_args(&global, del);
 	SpawnOptions o = { .argv = argv, .fd3 = -1, .out_fd = -1 };
 	uint64_t t0, t1;
 	int status;
 
+	argv[n++] = "run";
+	argv[n++] = "--bundle";
+	argv[n++] = bundle;
+	argv[n++] = id;
+	argv[n] = NULL;
+	del[n_del++] = "delete";
+	del[n_del++] = "--force";
+	del[n_del++] = id;
+	del[n_del] = NULL;
 	t0 = now_usec();
 	status = wait_exit(spawn(&o));
 	t1 = now_usec();
@@ -1153,14 +1143,18 @@ static void
 runc_peer(Bench *b, const char *root_name, const char *verb, const char *id, const char *extra)
 {
 	_cleanup_(freep) char *root = xprintf("%s/peers/%s", b->tmp, root_name);
-	const char *argv[] = { b->runc_path, "--root", root, verb, id, extra, NULL };
-	const char *argv_force[] = { b->runc_path, "--root", root, verb, "--force", id, NULL };
+	const RuntimeGlobalArgs global = { .runtime = b->runc_path, .root = root };
+	const char *argv[RUNTIME_GLOBAL_ARGS_MAX + 4];
+	size_t n = runtime_global_args(&global, argv);
 	int status;
 
+	argv[n++] = verb;
 	if (strcmp(verb, "delete") == 0)
-		status = run_quiet(argv_force, 30000);
-	else
-		status = run_quiet(argv, 30000);
+		argv[n++] = "--force";
+	argv[n++] = id;
+	argv[n++] = strcmp(verb, "delete") == 0 ? NULL : extra;
+	argv[n] = NULL;
+	status = run_quiet(argv, 30000);
 	if (status != 0 && strcmp(verb, "delete") != 0)
 		die("runc %s %s failed with status %d", verb, id, status);
 }
@@ -1503,7 +1497,7 @@ ocid_exit_signal(Bench *b, int run)
 	if (r < 0)
 		die("AddMatch: %s", strerror(-r));
 	pid = ocid_pid_of(b->bus, path);
-	life.pidfd = pidfd_open_pid(pid);
+	life.pidfd = sys_pidfd_open(pid);
 	if (life.pidfd < 0)
 		die("pidfd_open %d: %m", (int)pid);
 	ocid_simple(b->bus, path, "Start");
@@ -1559,7 +1553,7 @@ conmon_exit_signal(Bench *b, int run)
 	    inotify_add_watch(inotify_fd, c.exits, IN_CLOSE_WRITE | IN_MOVED_TO) < 0)
 		die("inotify: %m");
 	conmon_create(b, &c, b->bundle_short, b->template_short);
-	pidfd = pidfd_open_pid(c.container_pid);
+	pidfd = sys_pidfd_open(c.container_pid);
 	if (pidfd < 0)
 		die("pidfd_open %d: %m", (int)c.container_pid);
 	runc_peer(b, "conmon-root", "start", id, NULL);

@@ -153,8 +153,8 @@ else
 fi
 # shellcheck disable=SC2046
 timeout 300 gcc -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2 \
-  -Wmissing-prototypes -Wstrict-prototypes -Werror \
-  -o "$build/ocid-bench" "$here/ocid-bench.c" \
+  -Wmissing-prototypes -Wstrict-prototypes -Wno-missing-field-initializers -Werror \
+  -D_GNU_SOURCE -I"$top" -o "$build/ocid-bench" "$here/ocid-bench.c" "$top"/common/*.c \
   $(pkg-config --cflags --libs libsystemd) -lpthread -lm
 ocid=$ocid_build/daemon/ocid
 monitor=$ocid_build/monitor/ocid-monitor

@@ -49,18 +49,18 @@ on_exec_answer(OcidMonitorSpawn *spawn, const char *answer, GError *error, gpoin
 {
 	ExecCall *call = user_data;
 	OcidExecResult result = { 0 };
-	int timed_out = 0;
+	gboolean timed_out = FALSE;
 
 	if (error != NULL) {
 		call->done(NULL, error, call->user_data);
-	} else if (sscanf(answer, "%d %d", &result.exit_code, &timed_out) != 2) {
+	} else if (!ocid_monitor_spawn_get_exec_result(spawn, &result.exit_code, &timed_out)) {
 		g_autoptr(GError) bad = g_error_new(OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,
 						    "The exec monitor answered '%s'; check that "
 						    "monitor_path matches this ocid",
 						    answer);
 		call->done(NULL, bad, call->user_data);
 	} else {
-		result.timed_out = timed_out != 0;
+		result.timed_out = timed_out;
 		result.stdout_data = read_output(call->dir, "stdout");
 		result.stderr_data = read_output(call->dir, "stderr");
 		call->done(&result, NULL, call->user_data);

@@ -2,6 +2,8 @@
 
 #include "errors.h"
 
+#include "common/container-id.h"
+
 #include <errno.h>
 #include <string.h>
 #include <sys/random.h>
@@ -9,19 +11,9 @@
 gboolean
 ocid_id_is_valid(const char *id)
 {
-	size_t len;
+	G_STATIC_ASSERT(OCID_ID_MAX == CONTAINER_ID_MAX);
 
-	if (id == NULL)
-		return FALSE;
-	len = strlen(id);
-	if (len == 0 || len > OCID_ID_MAX)
-		return FALSE;
-	if (id[0] == '.' || id[0] == '-')
-		return FALSE;
-	for (size_t i = 0; i < len; i++)
-		if (!g_ascii_isalnum(id[i]) && id[i] != '_' && id[i] != '.' && id[i] != '-')
-			return FALSE;
-	return TRUE;
+	return container_id_is_valid(id);
 }
 
 gboolean

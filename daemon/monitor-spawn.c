@@ -4,10 +4,14 @@
 #include "errors.h"
 #include "process.h"
 
+#include "common/monitor-protocol.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <glib-unix.h>
 #include <signal.h>
+#include <stdint.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -20,6 +24,10 @@ struct OcidMonitorSpawn {
 	guint timeout;
 	guint timeout_sec;
 	GString *answer;
+	MonitorAnswerKind ok_kind;
+	pid_t container_pid;
+	int exec_exit_code;
+	gboolean exec_timed_out;
 	OcidMonitorReadyFunc ready;
 	gpointer user_data;
 };
@@ -47,30 +55,37 @@ finish(OcidMonitorSpawn *spawn, const char *answer, GError *error)
 static void
 parse_answer(OcidMonitorSpawn *spawn)
 {
-	const char *text = spawn->answer->str;
 	g_autoptr(GError) error = NULL;
+	g_autofree char *payload = NULL;
+	g_autofree char *message = NULL;
+	MonitorAnswer answer;
+	int r;
 
-	if (g_str_has_prefix(text, "ok ")) {
-		g_autofree char *payload = g_strstrip(g_strdup(text + 3));
-		finish(spawn, payload, NULL);
-		return;
-	}
-	if (g_str_has_prefix(text, "error\n")) {
-		g_autofree char *message = g_strstrip(g_strdup(text + 6));
-		error = g_error_new(OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,
-				    "The OCI runtime could not create the container: %s",
-				    *message != '\0' ? message : "no message");
-	} else if (*text == '\0') {
+	r = monitor_answer_parse(spawn->answer->str, spawn->answer->len, spawn->ok_kind, &answer);
+	if (r == -ENODATA) {
 		error = g_error_new_literal(OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,
 					    "The container monitor exited before it reported the "
 					    "container; see the daemon's journal");
-	} else {
+	} else if (r < 0) {
+		g_autofree char *text = g_utf8_make_valid(spawn->answer->str, -1);
 		error = g_error_new(OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,
 				    "The container monitor answered '%s', which this daemon does "
 				    "not understand; check that monitor_path matches this ocid",
-				    text);
+				    g_strstrip(text));
+	} else if (answer.kind == MONITOR_ANSWER_ERROR) {
+		message = g_strndup(answer.message, answer.message_len);
+		error = g_error_new(OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,
+				    "The OCI runtime could not create the container: %s",
+				    *message != '\0' ? message : "no message");
+	} else if (answer.kind == MONITOR_ANSWER_CREATED) {
+		spawn->container_pid = answer.pid;
+		payload = g_strdup_printf("%d", (int)answer.pid);
+	} else {
+		spawn->exec_exit_code = answer.exit_code;
+		spawn->exec_timed_out = answer.timed_out;
+		payload = g_strdup_printf("%d %d", answer.exit_code, answer.timed_out ? 1 : 0);
 	}
-	finish(spawn, NULL, error);
+	finish(spawn, payload, error);
 }
 
 static gboolean
@@ -83,7 +98,7 @@ on_sync_readable(int fd, GIOCondition condition, gpointer user_data)
 	n = read(fd, buf, sizeof buf);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return G_SOURCE_CONTINUE;
-	if (n > 0 && spawn->answer->len < 256 * 1024) {
+	if (n > 0 && spawn->answer->len < MONITOR_ANSWER_MAX) {
 		g_string_append_len(spawn->answer, buf, n);
 		return G_SOURCE_CONTINUE;
 	}
@@ -110,11 +125,48 @@ on_timeout(gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
+static void
+monitor_argv_freep(char ***argv)
+{
+	monitor_argv_free(*argv);
+}
+
+/* The monitor sees its sync pipe as fd 3 and the go pipe as fd 4 (target_fds below). */
+static void
+monitor_args_from(const OcidMonitorArgs *args, MonitorArgs *out)
+{
+	*out = (MonitorArgs){
+		.id = args->id,
+		.runtime = args->runtime_path,
+		.runtime_root = args->runtime_root,
+		.bundle = args->bundle,
+		.pid_file = args->pid_file,
+		.log_path = args->log_path,
+		.exit_file = args->exit_file,
+		.sync_fd = 3,
+		.wait_fd = args->wait_for_go ? 4 : -1,
+		.log_size_max = args->log_size_max > 0 ? args->log_size_max : 0,
+		.no_pivot = args->no_pivot,
+		.systemd_cgroup = args->systemd_cgroup,
+		.terminal = args->terminal,
+		.stdin_open = args->stdin_open,
+		.stdin_once = args->stdin_once,
+		.attach_path = args->attach_path,
+		.console_socket = args->console_socket,
+		.exec_dir = args->exec_argv != NULL ? args->exec_dir : NULL,
+		.exec_timeout_sec = (int64_t)MIN(args->exec_timeout_sec, (guint64)INT64_MAX),
+		.exec_argv = args->exec_argv,
+	};
+}
+
 OcidMonitorSpawn *
 ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorReadyFunc ready,
 		   gpointer user_data, GError **error)
 {
-	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+	__attribute__((cleanup(monitor_argv_freep))) char **argv = NULL;
+	MonitorArgs monitor_args = MONITOR_ARGS_INIT;
+	char message[512];
+	int encoded;
 	ocid_autofd int sync_read = -1;
 	ocid_autofd int sync_write = -1;
 	int fds[2];
@@ -126,6 +178,14 @@ ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorRe
 	OcidMonitorSpawn *spawn;
 	int pidfd;
 
+	monitor_args_from(args, &monitor_args);
+	encoded =
+	    monitor_args_encode(&monitor_args, args->monitor_path, &argv, message, sizeof message);
+	if (encoded < 0) {
+		g_set_error(error, OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,
+			    "The container monitor cannot be started: %s", message);
+		return NULL;
+	}
 	if (pipe2(fds, O_CLOEXEC) < 0) {
 		g_set_error(error, OCID_ERROR, OCID_ERROR_FAILED, "Cannot make a pipe: %s",
 			    g_strerror(errno));
@@ -145,66 +205,8 @@ ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorRe
 	source_fds[0] = sync_write;
 	source_fds[1] = go_read;
 
-#define ARG(s) g_ptr_array_add(argv, g_strdup(s))
-/* Options that one mode or the other has no use for are left out when unset. */
-#define OPTIONAL_ARG(flag, value)                                                                  \
-	do {                                                                                       \
-		if ((value) != NULL) {                                                             \
-			ARG(flag);                                                                 \
-			ARG(value);                                                                \
-		}                                                                                  \
-	} while (0)
-	ARG(args->monitor_path);
-	ARG("--id");
-	ARG(args->id);
-	ARG("--runtime");
-	ARG(args->runtime_path);
-	ARG("--runtime-root");
-	ARG(args->runtime_root);
-	OPTIONAL_ARG("--bundle", args->bundle);
-	OPTIONAL_ARG("--pid-file", args->pid_file);
-	OPTIONAL_ARG("--log-path", args->log_path);
-	OPTIONAL_ARG("--exit-file", args->exit_file);
-	OPTIONAL_ARG("--attach-path", args->attach_path);
-	OPTIONAL_ARG("--console-socket", args->console_socket);
-	if (args->terminal)
-		ARG("--terminal");
-	if (args->stdin_open)
-		ARG("--stdin");
-	if (args->stdin_once)
-		ARG("--stdin-once");
-	ARG("--sync-fd");
-	ARG("3");
-	if (args->wait_for_go) {
-		ARG("--wait-fd");
-		ARG("4");
-	}
-	if (args->exec_argv != NULL) {
-		ARG("--exec-dir");
-		ARG(args->exec_dir);
-		ARG("--exec-timeout");
-		g_ptr_array_add(argv,
-				g_strdup_printf("%" G_GUINT64_FORMAT, args->exec_timeout_sec));
-	}
-	if (args->log_size_max > 0) {
-		ARG("--log-size-max");
-		g_ptr_array_add(argv, g_strdup_printf("%" G_GINT64_FORMAT, args->log_size_max));
-	}
-	if (args->no_pivot)
-		ARG("--no-pivot");
-	if (args->systemd_cgroup)
-		ARG("--systemd-cgroup");
-	if (args->exec_argv != NULL) {
-		ARG("--");
-		for (int i = 0; args->exec_argv[i] != NULL; i++)
-			ARG(args->exec_argv[i]);
-	}
-#undef OPTIONAL_ARG
-#undef ARG
-	g_ptr_array_add(argv, NULL);
-
 	if (!g_spawn_async_with_pipes_and_fds(
-		"/", (const char *const *)argv->pdata, (const char *const *)args->monitor_env,
+		"/", (const char *const *)argv, (const char *const *)args->monitor_env,
 		G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL, child_setup, NULL, -1, -1,
 		-1, source_fds, target_fds, args->wait_for_go ? 2 : 1, &pid, NULL, NULL, NULL,
 		error))
@@ -227,6 +229,9 @@ ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorRe
 	spawn->sync_fd = ocid_steal_fd(&sync_read);
 	spawn->go_fd = ocid_steal_fd(&go_write);
 	spawn->answer = g_string_new(NULL);
+	spawn->exec_exit_code = -1;
+	spawn->ok_kind =
+	    args->exec_argv != NULL ? MONITOR_ANSWER_EXEC_RESULT : MONITOR_ANSWER_CREATED;
 	spawn->ready = ready;
 	spawn->user_data = user_data;
 	spawn->timeout_sec = timeout_sec;
@@ -241,6 +246,22 @@ pid_t
 ocid_monitor_spawn_get_pid(OcidMonitorSpawn *spawn)
 {
 	return spawn->pid;
+}
+
+pid_t
+ocid_monitor_spawn_get_container_pid(OcidMonitorSpawn *spawn)
+{
+	return spawn->container_pid;
+}
+
+gboolean
+ocid_monitor_spawn_get_exec_result(OcidMonitorSpawn *spawn, int *exit_code, gboolean *timed_out)
+{
+	if (spawn->ok_kind != MONITOR_ANSWER_EXEC_RESULT || spawn->exec_exit_code < 0)
+		return FALSE;
+	*exit_code = spawn->exec_exit_code;
+	*timed_out = spawn->exec_timed_out;
+	return TRUE;
 }
 
 int
@@ -284,16 +305,41 @@ ocid_monitor_spawn_free(OcidMonitorSpawn *spawn)
 gboolean
 ocid_monitor_read_exit_file(const char *path, int *exit_code, gboolean *oom_killed)
 {
-	g_autofree char *data = NULL;
-	char *end = NULL;
-	gint64 code;
+	ocid_autofd int fd = -1;
+	char text[MONITOR_EXIT_FILE_MAX];
+	struct stat st;
+	size_t len = 0;
+	bool oom = false;
 
-	if (!g_file_get_contents(path, &data, NULL, NULL))
+	/* O_NONBLOCK: a FIFO planted at the path must not hang the daemon before fstat. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			g_debug("Cannot open the exit file %s: %s", path, g_strerror(errno));
 		return FALSE;
-	code = g_ascii_strtoll(data, &end, 10);
-	if (end == data || code < 0 || code > 255)
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		g_warning("The exit file %s is not a regular file; ignored", path);
 		return FALSE;
-	*exit_code = (int)code;
-	*oom_killed = strstr(data, "oom") != NULL;
+	}
+	while (len < sizeof text) {
+		ssize_t n = read(fd, text + len, sizeof text - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			g_warning("Cannot read the exit file %s: %s", path, g_strerror(errno));
+			return FALSE;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (monitor_exit_file_parse(text, len, exit_code, &oom) < 0) {
+		g_autofree char *shown = g_utf8_make_valid(text, (gssize)MIN(len, 64));
+		g_warning("Exit file %s holds '%s', not an exit code", path, shown);
+		return FALSE;
+	}
+	*oom_killed = oom;
 	return TRUE;
 }

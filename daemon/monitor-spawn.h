@@ -1,7 +1,9 @@
-/* Starting an ocid-monitor and hearing back from it. In create mode the monitor runs
- * `<runtime> create` and answers on a sync pipe with "ok <pid>"; in exec mode it runs
- * `<runtime> exec`, writes the output to files in exec_dir and answers "ok <exit code>
- * <timed out 0|1>". Either may answer "error\n<message>" instead. */
+/* Starting an ocid-monitor and hearing back from it, and reading the exit file it leaves.
+ * In create mode the monitor runs `<runtime> create` and answers on a sync pipe with the
+ * container's pid; in exec mode it runs `<runtime> exec`, writes the output to files in
+ * exec_dir and answers with the exit code and whether it timed out. Either may answer with
+ * an error message instead. The command line, the answers and the exit file are spelled in
+ * common/monitor-protocol.h, which the monitor uses too. */
 #pragma once
 
 #include <glib.h>
@@ -36,7 +38,9 @@ typedef struct {
 
 typedef struct OcidMonitorSpawn OcidMonitorSpawn;
 
-/* @answer is what followed "ok " on success; otherwise @error says why (RuntimeFailed with
+/* @answer is the payload on success: "<pid>" in create mode, "<exit code> <timed out 0|1>"
+ * in exec mode (ocid_monitor_spawn_get_container_pid() and _get_exec_result() give the
+ * same as numbers); otherwise @error says why (RuntimeFailed with
  * the runtime's message, or Timeout). */
 typedef void (*OcidMonitorReadyFunc)(OcidMonitorSpawn *spawn, const char *answer, GError *error,
 				     gpointer user_data);
@@ -49,6 +53,13 @@ OcidMonitorSpawn *ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_
 
 pid_t ocid_monitor_spawn_get_pid(OcidMonitorSpawn *spawn);
 
+/* After a successful create answer: the container's pid; 0 before. */
+pid_t ocid_monitor_spawn_get_container_pid(OcidMonitorSpawn *spawn);
+
+/* After a successful exec answer: TRUE with its exit code and whether it timed out. */
+gboolean ocid_monitor_spawn_get_exec_result(OcidMonitorSpawn *spawn, int *exit_code,
+					    gboolean *timed_out);
+
 /* Takes the pidfd of the monitor (the caller then owns it). */
 int ocid_monitor_spawn_steal_pidfd(OcidMonitorSpawn *spawn);
 
@@ -60,5 +71,8 @@ void ocid_monitor_spawn_abort(OcidMonitorSpawn *spawn);
 
 void ocid_monitor_spawn_free(OcidMonitorSpawn *spawn);
 
-/* Reads a monitor's exit file: FALSE when there is none (or it is not one). */
+/* Reads the exit file a monitor wrote at @path: the exit code (0-255) and whether the
+ * container was OOM-killed. A bounded read that follows no symlink and opens nothing but a
+ * regular file. FALSE when there is no such file or it holds something else (then with a
+ * warning). */
 gboolean ocid_monitor_read_exit_file(const char *path, int *exit_code, gboolean *oom_killed);

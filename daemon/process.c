@@ -2,6 +2,8 @@
 
 #include "cleanup.h"
 
+#include "common/pidfd.h"
+
 #include <errno.h>
 #include <glib-unix.h>
 #include <signal.h>
@@ -19,19 +21,13 @@
 int
 ocid_pidfd_open(pid_t pid)
 {
-	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
-
-	if (fd < 0)
-		return -errno;
-	return fd;
+	return sys_pidfd_open(pid);
 }
 
 int
 ocid_pidfd_send_signal(int pidfd, int signal)
 {
-	if (syscall(SYS_pidfd_send_signal, pidfd, signal, NULL, 0) < 0)
-		return -errno;
-	return 0;
+	return sys_pidfd_send_signal(pidfd, signal);
 }
 
 uint64_t

@@ -2,6 +2,8 @@
 
 #include "fd-util.h"
 
+#include "common/monitor-protocol.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -27,6 +29,31 @@ die_set_sync_fd(int fd)
 	report_sync_fd = fd;
 }
 
+/* Best effort: if the daemon is gone there is nobody left to tell. */
+static void
+report_to_daemon(const char *text, int r)
+{
+	const char *reason = r != 0 ? strerror(abs(r)) : NULL;
+	char *message = NULL;
+	char *answer;
+	size_t size;
+	int n;
+
+	if (reason != NULL && asprintf(&message, "%s: %s", text, reason) < 0)
+		message = NULL;
+	if (message != NULL)
+		text = message;
+	size = MONITOR_ANSWER_ERROR_SIZE(strlen(text));
+	answer = malloc(size);
+	if (answer != NULL) {
+		n = monitor_answer_format_error(answer, size, text);
+		if (n > 0)
+			(void)fd_write_all(report_sync_fd, answer, (size_t)n);
+	}
+	free(answer);
+	free(message);
+}
+
 __attribute__((format(printf, 3, 0))) static void
 report(bool fatal, int r, const char *fmt, va_list ap)
 {
@@ -47,17 +74,8 @@ report(bool fatal, int r, const char *fmt, va_list ap)
 		dprintf(STDERR_FILENO, "ocid-monitor: %s%s%s%s\n", severity, text,
 			r != 0 ? ": " : "", r != 0 ? strerror(abs(r)) : "");
 
-	if (fatal && report_sync_fd >= 0) {
-		/* Best effort: if the daemon is gone there is nobody left to tell. */
-		(void)fd_write_all(report_sync_fd, "error\n", 6);
-		(void)fd_write_all(report_sync_fd, text, strlen(text));
-		if (r != 0) {
-			const char *reason = strerror(abs(r));
-
-			(void)fd_write_all(report_sync_fd, ": ", 2);
-			(void)fd_write_all(report_sync_fd, reason, strlen(reason));
-		}
-	}
+	if (fatal && report_sync_fd >= 0)
+		report_to_daemon(text, r);
 	free(message);
 }
 

@@ -2,6 +2,8 @@
 
 #include "fd-util.h"
 
+#include "common/monitor-protocol.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -67,16 +69,16 @@ write_file_synced(const char *path, const char *content, size_t len)
 }
 
 int
-exit_file_write(const char *path, int exit_code)
+exit_file_write(const char *path, int exit_code, bool oom_killed)
 {
-	char content[16];
+	char content[32];
 	char *tmp_path = NULL;
 	int n;
 	int r;
 
-	n = snprintf(content, sizeof content, "%d\n", exit_code);
-	if (n < 0 || (size_t)n >= sizeof content)
-		return -EINVAL;
+	n = monitor_exit_file_format(content, sizeof content, exit_code, oom_killed);
+	if (n < 0)
+		return n;
 	if (asprintf(&tmp_path, "%s.tmp", path) < 0)
 		return -ENOMEM;
 

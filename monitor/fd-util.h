@@ -1,25 +1,15 @@
 /* fd-util.h: the loops every write and read on a file descriptor needs (short writes,
- * EINTR, non-blocking drains) and the fd cleanup attribute, shared by the monitor's modules.
- * Every function returns a negative errno value on failure. */
+ * EINTR, non-blocking drains), shared by the monitor's modules; the cleanup attributes come
+ * from common/cleanup.h. Every function returns a negative errno value on failure. */
 #pragma once
+
+#include "common/cleanup.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <unistd.h>
-
-static inline void
-fd_closep(int *fdp)
-{
-	if (*fdp >= 0) {
-		/* close() errors on a read-only or synced fd carry no news worth a report. */
-		(void)close(*fdp);
-		*fdp = -1;
-	}
-}
-
-#define _cleanup_close_ __attribute__((cleanup(fd_closep)))
 
 int fd_write_all(int fd, const void *buf, size_t len);
 

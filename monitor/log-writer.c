@@ -87,7 +87,7 @@ log_writer_open(LogWriter *w, const char *path, int64_t size_max)
 void
 log_writer_close(LogWriter *w)
 {
-	fd_closep(&w->fd);
+	closep(&w->fd);
 	free(w->path);
 	w->path = NULL;
 	free(w->rotated_path);
@@ -102,7 +102,7 @@ log_writer_rotate(LogWriter *w)
 	if (rename(w->path, w->rotated_path) < 0 && errno != ENOENT)
 		return -errno;
 	/* The next write reopens; if that fails now it is retried then, the file is not lost. */
-	fd_closep(&w->fd);
+	closep(&w->fd);
 	w->size = 0;
 	return log_writer_open_file(w);
 }

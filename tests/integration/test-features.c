@@ -736,10 +736,16 @@ test_monitor_hardened(void)
 
 	if (t == NULL)
 		return;
+	if (g_getenv("OCID_MONITOR_TEST") == NULL) {
+		g_test_skip("needs ocid-monitor-test (OCID_MONITOR_TEST)");
+		return;
+	}
 	probe = g_build_filename(t->tmpdir, "monitor-probe", NULL);
-	config = g_strdup_printf("monitor_env = PATH=/usr/sbin:/usr/bin:/sbin:/bin;"
+	/* The probe is a test hook: only ocid-monitor-test has it, the installed monitor not. */
+	config = g_strdup_printf("monitor_path = %s\n"
+				 "monitor_env = PATH=/usr/sbin:/usr/bin:/sbin:/bin;"
 				 "OCID_MONITOR_PROBE=%s\n",
-				 probe);
+				 g_getenv("OCID_MONITOR_TEST"), probe);
 	ocid_test_restart_with_config(t, config);
 	path = run_container(t, "guarded-monitor", "echo still logging; sleep 30", NULL);
 	dir = ocid_test_get_string(t, path, "Dir");

@@ -1,0 +1,109 @@
+/* monitor-protocol.h: everything the daemon and ocid-monitor say to each other, in one
+ * place, with no GLib, so that both sides (and the tests) use the same code:
+ *
+ *  - the monitor's command line: MonitorArgs, encoded to an argv by the daemon and decoded
+ *    by the monitor;
+ *  - the one answer on the sync fd: "ok <pid>\n" once the container is created, "ok <exit
+ *    code> <timed out 0|1>\n" after an exec, or "error\n<message>" instead of either;
+ *  - the exit file: "<exit code>\n", then "oom\n" when the container was OOM-killed.
+ *
+ * Functions return 0 (or a length) on success and -errno on failure; where a caller can
+ * use a reason, it is written to @error (a buffer of @error_size bytes, always terminated). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* The monitor's arguments. Strings are borrowed: from the daemon's caller when encoding,
+ * from the argv when decoding. NULL strings, false flags, fds < 0 and zero numbers are left
+ * off the command line. Exec mode is when exec_argv is set. */
+typedef struct {
+	const char *id;
+	const char *runtime;      /* the OCI runtime's path */
+	const char *runtime_root; /* the runtime's --root */
+	const char *bundle;       /* create mode: the container's own dir */
+	const char *pid_file;
+	const char *log_path;  /* create mode: the CRI log */
+	const char *exit_file; /* create mode */
+	int sync_fd;           /* where the answer goes; required */
+	int wait_fd;           /* -1, or a pipe to read one byte from before create */
+	int64_t log_size_max;  /* bytes; 0 or less for no limit */
+	bool no_pivot;
+	bool systemd_cgroup;
+	bool terminal;                /* the container has a pty, passed by the runtime */
+	bool stdin_open;              /* the container's stdin is the monitor's to feed */
+	bool stdin_once;              /* ... until the first attached client leaves */
+	const char *attach_path;      /* unix socket streaming stdin in and output out */
+	const char *console_socket;   /* with terminal: where the runtime sends the pty master */
+	const char *exec_dir;         /* exec mode: where stdout and stderr go */
+	int64_t exec_timeout_sec;     /* exec mode: 0 for none */
+	const char *const *exec_argv; /* exec mode: the command, NULL-terminated */
+} MonitorArgs;
+
+#define MONITOR_ARGS_INIT                                                                          \
+	{                                                                                          \
+		.sync_fd = -1, .wait_fd = -1                                                       \
+	}
+
+/* Checks what the monitor needs to run at all: a valid id, absolute paths for what the
+ * mode requires, a sync fd, a console socket with a terminal, a command in exec mode. */
+int monitor_args_check(const MonitorArgs *args, char *error, size_t error_size);
+
+/* Checks @args and builds the monitor's argv, @monitor_path first, into a NULL-terminated
+ * vector of malloc'ed strings (*ret_argv, to free with monitor_argv_free()). */
+int monitor_args_encode(const MonitorArgs *args, const char *monitor_path, char ***ret_argv,
+			char *error, size_t error_size);
+
+void monitor_argv_free(char **argv);
+
+/* Parses the monitor's own @argv (argv[argc] is NULL; argv[0] is skipped) into @args and
+ * checks it. "--name value" and "--name=value" are both understood; in exec mode the
+ * command follows "--". On failure @args still holds what could be read, the sync fd in
+ * particular, so that the reason can be reported over it. */
+int monitor_args_decode(int argc, char *const *argv, MonitorArgs *args, char *error,
+			size_t error_size);
+
+/* What the daemon reads of the sync fd at most; a longer error message is cut. */
+#define MONITOR_ANSWER_MAX (256 * 1024)
+
+typedef enum {
+	MONITOR_ANSWER_CREATED,     /* "ok <pid>" */
+	MONITOR_ANSWER_EXEC_RESULT, /* "ok <exit code> <timed out>" */
+	MONITOR_ANSWER_ERROR,       /* "error\n<message>" */
+} MonitorAnswerKind;
+
+typedef struct {
+	MonitorAnswerKind kind;
+	pid_t pid;           /* CREATED: the container's pid */
+	int exit_code;       /* EXEC_RESULT: 0-255 */
+	bool timed_out;      /* EXEC_RESULT */
+	const char *message; /* ERROR: into the parsed text, trimmed, not terminated */
+	size_t message_len;
+} MonitorAnswer;
+
+/* Each returns the length written to @buf (terminated, like snprintf) or -ENOSPC; the
+ * error's message may hold anything but is sent as it is. */
+int monitor_answer_format_created(char *buf, size_t size, pid_t pid);
+int monitor_answer_format_exec_result(char *buf, size_t size, int exit_code, bool timed_out);
+int monitor_answer_format_error(char *buf, size_t size, const char *message);
+
+/* The bytes monitor_answer_format_error() needs for @message_len bytes of message. */
+#define MONITOR_ANSWER_ERROR_SIZE(message_len) (sizeof "error\n" + (message_len))
+
+/* Parses the whole answer, @len bytes of @text. An "ok" is read as @ok_kind (CREATED or
+ * EXEC_RESULT: the daemon knows which mode it started). -ENODATA for an empty answer (the
+ * monitor died without one), -EBADMSG for anything malformed. */
+int monitor_answer_parse(const char *text, size_t len, MonitorAnswerKind ok_kind,
+			 MonitorAnswer *answer);
+
+/* What a reader reads of an exit file at most; a valid one is far shorter. */
+#define MONITOR_EXIT_FILE_MAX 4096
+
+/* Returns the length written to @buf or -ENOSPC, -EINVAL for an exit code out of 0-255. */
+int monitor_exit_file_format(char *buf, size_t size, int exit_code, bool oom_killed);
+
+/* -EBADMSG unless @text is exactly what monitor_exit_file_format() writes (the final newline
+ * may be missing). */
+int monitor_exit_file_parse(const char *text, size_t len, int *exit_code, bool *oom_killed);

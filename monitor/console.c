@@ -1,0 +1,83 @@
+#include "console.h"
+
+#include "die.h"
+#include "fd-util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+int
+monitor_listen_unix(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof addr.sun_path)
+		return -ENAMETOOLONG;
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	(void)unlink(path);
+	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(fd, 16) < 0) {
+		int r = -errno;
+		(void)close(fd);
+		return r;
+	}
+	return fd;
+}
+
+void
+monitor_console_listen(Monitor *m)
+{
+	m->console_fd = monitor_listen_unix(m->options->console_socket);
+	if (m->console_fd < 0)
+		die_errno(m->console_fd, "cannot listen on the console socket %s",
+			  m->options->console_socket);
+}
+
+/* The runtime connected during create and sent the pty master with SCM_RIGHTS: it becomes
+ * the container's output (logged as stdout) and stdin. */
+void
+monitor_console_take(Monitor *m)
+{
+	char data[256];
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { .iov_base = data, .iov_len = sizeof data };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = control.buf,
+			      .msg_controllen = sizeof control.buf };
+	struct cmsghdr *cmsg;
+	_cleanup_close_ int conn = accept4(m->console_fd, NULL, NULL, SOCK_CLOEXEC);
+	int master = -1;
+
+	if (conn < 0)
+		monitor_die_after_create(m, -errno,
+					 "the runtime did not connect to the console socket");
+	if (recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) < 0)
+		monitor_die_after_create(m, -errno, "cannot receive the terminal from the runtime");
+	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg != NULL; cmsg = CMSG_NXTHDR(&msg, cmsg))
+		if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS)
+			memcpy(&master, CMSG_DATA(cmsg), sizeof master);
+	if (master < 0)
+		monitor_die_after_create(m, -EBADMSG, "the runtime sent no terminal");
+	closep(&m->console_fd);
+	(void)unlink(m->options->console_socket);
+	if (fcntl(master, F_SETFL, O_NONBLOCK) < 0)
+		monitor_die_after_create(m, -errno, "cannot make the terminal non-blocking");
+	/* The pipes only ever carried the runtime's own words. */
+	closep(&m->pipes[0].fd);
+	closep(&m->pipes[1].fd);
+	m->pipes[0].fd = master;
+	m->stdin_fd = dup(master);
+	if (m->stdin_fd < 0)
+		monitor_die_after_create(m, -errno, "cannot duplicate the terminal");
+}

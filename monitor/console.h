@@ -1,0 +1,15 @@
+/* console.h: the container's terminal. The runtime connects to the console socket during
+ * create and sends the pty master, which then carries the container's output and stdin. */
+#pragma once
+
+#include "monitor.h"
+
+/* A listening unix stream socket at @path (replacing a stale one), or -errno. */
+int monitor_listen_unix(const char *path);
+
+/* Starts listening on --console-socket before create; dies on failure. */
+void monitor_console_listen(Monitor *m);
+
+/* After create: takes the pty master from the runtime; dies (deleting the container) on
+ * failure. */
+void monitor_console_take(Monitor *m);

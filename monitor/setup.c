@@ -1,0 +1,100 @@
+#include "setup.h"
+
+#include "die.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+void
+monitor_ensure_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int null_fd;
+
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		if (errno != EBADF)
+			die_errno(-errno, "cannot check fd %d", fd);
+		null_fd = open("/dev/null", O_RDWR);
+		if (null_fd < 0)
+			die_errno(-errno, "cannot open /dev/null");
+		if (null_fd != fd)
+			die("/dev/null opened as fd %d instead of %d", null_fd, fd);
+	}
+}
+
+/* Whatever the daemon leaked to us (bus sockets, other containers' pidfds) would otherwise
+ * live as long as this container, and reach the runtime. */
+static void
+close_inherited_fds(int keep_a, int keep_b)
+{
+	int low = keep_a < keep_b ? keep_a : keep_b;
+	int high = keep_a < keep_b ? keep_b : keep_a;
+	unsigned int next = 3;
+	int r = 0;
+
+	/* Close every fd from 3 up but the (at most two) we keep. */
+	if (low >= 3) {
+		if ((unsigned int)low > next)
+			r = close_range(next, (unsigned int)low - 1, 0);
+		next = (unsigned int)low + 1;
+	}
+	if (r == 0 && high >= 3 && high != low) {
+		if ((unsigned int)high > next)
+			r = close_range(next, (unsigned int)high - 1, 0);
+		next = (unsigned int)high + 1;
+	}
+	if (r == 0)
+		r = close_range(next, ~0U, 0);
+	/* Before Linux 5.9 there is no close_range; the daemon's O_CLOEXEC is all we have. */
+	if (r < 0 && errno != ENOSYS)
+		die_errno(-errno, "cannot close inherited file descriptors");
+}
+
+void
+monitor_setup_process(const MonitorArgs *args)
+{
+	if (fcntl(args->sync_fd, F_SETFD, FD_CLOEXEC) < 0)
+		die_errno(-errno, "cannot set close-on-exec on the sync fd");
+	if (args->wait_fd >= 0 && fcntl(args->wait_fd, F_SETFD, FD_CLOEXEC) < 0)
+		die_errno(-errno, "--wait-fd is not an open file descriptor");
+	close_inherited_fds(args->sync_fd, args->wait_fd);
+
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		die_errno(-errno, "cannot become a child subreaper");
+	/* Our own session: the daemon's process group and terminal are not ours to share, a
+	 * signal to them must not reach the monitor. EPERM: we already lead a group. */
+	if (getsid(0) != getpid() && setsid() < 0 && errno != EPERM)
+		die_errno(-errno, "cannot start a new session");
+	/* Do not pin the daemon's working directory's filesystem for the container's life. */
+	if (chdir("/") < 0)
+		die_errno(-errno, "cannot change to /");
+}
+
+int
+monitor_setup_signals(void)
+{
+	struct sigaction ignore = { .sa_handler = SIG_IGN };
+	sigset_t mask;
+	int fd;
+
+	/* A daemon that went away while we write the sync fd must not kill us. */
+	if (sigaction(SIGPIPE, &ignore, NULL) < 0)
+		die_errno(-errno, "cannot ignore SIGPIPE");
+	if (sigemptyset(&mask) < 0 || sigaddset(&mask, SIGCHLD) < 0 ||
+	    sigaddset(&mask, SIGTERM) < 0 || sigaddset(&mask, SIGINT) < 0 ||
+	    sigaddset(&mask, SIGHUP) < 0)
+		die_errno(-errno, "cannot build the signal mask");
+	/* Blocked before the fork, so no SIGCHLD of the runtime or container is missed: it
+	 * stays pending until the loop reads the signalfd. */
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		die_errno(-errno, "cannot block signals");
+	fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0)
+		die_errno(-errno, "cannot create a signalfd");
+	return fd;
+}

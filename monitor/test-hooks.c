@@ -1,0 +1,32 @@
+#include "test-hooks.h"
+
+#include "fd-util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#ifndef OCID_MONITOR_TEST_HOOKS
+#error "test-hooks.c belongs in ocid-monitor-test only"
+#endif
+
+void
+monitor_test_hook_after_harden(void)
+{
+	const char *file = getenv("OCID_MONITOR_PROBE");
+	_cleanup_close_ int fd = -1;
+	int sock;
+
+	if (file == NULL)
+		return;
+	sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0)
+		dprintf(fd, "socket: %s\n", sock >= 0 ? "allowed" : strerror(errno));
+	if (sock >= 0)
+		(void)close(sock);
+}

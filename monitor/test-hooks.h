@@ -1,0 +1,15 @@
+/* test-hooks.h: hooks for the integration tests, compiled only into ocid-monitor-test
+ * (built with -DOCID_MONITOR_TEST_HOOKS); the installed ocid-monitor has none of this code
+ * and reads no test environment. */
+#pragma once
+
+#ifdef OCID_MONITOR_TEST_HOOKS
+/* With OCID_MONITOR_PROBE=FILE: tries a syscall the seccomp allow-list forbids (a network
+ * socket) and writes what happened to FILE. */
+void monitor_test_hook_after_harden(void);
+#else
+static inline void
+monitor_test_hook_after_harden(void)
+{
+}
+#endif
