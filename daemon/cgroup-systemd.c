@@ -70,13 +70,13 @@ on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 	SystemdData *d = data_of(manager);
 	const char *job, *unit, *result;
 	uint32_t id;
-	JobWait *w;
+	gpointer key = NULL;
+	JobWait *w = NULL;
 
 	if (sd_bus_message_read(m, "uoss", &id, &job, &unit, &result) < 0)
 		return 0;
-	w = g_hash_table_lookup(d->waiting, job);
-	if (w != NULL) {
-		g_hash_table_steal(d->waiting, job);
+	if (g_hash_table_steal_extended(d->waiting, job, &key, (gpointer *)&w)) {
+		g_free(key);
 		job_finished(w, result);
 	} else if (g_str_has_prefix(unit, "ocid-")) {
 		/* Ours, but its reply is not processed yet. */

@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <fcntl.h>
+#include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -118,6 +120,9 @@ ocid_test_start_daemon(OcidTest *t)
 
 	envp = g_environ_setenv(envp, "DBUS_SYSTEM_BUS_ADDRESS", t->bus_address, TRUE);
 	envp = g_environ_setenv(envp, "G_MESSAGES_DEBUG", "ocid", TRUE);
+	/* Only this daemon's signals tell what it announced. */
+	ocid_test_dispatch_pending();
+	t->signals_epoch = t->signals->len;
 	log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	g_assert_cmpint(log_fd, >=, 0);
 	g_assert_true(g_spawn_async_with_pipes_and_fds(
@@ -125,9 +130,7 @@ ocid_test_start_daemon(OcidTest *t)
 	    log_fd, log_fd, NULL, NULL, 0, &t->ocid_pid, NULL, NULL, NULL, &error));
 	close(log_fd);
 	write_pid(t, "ocid.pid", t->ocid_pid);
-	for (int i = 0; i < 500 && !ocid_test_name_has_owner(t); i++)
-		g_usleep(10000);
-	g_assert_true(ocid_test_name_has_owner(t));
+	g_assert_true(ocid_test_wait_name_owner(t, TRUE, 10000));
 }
 
 void
@@ -140,9 +143,8 @@ ocid_test_kill_daemon(OcidTest *t)
 	kill(t->ocid_pid, SIGKILL);
 	waitpid(t->ocid_pid, &status, 0);
 	t->ocid_pid = 0;
-	/* Let the bus notice the name went away. */
-	for (int i = 0; i < 200 && ocid_test_name_has_owner(t); i++)
-		g_usleep(10000);
+	/* The bus has noticed when the name is gone. */
+	g_assert_true(ocid_test_wait_name_owner(t, FALSE, 5000));
 }
 
 static void
@@ -189,6 +191,11 @@ system_test_new(OcidTest *t)
 	t->signal_sub =
 	    g_dbus_connection_signal_subscribe(t->conn, "org.oci.Runtime", NULL, NULL, NULL, NULL,
 					       G_DBUS_SIGNAL_FLAGS_NONE, on_signal, t, NULL);
+	/* So that a wait for ocid.service's name wakes when the name moves. */
+	t->owner_sub = g_dbus_connection_signal_subscribe(
+	    t->conn, "org.freedesktop.DBus", "org.freedesktop.DBus", "NameOwnerChanged",
+	    "/org/freedesktop/DBus", "org.oci.Runtime", G_DBUS_SIGNAL_FLAGS_NONE, on_signal, t,
+	    NULL);
 	return t;
 }
 
@@ -313,6 +320,7 @@ ocid_test_teardown(void)
 	delete_all(t);
 	if (t->system_mode) {
 		g_dbus_connection_signal_unsubscribe(t->conn, t->signal_sub);
+		g_dbus_connection_signal_unsubscribe(t->conn, t->owner_sub);
 		g_object_unref(t->conn);
 		g_ptr_array_unref(t->signals);
 		the_test = NULL;
@@ -402,31 +410,263 @@ ocid_test_get_int(OcidTest *t, const char *path, const char *name)
 }
 
 void
-ocid_test_pump(guint ms)
+ocid_test_dispatch_pending(void)
 {
-	gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
-
-	while (g_get_monotonic_time() < end) {
-		while (g_main_context_iteration(NULL, FALSE))
-			;
-		g_usleep(2000);
-	}
 	while (g_main_context_iteration(NULL, FALSE))
 		;
+}
+
+/* Ends every blocking iteration within this long, so a condition that no event announces
+ * is still seen and a deadline is kept. */
+#define WAIT_TICK_MS 10
+
+static gboolean
+keep_ticking(gpointer data)
+{
+	return G_SOURCE_CONTINUE;
+}
+
+gboolean
+ocid_test_wait_for(gboolean (*cond)(gpointer data), gpointer data, guint timeout_ms)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+	guint tick = g_timeout_add(WAIT_TICK_MS, keep_ticking, NULL);
+	gboolean done;
+
+	ocid_test_dispatch_pending();
+	while (!(done = cond(data)) && g_get_monotonic_time() < end)
+		g_main_context_iteration(NULL, TRUE);
+	g_source_remove(tick);
+	return done;
+}
+
+static gboolean
+child_string_is(GVariant *params, gsize index, const char *want)
+{
+	g_autoptr(GVariant) child = NULL;
+
+	if (!g_variant_is_container(params) || g_variant_n_children(params) <= index)
+		return FALSE;
+	child = g_variant_get_child_value(params, index);
+	if (!g_variant_is_of_type(child, G_VARIANT_TYPE_STRING) &&
+	    !g_variant_is_of_type(child, G_VARIANT_TYPE_OBJECT_PATH))
+		return FALSE;
+	return g_str_equal(g_variant_get_string(child, NULL), want);
+}
+
+const char *
+ocid_test_announced_state(OcidTest *t, const char *path)
+{
+	const char *state = NULL;
+
+	for (guint i = t->signals_epoch; i < t->signals->len; i++) {
+		GVariant *s = g_ptr_array_index(t->signals, i);
+		const char *spath, *smember;
+		g_autoptr(GVariant) params = NULL;
+
+		g_variant_get(s, "(&s&s&s@*)", &spath, NULL, &smember, &params);
+		if (g_str_equal(smember, "PropertiesChanged") && g_str_equal(spath, path) &&
+		    g_variant_is_of_type(params, G_VARIANT_TYPE("(sa{sv}as)"))) {
+			g_autoptr(GVariant) changed = g_variant_get_child_value(params, 1);
+			const char *value = NULL;
+
+			if (g_variant_lookup(changed, "State", "&s", &value))
+				state = value;
+		} else if (g_str_equal(smember, "InterfacesRemoved") &&
+			   child_string_is(params, 0, path)) {
+			state = NULL; /* an id used again starts a new history */
+		} else if (g_str_equal(smember, "ContainerRemoved") &&
+			   child_string_is(params, 1, path)) {
+			state = NULL;
+		}
+	}
+	return state;
+}
+
+typedef struct {
+	OcidTest *t;
+	const char *path;
+	const char *state;
+} StateWait;
+
+static gboolean
+state_announced(gpointer data)
+{
+	StateWait *w = data;
+
+	return g_strcmp0(ocid_test_announced_state(w->t, w->path), w->state) == 0;
 }
 
 gboolean
 ocid_test_wait_state(OcidTest *t, const char *path, const char *state, guint timeout_ms)
 {
-	gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+	StateWait w = { t, path, state };
+	g_autofree char *now = NULL;
 
-	do {
-		g_autofree char *now = ocid_test_get_string(t, path, "State");
-		if (g_str_equal(now, state))
-			return TRUE;
-		ocid_test_pump(10);
-	} while (g_get_monotonic_time() < end);
+	if (ocid_test_wait_for(state_announced, &w, timeout_ms))
+		return TRUE;
+	/* Get only to explain the failure, never to pass. */
+	now = ocid_test_get_string(t, path, "State");
+	g_printerr("# no PropertiesChanged set State of %s to %s within %u ms (the latest "
+		   "announced: %s; Get says: %s)\n",
+		   path, state, timeout_ms, ocid_test_announced_state(t, path), now);
 	return FALSE;
+}
+
+typedef struct {
+	OcidTest *t;
+	gboolean owned;
+} OwnerWait;
+
+static gboolean
+owner_is(gpointer data)
+{
+	OwnerWait *w = data;
+
+	return ocid_test_name_has_owner(w->t) == w->owned;
+}
+
+gboolean
+ocid_test_wait_name_owner(OcidTest *t, gboolean owned, guint timeout_ms)
+{
+	OwnerWait w = { t, owned };
+
+	return ocid_test_wait_for(owner_is, &w, timeout_ms);
+}
+
+static gboolean
+file_exists(gpointer data)
+{
+	return g_file_test(data, G_FILE_TEST_EXISTS);
+}
+
+static void
+on_file_event(GFileMonitor *monitor, GFile *file, GFile *other, GFileMonitorEvent event,
+	      gpointer data)
+{
+	/* Only here to end the wait's iteration early. */
+}
+
+/* A monitor that wakes the main context when @path changes; NULL where none can be made. */
+static GFileMonitor *
+monitor_path(const char *path)
+{
+	g_autoptr(GFile) file = g_file_new_for_path(path);
+	GFileMonitor *monitor = g_file_monitor_file(file, G_FILE_MONITOR_NONE, NULL, NULL);
+
+	if (monitor != NULL)
+		g_signal_connect(monitor, "changed", G_CALLBACK(on_file_event), NULL);
+	return monitor;
+}
+
+gboolean
+ocid_test_wait_file(const char *path, guint timeout_ms)
+{
+	g_autoptr(GFileMonitor) monitor = monitor_path(path);
+
+	return ocid_test_wait_for(file_exists, (gpointer)path, timeout_ms);
+}
+
+typedef struct {
+	const char *path;
+	const char *needle;
+} ContentWait;
+
+static gboolean
+file_holds(gpointer data)
+{
+	ContentWait *w = data;
+	g_autofree char *text = ocid_test_read_file(w->path);
+
+	return text != NULL && strstr(text, w->needle) != NULL;
+}
+
+gboolean
+ocid_test_wait_file_contains(const char *path, const char *needle, guint timeout_ms)
+{
+	g_autoptr(GFileMonitor) monitor = monitor_path(path);
+	ContentWait w = { path, needle };
+
+	if (ocid_test_wait_for(file_holds, &w, timeout_ms))
+		return TRUE;
+	g_printerr("# %s did not come to hold '%s' within %u ms\n", path, needle, timeout_ms);
+	return FALSE;
+}
+
+gboolean
+ocid_test_wait_output(OcidTest *t, const char *path, const char *line, guint timeout_ms)
+{
+	g_autofree char *log_path = ocid_test_get_string(t, path, "LogPath");
+	g_autofree char *needle = g_strdup_printf(" stdout F %s\n", line);
+
+	return ocid_test_wait_file_contains(log_path, needle, timeout_ms);
+}
+
+static gboolean
+journal_holds(gpointer data)
+{
+	const char *argv[] = { "journalctl", "--no-pager", "-q", "-u", "ocid.service", NULL };
+	g_autofree char *out = NULL;
+
+	if (!g_spawn_sync(NULL, (char **)argv, NULL,
+			  G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
+			  NULL, NULL))
+		return FALSE;
+	return out != NULL && strstr(out, data) != NULL;
+}
+
+gboolean
+ocid_test_wait_daemon_log(OcidTest *t, const char *needle, guint timeout_ms)
+{
+	g_autofree char *log = NULL;
+
+	if (t->system_mode)
+		return ocid_test_wait_for(journal_holds, (gpointer)needle, timeout_ms);
+	log = g_build_filename(t->tmpdir, "ocid.out", NULL);
+	return ocid_test_wait_file_contains(log, needle, timeout_ms);
+}
+
+int
+ocid_test_pidfd_open(int pid)
+{
+	return (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+}
+
+static gboolean
+on_pidfd(int fd, GIOCondition condition, gpointer data)
+{
+	*(gboolean *)data = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean
+flag_set(gpointer data)
+{
+	return *(gboolean *)data;
+}
+
+gboolean
+ocid_test_wait_pidfd(int pidfd, guint timeout_ms)
+{
+	gboolean exited = FALSE;
+	guint watch = g_unix_fd_add(pidfd, G_IO_IN, on_pidfd, &exited);
+
+	if (!ocid_test_wait_for(flag_set, &exited, timeout_ms))
+		g_source_remove(watch);
+	return exited;
+}
+
+gboolean
+ocid_test_wait_pid_exit(int pid, guint timeout_ms)
+{
+	int pidfd = ocid_test_pidfd_open(pid);
+	gboolean exited;
+
+	if (pidfd < 0)
+		return errno == ESRCH;
+	exited = ocid_test_wait_pidfd(pidfd, timeout_ms);
+	close(pidfd);
+	return exited;
 }
 
 void
@@ -464,7 +704,7 @@ ocid_test_assert_error(GError *error, const char *name)
 gboolean
 ocid_test_saw_signal(OcidTest *t, const char *member, const char *path, const char *arg0)
 {
-	ocid_test_pump(0);
+	ocid_test_dispatch_pending();
 	for (guint i = 0; i < t->signals->len; i++) {
 		GVariant *s = g_ptr_array_index(t->signals, i);
 		const char *spath, *smember;
@@ -488,7 +728,7 @@ ocid_test_saw_signal(OcidTest *t, const char *member, const char *path, const ch
 gboolean
 ocid_test_saw_state_change(OcidTest *t, const char *path, const char *state)
 {
-	ocid_test_pump(0);
+	ocid_test_dispatch_pending();
 	for (guint i = 0; i < t->signals->len; i++) {
 		GVariant *s = g_ptr_array_index(t->signals, i);
 		const char *spath, *smember;

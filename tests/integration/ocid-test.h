@@ -20,6 +20,8 @@ typedef struct {
 	GPtrArray *signals;   /* GVariant of (sender-path, interface, member, params) */
 	gboolean system_mode; /* ocid.service under a real systemd, on the system bus */
 	guint signal_sub;
+	guint owner_sub;     /* NameOwnerChanged of org.oci.Runtime (system mode) */
+	guint signals_epoch; /* index in @signals of the current daemon's first signal */
 } OcidTest;
 
 /* The one test environment of a test binary; NULL when not root (tests skip). */
@@ -63,8 +65,44 @@ GVariant *ocid_test_get_property(OcidTest *t, const char *path, const char *name
 char *ocid_test_get_string(OcidTest *t, const char *path, const char *name);
 gint32 ocid_test_get_int(OcidTest *t, const char *path, const char *name);
 
-/* Waits up to @timeout_ms for the container's State to become @state. */
+/* Iterates the default main context until @cond(@data) holds or @timeout_ms pass; TRUE if
+ * it holds. @cond is checked after every iteration, which real events (signals, fds, file
+ * monitors) or a short tick end, so it may test what no event announces (a file's size). */
+gboolean ocid_test_wait_for(gboolean (*cond)(gpointer data), gpointer data, guint timeout_ms);
+
+/* The State that the latest PropertiesChanged of the current daemon for @path carried;
+ * NULL when none did (or the container was removed since). No D-Bus call. */
+const char *ocid_test_announced_state(OcidTest *t, const char *path);
+
+/* Waits up to @timeout_ms for a PropertiesChanged on @path that sets State to @state (TRUE
+ * at once if the latest one did). It never asks Get: a change the daemon does not announce
+ * fails the test. */
 gboolean ocid_test_wait_state(OcidTest *t, const char *path, const char *state, guint timeout_ms);
+
+/* Waits until org.oci.Runtime has (@owned) or has no owner on the test's bus. */
+gboolean ocid_test_wait_name_owner(OcidTest *t, gboolean owned, guint timeout_ms);
+
+/* Waits until @path exists (a GFileMonitor on its directory wakes the wait). */
+gboolean ocid_test_wait_file(const char *path, guint timeout_ms);
+
+/* Waits until the file @path holds @needle. */
+gboolean ocid_test_wait_file_contains(const char *path, const char *needle, guint timeout_ms);
+
+/* Waits until the container at @path has logged the stdout line @line (CRI log format). */
+gboolean ocid_test_wait_output(OcidTest *t, const char *path, const char *line, guint timeout_ms);
+
+/* Waits until the daemon's own output (its log file, or ocid.service's journal under
+ * systemd) holds @needle. */
+gboolean ocid_test_wait_daemon_log(OcidTest *t, const char *needle, guint timeout_ms);
+
+/* A pidfd for @pid, -1 when no such process exists. */
+int ocid_test_pidfd_open(int pid);
+
+/* Waits until the process of @pidfd has exited (the pidfd turns readable). */
+gboolean ocid_test_wait_pidfd(int pidfd, guint timeout_ms);
+
+/* Waits until process @pid has exited (TRUE at once if there is none). */
+gboolean ocid_test_wait_pid_exit(int pid, guint timeout_ms);
 
 /* Calls Start, Stop, Delete and asserts success. */
 void ocid_test_start(OcidTest *t, const char *path);
@@ -73,8 +111,9 @@ void ocid_test_delete(OcidTest *t, const char *path, gboolean force);
 /* Asserts that @error is the D-Bus error org.oci.Runtime.Error.@name. */
 void ocid_test_assert_error(GError *error, const char *name);
 
-/* Pumps the main context for @ms, collecting signals. */
-void ocid_test_pump(guint ms);
+/* Dispatches what is pending in the main context (signals received so far), never waits:
+ * a test waits for an event with ocid_test_wait_*(), not for a fixed time. */
+void ocid_test_dispatch_pending(void);
 
 /* Whether a signal @member was seen with a first string argument @arg0 (NULL: any). */
 gboolean ocid_test_saw_signal(OcidTest *t, const char *member, const char *path, const char *arg0);

@@ -113,22 +113,6 @@ no_options(void)
 	return g_variant_new_array(G_VARIANT_TYPE("{sv}"), NULL, 0);
 }
 
-/* Waits, with the main loop turning, until @path exists. */
-static gboolean
-wait_for_file(const char *path, guint timeout_ms)
-{
-	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-
-	while (!g_file_test(path, G_FILE_TEST_EXISTS)) {
-		if (g_get_monotonic_time() > deadline)
-			return FALSE;
-		g_usleep(5000);
-		while (g_main_context_iteration(NULL, FALSE))
-			;
-	}
-	return TRUE;
-}
-
 /* Failing creates in a row: the log_path a directory (refused at once), and a runtime
  * that fails after the monitor started (a failing hook). Each is a named error from the
  * same daemon, and leaves nothing. */
@@ -194,7 +178,7 @@ set_create_timeout(OcidTest *t, const char *lines)
 		(void)unlink(dropin);
 	}
 	g_assert_cmpint(ocid_test_systemctl("restart", "ocid.service"), ==, 0);
-	g_assert_true(ocid_test_name_has_owner(t));
+	g_assert_true(ocid_test_wait_name_owner(t, TRUE, 30000));
 }
 
 /* A runtime that hangs past create_timeout (1 s here, far below the unit job's 60 s):
@@ -288,7 +272,7 @@ test_delete_during_create(void)
 					     no_options()),
 			       G_VARIANT_TYPE("(o)"), G_DBUS_CALL_FLAGS_NONE, 60000, NULL,
 			       on_create_reply, &create);
-	g_assert_true(wait_for_file(marker, 20000));
+	g_assert_true(ocid_test_wait_file(marker, 20000));
 	g_assert_false(create.done);
 
 	/* Taken while it is being created, though not announced. */

@@ -2,6 +2,7 @@
  * and changes nothing: no container, no dir, no runtime state. */
 #include "ocid-test.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -226,20 +227,28 @@ test_create_timeout(void)
 	g_autofree char *runtime = NULL;
 	g_autofree char *bundle = NULL;
 	g_autofree char *config = NULL;
+	g_autofree char *pid_file = NULL;
+	g_autofree char *action = NULL;
+	g_autofree char *pid_text = NULL;
 	gint64 before;
 
 	if (t == NULL) {
 		g_test_skip("needs root for runc");
 		return;
 	}
-	runtime = make_fake_runtime(t, "hanging-runtime", "create", "exec sleep 31337");
+	pid_file = g_build_filename(t->tmpdir, "hanging-runtime.pid", NULL);
+	action = g_strdup_printf("echo $$ > %s; exec sleep 31337", pid_file);
+	runtime = make_fake_runtime(t, "hanging-runtime", "create", action);
 	config = g_strdup_printf("runtime_path = %s\ncreate_timeout = 1\n", runtime);
 	ocid_test_restart_with_config(t, config);
 	bundle = ocid_test_make_bundle(t, "hangs", "true");
 	before = g_get_monotonic_time();
 	assert_create_refused(t, "hangs", "", bundle, NULL, "Timeout", "create_timeout");
 	g_assert_cmpint(g_get_monotonic_time() - before, <, 5 * G_USEC_PER_SEC);
-	ocid_test_pump(200);
+	/* The hung runtime (the shell that became sleep, same pid) goes away. */
+	pid_text = ocid_test_read_file(pid_file);
+	g_assert_nonnull(pid_text);
+	g_assert_true(ocid_test_wait_pid_exit(atoi(pid_text), 5000));
 	g_assert_false(process_with_arg_exists("sleep 31337"));
 	ocid_test_restart_with_config(t, NULL);
 }

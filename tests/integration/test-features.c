@@ -68,6 +68,50 @@ cgroup_file(OcidTest *t, const char *path, const char *controller, const char *f
 	return data;
 }
 
+typedef struct {
+	const char *path;
+	gsize size;
+} LogGrowth;
+
+static gboolean
+log_grew(gpointer data)
+{
+	LogGrowth *g = data;
+
+	return file_size(g->path) > g->size;
+}
+
+/* Every task in the container's freezer cgroup is frozen (/proc says "D", the state the
+ * v1 freezer leaves them in, or the kernel reports them frozen in the cgroup). */
+static void
+assert_all_tasks_frozen(OcidTest *t, const char *path)
+{
+	g_autofree char *tasks = cgroup_file(t, path, "freezer", "tasks");
+	g_auto(GStrv) pids = g_strsplit(tasks != NULL ? tasks : "", "\n", -1);
+	guint checked = 0;
+
+	for (int i = 0; pids[i] != NULL; i++) {
+		g_autofree char *status_path = NULL;
+		g_autofree char *status = NULL;
+		const char *state;
+
+		if (*pids[i] == '\0')
+			continue;
+		status_path = g_strdup_printf("/proc/%s/status", pids[i]);
+		status = ocid_test_read_file(status_path);
+		if (status == NULL)
+			continue;
+		state = strstr(status, "\nState:\t");
+		g_assert_nonnull(state);
+		state += strlen("\nState:\t");
+		if (*state != 'D')
+			g_error("task %s of a paused container is not frozen: %.20s", pids[i],
+				state);
+		checked++;
+	}
+	g_assert_cmpuint(checked, >, 0);
+}
+
 /* A paused container's processes are really frozen: its counter stops advancing. */
 static void
 test_pause(void)
@@ -98,10 +142,10 @@ test_pause(void)
 	g_assert_true(ocid_test_saw_state_change(t, path, "paused"));
 	freezer = cgroup_file(t, path, "freezer", "freezer.state");
 	g_assert_cmpstr(freezer, ==, "FROZEN");
-	ocid_test_pump(200);
+	/* Frozen, not merely quiet: the kernel holds every task of the cgroup in the
+	 * refrigerator, so no amount of waiting would see the counter advance. */
+	assert_all_tasks_frozen(t, path);
 	frozen_size = file_size(log);
-	ocid_test_pump(600);
-	g_assert_cmpuint(file_size(log), ==, frozen_size);
 
 	g_clear_pointer(&reply, g_variant_unref);
 	reply = ocid_test_call(t, path, CONTAINER, "Pause", NULL, NULL, &error);
@@ -111,8 +155,10 @@ test_pause(void)
 	g_clear_pointer(&reply, g_variant_unref);
 	reply = call_ok(t, path, "Unpause", NULL);
 	g_assert_true(ocid_test_wait_state(t, path, "running", 10));
-	ocid_test_pump(500);
-	g_assert_cmpuint(file_size(log), >, frozen_size);
+	{
+		LogGrowth growth = { log, frozen_size };
+		g_assert_true(ocid_test_wait_for(log_grew, &growth, 5000));
+	}
 
 	/* A paused container still stops: it is thawed so that it can act on the signal. */
 	g_clear_pointer(&reply, g_variant_unref);
@@ -259,14 +305,15 @@ test_stop_signal(void)
 		return;
 	g_variant_builder_init(&opts, G_VARIANT_TYPE("a{sv}"));
 	g_variant_builder_add(&opts, "{sv}", "stop_signal", g_variant_new_string("SIGUSR2"));
-	path = run_container(t, "usr2",
-			     "trap 'exit 12' USR2; trap '' TERM; while true; do sleep 0.05; done",
-			     g_variant_builder_end(&opts));
+	path = run_container(
+	    t, "usr2",
+	    "trap 'exit 12' USR2; trap '' TERM; echo ready; while true; do sleep 0.05; done",
+	    g_variant_builder_end(&opts));
 	{
 		g_autofree char *sig = ocid_test_get_string(t, path, "StopSignal");
 		g_assert_cmpstr(sig, ==, "SIGUSR2");
 	}
-	ocid_test_pump(300);
+	g_assert_true(ocid_test_wait_output(t, path, "ready", 5000)); /* the traps are set */
 	reply = call_ok(t, path, "Stop", g_variant_new("(t)", (guint64)10));
 	g_assert_cmpint(ocid_test_get_int(t, path, "ExitCode"), ==, 12);
 	ocid_test_delete(t, path, FALSE);
@@ -347,13 +394,8 @@ test_volumes_netns_kept(void)
 			     "readlink /proc/self/ns/net; sleep 30",
 			     g_variant_builder_end(&opts));
 	log_path = ocid_test_get_string(t, path, "LogPath");
-	for (int i = 0; i < 100; i++) {
-		g_free(log);
-		log = ocid_test_read_file(log_path);
-		if (log != NULL && strstr(log, "net:[") != NULL)
-			break;
-		ocid_test_pump(50);
-	}
+	g_assert_true(ocid_test_wait_file_contains(log_path, "net:[", 5000));
+	log = ocid_test_read_file(log_path);
 	g_assert_nonnull(strstr(log, " stdout F rw-ok\n"));
 	g_assert_nonnull(strstr(log, " stdout F ro-refused\n"));
 	g_assert_nonnull(strstr(log, expected_ns));
@@ -754,8 +796,7 @@ test_monitor_hardened(void)
 	p = strstr(state, "\"monitor_pid\" : ");
 	g_assert_nonnull(p);
 	monitor = atoi(p + strlen("\"monitor_pid\" : "));
-	for (int i = 0; i < 100 && !g_file_test(probe, G_FILE_TEST_EXISTS); i++)
-		ocid_test_pump(20);
+	g_assert_true(ocid_test_wait_file_contains(probe, "\n", 5000)); /* written whole */
 	probe_text = ocid_test_read_file(probe);
 	g_assert_cmpstr(probe_text, ==, "socket: Operation not permitted\n");
 	no_new_privs = status_field(monitor, "NoNewPrivs");

@@ -244,7 +244,8 @@ test_stop_and_kill(void)
 	g_assert_no_error(error);
 	ocid_test_start(t, p2);
 	g_assert_true(ocid_test_wait_state(t, p2, "running", 5000));
-	ocid_test_pump(300); /* let the trap be installed */
+	/* It says so once its trap is installed. */
+	g_assert_true(ocid_test_wait_output(t, p2, "ready", 5000));
 	before = g_get_monotonic_time();
 	reply = ocid_test_call(t, p2, CONTAINER, "Stop", g_variant_new("(t)", (guint64)1), NULL,
 			       &error);
@@ -268,13 +269,13 @@ test_kill_signal(void)
 
 	if (t == NULL)
 		return;
-	bundle = ocid_test_make_bundle(t, "killme",
-				       "trap 'exit 42' USR1; while true; do sleep 0.05; done");
+	bundle = ocid_test_make_bundle(
+	    t, "killme", "trap 'exit 42' USR1; echo ready; while true; do sleep 0.05; done");
 	path = ocid_test_create(t, "killme", "killme", bundle, NULL, &error);
 	g_assert_no_error(error);
 	ocid_test_start(t, path);
 	g_assert_true(ocid_test_wait_state(t, path, "running", 5000));
-	ocid_test_pump(300);
+	g_assert_true(ocid_test_wait_output(t, path, "ready", 5000)); /* the trap is set */
 
 	reply = ocid_test_call(t, path, CONTAINER, "Kill", g_variant_new("(s)", "NOSUCHSIG"), NULL,
 			       &error);

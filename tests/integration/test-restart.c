@@ -63,7 +63,11 @@ test_daemon_killed(void)
 	ocid_test_kill_daemon(t);
 	/* While the daemon is down, one container exits. */
 	g_assert_true(g_file_set_contents(flag, "", -1, NULL));
-	g_usleep(800000);
+	{
+		/* Its monitor, alone now, records the exit: the file is the event. */
+		g_autofree char *exit_file = g_build_filename(t->run_dir, "exits", "quitter", NULL);
+		g_assert_true(ocid_test_wait_file(exit_file, 10000));
+	}
 	g_assert_cmpint(kill(run_pid, 0), ==, 0);
 	ocid_test_start_daemon(t);
 
@@ -112,6 +116,7 @@ test_monitor_killed(void)
 	g_autoptr(GVariant) reply = NULL;
 	char *p;
 	int monitor_pid;
+	int monitor_pidfd;
 
 	if (t == NULL) {
 		g_test_skip("needs root for runc");
@@ -130,8 +135,13 @@ test_monitor_killed(void)
 	g_assert_nonnull(p);
 	monitor_pid = atoi(p + strlen("\"monitor_pid\" : "));
 	g_assert_cmpint(monitor_pid, >, 1);
+	monitor_pidfd = ocid_test_pidfd_open(monitor_pid);
+	g_assert_cmpint(monitor_pidfd, >=, 0);
 	g_assert_cmpint(kill(monitor_pid, SIGKILL), ==, 0);
-	ocid_test_pump(300);
+	g_assert_true(ocid_test_wait_pidfd(monitor_pidfd, 5000));
+	close(monitor_pidfd);
+	/* The daemon says when it has taken over (daemon/manager.c monitor_gone()). */
+	g_assert_true(ocid_test_wait_daemon_log(t, "is gone while the container runs", 5000));
 	{
 		g_autofree char *now = ocid_test_get_string(t, path, "State");
 		g_assert_cmpstr(now, ==, "running");

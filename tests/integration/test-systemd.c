@@ -43,9 +43,43 @@ unit_property(const char *unit, const char *property)
 static void
 wait_for_ocid(OcidTest *t)
 {
-	for (int i = 0; i < 1000 && !ocid_test_name_has_owner(t); i++)
-		g_usleep(10000);
-	g_assert_true(ocid_test_name_has_owner(t));
+	g_assert_true(ocid_test_wait_name_owner(t, TRUE, 10000));
+}
+
+typedef struct {
+	const char *unit;
+	const char *property;
+	const char *value;
+} UnitPropertyWait;
+
+static gboolean
+unit_property_is(gpointer data)
+{
+	UnitPropertyWait *w = data;
+	g_autofree char *now = unit_property(w->unit, w->property);
+
+	return g_strcmp0(now, w->value) == 0;
+}
+
+/* ocid.service runs again, under a main pid other than @old_pid. */
+static gboolean
+ocid_service_back(gpointer data)
+{
+	g_autofree char *main_pid = unit_property("ocid.service", "MainPID");
+
+	return ocid_test_systemctl("is-active", "ocid.service") == 0 && main_pid != NULL &&
+	       atoi(main_pid) > 0 && atoi(main_pid) != GPOINTER_TO_INT(data);
+}
+
+static gboolean
+journal_tells_removal(gpointer data)
+{
+	char **journal = data;
+
+	g_free(*journal);
+	*journal = output_of("journalctl --no-pager -o verbose CONTAINER_ID=storyteller");
+	/* The removed message, the story's last. */
+	return *journal != NULL && strstr(*journal, "e8c9a98f6e1a44b98c5e8ea3b28eda4f") != NULL;
 }
 
 static char *
@@ -182,13 +216,10 @@ test_scope_per_container(void)
 				       g_variant_new("(@a{sv})", g_variant_builder_end(&b)), NULL,
 				       &error);
 		g_assert_no_error(error);
-		for (int i = 0; i < 100; i++) {
-			g_free(new_memory);
-			new_memory = unit_property("ocid-web.scope", "MemoryMax");
-			if (g_str_equal(new_memory, "33554432"))
-				break;
-			g_usleep(20000);
-		}
+		UnitPropertyWait memory_max = { "ocid-web.scope", "MemoryMax", "33554432" };
+
+		g_assert_true(ocid_test_wait_for(unit_property_is, &memory_max, 2000));
+		new_memory = unit_property("ocid-web.scope", "MemoryMax");
 		new_tasks = unit_property("ocid-web.scope", "TasksMax");
 		g_assert_cmpstr(new_memory, ==, "33554432");
 		g_assert_cmpstr(new_tasks, ==, "50");
@@ -242,7 +273,12 @@ test_restart_survival(void)
 	g_assert_cmpint(ocid_test_systemctl("stop", "ocid.service"), ==, 0);
 	g_assert_cmpint(kill(pids[0], SIGKILL), ==, 0);
 	g_assert_cmpint(kill(pids[1], SIGUSR1), ==, 0);
-	g_usleep(500000);
+	/* Their monitors, alone now, record the exits: the files are the events. */
+	for (int i = 0; i < 2; i++) {
+		g_autofree char *exit_file =
+		    g_strdup_printf("%s/exits/survivor-%02d", t->run_dir, i);
+		g_assert_true(ocid_test_wait_file(exit_file, 10000));
+	}
 	g_assert_cmpint(ocid_test_systemctl("start", "ocid.service"), ==, 0);
 	wait_for_ocid(t);
 	{
@@ -256,14 +292,20 @@ test_restart_survival(void)
 
 	/* kill -9 of the running daemon: systemd restarts it (Restart=on-failure). */
 	{
+		g_autofree char *main_pid = unit_property("ocid.service", "MainPID");
+		int old_pid = main_pid != NULL ? atoi(main_pid) : 0;
+		int pidfd = ocid_test_pidfd_open(old_pid);
 		const char *argv[] = { "systemctl",       "kill",         "-s", "KILL",
 				       "--kill-who=main", "ocid.service", NULL };
+		g_assert_cmpint(old_pid, >, 0);
+		g_assert_cmpint(pidfd, >=, 0);
 		g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL,
 					   NULL, NULL, NULL, NULL, NULL));
+		g_assert_true(ocid_test_wait_pidfd(pidfd, 5000));
+		close(pidfd);
+		g_assert_true(
+		    ocid_test_wait_for(ocid_service_back, GINT_TO_POINTER(old_pid), 10000));
 	}
-	g_usleep(300000);
-	for (int i = 0; i < 500 && ocid_test_systemctl("is-active", "ocid.service") != 0; i++)
-		g_usleep(10000);
 	wait_for_ocid(t);
 	for (int i = 2; i < 20; i++) {
 		g_autofree char *state = ocid_test_get_string(t, paths[i], "State");
@@ -309,14 +351,7 @@ test_journal(void)
 	path = create_and_start(t, "storyteller", bundle);
 	g_assert_true(ocid_test_wait_state(t, path, "stopped", 10000));
 	ocid_test_delete(t, path, FALSE);
-	for (int attempt = 0; attempt < 50; attempt++) {
-		g_free(journal);
-		journal = output_of("journalctl --no-pager -o verbose CONTAINER_ID=storyteller");
-		if (journal != NULL && strstr(journal, ids[3]) != NULL)
-			break;
-		g_usleep(100000);
-	}
-	g_assert_nonnull(journal);
+	g_assert_true(ocid_test_wait_for(journal_tells_removal, &journal, 5000));
 	for (int i = 0; ids[i] != NULL; i++) {
 		g_autofree char *field = g_strdup_printf("MESSAGE_ID=%s", ids[i]);
 		if (strstr(journal, field) == NULL)

@@ -4,9 +4,25 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$1
+sanitize=0
+[ "${2:-}" != --sanitize ] || sanitize=1
+plain_monitor=${3:-}
 
 meson install -C "$build" --no-rebuild --quiet
+# See run.sh: the sanitized lane runs a sanitizer-free monitor under the sanitized daemon.
+[ -z "$plain_monitor" ] || install -m 0755 "$plain_monitor" /usr/libexec/ocid-monitor
 systemd-tmpfiles --create /usr/lib/tmpfiles.d/ocid.conf
+if [ $sanitize = 1 ]; then
+	# The first ASan or UBSan report aborts the daemon (SIGABRT, so systemd logs
+	# status=6/ABRT), and the report goes to the journal through stderr. /etc/systemd/system
+	# is the harness's own units dir, so the drop-in goes to /run.
+	mkdir -p /run/systemd/system/ocid.service.d
+	cat > /run/systemd/system/ocid.service.d/50-sanitizers.conf <<'UNIT'
+[Service]
+Environment=ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:fast_unwind_on_malloc=0:disable_coredump=1
+Environment=UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
+UNIT
+fi
 systemctl daemon-reload
 # The bus reads the new policy and activation file.
 busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig
@@ -35,10 +51,39 @@ export OCID_MAKE_BUNDLE=$top/tests/make-bundle.sh
 export OCID_SOURCE_DIR=$top
 export OCID_RUNTIME=/usr/sbin/runc
 export OCID_CONFIG=/etc/ocid/ocid.conf
+if [ $sanitize = 1 ]; then
+	# The test binaries run under ASan too (they link nothing of ocid's, but are built
+	# with the same flags); their own leaks are not the daemon's.
+	export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=0
+	export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
+fi
+main_pid() { systemctl show -p MainPID --value ocid.service; }
 status=0
 "$build/tests/integration/test-systemd" || status=$?
+# test-systemd restarts and kills ocid on purpose; from here on the daemon must live.
+systemctl start ocid.service
+pid_before=$(main_pid)
 "$build/tests/integration/test-polkit" || status=$?
+
+# The daemon survived what was asked of it: the same process, still active.
+pid_after=$(main_pid)
+if ! systemctl is-active --quiet ocid.service || [ "$pid_before" != "$pid_after" ]; then
+	echo "not ok - ocid.service died during test-polkit (MainPID $pid_before, now $pid_after)"
+	status=1
+fi
+# Failed, timed-out and deleted creates under the systemd manager (each test checks the
+# daemon's pid itself: one restarts ocid to change create_timeout).
 "$build/tests/integration/test-create-cancel" || status=$?
+# A sanitizer report, or a daemon that aborted, fails the suite whatever the tests said.
+journalctl -u ocid.service --no-pager -q >/tmp/ocid-journal
+reports='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|status=6/ABRT'
+if grep -Eq "$reports" /tmp/ocid-journal; then
+	echo "not ok - ocid.service's journal holds sanitizer reports or an abort:"
+	grep -E -A40 "$reports" /tmp/ocid-journal | head -400 | sed 's/^/# /'
+	status=1
+else
+	echo "ok - ocid.service's journal holds no sanitizer report and no abort"
+fi
 if [ $status -ne 0 ]; then
 	echo "# ocid's journal:"
 	journalctl -u ocid.service --no-pager -n 80 | sed 's/^/# /'
