@@ -74,10 +74,8 @@ ocid_container_free(OcidContainer *container)
 }
 
 static const char *const state_names[] = {
-	[OCID_STATE_CREATING] = "creating",
-	[OCID_STATE_CREATED] = "created",
-	[OCID_STATE_RUNNING] = "running",
-	[OCID_STATE_PAUSED] = "paused",
+	[OCID_STATE_CREATING] = "creating", [OCID_STATE_CREATED] = "created",
+	[OCID_STATE_RUNNING] = "running",   [OCID_STATE_PAUSED] = "paused",
 	[OCID_STATE_STOPPED] = "stopped",
 };
 

@@ -28,7 +28,6 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -41,8 +40,8 @@ struct OcidCreateOp {
 	gboolean authorizing; /* accepted, not yet run: polkit is being asked */
 	OcidMonitorSpawn *spawn;
 	gboolean spawn_pending; /* the monitor has not answered */
-	gboolean unit_pending;	/* the unit's job has not finished */
-	gboolean unit_made;	/* a unit may exist: it is stopped on the way out */
+	gboolean unit_pending;  /* the unit's job has not finished */
+	gboolean unit_made;     /* a unit may exist: it is stopped on the way out */
 	gboolean cleanup_pending;
 	gboolean runtime_cleaned;
 	gboolean unit_cleaned;
@@ -65,22 +64,7 @@ op_free(OcidCreateOp *op)
 	g_free(op);
 }
 
-static gboolean
-refuse(GError **error, OcidError code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
-
-static gboolean
-refuse(GError **error, OcidError code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (error == NULL)
-		return FALSE;
-	g_return_val_if_fail(*error == NULL, FALSE);
-	va_start(ap, fmt);
-	*error = g_error_new_valist(OCID_ERROR, code, fmt, ap);
-	va_end(ap);
-	return FALSE;
-}
+#define refuse ocid_error_set
 
 static gboolean
 check_free_names(OcidManager *manager, const char *id, const char *name, GError **error)
@@ -489,18 +473,13 @@ spawn_monitor(OcidManager *manager, OcidContainer *c, GError **error)
 	pid_file = g_build_filename(c->dir, "container.pid", NULL);
 	exit_file = ocid_manager_exit_file_path(manager, c);
 	(void)g_unlink(exit_file);
-	args.monitor_path = manager->config->monitor_path;
-	args.monitor_env = manager->config->monitor_env;
-	args.id = c->id;
-	args.runtime_path = c->runtime_path;
-	args.runtime_root = manager->runtime_root;
+	ocid_manager_monitor_args(manager, c, &args);
 	args.bundle = c->dir;
 	args.pid_file = pid_file;
 	args.log_path = c->log_path;
 	args.exit_file = exit_file;
 	args.log_size_max = manager->config->log_size_max;
 	args.no_pivot = manager->config->no_pivot;
-	args.systemd_cgroup = manager->cgroups->runtime_systemd_cgroup;
 	args.terminal = c->terminal;
 	args.stdin_open = c->stdin_open;
 	args.stdin_once = c->stdin_once;
@@ -509,8 +488,7 @@ spawn_monitor(OcidManager *manager, OcidContainer *c, GError **error)
 	/* The monitor waits until it sits in the container's own unit: nothing of the
 	 * container may start in the daemon's cgroup. */
 	args.wait_for_go = manager->cgroups->attach != NULL;
-	op->spawn = ocid_monitor_spawn(&args, manager->config->create_timeout_sec,
-				       on_monitor_ready,
+	op->spawn = ocid_monitor_spawn(&args, manager->config->create_timeout_sec, on_monitor_ready,
 				       ocid_container_ref_new(manager, c, NULL, NULL), error);
 	if (op->spawn == NULL)
 		return FALSE;

@@ -1,5 +1,7 @@
 #include "errors.h"
 
+#include <stdarg.h>
+
 /* clang-format off */
 G_DEFINE_QUARK(ocid-error-quark, ocid_error)
 /* clang-format on */
@@ -15,6 +17,20 @@ static const char *const dbus_names[] = {
 	[OCID_ERROR_ACCESS_DENIED] = "org.oci.Runtime.Error.AccessDenied",
 	[OCID_ERROR_FAILED] = "org.oci.Runtime.Error.Failed",
 };
+
+gboolean
+ocid_error_set(GError **error, OcidError code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (error == NULL)
+		return FALSE;
+	g_return_val_if_fail(*error == NULL, FALSE);
+	va_start(ap, fmt);
+	*error = g_error_new_valist(OCID_ERROR, code, fmt, ap);
+	va_end(ap);
+	return FALSE;
+}
 
 const char *
 ocid_error_dbus_name(OcidError code)

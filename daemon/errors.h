@@ -22,5 +22,9 @@ GQuark ocid_error_quark(void);
 /* The D-Bus error name for an OcidError code. */
 const char *ocid_error_dbus_name(OcidError code);
 
+/* Sets @error (may be NULL) to @code with a printf message; returns FALSE, so that a
+ * refusal is one statement: return ocid_error_set(error, ...). */
+gboolean ocid_error_set(GError **error, OcidError code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
 /* The OcidError code of one of our D-Bus error names; OCID_ERROR_FAILED for others. */
 OcidError ocid_error_from_dbus_name(const char *name);

@@ -108,13 +108,8 @@ ocid_manager_exec_sync(OcidManager *manager, OcidContainer *c, const char *const
 		return FALSE;
 	}
 	pid_file = g_build_filename(dir, "pid", NULL);
-	args.monitor_path = manager->config->monitor_path;
-	args.monitor_env = manager->config->monitor_env;
-	args.id = c->id;
-	args.runtime_path = c->runtime_path;
-	args.runtime_root = manager->runtime_root;
+	ocid_manager_monitor_args(manager, c, &args);
 	args.pid_file = pid_file;
-	args.systemd_cgroup = manager->cgroups->runtime_systemd_cgroup;
 	args.exec_argv = argv;
 	args.exec_dir = dir;
 	args.exec_timeout_sec = timeout_sec;

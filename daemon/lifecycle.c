@@ -181,10 +181,9 @@ begin_stop(OcidManager *manager, OcidContainer *c, guint64 timeout_sec, GError *
 	}
 	/* g_timeout_add takes milliseconds in a guint: a longer wait is as good as none. */
 	if (signal != SIGKILL && c->stop_timer == 0)
-		c->stop_timer = g_timeout_add(timeout_sec < G_MAXUINT / 2000
-						  ? (guint)(timeout_sec * 1000)
-						  : G_MAXUINT / 2,
-					      on_stop_timeout, c);
+		c->stop_timer = g_timeout_add(
+		    timeout_sec < G_MAXUINT / 2000 ? (guint)(timeout_sec * 1000) : G_MAXUINT / 2,
+		    on_stop_timeout, c);
 	return TRUE;
 }
 
@@ -434,9 +433,9 @@ ocid_manager_delete(OcidManager *manager, OcidContainer *c, gboolean force, Ocid
 		w->done = done;
 		w->user_data = user_data;
 		add_waiter(c, on_create_cancelled, w);
-		cancelled = g_error_new(OCID_ERROR, OCID_ERROR_NO_SUCH_CONTAINER,
-					"Container %s was deleted while it was being created",
-					c->id);
+		cancelled =
+		    g_error_new(OCID_ERROR, OCID_ERROR_NO_SUCH_CONTAINER,
+				"Container %s was deleted while it was being created", c->id);
 		ocid_create_abort(manager, c, cancelled);
 		return TRUE;
 	}

@@ -84,15 +84,15 @@ main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 
-	g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE_ID",
-			 OCID_MESSAGE_DAEMON_STARTED, "MESSAGE",
-			 "ocid %s ready on %s with runtime %s (%s), cgroup manager %s, %u "
-			 "containers",
-			 OCID_VERSION, OCID_BUS_NAME, config->runtime_path,
-			 ocid_manager_get_runtime_version(manager) != NULL
-			     ? ocid_manager_get_runtime_version(manager)
-			     : "not usable",
-			 ocid_manager_get_cgroup_manager_name(manager), ocid_manager_count(manager));
+	g_log_structured(
+	    G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE_ID", OCID_MESSAGE_DAEMON_STARTED, "MESSAGE",
+	    "ocid %s ready on %s with runtime %s (%s), cgroup manager %s, %u "
+	    "containers",
+	    OCID_VERSION, OCID_BUS_NAME, config->runtime_path,
+	    ocid_manager_get_runtime_version(manager) != NULL
+		? ocid_manager_get_runtime_version(manager)
+		: "not usable",
+	    ocid_manager_get_cgroup_manager_name(manager), ocid_manager_count(manager));
 	(void)sd_notifyf(0, "READY=1\nSTATUS=Supervising %u containers",
 			 ocid_manager_count(manager));
 	g_main_loop_run(loop);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "manager.h"
+#include "monitor-spawn.h"
 #include "runtime.h"
 
 struct OcidManager {
@@ -38,6 +39,11 @@ void ocid_container_ref_free(OcidContainerRef *ref);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OcidContainerRef, ocid_container_ref_free)
 
 OcidRuntime ocid_manager_runtime_for(OcidManager *manager, const OcidContainer *container);
+/* What every monitor of @container is told: the monitor itself, the runtime and its
+ * global options. */
+void ocid_manager_monitor_args(OcidManager *manager, const OcidContainer *container,
+			       OcidMonitorArgs *args);
+
 char *ocid_manager_exit_file_path(OcidManager *manager, const OcidContainer *container);
 
 /* Hooks a container up to persistence and the listener, with a fresh serial. */

@@ -74,6 +74,17 @@ ocid_manager_runtime_for(OcidManager *manager, const OcidContainer *c)
 	return runtime;
 }
 
+void
+ocid_manager_monitor_args(OcidManager *manager, const OcidContainer *c, OcidMonitorArgs *args)
+{
+	args->monitor_path = manager->config->monitor_path;
+	args->monitor_env = manager->config->monitor_env;
+	args->id = c->id;
+	args->runtime_path = c->runtime_path;
+	args->runtime_root = manager->runtime_root;
+	args->systemd_cgroup = manager->cgroups->runtime_systemd_cgroup;
+}
+
 char *
 ocid_manager_exit_file_path(OcidManager *manager, const OcidContainer *c)
 {

@@ -14,19 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static gboolean invalid(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static gboolean
-invalid(GError **error, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (error != NULL)
-		*error = g_error_new_valist(OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT, fmt, ap);
-	va_end(ap);
-	return FALSE;
-}
+#define invalid(error, ...) ocid_error_set(error, OCID_ERROR_INVALID_ARGUMENT, __VA_ARGS__)
 
 typedef enum {
 	KIND_OBJECT,

@@ -81,8 +81,8 @@ ocid_state_started(OcidContainer *c, GError **error)
 gboolean
 ocid_state_start_failed(OcidContainer *c, const char *message, GError **error)
 {
-	static const char *const props[] = { "State",		  "Pid",   "ExitCode",
-					     "FinishedTimestamp", "Error", NULL };
+	static const char *const props[] = { "State", "Pid", "ExitCode", "FinishedTimestamp",
+					     "Error", NULL };
 
 	if (c->state != OCID_STATE_CREATED)
 		return refuse(c, "marked as failed to start", error);
@@ -124,8 +124,9 @@ gboolean
 ocid_state_exited(OcidContainer *c, int32_t exit_code, gboolean oom_killed, const char *message,
 		  GError **error)
 {
-	static const char *const props[] = { "State",		  "Pid",   "ExitCode", "OOMKilled",
-					     "FinishedTimestamp", "Error", NULL };
+	static const char *const props[] = {
+		"State", "Pid", "ExitCode", "OOMKilled", "FinishedTimestamp", "Error", NULL
+	};
 
 	if (!ocid_container_is_alive(c))
 		return refuse(c, "reported as exited", error);

@@ -95,19 +95,19 @@ typedef struct {
 
 #define STR_OPT(k, field)                                                                          \
 	{                                                                                          \
-		k, OPT_STRING, offsetof(OcidCreateRequest, field)                                      \
+		k, OPT_STRING, offsetof(OcidCreateRequest, field)                                  \
 	}
 #define PATH_OPT(k, field)                                                                         \
 	{                                                                                          \
-		k, OPT_PATH, offsetof(OcidCreateRequest, field)                                        \
+		k, OPT_PATH, offsetof(OcidCreateRequest, field)                                    \
 	}
 #define BOOL_OPT(k, field)                                                                         \
 	{                                                                                          \
-		k, OPT_BOOL, offsetof(OcidCreateRequest, field)                                        \
+		k, OPT_BOOL, offsetof(OcidCreateRequest, field)                                    \
 	}
 #define MAP_OPT(k, field)                                                                          \
 	{                                                                                          \
-		k, OPT_MAP, offsetof(OcidCreateRequest, field)                                         \
+		k, OPT_MAP, offsetof(OcidCreateRequest, field)                                     \
 	}
 
 static const OptionSpec create_options[] = {
@@ -464,8 +464,8 @@ property_get(sd_bus *bus, const char *path, const char *interface, const char *p
 		return sd_bus_message_append(reply, "s", base);
 	}
 	if (g_str_equal(property, "RuntimeVersion"))
-		return sd_bus_message_append(
-		    reply, "s", runtime_version != NULL ? runtime_version : "");
+		return sd_bus_message_append(reply, "s",
+					     runtime_version != NULL ? runtime_version : "");
 	if (g_str_equal(property, "RuntimePath"))
 		return sd_bus_message_append(reply, "s", config->runtime_path);
 	if (g_str_equal(property, "UntrustedRuntimePath"))

@@ -218,8 +218,7 @@ ocid_polkit_require(OcidBusService *service, sd_bus_message *call, const char *a
 		    const char *container, gboolean on_container, const char *verb,
 		    sd_bus_message_handler_t handler, sd_bus_error *error)
 {
-	return require(service, call, action, container, on_container, verb, handler, NULL,
-		       error);
+	return require(service, call, action, container, on_container, verb, handler, NULL, error);
 }
 
 int

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #define MANAGER_PATH "/org/oci/Runtime"
-#define MANAGER	     "org.oci.Runtime.Manager"
+#define MANAGER      "org.oci.Runtime.Manager"
 #define CONTAINER    "org.oci.Runtime.Container"
 
 static guint32
@@ -266,12 +266,10 @@ test_delete_during_create(void)
 	plain = ocid_test_make_bundle(t, "plain", "sleep 300");
 	pid = daemon_pid(t);
 	bystander = start_bystander();
-	g_dbus_connection_call(t->conn, "org.oci.Runtime", MANAGER_PATH, MANAGER,
-			       "CreateContainer",
-			       g_variant_new("(sss@a{sv})", "halfway", "halfname", hooked,
-					     no_options()),
-			       G_VARIANT_TYPE("(o)"), G_DBUS_CALL_FLAGS_NONE, 60000, NULL,
-			       on_create_reply, &create);
+	g_dbus_connection_call(
+	    t->conn, "org.oci.Runtime", MANAGER_PATH, MANAGER, "CreateContainer",
+	    g_variant_new("(sss@a{sv})", "halfway", "halfname", hooked, no_options()),
+	    G_VARIANT_TYPE("(o)"), G_DBUS_CALL_FLAGS_NONE, 60000, NULL, on_create_reply, &create);
 	g_assert_true(ocid_test_wait_file(marker, 20000));
 	g_assert_false(create.done);
 
@@ -284,12 +282,12 @@ test_delete_during_create(void)
 	g_clear_error(&error);
 
 	path = g_strdup("/org/oci/Runtime/container/halfway");
-	reply = ocid_test_call(t, path, CONTAINER, "Delete", g_variant_new("(b)", FALSE), NULL,
-			       &error);
+	reply =
+	    ocid_test_call(t, path, CONTAINER, "Delete", g_variant_new("(b)", FALSE), NULL, &error);
 	ocid_test_assert_error(error, "InvalidState");
 	g_clear_error(&error);
-	reply = ocid_test_call(t, path, CONTAINER, "Delete", g_variant_new("(b)", TRUE), NULL,
-			       &error);
+	reply =
+	    ocid_test_call(t, path, CONTAINER, "Delete", g_variant_new("(b)", TRUE), NULL, &error);
 	g_assert_no_error(error);
 	while (!create.done)
 		g_main_context_iteration(NULL, TRUE);

@@ -12,7 +12,7 @@ typedef struct {
 	guint persisted;
 	guint announced;
 	guint changes;
-	GPtrArray *last; /* the properties of the last change */
+	GPtrArray *last;  /* the properties of the last change */
 	GPtrArray *order; /* "persist", "announce", "changed" */
 } Events;
 
@@ -214,7 +214,7 @@ test_exit_fields(void)
 	g_assert_cmpint(c->pid, ==, 0);
 	g_assert_cmpuint(c->finished_usec, >=, c->started_usec);
 	for (const char *const *p = (const char *const[]){ "State", "Pid", "ExitCode", "OOMKilled",
-							    "FinishedTimestamp", "Error", NULL };
+							   "FinishedTimestamp", "Error", NULL };
 	     *p != NULL; p++)
 		g_assert_true(changed(&e, *p));
 	events_clear(&e);
