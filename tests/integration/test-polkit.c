@@ -494,7 +494,7 @@ authority_wait_held(Authority *a)
 }
 
 static void
-authority_release(Authority *a)
+release(Authority *a, gboolean keep_holding)
 {
 	GDBusMethodInvocation *invocation;
 	gboolean yes;
@@ -502,11 +502,24 @@ authority_release(Authority *a)
 	g_mutex_lock(&a->lock);
 	invocation = g_steal_pointer(&a->held);
 	yes = a->held_yes;
-	a->hold = FALSE;
+	a->hold = keep_holding;
 	g_mutex_unlock(&a->lock);
 	g_dbus_method_invocation_return_value(
 	    invocation, g_variant_new("((bb@a{ss}))", yes, FALSE,
 				      g_variant_new_array(G_VARIANT_TYPE("{ss}"), NULL, 0)));
+}
+
+static void
+authority_release(Authority *a)
+{
+	release(a, FALSE);
+}
+
+/* Answers the held question and holds the next one back. */
+static void
+authority_pass_on(Authority *a)
+{
+	release(a, TRUE);
 }
 
 /* Asserts that the authority was asked exactly @n questions and returns question @i. */
@@ -699,6 +712,114 @@ test_stand_in_authority(void)
 	ocid_test_delete(t, path, TRUE);
 }
 
+typedef struct {
+	OcidTest *t;
+	const char *bundle;
+	const char *id;
+	CallResult result;
+} CreateCall;
+
+static gpointer
+create_as_nobody(gpointer data)
+{
+	CreateCall *call = data;
+	const char *args[] = { call->id, "", call->bundle, "{}", NULL };
+
+	call_as(call->t, NOBODY, FALSE, MANAGER_PATH, MANAGER ".CreateContainer", args,
+		&call->result);
+	return NULL;
+}
+
+/* Swaps @bundle's config.json for @replacement's, in place (same path, new bytes). */
+static void
+swap_config(const char *bundle, const char *replacement)
+{
+	g_autofree char *from = g_build_filename(replacement, "config.json", NULL);
+	g_autofree char *to = g_build_filename(bundle, "config.json", NULL);
+	g_autofree char *text = ocid_test_read_file(from);
+
+	g_assert_true(g_file_set_contents(to, text, -1, NULL));
+}
+
+/* The privilege decision and the container come from the same bytes of config.json: a
+ * caller who swaps it while ocid waits for polkit gets neither a privileged container
+ * on manage alone, nor a container other than the one that was decided on. */
+static void
+test_swapped_bundle(void)
+{
+	OcidTest *t = setup_private_or_skip();
+	const char *const manage[] = { MANAGE, NULL };
+	const char *const both[] = { MANAGE, PRIVILEGED, NULL };
+	g_autofree char *benign = NULL;
+	g_autofree char *host_net = NULL;
+	g_autofree char *path = NULL;
+	g_autofree char *dir = NULL;
+	g_autofree char *effective_path = NULL;
+	g_autofree char *effective = NULL;
+	Authority *a;
+
+	if (t == NULL)
+		return;
+	benign = ocid_test_make_bundle(t, "benign", "echo benign; sleep 300");
+	host_net = make_host_network_bundle(t, "swap-host-net");
+	a = authority_start(t);
+
+	/* A manage-only caller whose benign bundle turns privileged while manage is being
+	 * asked: the one read comes after, sees the privileged spec, asks create-privileged,
+	 * is refused; nothing is created. */
+	{
+		CreateCall call = { t, NULL, "swap-a", { 0 } };
+		g_autofree char *bundle = ocid_test_make_bundle(t, "swap-a", "sleep 300");
+		GThread *caller;
+
+		call.bundle = bundle;
+		authority_set(a, ANSWER_NO, manage);
+		authority_hold(a);
+		caller = g_thread_new("caller", create_as_nobody, &call);
+		authority_wait_held(a);
+		swap_config(bundle, host_net);
+		authority_release(a);
+		g_thread_join(caller);
+		g_assert_cmpint(call.result.status, !=, 0);
+		g_assert_nonnull(strstr(call.result.err, "org.oci.Runtime.Error.AccessDenied"));
+		g_assert_nonnull(strstr(call.result.err, PRIVILEGED));
+		assert_question(authority_question(a, 2, 1), getpwnam(NOBODY)->pw_uid, PRIVILEGED,
+				"swap-a", "create", 0);
+		call_result_clear(&call.result);
+	}
+
+	/* A bundle decided privileged, swapped for another while create-privileged is being
+	 * asked: the container runs the spec that was decided on, not the swapped one. */
+	{
+		CreateCall call = { t, NULL, "swap-b", { 0 } };
+		g_autofree char *bundle = make_host_network_bundle(t, "swap-b");
+		GThread *caller;
+
+		call.bundle = bundle;
+		authority_set(a, ANSWER_NO, both);
+		authority_hold(a);
+		caller = g_thread_new("caller", create_as_nobody, &call);
+		/* manage first, then create-privileged: swap while the second is asked. */
+		authority_wait_held(a);
+		authority_pass_on(a);
+		authority_wait_held(a);
+		swap_config(bundle, benign);
+		authority_release(a);
+		g_thread_join(caller);
+		if (call.result.status != 0)
+			g_error("create as %s was refused: %s", NOBODY, call.result.err);
+		call_result_clear(&call.result);
+		path = g_strdup(MANAGER_PATH "/container/swap_2db");
+		dir = ocid_test_get_string(t, path, "Dir");
+		effective_path = g_build_filename(dir, "config.json", NULL);
+		effective = ocid_test_read_file(effective_path);
+		g_assert_null(strstr(effective, "echo benign"));
+		g_assert_null(strstr(effective, "\"network\""));
+		ocid_test_delete(t, path, TRUE);
+	}
+	authority_stop(a);
+}
+
 /* ---- a real systemd and polkitd (tests/systemd/inside.sh sets up users and rules) --- */
 
 static void
@@ -799,6 +920,7 @@ add_tests(void)
 {
 	g_test_add_func("/polkit/no-polkit-fails-closed", test_no_polkit_fails_closed);
 	g_test_add_func("/polkit/stand-in-authority", test_stand_in_authority);
+	g_test_add_func("/polkit/swapped-bundle", test_swapped_bundle);
 	g_test_add_func("/polkit/unprivileged-denied", test_unprivileged_denied);
 	g_test_add_func("/polkit/rules-by-group-verb-container",
 			test_rules_by_group_verb_container);
