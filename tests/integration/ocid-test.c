@@ -288,6 +288,22 @@ remove_tree(const char *path)
 	(void)g_rmdir(path);
 }
 
+/* Removes an empty cgroup and the empty ones below it; cgroupfs lists only dirs and
+ * control files, and rmdir is all it allows. */
+static void
+remove_cgroup_tree(const char *path)
+{
+	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+	const char *name;
+
+	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+		g_autofree char *child = g_build_filename(path, name, NULL);
+		if (g_file_test(child, G_FILE_TEST_IS_DIR))
+			remove_cgroup_tree(child);
+	}
+	(void)g_rmdir(path);
+}
+
 /* Deletes every container left over (forced) so the host keeps no runc state. */
 static void
 delete_all(OcidTest *t)
@@ -825,7 +841,9 @@ guard_cleanup(const char *tmpdir)
 		while (hierarchies != NULL && (h = g_dir_read_name(hierarchies)) != NULL) {
 			g_autofree char *dir =
 			    g_build_filename("/sys/fs/cgroup", h, cgroup_parent, NULL);
-			(void)g_rmdir(dir);
+			/* Depth first: a daemon that died mid-test leaves its containers'
+			 * (empty) cgroups below ours. */
+			remove_cgroup_tree(dir);
 		}
 	}
 	unmount_below(tmpdir);
