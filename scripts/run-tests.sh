@@ -6,80 +6,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 passed=0 failed=0 skipped=0
-# Adds "PASSED FAILED SKIPPED" (the output of tap_count or testlog_count) to the totals.
+# Adds "PASSED FAILED SKIPPED" (from scripts/count-tests.py) to the totals.
 add_counts() {
 	local p f s
 	read -r p f s <<<"$1"
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 }
 
-# Counts the TAP subtests in a file: "ok" passed, "ok ... # SKIP" skipped, "not ok ...
-# # TODO" (g_test_incomplete) skipped, "not ok" and "Bail out!" failed.
-tap_count() {
-	python3 - "$1" <<'PY'
-import re, sys
-p = f = s = 0
-for line in open(sys.argv[1], errors="replace"):
-    if re.match(r"ok\b", line):
-        if re.search(r"#\s*skip", line, re.I):
-            s += 1
-        else:
-            p += 1
-    elif re.match(r"not ok\b", line):
-        if re.search(r"#\s*todo", line, re.I):
-            s += 1
-        else:
-            f += 1
-    elif line.startswith("Bail out!"):
-        f += 1
-print(p, f, s)
-PY
-}
-
-# meson writes one JSON object per test to testlog.json, with the test's stdout: a TAP
-# test counts by its subtests (so "ok ... # SKIP" is a skip, not a pass; meson itself
-# reports a binary whose every subtest skipped as SKIP), any other by its result. A
-# failed test whose TAP names no failure (a crash) counts as one failure.
-testlog_count() {
-	python3 - "$1" <<'PY'
-import json, re, sys
-p = f = s = 0
-bad = {"FAIL", "ERROR", "TIMEOUT", "INTERRUPT", "UNEXPECTEDPASS"}
-for line in open(sys.argv[1]):
-    test = json.loads(line)
-    result = test.get("result")
-    tp = tf = ts = 0
-    for out in test.get("stdout", "").splitlines():
-        if re.match(r"ok\b", out):
-            if re.search(r"#\s*skip", out, re.I):
-                ts += 1
-            else:
-                tp += 1
-        elif re.match(r"not ok\b", out):
-            if re.search(r"#\s*todo", out, re.I):
-                ts += 1
-            else:
-                tf += 1
-        elif out.startswith("Bail out!"):
-            tf += 1
-    if tp + tf + ts == 0:
-        if result in ("OK", "EXPECTEDFAIL"):
-            tp = 1
-        elif result == "SKIP":
-            ts = 1
-        else:
-            tf = 1
-    elif result in bad and tf == 0:
-        tf = 1
-    p, f, s = p + tp, f + tf, s + ts
-print(p, f, s)
-PY
-}
-
+# meson's testlog.json of a build dir.
 count() {
 	local log=$1/meson-logs/testlog.json
 	[ -f "$log" ] || return 0
-	add_counts "$(testlog_count "$log")"
+	add_counts "$(scripts/count-tests.py testlog "$log")"
 }
 
 lane() {
@@ -100,7 +38,7 @@ systemd_suite() {
 	out=$(mktemp)
 	local status=0
 	timeout 1200 tests/systemd/run.sh "$@" 2>&1 | tee "$out" || status=$?
-	counts=$(tap_count "$out")
+	counts=$(scripts/count-tests.py tap "$out")
 	read -r _ f _ <<<"$counts"
 	add_counts "$counts"
 	[ "$status" -eq 0 ] || [ "$f" -gt 0 ] || failed=$((failed + 1))
