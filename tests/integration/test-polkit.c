@@ -550,18 +550,21 @@ assert_question(const Question *q, uid_t caller, const char *action, const char 
 	g_assert_cmpstr(q->cancellation_id, ==, "");
 }
 
+/* A call as nobody from a thread of its own, so that the test can act while it waits. */
 typedef struct {
 	OcidTest *t;
 	const char *path;
+	const char *method;
+	const char *const *args;
 	CallResult result;
 } DelayedCall;
 
 static gpointer
-start_as_nobody(gpointer data)
+call_as_nobody(gpointer data)
 {
 	DelayedCall *call = data;
 
-	call_as(call->t, NOBODY, FALSE, call->path, CONTAINER ".Start", NULL, &call->result);
+	call_as(call->t, NOBODY, FALSE, call->path, call->method, call->args, &call->result);
 	return NULL;
 }
 
@@ -688,13 +691,13 @@ test_stand_in_authority(void)
 	{
 		g_autofree char *doomed =
 		    ocid_test_create(t, "doomed", "doomed", bundle, NULL, &error);
-		DelayedCall call = { t, doomed, { 0 } };
+		DelayedCall call = { t, doomed, CONTAINER ".Start", NULL, { 0 } };
 		GThread *caller;
 
 		g_assert_no_error(error);
 		authority_set(a, ANSWER_NO, manage);
 		authority_hold(a);
-		caller = g_thread_new("caller", start_as_nobody, &call);
+		caller = g_thread_new("caller", call_as_nobody, &call);
 		authority_wait_held(a);
 		ocid_test_delete(t, doomed, TRUE);
 		authority_release(a);
@@ -710,24 +713,6 @@ test_stand_in_authority(void)
 	assert_denied_full(t, NOBODY, FALSE, path, CONTAINER ".Stop", stop_args, MANAGE,
 			   "polkit is not available");
 	ocid_test_delete(t, path, TRUE);
-}
-
-typedef struct {
-	OcidTest *t;
-	const char *bundle;
-	const char *id;
-	CallResult result;
-} CreateCall;
-
-static gpointer
-create_as_nobody(gpointer data)
-{
-	CreateCall *call = data;
-	const char *args[] = { call->id, "", call->bundle, "{}", NULL };
-
-	call_as(call->t, NOBODY, FALSE, MANAGER_PATH, MANAGER ".CreateContainer", args,
-		&call->result);
-	return NULL;
 }
 
 /* Swaps @bundle's config.json for @replacement's, in place (same path, new bytes). */
@@ -768,14 +753,14 @@ test_swapped_bundle(void)
 	 * asked: the one read comes after, sees the privileged spec, asks create-privileged,
 	 * is refused; nothing is created. */
 	{
-		CreateCall call = { t, NULL, "swap-a", { 0 } };
 		g_autofree char *bundle = ocid_test_make_bundle(t, "swap-a", "sleep 300");
+		const char *args[] = { "swap-a", "", bundle, "{}", NULL };
+		DelayedCall call = { t, MANAGER_PATH, MANAGER ".CreateContainer", args, { 0 } };
 		GThread *caller;
 
-		call.bundle = bundle;
 		authority_set(a, ANSWER_NO, manage);
 		authority_hold(a);
-		caller = g_thread_new("caller", create_as_nobody, &call);
+		caller = g_thread_new("caller", call_as_nobody, &call);
 		authority_wait_held(a);
 		swap_config(bundle, host_net);
 		authority_release(a);
@@ -791,14 +776,14 @@ test_swapped_bundle(void)
 	/* A bundle decided privileged, swapped for another while create-privileged is being
 	 * asked: the container runs the spec that was decided on, not the swapped one. */
 	{
-		CreateCall call = { t, NULL, "swap-b", { 0 } };
 		g_autofree char *bundle = make_host_network_bundle(t, "swap-b");
+		const char *args[] = { "swap-b", "", bundle, "{}", NULL };
+		DelayedCall call = { t, MANAGER_PATH, MANAGER ".CreateContainer", args, { 0 } };
 		GThread *caller;
 
-		call.bundle = bundle;
 		authority_set(a, ANSWER_NO, both);
 		authority_hold(a);
-		caller = g_thread_new("caller", create_as_nobody, &call);
+		caller = g_thread_new("caller", call_as_nobody, &call);
 		/* manage first, then create-privileged: swap while the second is asked. */
 		authority_wait_held(a);
 		authority_pass_on(a);
