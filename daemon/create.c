@@ -31,6 +31,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* What a cancelled create undoes, in this order: the runtime's state before the unit
+ * that holds it, the files last. */
+typedef enum {
+	UNDO_RUNTIME,
+	UNDO_UNIT,
+	UNDO_FILES,
+} UndoStep;
+
 struct OcidCreateOp {
 	JsonNode *spec; /* read once: the privilege decision and the container's spec */
 	OcidDoneFunc done;
@@ -42,11 +50,10 @@ struct OcidCreateOp {
 	gboolean spawn_pending; /* the monitor has not answered */
 	gboolean unit_pending;  /* the unit's job has not finished */
 	gboolean unit_made;     /* a unit may exist: it is stopped on the way out */
-	gboolean cleanup_pending;
-	gboolean runtime_cleaned;
-	gboolean unit_cleaned;
 
-	GError *error; /* the first failure: set means cancelling */
+	GError *error;         /* the first failure: set means cancelling */
+	UndoStep undo;         /* what the cancellation undoes next */
+	gboolean undo_pending; /* that step's call has not answered */
 };
 
 static void advance(OcidManager *manager, OcidContainer *c);
@@ -64,23 +71,22 @@ op_free(OcidCreateOp *op)
 	g_free(op);
 }
 
-#define refuse ocid_error_set
-
 static gboolean
 check_free_names(OcidManager *manager, const char *id, const char *name, GError **error)
 {
-	if (ocid_store_get(manager->store, id) != NULL)
-		return refuse(error, OCID_ERROR_CONTAINER_EXISTS,
-			      "A container with id '%s' already exists; choose another id or "
-			      "delete that container",
-			      id);
-	if (ocid_store_get_by_name(manager->store, name) != NULL ||
-	    ocid_store_get(manager->store, name) != NULL ||
+	/* Ids and names share one space: GetContainer takes either. */
+	if (ocid_store_get(manager->store, id) != NULL ||
 	    ocid_store_get_by_name(manager->store, id) != NULL)
-		return refuse(error, OCID_ERROR_CONTAINER_EXISTS,
-			      "The name '%s' is taken by another container; choose another name "
-			      "or delete that container",
-			      ocid_store_get_by_name(manager->store, id) != NULL ? id : name);
+		return ocid_error_set(error, OCID_ERROR_CONTAINER_EXISTS,
+				      "A container with id or name '%s' already exists; choose "
+				      "another id or delete that container",
+				      id);
+	if (ocid_store_get_by_name(manager->store, name) != NULL ||
+	    ocid_store_get(manager->store, name) != NULL)
+		return ocid_error_set(error, OCID_ERROR_CONTAINER_EXISTS,
+				      "The name '%s' is taken by another container; choose another "
+				      "name or delete that container",
+				      name);
 	return TRUE;
 }
 
@@ -92,15 +98,15 @@ check_log_path(const char *path, GError **error)
 
 	if (!g_path_is_absolute(path) || strstr(path, "/../") != NULL ||
 	    g_str_has_suffix(path, "/.."))
-		return refuse(error, OCID_ERROR_INVALID_ARGUMENT,
-			      "log_path '%s' must be an absolute path without '..'", path);
+		return ocid_error_set(error, OCID_ERROR_INVALID_ARGUMENT,
+				      "log_path '%s' must be an absolute path without '..'", path);
 	/* The monitor opens it with O_NOFOLLOW and appends; anything but a regular file
 	 * (or nothing yet) could only fail there, later and less clearly. */
 	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		return refuse(error, OCID_ERROR_INVALID_ARGUMENT,
-			      "log_path '%s' exists and is not a regular file; name a file "
-			      "(it is created if missing)",
-			      path);
+		return ocid_error_set(error, OCID_ERROR_INVALID_ARGUMENT,
+				      "log_path '%s' exists and is not a regular file; name a file "
+				      "(it is created if missing)",
+				      path);
 	dir = g_path_get_dirname(path);
 	return ocid_dir_check_caller(dir, error);
 }
@@ -154,9 +160,10 @@ container_from_request(OcidManager *manager, OcidCreateRequest *r, JsonNode *spe
 		    g_strdup(image_stop_signal != NULL ? image_stop_signal : "SIGTERM");
 	}
 	if (ocid_signal_from_string(c->stop_signal) < 0) {
-		refuse(error, OCID_ERROR_INVALID_ARGUMENT,
-		       "Stop signal '%s' is not a signal; use a name like SIGTERM or a number",
-		       c->stop_signal);
+		ocid_error_set(
+		    error, OCID_ERROR_INVALID_ARGUMENT,
+		    "Stop signal '%s' is not a signal; use a name like SIGTERM or a number",
+		    c->stop_signal);
 		return NULL;
 	}
 	c->created_usec = (uint64_t)g_get_real_time();
@@ -195,10 +202,11 @@ ocid_manager_create_begin(OcidManager *manager, OcidCreateRequest *request, Ocid
 	if (!ocid_check_name(r->name, error) || !check_free_names(manager, r->id, r->name, error))
 		return NULL;
 	if (!manager->runtime_ready) {
-		refuse(error, OCID_ERROR_RUNTIME_FAILED,
-		       "The OCI runtime %s is not usable; fix runtime_path in ocid.conf and "
-		       "restart ocid",
-		       manager->config->runtime_path);
+		ocid_error_set(
+		    error, OCID_ERROR_RUNTIME_FAILED,
+		    "The OCI runtime %s is not usable; fix runtime_path in ocid.conf and "
+		    "restart ocid",
+		    manager->config->runtime_path);
 		return NULL;
 	}
 	/* The one read of the bundle: what is decided about privilege below is what runs. */
@@ -227,8 +235,7 @@ ocid_manager_create_begin(OcidManager *manager, OcidCreateRequest *request, Ocid
 gboolean
 ocid_manager_create_is_for(OcidContainer *c, gpointer user_data)
 {
-	return c->state == OCID_STATE_CREATING && c->create != NULL &&
-	       c->create->user_data == user_data;
+	return c->create != NULL && c->create->user_data == user_data;
 }
 
 /* ---- failure and cleanup --------------------------------------------------------- */
@@ -263,32 +270,34 @@ ocid_manager_create_cancel(OcidManager *manager, OcidContainer *c, const GError 
 	fail(manager, c, error);
 }
 
+/* A step of the undoing answered; whether it worked, the next one follows. */
 static void
-on_cleanup_runtime(const char *out, GError *error, gpointer user_data)
+undo_step_done(OcidContainerRef *ref)
 {
-	g_autoptr(OcidContainerRef) ref = user_data;
 	OcidContainer *c = ocid_container_ref_resolve(ref);
 
 	if (c == NULL || c->create == NULL)
 		return;
-	c->create->cleanup_pending = FALSE;
-	c->create->runtime_cleaned = TRUE;
+	c->create->undo_pending = FALSE;
 	advance(ref->manager, c);
 }
 
 static void
-on_cleanup_unit(GError *error, gpointer user_data)
+on_runtime_undone(const char *out, GError *error, gpointer user_data)
 {
 	g_autoptr(OcidContainerRef) ref = user_data;
-	OcidContainer *c = ocid_container_ref_resolve(ref);
+
+	undo_step_done(ref);
+}
+
+static void
+on_unit_undone(GError *error, gpointer user_data)
+{
+	g_autoptr(OcidContainerRef) ref = user_data;
 
 	if (error != NULL)
 		g_warning("Container %s: %s", ref->id, error->message);
-	if (c == NULL || c->create == NULL)
-		return;
-	c->create->cleanup_pending = FALSE;
-	c->create->unit_cleaned = TRUE;
-	advance(ref->manager, c);
+	undo_step_done(ref);
 }
 
 static void
@@ -313,26 +322,27 @@ static void
 advance(OcidManager *manager, OcidContainer *c)
 {
 	OcidCreateOp *op = c->create;
-	g_autofree char *runtime_dir = NULL;
 
 	if (op->error == NULL || op->authorizing || op->spawn_pending || op->unit_pending ||
-	    op->cleanup_pending)
+	    op->undo_pending)
 		return;
-	runtime_dir = g_build_filename(manager->runtime_root, c->id, NULL);
-	if (!op->runtime_cleaned && g_file_test(runtime_dir, G_FILE_TEST_EXISTS)) {
-		OcidRuntime runtime = ocid_manager_runtime_for(manager, c);
-		const char *args[] = { "delete", "--force", c->id, NULL };
-
-		op->cleanup_pending = TRUE;
-		ocid_runtime_run_async(&runtime, args, on_cleanup_runtime,
-				       ocid_container_ref_new(manager, c, NULL, NULL));
-		return;
+	if (op->undo == UNDO_RUNTIME) {
+		op->undo = UNDO_UNIT;
+		if (ocid_manager_runtime_has_state(manager, c->id)) {
+			op->undo_pending = TRUE;
+			ocid_manager_runtime_delete(manager, c, on_runtime_undone,
+						    ocid_container_ref_new(manager, c, NULL, NULL));
+			return;
+		}
 	}
-	if (op->unit_made && !op->unit_cleaned) {
-		op->cleanup_pending = TRUE;
-		manager->cgroups->remove(manager->cgroups, c, on_cleanup_unit,
-					 ocid_container_ref_new(manager, c, NULL, NULL));
-		return;
+	if (op->undo == UNDO_UNIT) {
+		op->undo = UNDO_FILES;
+		if (op->unit_made) {
+			op->undo_pending = TRUE;
+			manager->cgroups->remove(manager->cgroups, c, on_unit_undone,
+						 ocid_container_ref_new(manager, c, NULL, NULL));
+			return;
+		}
 	}
 	finish_failed(manager, c);
 }
@@ -340,13 +350,13 @@ advance(OcidManager *manager, OcidContainer *c)
 /* ---- the pipeline ---------------------------------------------------------------- */
 
 static void
-created(OcidManager *manager, OcidContainer *c, gint64 pid)
+created(OcidManager *manager, OcidContainer *c, pid_t pid)
 {
 	OcidCreateOp *op = g_steal_pointer(&c->create);
 	pid_t monitor_pid = ocid_monitor_spawn_get_pid(op->spawn);
 
 	c->monitor_pidfd = ocid_monitor_spawn_steal_pidfd(op->spawn);
-	(void)ocid_state_created(c, (int32_t)pid, ocid_process_start_time((pid_t)pid),
+	(void)ocid_state_created(c, (int32_t)pid, ocid_process_start_time(pid),
 				 (int32_t)monitor_pid, ocid_process_start_time(monitor_pid), NULL);
 	ocid_supervise_watch_monitor(manager, c);
 	ocid_log_container(c, G_LOG_LEVEL_MESSAGE, OCID_MESSAGE_CREATED,
@@ -358,27 +368,18 @@ created(OcidManager *manager, OcidContainer *c, gint64 pid)
 }
 
 static void
-on_monitor_ready(OcidMonitorSpawn *spawn, const char *answer, GError *error, gpointer user_data)
+on_monitor_ready(OcidMonitorSpawn *spawn, GError *error, gpointer user_data)
 {
 	g_autoptr(OcidContainerRef) ref = user_data;
 	OcidContainer *c = ocid_container_ref_resolve(ref);
 	g_autoptr(GError) local_error = NULL;
-	gint64 pid = 0;
+	pid_t pid = ocid_monitor_spawn_get_container_pid(spawn);
 
 	/* The spawn belongs to the op, which outlives it: c is found. */
 	g_return_if_fail(c != NULL && c->create != NULL);
 	c->create->spawn_pending = FALSE;
 	if (error == NULL) {
-		char *end = NULL;
-		pid = g_ascii_strtoll(answer, &end, 10);
-		if (pid <= 0 || pid > G_MAXINT32 || *end != '\0')
-			local_error = g_error_new(OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,
-						  "The container monitor answered '%s', not a "
-						  "pid; check that monitor_path matches this ocid",
-						  answer);
-	}
-	if (error == NULL && local_error == NULL) {
-		c->container_pidfd = ocid_pidfd_open((pid_t)pid);
+		c->container_pidfd = ocid_pidfd_open(pid);
 		if (c->container_pidfd < 0 && c->container_pidfd != -ESRCH)
 			local_error = g_error_new(OCID_ERROR, OCID_ERROR_FAILED,
 						  "Cannot watch the container process %d: %s",
@@ -427,16 +428,17 @@ prepare_dirs(OcidManager *manager, OcidContainer *c, char **attach_path, char **
 
 	if (g_mkdir(c->dir, 0700) < 0) {
 		if (errno == EEXIST)
-			return refuse(error, OCID_ERROR_CONTAINER_EXISTS,
-				      "%s already exists but no container of that id is loaded; "
-				      "remove the directory if it is left over",
-				      c->dir);
-		return refuse(error, OCID_ERROR_FAILED, "Cannot create %s: %s", c->dir,
-			      g_strerror(errno));
+			return ocid_error_set(
+			    error, OCID_ERROR_CONTAINER_EXISTS,
+			    "%s already exists but no container of that id is loaded; "
+			    "remove the directory if it is left over",
+			    c->dir);
+		return ocid_error_set(error, OCID_ERROR_FAILED, "Cannot create %s: %s", c->dir,
+				      g_strerror(errno));
 	}
 	if (g_mkdir_with_parents(log_dir, 0700) < 0)
-		return refuse(error, OCID_ERROR_FAILED, "Cannot create %s: %s", log_dir,
-			      g_strerror(errno));
+		return ocid_error_set(error, OCID_ERROR_FAILED, "Cannot create %s: %s", log_dir,
+				      g_strerror(errno));
 	if (!ocid_spec_write(c->create->spec, c->dir, error))
 		return FALSE;
 	if (c->terminal || c->stdin_open) {
@@ -446,14 +448,15 @@ prepare_dirs(OcidManager *manager, OcidContainer *c, char **attach_path, char **
 		*console_socket = g_strconcat(*attach_path, ".console", NULL);
 		/* A unix socket path has room for 107 bytes. */
 		if (strlen(*console_socket) > 107)
-			return refuse(error, OCID_ERROR_INVALID_ARGUMENT,
-				      "The attach socket %s would be too long for a unix socket; "
-				      "use a shorter id or run_dir for containers with terminal or "
-				      "stdin",
-				      *attach_path);
+			return ocid_error_set(
+			    error, OCID_ERROR_INVALID_ARGUMENT,
+			    "The attach socket %s would be too long for a unix socket; "
+			    "use a shorter id or run_dir for containers with terminal or "
+			    "stdin",
+			    *attach_path);
 		if (g_mkdir_with_parents(attach_dir, 0700) < 0)
-			return refuse(error, OCID_ERROR_FAILED, "Cannot create %s: %s", attach_dir,
-				      g_strerror(errno));
+			return ocid_error_set(error, OCID_ERROR_FAILED, "Cannot create %s: %s",
+					      attach_dir, g_strerror(errno));
 	}
 	return TRUE;
 }
@@ -521,6 +524,26 @@ ocid_manager_create_run(OcidManager *manager, OcidContainer *c)
 	}
 }
 
+static gboolean
+creates_in_flight(OcidManager *manager)
+{
+	g_autoptr(GPtrArray) all = ocid_store_list_all(manager->store);
+
+	for (guint i = 0; i < all->len; i++)
+		if (((OcidContainer *)all->pdata[i])->create != NULL)
+			return TRUE;
+	return FALSE;
+}
+
+static gboolean
+on_shutdown_deadline(gpointer user_data)
+{
+	gboolean *expired = user_data;
+
+	*expired = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
 void
 ocid_create_cancel_all(OcidManager *manager)
 {
@@ -528,23 +551,21 @@ ocid_create_cancel_all(OcidManager *manager)
 	    g_error_new_literal(OCID_ERROR, OCID_ERROR_FAILED,
 				"ocid is shutting down; the container was not created. Create it "
 				"again once ocid is back");
-	gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
 	g_autoptr(GPtrArray) all = ocid_store_list_all(manager->store);
-	g_autoptr(GPtrArray) creating = g_ptr_array_new_with_free_func(g_free);
+	gboolean expired = FALSE;
+	guint deadline;
 
+	/* Cancelling one never frees another, so the list stays valid. */
 	for (guint i = 0; i < all->len; i++) {
 		OcidContainer *c = all->pdata[i];
-		if (c->state == OCID_STATE_CREATING)
-			g_ptr_array_add(creating, g_strdup(c->id));
-	}
-	for (guint i = 0; i < creating->len; i++) {
-		OcidContainer *c = ocid_store_get(manager->store, creating->pdata[i]);
-		if (c != NULL && c->create != NULL)
+		if (c->create != NULL)
 			ocid_manager_create_cancel(manager, c, error);
 	}
-	/* The same cleanup as for any failure, given a bounded time to finish. */
-	for (guint i = 0; i < creating->len; i++)
-		while (ocid_store_get(manager->store, creating->pdata[i]) != NULL &&
-		       g_get_monotonic_time() < deadline)
-			g_main_context_iteration(NULL, TRUE);
+	/* The same undoing as for any failure, given a bounded time to finish; the timer
+	 * wakes the loop even if nothing else does. */
+	deadline = g_timeout_add_seconds(10, on_shutdown_deadline, &expired);
+	while (!expired && creates_in_flight(manager))
+		g_main_context_iteration(NULL, TRUE);
+	if (!expired)
+		g_source_remove(deadline);
 }

@@ -45,7 +45,7 @@ remove_exec_dir(const char *dir)
 }
 
 static void
-on_exec_answer(OcidMonitorSpawn *spawn, const char *answer, GError *error, gpointer user_data)
+on_exec_answer(OcidMonitorSpawn *spawn, GError *error, gpointer user_data)
 {
 	ExecCall *call = user_data;
 	OcidExecResult result = { 0 };
@@ -54,10 +54,10 @@ on_exec_answer(OcidMonitorSpawn *spawn, const char *answer, GError *error, gpoin
 	if (error != NULL) {
 		call->done(NULL, error, call->user_data);
 	} else if (!ocid_monitor_spawn_get_exec_result(spawn, &result.exit_code, &timed_out)) {
-		g_autoptr(GError) bad = g_error_new(OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,
-						    "The exec monitor answered '%s'; check that "
-						    "monitor_path matches this ocid",
-						    answer);
+		g_autoptr(GError) bad =
+		    g_error_new_literal(OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,
+					"The exec monitor gave no exit code; check that "
+					"monitor_path matches this ocid");
 		call->done(NULL, bad, call->user_data);
 	} else {
 		result.timed_out = timed_out;

@@ -350,17 +350,6 @@ on_unit_removed(GError *error, gpointer user_data)
 	ref->done(NULL, NULL, ref->user_data);
 }
 
-/* Whether the runtime still keeps state for @id: its --root holds a dir per container
- * (runc's state.json, crun's status), so the outcome of a delete is read from there
- * rather than from the words of its error message. */
-static gboolean
-runtime_has_state(OcidManager *manager, const char *id)
-{
-	g_autofree char *dir = g_build_filename(manager->runtime_root, id, NULL);
-
-	return g_file_test(dir, G_FILE_TEST_EXISTS);
-}
-
 static void
 on_runtime_deleted(const char *out, GError *error, gpointer user_data)
 {
@@ -372,7 +361,7 @@ on_runtime_deleted(const char *out, GError *error, gpointer user_data)
 		ref->done(NULL, NULL, ref->user_data);
 		return;
 	}
-	if (error != NULL && runtime_has_state(manager, c->id)) {
+	if (error != NULL && ocid_manager_runtime_has_state(manager, c->id)) {
 		c->deleting = FALSE;
 		ref->done(c, error, ref->user_data);
 		return;
@@ -384,11 +373,8 @@ on_runtime_deleted(const char *out, GError *error, gpointer user_data)
 static void
 delete_from_runtime(OcidManager *manager, OcidContainer *c, OcidDoneFunc done, gpointer user_data)
 {
-	OcidRuntime runtime = ocid_manager_runtime_for(manager, c);
-	const char *args[] = { "delete", "--force", c->id, NULL };
-
-	ocid_runtime_run_async(&runtime, args, on_runtime_deleted,
-			       ocid_container_ref_new(manager, c, done, user_data));
+	ocid_manager_runtime_delete(manager, c, on_runtime_deleted,
+				    ocid_container_ref_new(manager, c, done, user_data));
 }
 
 static void

@@ -51,6 +51,15 @@ void ocid_manager_adopt(OcidManager *manager, OcidContainer *container);
 
 void ocid_manager_notify_count(OcidManager *manager);
 
+/* Whether the runtime still keeps state for @id: its --root holds a dir per container
+ * (runc's state.json, crun's status), so what a delete did is read from there rather
+ * than from the words of the runtime's error message. */
+gboolean ocid_manager_runtime_has_state(OcidManager *manager, const char *id);
+
+/* `<runtime> delete --force <id>`, asynchronously. */
+void ocid_manager_runtime_delete(OcidManager *manager, const OcidContainer *container,
+				 OcidRuntimeDoneFunc done, gpointer user_data);
+
 /* Removes a container's own dir and what is in it. */
 gboolean ocid_manager_remove_dir(const char *path);
 

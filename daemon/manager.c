@@ -123,6 +123,24 @@ ocid_container_ref_free(OcidContainerRef *ref)
 }
 
 gboolean
+ocid_manager_runtime_has_state(OcidManager *manager, const char *id)
+{
+	g_autofree char *dir = g_build_filename(manager->runtime_root, id, NULL);
+
+	return g_file_test(dir, G_FILE_TEST_EXISTS);
+}
+
+void
+ocid_manager_runtime_delete(OcidManager *manager, const OcidContainer *c, OcidRuntimeDoneFunc done,
+			    gpointer user_data)
+{
+	OcidRuntime runtime = ocid_manager_runtime_for(manager, c);
+	const char *args[] = { "delete", "--force", c->id, NULL };
+
+	ocid_runtime_run_async(&runtime, args, done, user_data);
+}
+
+gboolean
 ocid_manager_remove_dir(const char *path)
 {
 	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);

@@ -41,7 +41,7 @@ child_setup(gpointer user_data)
 }
 
 static void
-finish(OcidMonitorSpawn *spawn, const char *answer, GError *error)
+finish(OcidMonitorSpawn *spawn, GError *error)
 {
 	OcidMonitorReadyFunc ready = spawn->ready;
 
@@ -49,14 +49,13 @@ finish(OcidMonitorSpawn *spawn, const char *answer, GError *error)
 	g_clear_handle_id(&spawn->timeout, g_source_remove);
 	spawn->ready = NULL;
 	if (ready != NULL)
-		ready(spawn, answer, error, spawn->user_data);
+		ready(spawn, error, spawn->user_data);
 }
 
 static void
 parse_answer(OcidMonitorSpawn *spawn)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree char *payload = NULL;
 	g_autofree char *message = NULL;
 	MonitorAnswer answer;
 	int r;
@@ -79,13 +78,11 @@ parse_answer(OcidMonitorSpawn *spawn)
 				    *message != '\0' ? message : "no message");
 	} else if (answer.kind == MONITOR_ANSWER_CREATED) {
 		spawn->container_pid = answer.pid;
-		payload = g_strdup_printf("%d", (int)answer.pid);
 	} else {
 		spawn->exec_exit_code = answer.exit_code;
 		spawn->exec_timed_out = answer.timed_out;
-		payload = g_strdup_printf("%d %d", answer.exit_code, answer.timed_out ? 1 : 0);
 	}
-	finish(spawn, payload, error);
+	finish(spawn, error);
 }
 
 static gboolean
@@ -121,7 +118,7 @@ on_timeout(gpointer user_data)
 			    "(create_timeout); it was killed. Check the runtime, or raise "
 			    "create_timeout in ocid.conf",
 			    spawn->timeout_sec);
-	finish(spawn, NULL, error);
+	finish(spawn, error);
 	return G_SOURCE_REMOVE;
 }
 

@@ -38,12 +38,11 @@ typedef struct {
 
 typedef struct OcidMonitorSpawn OcidMonitorSpawn;
 
-/* @answer is the payload on success: "<pid>" in create mode, "<exit code> <timed out 0|1>"
- * in exec mode (ocid_monitor_spawn_get_container_pid() and _get_exec_result() give the
- * same as numbers); otherwise @error says why (RuntimeFailed with
- * the runtime's message, or Timeout). */
-typedef void (*OcidMonitorReadyFunc)(OcidMonitorSpawn *spawn, const char *answer, GError *error,
-				     gpointer user_data);
+/* The monitor answered: @error is NULL on success, and then
+ * ocid_monitor_spawn_get_container_pid() (create mode) or _get_exec_result() (exec mode)
+ * tell what it said; otherwise @error says why (RuntimeFailed with the runtime's message,
+ * or Timeout). */
+typedef void (*OcidMonitorReadyFunc)(OcidMonitorSpawn *spawn, GError *error, gpointer user_data);
 
 /* Starts the monitor. Returns NULL with @error when it cannot even be started. A
  * @timeout_sec of 0 waits for the answer forever. */

@@ -225,9 +225,8 @@ undo_interrupted_create(OcidManager *manager, const char *id)
 		.systemd_cgroup = manager->cgroups->runtime_systemd_cgroup,
 	};
 	const char *args[] = { "delete", "--force", id, NULL };
-	g_autofree char *runtime_dir = g_build_filename(manager->runtime_root, id, NULL);
 
-	if (g_file_test(runtime_dir, G_FILE_TEST_EXISTS))
+	if (ocid_manager_runtime_has_state(manager, id))
 		g_free(ocid_runtime_run_sync(&runtime, args, NULL));
 	(void)g_unlink(exit_file);
 	if (!ocid_manager_remove_dir(dir))
