@@ -28,7 +28,8 @@ invalid_state(OcidContainer *c, const char *what, GError **error)
 	return FALSE;
 }
 
-/* A container being created answers only Delete(force). */
+/* A container being created is not alive, yet Stop may not take it as stopped: only
+ * Delete(true) ends a create. The other verbs refuse it by their own state checks. */
 static gboolean
 check_not_creating(OcidContainer *c, GError **error)
 {
@@ -86,8 +87,6 @@ ocid_manager_start(OcidManager *manager, OcidContainer *c, OcidDoneFunc done, gp
 	OcidRuntime runtime = ocid_manager_runtime_for(manager, c);
 	const char *args[] = { "start", c->id, NULL };
 
-	if (!check_not_creating(c, error))
-		return FALSE;
 	if (c->state != OCID_STATE_CREATED || c->deleting)
 		return invalid_state(c,
 				     "only a created container can be started; create a new "
@@ -214,8 +213,6 @@ ocid_manager_kill(OcidManager *manager, OcidContainer *c, const char *signal_nam
 			    signal_name != NULL ? signal_name : "");
 		return FALSE;
 	}
-	if (!check_not_creating(c, error))
-		return FALSE;
 	if (!ocid_container_is_alive(c))
 		return invalid_state(c, "there is no process to signal", error);
 	return send_signal(c, signal, error);
@@ -267,8 +264,6 @@ ocid_manager_pause(OcidManager *manager, OcidContainer *c, gboolean pause, OcidD
 {
 	const char *args[] = { pause ? "pause" : "resume", c->id, NULL };
 
-	if (!check_not_creating(c, error))
-		return FALSE;
 	if (pause && c->state != OCID_STATE_RUNNING)
 		return invalid_state(c, "only a running container can be paused", error);
 	if (!pause && c->state != OCID_STATE_PAUSED)
@@ -302,8 +297,6 @@ ocid_manager_update(OcidManager *manager, OcidContainer *c, const OcidResources 
 			    "pids_limit, blkio_weight");
 		return FALSE;
 	}
-	if (!check_not_creating(c, error))
-		return FALSE;
 	if (!ocid_container_is_alive(c))
 		return invalid_state(c, "only a live container's resources can be updated", error);
 	g_ptr_array_add(args, g_strdup("update"));
