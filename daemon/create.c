@@ -213,7 +213,7 @@ ocid_manager_create_begin(OcidManager *manager, OcidCreateRequest *request, Ocid
 	spec = ocid_spec_load_bundle(r->bundle, error);
 	if (spec == NULL)
 		return NULL;
-	(void)ocid_spec_needs_privilege_in_bundle(spec, r->bundle, &reason);
+	(void)ocid_spec_needs_privilege(spec, r->bundle, &reason);
 	c = container_from_request(manager, r, spec, &log_is_ours, error);
 	if (c == NULL)
 		return NULL;

@@ -193,7 +193,7 @@ binds_from_outside(JsonObject *root, const char *bundle_path, char **reason)
 }
 
 gboolean
-ocid_spec_needs_privilege_in_bundle(JsonNode *spec, const char *bundle_path, char **reason)
+ocid_spec_needs_privilege(JsonNode *spec, const char *bundle_path, char **reason)
 {
 	JsonObject *root, *linux_obj, *root_fs;
 	JsonArray *devices;
@@ -217,10 +217,4 @@ ocid_spec_needs_privilege_in_bundle(JsonNode *spec, const char *bundle_path, cha
 		return needs(reason,
 			     g_strdup_printf("its root.path %s is outside the bundle", root_path));
 	return binds_from_outside(root, bundle_path, reason);
-}
-
-gboolean
-ocid_spec_needs_privilege(JsonNode *spec, char **reason)
-{
-	return ocid_spec_needs_privilege_in_bundle(spec, NULL, reason);
 }

@@ -14,13 +14,8 @@
  * when not NULL, gets one phrase saying which ("it shares the host's pid namespace"), for
  * the polkit and log messages, or NULL.
  *
- * Without the bundle's path every absolute root.path or bind source, and every one with a
- * '..' component, counts as outside; ocid_spec_needs_privilege_in_bundle() knows better. */
-gboolean ocid_spec_needs_privilege(JsonNode *spec, char **reason);
-
-/* The same decision with the bundle's directory known: an absolute root.path or bind
- * source is inside when it resolves (symlinks followed, as runc follows them) under the
- * resolved @bundle_path; a relative one is resolved against @bundle_path; one that cannot
- * be resolved counts as outside. */
-gboolean ocid_spec_needs_privilege_in_bundle(JsonNode *spec, const char *bundle_path,
-					     char **reason);
+ * An absolute root.path or bind source is inside when it resolves (symlinks followed, as
+ * runc follows them) under the resolved @bundle_path; a relative one is resolved against
+ * @bundle_path; one that cannot be resolved counts as outside. Without @bundle_path
+ * (NULL), every absolute one, and every one with a '..' component, counts as outside. */
+gboolean ocid_spec_needs_privilege(JsonNode *spec, const char *bundle_path, char **reason);

@@ -158,9 +158,9 @@ test_default(Bundle *b, gconstpointer data)
 
 	write_text(b, default_spec, -1);
 	spec = load(b);
-	g_assert_false(ocid_spec_needs_privilege(spec, &reason));
+	g_assert_false(ocid_spec_needs_privilege(spec, NULL, &reason));
 	g_assert_null(reason);
-	g_assert_false(ocid_spec_needs_privilege_in_bundle(spec, b->bundle, &reason));
+	g_assert_false(ocid_spec_needs_privilege(spec, b->bundle, &reason));
 	g_assert_null(reason);
 }
 
@@ -445,13 +445,12 @@ test_privilege(Bundle *b, gconstpointer data)
 		set_member(spec, privileged[i].where, privileged[i].value);
 		write_spec(b, spec);
 		loaded = load(b);
-		g_assert_true(ocid_spec_needs_privilege(loaded, &reason));
+		g_assert_true(ocid_spec_needs_privilege(loaded, NULL, &reason));
 		if (strstr(reason, privileged[i].reason) == NULL)
 			g_error("expected '%s', got '%s'", privileged[i].reason, reason);
-		g_assert_true(
-		    ocid_spec_needs_privilege_in_bundle(loaded, b->bundle, &reason_in_bundle));
+		g_assert_true(ocid_spec_needs_privilege(loaded, b->bundle, &reason_in_bundle));
 		g_assert_cmpstr(reason, ==, reason_in_bundle);
-		g_assert_true(ocid_spec_needs_privilege(loaded, NULL));
+		g_assert_true(ocid_spec_needs_privilege(loaded, NULL, NULL));
 	}
 }
 
@@ -475,8 +474,8 @@ test_privilege_paths(Bundle *b, gconstpointer data)
 	set_member(spec, "mounts", mounts);
 	write_spec(b, spec);
 	loaded = load(b);
-	g_assert_false(ocid_spec_needs_privilege_in_bundle(loaded, b->bundle, NULL));
-	g_assert_true(ocid_spec_needs_privilege(loaded, &reason));
+	g_assert_false(ocid_spec_needs_privilege(loaded, b->bundle, NULL));
+	g_assert_true(ocid_spec_needs_privilege(loaded, NULL, &reason));
 	g_assert_nonnull(strstr(reason, "root.path"));
 	g_clear_pointer(&reason, g_free);
 	g_clear_pointer(&loaded, json_node_unref);
@@ -487,8 +486,8 @@ test_privilege_paths(Bundle *b, gconstpointer data)
 		   "[{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"data\"}]");
 	write_spec(b, spec);
 	loaded = load(b);
-	g_assert_false(ocid_spec_needs_privilege_in_bundle(loaded, b->bundle, NULL));
-	g_assert_false(ocid_spec_needs_privilege(loaded, NULL));
+	g_assert_false(ocid_spec_needs_privilege(loaded, b->bundle, NULL));
+	g_assert_false(ocid_spec_needs_privilege(loaded, NULL, NULL));
 	g_clear_pointer(&loaded, json_node_unref);
 
 	/* A symlink in the bundle that leads out of it. */
@@ -497,7 +496,7 @@ test_privilege_paths(Bundle *b, gconstpointer data)
 		   "[{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"host\"}]");
 	write_spec(b, spec);
 	loaded = load(b);
-	g_assert_true(ocid_spec_needs_privilege_in_bundle(loaded, b->bundle, &reason));
+	g_assert_true(ocid_spec_needs_privilege(loaded, b->bundle, &reason));
 	g_assert_nonnull(strstr(reason, "bind-mounts host from outside"));
 	g_clear_pointer(&reason, g_free);
 	g_clear_pointer(&loaded, json_node_unref);
@@ -506,7 +505,7 @@ test_privilege_paths(Bundle *b, gconstpointer data)
 	set_member(spec, "root.path", "\"host\"");
 	write_spec(b, spec);
 	loaded = load(b);
-	g_assert_true(ocid_spec_needs_privilege_in_bundle(loaded, b->bundle, &reason));
+	g_assert_true(ocid_spec_needs_privilege(loaded, b->bundle, &reason));
 	g_assert_nonnull(strstr(reason, "root.path host is outside"));
 	g_clear_pointer(&reason, g_free);
 	g_clear_pointer(&loaded, json_node_unref);
@@ -515,7 +514,7 @@ test_privilege_paths(Bundle *b, gconstpointer data)
 	set_member(spec, "root.path", "\"missing\"");
 	write_spec(b, spec);
 	loaded = load(b);
-	g_assert_true(ocid_spec_needs_privilege_in_bundle(loaded, b->bundle, NULL));
+	g_assert_true(ocid_spec_needs_privilege(loaded, b->bundle, NULL));
 }
 
 static void
