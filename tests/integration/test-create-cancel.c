@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,6 +31,13 @@ daemon_pid(OcidTest *t)
 	return pid;
 }
 
+static void
+die_with_test(gpointer data)
+{
+	/* A test that aborts leaves no bystander behind. */
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
 /* A process of the test's own, outside every container: no cleanup may signal it. */
 static GPid
 start_bystander(void)
@@ -39,8 +47,8 @@ start_bystander(void)
 	GPid pid = 0;
 
 	g_assert_true(g_spawn_async(NULL, (char **)argv, NULL,
-				    G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-				    &pid, &error));
+				    G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, die_with_test,
+				    NULL, &pid, &error));
 	g_assert_no_error(error);
 	return pid;
 }

@@ -608,6 +608,57 @@ test_ocictl(void)
 	}
 }
 
+/* Where in the recorded signals @member first names @path (or, for ContainerNew, @id);
+ * G_MAXUINT if nowhere. */
+static guint
+first_signal(OcidTest *t, const char *member, const char *path, const char *id)
+{
+	ocid_test_dispatch_pending();
+	for (guint i = 0; i < t->signals->len; i++) {
+		GVariant *s = g_ptr_array_index(t->signals, i);
+		const char *spath, *smember;
+		g_autoptr(GVariant) params = NULL;
+
+		g_variant_get(s, "(&s&s&s@*)", &spath, NULL, &smember, &params);
+		if (!g_str_equal(smember, member))
+			continue;
+		if (id == NULL && g_str_equal(spath, path))
+			return i;
+		if (id != NULL && g_variant_n_children(params) > 0) {
+			g_autoptr(GVariant) first = g_variant_get_child_value(params, 0);
+			if (g_variant_is_of_type(first, G_VARIANT_TYPE_STRING) &&
+			    g_str_equal(g_variant_get_string(first, NULL), id))
+				return i;
+		}
+	}
+	return G_MAXUINT;
+}
+
+/* A client hears of a new container (ContainerNew) before any change to it. */
+static void
+test_announced_before_changes(void)
+{
+	OcidTest *t = setup_or_skip();
+	g_autofree char *bundle = NULL;
+	g_autofree char *path = NULL;
+	g_autoptr(GError) error = NULL;
+	guint announced, changed;
+
+	if (t == NULL)
+		return;
+	bundle = ocid_test_make_bundle(t, "announced", "sleep 300");
+	path = ocid_test_create(t, "announced", "", bundle, NULL, &error);
+	g_assert_no_error(error);
+	ocid_test_start(t, path);
+	g_assert_true(ocid_test_wait_state(t, path, "running", 5000));
+	announced = first_signal(t, "ContainerNew", NULL, "announced");
+	changed = first_signal(t, "PropertiesChanged", path, NULL);
+	g_assert_cmpuint(announced, !=, G_MAXUINT);
+	g_assert_cmpuint(changed, !=, G_MAXUINT);
+	g_assert_cmpuint(announced, <, changed);
+	ocid_test_delete(t, path, TRUE);
+}
+
 static void
 add_tests(void)
 {
@@ -619,6 +670,7 @@ add_tests(void)
 	g_test_add_func("/lifecycle/kill-signal", test_kill_signal);
 	g_test_add_func("/lifecycle/force-delete-running", test_force_delete_running);
 	g_test_add_func("/lifecycle/list-and-filters", test_list_and_filters);
+	g_test_add_func("/lifecycle/announced-before-changes", test_announced_before_changes);
 }
 
 int
