@@ -58,6 +58,7 @@ struct OcidContainer {
 	int stdin_once;
 	int privileged;
 	int trusted;
+	int fifo_start; /* its spec lets Start release it through the exec fifo */
 	uint64_t created_usec;
 
 	/* Changed only through state-machine.h. */
@@ -87,6 +88,7 @@ struct OcidContainer {
 	guint container_watch;
 	gboolean container_is_child; /* reparented to the daemon after its monitor died */
 	gboolean deleting;
+	gboolean starting;       /* a Start is in flight */
 	GPtrArray *stop_waiters; /* pending Stop/Delete calls, see manager.c */
 	guint stop_timer;
 

@@ -356,6 +356,7 @@ created(OcidManager *manager, OcidContainer *c, pid_t pid)
 	pid_t monitor_pid = ocid_monitor_spawn_get_pid(op->spawn);
 
 	c->monitor_pidfd = ocid_monitor_spawn_steal_pidfd(op->spawn);
+	c->fifo_start = ocid_start_spec_allows_fifo(op->spec);
 	(void)ocid_state_created(c, (int32_t)pid, ocid_process_start_time(pid),
 				 (int32_t)monitor_pid, ocid_process_start_time(monitor_pid), NULL);
 	ocid_supervise_watch_monitor(manager, c);

@@ -63,6 +63,7 @@ on_started(const char *out, GError *error, gpointer user_data)
 		report_gone(ref, "starting");
 		return;
 	}
+	c->starting = FALSE;
 	if (error != NULL) {
 		/* Only a container that is still created failed to start: one that exited
 		 * meanwhile has its exit reported already. */
@@ -80,20 +81,51 @@ on_started(const char *out, GError *error, gpointer user_data)
 	ref->done(c, NULL, ref->user_data);
 }
 
+static OcidStartProtocol
+start_protocol_for(OcidManager *manager, const OcidContainer *c)
+{
+	if (!c->fifo_start)
+		return OCID_START_BY_RUNTIME;
+	if (g_strcmp0(c->runtime_path, manager->config->runtime_path) == 0)
+		return manager->start_protocol;
+	if (g_strcmp0(c->runtime_path, manager->config->untrusted_runtime_path) == 0)
+		return manager->untrusted_start_protocol;
+	return OCID_START_BY_RUNTIME;
+}
+
 gboolean
 ocid_manager_start(OcidManager *manager, OcidContainer *c, OcidDoneFunc done, gpointer user_data,
 		   GError **error)
 {
 	OcidRuntime runtime = ocid_manager_runtime_for(manager, c);
+	OcidStartProtocol protocol = start_protocol_for(manager, c);
 	const char *args[] = { "start", c->id, NULL };
+	OcidContainerRef *ref;
 
 	if (c->state != OCID_STATE_CREATED || c->deleting)
 		return invalid_state(c,
 				     "only a created container can be started; create a new "
 				     "one to run it again",
 				     error);
-	ocid_runtime_run_async(&runtime, args, on_started,
-			       ocid_container_ref_new(manager, c, done, user_data));
+	/* Two releases of one init would leave the second waiting on a fifo nobody writes. */
+	if (c->starting) {
+		g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_STATE,
+			    "Container %s is being started already; wait for that Start to "
+			    "return",
+			    c->id);
+		return FALSE;
+	}
+	c->starting = TRUE;
+	ref = ocid_container_ref_new(manager, c, done, user_data);
+	if (protocol != OCID_START_BY_RUNTIME && c->container_pidfd < 0)
+		c->container_pidfd = ocid_pidfd_open_verified(c->pid, c->pid_start_time);
+	/* No second runtime process where the fifo is all its start would do; without a fifo
+	 * to take, the runtime's own start says what state the container is in. */
+	if (protocol != OCID_START_BY_RUNTIME &&
+	    ocid_start_fifo_begin(protocol, runtime.root, c->id, c->container_pidfd, on_started,
+				  ref))
+		return TRUE;
+	ocid_runtime_run_async(&runtime, args, on_started, ref);
 	return TRUE;
 }
 

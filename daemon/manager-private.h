@@ -7,6 +7,7 @@
 #include "manager.h"
 #include "monitor-spawn.h"
 #include "runtime.h"
+#include "start-fifo.h"
 
 struct OcidManager {
 	OcidConfig *config;
@@ -16,6 +17,9 @@ struct OcidManager {
 	char *exits_dir;      /* <run_dir>/exits */
 	char *runtime_root;   /* <run_dir>/runtime: the runtime's --root */
 	char *runtime_version;
+	/* How Start releases a container of each runtime (start-fifo.h). */
+	OcidStartProtocol start_protocol;
+	OcidStartProtocol untrusted_start_protocol;
 	gboolean runtime_ready;
 	guint64 next_serial;
 	OcidManagerListener listener;

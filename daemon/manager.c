@@ -187,6 +187,11 @@ ocid_manager_new(OcidConfig *config, GError **error)
 
 	manager->runtime_version = ocid_runtime_version(config->runtime_path);
 	manager->runtime_ready = manager->runtime_version != NULL;
+	manager->start_protocol = ocid_start_protocol_for_version(manager->runtime_version);
+	if (config->untrusted_runtime_path != NULL) {
+		g_autofree char *version = ocid_runtime_version(config->untrusted_runtime_path);
+		manager->untrusted_start_protocol = ocid_start_protocol_for_version(version);
+	}
 	if (!manager->runtime_ready)
 		g_warning("The OCI runtime %s does not run; containers cannot be created until "
 			  "runtime_path in ocid.conf names a working runtime",
