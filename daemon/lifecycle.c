@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <poll.h>
 #include <signal.h>
 
 typedef struct {
@@ -53,6 +54,14 @@ report_gone(OcidContainerRef *ref, const char *what)
 
 /* ---- start ---------------------------------------------------------------------- */
 
+static gboolean
+container_process_exited(const OcidContainer *c)
+{
+	struct pollfd pfd = { .fd = c->container_pidfd, .events = POLLIN };
+
+	return c->container_pidfd >= 0 && poll(&pfd, 1, 0) > 0;
+}
+
 static void
 on_started(const char *out, GError *error, gpointer user_data)
 {
@@ -65,9 +74,10 @@ on_started(const char *out, GError *error, gpointer user_data)
 	}
 	c->starting = FALSE;
 	if (error != NULL) {
-		/* Only a container that is still created failed to start: one that exited
-		 * meanwhile has its exit reported already. */
-		(void)ocid_state_start_failed(c, error->message, NULL);
+		/* Only a container that is still created and alive failed to start: one whose
+		 * process exited meanwhile has its real exit code reported by its monitor. */
+		if (!container_process_exited(c))
+			(void)ocid_state_start_failed(c, error->message, NULL);
 		ocid_log_container(c, G_LOG_LEVEL_WARNING, OCID_MESSAGE_FAILED,
 				   "Starting container %s failed: %s", c->id, error->message);
 		ref->done(c, error, ref->user_data);

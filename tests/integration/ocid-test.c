@@ -367,6 +367,23 @@ ocid_test_make_bundle(OcidTest *t, const char *name, const char *script)
 	return dir;
 }
 
+void
+ocid_test_add_poststart_hook(const char *bundle, const char *command)
+{
+	g_autofree char *config_path = g_build_filename(bundle, "config.json", NULL);
+	g_autofree char *config = ocid_test_read_file(config_path);
+	g_autofree char *hooked = NULL;
+
+	/* Spliced in as text: the command is the test's own, without quotes to escape. */
+	g_assert_null(strpbrk(command, "\"\\"));
+	g_assert_nonnull(config);
+	g_assert_cmpint(config[0], ==, '{');
+	hooked = g_strdup_printf("{\n  \"hooks\": { \"poststart\": [ { \"path\": \"/bin/sh\", "
+				 "\"args\": [ \"sh\", \"-c\", \"%s\" ] } ] },%s",
+				 command, config + 1);
+	g_assert_true(g_file_set_contents(config_path, hooked, -1, NULL));
+}
+
 GVariant *
 ocid_test_call(OcidTest *t, const char *path, const char *interface, const char *method,
 	       GVariant *args, const char *reply_type, GError **error)

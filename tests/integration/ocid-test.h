@@ -53,6 +53,9 @@ void ocid_test_restart_with_config(OcidTest *t, const char *runtime_lines);
 /* A fresh busybox bundle running @script with /bin/sh -c. */
 char *ocid_test_make_bundle(OcidTest *t, const char *name, const char *script);
 
+/* Adds a poststart hook running `sh -c @command` (on the host) to @bundle's config.json. */
+void ocid_test_add_poststart_hook(const char *bundle, const char *command);
+
 /* Calls on the manager or a container; NULL and @error on a D-Bus error. */
 GVariant *ocid_test_call(OcidTest *t, const char *path, const char *interface, const char *method,
 			 GVariant *args, const char *reply_type, GError **error);
