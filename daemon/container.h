@@ -96,7 +96,7 @@ struct OcidContainer {
 	/* Called once, when it leaves CREATING: the object appears. */
 	void (*announce_func)(OcidContainer *container, gpointer user_data);
 	gpointer changed_data;
-	gboolean (*persist_func)(OcidContainer *container, GError **error);
+	gboolean (*persist_func)(OcidContainer *container, gboolean durable, GError **error);
 };
 
 OcidContainer *ocid_container_new(const char *id, const char *name);

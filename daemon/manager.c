@@ -23,9 +23,9 @@ ensure_dir(const char *path, int mode, GError **error)
 }
 
 static gboolean
-persist_container(OcidContainer *c, GError **error)
+persist_container(OcidContainer *c, gboolean durable, GError **error)
 {
-	return ocid_persist_save(c, error);
+	return ocid_persist_save(c, durable, error);
 }
 
 static void

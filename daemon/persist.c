@@ -343,8 +343,9 @@ ocid_persist_from_json(const char *data, gsize len, const char *origin, GError *
 	return g_steal_pointer(&c);
 }
 
-gboolean
-ocid_write_file_atomic(const char *path, const char *data, gsize len, int mode, GError **error)
+static gboolean
+write_file(const char *path, const char *data, gsize len, int mode, gboolean durable,
+	   GError **error)
 {
 	g_autofree char *tmp = g_strdup_printf("%s.tmp", path);
 	g_autofree char *dirname = g_path_get_dirname(path);
@@ -363,10 +364,12 @@ ocid_write_file_atomic(const char *path, const char *data, gsize len, int mode, 
 			goto fail;
 		done += (gsize)n;
 	}
-	if (fsync(fd) < 0)
+	if (durable && fsync(fd) < 0)
 		goto fail;
 	if (rename(tmp, path) < 0)
 		goto fail;
+	if (!durable)
+		return TRUE;
 	dirfd = open(dirname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd >= 0)
 		(void)fsync(dirfd);
@@ -381,11 +384,23 @@ fail : {
 }
 
 gboolean
-ocid_persist_save(OcidContainer *container, GError **error)
+ocid_write_file_atomic(const char *path, const char *data, gsize len, int mode, GError **error)
+{
+	return write_file(path, data, len, mode, TRUE, error);
+}
+
+gboolean
+ocid_write_file_replace(const char *path, const char *data, gsize len, int mode, GError **error)
+{
+	return write_file(path, data, len, mode, FALSE, error);
+}
+
+gboolean
+ocid_persist_save(OcidContainer *container, gboolean durable, GError **error)
 {
 	g_autofree char *json = ocid_persist_to_json(container);
 
-	return ocid_write_file_atomic(container->state_path, json, strlen(json), 0600, error);
+	return write_file(container->state_path, json, strlen(json), 0600, durable, error);
 }
 
 OcidContainer *
