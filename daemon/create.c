@@ -44,6 +44,7 @@ struct OcidCreateOp {
 	OcidDoneFunc done;
 	gpointer user_data;
 	gboolean log_is_ours; /* ocid chose log_path, so a failed create removes the log */
+	gboolean start;       /* the caller asked for a run: Start before the reply */
 
 	gboolean authorizing; /* accepted, not yet run: polkit is being asked */
 	OcidMonitorSpawn *spawn;
@@ -223,6 +224,7 @@ ocid_manager_create_begin(OcidManager *manager, OcidCreateRequest *request, Ocid
 	op->done = done;
 	op->user_data = user_data;
 	op->log_is_ours = log_is_ours;
+	op->start = r->start;
 	op->authorizing = TRUE;
 	c->create = op;
 	ocid_manager_adopt(manager, c);
@@ -349,6 +351,17 @@ advance(OcidManager *manager, OcidContainer *c)
 
 /* ---- the pipeline ---------------------------------------------------------------- */
 
+/* A run in one call: the caller's reply comes from Start, with its error if it fails (the
+ * container then stays, stopped, like one whose Start failed). */
+static void
+start_for_caller(OcidManager *manager, OcidContainer *c, OcidCreateOp *op)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!ocid_manager_start(manager, c, op->done, op->user_data, &error))
+		op->done(c, error, op->user_data);
+}
+
 static void
 created(OcidManager *manager, OcidContainer *c, pid_t pid)
 {
@@ -363,7 +376,10 @@ created(OcidManager *manager, OcidContainer *c, pid_t pid)
 	ocid_log_container(c, G_LOG_LEVEL_MESSAGE, OCID_MESSAGE_CREATED,
 			   "Created container %s (%s) from bundle %s, pid %d", c->id, c->name,
 			   c->bundle_path, c->pid);
-	op->done(c, NULL, op->user_data);
+	if (op->start)
+		start_for_caller(manager, c, op);
+	else
+		op->done(c, NULL, op->user_data);
 	/* Delete calls that came too late to cancel: they go on as for any container. */
 	op_free(op);
 }

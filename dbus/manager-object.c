@@ -126,6 +126,7 @@ static const OptionSpec create_options[] = {
 	BOOL_OPT("stdin_once", stdin_once),
 	BOOL_OPT("privileged", privileged),
 	BOOL_OPT("trusted", trusted),
+	BOOL_OPT("start", start),
 	STR_OPT("stop_signal", stop_signal),
 	{ "volumes", OPT_VOLUMES, offsetof(OcidCreateRequest, volumes) },
 	PATH_OPT("seccomp_profile_path", seccomp_profile_path),

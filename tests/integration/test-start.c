@@ -211,6 +211,39 @@ test_dies_before_start(void)
 	on_both_paths(check_dies_before_start, "killed");
 }
 
+/* CreateContainer with start: one call runs the container; the reply comes once it is
+ * released, and a second Start is refused as for any started container. */
+static void
+test_create_option_start(void)
+{
+	OcidTest *t = ocid_test_get();
+	g_autofree char *bundle = NULL;
+	g_autofree char *path = NULL;
+	g_autofree char *status = NULL;
+	g_autofree char *state = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GError) error = NULL;
+	GVariantBuilder options;
+
+	if (t == NULL) {
+		g_test_skip("needs root for runc");
+		return;
+	}
+	bundle = ocid_test_make_bundle(t, "run-in-one-call", "sleep 100");
+	g_variant_builder_init(&options, G_VARIANT_TYPE("a{sv}"));
+	g_variant_builder_add(&options, "{sv}", "start", g_variant_new_boolean(TRUE));
+	path = ocid_test_create(t, "run-in-one-call", "", bundle, g_variant_builder_end(&options),
+				&error);
+	g_assert_no_error(error);
+	state = ocid_test_get_string(t, path, "State");
+	g_assert_cmpstr(state, ==, "running");
+	status = runtime_status(t, "run-in-one-call");
+	g_assert_cmpstr(status, ==, "running");
+	reply = ocid_test_call(t, path, CONTAINER, "Start", NULL, NULL, &error);
+	ocid_test_assert_error(error, "InvalidState");
+	ocid_test_delete(t, path, TRUE);
+}
+
 static void
 add_tests(void)
 {
@@ -218,6 +251,7 @@ add_tests(void)
 	g_test_add_func("/start/poststart-hook-uses-runtime", test_poststart_hook_uses_runtime);
 	g_test_add_func("/start/exits-at-once", test_exits_at_once);
 	g_test_add_func("/start/dies-before-start", test_dies_before_start);
+	g_test_add_func("/start/create-option-start", test_create_option_start);
 }
 
 int
