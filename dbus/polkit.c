@@ -146,18 +146,27 @@ on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 }
 
 static gboolean
-caller_is_root(sd_bus_message *call)
+caller_is_root(OcidBusService *service, sd_bus_message *call)
 {
 	g_autoptr(sd_bus_creds) creds = NULL;
+	const char *sender = sd_bus_message_get_sender(call);
 	uid_t euid = (uid_t)-1;
 
+	if (sender != NULL && g_strcmp0(sender, service->root_sender) == 0)
+		return TRUE;
 	/* Only what the bus vouches for (dbus-daemon sends the connection's euid): as in
 	 * systemd, never credentials augmented from /proc, whose pid may be reused by then. A
 	 * caller whose euid the bus does not send goes to polkit. */
 	if (sd_bus_query_sender_creds(call, SD_BUS_CREDS_EUID, &creds) < 0 ||
 	    (sd_bus_creds_get_augmented_mask(creds) & SD_BUS_CREDS_EUID) != 0)
 		return FALSE;
-	return sd_bus_creds_get_euid(creds, &euid) >= 0 && euid == 0;
+	if (sd_bus_creds_get_euid(creds, &euid) < 0 || euid != 0)
+		return FALSE;
+	if (sender != NULL) {
+		g_free(service->root_sender);
+		service->root_sender = g_strdup(sender);
+	}
+	return TRUE;
 }
 
 static int
@@ -172,7 +181,7 @@ require(OcidBusService *service, sd_bus_message *call, const char *action, const
 
 	if (container == NULL)
 		container = "";
-	if (caller_is_root(call))
+	if (caller_is_root(service, call))
 		return run_handler(service, call, on_container, container, handler, error);
 
 	r = g_new0(AuthRequest, 1);

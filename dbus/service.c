@@ -120,6 +120,7 @@ ocid_bus_service_free(OcidBusService *service)
 	sd_bus_slot_unref(service->container_slot);
 	sd_bus_slot_unref(service->enumerator_slot);
 	sd_bus_slot_unref(service->object_manager_slot);
+	g_free(service->root_sender);
 	if (service->bus != NULL) {
 		sd_bus_flush(service->bus);
 		sd_bus_close(service->bus);

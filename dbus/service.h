@@ -20,6 +20,10 @@ typedef struct {
 	sd_bus_slot *container_slot;
 	sd_bus_slot *enumerator_slot;
 	sd_bus_slot *object_manager_slot;
+	/* The unique name of the last caller the bus vouched for as root. A unique name is
+	 * never given to another connection, and a connection's euid never changes, so its
+	 * next call needs no round trip to the bus to ask again. */
+	char *root_sender;
 } OcidBusService;
 
 /* Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS honoured), exports the objects and
