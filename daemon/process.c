@@ -5,6 +5,7 @@
 #include "common/pidfd.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib-unix.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,26 +35,42 @@ uint64_t
 ocid_process_start_time(pid_t pid)
 {
 	char path[64];
-	g_autofree char *stat = NULL;
+	/* A stat line is a few hundred bytes; its command name at most 64. */
+	char stat[1024];
+	ocid_autofd int fd = -1;
 	const char *p;
-	g_auto(GStrv) fields = NULL;
+	ssize_t n;
+	int field;
 
 	if (pid <= 0)
 		return 0;
 	g_snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	if (!g_file_get_contents(path, &stat, NULL, NULL))
+	/* One open and one read, no stat calls: a restart reads this twice per container. */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return 0;
+	do
+		n = read(fd, stat, sizeof stat - 1);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return 0;
+	stat[n] = '\0';
 	/* The command name may hold spaces and parentheses: fields start after the last ')'. */
 	p = strrchr(stat, ')');
-	if (p == NULL)
+	if (p == NULL || p[1] != ' ')
 		return 0;
-	fields = g_strsplit(p + 2, " ", 0);
-	/* Field 3 (state) is fields[0], so field 22 is fields[19]. */
-	if (g_strv_length(fields) < 20)
+	p += 2;
+	/* Field 3 is the state; a zombie is no longer the process we knew. */
+	if (*p == 'Z' || *p == 'X')
 		return 0;
-	if (fields[0][0] == 'Z' || fields[0][0] == 'X')
+	for (field = 3; field < 22 && p != NULL; field++) {
+		p = strchr(p, ' ');
+		if (p != NULL)
+			p++;
+	}
+	if (p == NULL || !g_ascii_isdigit(*p))
 		return 0;
-	return g_ascii_strtoull(fields[19], NULL, 10);
+	return g_ascii_strtoull(p, NULL, 10);
 }
 
 int
