@@ -121,7 +121,7 @@ do_open_log(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	}
 	service->followers = g_list_prepend(service->followers, f);
 	/* Already over: the reader gets what there is, then EOF. */
-	if (c->state == OCID_STATE_STOPPED || c->state == OCID_STATE_CREATED)
+	if (c->state == OCID_STATE_STOPPED)
 		ocid_log_follow_finish(f->follow);
 	return sd_bus_reply_method_return(m, "h", reader);
 }
