@@ -10,6 +10,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -559,6 +563,189 @@ test_resize_container(void)
 	ocid_test_delete(t, path, TRUE);
 }
 
+/* ---- as another user ------------------------------------------------------------------ */
+
+/* The client half: this binary run again as an ordinary user (through setpriv), doing what
+ * a desktop tool would with the fd it gets. Prints what it read; a D-Bus error's name goes
+ * to stderr and the exit code is 1. */
+static int
+client_main(int argc, char **argv)
+{
+	const char *verb = argv[2], *path = argv[3];
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GDBusConnection) conn = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, &error);
+	g_autoptr(GUnixFDList) fds = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	g_autofree char *got = NULL;
+	gint32 handle = -1;
+	int fd;
+
+	if (conn == NULL) {
+		fprintf(stderr, "%s\n", error->message);
+		return 2;
+	}
+	if (g_str_equal(verb, "wait") || g_str_equal(verb, "stats")) {
+		reply = g_dbus_connection_call_sync(
+		    conn, "org.oci.Runtime", path, CONTAINER,
+		    g_str_equal(verb, "wait") ? "Wait" : "GetStatistics", NULL, NULL,
+		    G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
+	} else {
+		GVariant *args = NULL;
+
+		if (g_str_equal(verb, "logs"))
+			args = g_variant_new_parsed("({'follow': <true>},)");
+		else if (g_str_equal(verb, "attach"))
+			args = g_variant_new_parsed("(@a{sv} {},)");
+		else
+			args = g_variant_new_parsed("(['/bin/sh'], @a{sv} {})");
+		reply = g_dbus_connection_call_with_unix_fd_list_sync(
+		    conn, "org.oci.Runtime", path, CONTAINER,
+		    g_str_equal(verb, "logs")     ? "OpenLog"
+		    : g_str_equal(verb, "attach") ? "Attach"
+						  : "Exec",
+		    args, NULL, G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &fds, NULL, &error);
+	}
+	if (reply == NULL) {
+		g_autofree char *name = g_dbus_error_get_remote_error(error);
+		fprintf(stderr, "%s: %s\n", name != NULL ? name : "?", error->message);
+		return 1;
+	}
+	if (g_str_equal(verb, "wait") || g_str_equal(verb, "stats")) {
+		g_autofree char *text = g_variant_print(reply, TRUE);
+		printf("%s\n", text);
+		return 0;
+	}
+	g_variant_get_child(reply, 0, "h", &handle);
+	fd = g_unix_fd_list_get(fds, handle, &error);
+	g_assert_no_error(error);
+	if (g_str_equal(verb, "logs")) {
+		got = read_until(fd, NULL, 30000);
+	} else if (g_str_equal(verb, "attach")) {
+		write_all(fd, "as-user\n");
+		got = read_until(fd, "as-user\n", 10000);
+	} else {
+		const char *process;
+		g_autoptr(GVariant) code = NULL;
+
+		g_variant_get_child(reply, 1, "&o", &process);
+		write_all(fd, "echo exec-$((40+2))\nexit 6\n");
+		got = read_until(fd, NULL, 10000);
+		code = g_dbus_connection_call_sync(conn, "org.oci.Runtime", process, PROCESS,
+						   "Wait", NULL, G_VARIANT_TYPE("(i)"),
+						   G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
+		g_assert_no_error(error);
+		printf("exit=%d\n", g_variant_get_int32(g_variant_get_child_value(code, 0)));
+	}
+	printf("%s", got);
+	return 0;
+}
+
+/* Runs the client as @user; its exit code, output and error output. */
+static int
+as_user(OcidTest *t, const char *user, const char *verb, const char *path, char **out, char **err)
+{
+	const struct passwd *pw = getpwnam(user);
+	g_autofree char *reuid = NULL;
+	g_autofree char *regid = NULL;
+	g_autoptr(GError) error = NULL;
+	g_auto(GStrv) envp = g_get_environ();
+	int status = 0;
+
+	g_assert_nonnull(pw);
+	reuid = g_strdup_printf("--reuid=%u", (unsigned)pw->pw_uid);
+	regid = g_strdup_printf("--regid=%u", (unsigned)pw->pw_gid);
+	if (!t->system_mode)
+		envp = g_environ_setenv(envp, "DBUS_SYSTEM_BUS_ADDRESS", t->bus_address, TRUE);
+	{
+		const char *argv[] = {
+			"setpriv", reuid, regid, "--init-groups", "/proc/self/exe", "--as-client",
+			verb,      path,  NULL
+		};
+		g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+
+		argv[4] = self;
+		g_assert_true(g_spawn_sync(NULL, (char **)argv, envp, G_SPAWN_SEARCH_PATH, NULL,
+					   NULL, out, err, &status, &error));
+	}
+	g_assert_no_error(error);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void
+assert_user_denied(OcidTest *t, const char *user, const char *verb, const char *path,
+		   const char *action)
+{
+	g_autofree char *out = NULL;
+	g_autofree char *err = NULL;
+
+	if (as_user(t, user, verb, path, &out, &err) != 1 ||
+	    strstr(err, "org.oci.Runtime.Error.AccessDenied") == NULL ||
+	    strstr(err, action) == NULL)
+		g_error("%s %s as %s: expected AccessDenied for %s, got: %s%s", verb, path, user,
+			action, out, err);
+}
+
+static char *
+assert_user_allowed(OcidTest *t, const char *user, const char *verb, const char *path)
+{
+	g_autofree char *err = NULL;
+	char *out = NULL;
+
+	if (as_user(t, user, verb, path, &out, &err) != 0)
+		g_error("%s %s as %s was refused: %s", verb, path, user, err);
+	return out;
+}
+
+/* Users without a rule get none of the fds (on the private bus there is no polkit at all;
+ * under systemd polkitd says no), and Wait and GetStatistics are open to them. With a rule
+ * (tests/systemd/inside.sh: group ocidio, container io-granted), they get all three. */
+static void
+test_as_users(void)
+{
+	OcidTest *t = setup_or_skip();
+	const char *denied_user = t != NULL && t->system_mode ? "ocidtest1" : "nobody";
+	g_autofree char *path = NULL;
+	g_autofree char *out = NULL;
+	GVariantBuilder b;
+
+	if (t == NULL)
+		return;
+	/* Other users reach the bus socket and the bundles in it. */
+	g_assert_cmpint(chmod(t->tmpdir, 0755), ==, 0);
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
+	g_variant_builder_add(&b, "{sv}", "stdin", g_variant_new_boolean(TRUE));
+	path = run(t, "io-granted", "echo started; exec cat", g_variant_builder_end(&b));
+	g_assert_true(ocid_test_wait_output(t, path, "started", 10000));
+
+	assert_user_denied(t, denied_user, "logs", path, "org.oci.Runtime.logs");
+	assert_user_denied(t, denied_user, "attach", path, "org.oci.Runtime.attach");
+	assert_user_denied(t, denied_user, "exec", path, "org.oci.Runtime.exec");
+	out = assert_user_allowed(t, denied_user, "stats", path);
+	g_assert_nonnull(strstr(out, "pids_current"));
+
+	if (t->system_mode) {
+		g_autofree char *log = NULL;
+		g_autofree char *attached = NULL;
+		g_autofree char *exec = NULL;
+		g_autofree char *waited = NULL;
+
+		attached = assert_user_allowed(t, "ocidtest4", "attach", path);
+		g_assert_nonnull(strstr(attached, "as-user"));
+		exec = assert_user_allowed(t, "ocidtest4", "exec", path);
+		g_assert_nonnull(strstr(exec, "exit=6"));
+		g_assert_nonnull(strstr(exec, "exec-42"));
+		/* Follow to the end: the container stops while the user reads. */
+		g_assert_nonnull(ocid_test_call(t, path, CONTAINER, "Kill",
+						g_variant_new("(s)", "TERM"), NULL, NULL));
+		log = assert_user_allowed(t, "ocidtest4", "logs", path);
+		g_assert_nonnull(strstr(log, " stdout F started\n"));
+		g_assert_nonnull(strstr(log, " stdout F as-user\n"));
+		waited = assert_user_allowed(t, denied_user, "wait", path);
+		g_assert_nonnull(strstr(waited, "143"));
+	}
+	ocid_test_delete(t, path, TRUE);
+}
+
 static void
 add_tests(void)
 {
@@ -571,10 +758,13 @@ add_tests(void)
 	g_test_add_func("/api/attach", test_attach);
 	g_test_add_func("/api/exec", test_exec);
 	g_test_add_func("/api/resize-container", test_resize_container);
+	g_test_add_func("/api/as-users", test_as_users);
 }
 
 int
 main(int argc, char **argv)
 {
+	if (argc == 4 && g_str_equal(argv[1], "--as-client"))
+		return client_main(argc, argv);
 	return ocid_test_main(argc, argv, add_tests);
 }
