@@ -163,6 +163,55 @@ test_wait(void)
 	ocid_test_delete(t, path, FALSE);
 }
 
+static void
+on_wait_failed(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	GError **out = user_data;
+	g_autoptr(GVariant) reply =
+	    g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, out);
+
+	g_assert_null(reply);
+}
+
+static gboolean
+error_is_set(gpointer data)
+{
+	return *(GError **)data != NULL;
+}
+
+/* A container deleted before it ever stopped: its Waits hear so, and nothing is left to
+ * count, follow or exec in. */
+static void
+test_wait_deleted(void)
+{
+	OcidTest *t = setup_or_skip();
+	g_autofree char *path = NULL;
+	g_autoptr(GError) waited = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (t == NULL)
+		return;
+	path = make(t, "never-run", "true", NULL);
+	g_dbus_connection_call(t->conn, "org.oci.Runtime", path, CONTAINER, "Wait", NULL,
+			       G_VARIANT_TYPE("(ib)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+			       on_wait_failed, &waited);
+	g_assert_null(ocid_test_call(t, path, CONTAINER, "GetStatistics", NULL, "(a{sv})", &error));
+	ocid_test_assert_error(error, "InvalidState");
+	g_clear_error(&error);
+	g_assert_null(ocid_test_call(t, path, CONTAINER, "Exec",
+				     g_variant_new_parsed("(['/bin/true'], @a{sv} {})"), "(ho)",
+				     &error));
+	ocid_test_assert_error(error, "InvalidState");
+	g_clear_error(&error);
+	g_assert_null(ocid_test_call(t, path, CONTAINER, "ResizeTerminal",
+				     g_variant_new("(uu)", 24, 80), NULL, &error));
+	ocid_test_assert_error(error, "InvalidArgument");
+	g_clear_error(&error);
+	ocid_test_delete(t, path, FALSE);
+	g_assert_true(ocid_test_wait_for(error_is_set, &waited, 10000));
+	ocid_test_assert_error(waited, "NoSuchContainer");
+}
+
 /* ---- GetStatistics ---------------------------------------------------------------- */
 
 /* A number from the container's cgroup, found as ocid does not: by controller name. */
@@ -328,6 +377,15 @@ test_logs(void)
 	g_assert_nonnull(strstr(tail, " stdout F line-118\n"));
 	g_assert_true(g_str_has_suffix(tail, " stdout F line-119\n"));
 	g_assert_cmpint(g_strv_length((char **)g_strsplit(tail, "\n", -1)), ==, 3);
+
+	/* Following a stopped container: what there is, then EOF at once. */
+	g_free(followed);
+	fd = call_fd(t, path, CONTAINER, "OpenLog", g_variant_new_parsed("({'follow': <true>},)"),
+		     "(h)", NULL, &error);
+	g_assert_no_error(error);
+	followed = read_until(fd, NULL, 10000);
+	close(fd);
+	g_assert_cmpstr(followed, ==, file);
 
 	/* Unknown options are refused by name. */
 	g_assert_cmpint(call_fd(t, path, CONTAINER, "OpenLog",
@@ -752,6 +810,7 @@ add_tests(void)
 	/* Small enough that the chatty container's 120 lines rotate its log. */
 	ocid_test_set_extra_config("log_size_max = 2048\n");
 	g_test_add_func("/api/wait", test_wait);
+	g_test_add_func("/api/wait-deleted", test_wait_deleted);
 	g_test_add_func("/api/statistics", test_statistics);
 	g_test_add_func("/api/logs", test_logs);
 	g_test_add_func("/api/log-kept", test_log_kept);
