@@ -163,30 +163,37 @@ test_wait(void)
 	ocid_test_delete(t, path, FALSE);
 }
 
-static void
-on_wait_failed(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-	GError **out = user_data;
-	g_autoptr(GVariant) reply =
-	    g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, out);
+/* The reply or the error of a Wait, whichever comes. */
+typedef struct {
+	GVariant *reply;
+	GError *error;
+} WaitOutcome;
 
-	g_assert_null(reply);
+static void
+on_wait_outcome(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	WaitOutcome *out = user_data;
+
+	out->reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &out->error);
 }
 
 static gboolean
-error_is_set(gpointer data)
+outcome_is_set(gpointer data)
 {
-	return *(GError **)data != NULL;
+	const WaitOutcome *out = data;
+
+	return out->reply != NULL || out->error != NULL;
 }
 
-/* A container deleted before it ever stopped: its Waits hear so, and nothing is left to
- * count, follow or exec in. */
+/* A container deleted before it ever ran: its Wait answers (Delete kills it first, so with
+ * its exit; had it gone otherwise, NoSuchContainer), and nothing is there to count or exec
+ * in. */
 static void
 test_wait_deleted(void)
 {
 	OcidTest *t = setup_or_skip();
 	g_autofree char *path = NULL;
-	g_autoptr(GError) waited = NULL;
+	WaitOutcome waited = { 0 };
 	g_autoptr(GError) error = NULL;
 
 	if (t == NULL)
@@ -194,7 +201,7 @@ test_wait_deleted(void)
 	path = make(t, "never-run", "true", NULL);
 	g_dbus_connection_call(t->conn, "org.oci.Runtime", path, CONTAINER, "Wait", NULL,
 			       G_VARIANT_TYPE("(ib)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-			       on_wait_failed, &waited);
+			       on_wait_outcome, &waited);
 	g_assert_null(ocid_test_call(t, path, CONTAINER, "GetStatistics", NULL, "(a{sv})", &error));
 	ocid_test_assert_error(error, "InvalidState");
 	g_clear_error(&error);
@@ -208,8 +215,17 @@ test_wait_deleted(void)
 	ocid_test_assert_error(error, "InvalidArgument");
 	g_clear_error(&error);
 	ocid_test_delete(t, path, FALSE);
-	g_assert_true(ocid_test_wait_for(error_is_set, &waited, 10000));
-	ocid_test_assert_error(waited, "NoSuchContainer");
+	g_assert_true(ocid_test_wait_for(outcome_is_set, &waited, 10000));
+	if (waited.reply != NULL) {
+		gint32 code = -1;
+
+		g_variant_get(waited.reply, "(ib)", &code, NULL);
+		g_assert_cmpint(code, ==, 128 + 9);
+		g_variant_unref(waited.reply);
+	} else {
+		ocid_test_assert_error(waited.error, "NoSuchContainer");
+		g_error_free(waited.error);
+	}
 }
 
 /* ---- GetStatistics ---------------------------------------------------------------- */
