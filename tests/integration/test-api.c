@@ -31,26 +31,8 @@ setup_or_skip(void)
 	return t;
 }
 
-static char *
-make(OcidTest *t, const char *id, const char *script, GVariant *options)
-{
-	g_autofree char *bundle = ocid_test_make_bundle(t, id, script);
-	g_autoptr(GError) error = NULL;
-	char *path = ocid_test_create(t, id, id, bundle, options, &error);
-
-	g_assert_no_error(error);
-	return path;
-}
-
-static char *
-run(OcidTest *t, const char *id, const char *script, GVariant *options)
-{
-	char *path = make(t, id, script, options);
-
-	ocid_test_start(t, path);
-	g_assert_true(ocid_test_wait_state(t, path, "running", 10000));
-	return path;
-}
+#define make(t, id, script, options) ocid_test_make_container(t, id, script, options, FALSE)
+#define run(t, id, script, options)  ocid_test_make_container(t, id, script, options, TRUE)
 
 /* Calls a method that returns a file descriptor first; *@reply gets the rest. */
 static int
@@ -109,60 +91,6 @@ write_all(int fd, const char *text)
 
 /* ---- Wait ------------------------------------------------------------------------- */
 
-static void
-on_wait_done(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-	GVariant **out = user_data;
-	g_autoptr(GError) error = NULL;
-
-	*out = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
-	g_assert_no_error(error);
-}
-
-static gboolean
-is_set(gpointer data)
-{
-	return *(GVariant **)data != NULL;
-}
-
-static void
-test_wait(void)
-{
-	OcidTest *t = setup_or_skip();
-	g_autofree char *path = NULL;
-	g_autoptr(GVariant) early = NULL;
-	g_autoptr(GVariant) racing = NULL;
-	g_autoptr(GVariant) late = NULL;
-	g_autoptr(GError) error = NULL;
-	gint32 code = -1;
-	gboolean oom = TRUE;
-
-	if (t == NULL)
-		return;
-	/* Before Start, while it runs a moment, and after the exit: the same answer. */
-	path = make(t, "waiter", "exit 7", NULL);
-	g_dbus_connection_call(t->conn, "org.oci.Runtime", path, CONTAINER, "Wait", NULL,
-			       G_VARIANT_TYPE("(ib)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-			       on_wait_done, &early);
-	ocid_test_start(t, path);
-	/* Sent right after Start returned: it races the exit. */
-	g_dbus_connection_call(t->conn, "org.oci.Runtime", path, CONTAINER, "Wait", NULL,
-			       G_VARIANT_TYPE("(ib)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-			       on_wait_done, &racing);
-	g_assert_true(ocid_test_wait_for(is_set, &early, 10000));
-	g_assert_true(ocid_test_wait_for(is_set, &racing, 10000));
-	g_variant_get(early, "(ib)", &code, &oom);
-	g_assert_cmpint(code, ==, 7);
-	g_assert_false(oom);
-	g_variant_get(racing, "(ib)", &code, &oom);
-	g_assert_cmpint(code, ==, 7);
-	late = ocid_test_call(t, path, CONTAINER, "Wait", NULL, "(ib)", &error);
-	g_assert_no_error(error);
-	g_variant_get(late, "(ib)", &code, &oom);
-	g_assert_cmpint(code, ==, 7);
-	ocid_test_delete(t, path, FALSE);
-}
-
 /* The reply or the error of a Wait, whichever comes. */
 typedef struct {
 	GVariant *reply;
@@ -185,6 +113,56 @@ outcome_is_set(gpointer data)
 	return out->reply != NULL || out->error != NULL;
 }
 
+static void
+wait_async(OcidTest *t, const char *path, WaitOutcome *out)
+{
+	g_dbus_connection_call(t->conn, "org.oci.Runtime", path, CONTAINER, "Wait", NULL,
+			       G_VARIANT_TYPE("(ib)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+			       on_wait_outcome, out);
+}
+
+/* The exit code a Wait answered with, once it has; -1 for an error. */
+static gint32
+waited_code(WaitOutcome *out, gboolean *oom)
+{
+	gint32 code = -1;
+
+	g_assert_true(ocid_test_wait_for(outcome_is_set, out, 10000));
+	if (out->reply != NULL)
+		g_variant_get(out->reply, "(ib)", &code, oom);
+	g_clear_pointer(&out->reply, g_variant_unref);
+	return code;
+}
+
+static void
+test_wait(void)
+{
+	OcidTest *t = setup_or_skip();
+	g_autofree char *path = NULL;
+	g_autoptr(GVariant) late = NULL;
+	g_autoptr(GError) error = NULL;
+	WaitOutcome early = { 0 }, racing = { 0 };
+	gint32 code = -1;
+	gboolean oom = TRUE;
+
+	if (t == NULL)
+		return;
+	/* Before Start, while it runs a moment, and after the exit: the same answer. */
+	path = make(t, "waiter", "exit 7", NULL);
+	wait_async(t, path, &early);
+	ocid_test_start(t, path);
+	/* Sent right after Start returned: it races the exit. */
+	wait_async(t, path, &racing);
+	g_assert_cmpint(waited_code(&early, &oom), ==, 7);
+	g_assert_false(oom);
+	g_assert_cmpint(waited_code(&racing, NULL), ==, 7);
+	late = ocid_test_call(t, path, CONTAINER, "Wait", NULL, "(ib)", &error);
+	g_assert_no_error(error);
+	g_variant_get(late, "(ib)", &code, &oom);
+	g_assert_cmpint(code, ==, 7);
+	ocid_test_delete(t, path, FALSE);
+}
+
 /* A container deleted before it ever ran: its Wait answers (Delete kills it first, so with
  * its exit; had it gone otherwise, NoSuchContainer), and nothing is there to count or exec
  * in. */
@@ -199,9 +177,7 @@ test_wait_deleted(void)
 	if (t == NULL)
 		return;
 	path = make(t, "never-run", "true", NULL);
-	g_dbus_connection_call(t->conn, "org.oci.Runtime", path, CONTAINER, "Wait", NULL,
-			       G_VARIANT_TYPE("(ib)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-			       on_wait_outcome, &waited);
+	wait_async(t, path, &waited);
 	g_assert_null(ocid_test_call(t, path, CONTAINER, "GetStatistics", NULL, "(a{sv})", &error));
 	ocid_test_assert_error(error, "InvalidState");
 	g_clear_error(&error);
@@ -215,14 +191,7 @@ test_wait_deleted(void)
 	ocid_test_assert_error(error, "InvalidArgument");
 	g_clear_error(&error);
 	ocid_test_delete(t, path, FALSE);
-	g_assert_true(ocid_test_wait_for(outcome_is_set, &waited, 10000));
-	if (waited.reply != NULL) {
-		gint32 code = -1;
-
-		g_variant_get(waited.reply, "(ib)", &code, NULL);
-		g_assert_cmpint(code, ==, 128 + 9);
-		g_variant_unref(waited.reply);
-	} else {
+	if (waited_code(&waited, NULL) != 128 + 9) {
 		ocid_test_assert_error(waited.error, "NoSuchContainer");
 		g_error_free(waited.error);
 	}
@@ -268,6 +237,15 @@ cgroup_number(int pid, const char *controller, const char *v1_file, const char *
 	return g_ascii_strtoull(p, NULL, 10);
 }
 
+/* cpuacct.usage counts nanoseconds, cpu.stat's usage_usec microseconds. */
+static guint64
+cgroup_cpu_usec(int pid)
+{
+	guint64 v = cgroup_number(pid, "cpuacct", "cpuacct.usage", "cpu.stat", "usage_usec");
+
+	return g_file_test("/sys/fs/cgroup/cgroup.controllers", G_FILE_TEST_EXISTS) ? v : v / 1000;
+}
+
 static guint64
 stat_of(GVariant *stats, const char *key)
 {
@@ -294,14 +272,10 @@ test_statistics(void)
 	path = run(t, "counted",
 		   "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; exec sleep 1000", NULL);
 	pid = ocid_test_get_int(t, path, "Pid");
-	cpu_before = cgroup_number(pid, "cpuacct", "cpuacct.usage", "cpu.stat", "usage_usec");
-	if (!g_file_test("/sys/fs/cgroup/cgroup.controllers", G_FILE_TEST_EXISTS))
-		cpu_before /= 1000; /* v1 counts nanoseconds */
+	cpu_before = cgroup_cpu_usec(pid);
 	reply = ocid_test_call(t, path, CONTAINER, "GetStatistics", NULL, "(a{sv})", &error);
 	g_assert_no_error(error);
-	cpu_after = cgroup_number(pid, "cpuacct", "cpuacct.usage", "cpu.stat", "usage_usec");
-	if (!g_file_test("/sys/fs/cgroup/cgroup.controllers", G_FILE_TEST_EXISTS))
-		cpu_after /= 1000;
+	cpu_after = cgroup_cpu_usec(pid);
 	pids = cgroup_number(pid, "pids", "pids.current", "pids.current", NULL);
 	memory = cgroup_number(pid, "memory", "memory.usage_in_bytes", "memory.current", NULL);
 	stats = g_variant_get_child_value(reply, 0);
@@ -317,9 +291,6 @@ test_statistics(void)
 		g_assert_cmpuint(stat_of(stats, "memory_peak"), >=,
 				 stat_of(stats, "memory_current"));
 	ocid_test_delete(t, path, TRUE);
-
-	/* Nothing to count once it stopped. */
-	path = NULL;
 }
 
 /* ---- OpenLog ------------------------------------------------------------------------ */
@@ -356,7 +327,11 @@ test_logs(void)
 
 	if (t == NULL)
 		return;
-	/* Slowly, so that the follower sees the file grow and rotate (log_size_max below). */
+	/* Small enough that 120 lines rotate the log (on the private bus the config has it
+	 * from the start, see add_tests). */
+	if (t->system_mode)
+		ocid_test_set_runtime_config(t, "log-size", "log_size_max = 2048");
+	/* Slowly, so that the follower sees the file grow and rotate. */
 	path = make(t, "chatty",
 		    "i=0; while [ $i -lt 120 ]; do echo line-$i; i=$((i+1)); "
 		    "[ $((i % 10)) = 0 ] && sleep 0.1; done",
@@ -415,6 +390,8 @@ test_logs(void)
 	ocid_test_delete(t, path, FALSE);
 	g_assert_false(g_file_test(log_path, G_FILE_TEST_EXISTS));
 	g_assert_false(g_file_test(rotated, G_FILE_TEST_EXISTS));
+	if (t->system_mode)
+		ocid_test_set_runtime_config(t, "log-size", NULL);
 }
 
 /* A log_path the caller chose is the caller's: it stays. */
