@@ -88,7 +88,8 @@ on_started(OcidExecSession *session, GError *error, gpointer user_data)
 
 	if (error != NULL) {
 		(void)ocid_bus_reply_gerror(call, error);
-		remove_object(p);
+		/* Never announced, so gone without a word. */
+		g_hash_table_remove(p->service->processes, p->path);
 		return;
 	}
 	fd = ocid_exec_session_steal_fd(session);
