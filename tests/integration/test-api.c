@@ -13,7 +13,6 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -670,6 +669,9 @@ client_main(int argc, char **argv)
 	fd = g_unix_fd_list_get(fds, handle, &error);
 	g_assert_no_error(error);
 	if (g_str_equal(verb, "logs")) {
+		/* The test stops the container once it sees this. */
+		fprintf(stderr, "opened\n");
+		fflush(stderr);
 		got = read_until(fd, NULL, 30000);
 	} else if (g_str_equal(verb, "attach")) {
 		write_all(fd, "as-user\n");
@@ -691,35 +693,41 @@ client_main(int argc, char **argv)
 	return 0;
 }
 
-/* Runs the client as @user; its exit code, output and error output. */
-static int
-as_user(OcidTest *t, const char *user, const char *verb, const char *path, char **out, char **err)
+/* The client as @user, started: stdout and stderr are pipes. */
+static GSubprocess *
+spawn_as_user(OcidTest *t, const char *user, const char *verb, const char *path)
 {
 	const struct passwd *pw = getpwnam(user);
+	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
+	    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
 	g_autofree char *reuid = NULL;
 	g_autofree char *regid = NULL;
+	g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
 	g_autoptr(GError) error = NULL;
-	g_auto(GStrv) envp = g_get_environ();
-	int status = 0;
+	GSubprocess *p;
 
 	g_assert_nonnull(pw);
 	reuid = g_strdup_printf("--reuid=%u", (unsigned)pw->pw_uid);
 	regid = g_strdup_printf("--regid=%u", (unsigned)pw->pw_gid);
 	if (!t->system_mode)
-		envp = g_environ_setenv(envp, "DBUS_SYSTEM_BUS_ADDRESS", t->bus_address, TRUE);
-	{
-		const char *argv[] = {
-			"setpriv", reuid, regid, "--init-groups", "/proc/self/exe", "--as-client",
-			verb,      path,  NULL
-		};
-		g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
-
-		argv[4] = self;
-		g_assert_true(g_spawn_sync(NULL, (char **)argv, envp, G_SPAWN_SEARCH_PATH, NULL,
-					   NULL, out, err, &status, &error));
-	}
+		g_subprocess_launcher_setenv(launcher, "DBUS_SYSTEM_BUS_ADDRESS", t->bus_address,
+					     TRUE);
+	p = g_subprocess_launcher_spawn(launcher, &error, "setpriv", reuid, regid, "--init-groups",
+					self, "--as-client", verb, path, NULL);
 	g_assert_no_error(error);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return p;
+}
+
+/* Runs the client as @user; its exit code, output and error output. */
+static int
+as_user(OcidTest *t, const char *user, const char *verb, const char *path, char **out, char **err)
+{
+	g_autoptr(GSubprocess) p = spawn_as_user(t, user, verb, path);
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(g_subprocess_communicate_utf8(p, NULL, NULL, out, err, &error));
+	g_assert_no_error(error);
+	return g_subprocess_get_if_exited(p) ? g_subprocess_get_exit_status(p) : -1;
 }
 
 static void
@@ -745,6 +753,21 @@ assert_user_allowed(OcidTest *t, const char *user, const char *verb, const char 
 	if (as_user(t, user, verb, path, &out, &err) != 0)
 		g_error("%s %s as %s was refused: %s", verb, path, user, err);
 	return out;
+}
+
+/* systemctl status shows ocid's STATUS= line. */
+static gboolean
+status_says(gpointer data)
+{
+	const char *argv[] = { "systemctl", "show",         "-p", "StatusText",
+			       "--value",   "ocid.service", NULL };
+	g_autofree char *out = NULL;
+
+	if (!g_spawn_sync(NULL, (char **)argv, NULL,
+			  G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
+			  NULL, NULL))
+		return FALSE;
+	return strstr(out, data) != NULL;
 }
 
 /* Users without a rule get none of the fds (on the private bus there is no polkit at all;
@@ -785,14 +808,33 @@ test_as_users(void)
 		exec = assert_user_allowed(t, "ocidtest4", "exec", path);
 		g_assert_nonnull(strstr(exec, "exit=6"));
 		g_assert_nonnull(strstr(exec, "exec-42"));
-		/* Follow to the end: the container stops while the user reads. */
-		g_assert_nonnull(ocid_test_call(t, path, CONTAINER, "Kill",
-						g_variant_new("(s)", "TERM"), NULL, NULL));
-		log = assert_user_allowed(t, "ocidtest4", "logs", path);
+		g_assert_true(ocid_test_wait_for(status_says, "1 containers (1 running)", 10000));
+		/* Following: the container stops while the user reads, who then gets EOF. */
+		{
+			g_autoptr(GSubprocess) reader = spawn_as_user(t, "ocidtest4", "logs", path);
+			g_autoptr(GDataInputStream) err =
+			    g_data_input_stream_new(g_subprocess_get_stderr_pipe(reader));
+			g_autofree char *opened =
+			    g_data_input_stream_read_line(err, NULL, NULL, NULL);
+			g_autoptr(GError) error = NULL;
+
+			g_assert_cmpstr(opened, ==, "opened");
+			/* KILL: cat is the container's pid 1, which ignores TERM. */
+			g_assert_nonnull(ocid_test_call(t, path, CONTAINER, "Kill",
+							g_variant_new("(s)", "KILL"), NULL,
+							&error));
+			g_assert_no_error(error);
+			g_assert_true(
+			    g_subprocess_communicate_utf8(reader, NULL, NULL, &log, NULL, &error));
+			g_assert_no_error(error);
+			g_assert_cmpint(g_subprocess_get_exit_status(reader), ==, 0);
+		}
 		g_assert_nonnull(strstr(log, " stdout F started\n"));
 		g_assert_nonnull(strstr(log, " stdout F as-user\n"));
 		waited = assert_user_allowed(t, denied_user, "wait", path);
-		g_assert_nonnull(strstr(waited, "143"));
+		g_assert_nonnull(strstr(waited, "137"));
+		/* The daemon's status follows the counts: one container, none running now. */
+		g_assert_true(ocid_test_wait_for(status_says, "1 containers (0 running)", 10000));
 	}
 	ocid_test_delete(t, path, TRUE);
 }
