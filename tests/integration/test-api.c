@@ -376,6 +376,17 @@ test_logs(void)
 	followed = read_until(fd, NULL, 10000);
 	close(fd);
 	g_assert_cmpstr(followed, ==, file);
+	/* Both: from the last line on. */
+	g_free(followed);
+	fd = call_fd(t, path, CONTAINER, "OpenLog",
+		     g_variant_new_parsed("({'follow': <true>, 'tail': <uint64 1>},)"), "(h)", NULL,
+		     &error);
+	g_assert_no_error(error);
+	followed = read_until(fd, NULL, 10000);
+	close(fd);
+	g_assert_true(g_str_has_suffix(followed, " stdout F line-119\n"));
+	/* One line: its newline is the last byte. */
+	g_assert_true(strchr(followed, '\n') == followed + strlen(followed) - 1);
 
 	/* Unknown options are refused by name. */
 	g_assert_cmpint(call_fd(t, path, CONTAINER, "OpenLog",
