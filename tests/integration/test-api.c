@@ -588,6 +588,9 @@ test_exec(void)
 			    "(ho)", &reply, &error),
 		    ==, -1);
 		ocid_test_assert_error(error, "RuntimeFailed");
+		/* The runtime's own reason, for the caller (ocictl's 126 and 127). */
+		g_test_message("Exec of /nonexistent: %s", error->message);
+		g_assert_nonnull(strstr(error->message, "/nonexistent"));
 		g_clear_error(&error);
 	}
 	ocid_test_delete(t, path, TRUE);
