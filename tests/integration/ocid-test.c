@@ -419,7 +419,9 @@ ocid_test_get_property(OcidTest *t, const char *path, const char *name)
 {
 	g_autoptr(GError) error = NULL;
 	const char *interface = g_str_equal(path, "/org/oci/Runtime") ? "org.oci.Runtime.Manager"
-								      : "org.oci.Runtime.Container";
+				: g_str_has_prefix(path, "/org/oci/Runtime/process/")
+				    ? "org.oci.Runtime.Process"
+				    : "org.oci.Runtime.Container";
 	g_autoptr(GVariant) reply =
 	    ocid_test_call(t, path, "org.freedesktop.DBus.Properties", "Get",
 			   g_variant_new("(ss)", interface, name), "(v)", &error);

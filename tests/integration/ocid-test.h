@@ -66,6 +66,7 @@ GVariant *ocid_test_call(OcidTest *t, const char *path, const char *interface, c
 char *ocid_test_create(OcidTest *t, const char *id, const char *name, const char *bundle,
 		       GVariant *options, GError **error);
 
+/* Of the manager, a container or a process (Exec), by @path. */
 GVariant *ocid_test_get_property(OcidTest *t, const char *path, const char *name);
 char *ocid_test_get_string(OcidTest *t, const char *path, const char *name);
 gint32 ocid_test_get_int(OcidTest *t, const char *path, const char *name);

@@ -506,20 +506,6 @@ process_wait(OcidTest *t, const char *process)
 	return code;
 }
 
-static GVariant *
-process_property(OcidTest *t, const char *process, const char *name)
-{
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GVariant) reply =
-	    ocid_test_call(t, process, "org.freedesktop.DBus.Properties", "Get",
-			   g_variant_new("(ss)", PROCESS, name), "(v)", &error);
-	GVariant *value = NULL;
-
-	g_assert_no_error(error);
-	g_variant_get(reply, "(v)", &value);
-	return value;
-}
-
 static void
 test_exec(void)
 {
@@ -542,11 +528,10 @@ test_exec(void)
 	write_all(fd, "exit 5\n");
 	g_assert_cmpint(process_wait(t, process), ==, 5);
 	{
-		g_autoptr(GVariant) code = process_property(t, process, "ExitCode");
-		g_autoptr(GVariant) now = process_property(t, process, "State");
+		g_autofree char *now = ocid_test_get_string(t, process, "State");
 
-		g_assert_cmpint(g_variant_get_int32(code), ==, 5);
-		g_assert_cmpstr(g_variant_get_string(now, NULL), ==, "exited");
+		g_assert_cmpint(ocid_test_get_int(t, process, "ExitCode"), ==, 5);
+		g_assert_cmpstr(now, ==, "exited");
 		/* The exit was announced. */
 		g_assert_true(ocid_test_saw_signal(t, "PropertiesChanged", process, PROCESS));
 	}
