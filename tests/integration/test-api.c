@@ -638,6 +638,11 @@ client_main(int argc, char **argv)
 		    conn, "org.oci.Runtime", path, CONTAINER,
 		    g_str_equal(verb, "wait") ? "Wait" : "GetStatistics", NULL, NULL,
 		    G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
+	} else if (g_str_equal(verb, "resize")) {
+		reply =
+		    g_dbus_connection_call_sync(conn, "org.oci.Runtime", path, CONTAINER,
+						"ResizeTerminal", g_variant_new("(uu)", 24, 80),
+						NULL, G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
 	} else {
 		GVariant *args = NULL;
 
@@ -793,6 +798,7 @@ test_as_users(void)
 	assert_user_denied(t, denied_user, "logs", path, "org.oci.Runtime.logs");
 	assert_user_denied(t, denied_user, "attach", path, "org.oci.Runtime.attach");
 	assert_user_denied(t, denied_user, "exec", path, "org.oci.Runtime.exec");
+	assert_user_denied(t, denied_user, "resize", path, "org.oci.Runtime.attach");
 	out = assert_user_allowed(t, denied_user, "stats", path);
 	g_assert_nonnull(strstr(out, "pids_current"));
 
@@ -802,6 +808,15 @@ test_as_users(void)
 		g_autofree char *exec = NULL;
 		g_autofree char *waited = NULL;
 
+		/* Authorized, the call gets as far as the container: it has no terminal. */
+		{
+			g_autofree char *r_out = NULL;
+			g_autofree char *r_err = NULL;
+
+			g_assert_cmpint(as_user(t, "ocidtest4", "resize", path, &r_out, &r_err), ==,
+					1);
+			g_assert_nonnull(strstr(r_err, "org.oci.Runtime.Error.InvalidArgument"));
+		}
 		attached = assert_user_allowed(t, "ocidtest4", "attach", path);
 		g_assert_nonnull(strstr(attached, "as-user"));
 		exec = assert_user_allowed(t, "ocidtest4", "exec", path);
