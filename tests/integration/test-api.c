@@ -638,6 +638,10 @@ client_main(int argc, char **argv)
 		    conn, "org.oci.Runtime", path, CONTAINER,
 		    g_str_equal(verb, "wait") ? "Wait" : "GetStatistics", NULL, NULL,
 		    G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
+	} else if (g_str_equal(verb, "kill")) {
+		reply = g_dbus_connection_call_sync(conn, "org.oci.Runtime", path, PROCESS, "Kill",
+						    g_variant_new("(s)", "KILL"), NULL,
+						    G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
 	} else if (g_str_equal(verb, "resize")) {
 		reply =
 		    g_dbus_connection_call_sync(conn, "org.oci.Runtime", path, CONTAINER,
@@ -664,7 +668,7 @@ client_main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", name != NULL ? name : "?", error->message);
 		return 1;
 	}
-	if (g_str_equal(verb, "wait") || g_str_equal(verb, "stats")) {
+	if (g_str_equal(verb, "wait") || g_str_equal(verb, "stats") || g_str_equal(verb, "kill")) {
 		g_autofree char *text = g_variant_print(reply, TRUE);
 		printf("%s\n", text);
 		return 0;
@@ -685,7 +689,20 @@ client_main(int argc, char **argv)
 		g_autoptr(GVariant) code = NULL;
 
 		g_variant_get_child(reply, 1, "&o", &process);
-		write_all(fd, "echo exec-$((40+2))\nexit 6\n");
+		if (g_str_equal(verb, "exec")) {
+			write_all(fd, "echo exec-$((40+2))\nexit 6\n");
+		} else {
+			/* exec-kill: its own process, which the rule's verb exec does not cover. */
+			g_autoptr(GVariant) killed = NULL;
+
+			write_all(fd, "echo exec-$((40+2))\n");
+			g_free(read_until(fd, "exec-42", 10000));
+			killed = g_dbus_connection_call_sync(
+			    conn, "org.oci.Runtime", process, PROCESS, "Kill",
+			    g_variant_new("(s)", "KILL"), NULL, G_DBUS_CALL_FLAGS_NONE, 30000, NULL,
+			    &error);
+			g_assert_no_error(error);
+		}
 		got = read_until(fd, NULL, 10000);
 		code = g_dbus_connection_call_sync(conn, "org.oci.Runtime", process, PROCESS,
 						   "Wait", NULL, G_VARIANT_TYPE("(i)"),
@@ -801,6 +818,26 @@ test_as_users(void)
 	assert_user_denied(t, denied_user, "resize", path, "org.oci.Runtime.attach");
 	out = assert_user_allowed(t, denied_user, "stats", path);
 	g_assert_nonnull(strstr(out, "pids_current"));
+	/* Root's process is not another user's to signal. */
+	{
+		g_autoptr(GVariant) reply = NULL;
+		g_autoptr(GError) error = NULL;
+		g_autofree char *process = NULL;
+		int fd = call_fd(t, path, CONTAINER, "Exec",
+				 g_variant_new_parsed("(['/bin/sleep', '1000'], @a{sv} {})"),
+				 "(ho)", &reply, &error);
+
+		g_assert_no_error(error);
+		g_variant_get_child(reply, 1, "o", &process);
+		assert_user_denied(t, denied_user, "kill", process, "org.oci.Runtime.exec");
+		if (t->system_mode)
+			assert_user_denied(t, "ocidtest4", "kill", process, "org.oci.Runtime.exec");
+		g_assert_nonnull(ocid_test_call(t, process, PROCESS, "Kill",
+						g_variant_new("(s)", "KILL"), NULL, &error));
+		g_assert_no_error(error);
+		g_assert_cmpint(process_wait(t, process), ==, 128 + 9);
+		close(fd);
+	}
 
 	if (t->system_mode) {
 		g_autofree char *log = NULL;
@@ -822,6 +859,10 @@ test_as_users(void)
 		exec = assert_user_allowed(t, "ocidtest4", "exec", path);
 		g_assert_nonnull(strstr(exec, "exit=6"));
 		g_assert_nonnull(strstr(exec, "exec-42"));
+		/* The user who ran it may kill it without a rule for kill-exec. */
+		g_free(exec);
+		exec = assert_user_allowed(t, "ocidtest4", "exec-kill", path);
+		g_assert_nonnull(strstr(exec, "exit=137"));
 		g_assert_true(ocid_test_wait_for(status_says, "1 containers (1 running)", 10000));
 		/* Following: the container stops while the user reads, who then gets EOF. */
 		{

@@ -44,10 +44,11 @@ polkit.addRule(function(action, subject) {
 	if (action.id == "org.oci.Runtime.manage" && subject.isInGroup("ocidstop") &&
 	    action.lookup("verb") == "stop" && action.lookup("container") == "granted")
 		return polkit.Result.YES;
-	/* tests/integration/test-api.c: logs, attach and exec of one container only. */
+	/* tests/integration/test-api.c: logs, attach and exec (not kill-exec) of one
+	 * container only. */
 	if ((action.id == "org.oci.Runtime.logs" || action.id == "org.oci.Runtime.attach" ||
-	     action.id == "org.oci.Runtime.exec") && subject.isInGroup("ocidio") &&
-	    action.lookup("container") == "io-granted")
+	     (action.id == "org.oci.Runtime.exec" && action.lookup("verb") == "exec")) &&
+	    subject.isInGroup("ocidio") && action.lookup("container") == "io-granted")
 		return polkit.Result.YES;
 });
 RULES
