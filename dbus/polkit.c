@@ -145,26 +145,19 @@ on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 	return 0;
 }
 
-gboolean
-ocid_polkit_caller_euid(sd_bus_message *call, uid_t *euid)
-{
-	g_autoptr(sd_bus_creds) creds = NULL;
-
-	/* Only what the bus vouches for (dbus-daemon sends the connection's euid): as in
-	 * systemd, never credentials augmented from /proc, whose pid may be reused by then. */
-	if (sd_bus_query_sender_creds(call, SD_BUS_CREDS_EUID, &creds) < 0 ||
-	    (sd_bus_creds_get_augmented_mask(creds) & SD_BUS_CREDS_EUID) != 0)
-		return FALSE;
-	return sd_bus_creds_get_euid(creds, euid) >= 0;
-}
-
-/* A caller whose euid the bus does not send goes to polkit. */
 static gboolean
 caller_is_root(sd_bus_message *call)
 {
+	g_autoptr(sd_bus_creds) creds = NULL;
 	uid_t euid = (uid_t)-1;
 
-	return ocid_polkit_caller_euid(call, &euid) && euid == 0;
+	/* Only what the bus vouches for (dbus-daemon sends the connection's euid): as in
+	 * systemd, never credentials augmented from /proc, whose pid may be reused by then. A
+	 * caller whose euid the bus does not send goes to polkit. */
+	if (sd_bus_query_sender_creds(call, SD_BUS_CREDS_EUID, &creds) < 0 ||
+	    (sd_bus_creds_get_augmented_mask(creds) & SD_BUS_CREDS_EUID) != 0)
+		return FALSE;
+	return sd_bus_creds_get_euid(creds, &euid) >= 0 && euid == 0;
 }
 
 static int
@@ -234,4 +227,16 @@ ocid_polkit_require_or(OcidBusService *service, sd_bus_message *call, const char
 		       OcidPolkitDeniedFunc denied, sd_bus_error *error)
 {
 	return require(service, call, action, container, TRUE, verb, handler, denied, error);
+}
+
+gboolean
+ocid_polkit_caller_euid(sd_bus_message *call, uid_t *euid)
+{
+	g_autoptr(sd_bus_creds) creds = NULL;
+
+	/* As caller_is_root: what the bus vouches for, nothing augmented from /proc. */
+	if (sd_bus_query_sender_creds(call, SD_BUS_CREDS_EUID, &creds) < 0 ||
+	    (sd_bus_creds_get_augmented_mask(creds) & SD_BUS_CREDS_EUID) != 0)
+		return FALSE;
+	return sd_bus_creds_get_euid(creds, euid) >= 0;
 }
