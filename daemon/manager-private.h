@@ -4,6 +4,7 @@
  * supervise.c exits, restore and reconciliation. */
 #pragma once
 
+#include "flusher.h"
 #include "manager.h"
 #include "monitor-spawn.h"
 #include "runtime.h"
@@ -20,6 +21,7 @@ struct OcidManager {
 	/* How Start releases a container of each runtime (start-fifo.h). */
 	OcidStartProtocol start_protocol;
 	OcidStartProtocol untrusted_start_protocol;
+	OcidFlusher *flusher; /* makes durable records durable, off the main loop */
 	gboolean runtime_ready;
 	guint64 next_serial;
 	OcidManagerListener listener;

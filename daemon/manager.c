@@ -22,10 +22,19 @@ ensure_dir(const char *path, int mode, GError **error)
 	return TRUE;
 }
 
+/* Every record is in place before anyone is told (a daemon crash keeps it); the fsyncs that
+ * keep a durable one through a crash of the host follow in order, off the main loop, so no
+ * reply waits for the disk. */
 static gboolean
 persist_container(OcidContainer *c, gboolean durable, GError **error)
 {
-	return ocid_persist_save(c, durable, error);
+	OcidManager *manager = ocid_container_get_manager(c);
+
+	if (!ocid_persist_save(c, FALSE, error))
+		return FALSE;
+	if (durable)
+		ocid_flusher_push(manager->flusher, c->state_path);
+	return TRUE;
 }
 
 static void
@@ -174,6 +183,7 @@ ocid_manager_new(OcidConfig *config, GError **error)
 	manager->containers_dir = g_build_filename(config->state_dir, "containers", NULL);
 	manager->exits_dir = g_build_filename(config->run_dir, "exits", NULL);
 	manager->runtime_root = g_build_filename(config->run_dir, "runtime", NULL);
+	manager->flusher = ocid_flusher_new();
 
 	if (!ensure_dir(config->state_dir, 0700, error) ||
 	    !ensure_dir(manager->containers_dir, 0700, error) ||
@@ -212,6 +222,7 @@ ocid_manager_free(OcidManager *manager)
 	g_free(manager->exits_dir);
 	g_free(manager->runtime_root);
 	g_free(manager->runtime_version);
+	ocid_flusher_free(manager->flusher);
 	g_free(manager);
 }
 

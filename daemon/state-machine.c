@@ -33,10 +33,10 @@ notify(OcidContainer *c, const char *const *properties)
 }
 
 /* Persist before telling anyone: a client that saw the change must find it on disk after
- * a daemon crash. Durable (fsync'ed) are the records a crash of the host must not lose: a
- * container's existence and how it stopped. Running and paused are not: after a reboot no
- * container runs, and a restored created, running or paused one is reported stopped alike,
- * so an fsync there would only delay the reply. */
+ * a daemon crash. Durable (flushed to disk, in order, right after: manager.c) are the
+ * records a crash of the host must not lose: a container's existence and how it stopped.
+ * Running and paused are not: after a reboot no container runs, and a restored created,
+ * running or paused one is reported stopped alike. */
 static void
 commit(OcidContainer *c, const char *const *properties, gboolean durable)
 {
