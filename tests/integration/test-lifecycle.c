@@ -189,7 +189,7 @@ test_stop_and_kill(void)
 	if (t == NULL)
 		return;
 	polite = ocid_test_make_bundle(t, "polite",
-				       "trap 'echo got term; exit 7' TERM; "
+				       "trap 'echo got term; exit 7' TERM; echo ready; "
 				       "while true; do sleep 0.05; done");
 	stubborn = ocid_test_make_bundle(
 	    t, "stubborn", "trap '' TERM; echo ready; while true; do sleep 0.05; done");
@@ -197,6 +197,9 @@ test_stop_and_kill(void)
 	g_assert_no_error(error);
 	ocid_test_start(t, p1);
 	g_assert_true(ocid_test_wait_state(t, p1, "running", 5000));
+	/* Start returns once the process is released, which may be before its shell set the
+	 * trap; a TERM before that would be lost on pid 1. */
+	g_assert_true(ocid_test_wait_output(t, p1, "ready", 5000));
 
 	/* cgroupfs manager: the container's processes are in the cgroup it names. */
 	pid = ocid_test_get_int(t, p1, "Pid");
