@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "ocid"
 
 #include "errors.h"
+#include "input-limits.h"
 #include "manager-private.h"
 #include "monitor-spawn.h"
 
@@ -85,11 +86,9 @@ ocid_manager_exec_sync(OcidManager *manager, OcidContainer *c, const char *const
 	OcidMonitorArgs args = { 0 };
 	ExecCall *call;
 
-	if (argv == NULL || argv[0] == NULL || *argv[0] == '\0') {
-		g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT,
-			    "ExecSync needs a command: pass at least one argument");
+	if (!ocid_check_exec_argv(argv, error) ||
+	    !ocid_check_timeout(timeout_sec, "ExecSync's timeout_sec", error))
 		return FALSE;
-	}
 	if (c->state != OCID_STATE_RUNNING || c->deleting) {
 		g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_STATE,
 			    "Container %s is %s; commands run only in a running container", c->id,

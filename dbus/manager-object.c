@@ -8,6 +8,7 @@
 
 #include "../daemon/cleanup.h"
 #include "../daemon/errors.h"
+#include "../daemon/input-limits.h"
 
 #include "build-config.h"
 
@@ -17,8 +18,8 @@
 
 #define MAX_MAP_ENTRIES 1024
 #define MAX_KEY_LEN     253
-#define MAX_VALUE_LEN   16384
-#define MAX_PATH_LEN    4096
+#define MAX_VALUE_LEN   OCID_STRING_MAX_LEN
+#define MAX_PATH_LEN    OCID_PATH_MAX_LEN
 
 /* ---- reading options ------------------------------------------------------------ */
 
@@ -59,9 +60,7 @@ read_volumes(sd_bus_message *m, GPtrArray *volumes, sd_bus_error *error)
 	while ((r = sd_bus_message_read(m, "(ssb)", &container_path, &host_path, &readonly)) > 0) {
 		OcidVolume *v;
 
-		if (!g_path_is_absolute(container_path) || !g_path_is_absolute(host_path) ||
-		    strstr(container_path, "..") != NULL || strstr(host_path, "..") != NULL ||
-		    strlen(container_path) > MAX_PATH_LEN || strlen(host_path) > MAX_PATH_LEN)
+		if (!ocid_path_is_clean(container_path) || !ocid_path_is_clean(host_path))
 			return ocid_bus_error_invalid(
 			    error,
 			    "Volume '%s' -> '%s': both paths must be absolute and without '..'",
@@ -166,9 +165,7 @@ read_option_value(sd_bus_message *m, const OptionSpec *spec, OcidCreateRequest *
 			return r;
 		if (strlen(s) > (spec->kind == OPT_PATH ? MAX_PATH_LEN : MAX_VALUE_LEN))
 			return ocid_bus_error_invalid(error, "Option '%s' is too long", spec->key);
-		if (spec->kind == OPT_PATH && *s != '\0' &&
-		    (!g_path_is_absolute(s) || strstr(s, "/../") != NULL ||
-		     g_str_has_suffix(s, "/..")))
+		if (spec->kind == OPT_PATH && *s != '\0' && !ocid_path_is_clean(s))
 			return ocid_bus_error_invalid(
 			    error, "Option '%s' must be an absolute path without '..', not '%s'",
 			    spec->key, s);
@@ -385,6 +382,9 @@ read_filter(sd_bus_message *m, const char *key, void *data, sd_bus_error *error)
 	r = sd_bus_message_read(m, "s", &s);
 	if (r < 0)
 		return r;
+	if (strlen(s) > MAX_VALUE_LEN)
+		return ocid_bus_error_invalid(error, "The filter '%s' is longer than %d bytes", key,
+					      MAX_VALUE_LEN);
 	if (g_str_equal(key, "state")) {
 		if (!ocid_container_state_from_string(s, &filter->state))
 			return ocid_bus_error_invalid(

@@ -21,8 +21,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* The runtime's own arguments and the command's. */
-#define EXEC_ARGV_MAX (RUNTIME_ARGV_MAX + 256)
+/* The runtime's own arguments, "exec --pid-file FILE ID", and the command's: the daemon
+ * passes at most 1024 of those (OCID_EXEC_ARGC_MAX in daemon/input-limits.h). */
+#define EXEC_ARGV_MAX (RUNTIME_ARGV_MAX + 4 + 1024 + 1)
 
 static int
 open_output(const char *dir, const char *name)

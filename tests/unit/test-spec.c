@@ -316,6 +316,23 @@ test_unparseable(Bundle *b, gconstpointer data)
 	spec = ocid_spec_load_bundle("relative/bundle", &error);
 	g_assert_null(spec);
 	g_assert_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT);
+	g_clear_error(&error);
+	/* Bundle paths with '..' were accepted while volumes and log paths refused them. */
+	write_text(b, default_spec, -1);
+	{
+		g_autofree char *base = g_path_get_basename(b->bundle);
+		g_autofree char *dotdot = g_strdup_printf("%s/../%s", b->bundle, base);
+		g_autoptr(JsonNode) good = NULL;
+
+		spec = ocid_spec_load_bundle(dotdot, &error);
+		g_assert_null(spec);
+		g_assert_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT);
+		g_assert_nonnull(strstr(error->message, "without '..'"));
+		g_clear_error(&error);
+		good = ocid_spec_load_bundle(b->bundle, &error);
+		g_assert_no_error(error);
+		g_assert_nonnull(good);
+	}
 }
 
 typedef struct {
@@ -350,6 +367,15 @@ static const WrongType wrong_types[] = {
 	  "'linux.namespaces[0].path' must be a string" },
 	{ "linux.resources", "[]", "'linux.resources' must be an object, not an array" },
 	{ "linux.devices", "{}", "'linux.devices' must be an array" },
+	/* The cgroup managers compute quota * 1000000 / period (issue 10: signed overflow). */
+	{ "linux.resources", "{\"cpu\":{\"quota\":9223372036854775807,\"period\":1}}",
+	  "'linux.resources.cpu.quota' is 9223372036854775807" },
+	{ "linux.resources", "{\"cpu\":{\"quota\":100000,\"period\":0.5}}",
+	  "'linux.resources.cpu.period' must be an integer, not a number" },
+	{ "linux.resources", "{\"cpu\":{\"period\":-5}}", "'linux.resources.cpu.period' is -5" },
+	{ "linux.resources", "{\"cpu\":\"fast\"}", "'linux.resources.cpu' must be an object" },
+	{ "linux.resources", "{\"memory\":{\"limit\":\"1G\"}}",
+	  "'linux.resources.memory.limit' must be an integer, not a string" },
 	{ "mounts", "{}", "'mounts' must be an array, not an object" },
 	{ "mounts", "[\"/proc\"]", "'mounts[0]' must be an object, not a string" },
 	{ "mounts", "[{\"destination\":\"/x\",\"source\":7}]",
