@@ -212,10 +212,14 @@ ocid_manager_create_begin(OcidManager *manager, OcidCreateRequest *request, Ocid
 	spec = ocid_spec_load_bundle(r->bundle, error);
 	if (spec == NULL)
 		return NULL;
-	(void)ocid_spec_needs_privilege(spec, r->bundle, &reason);
 	c = container_from_request(manager, r, spec, &log_is_ours, error);
 	if (c == NULL)
 		return NULL;
+	/* Decided on the spec as it will run, the caller's options applied: volumes are bind
+	 * mounts of host paths, and netns_path joins a namespace by path. */
+	(void)ocid_spec_needs_privilege(spec, c->bundle_path,
+					(const char *const *)manager->config->bind_mount_allowlist,
+					&reason);
 
 	op = g_new0(OcidCreateOp, 1);
 	op->spec = g_steal_pointer(&spec);

@@ -300,9 +300,10 @@ do_create_container(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
 		if (reason != NULL)
 			g_debug("Container %s needs create-privileged: %s", c->id, reason);
-		r = ocid_polkit_require_or(service, m, OCID_ACTION_CREATE_PRIVILEGED, c->id,
-					   "create", run_privileged_create,
-					   refuse_privileged_create, &polkit_error);
+		r = ocid_polkit_require_or(
+		    service, m, OCID_ACTION_CREATE_PRIVILEGED, c->id, "create",
+		    reason != NULL ? reason : "it asks for a privileged container (privileged)",
+		    run_privileged_create, refuse_privileged_create, &polkit_error);
 		if (r < 0)
 			refuse_privileged_create(m, ocid_manager_get(service->manager, c->id),
 						 &polkit_error);

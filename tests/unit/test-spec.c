@@ -158,9 +158,9 @@ test_default(Bundle *b, gconstpointer data)
 
 	write_text(b, default_spec, -1);
 	spec = load(b);
-	g_assert_false(ocid_spec_needs_privilege(spec, NULL, &reason));
+	g_assert_false(ocid_spec_needs_privilege(spec, NULL, NULL, &reason));
 	g_assert_null(reason);
-	g_assert_false(ocid_spec_needs_privilege(spec, b->bundle, &reason));
+	g_assert_false(ocid_spec_needs_privilege(spec, b->bundle, NULL, &reason));
 	g_assert_null(reason);
 }
 
@@ -455,6 +455,13 @@ static const Privileged privileged[] = {
 	  "it bind-mounts /var from outside the bundle" },
 	{ "mounts", "[{\"destination\":\"/h\",\"type\":\"bind\",\"source\":\"rootfs/../../\"}]",
 	  "it bind-mounts rootfs/../../ from outside the bundle" },
+	/* Filesystems of the host's: a block device, an overlay of host dirs. */
+	{ "mounts", "[{\"destination\":\"/h\",\"type\":\"ext4\",\"source\":\"/dev/sda1\"}]",
+	  "it mounts /dev/sda1 (type ext4) from the host" },
+	{ "mounts",
+	  "[{\"destination\":\"/h\",\"type\":\"overlay\",\"source\":\"overlay\","
+	  "\"options\":[\"lowerdir=/etc\"]}]",
+	  "it mounts overlay (type overlay) from the host" },
 };
 
 static void
@@ -471,12 +478,13 @@ test_privilege(Bundle *b, gconstpointer data)
 		set_member(spec, privileged[i].where, privileged[i].value);
 		write_spec(b, spec);
 		loaded = load(b);
-		g_assert_true(ocid_spec_needs_privilege(loaded, NULL, &reason));
+		g_assert_true(ocid_spec_needs_privilege(loaded, NULL, NULL, &reason));
 		if (strstr(reason, privileged[i].reason) == NULL)
 			g_error("expected '%s', got '%s'", privileged[i].reason, reason);
-		g_assert_true(ocid_spec_needs_privilege(loaded, b->bundle, &reason_in_bundle));
+		g_assert_true(
+		    ocid_spec_needs_privilege(loaded, b->bundle, NULL, &reason_in_bundle));
 		g_assert_cmpstr(reason, ==, reason_in_bundle);
-		g_assert_true(ocid_spec_needs_privilege(loaded, NULL, NULL));
+		g_assert_true(ocid_spec_needs_privilege(loaded, NULL, NULL, NULL));
 	}
 }
 
@@ -500,8 +508,8 @@ test_privilege_paths(Bundle *b, gconstpointer data)
 	set_member(spec, "mounts", mounts);
 	write_spec(b, spec);
 	loaded = load(b);
-	g_assert_false(ocid_spec_needs_privilege(loaded, b->bundle, NULL));
-	g_assert_true(ocid_spec_needs_privilege(loaded, NULL, &reason));
+	g_assert_false(ocid_spec_needs_privilege(loaded, b->bundle, NULL, NULL));
+	g_assert_true(ocid_spec_needs_privilege(loaded, NULL, NULL, &reason));
 	g_assert_nonnull(strstr(reason, "root.path"));
 	g_clear_pointer(&reason, g_free);
 	g_clear_pointer(&loaded, json_node_unref);
@@ -512,8 +520,8 @@ test_privilege_paths(Bundle *b, gconstpointer data)
 		   "[{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"data\"}]");
 	write_spec(b, spec);
 	loaded = load(b);
-	g_assert_false(ocid_spec_needs_privilege(loaded, b->bundle, NULL));
-	g_assert_false(ocid_spec_needs_privilege(loaded, NULL, NULL));
+	g_assert_false(ocid_spec_needs_privilege(loaded, b->bundle, NULL, NULL));
+	g_assert_false(ocid_spec_needs_privilege(loaded, NULL, NULL, NULL));
 	g_clear_pointer(&loaded, json_node_unref);
 
 	/* A symlink in the bundle that leads out of it. */
@@ -522,7 +530,7 @@ test_privilege_paths(Bundle *b, gconstpointer data)
 		   "[{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"host\"}]");
 	write_spec(b, spec);
 	loaded = load(b);
-	g_assert_true(ocid_spec_needs_privilege(loaded, b->bundle, &reason));
+	g_assert_true(ocid_spec_needs_privilege(loaded, b->bundle, NULL, &reason));
 	g_assert_nonnull(strstr(reason, "bind-mounts host from outside"));
 	g_clear_pointer(&reason, g_free);
 	g_clear_pointer(&loaded, json_node_unref);
@@ -531,16 +539,40 @@ test_privilege_paths(Bundle *b, gconstpointer data)
 	set_member(spec, "root.path", "\"host\"");
 	write_spec(b, spec);
 	loaded = load(b);
-	g_assert_true(ocid_spec_needs_privilege(loaded, b->bundle, &reason));
+	g_assert_true(ocid_spec_needs_privilege(loaded, b->bundle, NULL, &reason));
 	g_assert_nonnull(strstr(reason, "root.path host is outside"));
 	g_clear_pointer(&reason, g_free);
 	g_clear_pointer(&loaded, json_node_unref);
+
+	/* The allow-list of ocid.conf: a bind source under one of its dirs is fine, others
+	 * are not; symlinks resolved as above. */
+	{
+		g_autofree char *allowed_dir = g_build_filename(b->bundle, "..", NULL);
+		g_autofree char *allowed_real = realpath(allowed_dir, NULL);
+		g_autofree char *source = g_path_get_dirname(b->bundle);
+		g_autofree char *bind = g_strdup_printf(
+		    "[{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"%s\"}]", source);
+		const char *allow[] = { allowed_real, NULL };
+		const char *allow_other[] = { "/nonexistent", "/usr", NULL };
+
+		set_member(spec, "root.path", "\"rootfs\"");
+		set_member(spec, "mounts", bind);
+		write_spec(b, spec);
+		loaded = load(b);
+		g_assert_true(ocid_spec_needs_privilege(loaded, b->bundle, NULL, NULL));
+		g_assert_false(ocid_spec_needs_privilege(loaded, b->bundle, allow, NULL));
+		g_assert_true(ocid_spec_needs_privilege(loaded, b->bundle, allow_other, &reason));
+		g_assert_nonnull(strstr(reason, "the allowed dirs"));
+		g_clear_pointer(&reason, g_free);
+		g_clear_pointer(&loaded, json_node_unref);
+		set_member(spec, "mounts", "[]");
+	}
 
 	/* A root that does not exist cannot be shown to be inside. */
 	set_member(spec, "root.path", "\"missing\"");
 	write_spec(b, spec);
 	loaded = load(b);
-	g_assert_true(ocid_spec_needs_privilege(loaded, b->bundle, NULL));
+	g_assert_true(ocid_spec_needs_privilege(loaded, b->bundle, NULL, NULL));
 }
 
 static void
