@@ -34,6 +34,8 @@ groupadd ocidmgr
 useradd -M -s /usr/sbin/nologin -G ocidmgr ocidtest2
 groupadd ocidstop
 useradd -M -s /usr/sbin/nologin -G ocidstop ocidtest3
+groupadd ocidpriv
+useradd -M -s /usr/sbin/nologin -G ocidmgr,ocidpriv ocidtest4
 mkdir -p /etc/polkit-1/rules.d
 cat > /etc/polkit-1/rules.d/50-ocid-test.rules <<'RULES'
 polkit.addRule(function(action, subject) {
@@ -41,6 +43,10 @@ polkit.addRule(function(action, subject) {
 		return polkit.Result.YES;
 	if (action.id == "org.oci.Runtime.manage" && subject.isInGroup("ocidstop") &&
 	    action.lookup("verb") == "stop" && action.lookup("container") == "granted")
+		return polkit.Result.YES;
+	// Only when ocid said why the container is privileged (the "reason" detail).
+	if (action.id == "org.oci.Runtime.create-privileged" && subject.isInGroup("ocidpriv") &&
+	    action.lookup("reason"))
 		return polkit.Result.YES;
 });
 RULES
