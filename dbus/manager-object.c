@@ -3,6 +3,7 @@
 
 #include "bus-dict.h"
 #include "bus-errors.h"
+#include "manager-options.h"
 #include "polkit.h"
 #include "service.h"
 
@@ -216,8 +217,8 @@ static const OcidBusDictReader option_reader = {
 	.read = read_option,
 };
 
-static int
-read_create_options(sd_bus_message *m, OcidCreateRequest *draft, sd_bus_error *error)
+int
+ocid_bus_read_create_options(sd_bus_message *m, OcidCreateRequest *draft, sd_bus_error *error)
 {
 	return ocid_bus_read_dict(m, &option_reader, draft, error);
 }
@@ -285,7 +286,7 @@ do_create_container(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	if (r < 0)
 		return r;
 	request = ocid_create_request_new(id, name, bundle);
-	r = read_create_options(m, request, error);
+	r = ocid_bus_read_create_options(m, request, error);
 	if (r < 0)
 		return r;
 	privileged = request->privileged;
@@ -408,8 +409,8 @@ static const OcidBusDictReader filter_reader = {
 	.read = read_filter,
 };
 
-static int
-read_list_filter(sd_bus_message *m, OcidStoreFilter *filter, sd_bus_error *error)
+int
+ocid_bus_read_list_filter(sd_bus_message *m, OcidStoreFilter *filter, sd_bus_error *error)
 {
 	return ocid_bus_read_dict(m, &filter_reader, filter, error);
 }
@@ -423,7 +424,7 @@ method_list_containers(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	g_autoptr(sd_bus_message) reply = NULL;
 	int r;
 
-	r = read_list_filter(m, &filter, error);
+	r = ocid_bus_read_list_filter(m, &filter, error);
 	if (r < 0)
 		return r;
 	list = ocid_manager_list(service->manager, &filter);
