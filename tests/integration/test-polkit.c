@@ -715,6 +715,49 @@ test_stand_in_authority(void)
 	ocid_test_delete(t, path, TRUE);
 }
 
+/* ocid.conf's bind_mount_allowlist: a volume from under an allowed dir needs manage only;
+ * one from elsewhere needs create-privileged, and says why. */
+static void
+test_bind_allowlist(void)
+{
+	OcidTest *t = setup_private_or_skip();
+	const char *const manage[] = { MANAGE, NULL };
+	g_autofree char *bundle = NULL;
+	g_autoptr(GError) error = NULL;
+	Authority *a;
+
+	if (t == NULL)
+		return;
+	bundle = ocid_test_make_bundle(t, "allowlisted", "sleep 300");
+	ocid_test_restart_with_config(t, "bind_mount_allowlist = /nonexistent /usr/share");
+	a = authority_start(t);
+	{
+		const char *inside[] = { "volume-allowed", "", bundle,
+					 "{'volumes': <[('/d', '/usr/share', true)]>}", NULL };
+		const char *outside[] = { "volume-outside", "", bundle,
+					  "{'volumes': <[('/d', '/usr/lib', true)]>}", NULL };
+		g_autoptr(GVariant) reply = NULL;
+		g_autofree char *path = NULL;
+
+		authority_set(a, ANSWER_NO, manage);
+		g_free(assert_allowed(t, NOBODY, MANAGER_PATH, MANAGER ".CreateContainer", inside));
+		/* manage only: create-privileged was not asked. */
+		(void)authority_question(a, 1, 0);
+		authority_set(a, ANSWER_NO, manage);
+		assert_denied_full(
+		    t, NOBODY, FALSE, MANAGER_PATH, MANAGER ".CreateContainer", outside, PRIVILEGED,
+		    "it bind-mounts /usr/lib from outside the bundle and the allowed "
+		    "dirs");
+		reply = ocid_test_call(t, MANAGER_PATH, MANAGER, "GetContainer",
+				       g_variant_new("(s)", "volume-allowed"), "(o)", &error);
+		g_assert_no_error(error);
+		g_variant_get(reply, "(o)", &path);
+		ocid_test_delete(t, path, TRUE);
+	}
+	authority_stop(a);
+	ocid_test_restart_with_config(t, NULL);
+}
+
 /* Swaps @bundle's config.json for @replacement's, in place (same path, new bytes). */
 static void
 swap_config(const char *bundle, const char *replacement)
@@ -1009,6 +1052,7 @@ add_tests(void)
 	g_test_add_func("/polkit/no-polkit-fails-closed", test_no_polkit_fails_closed);
 	g_test_add_func("/polkit/stand-in-authority", test_stand_in_authority);
 	g_test_add_func("/polkit/swapped-bundle", test_swapped_bundle);
+	g_test_add_func("/polkit/bind-allowlist", test_bind_allowlist);
 	g_test_add_func("/polkit/unprivileged-denied", test_unprivileged_denied);
 	g_test_add_func("/polkit/rules-by-group-verb-container",
 			test_rules_by_group_verb_container);
