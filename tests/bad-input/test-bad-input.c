@@ -60,8 +60,56 @@ compare_names(gconstpointer a, gconstpointer b)
 	return g_strcmp0(*(char *const *)a, *(char *const *)b);
 }
 
+/* The cgroup dirs (not their files) below the test's cgroup parent, in every hierarchy. */
+static void
+list_cgroups(const char *dir, const char *prefix, GPtrArray *out)
+{
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const char *name;
+
+	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+		g_autofree char *path = g_build_filename(dir, name, NULL);
+		g_autofree char *rel = g_strdup_printf("%s/%s", prefix, name);
+
+		if (!g_file_test(path, G_FILE_TEST_IS_DIR) ||
+		    g_file_test(path, G_FILE_TEST_IS_SYMLINK))
+			continue;
+		g_ptr_array_add(out, g_strdup(rel));
+		list_cgroups(path, rel, out);
+	}
+}
+
+/* Processes whose command line names the test's dir: monitors (their exit files are in
+ * it) and runtimes. A bad call must start none that outlives it. */
+static guint
+processes_of_test(OcidTest *t)
+{
+	g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+	const char *name;
+	guint n = 0;
+
+	while ((name = g_dir_read_name(proc)) != NULL) {
+		g_autofree char *path = NULL;
+		g_autofree char *cmdline = NULL;
+		gsize len = 0;
+
+		if (!g_ascii_isdigit(name[0]))
+			continue;
+		path = g_strdup_printf("/proc/%s/cmdline", name);
+		if (!g_file_get_contents(path, &cmdline, &len, NULL))
+			continue;
+		for (gsize i = 0; i + 1 < len; i++)
+			if (cmdline[i] == '\0')
+				cmdline[i] = ' ';
+		if (strstr(cmdline, t->tmpdir) != NULL && strstr(cmdline, "test-bad-input") == NULL)
+			n++;
+	}
+	return n;
+}
+
 /* What a caller or the host could see change: the containers with all their properties,
- * and the daemon's dirs (state, run, log) and runc's state. */
+ * the daemon's dirs (state, run, log), runc's state, the cgroups below the test's parent
+ * and the processes of the test's daemon. */
 static char *
 snapshot(OcidTest *t)
 {
@@ -80,9 +128,22 @@ snapshot(OcidTest *t)
 	list_tree(t->run_dir, "run", files);
 	list_tree(t->log_dir, "log", files);
 	list_tree("/run/runc", "runc", files);
+	{
+		g_autoptr(GDir) hierarchies = g_dir_open("/sys/fs/cgroup", 0, NULL);
+		const char *h;
+
+		while (hierarchies != NULL && (h = g_dir_read_name(hierarchies)) != NULL) {
+			g_autofree char *parent =
+			    g_build_filename("/sys/fs/cgroup", h, t->cgroup_parent, NULL);
+			g_autofree char *prefix = g_strdup_printf("cgroup/%s", h);
+
+			list_cgroups(parent, prefix, files);
+		}
+	}
 	g_ptr_array_sort(files, compare_names);
 	for (guint i = 0; i < files->len; i++)
 		g_string_append_printf(text, "%s\n", (char *)g_ptr_array_index(files, i));
+	g_string_append_printf(text, "%u processes of the test's daemon\n", processes_of_test(t));
 	return g_string_free(g_steal_pointer(&text), FALSE);
 }
 
