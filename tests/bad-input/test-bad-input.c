@@ -282,7 +282,14 @@ test_nothing_changed(void)
 	       run.rss_before, rss_after, rss_after - run.rss_before);
 	printf("#   slowest call: %.1f ms (%s)\n", run.slowest_us / 1000.0, run.slowest);
 	g_assert_cmpuint(run.generated, >=, 1);
+#if defined(__SANITIZE_ADDRESS__)
+	/* Built with ASan (the daemon too, in the same lane): its allocator keeps freed memory
+	 * in quarantine and adds shadow memory, so RSS says nothing about ocid's own growth.
+	 * The bound is asserted in the plain build. */
+	g_test_message("RSS not bounded under AddressSanitizer");
+#else
 	g_assert_cmpint(rss_after - run.rss_before, <, 5 * 1024);
+#endif
 	g_assert_cmpint(run.slowest_us, <, (gint64)CALL_BOUND_MS * 1000);
 }
 
