@@ -203,6 +203,72 @@ static const char *const own_filesystems[] = { "proc",   "sysfs",  "tmpfs",   "d
 					       "mqueue", "cgroup", "cgroup2", NULL };
 
 static gboolean
+has_option(JsonObject *mount, const char *wanted)
+{
+	JsonArray *options = array_member(mount, "options");
+
+	for (guint i = 0; options != NULL && i < json_array_get_length(options); i++)
+		if (g_strcmp0(json_array_get_string_element(options, i), wanted) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/* The kernel's own filesystems reach the host through some of their files: the container's
+ * root (the host's uid 0 without a user namespace) could set host sysctls through
+ * /proc/sys (kernel.core_pattern runs a program as root), reboot it through
+ * /proc/sysrq-trigger, run a uevent helper through /sys, or a release agent through a
+ * cgroup mount. So proc is only mounted at /proc, where readonlyPaths and maskedPaths
+ * apply, and sysfs and cgroups read-only, as runc's and Docker's defaults have them. */
+static gboolean
+own_filesystem_reaches_host(JsonObject *mount, char **reason)
+{
+	const char *type = json_object_get_string_member_with_default(mount, "type", "");
+	const char *destination =
+	    json_object_get_string_member_with_default(mount, "destination", "");
+
+	if (g_str_equal(type, "proc") && g_strcmp0(destination, "/proc") != 0)
+		return needs(reason, g_strdup_printf("it mounts proc at %s, where "
+						     "linux.readonlyPaths do not apply",
+						     destination));
+	if ((g_str_equal(type, "sysfs") || g_str_has_prefix(type, "cgroup")) &&
+	    !has_option(mount, "ro"))
+		return needs(reason,
+			     g_strdup_printf("it mounts %s at %s read-write", type, destination));
+	return FALSE;
+}
+
+static gboolean
+lacks_protected_paths(JsonObject *linux_obj, char **reason)
+{
+	static const char *const read_only[] = { "/proc/bus",           "/proc/fs",
+						 "/proc/irq",           "/proc/sys",
+						 "/proc/sysrq-trigger", NULL };
+	static const char *const masked[] = { "/proc/kcore", "/sys/firmware", NULL };
+	static const struct {
+		const char *key;
+		const char *const *paths;
+	} lists[] = { { "readonlyPaths", read_only }, { "maskedPaths", masked } };
+
+	for (gsize l = 0; l < G_N_ELEMENTS(lists); l++) {
+		JsonArray *have = array_member(linux_obj, lists[l].key);
+
+		for (int i = 0; lists[l].paths[i] != NULL; i++) {
+			gboolean found = FALSE;
+
+			for (guint j = 0; have != NULL && j < json_array_get_length(have); j++)
+				if (g_strcmp0(json_array_get_string_element(have, j),
+					      lists[l].paths[i]) == 0)
+					found = TRUE;
+			if (!found)
+				return needs(reason,
+					     g_strdup_printf("%s is not in linux.%s",
+							     lists[l].paths[i], lists[l].key));
+		}
+	}
+	return FALSE;
+}
+
+static gboolean
 mounts_from_host(JsonObject *root, const char *bundle_path, const char *const *allowed,
 		 char **reason)
 {
@@ -226,6 +292,8 @@ mounts_from_host(JsonObject *root, const char *bundle_path, const char *const *a
 				     g_strdup_printf("it mounts %s (type %s) from the host",
 						     *source != '\0' ? source : "(no source)",
 						     *type != '\0' ? type : "(none)"));
+		} else if (own_filesystem_reaches_host(mount, reason)) {
+			return TRUE;
 		}
 	}
 	return FALSE;
@@ -247,6 +315,8 @@ ocid_spec_needs_privilege(JsonNode *spec, const char *bundle_path, const char *c
 	linux_obj = object_member(root, "linux");
 	if (shares_host_namespace(linux_obj, reason) ||
 	    adds_capabilities(object_member(root, "process"), reason) || has_hooks(root, reason))
+		return TRUE;
+	if (lacks_protected_paths(linux_obj, reason))
 		return TRUE;
 	devices = array_member(linux_obj, "devices");
 	if (devices != NULL && json_array_get_length(devices) > 0)

@@ -205,8 +205,9 @@ check_resources(JsonObject *resources, GError **error)
 static gboolean
 check_linux(JsonObject *linux_obj, GError **error)
 {
-	static const char *const keys[] = { "namespaces", "resources",   "devices",
-					    "seccomp",    "cgroupsPath", NULL };
+	static const char *const keys[] = { "namespaces",    "resources",   "devices",
+					    "seccomp",       "cgroupsPath", "maskedPaths",
+					    "readonlyPaths", NULL };
 	static const char *const ns_keys[] = { "type", "path", NULL };
 	JsonArray *namespaces;
 
@@ -214,6 +215,8 @@ check_linux(JsonObject *linux_obj, GError **error)
 	    !check_array_of(linux_obj, "linux", "namespaces", KIND_OBJECT, error) ||
 	    !check_member(linux_obj, "linux", "resources", KIND_OBJECT, error) ||
 	    !check_array_of(linux_obj, "linux", "devices", KIND_OBJECT, error) ||
+	    !check_array_of(linux_obj, "linux", "maskedPaths", KIND_STRING, error) ||
+	    !check_array_of(linux_obj, "linux", "readonlyPaths", KIND_STRING, error) ||
 	    (json_object_has_member(linux_obj, "resources") &&
 	     !check_resources(json_object_get_object_member(linux_obj, "resources"), error)))
 		return FALSE;

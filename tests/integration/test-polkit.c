@@ -1000,6 +1000,8 @@ test_privileged_each(void)
 		{ "capability", "\"bounding\": [ \"CAP_KILL\"",
 		  "\"bounding\": [ \"CAP_SYS_ADMIN\", \"CAP_KILL\"", "{}",
 		  "it adds the capability CAP_SYS_ADMIN beyond the default set" },
+		{ "proc-sys-writable", "\"/proc/sys\", ", "", "{}",
+		  "/proc/sys is not in linux.readonlyPaths" },
 		{ "privileged", NULL, NULL, "{'privileged': <true>}",
 		  "it asks for a privileged container (privileged)" },
 	};

@@ -33,7 +33,9 @@ static const char default_spec[] =
     "\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]},"
     "\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},"
     "{\"type\":\"mount\"},{\"type\":\"network\"}],"
-    "\"maskedPaths\":[\"/proc/kcore\"],\"readonlyPaths\":[\"/proc/sys\"]}}";
+    "\"maskedPaths\":[\"/proc/kcore\",\"/sys/firmware\"],"
+    "\"readonlyPaths\":[\"/proc/bus\",\"/proc/fs\",\"/proc/irq\",\"/proc/sys\","
+    "\"/proc/sysrq-trigger\"]}}";
 
 typedef struct {
 	char *bundle;
@@ -367,6 +369,8 @@ static const WrongType wrong_types[] = {
 	  "'linux.namespaces[0].path' must be a string" },
 	{ "linux.resources", "[]", "'linux.resources' must be an object, not an array" },
 	{ "linux.devices", "{}", "'linux.devices' must be an array" },
+	{ "linux.readonlyPaths", "\"/proc/sys\"", "'linux.readonlyPaths' must be an array" },
+	{ "linux.maskedPaths", "[1]", "'linux.maskedPaths[0]' must be a string" },
 	/* The cgroup managers compute quota * 1000000 / period (issue 10: signed overflow). */
 	{ "linux.resources", "{\"cpu\":{\"quota\":9223372036854775807,\"period\":1}}",
 	  "'linux.resources.cpu.quota' is 9223372036854775807" },
@@ -455,6 +459,19 @@ static const Privileged privileged[] = {
 	  "it bind-mounts /var from outside the bundle" },
 	{ "mounts", "[{\"destination\":\"/h\",\"type\":\"bind\",\"source\":\"rootfs/../../\"}]",
 	  "it bind-mounts rootfs/../../ from outside the bundle" },
+	/* The kernel's own filesystems, where they reach the host. */
+	{ "linux.readonlyPaths",
+	  "[\"/proc/bus\",\"/proc/fs\",\"/proc/irq\",\"/proc/sysrq-trigger\"]",
+	  "/proc/sys is not in linux.readonlyPaths" },
+	{ "linux.maskedPaths", "[]", "/proc/kcore is not in linux.maskedPaths" },
+	{ "mounts", "[{\"destination\":\"/p\",\"type\":\"proc\",\"source\":\"proc\"}]",
+	  "it mounts proc at /p, where linux.readonlyPaths do not apply" },
+	{ "mounts", "[{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\"}]",
+	  "it mounts sysfs at /sys read-write" },
+	{ "mounts",
+	  "[{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\","
+	  "\"options\":[\"rw\"]}]",
+	  "it mounts cgroup at /sys/fs/cgroup read-write" },
 	/* Filesystems of the host's: a block device, an overlay of host dirs. */
 	{ "mounts", "[{\"destination\":\"/h\",\"type\":\"ext4\",\"source\":\"/dev/sda1\"}]",
 	  "it mounts /dev/sda1 (type ext4) from the host" },
