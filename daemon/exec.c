@@ -1,25 +1,25 @@
 /* ExecSync: a monitor in exec mode runs `<runtime> exec`, enforces the timeout, and leaves
- * the output in files (outputs of many MiB do not fit a pipe's round trip); this module
- * starts it and turns its answer and files into an OcidExecResult. */
+ * the output in files (outputs of many MiB do not fit a pipe's round trip), at most
+ * OCID_EXEC_OUTPUT_MAX bytes and one more per stream; this module starts it and turns its
+ * answer and files into an OcidExecResult. */
 #define G_LOG_DOMAIN "ocid"
 
+#include "cleanup.h"
 #include "errors.h"
 #include "input-limits.h"
 #include "manager-private.h"
 #include "monitor-spawn.h"
-
-#include "cleanup.h"
 
 #include "common/monitor-protocol.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct {
 	OcidMonitorSpawn *spawn;
