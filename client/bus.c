@@ -111,13 +111,13 @@ state_hint(const char *command)
 			   "new one" },
 		{ "rm",
 		  "stop it with 'ocictl stop %s', or remove it anyway with 'ocictl rm -f %s'" },
-		{ "pause", "only a running container can be paused ('ocictl start %s' starts it)" },
+		{ "pause", "only a running container can be paused" },
 		{ "unpause", "only a paused container can be unpaused" },
-		{ "exec", "exec needs a running container ('ocictl start %s' starts it)" },
+		{ "exec", "exec needs a running container" },
 		{ "update", "only a running or paused container can be updated" },
 		{ "stats", "only a running or paused container has statistics" },
 		{ "attach", "attach needs a running container created with --terminal or --stdin" },
-		{ "kill", "it has no process to signal ('ocictl start %s' starts it)" },
+		{ "kill", "it has no process to signal" },
 		{ "stop", "it has no process to stop" },
 	};
 
@@ -146,6 +146,8 @@ ocictl_phrase_error(Ctl *ctl, const char *target, GError *error)
 	message = replace(message, "cancel it with Delete(true)", "cancel it with RMF");
 	message = replace(message, "Delete(true) cancels", "RMF cancels");
 	message = replace(message, "RMF", rm_force);
+	message = replace(message, "or delete that container",
+			  "or remove that one with 'ocictl rm' ('ocictl ps -a' lists them)");
 	message =
 	    replace(message, "ListContainers shows the existing ones", "'ocictl ps -a' lists them");
 	message = replace(message, "ListContainers", "'ocictl ps -a'");
@@ -172,13 +174,21 @@ ocictl_phrase_error(Ctl *ctl, const char *target, GError *error)
 		message = with_hint;
 	} else if (g_str_equal(remote, ERROR_PREFIX "InvalidState")) {
 		const char *hint = state_hint(ctl->command);
+		g_autofree char *state = NULL, *text = NULL;
+		const char *is = strstr(message, " is ");
+
+		/* "Container ID is STATE; what to do over D-Bus": the state is what counts. */
+		if (is != NULL && g_str_has_prefix(message, "Container "))
+			state = g_strndup(is + 4, strcspn(is + 4, ";, "));
 		if (hint != NULL) {
 			/* The hints name the container with %s, at most twice. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-			g_autofree char *text = g_strdup_printf(hint, who, who);
+			text = g_strdup_printf(hint, who, who);
 #pragma GCC diagnostic pop
-			char *with_hint = g_strdup_printf("%s (%s)", message, text);
+			char *with_hint = state != NULL ? g_strdup_printf("container %s is %s: %s",
+									  who, state, text)
+							: g_strdup_printf("%s (%s)", message, text);
 			g_free(message);
 			message = with_hint;
 		}
