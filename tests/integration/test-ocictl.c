@@ -730,6 +730,75 @@ test_events(void)
 		g_main_context_iteration(NULL, TRUE);
 }
 
+/* What @shell's completion offers for @line, the bus named by --address only. */
+static char *
+complete(OcidTest *t, const char *shell, const char *line)
+{
+	g_autofree char *script = g_build_filename(g_getenv("OCID_SOURCE_DIR"), "tests",
+						   "integration", "complete.sh", NULL);
+	g_autofree char *dir = g_build_filename(g_getenv("OCID_SOURCE_DIR"), "completion", NULL);
+	g_autofree char *bin = g_path_get_dirname(g_getenv("OCID_CTL"));
+	g_autofree char *path = g_strconcat(bin, ":", g_getenv("PATH"), NULL);
+	g_auto(GStrv) envp = g_environ_unsetenv(g_get_environ(), "DBUS_SYSTEM_BUS_ADDRESS");
+	const char *argv[] = { script, shell, dir, line, NULL };
+	g_autoptr(GError) error = NULL;
+	char *out = NULL;
+	int status;
+
+	envp = g_environ_setenv(envp, "PATH", path, TRUE);
+	envp = g_environ_setenv(envp, "HOME", t->tmpdir, TRUE);
+	g_assert_true(g_spawn_sync(NULL, (char **)argv, envp, G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+				   NULL, &out, NULL, &status, &error));
+	g_assert_no_error(error);
+	return out;
+}
+
+static gboolean
+offers(const char *candidates, const char *word)
+{
+	g_auto(GStrv) lines = g_strsplit(candidates, "\n", -1);
+
+	return g_strv_contains((const char *const *)lines, word);
+}
+
+/* bash, zsh and fish complete commands, flags and the live containers' names and ids. */
+static void
+test_completion(void)
+{
+	OcidTest *t = setup_or_skip();
+	static const char *const shells[] = { "bash", "zsh", "fish", NULL };
+	g_autofree char *bundle = NULL, *id = NULL;
+
+	if (t == NULL)
+		return;
+	bundle = ocid_test_make_bundle(t, "completed", LOOP);
+	id = run_detached(t, bundle, "completed", "");
+	for (int i = 0; shells[i] != NULL; i++) {
+		g_autofree char *address_line =
+		    g_strdup_printf("ocictl --address %s stop c", t->bus_address);
+		g_autofree char *ids_line =
+		    g_strdup_printf("ocictl --address %s rm -f %.3s", t->bus_address, id);
+		g_autofree char *commands = complete(t, shells[i], "ocictl st");
+		g_autofree char *flags = complete(t, shells[i], "ocictl stop --t");
+		g_autofree char *list_flags = complete(t, shells[i], "ocictl ps --no-");
+		g_autofree char *names = complete(t, shells[i], address_line);
+		g_autofree char *ids = complete(t, shells[i], ids_line);
+
+		if (!offers(commands, "start") || !offers(commands, "stop") ||
+		    !offers(commands, "stats") || offers(commands, "rm"))
+			g_error("%s completes 'ocictl st' as: %s", shells[i], commands);
+		if (!offers(flags, "--time") || offers(flags, "--help"))
+			g_error("%s completes 'ocictl stop --t' as: %s", shells[i], flags);
+		if (!offers(list_flags, "--no-trunc"))
+			g_error("%s completes 'ocictl ps --no-' as: %s", shells[i], list_flags);
+		if (!offers(names, "completed"))
+			g_error("%s completes '%s' as: %s", shells[i], address_line, names);
+		if (!offers(ids, id))
+			g_error("%s completes '%s' as: %s", shells[i], ids_line, ids);
+	}
+	remove_all(t);
+}
+
 static void
 add_tests(void)
 {
@@ -743,6 +812,7 @@ add_tests(void)
 	g_test_add_func("/ocictl/messages-name-commands", test_messages_name_commands);
 	g_test_add_func("/ocictl/update", test_update);
 	g_test_add_func("/ocictl/events", test_events);
+	g_test_add_func("/ocictl/completion", test_completion);
 }
 
 int
