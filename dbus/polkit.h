@@ -12,6 +12,8 @@
 #define OCID_ACTION_MANAGE            "org.oci.Runtime.manage"
 #define OCID_ACTION_EXEC              "org.oci.Runtime.exec"
 #define OCID_ACTION_CREATE_PRIVILEGED "org.oci.Runtime.create-privileged"
+#define OCID_ACTION_LOGS              "org.oci.Runtime.logs"
+#define OCID_ACTION_ATTACH            "org.oci.Runtime.attach"
 
 /* Runs @handler(@call) once the caller may do @action on @container with @verb; the
  * handler reads @call from its start. With @on_container the handler is a container

@@ -7,6 +7,10 @@
 /* A listening unix stream socket at @path (replacing a stale one), or -errno. */
 int monitor_listen_unix(const char *path);
 
+/* Accepts the runtime's connection on @listen_fd and receives the pty master it sends
+ * (made non-blocking), or -errno. */
+int monitor_receive_pty(int listen_fd);
+
 /* Starts listening on --console-socket before create; dies on failure. */
 void monitor_console_listen(Monitor *m);
 

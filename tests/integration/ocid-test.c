@@ -889,3 +889,67 @@ ocid_test_main(int argc, char **argv, void (*add_tests)(void))
 		return WEXITSTATUS(status);
 	return 128 + WTERMSIG(status);
 }
+
+static void
+assert_documented(const char *interface, const char *kind, const char *name,
+		  GDBusAnnotationInfo **annotations)
+{
+	const char *doc = g_dbus_annotation_info_lookup(annotations, "org.gtk.GDBus.DocString");
+
+	if (doc == NULL || *doc == '\0')
+		g_error("%s %s.%s has no org.gtk.GDBus.DocString in dbus/%s.xml", kind, interface,
+			name, interface);
+}
+
+void
+ocid_test_assert_interface_matches(OcidTest *t, const char *path, const char *interface)
+{
+	g_autofree char *file =
+	    g_strdup_printf("%s/dbus/%s.xml", g_getenv("OCID_SOURCE_DIR"), interface);
+	g_autofree char *documented_xml = ocid_test_read_file(file);
+	g_autofree char *undocumented_xml = NULL;
+	g_autoptr(GRegex) doc_string = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GDBusNodeInfo) documented = NULL;
+	g_autoptr(GDBusNodeInfo) stripped = NULL;
+	g_autoptr(GDBusNodeInfo) live = NULL;
+	g_autoptr(GString) documented_text = g_string_new(NULL);
+	g_autoptr(GString) live_text = g_string_new(NULL);
+	GDBusInterfaceInfo *info;
+	const char *live_xml;
+
+	g_assert_nonnull(documented_xml);
+	documented = g_dbus_node_info_new_for_xml(documented_xml, &error);
+	g_assert_no_error(error);
+	info = g_dbus_node_info_lookup_interface(documented, interface);
+	g_assert_nonnull(info);
+	for (GDBusMethodInfo **m = info->methods; m != NULL && *m != NULL; m++)
+		assert_documented(interface, "method", (*m)->name, (*m)->annotations);
+	for (GDBusPropertyInfo **p = info->properties; p != NULL && *p != NULL; p++)
+		assert_documented(interface, "property", (*p)->name, (*p)->annotations);
+	for (GDBusSignalInfo **s = info->signals; s != NULL && *s != NULL; s++)
+		assert_documented(interface, "signal", (*s)->name, (*s)->annotations);
+
+	doc_string = g_regex_new("\\s*<annotation name=\"org\\.gtk\\.GDBus\\.DocString\" "
+				 "value=\"[^\"]*\"/>",
+				 0, 0, &error);
+	g_assert_no_error(error);
+	undocumented_xml =
+	    g_regex_replace_literal(doc_string, documented_xml, -1, 0, "", 0, &error);
+	g_assert_no_error(error);
+	stripped = g_dbus_node_info_new_for_xml(undocumented_xml, &error);
+	g_assert_no_error(error);
+	reply = ocid_test_call(t, path, "org.freedesktop.DBus.Introspectable", "Introspect", NULL,
+			       "(s)", &error);
+	g_assert_no_error(error);
+	g_variant_get(reply, "(&s)", &live_xml);
+	live = g_dbus_node_info_new_for_xml(live_xml, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(g_dbus_node_info_lookup_interface(live, interface));
+	g_dbus_interface_info_generate_xml(g_dbus_node_info_lookup_interface(stripped, interface),
+					   0, documented_text);
+	g_dbus_interface_info_generate_xml(g_dbus_node_info_lookup_interface(live, interface), 0,
+					   live_text);
+	g_assert_cmpstr(live_text->str, ==, documented_text->str);
+}

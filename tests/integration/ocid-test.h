@@ -123,6 +123,11 @@ gboolean ocid_test_saw_state_change(OcidTest *t, const char *path, const char *s
 
 char *ocid_test_read_file(const char *path);
 
+/* The interface XML in dbus/ documents the API: asserts that every method, property and
+ * signal of @interface there carries an org.gtk.GDBus.DocString, and that the live object
+ * at @path exports exactly that interface, less the doc strings (sd-bus has none). */
+void ocid_test_assert_interface_matches(OcidTest *t, const char *path, const char *interface);
+
 /* Runs the tests registered by @add_tests in a child process and cleans up after it,
  * whatever happened (an assertion abort included). */
 int ocid_test_main(int argc, char **argv, void (*add_tests)(void));

@@ -34,6 +34,8 @@ groupadd ocidmgr
 useradd -M -s /usr/sbin/nologin -G ocidmgr ocidtest2
 groupadd ocidstop
 useradd -M -s /usr/sbin/nologin -G ocidstop ocidtest3
+groupadd ocidio
+useradd -M -s /usr/sbin/nologin -G ocidio ocidtest4
 mkdir -p /etc/polkit-1/rules.d
 cat > /etc/polkit-1/rules.d/50-ocid-test.rules <<'RULES'
 polkit.addRule(function(action, subject) {
@@ -41,6 +43,11 @@ polkit.addRule(function(action, subject) {
 		return polkit.Result.YES;
 	if (action.id == "org.oci.Runtime.manage" && subject.isInGroup("ocidstop") &&
 	    action.lookup("verb") == "stop" && action.lookup("container") == "granted")
+		return polkit.Result.YES;
+	/* tests/integration/test-api.c: logs, attach and exec of one container only. */
+	if ((action.id == "org.oci.Runtime.logs" || action.id == "org.oci.Runtime.attach" ||
+	     action.id == "org.oci.Runtime.exec") && subject.isInGroup("ocidio") &&
+	    action.lookup("container") == "io-granted")
 		return polkit.Result.YES;
 });
 RULES
@@ -64,6 +71,9 @@ status=0
 systemctl start ocid.service
 pid_before=$(main_pid)
 "$build/tests/integration/test-polkit" || status=$?
+# The fd methods as ordinary users, granted and denied by polkitd (and the rest of
+# test-api under systemd's cgroups).
+"$build/tests/integration/test-api" || status=$?
 
 # The daemon survived what was asked of it: the same process, still active.
 pid_after=$(main_pid)
