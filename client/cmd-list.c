@@ -257,7 +257,11 @@ ocictl_cmd_list(Ctl *ctl, int argc, char **argv, GError **error)
 				g_print("%s\n", line);
 		} else {
 			g_autofree char *when = ocictl_format_time(row.created);
-			g_print("%-*s  %-20s  %-8s  %s\n", no_trunc ? 64 : 12, short_id, row.name,
+			/* A container created without a name is named by its id. */
+			g_autofree char *shown_name = g_str_equal(row.name, row.id)
+							  ? ocictl_short_id(row.name, no_trunc)
+							  : g_strdup(row.name);
+			g_print("%-*s  %-20s  %-8s  %s\n", no_trunc ? 64 : 12, short_id, shown_name,
 				row.state, when);
 		}
 	}
