@@ -4,8 +4,6 @@
 
 #include <string.h>
 
-#define ERROR_PREFIX "org.oci.Runtime.Error."
-
 GDBusConnection *
 ocictl_bus(Ctl *ctl, GError **error)
 {
@@ -74,20 +72,18 @@ ocictl_call(Ctl *ctl, const char *path, const char *interface, const char *metho
 }
 
 gboolean
-ocictl_error_is(const GError *error, const char *name)
+ocictl_error_is(const GError *error, OcidError code)
 {
-	g_autofree char *remote = NULL;
-	g_autofree char *want = NULL;
+	g_autofree char *remote = error != NULL ? g_dbus_error_get_remote_error(error) : NULL;
 
-	if (error == NULL)
-		return FALSE;
-	remote = g_dbus_error_get_remote_error(error);
-	if (remote == NULL)
-		return FALSE;
-	if (g_str_equal(name, "UnknownMethod"))
-		return g_str_equal(remote, "org.freedesktop.DBus.Error.UnknownMethod");
-	want = g_strconcat(ERROR_PREFIX, name, NULL);
-	return g_str_equal(remote, want);
+	return g_strcmp0(remote, ocid_error_dbus_name(code)) == 0;
+}
+
+/* The daemon's error names come from its one table (daemon/errors.c). */
+static gboolean
+remote_is(const char *remote, OcidError code)
+{
+	return g_strcmp0(remote, ocid_error_dbus_name(code)) == 0;
 }
 
 /* Replaces every @from in @text by @to. */
@@ -164,7 +160,7 @@ ocictl_phrase_error(Ctl *ctl, const char *target, GError *error)
 		g_free(message);
 		message = g_strdup_printf("this ocid is older than ocictl and cannot '%s' (%s)",
 					  ctl->command, error->message);
-	} else if (g_str_equal(remote, ERROR_PREFIX "AccessDenied") ||
+	} else if (remote_is(remote, OCID_ERROR_ACCESS_DENIED) ||
 		   g_str_equal(remote, "org.freedesktop.DBus.Error.AccessDenied")) {
 		char *with_hint = g_strdup_printf(
 		    "%s\nRun 'ocictl %s' as root, from a terminal where polkit can ask for a "
@@ -172,7 +168,7 @@ ocictl_phrase_error(Ctl *ctl, const char *target, GError *error)
 		    message, ctl->command);
 		g_free(message);
 		message = with_hint;
-	} else if (g_str_equal(remote, ERROR_PREFIX "InvalidState")) {
+	} else if (remote_is(remote, OCID_ERROR_INVALID_STATE)) {
 		const char *hint = state_hint(ctl->command);
 		g_autofree char *state = NULL, *text = NULL;
 		const char *is = strstr(message, " is ");
@@ -192,7 +188,7 @@ ocictl_phrase_error(Ctl *ctl, const char *target, GError *error)
 			g_free(message);
 			message = with_hint;
 		}
-	} else if (g_str_equal(remote, ERROR_PREFIX "NoSuchContainer")) {
+	} else if (remote_is(remote, OCID_ERROR_NO_SUCH_CONTAINER)) {
 		if (strstr(message, "ocictl") == NULL) {
 			char *with_hint =
 			    g_strdup_printf("%s; 'ocictl ps -a' lists the others", message);

@@ -45,7 +45,7 @@ exec_sync(Ctl *ctl, const char *path, const char *name, char **command, int time
 			    g_variant_new("(^ast)", command, (guint64)timeout), "(ayayib)", TRUE,
 			    error);
 	if (reply == NULL) {
-		gboolean runtime = ocictl_error_is(*error, "RuntimeFailed");
+		gboolean runtime = ocictl_error_is(*error, OCID_ERROR_RUNTIME_FAILED);
 		ocictl_phrase_error(ctl, name, *error);
 		if (runtime)
 			classify_failure(*error, command[0]);
@@ -102,7 +102,7 @@ exec_stream(Ctl *ctl, const char *path, const char *name, char **command, gboole
 			    g_variant_new("(^as@a{sv})", command, g_variant_builder_end(&options)),
 			    "(ho)", &fds, error);
 	if (reply == NULL) {
-		gboolean runtime = ocictl_error_is(*error, "RuntimeFailed");
+		gboolean runtime = ocictl_error_is(*error, OCID_ERROR_RUNTIME_FAILED);
 		ocictl_phrase_error(ctl, name, *error);
 		if (runtime)
 			classify_failure(*error, command[0]);

@@ -8,6 +8,8 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "../daemon/errors.h"
+
 #define OCICTL_BUS_NAME     "org.oci.Runtime"
 #define OCICTL_MANAGER_PATH "/org/oci/Runtime"
 #define OCICTL_MANAGER      "org.oci.Runtime.Manager"
@@ -100,9 +102,8 @@ GVariant *ocictl_get_all(Ctl *ctl, const char *path, const char *interface, GErr
 /* One property of a container, or NULL with @error. */
 GVariant *ocictl_get(Ctl *ctl, const char *path, const char *name, GError **error);
 
-/* Whether @error is the D-Bus error org.oci.Runtime.Error.@name or freedesktop's
- * UnknownMethod (@name "UnknownMethod"). */
-gboolean ocictl_error_is(const GError *error, const char *name);
+/* Whether @error is the daemon's D-Bus error for @code (daemon/errors.h). */
+gboolean ocictl_error_is(const GError *error, OcidError code);
 
 /* Rewrites a D-Bus error from a call on @target (a container's name, or NULL) into a
  * message for the command line. */
