@@ -31,6 +31,18 @@ classify_failure(GError *error, const char *command)
 	error->message = message;
 }
 
+/* A call that could not run the command: podman's 126 or 127 where the runtime says so. */
+static int
+exec_failed(Ctl *ctl, const char *name, const char *command, GError *error)
+{
+	gboolean runtime = ocictl_error_is(error, OCID_ERROR_RUNTIME_FAILED);
+
+	ocictl_phrase_error(ctl, name, error);
+	if (runtime)
+		classify_failure(error, command);
+	return OCICTL_EXIT_ERROR;
+}
+
 static int
 exec_sync(Ctl *ctl, const char *path, const char *name, char **command, int timeout, GError **error)
 {
@@ -44,13 +56,8 @@ exec_sync(Ctl *ctl, const char *path, const char *name, char **command, int time
 	reply = ocictl_call(ctl, path, OCICTL_CONTAINER, "ExecSync",
 			    g_variant_new("(^ast)", command, (guint64)timeout), "(ayayib)", TRUE,
 			    error);
-	if (reply == NULL) {
-		gboolean runtime = ocictl_error_is(*error, OCID_ERROR_RUNTIME_FAILED);
-		ocictl_phrase_error(ctl, name, *error);
-		if (runtime)
-			classify_failure(*error, command[0]);
-		return OCICTL_EXIT_ERROR;
-	}
+	if (reply == NULL)
+		return exec_failed(ctl, name, command[0], *error);
 	out = g_variant_get_child_value(reply, 0);
 	err = g_variant_get_child_value(reply, 1);
 	g_variant_get_child(reply, 2, "i", &exit_code);
@@ -101,13 +108,8 @@ exec_stream(Ctl *ctl, const char *path, const char *name, char **command, gboole
 	    ocictl_call_fds(ctl, path, OCICTL_CONTAINER, "Exec",
 			    g_variant_new("(^as@a{sv})", command, g_variant_builder_end(&options)),
 			    "(ho)", &fds, error);
-	if (reply == NULL) {
-		gboolean runtime = ocictl_error_is(*error, OCID_ERROR_RUNTIME_FAILED);
-		ocictl_phrase_error(ctl, name, *error);
-		if (runtime)
-			classify_failure(*error, command[0]);
-		return OCICTL_EXIT_ERROR;
-	}
+	if (reply == NULL)
+		return exec_failed(ctl, name, command[0], *error);
 	g_variant_get(reply, "(ho)", &index, &process);
 	fd = g_unix_fd_list_get(fds, index, error);
 	if (fd < 0)

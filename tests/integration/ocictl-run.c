@@ -54,18 +54,67 @@ ocictl_runv(OcidTest *t, const char *const *argv, const char *const *env, const 
 	return r;
 }
 
+static GPtrArray *
+collect_args(const char *first, va_list ap)
+{
+	GPtrArray *argv = g_ptr_array_new();
+
+	for (const char *a = first; a != NULL; a = va_arg(ap, const char *))
+		g_ptr_array_add(argv, (gpointer)a);
+	g_ptr_array_add(argv, NULL);
+	return argv;
+}
+
 OcictlResult
 ocictl_run(OcidTest *t, const char *first, ...)
 {
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GPtrArray) argv = NULL;
 	va_list ap;
 
 	va_start(ap, first);
-	for (const char *a = first; a != NULL; a = va_arg(ap, const char *))
-		g_ptr_array_add(argv, (gpointer)a);
+	argv = collect_args(first, ap);
 	va_end(ap);
-	g_ptr_array_add(argv, NULL);
 	return ocictl_runv(t, (const char *const *)argv->pdata, NULL, NULL);
+}
+
+void
+ocictl_run_ok(OcidTest *t, const char *first, ...)
+{
+	g_autoptr(GPtrArray) argv = NULL;
+	g_auto(OcictlResult) r = { 0 };
+	va_list ap;
+
+	va_start(ap, first);
+	argv = collect_args(first, ap);
+	va_end(ap);
+	r = ocictl_runv(t, (const char *const *)argv->pdata, NULL, NULL);
+	ocictl_assert_status(&r, 0);
+}
+
+OcidTest *
+ocictl_test_setup_or_skip(void)
+{
+	OcidTest *t;
+
+	if (g_getenv("OCID_CTL") == NULL) {
+		g_test_skip("needs OCID_CTL (meson test)");
+		return NULL;
+	}
+	t = ocid_test_get();
+	if (t == NULL)
+		g_test_skip("needs root for runc");
+	return t;
+}
+
+void
+ocictl_remove_all(OcidTest *t)
+{
+	g_auto(OcictlResult) ids = ocictl_run(t, "ps", "-a", "-q", "--no-trunc", NULL);
+	g_auto(GStrv) lines = g_strsplit(g_strstrip(ids.out), "\n", -1);
+
+	for (char **l = lines; *l != NULL; l++)
+		if ((*l)[0] != '\0')
+			ocictl_run_ok(t, "rm", "-f", *l, NULL);
 }
 
 void

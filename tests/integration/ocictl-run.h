@@ -28,3 +28,12 @@ void ocictl_assert_contains(const char *haystack, const char *needle);
 
 /* The environment ocictl runs in: the test's bus as the system bus. */
 char **ocictl_environ(OcidTest *t, const char *const *extra);
+
+/* The test environment, or NULL with the test skipped (not root, or no OCID_CTL). */
+OcidTest *ocictl_test_setup_or_skip(void);
+
+/* Runs ocictl and asserts that it exited 0. */
+void ocictl_run_ok(OcidTest *t, const char *first, ...) G_GNUC_NULL_TERMINATED;
+
+/* Removes every container (rm -f), asserting success. */
+void ocictl_remove_all(OcidTest *t);

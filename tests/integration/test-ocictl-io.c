@@ -9,42 +9,6 @@
 
 #define LOOP "echo hello; echo oops >&2; trap 'exit 0' TERM; while true; do sleep 0.05; done"
 
-static OcidTest *
-setup_or_skip(void)
-{
-	OcidTest *t;
-
-	if (g_getenv("OCID_CTL") == NULL) {
-		g_test_skip("needs OCID_CTL (meson test)");
-		return NULL;
-	}
-	t = ocid_test_get();
-	if (t == NULL)
-		g_test_skip("needs root for runc");
-	return t;
-}
-
-static void ok(OcidTest *t, const char *first, ...) G_GNUC_NULL_TERMINATED;
-
-/* Runs ocictl and asserts that it succeeded. */
-static void
-ok(OcidTest *t, const char *first, ...)
-{
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	va_list ap;
-
-	va_start(ap, first);
-	for (const char *a = first; a != NULL; a = va_arg(ap, const char *))
-		g_ptr_array_add(argv, (gpointer)a);
-	va_end(ap);
-	g_ptr_array_add(argv, NULL);
-	{
-		g_auto(OcictlResult) r =
-		    ocictl_runv(t, (const char *const *)argv->pdata, NULL, NULL);
-		ocictl_assert_status(&r, 0);
-	}
-}
-
 /* A child whose output is collected as it comes, and whose stdin we write. */
 typedef struct {
 	GSubprocess *child;
@@ -190,22 +154,11 @@ live_finish(Live *live)
 	return status;
 }
 
-static void
-remove_all(OcidTest *t)
-{
-	g_auto(OcictlResult) ids = ocictl_run(t, "ps", "-a", "-q", "--no-trunc", NULL);
-	g_auto(GStrv) lines = g_strsplit(g_strstrip(ids.out), "\n", -1);
-
-	for (char **l = lines; *l != NULL; l++)
-		if ((*l)[0] != '\0')
-			ok(t, "rm", "-f", *l, NULL);
-}
-
 /* logs prints the lines as the container wrote them, each to its stream. */
 static void
 test_logs(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocictl_test_setup_or_skip();
 	g_autofree char *bundle = NULL;
 
 	if (t == NULL)
@@ -263,14 +216,14 @@ test_logs(void)
 		g_auto(OcictlResult) r = ocictl_run(t, "logs", "--tail", "x", "logged", NULL);
 		ocictl_assert_status(&r, 125);
 	}
-	remove_all(t);
+	ocictl_remove_all(t);
 }
 
 /* logs -f prints new lines as they come and ends once the container has stopped. */
 static void
 test_logs_follow(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocictl_test_setup_or_skip();
 	g_autofree char *bundle = NULL;
 	const char *args[] = { "logs", "-f", "followed", NULL };
 	Live *live;
@@ -280,23 +233,23 @@ test_logs_follow(void)
 	bundle = ocid_test_make_bundle(t, "followed",
 				       "echo first; trap 'echo last; exit "
 				       "0' TERM; while true; do sleep 0.05; done");
-	ok(t, "run", "-d", "--name", "followed", bundle, NULL);
+	ocictl_run_ok(t, "run", "-d", "--name", "followed", bundle, NULL);
 	live = live_start(t, FALSE, args);
 	live_wait_output(live, "first\n");
-	ok(t, "stop", "followed", NULL);
+	ocictl_run_ok(t, "stop", "followed", NULL);
 	g_assert_cmpint(live_finish(live), ==, 0);
 	{
 		g_auto(OcictlResult) r = ocictl_run(t, "logs", "followed", NULL);
 		g_assert_cmpstr(r.out, ==, "first\nlast\n");
 	}
-	remove_all(t);
+	ocictl_remove_all(t);
 }
 
 /* run's exit code is the container's; --rm removes it; wait prints the code. */
 static void
 test_run_and_wait(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocictl_test_setup_or_skip();
 	g_autofree char *bundle = NULL, *looping = NULL;
 
 	if (t == NULL)
@@ -317,14 +270,14 @@ test_run_and_wait(void)
 		ocictl_assert_status(&r, 125);
 	}
 	looping = ocid_test_make_bundle(t, "waited", LOOP);
-	ok(t, "run", "-d", "--name", "waited", looping, NULL);
-	ok(t, "run", "-d", "--name", "exited", bundle, NULL);
+	ocictl_run_ok(t, "run", "-d", "--name", "waited", looping, NULL);
+	ocictl_run_ok(t, "run", "-d", "--name", "exited", bundle, NULL);
 	{
 		const char *args[] = { "wait", "exited", "waited", NULL };
 		Live *live = live_start(t, FALSE, args);
 		/* The first answer comes while the second still runs. */
 		live_wait_output(live, "7\n");
-		ok(t, "kill", "-s", "TERM", "waited", NULL);
+		ocictl_run_ok(t, "kill", "-s", "TERM", "waited", NULL);
 		g_assert_cmpint(live_finish(live), ==, 0);
 	}
 	{
@@ -332,14 +285,14 @@ test_run_and_wait(void)
 		ocictl_assert_status(&r, 0);
 		g_assert_cmpstr(r.out, ==, "0\n7\n");
 	}
-	remove_all(t);
+	ocictl_remove_all(t);
 }
 
 /* stats shows the cgroup's figures, as a table or JSON. */
 static void
 test_stats(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocictl_test_setup_or_skip();
 	g_autofree char *bundle = NULL;
 	g_autoptr(JsonParser) parser = json_parser_new();
 	JsonObject *o;
@@ -347,7 +300,7 @@ test_stats(void)
 	if (t == NULL)
 		return;
 	bundle = ocid_test_make_bundle(t, "measured", LOOP);
-	ok(t, "run", "-d", "--name", "measured", bundle, NULL);
+	ocictl_run_ok(t, "run", "-d", "--name", "measured", bundle, NULL);
 	{
 		g_auto(OcictlResult) r = ocictl_run(t, "stats", "--no-stream", "measured", NULL);
 		ocictl_assert_status(&r, 0);
@@ -364,26 +317,26 @@ test_stats(void)
 	g_assert_cmpint(json_object_get_int_member(o, "memory_current"), >, 0);
 	g_assert_cmpint(json_object_get_int_member(o, "pids_current"), >=, 1);
 	g_assert_true(json_object_has_member(o, "cpu_usage_usec"));
-	ok(t, "stop", "measured", NULL);
+	ocictl_run_ok(t, "stop", "measured", NULL);
 	{
 		g_auto(OcictlResult) r = ocictl_run(t, "stats", "--no-stream", "measured", NULL);
 		ocictl_assert_status(&r, 125);
 		ocictl_assert_contains(r.err, "is stopped");
 	}
-	remove_all(t);
+	ocictl_remove_all(t);
 }
 
 /* exec -i passes stdin on; exec -it runs the command on a terminal, in a pty. */
 static void
 test_exec_interactive(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocictl_test_setup_or_skip();
 	g_autofree char *bundle = NULL;
 
 	if (t == NULL)
 		return;
 	bundle = ocid_test_make_bundle(t, "interactive", LOOP);
-	ok(t, "run", "-d", "--name", "interactive", bundle, NULL);
+	ocictl_run_ok(t, "run", "-d", "--name", "interactive", bundle, NULL);
 	{
 		const char *argv[] = {
 			"exec", "-i", "interactive", "sh", "-c", "cat; exit 4", NULL
@@ -406,7 +359,7 @@ test_exec_interactive(void)
 		Live *live = live_start(t, TRUE, args);
 		g_assert_cmpint(live_finish(live), ==, 127);
 	}
-	remove_all(t);
+	ocictl_remove_all(t);
 }
 
 /* attach: a terminal container's shell; ctrl-p,ctrl-q detaches and leaves it running;
@@ -414,13 +367,13 @@ test_exec_interactive(void)
 static void
 test_attach(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocictl_test_setup_or_skip();
 	g_autofree char *bundle = NULL;
 
 	if (t == NULL)
 		return;
 	bundle = ocid_test_make_bundle(t, "attached", "exec /bin/sh");
-	ok(t, "run", "-d", "-i", "-t", "--name", "attached", bundle, NULL);
+	ocictl_run_ok(t, "run", "-d", "-i", "-t", "--name", "attached", bundle, NULL);
 	{
 		const char *args[] = { "attach", "attached", NULL };
 		Live *live = live_start(t, TRUE, args);
@@ -456,7 +409,7 @@ test_attach(void)
 		live_write(live, "exit 3\n");
 		g_assert_cmpint(live_finish(live), ==, 3);
 	}
-	remove_all(t);
+	ocictl_remove_all(t);
 }
 
 static void

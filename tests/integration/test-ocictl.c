@@ -9,21 +9,6 @@
 
 #define LOOP "trap 'exit 0' TERM; while true; do sleep 0.05; done"
 
-static OcidTest *
-setup_or_skip(void)
-{
-	OcidTest *t;
-
-	if (g_getenv("OCID_CTL") == NULL) {
-		g_test_skip("needs OCID_CTL (meson test)");
-		return NULL;
-	}
-	t = ocid_test_get();
-	if (t == NULL)
-		g_test_skip("needs root for runc");
-	return t;
-}
-
 /* A running container made with ocictl run -d; returns its id. */
 static char *
 run_detached(OcidTest *t, const char *bundle, const char *name, const char *id)
@@ -45,24 +30,11 @@ state_of(OcidTest *t, const char *name)
 	return state;
 }
 
-static void
-remove_all(OcidTest *t)
-{
-	g_auto(OcictlResult) ids = ocictl_run(t, "ps", "-a", "-q", "--no-trunc", NULL);
-	g_auto(GStrv) lines = g_strsplit(g_strstrip(ids.out), "\n", -1);
-
-	for (char **l = lines; *l != NULL; l++) {
-		g_auto(OcictlResult) r = ocictl_run(t, "rm", "-f", *l, NULL);
-		if ((*l)[0] != '\0')
-			ocictl_assert_status(&r, 0);
-	}
-}
-
 /* --help and --version need no bus; every command has its own --help. */
 static void
 test_help_without_bus(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocictl_test_setup_or_skip();
 	const char *const nowhere[] = { "DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent/bus",
 					NULL };
 	static const char *const commands[] = { "list",   "ps",      "inspect", "status", "create",
@@ -105,7 +77,7 @@ test_help_without_bus(void)
 static void
 test_usage_errors(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocictl_test_setup_or_skip();
 	g_autofree char *bundle = NULL, *id = NULL;
 
 	if (t == NULL)
@@ -183,14 +155,14 @@ test_usage_errors(void)
 		ocictl_assert_status(&r, 0);
 		g_assert_cmpstr(g_strstrip(r.out), ==, "0");
 	}
-	remove_all(t);
+	ocictl_remove_all(t);
 }
 
 /* stop, kill, rm, pause, unpause and inspect take several containers, and do them all. */
 static void
 test_several_ids(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocictl_test_setup_or_skip();
 	g_autofree char *bundle = NULL, *a = NULL, *b = NULL;
 
 	if (t == NULL)
@@ -248,14 +220,14 @@ test_several_ids(void)
 		ocictl_assert_contains(r.err, "'nosuch'");
 		g_assert_cmpstr(state_of(t, "three"), ==, "stopped");
 	}
-	remove_all(t);
+	ocictl_remove_all(t);
 }
 
 /* A container by name, full id or a unique id prefix; tables show 12 characters. */
 static void
 test_names_and_prefixes(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocictl_test_setup_or_skip();
 	g_autofree char *bundle = NULL, *generated = NULL, *short_id = NULL;
 
 	if (t == NULL)
@@ -302,7 +274,7 @@ test_names_and_prefixes(void)
 		g_autofree char *want = g_strdup_printf("%s\n", short_id);
 		g_assert_cmpstr(r.out, ==, want);
 	}
-	remove_all(t);
+	ocictl_remove_all(t);
 }
 
 static gboolean
@@ -321,7 +293,7 @@ json_has_name(JsonArray *array, const char *name)
 static void
 test_list(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocictl_test_setup_or_skip();
 	g_autofree char *bundle = NULL;
 
 	if (t == NULL)
@@ -372,14 +344,14 @@ test_list(void)
 		ocictl_assert_status(&r, 0);
 		g_assert_cmpstr(r.out, ==, "db\n");
 	}
-	remove_all(t);
+	ocictl_remove_all(t);
 }
 
 /* inspect holds every D-Bus property of the interface XML, under its D-Bus name. */
 static void
 test_inspect_properties(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocictl_test_setup_or_skip();
 	g_autofree char *bundle = NULL, *xml_path = NULL, *xml = NULL;
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(GRegex) property = NULL;
@@ -419,7 +391,7 @@ test_inspect_properties(void)
 		ocictl_assert_contains(r.out, "inspected");
 		ocictl_assert_contains(r.err, "'nosuch'");
 	}
-	remove_all(t);
+	ocictl_remove_all(t);
 }
 
 /* exec exits with the command's code; 127 for one not found, 126 for one that cannot be
@@ -427,7 +399,7 @@ test_inspect_properties(void)
 static void
 test_exec_exit_codes(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocictl_test_setup_or_skip();
 	g_autofree char *bundle = NULL;
 
 	if (t == NULL)
@@ -475,14 +447,14 @@ test_exec_exit_codes(void)
 		ocictl_assert_status(&r, 125);
 		ocictl_assert_contains(r.err, "container exec is stopped: exec needs a running");
 	}
-	remove_all(t);
+	ocictl_remove_all(t);
 }
 
 /* Messages name ocictl commands, not D-Bus methods or arguments. */
 static void
 test_messages_name_commands(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocictl_test_setup_or_skip();
 	g_autofree char *bundle = NULL;
 
 	if (t == NULL)
@@ -551,7 +523,7 @@ cgroup_value(OcidTest *t, const char *name, const char *controller, const char *
 static void
 test_update(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocictl_test_setup_or_skip();
 	g_autofree char *bundle = NULL, *memory = NULL, *pids = NULL;
 
 	if (t == NULL)
@@ -590,7 +562,7 @@ test_update(void)
 		    cgroup_value(t, "updated", "memory", "memory.limit_in_bytes", "memory.max");
 		g_assert_cmpstr(unchanged, ==, "67108864");
 	}
-	remove_all(t);
+	ocictl_remove_all(t);
 }
 
 typedef struct {
@@ -656,7 +628,7 @@ has_lines(gpointer data)
 static void
 test_events(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocictl_test_setup_or_skip();
 	g_autofree char *bundle = NULL;
 	g_autoptr(GSubprocessLauncher) launcher = NULL;
 	g_autoptr(GSubprocess) child = NULL;
@@ -765,7 +737,7 @@ offers(const char *candidates, const char *word)
 static void
 test_completion(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocictl_test_setup_or_skip();
 	static const char *const shells[] = { "bash", "zsh", "fish", NULL };
 	g_autofree char *bundle = NULL, *id = NULL;
 
@@ -796,7 +768,7 @@ test_completion(void)
 		if (!offers(ids, id))
 			g_error("%s completes '%s' as: %s", shells[i], ids_line, ids);
 	}
-	remove_all(t);
+	ocictl_remove_all(t);
 }
 
 /* The README's quick start works as written, with the project's own bundle (issue 13:
@@ -805,7 +777,7 @@ test_completion(void)
 static void
 test_readme_quick_start(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocictl_test_setup_or_skip();
 	g_autofree char *readme_path = NULL, *readme = NULL, *bundle = NULL, *demo = NULL;
 	g_autofree char *bin = NULL, *path = NULL;
 	g_auto(GStrv) lines = NULL;
