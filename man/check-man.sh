@@ -2,9 +2,10 @@
 # The manuals as a user reads them: each renders with man -l without a groff warning,
 # ocictl(1) names every command that 'ocictl --help' lists, ocid.conf(5) every key of
 # data/ocid.conf, and org.oci.Runtime(5) every member of the interface XML.
-#   man/check-man.sh SOURCE_DIR BUILD_MAN_DIR OCICTL
+# ocid(8) names the configuration file that 'ocid --help' names, the one it reads.
+#   man/check-man.sh SOURCE_DIR BUILD_MAN_DIR OCICTL OCID
 set -u
-top=$1 built=$2 ocictl=$3
+top=$1 built=$2 ocictl=$3 ocid=$4
 status=0
 fail() { echo "$*"; status=1; }
 
@@ -29,4 +30,8 @@ api_text=$(MANWIDTH=200 man -l "$built/org.oci.Runtime.5" 2>/dev/null)
 for member in $(sed -n 's/.*<\(property\|method\|signal\) name="\([A-Za-z]*\)".*/\2/p' "$top"/dbus/*.xml); do
 	echo "$api_text" | grep -qw -- "$member" || fail "org.oci.Runtime(5) does not name $member"
 done
+config=$("$ocid" --help | sed -n 's/.*(default \([^)]*\)).*/\1/p')
+[ -n "$config" ] || fail "ocid --help names no default configuration file"
+MANWIDTH=200 man -l "$built/ocid.8" 2>/dev/null | grep -qF -- "$config" ||
+	fail "ocid(8) does not name $config, the file ocid --help names"
 exit $status

@@ -30,6 +30,36 @@ state_of(OcidTest *t, const char *name)
 	return state;
 }
 
+/* status shows a pid only while the container runs, an exit code only once it stopped
+ * (issue 13: a stale Pid after stop, ExitCode 0 while running). */
+static void
+test_status(void)
+{
+	OcidTest *t = ocictl_test_setup_or_skip();
+	g_autofree char *bundle = NULL;
+
+	if (t == NULL)
+		return;
+	bundle = ocid_test_make_bundle(t, "status", LOOP);
+	g_free(run_detached(t, bundle, "status", ""));
+	{
+		g_auto(OcictlResult) r = ocictl_run(t, "status", "status", NULL);
+		ocictl_assert_status(&r, 0);
+		ocictl_assert_contains(r.out, "State: running");
+		ocictl_assert_contains(r.out, "Pid: ");
+		g_assert_null(strstr(r.out, "ExitCode"));
+	}
+	ocictl_run_ok(t, "stop", "status", NULL);
+	{
+		g_auto(OcictlResult) r = ocictl_run(t, "status", "status", NULL);
+		ocictl_assert_status(&r, 0);
+		ocictl_assert_contains(r.out, "State: stopped");
+		ocictl_assert_contains(r.out, "ExitCode: 0");
+		g_assert_null(strstr(r.out, "Pid:"));
+	}
+	ocictl_remove_all(t);
+}
+
 /* --help and --version need no bus; every command has its own --help. */
 static void
 test_help_without_bus(void)
@@ -825,6 +855,7 @@ add_tests(void)
 {
 	g_test_add_func("/ocictl/help-without-bus", test_help_without_bus);
 	g_test_add_func("/ocictl/usage-errors", test_usage_errors);
+	g_test_add_func("/ocictl/status", test_status);
 	g_test_add_func("/ocictl/several-ids", test_several_ids);
 	g_test_add_func("/ocictl/names-and-prefixes", test_names_and_prefixes);
 	g_test_add_func("/ocictl/list", test_list);

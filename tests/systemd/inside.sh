@@ -81,6 +81,8 @@ if ! systemctl is-active --quiet ocid.service || [ "$pid_before" != "$pid_after"
 	echo "not ok - ocid.service died during test-polkit (MainPID $pid_before, now $pid_after)"
 	status=1
 fi
+# ocictl as installed: its files where each consumer looks, pkttyagent on a terminal.
+"$top/tests/systemd/ocictl-installed.sh" || status=$?
 # Failed, timed-out and deleted creates under the systemd manager (each test checks the
 # daemon's pid itself: one restarts ocid to change create_timeout).
 "$build/tests/integration/test-create-cancel" || status=$?
