@@ -42,15 +42,19 @@ chmod -R a+rX "$dir"
 ocictl create --name asked "$dir/bundle" >/dev/null
 as_user() { setpriv --reuid=ocidtest1 --regid=ocidtest1 --init-groups "$@"; }
 
-# On a terminal: pkttyagent asks; a wrong password is refused, and ocictl says how.
-out=$(printf 'not-the-password\n' | timeout 60 script -qefc "setpriv --reuid=ocidtest1 --regid=ocidtest1 --init-groups ocictl start asked" /dev/null 2>&1)
+# On a terminal in a login session (su opens one through pam_systemd; script makes the
+# terminal): pkttyagent asks, the wrong answer is refused, and ocictl says what to run.
+on_terminal() {
+	timeout 60 su -s /bin/sh ocidtest1 -c "script -qefc '$*' /dev/null" 2>&1
+}
+out=$(printf 'not-the-password\n' | on_terminal ocictl start asked)
 code=$?
 check "on a terminal, polkit asks through pkttyagent" contains "$out" "AUTHENTICATING FOR org.oci.Runtime.manage"
 check "a refused authorization is exit 125" test "$code" = 125
 check "the refusal names the ocictl command" contains "$out" "ocictl start"
 check "the container is unchanged" test "$(ocictl inspect -f '{{.State}}' asked)" = created
 
-out=$(timeout 60 script -qefc "setpriv --reuid=ocidtest1 --regid=ocidtest1 --init-groups ocictl --no-ask-password start asked" /dev/null </dev/null 2>&1)
+out=$(on_terminal ocictl --no-ask-password start asked </dev/null)
 code=$?
 check "--no-ask-password: nothing asks" lacks "$out" "AUTHENTICATING"
 check "--no-ask-password: refused, exit 125" test "$code" = 125
