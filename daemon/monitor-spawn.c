@@ -74,7 +74,9 @@ parse_answer(OcidMonitorSpawn *spawn)
 	} else if (answer.kind == MONITOR_ANSWER_ERROR) {
 		message = g_strndup(answer.message, answer.message_len);
 		error = g_error_new(OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,
-				    "The OCI runtime could not create the container: %s",
+				    spawn->ok_kind == MONITOR_ANSWER_EXEC_RESULT
+					? "The OCI runtime could not run the command: %s"
+					: "The OCI runtime could not create the container: %s",
 				    *message != '\0' ? message : "no message");
 	} else if (answer.kind == MONITOR_ANSWER_CREATED) {
 		spawn->container_pid = answer.pid;

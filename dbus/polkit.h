@@ -25,6 +25,9 @@ int ocid_polkit_require(OcidBusService *service, sd_bus_message *call, const cha
 			const char *container, gboolean on_container, const char *verb,
 			sd_bus_message_handler_t handler, sd_bus_error *error);
 
+/* The caller's euid as the bus vouches for it; FALSE when the bus does not say. */
+gboolean ocid_polkit_caller_euid(sd_bus_message *call, uid_t *euid);
+
 /* Called instead of a reply when the caller may not: @container is the one named (NULL
  * if it is gone), @denial the AccessDenied error the caller is owed. */
 typedef void (*OcidPolkitDeniedFunc)(sd_bus_message *call, void *container,

@@ -28,6 +28,8 @@ struct OcidProcessObject {
 	gboolean exited;
 	int32_t exit_code;
 	guint expire;
+	gboolean has_owner;
+	uid_t owner; /* who ran Exec: may signal and resize it without asking again */
 };
 
 static OcidBusService *
@@ -88,7 +90,8 @@ on_started(OcidExecSession *session, GError *error, gpointer user_data)
 
 	if (error != NULL) {
 		(void)ocid_bus_reply_gerror(call, error);
-		remove_object(p);
+		/* Never announced, so gone without a word. */
+		g_hash_table_remove(p->service->processes, p->path);
 		return;
 	}
 	fd = ocid_exec_session_steal_fd(session);
@@ -211,6 +214,7 @@ do_exec(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	p->container_id = g_strdup(c->id);
 	p->waits = g_ptr_array_new_with_free_func(ocid_bus_message_release);
 	p->exit_code = 0;
+	p->has_owner = ocid_polkit_caller_euid(m, &p->owner);
 	p->session =
 	    ocid_manager_exec_session(service->manager, c, (const char *const *)argv,
 				      &options.options, on_started, on_exited, p, &local_error);
@@ -360,22 +364,31 @@ do_resize(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	return sd_bus_reply_method_return(m, NULL);
 }
 
+/* Whoever ran Exec was authorized for the process already: a terminal's every resize must
+ * not ask for a password again. Anyone else needs org.oci.Runtime.exec. */
+static int
+require_exec(OcidProcessObject *p, sd_bus_message *m, const char *verb,
+	     sd_bus_message_handler_t handler, sd_bus_error *error)
+{
+	OcidContainer *c = ocid_manager_get(p->service->manager, p->container_id);
+	uid_t euid = (uid_t)-1;
+
+	if (c != NULL && p->has_owner && ocid_polkit_caller_euid(m, &euid) && euid == p->owner)
+		return handler(m, c, error);
+	return ocid_polkit_require(p->service, m, OCID_ACTION_EXEC, p->container_id, TRUE, verb,
+				   handler, error);
+}
+
 static int
 method_kill(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
-	OcidProcessObject *p = userdata;
-
-	return ocid_polkit_require(p->service, m, OCID_ACTION_EXEC, p->container_id, TRUE,
-				   "kill-exec", do_kill, error);
+	return require_exec(userdata, m, "kill-exec", do_kill, error);
 }
 
 static int
 method_resize(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
-	OcidProcessObject *p = userdata;
-
-	return ocid_polkit_require(p->service, m, OCID_ACTION_EXEC, p->container_id, TRUE,
-				   "resize-exec", do_resize, error);
+	return require_exec(userdata, m, "resize-exec", do_resize, error);
 }
 
 static int

@@ -4,13 +4,10 @@
 #include "die.h"
 #include "fd-util.h"
 
-#include <string.h>
-
 #include <errno.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -95,27 +92,6 @@ resize_path(const Monitor *m, char *path, size_t size)
 	(void)snprintf(path, size, "%s%s", m->options->attach_path, MONITOR_RESIZE_SUFFIX);
 }
 
-static int
-listen_resize(const char *path)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof addr.sun_path)
-		return -ENAMETOOLONG;
-	memcpy(addr.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	(void)unlink(path);
-	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
-		int r = -errno;
-		(void)close(fd);
-		return r;
-	}
-	return fd;
-}
-
 void
 monitor_attach_serve(Monitor *m)
 {
@@ -126,7 +102,7 @@ monitor_attach_serve(Monitor *m)
 		return;
 	if (m->options->terminal) {
 		resize_path(m, path, sizeof path);
-		m->resize_fd = listen_resize(path);
+		m->resize_fd = monitor_bind_unix(path, SOCK_DGRAM);
 		if (m->resize_fd < 0)
 			warn_errno(m->resize_fd, "cannot listen on %s; the terminal keeps its size",
 				   path);

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 int
-monitor_listen_unix(const char *path)
+monitor_bind_unix(const char *path, int type)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	int fd;
@@ -19,16 +19,23 @@ monitor_listen_unix(const char *path)
 	if (strlen(path) >= sizeof addr.sun_path)
 		return -ENAMETOOLONG;
 	memcpy(addr.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
 	(void)unlink(path);
-	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(fd, 16) < 0) {
+	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 ||
+	    (type == SOCK_STREAM && listen(fd, 16) < 0)) {
 		int r = -errno;
 		(void)close(fd);
 		return r;
 	}
 	return fd;
+}
+
+int
+monitor_listen_unix(const char *path)
+{
+	return monitor_bind_unix(path, SOCK_STREAM);
 }
 
 void

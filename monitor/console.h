@@ -4,7 +4,11 @@
 
 #include "monitor.h"
 
-/* A listening unix stream socket at @path (replacing a stale one), or -errno. */
+/* A unix socket of @type (SOCK_STREAM: listening) bound at @path (replacing a stale one),
+ * non-blocking, or -errno. */
+int monitor_bind_unix(const char *path, int type);
+
+/* A listening unix stream socket at @path, or -errno. */
 int monitor_listen_unix(const char *path);
 
 /* Accepts the runtime's connection on @listen_fd and receives the pty master it sends

@@ -24,7 +24,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#define SESSION_ARGV_MAX (RUNTIME_ARGV_MAX + 12)
+#define SESSION_ARGV_MAX (RUNTIME_ARGV_MAX + 16)
 #define RELAY_CHUNK      (16 * 1024)
 
 typedef struct {
@@ -64,6 +64,11 @@ start_process(Session *s)
 	path_in_exec_dir(options, "process.json", process, sizeof process);
 	path_in_exec_dir(options, "console", console, sizeof console);
 	path_in_exec_dir(options, "runtime-errors", errors, sizeof errors);
+	/* Without a terminal the runtime's stderr is the caller's socket; its log file is where
+	 * the reason for a failed start is kept for the daemon (runc and crun both write the
+	 * error there too). */
+	argv[n++] = "--log";
+	argv[n++] = errors;
 	argv[n++] = "exec";
 	argv[n++] = "--detach";
 	argv[n++] = "--pid-file";
@@ -76,9 +81,9 @@ start_process(Session *s)
 			die_errno(listen_fd, "cannot listen on %s", console);
 		argv[n++] = "--console-socket";
 		argv[n++] = console;
-		err_fd = open(errors, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+		err_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 		if (err_fd < 0)
-			die_errno(-errno, "cannot create %s", errors);
+			die_errno(-errno, "cannot open /dev/null");
 	}
 	argv[n++] = options->id;
 	argv[n] = NULL;

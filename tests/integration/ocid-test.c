@@ -170,6 +170,27 @@ ocid_test_restart_with_config(OcidTest *t, const char *runtime_lines)
 	ocid_test_start_daemon(t);
 }
 
+void
+ocid_test_set_runtime_config(OcidTest *t, const char *name, const char *lines)
+{
+	g_autofree char *dropin = NULL;
+
+	if (!t->system_mode) {
+		ocid_test_restart_with_config(t, lines);
+		return;
+	}
+	dropin = g_strdup_printf("/etc/ocid/ocid.conf.d/50-%s.conf", name);
+	if (lines != NULL) {
+		g_autofree char *text = g_strdup_printf("[runtime]\n%s\n", lines);
+		g_assert_cmpint(g_mkdir_with_parents("/etc/ocid/ocid.conf.d", 0755), ==, 0);
+		g_assert_true(g_file_set_contents(dropin, text, -1, NULL));
+	} else {
+		(void)unlink(dropin);
+	}
+	g_assert_cmpint(ocid_test_systemctl("restart", "ocid.service"), ==, 0);
+	g_assert_true(ocid_test_wait_name_owner(t, TRUE, 30000));
+}
+
 /* Under a real systemd (tests/systemd): ocid.service on the real system bus, with the
  * installed configuration. */
 static OcidTest *
@@ -398,7 +419,9 @@ ocid_test_get_property(OcidTest *t, const char *path, const char *name)
 {
 	g_autoptr(GError) error = NULL;
 	const char *interface = g_str_equal(path, "/org/oci/Runtime") ? "org.oci.Runtime.Manager"
-								      : "org.oci.Runtime.Container";
+				: g_str_has_prefix(path, "/org/oci/Runtime/process/")
+				    ? "org.oci.Runtime.Process"
+				    : "org.oci.Runtime.Container";
 	g_autoptr(GVariant) reply =
 	    ocid_test_call(t, path, "org.freedesktop.DBus.Properties", "Get",
 			   g_variant_new("(ss)", interface, name), "(v)", &error);
@@ -952,4 +975,20 @@ ocid_test_assert_interface_matches(OcidTest *t, const char *path, const char *in
 	g_dbus_interface_info_generate_xml(g_dbus_node_info_lookup_interface(live, interface), 0,
 					   live_text);
 	g_assert_cmpstr(live_text->str, ==, documented_text->str);
+}
+
+char *
+ocid_test_make_container(OcidTest *t, const char *id, const char *script, GVariant *options,
+			 gboolean start)
+{
+	g_autofree char *bundle = ocid_test_make_bundle(t, id, script);
+	g_autoptr(GError) error = NULL;
+	char *path = ocid_test_create(t, id, id, bundle, options, &error);
+
+	g_assert_no_error(error);
+	if (start) {
+		ocid_test_start(t, path);
+		g_assert_true(ocid_test_wait_state(t, path, "running", 10000));
+	}
+	return path;
 }

@@ -13,7 +13,6 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -31,26 +30,8 @@ setup_or_skip(void)
 	return t;
 }
 
-static char *
-make(OcidTest *t, const char *id, const char *script, GVariant *options)
-{
-	g_autofree char *bundle = ocid_test_make_bundle(t, id, script);
-	g_autoptr(GError) error = NULL;
-	char *path = ocid_test_create(t, id, id, bundle, options, &error);
-
-	g_assert_no_error(error);
-	return path;
-}
-
-static char *
-run(OcidTest *t, const char *id, const char *script, GVariant *options)
-{
-	char *path = make(t, id, script, options);
-
-	ocid_test_start(t, path);
-	g_assert_true(ocid_test_wait_state(t, path, "running", 10000));
-	return path;
-}
+#define make(t, id, script, options) ocid_test_make_container(t, id, script, options, FALSE)
+#define run(t, id, script, options)  ocid_test_make_container(t, id, script, options, TRUE)
 
 /* Calls a method that returns a file descriptor first; *@reply gets the rest. */
 static int
@@ -109,20 +90,47 @@ write_all(int fd, const char *text)
 
 /* ---- Wait ------------------------------------------------------------------------- */
 
-static void
-on_wait_done(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-	GVariant **out = user_data;
-	g_autoptr(GError) error = NULL;
+/* The reply or the error of a Wait, whichever comes. */
+typedef struct {
+	GVariant *reply;
+	GError *error;
+} WaitOutcome;
 
-	*out = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
-	g_assert_no_error(error);
+static void
+on_wait_outcome(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	WaitOutcome *out = user_data;
+
+	out->reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &out->error);
 }
 
 static gboolean
-is_set(gpointer data)
+outcome_is_set(gpointer data)
 {
-	return *(GVariant **)data != NULL;
+	const WaitOutcome *out = data;
+
+	return out->reply != NULL || out->error != NULL;
+}
+
+static void
+wait_async(OcidTest *t, const char *path, WaitOutcome *out)
+{
+	g_dbus_connection_call(t->conn, "org.oci.Runtime", path, CONTAINER, "Wait", NULL,
+			       G_VARIANT_TYPE("(ib)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+			       on_wait_outcome, out);
+}
+
+/* The exit code a Wait answered with, once it has; -1 for an error. */
+static gint32
+waited_code(WaitOutcome *out, gboolean *oom)
+{
+	gint32 code = -1;
+
+	g_assert_true(ocid_test_wait_for(outcome_is_set, out, 10000));
+	if (out->reply != NULL)
+		g_variant_get(out->reply, "(ib)", &code, oom);
+	g_clear_pointer(&out->reply, g_variant_unref);
+	return code;
 }
 
 static void
@@ -130,10 +138,9 @@ test_wait(void)
 {
 	OcidTest *t = setup_or_skip();
 	g_autofree char *path = NULL;
-	g_autoptr(GVariant) early = NULL;
-	g_autoptr(GVariant) racing = NULL;
 	g_autoptr(GVariant) late = NULL;
 	g_autoptr(GError) error = NULL;
+	WaitOutcome early = { 0 }, racing = { 0 };
 	gint32 code = -1;
 	gboolean oom = TRUE;
 
@@ -141,26 +148,52 @@ test_wait(void)
 		return;
 	/* Before Start, while it runs a moment, and after the exit: the same answer. */
 	path = make(t, "waiter", "exit 7", NULL);
-	g_dbus_connection_call(t->conn, "org.oci.Runtime", path, CONTAINER, "Wait", NULL,
-			       G_VARIANT_TYPE("(ib)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-			       on_wait_done, &early);
+	wait_async(t, path, &early);
 	ocid_test_start(t, path);
 	/* Sent right after Start returned: it races the exit. */
-	g_dbus_connection_call(t->conn, "org.oci.Runtime", path, CONTAINER, "Wait", NULL,
-			       G_VARIANT_TYPE("(ib)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-			       on_wait_done, &racing);
-	g_assert_true(ocid_test_wait_for(is_set, &early, 10000));
-	g_assert_true(ocid_test_wait_for(is_set, &racing, 10000));
-	g_variant_get(early, "(ib)", &code, &oom);
-	g_assert_cmpint(code, ==, 7);
+	wait_async(t, path, &racing);
+	g_assert_cmpint(waited_code(&early, &oom), ==, 7);
 	g_assert_false(oom);
-	g_variant_get(racing, "(ib)", &code, &oom);
-	g_assert_cmpint(code, ==, 7);
+	g_assert_cmpint(waited_code(&racing, NULL), ==, 7);
 	late = ocid_test_call(t, path, CONTAINER, "Wait", NULL, "(ib)", &error);
 	g_assert_no_error(error);
 	g_variant_get(late, "(ib)", &code, &oom);
 	g_assert_cmpint(code, ==, 7);
 	ocid_test_delete(t, path, FALSE);
+}
+
+/* A container deleted before it ever ran: its Wait answers (Delete kills it first, so with
+ * its exit; had it gone otherwise, NoSuchContainer), and nothing is there to count or exec
+ * in. */
+static void
+test_wait_deleted(void)
+{
+	OcidTest *t = setup_or_skip();
+	g_autofree char *path = NULL;
+	WaitOutcome waited = { 0 };
+	g_autoptr(GError) error = NULL;
+
+	if (t == NULL)
+		return;
+	path = make(t, "never-run", "true", NULL);
+	wait_async(t, path, &waited);
+	g_assert_null(ocid_test_call(t, path, CONTAINER, "GetStatistics", NULL, "(a{sv})", &error));
+	ocid_test_assert_error(error, "InvalidState");
+	g_clear_error(&error);
+	g_assert_null(ocid_test_call(t, path, CONTAINER, "Exec",
+				     g_variant_new_parsed("(['/bin/true'], @a{sv} {})"), "(ho)",
+				     &error));
+	ocid_test_assert_error(error, "InvalidState");
+	g_clear_error(&error);
+	g_assert_null(ocid_test_call(t, path, CONTAINER, "ResizeTerminal",
+				     g_variant_new("(uu)", 24, 80), NULL, &error));
+	ocid_test_assert_error(error, "InvalidArgument");
+	g_clear_error(&error);
+	ocid_test_delete(t, path, FALSE);
+	if (waited_code(&waited, NULL) != 128 + 9) {
+		ocid_test_assert_error(waited.error, "NoSuchContainer");
+		g_error_free(waited.error);
+	}
 }
 
 /* ---- GetStatistics ---------------------------------------------------------------- */
@@ -203,6 +236,15 @@ cgroup_number(int pid, const char *controller, const char *v1_file, const char *
 	return g_ascii_strtoull(p, NULL, 10);
 }
 
+/* cpuacct.usage counts nanoseconds, cpu.stat's usage_usec microseconds. */
+static guint64
+cgroup_cpu_usec(int pid)
+{
+	guint64 v = cgroup_number(pid, "cpuacct", "cpuacct.usage", "cpu.stat", "usage_usec");
+
+	return g_file_test("/sys/fs/cgroup/cgroup.controllers", G_FILE_TEST_EXISTS) ? v : v / 1000;
+}
+
 static guint64
 stat_of(GVariant *stats, const char *key)
 {
@@ -229,14 +271,10 @@ test_statistics(void)
 	path = run(t, "counted",
 		   "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; exec sleep 1000", NULL);
 	pid = ocid_test_get_int(t, path, "Pid");
-	cpu_before = cgroup_number(pid, "cpuacct", "cpuacct.usage", "cpu.stat", "usage_usec");
-	if (!g_file_test("/sys/fs/cgroup/cgroup.controllers", G_FILE_TEST_EXISTS))
-		cpu_before /= 1000; /* v1 counts nanoseconds */
+	cpu_before = cgroup_cpu_usec(pid);
 	reply = ocid_test_call(t, path, CONTAINER, "GetStatistics", NULL, "(a{sv})", &error);
 	g_assert_no_error(error);
-	cpu_after = cgroup_number(pid, "cpuacct", "cpuacct.usage", "cpu.stat", "usage_usec");
-	if (!g_file_test("/sys/fs/cgroup/cgroup.controllers", G_FILE_TEST_EXISTS))
-		cpu_after /= 1000;
+	cpu_after = cgroup_cpu_usec(pid);
 	pids = cgroup_number(pid, "pids", "pids.current", "pids.current", NULL);
 	memory = cgroup_number(pid, "memory", "memory.usage_in_bytes", "memory.current", NULL);
 	stats = g_variant_get_child_value(reply, 0);
@@ -252,9 +290,6 @@ test_statistics(void)
 		g_assert_cmpuint(stat_of(stats, "memory_peak"), >=,
 				 stat_of(stats, "memory_current"));
 	ocid_test_delete(t, path, TRUE);
-
-	/* Nothing to count once it stopped. */
-	path = NULL;
 }
 
 /* ---- OpenLog ------------------------------------------------------------------------ */
@@ -291,7 +326,11 @@ test_logs(void)
 
 	if (t == NULL)
 		return;
-	/* Slowly, so that the follower sees the file grow and rotate (log_size_max below). */
+	/* Small enough that 120 lines rotate the log (on the private bus the config has it
+	 * from the start, see add_tests). */
+	if (t->system_mode)
+		ocid_test_set_runtime_config(t, "log-size", "log_size_max = 2048");
+	/* Slowly, so that the follower sees the file grow and rotate. */
 	path = make(t, "chatty",
 		    "i=0; while [ $i -lt 120 ]; do echo line-$i; i=$((i+1)); "
 		    "[ $((i % 10)) = 0 ] && sleep 0.1; done",
@@ -329,6 +368,26 @@ test_logs(void)
 	g_assert_true(g_str_has_suffix(tail, " stdout F line-119\n"));
 	g_assert_cmpint(g_strv_length((char **)g_strsplit(tail, "\n", -1)), ==, 3);
 
+	/* Following a stopped container: what there is, then EOF at once. */
+	g_free(followed);
+	fd = call_fd(t, path, CONTAINER, "OpenLog", g_variant_new_parsed("({'follow': <true>},)"),
+		     "(h)", NULL, &error);
+	g_assert_no_error(error);
+	followed = read_until(fd, NULL, 10000);
+	close(fd);
+	g_assert_cmpstr(followed, ==, file);
+	/* Both: from the last line on. */
+	g_free(followed);
+	fd = call_fd(t, path, CONTAINER, "OpenLog",
+		     g_variant_new_parsed("({'follow': <true>, 'tail': <uint64 1>},)"), "(h)", NULL,
+		     &error);
+	g_assert_no_error(error);
+	followed = read_until(fd, NULL, 10000);
+	close(fd);
+	g_assert_true(g_str_has_suffix(followed, " stdout F line-119\n"));
+	/* One line: its newline is the last byte. */
+	g_assert_true(strchr(followed, '\n') == followed + strlen(followed) - 1);
+
 	/* Unknown options are refused by name. */
 	g_assert_cmpint(call_fd(t, path, CONTAINER, "OpenLog",
 				g_variant_new_parsed("({'lines': <uint64 2>},)"), "(h)", NULL,
@@ -341,6 +400,8 @@ test_logs(void)
 	ocid_test_delete(t, path, FALSE);
 	g_assert_false(g_file_test(log_path, G_FILE_TEST_EXISTS));
 	g_assert_false(g_file_test(rotated, G_FILE_TEST_EXISTS));
+	if (t->system_mode)
+		ocid_test_set_runtime_config(t, "log-size", NULL);
 }
 
 /* A log_path the caller chose is the caller's: it stays. */
@@ -445,20 +506,6 @@ process_wait(OcidTest *t, const char *process)
 	return code;
 }
 
-static GVariant *
-process_property(OcidTest *t, const char *process, const char *name)
-{
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GVariant) reply =
-	    ocid_test_call(t, process, "org.freedesktop.DBus.Properties", "Get",
-			   g_variant_new("(ss)", PROCESS, name), "(v)", &error);
-	GVariant *value = NULL;
-
-	g_assert_no_error(error);
-	g_variant_get(reply, "(v)", &value);
-	return value;
-}
-
 static void
 test_exec(void)
 {
@@ -481,11 +528,10 @@ test_exec(void)
 	write_all(fd, "exit 5\n");
 	g_assert_cmpint(process_wait(t, process), ==, 5);
 	{
-		g_autoptr(GVariant) code = process_property(t, process, "ExitCode");
-		g_autoptr(GVariant) now = process_property(t, process, "State");
+		g_autofree char *now = ocid_test_get_string(t, process, "State");
 
-		g_assert_cmpint(g_variant_get_int32(code), ==, 5);
-		g_assert_cmpstr(g_variant_get_string(now, NULL), ==, "exited");
+		g_assert_cmpint(ocid_test_get_int(t, process, "ExitCode"), ==, 5);
+		g_assert_cmpstr(now, ==, "exited");
 		/* The exit was announced. */
 		g_assert_true(ocid_test_saw_signal(t, "PropertiesChanged", process, PROCESS));
 	}
@@ -527,6 +573,9 @@ test_exec(void)
 			    "(ho)", &reply, &error),
 		    ==, -1);
 		ocid_test_assert_error(error, "RuntimeFailed");
+		/* The runtime's own reason, for the caller (ocictl's 126 and 127). */
+		g_test_message("Exec of /nonexistent: %s", error->message);
+		g_assert_nonnull(strstr(error->message, "/nonexistent"));
 		g_clear_error(&error);
 	}
 	ocid_test_delete(t, path, TRUE);
@@ -589,6 +638,15 @@ client_main(int argc, char **argv)
 		    conn, "org.oci.Runtime", path, CONTAINER,
 		    g_str_equal(verb, "wait") ? "Wait" : "GetStatistics", NULL, NULL,
 		    G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
+	} else if (g_str_equal(verb, "kill")) {
+		reply = g_dbus_connection_call_sync(conn, "org.oci.Runtime", path, PROCESS, "Kill",
+						    g_variant_new("(s)", "KILL"), NULL,
+						    G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
+	} else if (g_str_equal(verb, "resize")) {
+		reply =
+		    g_dbus_connection_call_sync(conn, "org.oci.Runtime", path, CONTAINER,
+						"ResizeTerminal", g_variant_new("(uu)", 24, 80),
+						NULL, G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
 	} else {
 		GVariant *args = NULL;
 
@@ -610,7 +668,7 @@ client_main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", name != NULL ? name : "?", error->message);
 		return 1;
 	}
-	if (g_str_equal(verb, "wait") || g_str_equal(verb, "stats")) {
+	if (g_str_equal(verb, "wait") || g_str_equal(verb, "stats") || g_str_equal(verb, "kill")) {
 		g_autofree char *text = g_variant_print(reply, TRUE);
 		printf("%s\n", text);
 		return 0;
@@ -619,6 +677,9 @@ client_main(int argc, char **argv)
 	fd = g_unix_fd_list_get(fds, handle, &error);
 	g_assert_no_error(error);
 	if (g_str_equal(verb, "logs")) {
+		/* The test stops the container once it sees this. */
+		fprintf(stderr, "opened\n");
+		fflush(stderr);
 		got = read_until(fd, NULL, 30000);
 	} else if (g_str_equal(verb, "attach")) {
 		write_all(fd, "as-user\n");
@@ -628,7 +689,20 @@ client_main(int argc, char **argv)
 		g_autoptr(GVariant) code = NULL;
 
 		g_variant_get_child(reply, 1, "&o", &process);
-		write_all(fd, "echo exec-$((40+2))\nexit 6\n");
+		if (g_str_equal(verb, "exec")) {
+			write_all(fd, "echo exec-$((40+2))\nexit 6\n");
+		} else {
+			/* exec-kill: its own process, which the rule's verb exec does not cover. */
+			g_autoptr(GVariant) killed = NULL;
+
+			write_all(fd, "echo exec-$((40+2))\n");
+			g_free(read_until(fd, "exec-42", 10000));
+			killed = g_dbus_connection_call_sync(
+			    conn, "org.oci.Runtime", process, PROCESS, "Kill",
+			    g_variant_new("(s)", "KILL"), NULL, G_DBUS_CALL_FLAGS_NONE, 30000, NULL,
+			    &error);
+			g_assert_no_error(error);
+		}
 		got = read_until(fd, NULL, 10000);
 		code = g_dbus_connection_call_sync(conn, "org.oci.Runtime", process, PROCESS,
 						   "Wait", NULL, G_VARIANT_TYPE("(i)"),
@@ -640,35 +714,41 @@ client_main(int argc, char **argv)
 	return 0;
 }
 
-/* Runs the client as @user; its exit code, output and error output. */
-static int
-as_user(OcidTest *t, const char *user, const char *verb, const char *path, char **out, char **err)
+/* The client as @user, started: stdout and stderr are pipes. */
+static GSubprocess *
+spawn_as_user(OcidTest *t, const char *user, const char *verb, const char *path)
 {
 	const struct passwd *pw = getpwnam(user);
+	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
+	    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
 	g_autofree char *reuid = NULL;
 	g_autofree char *regid = NULL;
+	g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
 	g_autoptr(GError) error = NULL;
-	g_auto(GStrv) envp = g_get_environ();
-	int status = 0;
+	GSubprocess *p;
 
 	g_assert_nonnull(pw);
 	reuid = g_strdup_printf("--reuid=%u", (unsigned)pw->pw_uid);
 	regid = g_strdup_printf("--regid=%u", (unsigned)pw->pw_gid);
 	if (!t->system_mode)
-		envp = g_environ_setenv(envp, "DBUS_SYSTEM_BUS_ADDRESS", t->bus_address, TRUE);
-	{
-		const char *argv[] = {
-			"setpriv", reuid, regid, "--init-groups", "/proc/self/exe", "--as-client",
-			verb,      path,  NULL
-		};
-		g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
-
-		argv[4] = self;
-		g_assert_true(g_spawn_sync(NULL, (char **)argv, envp, G_SPAWN_SEARCH_PATH, NULL,
-					   NULL, out, err, &status, &error));
-	}
+		g_subprocess_launcher_setenv(launcher, "DBUS_SYSTEM_BUS_ADDRESS", t->bus_address,
+					     TRUE);
+	p = g_subprocess_launcher_spawn(launcher, &error, "setpriv", reuid, regid, "--init-groups",
+					self, "--as-client", verb, path, NULL);
 	g_assert_no_error(error);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return p;
+}
+
+/* Runs the client as @user; its exit code, output and error output. */
+static int
+as_user(OcidTest *t, const char *user, const char *verb, const char *path, char **out, char **err)
+{
+	g_autoptr(GSubprocess) p = spawn_as_user(t, user, verb, path);
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(g_subprocess_communicate_utf8(p, NULL, NULL, out, err, &error));
+	g_assert_no_error(error);
+	return g_subprocess_get_if_exited(p) ? g_subprocess_get_exit_status(p) : -1;
 }
 
 static void
@@ -696,6 +776,21 @@ assert_user_allowed(OcidTest *t, const char *user, const char *verb, const char 
 	return out;
 }
 
+/* systemctl status shows ocid's STATUS= line. */
+static gboolean
+status_says(gpointer data)
+{
+	const char *argv[] = { "systemctl", "show",         "-p", "StatusText",
+			       "--value",   "ocid.service", NULL };
+	g_autofree char *out = NULL;
+
+	if (!g_spawn_sync(NULL, (char **)argv, NULL,
+			  G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
+			  NULL, NULL))
+		return FALSE;
+	return strstr(out, data) != NULL;
+}
+
 /* Users without a rule get none of the fds (on the private bus there is no polkit at all;
  * under systemd polkitd says no), and Wait and GetStatistics are open to them. With a rule
  * (tests/systemd/inside.sh: group ocidio, container io-granted), they get all three. */
@@ -720,8 +815,29 @@ test_as_users(void)
 	assert_user_denied(t, denied_user, "logs", path, "org.oci.Runtime.logs");
 	assert_user_denied(t, denied_user, "attach", path, "org.oci.Runtime.attach");
 	assert_user_denied(t, denied_user, "exec", path, "org.oci.Runtime.exec");
+	assert_user_denied(t, denied_user, "resize", path, "org.oci.Runtime.attach");
 	out = assert_user_allowed(t, denied_user, "stats", path);
 	g_assert_nonnull(strstr(out, "pids_current"));
+	/* Root's process is not another user's to signal. */
+	{
+		g_autoptr(GVariant) reply = NULL;
+		g_autoptr(GError) error = NULL;
+		g_autofree char *process = NULL;
+		int fd = call_fd(t, path, CONTAINER, "Exec",
+				 g_variant_new_parsed("(['/bin/sleep', '1000'], @a{sv} {})"),
+				 "(ho)", &reply, &error);
+
+		g_assert_no_error(error);
+		g_variant_get_child(reply, 1, "o", &process);
+		assert_user_denied(t, denied_user, "kill", process, "org.oci.Runtime.exec");
+		if (t->system_mode)
+			assert_user_denied(t, "ocidtest4", "kill", process, "org.oci.Runtime.exec");
+		g_assert_nonnull(ocid_test_call(t, process, PROCESS, "Kill",
+						g_variant_new("(s)", "KILL"), NULL, &error));
+		g_assert_no_error(error);
+		g_assert_cmpint(process_wait(t, process), ==, 128 + 9);
+		close(fd);
+	}
 
 	if (t->system_mode) {
 		g_autofree char *log = NULL;
@@ -729,19 +845,51 @@ test_as_users(void)
 		g_autofree char *exec = NULL;
 		g_autofree char *waited = NULL;
 
+		/* Authorized, the call gets as far as the container: it has no terminal. */
+		{
+			g_autofree char *r_out = NULL;
+			g_autofree char *r_err = NULL;
+
+			g_assert_cmpint(as_user(t, "ocidtest4", "resize", path, &r_out, &r_err), ==,
+					1);
+			g_assert_nonnull(strstr(r_err, "org.oci.Runtime.Error.InvalidArgument"));
+		}
 		attached = assert_user_allowed(t, "ocidtest4", "attach", path);
 		g_assert_nonnull(strstr(attached, "as-user"));
 		exec = assert_user_allowed(t, "ocidtest4", "exec", path);
 		g_assert_nonnull(strstr(exec, "exit=6"));
 		g_assert_nonnull(strstr(exec, "exec-42"));
-		/* Follow to the end: the container stops while the user reads. */
-		g_assert_nonnull(ocid_test_call(t, path, CONTAINER, "Kill",
-						g_variant_new("(s)", "TERM"), NULL, NULL));
-		log = assert_user_allowed(t, "ocidtest4", "logs", path);
+		/* The user who ran it may kill it without a rule for kill-exec. */
+		g_free(exec);
+		exec = assert_user_allowed(t, "ocidtest4", "exec-kill", path);
+		g_assert_nonnull(strstr(exec, "exit=137"));
+		g_assert_true(ocid_test_wait_for(status_says, "1 containers (1 running)", 10000));
+		/* Following: the container stops while the user reads, who then gets EOF. */
+		{
+			g_autoptr(GSubprocess) reader = spawn_as_user(t, "ocidtest4", "logs", path);
+			g_autoptr(GDataInputStream) err =
+			    g_data_input_stream_new(g_subprocess_get_stderr_pipe(reader));
+			g_autofree char *opened =
+			    g_data_input_stream_read_line(err, NULL, NULL, NULL);
+			g_autoptr(GError) error = NULL;
+
+			g_assert_cmpstr(opened, ==, "opened");
+			/* KILL: cat is the container's pid 1, which ignores TERM. */
+			g_assert_nonnull(ocid_test_call(t, path, CONTAINER, "Kill",
+							g_variant_new("(s)", "KILL"), NULL,
+							&error));
+			g_assert_no_error(error);
+			g_assert_true(
+			    g_subprocess_communicate_utf8(reader, NULL, NULL, &log, NULL, &error));
+			g_assert_no_error(error);
+			g_assert_cmpint(g_subprocess_get_exit_status(reader), ==, 0);
+		}
 		g_assert_nonnull(strstr(log, " stdout F started\n"));
 		g_assert_nonnull(strstr(log, " stdout F as-user\n"));
 		waited = assert_user_allowed(t, denied_user, "wait", path);
-		g_assert_nonnull(strstr(waited, "143"));
+		g_assert_nonnull(strstr(waited, "137"));
+		/* The daemon's status follows the counts: one container, none running now. */
+		g_assert_true(ocid_test_wait_for(status_says, "1 containers (0 running)", 10000));
 	}
 	ocid_test_delete(t, path, TRUE);
 }
@@ -752,6 +900,7 @@ add_tests(void)
 	/* Small enough that the chatty container's 120 lines rotate its log. */
 	ocid_test_set_extra_config("log_size_max = 2048\n");
 	g_test_add_func("/api/wait", test_wait);
+	g_test_add_func("/api/wait-deleted", test_wait_deleted);
 	g_test_add_func("/api/statistics", test_statistics);
 	g_test_add_func("/api/logs", test_logs);
 	g_test_add_func("/api/log-kept", test_log_kept);
