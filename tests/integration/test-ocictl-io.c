@@ -355,6 +355,17 @@ test_exec_interactive(void)
 		g_assert_cmpint(live_finish(live), ==, 5);
 	}
 	{
+		/* Without a terminal too, the runtime's reason gives podman's codes. */
+		const char *argv[] = { "exec", "-i", "interactive", "/nonexistent", NULL };
+		g_auto(OcictlResult) r = ocictl_runv(t, argv, NULL, "");
+		ocictl_assert_status(&r, 127);
+	}
+	{
+		const char *argv[] = { "exec", "-i", "interactive", "/etc", NULL };
+		g_auto(OcictlResult) r = ocictl_runv(t, argv, NULL, "");
+		ocictl_assert_status(&r, 126);
+	}
+	{
 		const char *args[] = { "exec", "-t", "interactive", "/nonexistent", NULL };
 		Live *live = live_start(t, TRUE, args);
 		g_assert_cmpint(live_finish(live), ==, 127);
