@@ -2,8 +2,8 @@
 # Prints, one per line, what SHELL's completion of ocictl offers for the command line
 # LINE (the cursor at its end; a trailing space starts a new word):
 #   tests/integration/complete.sh bash|zsh|fish COMPLETION_DIR LINE
-# bash runs the script's _ocictl as complete -F would; fish asks its own complete -C; zsh
-# runs _ocictl with compsys's compadd, _describe and _directories standing in, printing.
+# bash runs the script's _ocictl as complete -F would; fish asks its own complete -C; zsh's
+# own completion system completes on a pty (complete-zsh.zsh).
 set -u
 shell=$1 dir=$2 line=$3
 case $shell in
@@ -21,12 +21,6 @@ fish)
 	fish --no-config -c "source $dir/ocictl.fish; complete -C '$line'" | cut -f1
 	;;
 zsh)
-	zsh -f -c '
-		compadd() { [[ $1 == -- ]] && shift; print -l -- ${(M)@:#${PREFIX}*}; }
-		_describe() { local -a items; items=(${(P)4}); compadd -- ${items%%:*}; }
-		_directories() { print -l -- ${PREFIX}*(/N); }
-		words=(${(z)1}); [[ $1 == *" " ]] && words+=("")
-		CURRENT=${#words}; PREFIX=$words[CURRENT]
-		source $2/_ocictl' zsh "$line" "$dir"
+	timeout 30 zsh -f "$(dirname "$0")/complete-zsh.zsh" "$dir" "$line"
 	;;
 esac
