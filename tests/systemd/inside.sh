@@ -86,6 +86,8 @@ if ! systemctl is-active --quiet ocid.service || [ "$pid_before" != "$pid_after"
 	echo "not ok - ocid.service died during test-polkit (MainPID $pid_before, now $pid_after)"
 	status=1
 fi
+# ocictl as installed: its files where each consumer looks, pkttyagent on a terminal.
+"$top/tests/systemd/ocictl-installed.sh" || status=$?
 # The fd methods as ordinary users, granted and denied by polkitd, and the rest of test-api
 # under systemd's cgroups (it restarts ocid once, for a small log_size_max).
 "$build/tests/integration/test-api" || status=$?
