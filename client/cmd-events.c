@@ -107,6 +107,8 @@ on_signal(GDBusConnection *bus, const char *sender, const char *path, const char
 		emit(e, object, "remove");
 		g_hash_table_remove(e->names, object);
 		g_hash_table_remove(e->states, object);
+	} else if (g_str_equal(member, "Updated") && g_str_equal(interface, OCICTL_CONTAINER)) {
+		emit(e, path, "update");
 	} else if (g_str_equal(member, "PropertiesChanged")) {
 		const char *changed_interface, *state = NULL, *status;
 		g_autoptr(GVariant) changed = NULL;
@@ -147,8 +149,8 @@ ocictl_cmd_events(Ctl *ctl, int argc, char **argv, GError **error)
 	guint subscription;
 
 	if (!ocictl_parse("events", "",
-			  "Prints one line per event as containers are created, started, paused, "
-			  "unpaused, die and are removed, until interrupted.",
+			  "Prints one line per event as containers are created, started, updated, "
+			  "paused, unpaused, die and are removed, until interrupted.",
 			  entries, FALSE, &argc, &argv, error) ||
 	    !ocictl_check_args("events", argc, argv, 0, 0, "no arguments, only options", error))
 		return OCICTL_EXIT_ERROR;

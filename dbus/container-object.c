@@ -326,6 +326,27 @@ read_resources(sd_bus_message *m, OcidResources *resources, sd_bus_error *error)
 	return ocid_bus_read_dict(m, &resource_reader, resources, error);
 }
 
+/* Update changes no property, so watchers (ocictl events) learn of it from the Updated
+ * signal, which carries the resources exactly as the caller sent them. */
+static void
+on_updated(OcidContainer *container, GError *error, gpointer user_data)
+{
+	g_autoptr(sd_bus_message) call = user_data;
+	g_autoptr(sd_bus_message) updated = NULL;
+	sd_bus *bus = sd_bus_message_get_bus(call);
+
+	if (error != NULL) {
+		(void)ocid_bus_reply_gerror(call, error);
+		return;
+	}
+	(void)sd_bus_reply_method_return(call, NULL);
+	if (sd_bus_message_new_signal(bus, &updated, ocid_container_path_of(container),
+				      OCID_CONTAINER_INTERFACE, "Updated") < 0 ||
+	    sd_bus_message_rewind(call, 1) < 0 || sd_bus_message_copy(updated, call, 1) < 0)
+		return;
+	(void)sd_bus_send(bus, updated, NULL);
+}
+
 static int
 do_update(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
@@ -338,8 +359,8 @@ do_update(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	r = read_resources(m, &resources, error);
 	if (r < 0)
 		return r;
-	if (!ocid_manager_update(service->manager, c, &resources, on_done_reply_empty,
-				 sd_bus_message_ref(m), &local_error)) {
+	if (!ocid_manager_update(service->manager, c, &resources, on_updated, sd_bus_message_ref(m),
+				 &local_error)) {
 		sd_bus_message_unref(m);
 		return ocid_bus_error_from_gerror(error, local_error);
 	}
@@ -568,6 +589,7 @@ static const sd_bus_vtable container_vtable[] = {
 				ocid_container_io_wait, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("GetStatistics", SD_BUS_NO_ARGS, SD_BUS_RESULT("a{sv}", stats),
 				ocid_container_io_statistics, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_SIGNAL_WITH_ARGS("Updated", SD_BUS_ARGS("a{sv}", resources), 0),
 	SD_BUS_VTABLE_END,
 };
 

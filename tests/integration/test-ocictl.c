@@ -666,8 +666,8 @@ test_events(void)
 	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
 	g_auto(GStrv) envp = NULL;
 	g_autoptr(GError) error = NULL;
-	static const char *const expected[] = { "create", "start",  "pause", "unpause",
-						"died",   "remove", NULL };
+	static const char *const expected[] = { "create",  "start", "update", "pause",
+						"unpause", "died",  "remove", NULL };
 	EventReader reader = { NULL, lines, FALSE };
 	EventWait wait = { t, 0, &reader, G_N_ELEMENTS(expected) - 1 };
 
@@ -695,6 +695,11 @@ test_events(void)
 		    ocictl_run(t, "create", "--name", "other", bundle, NULL);
 		g_auto(OcictlResult) r =
 		    ocictl_run(t, "run", "-d", "--name", "evented", bundle, NULL);
+		ocictl_assert_status(&r, 0);
+	}
+	{
+		g_auto(OcictlResult) r =
+		    ocictl_run(t, "update", "--pids-limit", "64", "evented", NULL);
 		ocictl_assert_status(&r, 0);
 	}
 	{
