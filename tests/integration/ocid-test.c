@@ -95,6 +95,47 @@ start_bus(OcidTest *t)
 	t->bus_address = g_strdup_printf("unix:path=%s", socket);
 }
 
+static void
+connect_bus(OcidTest *t)
+{
+	g_autoptr(GError) error = NULL;
+
+	t->conn = g_dbus_connection_new_for_address_sync(
+	    t->bus_address,
+	    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+		G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+	    NULL, NULL, &error);
+	g_assert_no_error(error);
+	t->signal_sub = g_dbus_connection_signal_subscribe(
+	    t->conn, NULL, NULL, NULL, NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_signal, t, NULL);
+}
+
+void
+ocid_test_kill_bus(OcidTest *t)
+{
+	int status;
+
+	g_assert_false(t->system_mode);
+	g_dbus_connection_signal_unsubscribe(t->conn, t->signal_sub);
+	g_clear_object(&t->conn);
+	g_assert_cmpint(kill(t->bus_pid, SIGKILL), ==, 0);
+	g_assert_cmpint(waitpid(t->bus_pid, &status, 0), ==, t->bus_pid);
+	t->bus_pid = 0;
+}
+
+void
+ocid_test_start_bus(OcidTest *t)
+{
+	g_autofree char *socket = g_build_filename(t->tmpdir, "bus.sock", NULL);
+
+	/* dbus-daemon will not listen on a path that is taken. */
+	(void)g_unlink(socket);
+	g_clear_pointer(&t->bus_address, g_free);
+	start_bus(t);
+	write_pid(t, "bus.pid", t->bus_pid);
+	connect_bus(t);
+}
+
 gboolean
 ocid_test_name_has_owner(OcidTest *t)
 {
@@ -107,6 +148,21 @@ ocid_test_name_has_owner(OcidTest *t)
 	if (reply != NULL)
 		g_variant_get(reply, "(b)", &owned);
 	return owned;
+}
+
+guint32
+ocid_test_daemon_pid(OcidTest *t)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
+	    t->conn, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+	    "GetConnectionUnixProcessID", g_variant_new("(s)", "org.oci.Runtime"),
+	    G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
+	guint32 pid = 0;
+
+	g_assert_no_error(error);
+	g_variant_get(reply, "(u)", &pid);
+	return pid;
 }
 
 void
@@ -252,15 +308,8 @@ ocid_test_get(void)
 	t->config_path = g_build_filename(t->tmpdir, "ocid.conf", NULL);
 	write_config(t, extra_config);
 	start_bus(t);
-	t->conn = g_dbus_connection_new_for_address_sync(
-	    t->bus_address,
-	    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-		G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-	    NULL, NULL, &error);
-	g_assert_no_error(error);
 	t->signals = g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
-	t->signal_sub = g_dbus_connection_signal_subscribe(
-	    t->conn, NULL, NULL, NULL, NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_signal, t, NULL);
+	connect_bus(t);
 	ocid_test_start_daemon(t);
 	write_pid(t, "bus.pid", t->bus_pid);
 	the_test = t;

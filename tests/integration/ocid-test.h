@@ -39,8 +39,16 @@ OcidTest *ocid_test_get_system_or_skip(const char *why);
 /* Whether org.oci.Runtime has an owner on the test's bus. */
 gboolean ocid_test_name_has_owner(OcidTest *t);
 
+/* The pid of org.oci.Runtime's owner, as the bus knows it. */
+guint32 ocid_test_daemon_pid(OcidTest *t);
+
 /* Runs `systemctl VERB UNIT` and returns its exit code. */
 int ocid_test_systemctl(const char *verb, const char *unit);
+
+/* SIGKILL of the private dbus-daemon (t->conn goes with it), and a new one at the same
+ * address (t->conn connected to it, signals subscribed again). Private bus only. */
+void ocid_test_kill_bus(OcidTest *t);
+void ocid_test_start_bus(OcidTest *t);
 
 /* Starts or restarts ocid (SIGKILL of a running one when @kill_first). */
 void ocid_test_start_daemon(OcidTest *t);

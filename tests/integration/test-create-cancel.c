@@ -16,21 +16,6 @@
 #define MANAGER      "org.oci.Runtime.Manager"
 #define CONTAINER    "org.oci.Runtime.Container"
 
-static guint32
-daemon_pid(OcidTest *t)
-{
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
-	    t->conn, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-	    "GetConnectionUnixProcessID", g_variant_new("(s)", "org.oci.Runtime"),
-	    G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
-	guint32 pid = 0;
-
-	g_assert_no_error(error);
-	g_variant_get(reply, "(u)", &pid);
-	return pid;
-}
-
 static void
 die_with_test(gpointer data)
 {
@@ -142,7 +127,7 @@ test_failing_creates(void)
 	hooked = bundle_with_hook(t, "hookfails", "echo the hook refuses >&2; exit 1");
 	log_dir = g_build_filename(t->tmpdir, "a-dir.log", NULL);
 	g_assert_cmpint(g_mkdir_with_parents(log_dir, 0700), ==, 0);
-	pid = daemon_pid(t);
+	pid = ocid_test_daemon_pid(t);
 	bystander = start_bystander();
 	for (int i = 0; i < 20; i++) {
 		g_autofree char *id = g_strdup_printf("core-%d", i);
@@ -165,7 +150,7 @@ test_failing_creates(void)
 		g_assert_nonnull(strstr(error->message, "the hook refuses"));
 		assert_nothing_left(t, id);
 	}
-	g_assert_cmpuint(daemon_pid(t), ==, pid);
+	g_assert_cmpuint(ocid_test_daemon_pid(t), ==, pid);
 	assert_bystander_alive_and_end(bystander);
 }
 
@@ -211,7 +196,7 @@ test_create_timeout(void)
 	script = g_strdup_printf("touch %s; exec sleep 31", marker);
 	hooked = bundle_with_hook(t, "hangs", script);
 	set_create_timeout(t, "create_timeout = 1");
-	pid = daemon_pid(t);
+	pid = ocid_test_daemon_pid(t);
 	bystander = start_bystander();
 	path = ocid_test_create(t, "slow", "", hooked, NULL, &error);
 	ocid_test_assert_error(error, "Timeout");
@@ -226,7 +211,7 @@ test_create_timeout(void)
 					   NULL, NULL, NULL, &status, NULL));
 		g_assert_false(g_spawn_check_wait_status(status, NULL));
 	}
-	g_assert_cmpuint(daemon_pid(t), ==, pid);
+	g_assert_cmpuint(ocid_test_daemon_pid(t), ==, pid);
 	assert_bystander_alive_and_end(bystander);
 	set_create_timeout(t, NULL);
 }
@@ -272,7 +257,7 @@ test_delete_during_create(void)
 	script = g_strdup_printf("touch %s; exec sleep 32", marker);
 	hooked = bundle_with_hook(t, "slowcreate", script);
 	plain = ocid_test_make_bundle(t, "plain", "sleep 300");
-	pid = daemon_pid(t);
+	pid = ocid_test_daemon_pid(t);
 	bystander = start_bystander();
 	g_dbus_connection_call(
 	    t->conn, "org.oci.Runtime", MANAGER_PATH, MANAGER, "CreateContainer",
@@ -309,7 +294,7 @@ test_delete_during_create(void)
 	path = ocid_test_create(t, "halfway", "", plain, NULL, &error);
 	g_assert_no_error(error);
 	ocid_test_delete(t, path, TRUE);
-	g_assert_cmpuint(daemon_pid(t), ==, pid);
+	g_assert_cmpuint(ocid_test_daemon_pid(t), ==, pid);
 	assert_bystander_alive_and_end(bystander);
 }
 
