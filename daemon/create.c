@@ -15,6 +15,7 @@
 #include "manager-private.h"
 
 #include "bounded-read.h"
+#include "cgroup-kill.h"
 #include "cleanup.h"
 #include "errors.h"
 #include "ids.h"
@@ -31,10 +32,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* What a cancelled create undoes, in this order: the runtime's state before the unit
- * that holds it, the files last. */
+/* What a cancelled create undoes, in this order: the runtime's state, then whatever is
+ * still in the container's cgroup (a runtime killed halfway keeps no state, and its
+ * `runc init` sits in a session of its own), both before the unit that holds them, the
+ * files last. */
 typedef enum {
 	UNDO_RUNTIME,
+	UNDO_CGROUP,
 	UNDO_UNIT,
 	UNDO_FILES,
 } UndoStep;
@@ -291,6 +295,16 @@ on_runtime_undone(const char *out, GError *error, gpointer user_data)
 }
 
 static void
+on_cgroup_undone(GError *error, gpointer user_data)
+{
+	g_autoptr(OcidContainerRef) ref = user_data;
+
+	if (error != NULL)
+		g_warning("Container %s: %s", ref->id, error->message);
+	undo_step_done(ref);
+}
+
+static void
 on_unit_undone(GError *error, gpointer user_data)
 {
 	g_autoptr(OcidContainerRef) ref = user_data;
@@ -327,13 +341,20 @@ advance(OcidManager *manager, OcidContainer *c)
 	    op->undo_pending)
 		return;
 	if (op->undo == UNDO_RUNTIME) {
-		op->undo = UNDO_UNIT;
+		op->undo = UNDO_CGROUP;
 		if (ocid_manager_runtime_has_state(manager, c->id)) {
 			op->undo_pending = TRUE;
 			ocid_manager_runtime_delete(manager, c, on_runtime_undone,
 						    ocid_container_ref_new(manager, c, NULL, NULL));
 			return;
 		}
+	}
+	if (op->undo == UNDO_CGROUP) {
+		op->undo = UNDO_UNIT;
+		op->undo_pending = TRUE;
+		ocid_cgroup_kill_and_remove(ocid_cgroup_container_path(c), on_cgroup_undone,
+					    ocid_container_ref_new(manager, c, NULL, NULL));
+		return;
 	}
 	if (op->undo == UNDO_UNIT) {
 		op->undo = UNDO_FILES;

@@ -1,6 +1,7 @@
 #include "process.h"
 
 #include "cleanup.h"
+#include "reaper.h"
 
 #include "common/pidfd.h"
 
@@ -145,6 +146,8 @@ on_background_child_exit(int fd, GIOCondition condition, gpointer user_data)
 
 	(void)ocid_pidfd_reap(fd, &exit_code);
 	close(fd);
+	/* What it leaves (its children) is ours now. */
+	ocid_reaper_adopt_orphans();
 	return G_SOURCE_REMOVE;
 }
 

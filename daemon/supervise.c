@@ -13,6 +13,7 @@
 #include "monitor-spawn.h"
 #include "persist.h"
 #include "process.h"
+#include "reaper.h"
 #include "state-machine.h"
 
 #include <errno.h>
@@ -135,6 +136,8 @@ on_monitor_pidfd(int fd, GIOCondition condition, gpointer user_data)
 	(void)ocid_pidfd_reap(fd, &monitor_status);
 	ocid_close_fdp(&c->monitor_pidfd);
 	monitor_gone(ocid_container_get_manager(c), c);
+	/* After monitor_gone: a container still running is watched by now, not adopted. */
+	ocid_reaper_adopt_orphans();
 	return G_SOURCE_REMOVE;
 }
 

@@ -60,25 +60,3 @@ faults_monitor_pid(OcidTest *t, const char *path)
 	g_assert_nonnull(p);
 	return atoi(p + strlen(key));
 }
-
-GArray *
-faults_children_of(int pid)
-{
-	g_autofree char *task_dir = g_strdup_printf("/proc/%d/task", pid);
-	g_autoptr(GDir) tasks = g_dir_open(task_dir, 0, NULL);
-	GArray *children = g_array_new(FALSE, FALSE, sizeof(int));
-	const char *tid;
-
-	while (tasks != NULL && (tid = g_dir_read_name(tasks)) != NULL) {
-		g_autofree char *file = g_build_filename(task_dir, tid, "children", NULL);
-		g_autofree char *text = ocid_test_read_file(file);
-		g_auto(GStrv) pids = g_strsplit(text != NULL ? text : "", " ", -1);
-
-		for (int i = 0; pids[i] != NULL; i++) {
-			int child = atoi(pids[i]);
-			if (child > 0)
-				g_array_append_val(children, child);
-		}
-	}
-	return children;
-}

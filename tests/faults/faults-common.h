@@ -26,6 +26,3 @@ void faults_tell_exit(const char *ctl_dir, int code);
 
 /* monitor_pid from the container's state.json (its Dir property). */
 int faults_monitor_pid(OcidTest *t, const char *path);
-
-/* The pids of @pid's children (every thread's), for checking what a daemon keeps. */
-GArray *faults_children_of(int pid);

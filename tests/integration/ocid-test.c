@@ -938,3 +938,67 @@ ocid_test_main(int argc, char **argv, void (*add_tests)(void))
 		return WEXITSTATUS(status);
 	return 128 + WTERMSIG(status);
 }
+
+char *
+ocid_test_cgroup_left(OcidTest *t, const char *id)
+{
+	g_autoptr(GDir) hierarchies = g_dir_open("/sys/fs/cgroup", 0, NULL);
+	g_autofree char *leaf = NULL;
+	const char *h;
+
+	leaf = t->system_mode ? g_strdup_printf("machine.slice/ocid-%s.scope", id)
+			      : g_strdup_printf("%s/ocid-%s", t->cgroup_parent, id);
+	while (hierarchies != NULL && (h = g_dir_read_name(hierarchies)) != NULL) {
+		char *dir = g_build_filename("/sys/fs/cgroup", h, leaf, NULL);
+		if (g_file_test(dir, G_FILE_TEST_IS_DIR))
+			return dir;
+		g_free(dir);
+	}
+	return NULL;
+}
+
+int
+ocid_test_count_zombie_children(int pid)
+{
+	g_autofree char *task_dir = g_strdup_printf("/proc/%d/task", pid);
+	g_autoptr(GDir) tasks = g_dir_open(task_dir, 0, NULL);
+	const char *tid;
+	int zombies = 0;
+
+	while (tasks != NULL && (tid = g_dir_read_name(tasks)) != NULL) {
+		g_autofree char *file = g_build_filename(task_dir, tid, "children", NULL);
+		g_autofree char *text = ocid_test_read_file(file);
+		g_auto(GStrv) pids = g_strsplit(text != NULL ? text : "", " ", -1);
+
+		for (int i = 0; pids[i] != NULL; i++) {
+			g_autofree char *stat_path = NULL;
+			g_autofree char *stat = NULL;
+			const char *end;
+
+			if (atoi(pids[i]) <= 0)
+				continue;
+			stat_path = g_strdup_printf("/proc/%d/stat", atoi(pids[i]));
+			stat = ocid_test_read_file(stat_path);
+			end = stat != NULL ? strrchr(stat, ')') : NULL;
+			if (end != NULL && end[1] == ' ' && end[2] == 'Z')
+				zombies++;
+		}
+	}
+	return zombies;
+}
+
+static gboolean
+no_zombie_children(gpointer data)
+{
+	return ocid_test_count_zombie_children(GPOINTER_TO_INT(data)) == 0;
+}
+
+gboolean
+ocid_test_wait_no_zombies(int pid, guint timeout_ms)
+{
+	if (ocid_test_wait_for(no_zombie_children, GINT_TO_POINTER(pid), timeout_ms))
+		return TRUE;
+	g_printerr("# process %d still has %d zombie children after %u ms\n", pid,
+		   ocid_test_count_zombie_children(pid), timeout_ms);
+	return FALSE;
+}

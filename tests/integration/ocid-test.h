@@ -131,6 +131,15 @@ gboolean ocid_test_saw_state_change(OcidTest *t, const char *path, const char *s
 
 char *ocid_test_read_file(const char *path);
 
+/* A cgroup dir of container @id left in some hierarchy (the first found), or NULL. */
+char *ocid_test_cgroup_left(OcidTest *t, const char *id);
+
+/* Children of @pid (any of its threads) that are zombies: exited, never reaped. */
+int ocid_test_count_zombie_children(int pid);
+
+/* Waits until @pid has no zombie children. */
+gboolean ocid_test_wait_no_zombies(int pid, guint timeout_ms);
+
 /* Runs the tests registered by @add_tests in a child process and cleans up after it,
  * whatever happened (an assertion abort included). */
 int ocid_test_main(int argc, char **argv, void (*add_tests)(void));

@@ -62,6 +62,7 @@ assert_nothing_left(OcidTest *t, const char *id)
 	g_autofree char *runtime = g_build_filename(t->run_dir, "runtime", id, NULL);
 	g_autofree char *exit_file = g_build_filename(t->run_dir, "exits", id, NULL);
 	g_autofree char *log = g_strdup_printf("%s/%s.log", t->log_dir, id);
+	g_autofree char *cgroup = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GVariant) found = NULL;
 
@@ -72,6 +73,12 @@ assert_nothing_left(OcidTest *t, const char *id)
 	found = ocid_test_call(t, MANAGER_PATH, MANAGER, "GetContainer", g_variant_new("(s)", id),
 			       "(o)", &error);
 	ocid_test_assert_error(error, "NoSuchContainer");
+	/* No cgroup of it, and every process of it reaped: the daemon is a subreaper, so
+	 * the monitor's orphans (runtime, hooks, runc init) became its children. */
+	cgroup = ocid_test_cgroup_left(t, id);
+	if (cgroup != NULL)
+		g_error("the cgroup %s of %s was left behind", cgroup, id);
+	g_assert_true(ocid_test_wait_no_zombies((int)ocid_test_daemon_pid(t), 5000));
 	if (t->system_mode) {
 		g_autofree char *unit = g_strdup_printf("ocid-%s.scope", id);
 		g_assert_cmpint(ocid_test_systemctl("is-active", unit), !=, 0);
@@ -175,33 +182,30 @@ set_create_timeout(OcidTest *t, const char *lines)
 }
 
 /* A runtime that hangs past create_timeout (1 s here, far below the unit job's 60 s):
- * Timeout, and the hung runtime and its hook are gone with everything else. */
+ * Timeout, and the hung runtime and its hook are gone with everything else, reaped. With
+ * a terminal, `runc init` sits in a session of its own, which kill(-pgid) of the monitor's
+ * group never reached: only the kill through the cgroup does. */
 static void
-test_create_timeout(void)
+create_times_out(OcidTest *t, const char *id, gboolean terminal)
 {
-	OcidTest *t = ocid_test_get();
 	g_autofree char *hooked = NULL;
 	g_autofree char *marker = NULL;
 	g_autofree char *script = NULL;
 	g_autofree char *path = NULL;
+	g_autofree char *name = g_strdup_printf("hangs-%s", id);
 	g_autoptr(GError) error = NULL;
-	guint32 pid;
-	GPid bystander;
+	GVariantBuilder b;
 
-	if (t == NULL) {
-		g_test_skip("needs root");
-		return;
-	}
-	marker = g_build_filename(t->tmpdir, "hung-hook-ran", NULL);
+	marker = g_build_filename(t->tmpdir, name, NULL);
 	script = g_strdup_printf("touch %s; exec sleep 31", marker);
-	hooked = bundle_with_hook(t, "hangs", script);
-	set_create_timeout(t, "create_timeout = 1");
-	pid = ocid_test_daemon_pid(t);
-	bystander = start_bystander();
-	path = ocid_test_create(t, "slow", "", hooked, NULL, &error);
+	hooked = bundle_with_hook(t, name, script);
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
+	if (terminal)
+		g_variant_builder_add(&b, "{sv}", "terminal", g_variant_new_boolean(TRUE));
+	path = ocid_test_create(t, id, "", hooked, g_variant_builder_end(&b), &error);
 	ocid_test_assert_error(error, "Timeout");
 	g_assert_true(g_file_test(marker, G_FILE_TEST_EXISTS));
-	assert_nothing_left(t, "slow");
+	assert_nothing_left(t, id);
 	{
 		/* The hook's sleep was the runtime's child: it went with it. */
 		const char *argv[] = { "pgrep", "-f", "^sleep 31$", NULL };
@@ -211,6 +215,24 @@ test_create_timeout(void)
 					   NULL, NULL, NULL, &status, NULL));
 		g_assert_false(g_spawn_check_wait_status(status, NULL));
 	}
+}
+
+static void
+test_create_timeout(void)
+{
+	OcidTest *t = ocid_test_get();
+	guint32 pid;
+	GPid bystander;
+
+	if (t == NULL) {
+		g_test_skip("needs root");
+		return;
+	}
+	set_create_timeout(t, "create_timeout = 1");
+	pid = ocid_test_daemon_pid(t);
+	bystander = start_bystander();
+	create_times_out(t, "slow", FALSE);
+	create_times_out(t, "slow-tty", TRUE);
 	g_assert_cmpuint(ocid_test_daemon_pid(t), ==, pid);
 	assert_bystander_alive_and_end(bystander);
 	set_create_timeout(t, NULL);
