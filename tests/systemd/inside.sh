@@ -74,6 +74,8 @@ fi
 # Failed, timed-out and deleted creates under the systemd manager (each test checks the
 # daemon's pid itself: one restarts ocid to change create_timeout).
 "$build/tests/integration/test-create-cancel" || status=$?
+# OOM scores of monitors, containers and exec'd processes under ocid.service.
+"$build/tests/faults/test-faults-oom-score" || status=$?
 # A sanitizer report, or a daemon that aborted, fails the suite whatever the tests said.
 journalctl -u ocid.service --no-pager -q >/tmp/ocid-journal
 reports='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|status=6/ABRT'
