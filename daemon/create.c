@@ -18,6 +18,7 @@
 #include "cgroup-kill.h"
 #include "cleanup.h"
 #include "errors.h"
+#include "fd-store.h"
 #include "ids.h"
 #include "log.h"
 #include "monitor-spawn.h"
@@ -380,6 +381,8 @@ created(OcidManager *manager, OcidContainer *c, pid_t pid)
 	(void)ocid_state_created(c, (int32_t)pid, ocid_process_start_time(pid),
 				 (int32_t)monitor_pid, ocid_process_start_time(monitor_pid), NULL);
 	ocid_supervise_watch_monitor(manager, c);
+	/* Kept while the daemon is down too, so that no exit code is lost. */
+	ocid_fd_store_add_pidfd(c->id, c->container_pidfd);
 	ocid_log_container(c, G_LOG_LEVEL_MESSAGE, OCID_MESSAGE_CREATED,
 			   "Created container %s (%s) from bundle %s, pid %d", c->id, c->name,
 			   c->bundle_path, c->pid);

@@ -76,6 +76,8 @@ fi
 "$build/tests/integration/test-create-cancel" || status=$?
 # OOM scores of monitors, containers and exec'd processes under ocid.service.
 "$build/tests/faults/test-faults-oom-score" || status=$?
+# Exit codes through ocid.service's fd store after kill -9 of the daemon and a monitor.
+"$build/tests/faults/test-faults-exit-codes" || status=$?
 # A sanitizer report, or a daemon that aborted, fails the suite whatever the tests said.
 journalctl -u ocid.service --no-pager -q >/tmp/ocid-journal
 reports='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|status=6/ABRT'
