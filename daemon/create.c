@@ -41,6 +41,7 @@ typedef enum {
 	UNDO_RUNTIME,
 	UNDO_CGROUP,
 	UNDO_UNIT,
+	UNDO_UNIT_CGROUP,
 	UNDO_FILES,
 } UndoStep;
 
@@ -358,11 +359,22 @@ advance(OcidManager *manager, OcidContainer *c)
 		return;
 	}
 	if (op->undo == UNDO_UNIT) {
-		op->undo = UNDO_FILES;
+		op->undo = UNDO_UNIT_CGROUP;
 		if (op->unit_made) {
 			op->undo_pending = TRUE;
 			manager->cgroups->remove(manager->cgroups, c, on_unit_undone,
 						 ocid_container_ref_new(manager, c, NULL, NULL));
+			return;
+		}
+	}
+	if (op->undo == UNDO_UNIT_CGROUP) {
+		op->undo = UNDO_FILES;
+		/* The unit is stopped: what is left of its cgroup (a v1 hierarchy the
+		 * service manager did not trim) belongs to nobody. */
+		if (op->unit_made && c->control_group != NULL) {
+			op->undo_pending = TRUE;
+			ocid_cgroup_kill_and_remove(c->control_group, on_cgroup_undone,
+						    ocid_container_ref_new(manager, c, NULL, NULL));
 			return;
 		}
 	}

@@ -64,18 +64,18 @@ ocid_reaper_adopt_orphans(void)
 	g_autoptr(GHashTable) watched = NULL;
 	pid_t own_session = getsid(0);
 
-	if (kids->len == 0)
-		return;
-	watched = pids_with_pidfds();
 	for (guint i = 0; i < kids->len; i++) {
 		int pid = g_array_index(kids, int, i);
 		int pidfd;
 
-		if (g_hash_table_contains(watched, GINT_TO_POINTER(pid)))
-			continue;
 		/* Spawned by GLib for the daemon (runtime calls): GLib reaps them. Monitors
 		 * start sessions of their own, and what they leave is in theirs. */
 		if (getsid(pid) == own_session)
+			continue;
+		/* Read once, and only when there is a candidate: hundreds of pidfds. */
+		if (watched == NULL)
+			watched = pids_with_pidfds();
+		if (g_hash_table_contains(watched, GINT_TO_POINTER(pid)))
 			continue;
 		pidfd = ocid_pidfd_open(pid);
 		if (pidfd < 0)

@@ -117,17 +117,18 @@ test_through_fd_store(void)
 	OcidTest *t = ocid_test_get_system_or_skip("needs ocid.service's fd store (tests/systemd)");
 	g_autofree char *path = NULL;
 	g_autofree char *ctl = NULL;
-	int pid, pidfd;
+	int pid, pidfd, monitor;
 	guint32 daemon;
 
 	if (t == NULL)
 		return;
 	path = running_container(t, "fd-store", &ctl);
 	pid = ocid_test_get_int(t, path, "Pid");
+	monitor = faults_monitor_pid(t, path);
 	daemon = ocid_test_daemon_pid(t);
 	slow_restart(TRUE);
 	kill_and_wait((int)daemon);
-	kill_and_wait(faults_monitor_pid(t, path));
+	kill_and_wait(monitor);
 	pidfd = ocid_test_pidfd_open(pid);
 	faults_tell_exit(ctl, 42);
 	g_assert_true(ocid_test_wait_pidfd(pidfd, 10000));

@@ -312,7 +312,7 @@ assert_nothing_left(OcidTest *t, GPtrArray *boxes)
 	g_assert_cmpuint(entries_in(exits), ==, 0);
 	for (guint i = 0; i < boxes->len; i++) {
 		Box *b = boxes->pdata[i];
-		g_autofree char *cgroup = ocid_test_cgroup_left(t, b->id);
+		g_autofree char *cgroup = ocid_test_wait_cgroup_gone(t, b->id, 5000);
 		if (cgroup != NULL)
 			g_error("the cgroup %s was left behind", cgroup);
 		g_assert_true(kill(b->pid, 0) < 0 && errno == ESRCH);

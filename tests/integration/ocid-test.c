@@ -957,6 +957,30 @@ ocid_test_cgroup_left(OcidTest *t, const char *id)
 	return NULL;
 }
 
+typedef struct {
+	OcidTest *t;
+	const char *id;
+} CgroupWait;
+
+static gboolean
+cgroup_gone(gpointer data)
+{
+	CgroupWait *w = data;
+	g_autofree char *left = ocid_test_cgroup_left(w->t, w->id);
+
+	return left == NULL;
+}
+
+char *
+ocid_test_wait_cgroup_gone(OcidTest *t, const char *id, guint timeout_ms)
+{
+	CgroupWait w = { t, id };
+
+	if (ocid_test_wait_for(cgroup_gone, &w, timeout_ms))
+		return NULL;
+	return ocid_test_cgroup_left(t, id);
+}
+
 int
 ocid_test_count_zombie_children(int pid)
 {

@@ -134,6 +134,10 @@ char *ocid_test_read_file(const char *path);
 /* A cgroup dir of container @id left in some hierarchy (the first found), or NULL. */
 char *ocid_test_cgroup_left(OcidTest *t, const char *id);
 
+/* Waits until no hierarchy holds a cgroup of @id (a unit's may go a moment after its
+ * stop job); NULL then, else the dir still there. */
+char *ocid_test_wait_cgroup_gone(OcidTest *t, const char *id, guint timeout_ms);
+
 /* Children of @pid (any of its threads) that are zombies: exited, never reaped. */
 int ocid_test_count_zombie_children(int pid);
 

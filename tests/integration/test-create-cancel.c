@@ -75,7 +75,7 @@ assert_nothing_left(OcidTest *t, const char *id)
 	ocid_test_assert_error(error, "NoSuchContainer");
 	/* No cgroup of it, and every process of it reaped: the daemon is a subreaper, so
 	 * the monitor's orphans (runtime, hooks, runc init) became its children. */
-	cgroup = ocid_test_cgroup_left(t, id);
+	cgroup = ocid_test_wait_cgroup_gone(t, id, 5000);
 	if (cgroup != NULL)
 		g_error("the cgroup %s of %s was left behind", cgroup, id);
 	g_assert_true(ocid_test_wait_no_zombies((int)ocid_test_daemon_pid(t), 5000));
