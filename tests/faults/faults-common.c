@@ -1,6 +1,7 @@
 #include "faults-common.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,4 +60,56 @@ faults_monitor_pid(OcidTest *t, const char *path)
 	p = strstr(state, key);
 	g_assert_nonnull(p);
 	return atoi(p + strlen(key));
+}
+
+static const char *restart_dropin = "/run/systemd/system/ocid.service.d/60-faults-restart.conf";
+
+void
+faults_slow_restart(const char *delay)
+{
+	const char *argv[] = { "systemctl", "daemon-reload", NULL };
+	int status = 0;
+
+	if (delay != NULL) {
+		g_autofree char *text = g_strdup_printf("[Service]\nRestartSec=%s\n", delay);
+		g_assert_cmpint(g_mkdir_with_parents("/run/systemd/system/ocid.service.d", 0755),
+				==, 0);
+		g_assert_true(g_file_set_contents(restart_dropin, text, -1, NULL));
+	} else {
+		(void)unlink(restart_dropin);
+	}
+	g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
+				   NULL, &status, NULL));
+	g_assert_true(g_spawn_check_wait_status(status, NULL));
+}
+
+void
+faults_kill_daemon(OcidTest *t)
+{
+	int pid, pidfd;
+
+	if (!t->system_mode) {
+		ocid_test_kill_daemon(t);
+		return;
+	}
+	faults_slow_restart("10min");
+	pid = (int)ocid_test_daemon_pid(t);
+	pidfd = ocid_test_pidfd_open(pid);
+	g_assert_cmpint(pidfd, >=, 0);
+	g_assert_cmpint(kill(pid, SIGKILL), ==, 0);
+	g_assert_true(ocid_test_wait_pidfd(pidfd, 10000));
+	close(pidfd);
+	g_assert_true(ocid_test_wait_name_owner(t, FALSE, 10000));
+}
+
+void
+faults_restart_daemon(OcidTest *t)
+{
+	if (!t->system_mode) {
+		ocid_test_start_daemon(t);
+		return;
+	}
+	g_assert_cmpint(ocid_test_systemctl("start", "ocid.service"), ==, 0);
+	g_assert_true(ocid_test_wait_name_owner(t, TRUE, 60000));
+	faults_slow_restart(NULL);
 }

@@ -26,3 +26,14 @@ void faults_tell_exit(const char *ctl_dir, int code);
 
 /* monitor_pid from the container's state.json (its Dir property). */
 int faults_monitor_pid(OcidTest *t, const char *path);
+
+/* Under systemd: ocid.service restarts @delay after a failure (a drop-in in /run), long
+ * enough for what a test does while ocid is down; NULL removes the drop-in. */
+void faults_slow_restart(const char *delay);
+
+/* kill -9 of the daemon and the wait for its name to go (private bus or ocid.service). */
+void faults_kill_daemon(OcidTest *t);
+
+/* The daemon back: started again (private bus), or started by systemd before its
+ * restart delay (ocid.service keeps its fd store while a restart is pending). */
+void faults_restart_daemon(OcidTest *t);

@@ -89,28 +89,6 @@ test_from_own_pidfd(void)
 	ocid_test_delete(t, path, FALSE);
 }
 
-static const char *restart_dropin = "/run/systemd/system/ocid.service.d/60-faults-restart.conf";
-
-/* Long enough for the container to die while ocid is down, whatever the machine's load. */
-static void
-slow_restart(gboolean on)
-{
-	const char *argv[] = { "systemctl", "daemon-reload", NULL };
-	int status = 0;
-
-	if (on) {
-		g_assert_cmpint(g_mkdir_with_parents("/run/systemd/system/ocid.service.d", 0755),
-				==, 0);
-		g_assert_true(
-		    g_file_set_contents(restart_dropin, "[Service]\nRestartSec=5s\n", -1, NULL));
-	} else {
-		(void)unlink(restart_dropin);
-	}
-	g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
-				   NULL, &status, NULL));
-	g_assert_true(g_spawn_check_wait_status(status, NULL));
-}
-
 static void
 test_through_fd_store(void)
 {
@@ -126,7 +104,7 @@ test_through_fd_store(void)
 	pid = ocid_test_get_int(t, path, "Pid");
 	monitor = faults_monitor_pid(t, path);
 	daemon = ocid_test_daemon_pid(t);
-	slow_restart(TRUE);
+	faults_slow_restart("5s");
 	kill_and_wait((int)daemon);
 	kill_and_wait(monitor);
 	pidfd = ocid_test_pidfd_open(pid);
@@ -137,7 +115,7 @@ test_through_fd_store(void)
 	g_assert_false(ocid_test_name_has_owner(t));
 	g_assert_true(ocid_test_wait_name_owner(t, TRUE, 30000));
 	g_assert_cmpuint(ocid_test_daemon_pid(t), !=, daemon);
-	slow_restart(FALSE);
+	faults_slow_restart(NULL);
 	assert_exit(t, path, 42);
 	ocid_test_delete(t, path, FALSE);
 }
