@@ -34,6 +34,7 @@ void faults_slow_restart(const char *delay);
 /* kill -9 of the daemon and the wait for its name to go (private bus or ocid.service). */
 void faults_kill_daemon(OcidTest *t);
 
-/* The daemon back: started again (private bus), or started by systemd before its
- * restart delay (ocid.service keeps its fd store while a restart is pending). */
+/* The daemon back: started again (private bus), or restarted by systemd after
+ * FAULTS_RESTART_DELAY (ocid.service keeps its fd store while a restart is pending). */
+#define FAULTS_RESTART_DELAY "20s"
 void faults_restart_daemon(OcidTest *t);
