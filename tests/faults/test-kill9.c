@@ -448,16 +448,17 @@ test_kill9(void)
 		reap(g_array_index(orphans, int, i));
 	assert_nothing_left(t, boxes);
 	g_print("# %u containers: created and started in %.1f s, daemon back with all of them "
-		"in %.2f s after kill -9, %d exits while down, %d monitors and %d containers "
-		"killed, deleted by %d clients in %.1f s\n",
-		n, create_s, restore_s, EXITS_WHILE_DOWN, MONITORS_KILLED, CONTAINERS_KILLED,
-		DELETE_CLIENTS, delete_s);
+		"in %.2f s%s, %d exits while down, %d monitors and %d containers killed, "
+		"deleted by %d clients in %.1f s\n",
+		n, create_s, restore_s,
+		t->system_mode ? " (what was left of the restart delay included)" : "",
+		EXITS_WHILE_DOWN, MONITORS_KILLED, CONTAINERS_KILLED, DELETE_CLIENTS, delete_s);
 }
 
 static void
 add_tests(void)
 {
-	g_test_add_func("/faults/kill9-200", test_kill9);
+	g_test_add_func("/faults/kill9", test_kill9);
 }
 
 int
