@@ -58,6 +58,9 @@ struct OcidContainer {
 	int stdin_once;
 	int privileged;
 	int trusted;
+	/* ocid chose log_path (<log_dir>/<id>.log), so Delete removes the log; -1 when a
+	 * state.json from before this was recorded does not say. */
+	int log_owned;
 	uint64_t created_usec;
 
 	/* Changed only through state-machine.h. */

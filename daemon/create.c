@@ -153,6 +153,7 @@ container_from_request(OcidManager *manager, OcidCreateRequest *r, JsonNode *spe
 	c->trusted = r->trusted;
 
 	*log_is_ours = c->log_path == NULL || *c->log_path == '\0';
+	c->log_owned = *log_is_ours;
 	if (*log_is_ours) {
 		g_free(c->log_path);
 		c->log_path = g_strdup_printf("%s/%s.log", manager->config->log_dir, c->id);
@@ -477,12 +478,19 @@ prepare_dirs(OcidManager *manager, OcidContainer *c, char **attach_path, char **
 				      g_strerror(errno));
 	if (!ocid_spec_write(c->create->spec, c->dir, error))
 		return FALSE;
-	if (c->terminal || c->stdin_open) {
+	/* Every container has an attach socket, for its output (Attach) if not for stdin;
+	 * one without stdin or a terminal goes without when the path is too long. */
+	{
 		g_autofree char *attach_dir =
 		    g_build_filename(manager->config->run_dir, "attach", NULL);
 		*attach_path = g_build_filename(attach_dir, c->id, NULL);
 		*console_socket = g_strconcat(*attach_path, ".console", NULL);
 		/* A unix socket path has room for 107 bytes. */
+		if (strlen(*console_socket) > 107 && !c->terminal && !c->stdin_open) {
+			g_clear_pointer(attach_path, g_free);
+			g_clear_pointer(console_socket, g_free);
+			return TRUE;
+		}
 		if (strlen(*console_socket) > 107)
 			return ocid_error_set(
 			    error, OCID_ERROR_INVALID_ARGUMENT,

@@ -7,6 +7,7 @@
 #include "manager-private.h"
 
 #include "cgroup-kill.h"
+#include "container-log.h"
 #include "errors.h"
 #include "log.h"
 #include "process.h"
@@ -320,6 +321,7 @@ finish_delete(OcidManager *manager, OcidContainer *c)
 	g_autofree char *exit_file = ocid_manager_exit_file_path(manager, c);
 
 	(void)g_unlink(exit_file);
+	ocid_container_log_remove_owned(manager->config, c);
 	if (!ocid_manager_remove_dir(c->dir))
 		g_warning("Could not remove %s: %s", c->dir, g_strerror(errno));
 	ocid_log_container(c, G_LOG_LEVEL_MESSAGE, OCID_MESSAGE_REMOVED,

@@ -83,6 +83,8 @@ ocid_manager_monitor_args(OcidManager *manager, const OcidContainer *c, OcidMoni
 	args->runtime_path = c->runtime_path;
 	args->runtime_root = manager->runtime_root;
 	args->systemd_cgroup = manager->cgroups->runtime_systemd_cgroup;
+	args->session_fd = -1;
+	args->control_fd = -1;
 }
 
 char *

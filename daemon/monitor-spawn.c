@@ -74,7 +74,9 @@ parse_answer(OcidMonitorSpawn *spawn)
 	} else if (answer.kind == MONITOR_ANSWER_ERROR) {
 		message = g_strndup(answer.message, answer.message_len);
 		error = g_error_new(OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,
-				    "The OCI runtime could not create the container: %s",
+				    spawn->ok_kind == MONITOR_ANSWER_EXEC_RESULT
+					? "The OCI runtime could not run the command: %s"
+					: "The OCI runtime could not create the container: %s",
 				    *message != '\0' ? message : "no message");
 	} else if (answer.kind == MONITOR_ANSWER_CREATED) {
 		spawn->container_pid = answer.pid;
@@ -128,7 +130,8 @@ monitor_argv_freep(char ***argv)
 	monitor_argv_free(*argv);
 }
 
-/* The monitor sees its sync pipe as fd 3 and the go pipe as fd 4 (target_fds below). */
+/* The monitor sees its sync pipe as fd 3, the go pipe as fd 4, an exec session's socket
+ * as 5 and its control socket as 6 (target_fds below). */
 static void
 monitor_args_from(const OcidMonitorArgs *args, MonitorArgs *out)
 {
@@ -153,6 +156,9 @@ monitor_args_from(const OcidMonitorArgs *args, MonitorArgs *out)
 		.exec_dir = args->exec_argv != NULL ? args->exec_dir : NULL,
 		.exec_timeout_sec = (int64_t)MIN(args->exec_timeout_sec, (guint64)INT64_MAX),
 		.exec_argv = args->exec_argv,
+		.session_fd = args->session_fd >= 0 ? 5 : -1,
+		.control_fd = args->session_fd >= 0 ? 6 : -1,
+		.exec_tty = args->exec_tty,
 	};
 }
 
@@ -167,8 +173,9 @@ ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorRe
 	ocid_autofd int sync_read = -1;
 	ocid_autofd int sync_write = -1;
 	int fds[2];
-	int source_fds[2] = { -1, -1 };
-	int target_fds[2] = { 3, 4 };
+	int source_fds[4] = { -1, -1, -1, -1 };
+	int target_fds[4] = { 3, 4, 5, 6 };
+	int n_fds = 0;
 	ocid_autofd int go_read = -1;
 	ocid_autofd int go_write = -1;
 	GPid pid = 0;
@@ -199,14 +206,21 @@ ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorRe
 		go_read = fds[0];
 		go_write = fds[1];
 	}
-	source_fds[0] = sync_write;
-	source_fds[1] = go_read;
+	source_fds[n_fds++] = sync_write;
+	if (go_read >= 0)
+		source_fds[n_fds++] = go_read;
+	if (args->session_fd >= 0) {
+		/* The targets are fixed: 4 stays free without a go pipe. */
+		source_fds[n_fds] = args->session_fd;
+		target_fds[n_fds++] = 5;
+		source_fds[n_fds] = args->control_fd;
+		target_fds[n_fds++] = 6;
+	}
 
 	if (!g_spawn_async_with_pipes_and_fds(
 		"/", (const char *const *)argv, (const char *const *)args->monitor_env,
 		G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL, child_setup, NULL, -1, -1,
-		-1, source_fds, target_fds, args->wait_for_go ? 2 : 1, &pid, NULL, NULL, NULL,
-		error))
+		-1, source_fds, target_fds, n_fds, &pid, NULL, NULL, NULL, error))
 		return NULL;
 	ocid_close_fdp(&sync_write);
 	ocid_close_fdp(&go_read);

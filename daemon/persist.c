@@ -99,6 +99,8 @@ ocid_persist_to_json(const OcidContainer *c)
 	add_bool(b, "stdin_once", c->stdin_once);
 	add_bool(b, "privileged", c->privileged);
 	add_bool(b, "trusted", c->trusted);
+	if (c->log_owned >= 0)
+		add_bool(b, "log_owned", c->log_owned);
 	add_int(b, "created_usec", (gint64)c->created_usec);
 	add_string(b, "state", ocid_container_state_to_string(c->state));
 	add_int(b, "pid", c->pid);
@@ -315,6 +317,7 @@ ocid_persist_from_json(const char *data, gsize len, const char *origin, GError *
 	    !read_bool(o, "stdin_once", &c->stdin_once, origin, error) ||
 	    !read_bool(o, "privileged", &c->privileged, origin, error) ||
 	    !read_bool(o, "trusted", &c->trusted, origin, error) ||
+	    !read_bool(o, "log_owned", &c->log_owned, origin, error) ||
 	    !read_bool(o, "oom_killed", &c->oom_killed, origin, error))
 		return NULL;
 

@@ -66,3 +66,9 @@ ocid_bus_error_invalid(sd_bus_error *bus_error, const char *fmt, ...)
 	sd_bus_error_set(bus_error, ocid_error_dbus_name(OCID_ERROR_INVALID_ARGUMENT), message);
 	return -EINVAL;
 }
+
+void
+ocid_bus_message_release(gpointer message)
+{
+	sd_bus_message_unref(message);
+}

@@ -3,6 +3,8 @@
 #define G_LOG_DOMAIN "ocid"
 
 #include "bus-dict.h"
+#include "container-io.h"
+#include "process-object.h"
 #include "bus-errors.h"
 #include "polkit.h"
 #include "service.h"
@@ -558,6 +560,21 @@ static const sd_bus_vtable container_vtable[] = {
 	    SD_BUS_RESULT("ay", stdout, "ay", stderr, "i", exit_code, "b", timed_out),
 	    method_exec_sync, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD("UpdateStatus", NULL, NULL, method_update_status, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("OpenLog", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("h", fd),
+				ocid_container_io_open_log, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Attach", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("h", fd),
+				ocid_container_io_attach, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("ResizeTerminal", SD_BUS_ARGS("u", rows, "u", cols),
+				SD_BUS_NO_RESULT, ocid_container_io_resize,
+				SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Exec", SD_BUS_ARGS("as", argv, "a{sv}", options),
+				SD_BUS_RESULT("h", fd, "o", process), ocid_process_object_exec,
+				SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Wait", SD_BUS_NO_ARGS,
+				SD_BUS_RESULT("i", exit_code, "b", oom_killed),
+				ocid_container_io_wait, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("GetStatistics", SD_BUS_NO_ARGS, SD_BUS_RESULT("a{sv}", stats),
+				ocid_container_io_statistics, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_VTABLE_END,
 };
 

@@ -501,8 +501,9 @@ static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_PROPERTY("UntrustedRuntimePath", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("TrustLevel", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("CgroupManager", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-	SD_BUS_PROPERTY("RuntimeReady", "b", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("NetworkReady", "b", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	/* Both are decided once, at start (the runtime's probe, the kernel's namespaces). */
+	SD_BUS_PROPERTY("RuntimeReady", "b", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("NetworkReady", "b", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("LogSizeMax", "x", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("ContainerCount", "u", property_get, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),

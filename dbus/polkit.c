@@ -228,3 +228,15 @@ ocid_polkit_require_or(OcidBusService *service, sd_bus_message *call, const char
 {
 	return require(service, call, action, container, TRUE, verb, handler, denied, error);
 }
+
+gboolean
+ocid_polkit_caller_euid(sd_bus_message *call, uid_t *euid)
+{
+	g_autoptr(sd_bus_creds) creds = NULL;
+
+	/* As caller_is_root: what the bus vouches for, nothing augmented from /proc. */
+	if (sd_bus_query_sender_creds(call, SD_BUS_CREDS_EUID, &creds) < 0 ||
+	    (sd_bus_creds_get_augmented_mask(creds) & SD_BUS_CREDS_EUID) != 0)
+		return FALSE;
+	return sd_bus_creds_get_euid(creds, euid) >= 0;
+}

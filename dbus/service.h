@@ -20,6 +20,12 @@ typedef struct {
 	sd_bus_slot *container_slot;
 	sd_bus_slot *enumerator_slot;
 	sd_bus_slot *object_manager_slot;
+	sd_bus_slot *process_slot;
+	sd_bus_slot *process_enumerator_slot;
+	GHashTable *waits;     /* container id -> pending Wait calls (sd_bus_message) */
+	GList *followers;      /* OpenLog(follow) readers, container-io.c */
+	GHashTable *processes; /* object path -> Exec's process objects, process-object.c */
+	guint64 next_process;
 	guint bus_source; /* the connection's GSource in the default main context */
 } OcidBusService;
 
@@ -39,6 +45,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(OcidBusService, ocid_bus_service_free)
 /* Registration of the two object kinds, in manager-object.c and container-object.c. */
 int ocid_manager_object_register(OcidBusService *service);
 int ocid_container_objects_register(OcidBusService *service);
+int ocid_process_objects_register(OcidBusService *service);
 
 /* The object path of a container id (caller frees). */
 char *ocid_container_object_path(const char *id);

@@ -226,6 +226,27 @@ ocid_test_restart_with_config(OcidTest *t, const char *runtime_lines)
 	ocid_test_start_daemon(t);
 }
 
+void
+ocid_test_set_runtime_config(OcidTest *t, const char *name, const char *lines)
+{
+	g_autofree char *dropin = NULL;
+
+	if (!t->system_mode) {
+		ocid_test_restart_with_config(t, lines);
+		return;
+	}
+	dropin = g_strdup_printf("/etc/ocid/ocid.conf.d/50-%s.conf", name);
+	if (lines != NULL) {
+		g_autofree char *text = g_strdup_printf("[runtime]\n%s\n", lines);
+		g_assert_cmpint(g_mkdir_with_parents("/etc/ocid/ocid.conf.d", 0755), ==, 0);
+		g_assert_true(g_file_set_contents(dropin, text, -1, NULL));
+	} else {
+		(void)unlink(dropin);
+	}
+	g_assert_cmpint(ocid_test_systemctl("restart", "ocid.service"), ==, 0);
+	g_assert_true(ocid_test_wait_name_owner(t, TRUE, 30000));
+}
+
 /* Under a real systemd (tests/systemd): ocid.service on the real system bus, with the
  * installed configuration. */
 static OcidTest *
@@ -447,7 +468,9 @@ ocid_test_get_property(OcidTest *t, const char *path, const char *name)
 {
 	g_autoptr(GError) error = NULL;
 	const char *interface = g_str_equal(path, "/org/oci/Runtime") ? "org.oci.Runtime.Manager"
-								      : "org.oci.Runtime.Container";
+				: g_str_has_prefix(path, "/org/oci/Runtime/process/")
+				    ? "org.oci.Runtime.Process"
+				    : "org.oci.Runtime.Container";
 	g_autoptr(GVariant) reply =
 	    ocid_test_call(t, path, "org.freedesktop.DBus.Properties", "Get",
 			   g_variant_new("(ss)", interface, name), "(v)", &error);
@@ -1025,4 +1048,84 @@ ocid_test_wait_no_zombies(int pid, guint timeout_ms)
 	g_printerr("# process %d still has %d zombie children after %u ms\n", pid,
 		   ocid_test_count_zombie_children(pid), timeout_ms);
 	return FALSE;
+}
+
+static void
+assert_documented(const char *interface, const char *kind, const char *name,
+		  GDBusAnnotationInfo **annotations)
+{
+	const char *doc = g_dbus_annotation_info_lookup(annotations, "org.gtk.GDBus.DocString");
+
+	if (doc == NULL || *doc == '\0')
+		g_error("%s %s.%s has no org.gtk.GDBus.DocString in dbus/%s.xml", kind, interface,
+			name, interface);
+}
+
+void
+ocid_test_assert_interface_matches(OcidTest *t, const char *path, const char *interface)
+{
+	g_autofree char *file =
+	    g_strdup_printf("%s/dbus/%s.xml", g_getenv("OCID_SOURCE_DIR"), interface);
+	g_autofree char *documented_xml = ocid_test_read_file(file);
+	g_autofree char *undocumented_xml = NULL;
+	g_autoptr(GRegex) doc_string = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GDBusNodeInfo) documented = NULL;
+	g_autoptr(GDBusNodeInfo) stripped = NULL;
+	g_autoptr(GDBusNodeInfo) live = NULL;
+	g_autoptr(GString) documented_text = g_string_new(NULL);
+	g_autoptr(GString) live_text = g_string_new(NULL);
+	GDBusInterfaceInfo *info;
+	const char *live_xml;
+
+	g_assert_nonnull(documented_xml);
+	documented = g_dbus_node_info_new_for_xml(documented_xml, &error);
+	g_assert_no_error(error);
+	info = g_dbus_node_info_lookup_interface(documented, interface);
+	g_assert_nonnull(info);
+	for (GDBusMethodInfo **m = info->methods; m != NULL && *m != NULL; m++)
+		assert_documented(interface, "method", (*m)->name, (*m)->annotations);
+	for (GDBusPropertyInfo **p = info->properties; p != NULL && *p != NULL; p++)
+		assert_documented(interface, "property", (*p)->name, (*p)->annotations);
+	for (GDBusSignalInfo **s = info->signals; s != NULL && *s != NULL; s++)
+		assert_documented(interface, "signal", (*s)->name, (*s)->annotations);
+
+	doc_string = g_regex_new("\\s*<annotation name=\"org\\.gtk\\.GDBus\\.DocString\" "
+				 "value=\"[^\"]*\"/>",
+				 0, 0, &error);
+	g_assert_no_error(error);
+	undocumented_xml =
+	    g_regex_replace_literal(doc_string, documented_xml, -1, 0, "", 0, &error);
+	g_assert_no_error(error);
+	stripped = g_dbus_node_info_new_for_xml(undocumented_xml, &error);
+	g_assert_no_error(error);
+	reply = ocid_test_call(t, path, "org.freedesktop.DBus.Introspectable", "Introspect", NULL,
+			       "(s)", &error);
+	g_assert_no_error(error);
+	g_variant_get(reply, "(&s)", &live_xml);
+	live = g_dbus_node_info_new_for_xml(live_xml, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(g_dbus_node_info_lookup_interface(live, interface));
+	g_dbus_interface_info_generate_xml(g_dbus_node_info_lookup_interface(stripped, interface),
+					   0, documented_text);
+	g_dbus_interface_info_generate_xml(g_dbus_node_info_lookup_interface(live, interface), 0,
+					   live_text);
+	g_assert_cmpstr(live_text->str, ==, documented_text->str);
+}
+
+char *
+ocid_test_make_container(OcidTest *t, const char *id, const char *script, GVariant *options,
+			 gboolean start)
+{
+	g_autofree char *bundle = ocid_test_make_bundle(t, id, script);
+	g_autoptr(GError) error = NULL;
+	char *path = ocid_test_create(t, id, id, bundle, options, &error);
+
+	g_assert_no_error(error);
+	if (start) {
+		ocid_test_start(t, path);
+		g_assert_true(ocid_test_wait_state(t, path, "running", 10000));
+	}
+	return path;
 }

@@ -58,6 +58,11 @@ void ocid_test_kill_daemon(OcidTest *t);
  * standard configuration. */
 void ocid_test_restart_with_config(OcidTest *t, const char *runtime_lines);
 
+/* Restarts ocid with @lines added to [runtime] (NULL: as before): on the private bus through
+ * the test's config, under systemd through the drop-in ocid.conf.d/50-@name.conf of the
+ * installed ocid.service, removed again with NULL. */
+void ocid_test_set_runtime_config(OcidTest *t, const char *name, const char *lines);
+
 /* A fresh busybox bundle running @script with /bin/sh -c. */
 char *ocid_test_make_bundle(OcidTest *t, const char *name, const char *script);
 
@@ -69,6 +74,7 @@ GVariant *ocid_test_call(OcidTest *t, const char *path, const char *interface, c
 char *ocid_test_create(OcidTest *t, const char *id, const char *name, const char *bundle,
 		       GVariant *options, GError **error);
 
+/* Of the manager, a container or a process (Exec), by @path. */
 GVariant *ocid_test_get_property(OcidTest *t, const char *path, const char *name);
 char *ocid_test_get_string(OcidTest *t, const char *path, const char *name);
 gint32 ocid_test_get_int(OcidTest *t, const char *path, const char *name);
@@ -112,6 +118,11 @@ gboolean ocid_test_wait_pidfd(int pidfd, guint timeout_ms);
 /* Waits until process @pid has exited (TRUE at once if there is none). */
 gboolean ocid_test_wait_pid_exit(int pid, guint timeout_ms);
 
+/* A container of a fresh bundle running @script, created with @options (may be NULL) and,
+ * with @start, started and seen running; asserts success. Returns the path. */
+char *ocid_test_make_container(OcidTest *t, const char *id, const char *script, GVariant *options,
+			       gboolean start);
+
 /* Calls Start, Stop, Delete and asserts success. */
 void ocid_test_start(OcidTest *t, const char *path);
 void ocid_test_delete(OcidTest *t, const char *path, gboolean force);
@@ -143,6 +154,11 @@ int ocid_test_count_zombie_children(int pid);
 
 /* Waits until @pid has no zombie children. */
 gboolean ocid_test_wait_no_zombies(int pid, guint timeout_ms);
+
+/* The interface XML in dbus/ documents the API: asserts that every method, property and
+ * signal of @interface there carries an org.gtk.GDBus.DocString, and that the live object
+ * at @path exports exactly that interface, less the doc strings (sd-bus has none). */
+void ocid_test_assert_interface_matches(OcidTest *t, const char *path, const char *interface);
 
 /* Runs the tests registered by @add_tests in a child process and cleans up after it,
  * whatever happened (an assertion abort included). */

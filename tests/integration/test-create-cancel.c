@@ -164,21 +164,7 @@ test_failing_creates(void)
 static void
 set_create_timeout(OcidTest *t, const char *lines)
 {
-	const char *dropin = "/etc/ocid/ocid.conf.d/50-create-timeout.conf";
-
-	if (!t->system_mode) {
-		ocid_test_restart_with_config(t, lines);
-		return;
-	}
-	if (lines != NULL) {
-		g_autofree char *text = g_strdup_printf("[runtime]\n%s\n", lines);
-		g_assert_cmpint(g_mkdir_with_parents("/etc/ocid/ocid.conf.d", 0755), ==, 0);
-		g_assert_true(g_file_set_contents(dropin, text, -1, NULL));
-	} else {
-		(void)unlink(dropin);
-	}
-	g_assert_cmpint(ocid_test_systemctl("restart", "ocid.service"), ==, 0);
-	g_assert_true(ocid_test_wait_name_owner(t, TRUE, 30000));
+	ocid_test_set_runtime_config(t, "create-timeout", lines);
 }
 
 /* A runtime that hangs past create_timeout (1 s here, far below the unit job's 60 s):

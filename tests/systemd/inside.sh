@@ -34,6 +34,8 @@ groupadd ocidmgr
 useradd -M -s /usr/sbin/nologin -G ocidmgr ocidtest2
 groupadd ocidstop
 useradd -M -s /usr/sbin/nologin -G ocidstop ocidtest3
+groupadd ocidio
+useradd -M -s /usr/sbin/nologin -G ocidio ocidtest4
 mkdir -p /etc/polkit-1/rules.d
 cat > /etc/polkit-1/rules.d/50-ocid-test.rules <<'RULES'
 polkit.addRule(function(action, subject) {
@@ -41,6 +43,12 @@ polkit.addRule(function(action, subject) {
 		return polkit.Result.YES;
 	if (action.id == "org.oci.Runtime.manage" && subject.isInGroup("ocidstop") &&
 	    action.lookup("verb") == "stop" && action.lookup("container") == "granted")
+		return polkit.Result.YES;
+	/* tests/integration/test-api.c: logs, attach and exec (not kill-exec) of one
+	 * container only. */
+	if ((action.id == "org.oci.Runtime.logs" || action.id == "org.oci.Runtime.attach" ||
+	     (action.id == "org.oci.Runtime.exec" && action.lookup("verb") == "exec")) &&
+	    subject.isInGroup("ocidio") && action.lookup("container") == "io-granted")
 		return polkit.Result.YES;
 });
 RULES
@@ -71,6 +79,9 @@ if ! systemctl is-active --quiet ocid.service || [ "$pid_before" != "$pid_after"
 	echo "not ok - ocid.service died during test-polkit (MainPID $pid_before, now $pid_after)"
 	status=1
 fi
+# The fd methods as ordinary users, granted and denied by polkitd, and the rest of test-api
+# under systemd's cgroups (it restarts ocid once, for a small log_size_max).
+"$build/tests/integration/test-api" || status=$?
 # Failed, timed-out and deleted creates under the systemd manager (each test checks the
 # daemon's pid itself: one restarts ocid to change create_timeout).
 "$build/tests/integration/test-create-cancel" || status=$?
