@@ -19,6 +19,7 @@
 #include "cleanup.h"
 #include "errors.h"
 #include "fd-store.h"
+#include "input-limits.h"
 #include "ids.h"
 #include "log.h"
 #include "monitor-spawn.h"
@@ -102,10 +103,8 @@ check_log_path(const char *path, GError **error)
 	g_autofree char *dir = NULL;
 	struct stat st;
 
-	if (!g_path_is_absolute(path) || strstr(path, "/../") != NULL ||
-	    g_str_has_suffix(path, "/.."))
-		return ocid_error_set(error, OCID_ERROR_INVALID_ARGUMENT,
-				      "log_path '%s' must be an absolute path without '..'", path);
+	if (!ocid_check_caller_path(path, "log_path", error))
+		return FALSE;
 	/* The monitor opens it with O_NOFOLLOW and appends; anything but a regular file
 	 * (or nothing yet) could only fail there, later and less clearly. */
 	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
@@ -220,10 +219,14 @@ ocid_manager_create_begin(OcidManager *manager, OcidCreateRequest *request, Ocid
 	spec = ocid_spec_load_bundle(r->bundle, error);
 	if (spec == NULL)
 		return NULL;
-	(void)ocid_spec_needs_privilege(spec, r->bundle, &reason);
 	c = container_from_request(manager, r, spec, &log_is_ours, error);
 	if (c == NULL)
 		return NULL;
+	/* Decided on the spec as it will run, the caller's options applied: volumes are bind
+	 * mounts of host paths, and netns_path joins a namespace by path. */
+	(void)ocid_spec_needs_privilege(spec, c->bundle_path,
+					(const char *const *)manager->config->bind_mount_allowlist,
+					&reason);
 
 	op = g_new0(OcidCreateOp, 1);
 	op->spec = g_steal_pointer(&spec);

@@ -10,6 +10,7 @@
 
 #include <glib-unix.h>
 #include <locale.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <systemd/sd-daemon.h>
@@ -73,6 +74,11 @@ main(int argc, char **argv)
 	}
 	/* A client that goes away mid-reply must not kill the daemon. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Buffers of MiBs (ExecSync output, a refused 1 MiB config.json) are mapped and
+	 * unmapped, never kept in the heap: glibc would otherwise raise its threshold after
+	 * the first one and keep the next ones, and the daemon's RSS would grow by each
+	 * caller's largest output (issue 10). */
+	(void)mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 
 	/* Before the slow parts (restore), so that a stop request meanwhile is honoured
 	 * cleanly rather than killing the daemon halfway. */

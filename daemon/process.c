@@ -125,6 +125,18 @@ ocid_pidfd_exit_status(int pidfd, int *exit_code)
 	return 1;
 }
 
+/* A signal number as kill(1) writes it: 1 to 3 digits, no sign, space or leading zero
+ * (strtol would take "", "+3", " 3" and "003"); -1 for anything else. */
+static int
+small_decimal(const char *s)
+{
+	size_t len = strspn(s, "0123456789");
+
+	if (len == 0 || len > 3 || s[len] != '\0' || (s[0] == '0' && len > 1))
+		return -1;
+	return atoi(s);
+}
+
 int
 ocid_signal_from_string(const char *s)
 {
@@ -143,17 +155,13 @@ ocid_signal_from_string(const char *s)
 		{ "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH },
 		{ "IO", SIGIO },         { "PWR", SIGPWR },   { "SYS", SIGSYS },
 	};
-	char *end = NULL;
-	long number;
+	int number;
 
 	if (s == NULL || *s == '\0')
 		return -1;
 	if (g_ascii_isdigit(*s)) {
-		errno = 0;
-		number = strtol(s, &end, 10);
-		if (errno != 0 || *end != '\0' || number < 1 || number > SIGRTMAX)
-			return -1;
-		return (int)number;
+		number = small_decimal(s);
+		return number >= 1 && number <= SIGRTMAX ? number : -1;
 	}
 	if (g_ascii_strncasecmp(s, "SIG", 3) == 0)
 		s += 3;
@@ -162,11 +170,11 @@ ocid_signal_from_string(const char *s)
 			return names[i].number;
 	if (g_ascii_strncasecmp(s, "RTMIN+", 6) == 0 || g_ascii_strncasecmp(s, "RTMAX-", 6) == 0) {
 		gboolean from_min = g_ascii_toupper(s[3]) == 'I';
-		errno = 0;
-		number = strtol(s + 6, &end, 10);
-		if (errno != 0 || *end != '\0' || number < 0 || number > SIGRTMAX - SIGRTMIN)
+
+		number = small_decimal(s + 6);
+		if (number < 0 || number > SIGRTMAX - SIGRTMIN)
 			return -1;
-		return from_min ? SIGRTMIN + (int)number : SIGRTMAX - (int)number;
+		return from_min ? SIGRTMIN + number : SIGRTMAX - number;
 	}
 	if (g_ascii_strcasecmp(s, "RTMIN") == 0)
 		return SIGRTMIN;

@@ -36,6 +36,8 @@ groupadd ocidstop
 useradd -M -s /usr/sbin/nologin -G ocidstop ocidtest3
 groupadd ocidio
 useradd -M -s /usr/sbin/nologin -G ocidio ocidtest4
+groupadd ocidpriv
+useradd -M -s /usr/sbin/nologin -G ocidmgr,ocidpriv ocidtest5
 mkdir -p /etc/polkit-1/rules.d
 cat > /etc/polkit-1/rules.d/50-ocid-test.rules <<'RULES'
 polkit.addRule(function(action, subject) {
@@ -49,6 +51,11 @@ polkit.addRule(function(action, subject) {
 	if ((action.id == "org.oci.Runtime.logs" || action.id == "org.oci.Runtime.attach" ||
 	     (action.id == "org.oci.Runtime.exec" && action.lookup("verb") == "exec")) &&
 	    subject.isInGroup("ocidio") && action.lookup("container") == "io-granted")
+		return polkit.Result.YES;
+	/* test-polkit.c: only when ocid said why the container is privileged (the
+	 * "reason" detail). */
+	if (action.id == "org.oci.Runtime.create-privileged" && subject.isInGroup("ocidpriv") &&
+	    action.lookup("reason"))
 		return polkit.Result.YES;
 });
 RULES
