@@ -228,10 +228,13 @@ reconcile(OcidManager *manager, OcidContainer *c, GHashTable *stored)
 {
 	int exit_code = 0;
 	gboolean oom = FALSE;
-	gpointer stored_fd = NULL;
+	gpointer stored_id = NULL, stored_fd = NULL;
 
-	if (g_hash_table_steal_extended(stored, c->id, NULL, &stored_fd))
+	/* Stolen, key and all: a steal frees neither. */
+	if (g_hash_table_steal_extended(stored, c->id, &stored_id, &stored_fd)) {
 		c->container_pidfd = GPOINTER_TO_INT(stored_fd);
+		g_free(stored_id);
+	}
 	if (!ocid_container_is_alive(c)) {
 		ocid_supervise_unwatch(c);
 		return;
