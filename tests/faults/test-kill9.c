@@ -273,29 +273,6 @@ entries_in(const char *dir)
 	return n;
 }
 
-static guint
-monitors_left(OcidTest *t)
-{
-	g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
-	const char *entry;
-	guint n = 0;
-
-	while (proc != NULL && (entry = g_dir_read_name(proc)) != NULL) {
-		g_autofree char *path = g_strdup_printf("/proc/%s/cmdline", entry);
-		g_autofree char *cmdline = NULL;
-		gsize len = 0;
-
-		if (!g_ascii_isdigit(entry[0]) || !g_file_get_contents(path, &cmdline, &len, NULL))
-			continue;
-		for (gsize i = 0; i + 1 < len; i++)
-			if (cmdline[i] == '\0')
-				cmdline[i] = ' ';
-		if (strstr(cmdline, "ocid-monitor") != NULL && strstr(cmdline, "k9-") != NULL)
-			n++;
-	}
-	return n;
-}
-
 static void
 assert_nothing_left(OcidTest *t, GPtrArray *boxes)
 {
@@ -321,7 +298,7 @@ assert_nothing_left(OcidTest *t, GPtrArray *boxes)
 			g_error("the cgroup %s was left behind", cgroup);
 		g_assert_true(kill(b->pid, 0) < 0 && errno == ESRCH);
 	}
-	g_assert_cmpuint(monitors_left(t), ==, 0);
+	g_assert_cmpuint(ocid_test_count_monitors("k9-"), ==, 0);
 	g_assert_true(ocid_test_wait_no_zombies((int)ocid_test_daemon_pid(t), 10000));
 	g_assert_true(ocid_test_wait_no_zombies(getpid(), 10000));
 }

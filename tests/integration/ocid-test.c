@@ -1129,3 +1129,26 @@ ocid_test_make_container(OcidTest *t, const char *id, const char *script, GVaria
 	}
 	return path;
 }
+
+guint
+ocid_test_count_monitors(const char *needle)
+{
+	g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+	const char *entry;
+	guint n = 0;
+
+	while (proc != NULL && (entry = g_dir_read_name(proc)) != NULL) {
+		g_autofree char *path = g_strdup_printf("/proc/%s/cmdline", entry);
+		g_autofree char *cmdline = NULL;
+		gsize len = 0;
+
+		if (!g_ascii_isdigit(entry[0]) || !g_file_get_contents(path, &cmdline, &len, NULL))
+			continue;
+		for (gsize i = 0; i + 1 < len; i++)
+			if (cmdline[i] == '\0')
+				cmdline[i] = ' ';
+		if (strstr(cmdline, "ocid-monitor") != NULL && strstr(cmdline, needle) != NULL)
+			n++;
+	}
+	return n;
+}

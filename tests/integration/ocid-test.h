@@ -152,6 +152,9 @@ char *ocid_test_wait_cgroup_gone(OcidTest *t, const char *id, guint timeout_ms);
 /* Children of @pid (any of its threads) that are zombies: exited, never reaped. */
 int ocid_test_count_zombie_children(int pid);
 
+/* ocid-monitor processes (live or zombie) whose command line holds @needle. */
+guint ocid_test_count_monitors(const char *needle);
+
 /* Waits until @pid has no zombie children. */
 gboolean ocid_test_wait_no_zombies(int pid, guint timeout_ms);
 

@@ -79,6 +79,10 @@ assert_nothing_left(OcidTest *t, const char *id)
 	if (cgroup != NULL)
 		g_error("the cgroup %s of %s was left behind", cgroup, id);
 	g_assert_true(ocid_test_wait_no_zombies((int)ocid_test_daemon_pid(t), 5000));
+	{
+		g_autofree char *id_arg = g_strdup_printf("--id %s ", id);
+		g_assert_cmpuint(ocid_test_count_monitors(id_arg), ==, 0);
+	}
 	if (t->system_mode) {
 		g_autofree char *unit = g_strdup_printf("ocid-%s.scope", id);
 		g_assert_cmpint(ocid_test_systemctl("is-active", unit), !=, 0);
