@@ -15,8 +15,10 @@
 #include "manager-private.h"
 
 #include "bounded-read.h"
+#include "cgroup-kill.h"
 #include "cleanup.h"
 #include "errors.h"
+#include "fd-store.h"
 #include "input-limits.h"
 #include "ids.h"
 #include "log.h"
@@ -32,11 +34,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* What a cancelled create undoes, in this order: the runtime's state before the unit
- * that holds it, the files last. */
+/* What a cancelled create undoes, in this order: the runtime's state, then whatever is
+ * still in the container's cgroup (a runtime killed halfway keeps no state, and its
+ * `runc init` sits in a session of its own), both before the unit that holds them, the
+ * files last. */
 typedef enum {
 	UNDO_RUNTIME,
+	UNDO_CGROUP,
 	UNDO_UNIT,
+	UNDO_UNIT_CGROUP,
 	UNDO_FILES,
 } UndoStep;
 
@@ -295,6 +301,16 @@ on_runtime_undone(const char *out, GError *error, gpointer user_data)
 }
 
 static void
+on_cgroup_undone(GError *error, gpointer user_data)
+{
+	g_autoptr(OcidContainerRef) ref = user_data;
+
+	if (error != NULL)
+		g_warning("Container %s: %s", ref->id, error->message);
+	undo_step_done(ref);
+}
+
+static void
 on_unit_undone(GError *error, gpointer user_data)
 {
 	g_autoptr(OcidContainerRef) ref = user_data;
@@ -331,7 +347,7 @@ advance(OcidManager *manager, OcidContainer *c)
 	    op->undo_pending)
 		return;
 	if (op->undo == UNDO_RUNTIME) {
-		op->undo = UNDO_UNIT;
+		op->undo = UNDO_CGROUP;
 		if (ocid_manager_runtime_has_state(manager, c->id)) {
 			op->undo_pending = TRUE;
 			ocid_manager_runtime_delete(manager, c, on_runtime_undone,
@@ -339,12 +355,30 @@ advance(OcidManager *manager, OcidContainer *c)
 			return;
 		}
 	}
+	if (op->undo == UNDO_CGROUP) {
+		op->undo = UNDO_UNIT;
+		op->undo_pending = TRUE;
+		ocid_cgroup_kill_and_remove(ocid_cgroup_container_path(c), on_cgroup_undone,
+					    ocid_container_ref_new(manager, c, NULL, NULL));
+		return;
+	}
 	if (op->undo == UNDO_UNIT) {
-		op->undo = UNDO_FILES;
+		op->undo = UNDO_UNIT_CGROUP;
 		if (op->unit_made) {
 			op->undo_pending = TRUE;
 			manager->cgroups->remove(manager->cgroups, c, on_unit_undone,
 						 ocid_container_ref_new(manager, c, NULL, NULL));
+			return;
+		}
+	}
+	if (op->undo == UNDO_UNIT_CGROUP) {
+		op->undo = UNDO_FILES;
+		/* The unit is stopped: what is left of its cgroup (a v1 hierarchy the
+		 * service manager did not trim) belongs to nobody. */
+		if (op->unit_made && c->control_group != NULL) {
+			op->undo_pending = TRUE;
+			ocid_cgroup_kill_and_remove(c->control_group, on_cgroup_undone,
+						    ocid_container_ref_new(manager, c, NULL, NULL));
 			return;
 		}
 	}
@@ -363,6 +397,8 @@ created(OcidManager *manager, OcidContainer *c, pid_t pid)
 	(void)ocid_state_created(c, (int32_t)pid, ocid_process_start_time(pid),
 				 (int32_t)monitor_pid, ocid_process_start_time(monitor_pid), NULL);
 	ocid_supervise_watch_monitor(manager, c);
+	/* Kept while the daemon is down too, so that no exit code is lost. */
+	ocid_fd_store_add_pidfd(c->id, c->container_pidfd);
 	ocid_log_container(c, G_LOG_LEVEL_MESSAGE, OCID_MESSAGE_CREATED,
 			   "Created container %s (%s) from bundle %s, pid %d", c->id, c->name,
 			   c->bundle_path, c->pid);

@@ -6,8 +6,8 @@
 
 #include "manager-private.h"
 
+#include "cgroup-kill.h"
 #include "container-log.h"
-
 #include "errors.h"
 #include "input-limits.h"
 #include "log.h"
@@ -337,7 +337,7 @@ finish_delete(OcidManager *manager, OcidContainer *c)
 }
 
 static void
-on_unit_removed(GError *error, gpointer user_data)
+on_unit_cgroup_removed(GError *error, gpointer user_data)
 {
 	g_autoptr(OcidContainerRef) ref = user_data;
 	OcidContainer *c = ocid_container_ref_resolve(ref);
@@ -347,6 +347,20 @@ on_unit_removed(GError *error, gpointer user_data)
 	if (c != NULL)
 		finish_delete(ref->manager, c);
 	ref->done(NULL, NULL, ref->user_data);
+}
+
+static void
+on_unit_removed(GError *error, gpointer user_data)
+{
+	OcidContainerRef *ref = user_data;
+	OcidContainer *c = ocid_container_ref_resolve(ref);
+
+	if (error != NULL)
+		g_warning("Container %s: %s", ref->id, error->message);
+	/* The unit is gone: what is left of its cgroup (a v1 hierarchy the service manager
+	 * did not trim) belongs to nobody. */
+	ocid_cgroup_kill_and_remove(c != NULL ? c->control_group : NULL, on_unit_cgroup_removed,
+				    ref);
 }
 
 static void

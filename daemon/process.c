@@ -1,6 +1,7 @@
 #include "process.h"
 
 #include "cleanup.h"
+#include "reaper.h"
 
 #include "common/pidfd.h"
 
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -88,6 +90,41 @@ ocid_pidfd_reap(int pidfd, int *exit_code)
 	return 1;
 }
 
+/* <linux/pidfd.h> of Linux 6.15; older headers lack it. The kernel fills what it knows
+ * of the struct and says so in mask. */
+struct ocid_pidfd_info {
+	uint64_t mask;
+	uint64_t cgroupid;
+	uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+	int32_t exit_code;
+	uint32_t coredump_mask;
+	uint32_t spare;
+};
+#define OCID_PIDFD_GET_INFO  _IOWR(0xFF, 11, struct ocid_pidfd_info)
+#define OCID_PIDFD_INFO_EXIT (1ULL << 3)
+
+int
+ocid_pidfd_exit_status(int pidfd, int *exit_code)
+{
+	struct ocid_pidfd_info info = { .mask = OCID_PIDFD_INFO_EXIT };
+
+	if (ioctl(pidfd, OCID_PIDFD_GET_INFO, &info) < 0) {
+		/* Before 6.13 there is no such ioctl; ESRCH: reaped on a 6.13/6.14 kernel,
+		 * which keeps nothing of the process. */
+		if (errno == ENOTTY || errno == EINVAL || errno == ESRCH)
+			return -EOPNOTSUPP;
+		return -errno;
+	}
+	if (!(info.mask & OCID_PIDFD_INFO_EXIT))
+		return 0;
+	/* A wait status, as waitpid(2) gives it. */
+	if (WIFEXITED(info.exit_code))
+		*exit_code = WEXITSTATUS(info.exit_code);
+	else
+		*exit_code = 128 + WTERMSIG(info.exit_code);
+	return 1;
+}
+
 /* A signal number as kill(1) writes it: 1 to 3 digits, no sign, space or leading zero
  * (strtol would take "", "+3", " 3" and "003"); -1 for anything else. */
 static int
@@ -153,6 +190,8 @@ on_background_child_exit(int fd, GIOCondition condition, gpointer user_data)
 
 	(void)ocid_pidfd_reap(fd, &exit_code);
 	close(fd);
+	/* What it leaves (its children) is ours now. */
+	ocid_reaper_adopt_orphans();
 	return G_SOURCE_REMOVE;
 }
 

@@ -94,6 +94,15 @@ fi
 # Failed, timed-out and deleted creates under the systemd manager (each test checks the
 # daemon's pid itself: one restarts ocid to change create_timeout).
 "$build/tests/integration/test-create-cancel" || status=$?
+# OOM scores of monitors, containers and exec'd processes under ocid.service.
+"$build/tests/faults/test-faults-oom-score" || status=$?
+# Exit codes through ocid.service's fd store after kill -9 of the daemon and a monitor.
+"$build/tests/faults/test-faults-exit-codes" || status=$?
+# The faults suite under ocid.service (fewer containers than on the private bus: each one
+# is a transient scope here), where the 2 containers killed while nothing of ocid lived
+# report their real 137 through the fd store.
+OCID_FAULTS_CONTAINERS=${OCID_FAULTS_SYSTEMD_CONTAINERS:-60} "$build/tests/faults/test-faults-kill9" ||
+	status=$?
 # A sanitizer report, or a daemon that aborted, fails the suite whatever the tests said.
 journalctl -u ocid.service --no-pager -q >/tmp/ocid-journal
 reports='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|status=6/ABRT'
