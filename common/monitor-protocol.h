@@ -71,6 +71,10 @@ void monitor_argv_free(char **argv);
 int monitor_args_decode(int argc, char *const *argv, MonitorArgs *args, char *error,
 			size_t error_size);
 
+/* ExecSync output the exec monitor keeps per stream, in <exec-dir>/stdout and stderr: up to
+ * this many bytes and one more, which tells the daemon it was cut (OCID_EXEC_OUTPUT_MAX). */
+#define MONITOR_EXEC_OUTPUT_MAX (8 * 1024 * 1024)
+
 /* What the daemon reads of the sync fd at most; a longer error message is cut. */
 #define MONITOR_ANSWER_MAX (256 * 1024)
 

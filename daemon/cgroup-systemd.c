@@ -249,9 +249,16 @@ append_resources(sd_bus_message *m, gint64 memory, gint64 shares, gint64 quota, 
 	if (r >= 0 && shares > 0)
 		r = sd_bus_message_append(m, "(sv)", "CPUWeight", "t",
 					  weight_from_shares((uint64_t)shares));
-	if (r >= 0 && quota > 0 && period > 0)
+	if (r >= 0 && quota > 0 && period > 0) {
+		guint64 per_sec;
+
+		/* Checked: the spec's quota is any int64 (ocid_spec_load_bundle bounds it,
+		 * and this stays safe if that ever changes). */
+		if (!g_uint64_checked_mul(&per_sec, (guint64)quota, 1000000))
+			per_sec = G_MAXUINT64;
 		r = sd_bus_message_append(m, "(sv)", "CPUQuotaPerSecUSec", "t",
-					  (uint64_t)(quota * 1000000 / period));
+					  (uint64_t)(per_sec / (guint64)period));
+	}
 	if (r >= 0 && pids > 0)
 		r = sd_bus_message_append(m, "(sv)", "TasksMax", "t", (uint64_t)pids);
 	return r;

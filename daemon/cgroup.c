@@ -78,3 +78,12 @@ ocid_cgroup_oom_killed(const OcidContainer *container)
 	return read_counter(v1, "oom_kill") > 0 || read_counter(v2, "oom_kill") > 0 ||
 	       read_counter(hybrid, "oom_kill") > 0;
 }
+
+const char *
+ocid_cgroup_container_path(const OcidContainer *container)
+{
+	const char *path = container->cgroups_path;
+
+	/* runc's systemd driver takes "slice:prefix:name" instead of a path. */
+	return path != NULL && path[0] == '/' ? path : NULL;
+}

@@ -63,3 +63,7 @@ const char *ocid_cgroup_parent_of(const OcidCgroupManager *manager, const OcidCo
 /* Whether the kernel's OOM killer struck in the container's memory cgroup (v1
  * memory.oom_control or v2 memory.events). */
 gboolean ocid_cgroup_oom_killed(const OcidContainer *container);
+
+/* The container's own cgroup as a path below the hierarchies' roots, for killing through
+ * it (cgroup-kill.h); NULL when the runtime was given no such path. */
+const char *ocid_cgroup_container_path(const OcidContainer *container);

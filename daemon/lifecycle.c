@@ -6,9 +6,10 @@
 
 #include "manager-private.h"
 
+#include "cgroup-kill.h"
 #include "container-log.h"
-
 #include "errors.h"
+#include "input-limits.h"
 #include "log.h"
 #include "process.h"
 #include "state-machine.h"
@@ -222,11 +223,12 @@ begin_stop(OcidManager *manager, OcidContainer *c, guint64 timeout_sec, GError *
 		const char *args[] = { "resume", c->id, NULL };
 		ocid_runtime_run_async(&runtime, args, ocid_runtime_result_ignored, NULL);
 	}
-	/* g_timeout_add takes milliseconds in a guint: a longer wait is as good as none. */
+	/* ocid_manager_stop() refused more than OCID_TIMEOUT_MAX_SEC, whose milliseconds
+	 * fit g_timeout_add's guint. */
+	G_STATIC_ASSERT((guint64)OCID_TIMEOUT_MAX_SEC * 1000 <= G_MAXUINT);
 	if (signal != SIGKILL && c->stop_timer == 0)
 		c->stop_timer = g_timeout_add(
-		    timeout_sec < G_MAXUINT / 2000 ? (guint)(timeout_sec * 1000) : G_MAXUINT / 2,
-		    on_stop_timeout, c);
+		    (guint)(MIN(timeout_sec, OCID_TIMEOUT_MAX_SEC) * 1000), on_stop_timeout, c);
 	return TRUE;
 }
 
@@ -234,7 +236,8 @@ gboolean
 ocid_manager_stop(OcidManager *manager, OcidContainer *c, guint64 timeout_sec, OcidDoneFunc done,
 		  gpointer user_data, GError **error)
 {
-	if (!check_not_creating(c, error))
+	if (!ocid_check_timeout(timeout_sec, "Stop's timeout_sec", error) ||
+	    !check_not_creating(c, error))
 		return FALSE;
 	if (!ocid_container_is_alive(c)) {
 		done(c, NULL, user_data);
@@ -376,7 +379,7 @@ finish_delete(OcidManager *manager, OcidContainer *c)
 }
 
 static void
-on_unit_removed(GError *error, gpointer user_data)
+on_unit_cgroup_removed(GError *error, gpointer user_data)
 {
 	g_autoptr(OcidContainerRef) ref = user_data;
 	OcidContainer *c = ocid_container_ref_resolve(ref);
@@ -386,6 +389,20 @@ on_unit_removed(GError *error, gpointer user_data)
 	if (c != NULL)
 		finish_delete(ref->manager, c);
 	ref->done(NULL, NULL, ref->user_data);
+}
+
+static void
+on_unit_removed(GError *error, gpointer user_data)
+{
+	OcidContainerRef *ref = user_data;
+	OcidContainer *c = ocid_container_ref_resolve(ref);
+
+	if (error != NULL)
+		g_warning("Container %s: %s", ref->id, error->message);
+	/* The unit is gone: what is left of its cgroup (a v1 hierarchy the service manager
+	 * did not trim) belongs to nobody. */
+	ocid_cgroup_kill_and_remove(c != NULL ? c->control_group : NULL, on_unit_cgroup_removed,
+				    ref);
 }
 
 static void

@@ -20,6 +20,7 @@ typedef struct {
 	char *container; /* the detail; empty for a container whose id is not chosen yet */
 	gboolean on_container;
 	char *verb;
+	char *reason; /* the "reason" detail, or NULL */
 	gboolean interactive;
 	sd_bus_message_handler_t handler;
 	OcidPolkitDeniedFunc denied; /* NULL: the refusal is the reply */
@@ -34,6 +35,7 @@ auth_request_free(AuthRequest *r)
 	g_free(r->action);
 	g_free(r->container);
 	g_free(r->verb);
+	g_free(r->reason);
 	g_free(r);
 }
 
@@ -48,8 +50,9 @@ deny(const AuthRequest *r, const char *why, const char *advice)
 
 	(void)sd_bus_error_setf(
 	    &error, ocid_error_dbus_name(OCID_ERROR_ACCESS_DENIED),
-	    "Not authorized for %s (verb %s on %s%s)%s%s; %s", r->action, r->verb,
+	    "Not authorized for %s (verb %s on %s%s%s%s)%s%s; %s", r->action, r->verb,
 	    r->container[0] != '\0' ? "container " : "a new container", r->container,
+	    r->reason != NULL ? ", because " : "", r->reason != NULL ? r->reason : "",
 	    why != NULL ? ": " : "", why != NULL ? why : "",
 	    advice != NULL ? advice : "ask an administrator, or have a polkit rule grant it");
 	if (r->denied != NULL) {
@@ -171,8 +174,8 @@ caller_is_root(OcidBusService *service, sd_bus_message *call)
 
 static int
 require(OcidBusService *service, sd_bus_message *call, const char *action, const char *container,
-	gboolean on_container, const char *verb, sd_bus_message_handler_t handler,
-	OcidPolkitDeniedFunc denied, sd_bus_error *error)
+	gboolean on_container, const char *verb, const char *reason,
+	sd_bus_message_handler_t handler, OcidPolkitDeniedFunc denied, sd_bus_error *error)
 {
 	g_autoptr(sd_bus_message) m = NULL;
 	g_autoptr(AuthRequest) r = NULL;
@@ -191,6 +194,7 @@ require(OcidBusService *service, sd_bus_message *call, const char *action, const
 	r->container = g_strdup(container);
 	r->on_container = on_container;
 	r->verb = g_strdup(verb);
+	r->reason = g_strdup(reason);
 	r->interactive = sd_bus_message_get_allow_interactive_authorization(call) > 0;
 	r->handler = handler;
 	r->denied = denied;
@@ -207,7 +211,10 @@ require(OcidBusService *service, sd_bus_message *call, const char *action, const
 		ret = sd_bus_message_append(m, "(sa{sv})s", "system-bus-name", 1, "name", "s",
 					    sender, action);
 	if (ret >= 0)
-		ret = sd_bus_message_append(m, "a{ss}", 2, "container", container, "verb", verb);
+		ret = reason != NULL ? sd_bus_message_append(m, "a{ss}", 3, "container", container,
+							     "verb", verb, "reason", reason)
+				     : sd_bus_message_append(m, "a{ss}", 2, "container", container,
+							     "verb", verb);
 	if (ret >= 0)
 		ret = sd_bus_message_append(
 		    m, "us", r->interactive ? POLKIT_ALLOW_USER_INTERACTION : 0u, "");
@@ -227,15 +234,18 @@ ocid_polkit_require(OcidBusService *service, sd_bus_message *call, const char *a
 		    const char *container, gboolean on_container, const char *verb,
 		    sd_bus_message_handler_t handler, sd_bus_error *error)
 {
-	return require(service, call, action, container, on_container, verb, handler, NULL, error);
+	return require(service, call, action, container, on_container, verb, NULL, handler, NULL,
+		       error);
 }
 
 int
 ocid_polkit_require_or(OcidBusService *service, sd_bus_message *call, const char *action,
-		       const char *container, const char *verb, sd_bus_message_handler_t handler,
-		       OcidPolkitDeniedFunc denied, sd_bus_error *error)
+		       const char *container, const char *verb, const char *reason,
+		       sd_bus_message_handler_t handler, OcidPolkitDeniedFunc denied,
+		       sd_bus_error *error)
 {
-	return require(service, call, action, container, TRUE, verb, handler, denied, error);
+	return require(service, call, action, container, TRUE, verb, reason, handler, denied,
+		       error);
 }
 
 gboolean

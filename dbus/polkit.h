@@ -34,8 +34,10 @@ typedef void (*OcidPolkitDeniedFunc)(sd_bus_message *call, void *container,
 				     const sd_bus_error *denial);
 
 /* As ocid_polkit_require with @on_container, but a refusal goes to @denied, which then
- * owns the reply: for an operation that must be undone before its caller hears no. */
+ * owns the reply: for an operation that must be undone before its caller hears no.
+ * @reason, when not NULL, is passed to polkit as the detail "reason" (for rules:
+ * action.lookup("reason")) and said in the refusal. */
 int ocid_polkit_require_or(OcidBusService *service, sd_bus_message *call, const char *action,
-			   const char *container, const char *verb,
+			   const char *container, const char *verb, const char *reason,
 			   sd_bus_message_handler_t handler, OcidPolkitDeniedFunc denied,
 			   sd_bus_error *error);

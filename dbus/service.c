@@ -127,7 +127,7 @@ ocid_bus_service_new(OcidManager *manager, GError **error)
 	}
 	ocid_manager_set_bus(manager, service->bus);
 	ocid_manager_set_listener(manager, &listener);
-	ocid_bus_attach_glib(service->bus, NULL);
+	service->bus_source = ocid_bus_attach_glib(service->bus, NULL);
 	return g_steal_pointer(&service);
 }
 
@@ -144,6 +144,15 @@ ocid_bus_service_request_name(OcidBusService *service, GError **error)
 		return FALSE;
 	}
 	return TRUE;
+}
+
+void
+ocid_bus_service_on_lost(OcidBusService *service, GSourceFunc lost, gpointer user_data)
+{
+	GSource *source = g_main_context_find_source_by_id(NULL, service->bus_source);
+
+	if (source != NULL)
+		g_source_set_callback(source, lost, user_data, NULL);
 }
 
 void

@@ -26,6 +26,7 @@ typedef struct {
 	GList *followers;      /* OpenLog(follow) readers, container-io.c */
 	GHashTable *processes; /* object path -> Exec's process objects, process-object.c */
 	guint64 next_process;
+	guint bus_source; /* the connection's GSource in the default main context */
 	/* The unique name of the last caller the bus vouched for as root. A unique name is
 	 * never given to another connection, and a connection's euid never changes, so its
 	 * next call needs no round trip to the bus to ask again. */
@@ -37,6 +38,9 @@ typedef struct {
 OcidBusService *ocid_bus_service_new(OcidManager *manager, GError **error);
 
 gboolean ocid_bus_service_request_name(OcidBusService *service, GError **error);
+
+/* @lost runs once, from the main loop, when the bus connection is gone for good. */
+void ocid_bus_service_on_lost(OcidBusService *service, GSourceFunc lost, gpointer user_data);
 
 void ocid_bus_service_free(OcidBusService *service);
 

@@ -1,6 +1,7 @@
 #include "setup.h"
 
 #include "die.h"
+#include "oom-score.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -61,6 +62,8 @@ close_inherited_fds(const MonitorArgs *args)
 void
 monitor_setup_process(const MonitorArgs *args)
 {
+	int r;
+
 	if (fcntl(args->sync_fd, F_SETFD, FD_CLOEXEC) < 0)
 		die_errno(-errno, "cannot set close-on-exec on the sync fd");
 	if (args->wait_fd >= 0 && fcntl(args->wait_fd, F_SETFD, FD_CLOEXEC) < 0)
@@ -80,6 +83,13 @@ monitor_setup_process(const MonitorArgs *args)
 	 * signal to them must not reach the monitor. EPERM: we already lead a group. */
 	if (getsid(0) != getpid() && setsid() < 0 && errno != EPERM)
 		die_errno(-errno, "cannot start a new session");
+	/* Lowering a score needs CAP_SYS_RESOURCE, which containers (and some CI hosts)
+	 * lack: then the monitor at least gives up a score above its container's. */
+	r = monitor_oom_score_set(MONITOR_OOM_SCORE_SELF);
+	if (r == -EACCES || r == -EPERM)
+		r = monitor_oom_score_set(MONITOR_OOM_SCORE_CHILD);
+	if (r < 0)
+		warn_errno(r, "cannot set the monitor's oom_score_adj");
 	/* Do not pin the daemon's working directory's filesystem for the container's life. */
 	if (chdir("/") < 0)
 		die_errno(-errno, "cannot change to /");

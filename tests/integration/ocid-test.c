@@ -95,6 +95,47 @@ start_bus(OcidTest *t)
 	t->bus_address = g_strdup_printf("unix:path=%s", socket);
 }
 
+static void
+connect_bus(OcidTest *t)
+{
+	g_autoptr(GError) error = NULL;
+
+	t->conn = g_dbus_connection_new_for_address_sync(
+	    t->bus_address,
+	    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+		G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+	    NULL, NULL, &error);
+	g_assert_no_error(error);
+	t->signal_sub = g_dbus_connection_signal_subscribe(
+	    t->conn, NULL, NULL, NULL, NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_signal, t, NULL);
+}
+
+void
+ocid_test_kill_bus(OcidTest *t)
+{
+	int status;
+
+	g_assert_false(t->system_mode);
+	g_dbus_connection_signal_unsubscribe(t->conn, t->signal_sub);
+	g_clear_object(&t->conn);
+	g_assert_cmpint(kill(t->bus_pid, SIGKILL), ==, 0);
+	g_assert_cmpint(waitpid(t->bus_pid, &status, 0), ==, t->bus_pid);
+	t->bus_pid = 0;
+}
+
+void
+ocid_test_start_bus(OcidTest *t)
+{
+	g_autofree char *socket = g_build_filename(t->tmpdir, "bus.sock", NULL);
+
+	/* dbus-daemon will not listen on a path that is taken. */
+	(void)g_unlink(socket);
+	g_clear_pointer(&t->bus_address, g_free);
+	start_bus(t);
+	write_pid(t, "bus.pid", t->bus_pid);
+	connect_bus(t);
+}
+
 gboolean
 ocid_test_name_has_owner(OcidTest *t)
 {
@@ -107,6 +148,21 @@ ocid_test_name_has_owner(OcidTest *t)
 	if (reply != NULL)
 		g_variant_get(reply, "(b)", &owned);
 	return owned;
+}
+
+guint32
+ocid_test_daemon_pid(OcidTest *t)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
+	    t->conn, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+	    "GetConnectionUnixProcessID", g_variant_new("(s)", "org.oci.Runtime"),
+	    G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
+	guint32 pid = 0;
+
+	g_assert_no_error(error);
+	g_variant_get(reply, "(u)", &pid);
+	return pid;
 }
 
 void
@@ -273,15 +329,8 @@ ocid_test_get(void)
 	t->config_path = g_build_filename(t->tmpdir, "ocid.conf", NULL);
 	write_config(t, extra_config);
 	start_bus(t);
-	t->conn = g_dbus_connection_new_for_address_sync(
-	    t->bus_address,
-	    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-		G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-	    NULL, NULL, &error);
-	g_assert_no_error(error);
 	t->signals = g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
-	t->signal_sub = g_dbus_connection_signal_subscribe(
-	    t->conn, NULL, NULL, NULL, NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_signal, t, NULL);
+	connect_bus(t);
 	ocid_test_start_daemon(t);
 	write_pid(t, "bus.pid", t->bus_pid);
 	the_test = t;
@@ -930,6 +979,94 @@ ocid_test_main(int argc, char **argv, void (*add_tests)(void))
 	return 128 + WTERMSIG(status);
 }
 
+char *
+ocid_test_cgroup_left(OcidTest *t, const char *id)
+{
+	g_autoptr(GDir) hierarchies = g_dir_open("/sys/fs/cgroup", 0, NULL);
+	g_autofree char *leaf = NULL;
+	const char *h;
+
+	leaf = t->system_mode ? g_strdup_printf("machine.slice/ocid-%s.scope", id)
+			      : g_strdup_printf("%s/ocid-%s", t->cgroup_parent, id);
+	while (hierarchies != NULL && (h = g_dir_read_name(hierarchies)) != NULL) {
+		char *dir = g_build_filename("/sys/fs/cgroup", h, leaf, NULL);
+		if (g_file_test(dir, G_FILE_TEST_IS_DIR))
+			return dir;
+		g_free(dir);
+	}
+	return NULL;
+}
+
+typedef struct {
+	OcidTest *t;
+	const char *id;
+} CgroupWait;
+
+static gboolean
+cgroup_gone(gpointer data)
+{
+	CgroupWait *w = data;
+	g_autofree char *left = ocid_test_cgroup_left(w->t, w->id);
+
+	return left == NULL;
+}
+
+char *
+ocid_test_wait_cgroup_gone(OcidTest *t, const char *id, guint timeout_ms)
+{
+	CgroupWait w = { t, id };
+
+	if (ocid_test_wait_for(cgroup_gone, &w, timeout_ms))
+		return NULL;
+	return ocid_test_cgroup_left(t, id);
+}
+
+int
+ocid_test_count_zombie_children(int pid)
+{
+	g_autofree char *task_dir = g_strdup_printf("/proc/%d/task", pid);
+	g_autoptr(GDir) tasks = g_dir_open(task_dir, 0, NULL);
+	const char *tid;
+	int zombies = 0;
+
+	while (tasks != NULL && (tid = g_dir_read_name(tasks)) != NULL) {
+		g_autofree char *file = g_build_filename(task_dir, tid, "children", NULL);
+		g_autofree char *text = ocid_test_read_file(file);
+		g_auto(GStrv) pids = g_strsplit(text != NULL ? text : "", " ", -1);
+
+		for (int i = 0; pids[i] != NULL; i++) {
+			g_autofree char *stat_path = NULL;
+			g_autofree char *stat = NULL;
+			const char *end;
+
+			if (atoi(pids[i]) <= 0)
+				continue;
+			stat_path = g_strdup_printf("/proc/%d/stat", atoi(pids[i]));
+			stat = ocid_test_read_file(stat_path);
+			end = stat != NULL ? strrchr(stat, ')') : NULL;
+			if (end != NULL && end[1] == ' ' && end[2] == 'Z')
+				zombies++;
+		}
+	}
+	return zombies;
+}
+
+static gboolean
+no_zombie_children(gpointer data)
+{
+	return ocid_test_count_zombie_children(GPOINTER_TO_INT(data)) == 0;
+}
+
+gboolean
+ocid_test_wait_no_zombies(int pid, guint timeout_ms)
+{
+	if (ocid_test_wait_for(no_zombie_children, GINT_TO_POINTER(pid), timeout_ms))
+		return TRUE;
+	g_printerr("# process %d still has %d zombie children after %u ms\n", pid,
+		   ocid_test_count_zombie_children(pid), timeout_ms);
+	return FALSE;
+}
+
 static void
 assert_documented(const char *interface, const char *kind, const char *name,
 		  GDBusAnnotationInfo **annotations)
@@ -1008,4 +1145,27 @@ ocid_test_make_container(OcidTest *t, const char *id, const char *script, GVaria
 		g_assert_true(ocid_test_wait_state(t, path, "running", 10000));
 	}
 	return path;
+}
+
+guint
+ocid_test_count_monitors(const char *needle)
+{
+	g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+	const char *entry;
+	guint n = 0;
+
+	while (proc != NULL && (entry = g_dir_read_name(proc)) != NULL) {
+		g_autofree char *path = g_strdup_printf("/proc/%s/cmdline", entry);
+		g_autofree char *cmdline = NULL;
+		gsize len = 0;
+
+		if (!g_ascii_isdigit(entry[0]) || !g_file_get_contents(path, &cmdline, &len, NULL))
+			continue;
+		for (gsize i = 0; i + 1 < len; i++)
+			if (cmdline[i] == '\0')
+				cmdline[i] = ' ';
+		if (strstr(cmdline, "ocid-monitor") != NULL && strstr(cmdline, needle) != NULL)
+			n++;
+	}
+	return n;
 }

@@ -39,8 +39,16 @@ OcidTest *ocid_test_get_system_or_skip(const char *why);
 /* Whether org.oci.Runtime has an owner on the test's bus. */
 gboolean ocid_test_name_has_owner(OcidTest *t);
 
+/* The pid of org.oci.Runtime's owner, as the bus knows it. */
+guint32 ocid_test_daemon_pid(OcidTest *t);
+
 /* Runs `systemctl VERB UNIT` and returns its exit code. */
 int ocid_test_systemctl(const char *verb, const char *unit);
+
+/* SIGKILL of the private dbus-daemon (t->conn goes with it), and a new one at the same
+ * address (t->conn connected to it, signals subscribed again). Private bus only. */
+void ocid_test_kill_bus(OcidTest *t);
+void ocid_test_start_bus(OcidTest *t);
 
 /* Starts or restarts ocid (SIGKILL of a running one when @kill_first). */
 void ocid_test_start_daemon(OcidTest *t);
@@ -136,6 +144,22 @@ gboolean ocid_test_saw_signal(OcidTest *t, const char *member, const char *path,
 gboolean ocid_test_saw_state_change(OcidTest *t, const char *path, const char *state);
 
 char *ocid_test_read_file(const char *path);
+
+/* A cgroup dir of container @id left in some hierarchy (the first found), or NULL. */
+char *ocid_test_cgroup_left(OcidTest *t, const char *id);
+
+/* Waits until no hierarchy holds a cgroup of @id (a unit's may go a moment after its
+ * stop job); NULL then, else the dir still there. */
+char *ocid_test_wait_cgroup_gone(OcidTest *t, const char *id, guint timeout_ms);
+
+/* Children of @pid (any of its threads) that are zombies: exited, never reaped. */
+int ocid_test_count_zombie_children(int pid);
+
+/* ocid-monitor processes (live or zombie) whose command line holds @needle. */
+guint ocid_test_count_monitors(const char *needle);
+
+/* Waits until @pid has no zombie children. */
+gboolean ocid_test_wait_no_zombies(int pid, guint timeout_ms);
 
 /* The interface XML in dbus/ documents the API: asserts that every method, property and
  * signal of @interface there carries an org.gtk.GDBus.DocString, and that the live object

@@ -576,8 +576,8 @@ test_ocictl(void)
 		g_assert_cmpint(ocictl(t, &out, &err, "rm", "cli", NULL), ==, 0);
 		g_clear_pointer(&out, g_free);
 		g_clear_pointer(&err, g_free);
-		g_assert_cmpint(ocictl(t, &out, &err, "status", "cli", NULL), ==, 1);
-		g_assert_nonnull(strstr(err, "NoSuchContainer"));
+		g_assert_cmpint(ocictl(t, &out, &err, "status", "cli", NULL), ==, 125);
+		g_assert_nonnull(strstr(err, "ocictl ps -a"));
 	}
 }
 
