@@ -1,5 +1,8 @@
 #include "create-request.h"
 
+#include "seccomp-profile.h"
+#include "spec.h"
+
 static GHashTable *
 string_map_new(void)
 {
@@ -45,5 +48,24 @@ ocid_create_request_free(OcidCreateRequest *request)
 	g_free(request->seccomp_profile_path);
 	g_free(request->cgroup_parent);
 	g_clear_pointer(&request->volumes, g_ptr_array_unref);
+	g_clear_pointer(&request->spec, json_node_unref);
+	g_clear_pointer(&request->seccomp, json_node_unref);
 	g_free(request);
+}
+
+gboolean
+ocid_create_request_load_files(OcidCreateRequest *request, GError **error)
+{
+	if (request->spec == NULL) {
+		request->spec = ocid_spec_load_bundle(request->bundle, error);
+		if (request->spec == NULL)
+			return FALSE;
+	}
+	if (request->seccomp == NULL && request->seccomp_profile_path != NULL &&
+	    *request->seccomp_profile_path != '\0') {
+		request->seccomp = ocid_seccomp_profile_load(request->seccomp_profile_path, error);
+		if (request->seccomp == NULL)
+			return FALSE;
+	}
+	return TRUE;
 }

@@ -6,6 +6,7 @@
 #include "container.h"
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 typedef struct {
 	char *id;     /* "" or NULL: generate one */
@@ -31,8 +32,17 @@ typedef struct {
 	gboolean privileged;
 	gboolean trusted;
 	gboolean start; /* started once created, before the reply: a run in one call */
+	/* The files the caller named, read by ocid_create_request_load_files() off the main
+	 * loop: the bundle's config.json, and the seccomp profile (NULL without one). */
+	JsonNode *spec;
+	JsonNode *seccomp;
 } OcidCreateRequest;
 
 OcidCreateRequest *ocid_create_request_new(const char *id, const char *name, const char *bundle);
 void ocid_create_request_free(OcidCreateRequest *request);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OcidCreateRequest, ocid_create_request_free)
+
+/* Reads and parses the files the request names (bounded, regular files only). It
+ * touches nothing but @request, so it may run in a worker thread: a caller's files
+ * never hold up the main loop. */
+gboolean ocid_create_request_load_files(OcidCreateRequest *request, GError **error);

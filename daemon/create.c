@@ -180,9 +180,35 @@ container_from_request(OcidManager *manager, OcidCreateRequest *r, JsonNode *spe
 	c->state_path = g_build_filename(c->dir, "state.json", NULL);
 	if (!manager->cgroups->place(manager->cgroups, c, error))
 		return NULL;
-	if (!ocid_spec_apply(spec, c, error))
+	if (!ocid_spec_apply(spec, c, r->seccomp, error))
 		return NULL;
 	return g_steal_pointer(&c);
+}
+
+gboolean
+ocid_manager_create_check(OcidManager *manager, OcidCreateRequest *r, GError **error)
+{
+	if (r->id == NULL || *r->id == '\0') {
+		g_free(r->id);
+		r->id = ocid_id_generate();
+	}
+	if (!ocid_check_id(r->id, error))
+		return FALSE;
+	if (r->name == NULL || *r->name == '\0') {
+		g_free(r->name);
+		r->name = g_strdup(r->id);
+	}
+	if (!ocid_check_name(r->name, error) || !check_free_names(manager, r->id, r->name, error))
+		return FALSE;
+	if (!manager->runtime_ready) {
+		ocid_error_set(
+		    error, OCID_ERROR_RUNTIME_FAILED,
+		    "The OCI runtime %s is not usable; fix runtime_path in ocid.conf and "
+		    "restart ocid",
+		    manager->config->runtime_path);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 OcidContainer *
@@ -196,30 +222,14 @@ ocid_manager_create_begin(OcidManager *manager, OcidCreateRequest *request, Ocid
 	OcidCreateOp *op;
 	gboolean log_is_ours = FALSE;
 
-	if (r->id == NULL || *r->id == '\0') {
-		g_free(r->id);
-		r->id = ocid_id_generate();
-	}
-	if (!ocid_check_id(r->id, error))
+	/* Again, if the files were read meanwhile: another create may have taken the name. */
+	if (!ocid_manager_create_check(manager, r, error))
 		return NULL;
-	if (r->name == NULL || *r->name == '\0') {
-		g_free(r->name);
-		r->name = g_strdup(r->id);
-	}
-	if (!ocid_check_name(r->name, error) || !check_free_names(manager, r->id, r->name, error))
+	/* The one read of the bundle (done already where the caller read it off the main
+	 * loop): what is decided about privilege below is what runs. */
+	if (!ocid_create_request_load_files(r, error))
 		return NULL;
-	if (!manager->runtime_ready) {
-		ocid_error_set(
-		    error, OCID_ERROR_RUNTIME_FAILED,
-		    "The OCI runtime %s is not usable; fix runtime_path in ocid.conf and "
-		    "restart ocid",
-		    manager->config->runtime_path);
-		return NULL;
-	}
-	/* The one read of the bundle: what is decided about privilege below is what runs. */
-	spec = ocid_spec_load_bundle(r->bundle, error);
-	if (spec == NULL)
-		return NULL;
+	spec = g_steal_pointer(&r->spec);
 	c = container_from_request(manager, r, spec, &log_is_ours, error);
 	if (c == NULL)
 		return NULL;

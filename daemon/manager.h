@@ -71,7 +71,13 @@ void ocid_manager_restore(OcidManager *manager);
 /* Ends every operation in flight (creates are cancelled and cleaned up) before exit. */
 void ocid_manager_shutdown(OcidManager *manager);
 
-/* Accepts a create: checks the request, reads the bundle once (the same parsed spec
+/* The checks of a request that need no file: its id and name (generating what is
+ * empty), that both are free, and that the runtime is usable. */
+gboolean ocid_manager_create_check(OcidManager *manager, OcidCreateRequest *request,
+				   GError **error);
+
+/* Accepts a create: checks the request, reads the bundle once unless
+ * ocid_create_request_load_files() did already (the same parsed spec
  * serves the privilege decision and the container) and takes the id and name with a
  * CREATING container, which it returns; NULL with @error for an immediate refusal. The
  * manager takes @request. @done is called exactly once, when the create is over: with

@@ -468,7 +468,7 @@ check_capabilities(JsonObject *process, GError **error)
 }
 
 gboolean
-ocid_spec_apply(JsonNode *spec, const OcidContainer *c, GError **error)
+ocid_spec_apply(JsonNode *spec, const OcidContainer *c, JsonNode *seccomp, GError **error)
 {
 	JsonObject *root = json_node_get_object(spec);
 	JsonObject *root_fs = json_object_get_object_member(root, "root");
@@ -514,12 +514,14 @@ ocid_spec_apply(JsonNode *spec, const OcidContainer *c, GError **error)
 		}
 	}
 	/* The profile replaces whatever the bundle asked for: it is the caller's choice for
-	 * this container. */
+	 * this container. It was read with the request (@seccomp); read here otherwise. */
 	if (c->seccomp_profile_path != NULL && *c->seccomp_profile_path != '\0') {
-		JsonNode *seccomp = ocid_seccomp_profile_load(c->seccomp_profile_path, error);
-		if (seccomp == NULL)
+		JsonNode *profile = seccomp != NULL
+					? json_node_copy(seccomp)
+					: ocid_seccomp_profile_load(c->seccomp_profile_path, error);
+		if (profile == NULL)
 			return FALSE;
-		json_object_set_member(linux_obj, "seccomp", seccomp);
+		json_object_set_member(linux_obj, "seccomp", profile);
 	}
 	return check_capabilities(process, error);
 }

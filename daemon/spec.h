@@ -21,7 +21,8 @@ JsonNode *ocid_spec_load_bundle(const char *bundle_path, GError **error);
 
 /* Applies the container's settings to @spec, which ocid_spec_load_bundle() returned (its
  * checks are what make the members' types safe to assume here). */
-gboolean ocid_spec_apply(JsonNode *spec, const OcidContainer *container, GError **error);
+gboolean ocid_spec_apply(JsonNode *spec, const OcidContainer *container, JsonNode *seccomp,
+			 GError **error);
 
 /* Writes @spec to <dir>/config.json atomically. */
 gboolean ocid_spec_write(JsonNode *spec, const char *dir, GError **error);

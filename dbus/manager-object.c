@@ -267,35 +267,25 @@ refuse_privileged_create(sd_bus_message *m, void *userdata, const sd_bus_error *
 	ocid_manager_create_cancel(ocid_container_get_manager(c), c, error);
 }
 
-/* Runs once the caller may manage. The arguments are read once, into a request; the
- * bundle is read once, by ocid_manager_create_begin, and the privilege decision comes
- * from that same parsed spec: a privileged container (the option, or a bundle that can
- * reach the host) needs create-privileged as well. */
-static int
-do_create_container(sd_bus_message *m, void *userdata, sd_bus_error *error)
+/* Once the caller's files are read: the request is accepted (a CREATING container takes
+ * its id and name) and the privilege decision comes from that same parsed spec: a
+ * privileged container (the option, or a bundle that can reach the host) needs
+ * create-privileged as well. */
+static void
+accept_create(OcidBusService *service, sd_bus_message *m, OcidCreateRequest *request)
 {
-	OcidBusService *service = userdata;
-	g_autoptr(OcidCreateRequest) request = NULL;
 	g_autoptr(GError) local_error = NULL;
 	g_autofree char *reason = NULL;
-	const char *id, *name, *bundle;
+	gboolean privileged = request->privileged;
 	OcidContainer *c;
-	gboolean privileged;
 	int r;
 
-	r = sd_bus_message_read(m, "sss", &id, &name, &bundle);
-	if (r < 0)
-		return r;
-	request = ocid_create_request_new(id, name, bundle);
-	r = ocid_bus_read_create_options(m, request, error);
-	if (r < 0)
-		return r;
-	privileged = request->privileged;
-	c = ocid_manager_create_begin(service->manager, g_steal_pointer(&request), on_created,
-				      sd_bus_message_ref(m), &reason, &local_error);
+	c = ocid_manager_create_begin(service->manager, request, on_created, sd_bus_message_ref(m),
+				      &reason, &local_error);
 	if (c == NULL) {
+		(void)ocid_bus_reply_gerror(m, local_error);
 		sd_bus_message_unref(m);
-		return ocid_bus_error_from_gerror(error, local_error);
+		return;
 	}
 	if (privileged || reason != NULL) {
 		g_auto(sd_bus_error) polkit_error = SD_BUS_ERROR_NULL;
@@ -309,9 +299,81 @@ do_create_container(sd_bus_message *m, void *userdata, sd_bus_error *error)
 		if (r < 0)
 			refuse_privileged_create(m, ocid_manager_get(service->manager, c->id),
 						 &polkit_error);
-		return 1;
+		return;
 	}
 	ocid_manager_create_run(service->manager, c);
+}
+
+/* The caller's files (config.json, a seccomp profile) are read in a worker thread:
+ * bounded as they are, reading and parsing them must not hold up the main loop. */
+typedef struct {
+	OcidBusService *service;
+	sd_bus_message *call;
+	OcidCreateRequest *request;
+} CreateLoad;
+
+static void
+create_load_free(CreateLoad *load)
+{
+	sd_bus_message_unref(load->call);
+	ocid_create_request_free(load->request);
+	g_free(load);
+}
+
+static void
+load_files_in_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+	CreateLoad *load = data;
+	GError *error = NULL;
+
+	if (ocid_create_request_load_files(load->request, &error))
+		g_task_return_boolean(task, TRUE);
+	else
+		g_task_return_error(task, error);
+}
+
+static void
+on_files_loaded(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	CreateLoad *load = g_task_get_task_data(G_TASK(result));
+	g_autoptr(GError) error = NULL;
+
+	if (!g_task_propagate_boolean(G_TASK(result), &error)) {
+		(void)ocid_bus_reply_gerror(load->call, error);
+		return;
+	}
+	accept_create(load->service, load->call, g_steal_pointer(&load->request));
+}
+
+/* Runs once the caller may manage. The arguments are read once, into a request; what
+ * needs no file is checked at once, then the bundle is read once, off the main loop. */
+static int
+do_create_container(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidBusService *service = userdata;
+	g_autoptr(OcidCreateRequest) request = NULL;
+	g_autoptr(GError) local_error = NULL;
+	g_autoptr(GTask) task = NULL;
+	const char *id, *name, *bundle;
+	CreateLoad *load;
+	int r;
+
+	r = sd_bus_message_read(m, "sss", &id, &name, &bundle);
+	if (r < 0)
+		return r;
+	request = ocid_create_request_new(id, name, bundle);
+	r = ocid_bus_read_create_options(m, request, error);
+	if (r < 0)
+		return r;
+	if (!ocid_manager_create_check(service->manager, request, &local_error))
+		return ocid_bus_error_from_gerror(error, local_error);
+	load = g_new0(CreateLoad, 1);
+	load->service = service;
+	load->call = sd_bus_message_ref(m);
+	load->request = g_steal_pointer(&request);
+	task = g_task_new(NULL, NULL, on_files_loaded, NULL);
+	g_task_set_task_data(task, load, (GDestroyNotify)create_load_free);
+	g_task_run_in_thread(task, load_files_in_thread);
 	return 1;
 }
 

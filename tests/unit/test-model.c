@@ -248,7 +248,7 @@ test_spec(void)
 	g_assert_no_error(error);
 	stop = ocid_spec_image_stop_signal(spec);
 	g_assert_cmpstr(stop, ==, "SIGQUIT");
-	g_assert_true(ocid_spec_apply(spec, c, &error));
+	g_assert_true(ocid_spec_apply(spec, c, NULL, &error));
 	json_generator_set_root(gen, spec);
 	text = json_generator_to_data(gen, NULL);
 	expected_root = g_strdup_printf("\"path\":\"%s/rootfs\"", bundle);
