@@ -17,6 +17,7 @@ typedef struct {
 	char *dir;
 	OcidExecDoneFunc done;
 	gpointer user_data;
+	GError *placement_error; /* the monitor could not join the container's supervisor */
 } ExecCall;
 
 static GBytes *
@@ -51,7 +52,9 @@ on_exec_answer(OcidMonitorSpawn *spawn, GError *error, gpointer user_data)
 	OcidExecResult result = { 0 };
 	gboolean timed_out = FALSE;
 
-	if (error != NULL) {
+	if (call->placement_error != NULL) {
+		call->done(NULL, call->placement_error, call->user_data);
+	} else if (error != NULL) {
 		call->done(NULL, error, call->user_data);
 	} else if (!ocid_monitor_spawn_get_exec_result(spawn, &result.exit_code, &timed_out)) {
 		g_autoptr(GError) bad =
@@ -70,6 +73,7 @@ on_exec_answer(OcidMonitorSpawn *spawn, GError *error, gpointer user_data)
 	remove_exec_dir(call->dir);
 	/* Freed from an idle: this runs inside the spawn's own callback. */
 	g_idle_add_once((GSourceOnceFunc)ocid_monitor_spawn_free, call->spawn);
+	g_clear_error(&call->placement_error);
 	g_free(call->dir);
 	g_free(call);
 }
@@ -113,6 +117,9 @@ ocid_manager_exec_sync(OcidManager *manager, OcidContainer *c, const char *const
 	args.exec_argv = argv;
 	args.exec_dir = dir;
 	args.exec_timeout_sec = timeout_sec;
+	/* It runs the runtime only once it has left the daemon's cgroup for the container's
+	 * supervisor leaf, so that a restart of ocid.service (KillMode=mixed) spares it. */
+	args.wait_for_go = TRUE;
 
 	call = g_new0(ExecCall, 1);
 	call->done = done;
@@ -125,5 +132,12 @@ ocid_manager_exec_sync(OcidManager *manager, OcidContainer *c, const char *const
 		g_free(call);
 		return FALSE;
 	}
+	if (!ocid_cgroup_enter_supervisor(c, ocid_monitor_spawn_get_pid(call->spawn),
+					  &call->placement_error)) {
+		/* Its answer, an error now, reports the placement's. */
+		ocid_monitor_spawn_abort(call->spawn);
+		return TRUE;
+	}
+	ocid_monitor_spawn_go(call->spawn);
 	return TRUE;
 }

@@ -6,6 +6,7 @@
 
 #include "manager-private.h"
 
+#include "cgroup-tree.h"
 #include "errors.h"
 #include "log.h"
 #include "process.h"
@@ -225,19 +226,43 @@ typedef gboolean (*ApplyFunc)(OcidContainer *c, GError **error);
 typedef struct {
 	OcidContainerRef *ref;
 	ApplyFunc apply;
+	int want_frozen; /* pause 1, unpause 0, else -1: what the kernel must say after */
 } ApplyCall;
+
+/* The runtime says it froze or thawed the container; the kernel has the last word
+ * (cgroup.events "frozen" on v2, freezer.state on v1). Both runc and crun return only once
+ * the freeze is complete, so a mismatch is a failure, not a transition. */
+static gboolean
+check_frozen(OcidContainer *c, int want_frozen, GError **error)
+{
+	int frozen;
+
+	if (want_frozen < 0)
+		return TRUE;
+	frozen = ocid_cgroup_container_frozen(c);
+	if (frozen < 0 || frozen == want_frozen)
+		return TRUE; /* no freezer file to ask (the container's cgroup is gone) */
+	g_set_error(error, OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,
+		    "The OCI runtime reported container %s %s, but its cgroup says it is %s; "
+		    "check the runtime and the cgroup's freezer",
+		    c->id, want_frozen ? "paused" : "resumed", frozen ? "frozen" : "not frozen");
+	return FALSE;
+}
 
 static void
 on_runtime_applied(const char *out, GError *error, gpointer user_data)
 {
 	g_autofree ApplyCall *call = user_data;
 	g_autoptr(OcidContainerRef) ref = call->ref;
+	g_autoptr(GError) frozen_error = NULL;
 	OcidContainer *c = ocid_container_ref_resolve(ref);
 
 	if (c == NULL)
 		report_gone(ref, "the runtime worked on it");
 	else if (error != NULL)
 		ref->done(c, error, ref->user_data);
+	else if (!check_frozen(c, call->want_frozen, &frozen_error))
+		ref->done(c, frozen_error, ref->user_data);
 	else {
 		/* The container may have exited meanwhile: then there is nothing to apply. */
 		if (call->apply != NULL)
@@ -248,13 +273,14 @@ on_runtime_applied(const char *out, GError *error, gpointer user_data)
 
 static void
 run_and_apply(OcidManager *manager, OcidContainer *c, const char *const *args, ApplyFunc apply,
-	      OcidDoneFunc done, gpointer user_data)
+	      int want_frozen, OcidDoneFunc done, gpointer user_data)
 {
 	OcidRuntime runtime = ocid_manager_runtime_for(manager, c);
 	ApplyCall *call = g_new0(ApplyCall, 1);
 
 	call->ref = ocid_container_ref_new(manager, c, done, user_data);
 	call->apply = apply;
+	call->want_frozen = want_frozen;
 	ocid_runtime_run_async(&runtime, args, on_runtime_applied, call);
 }
 
@@ -268,8 +294,8 @@ ocid_manager_pause(OcidManager *manager, OcidContainer *c, gboolean pause, OcidD
 		return invalid_state(c, "only a running container can be paused", error);
 	if (!pause && c->state != OCID_STATE_PAUSED)
 		return invalid_state(c, "only a paused container can be unpaused", error);
-	run_and_apply(manager, c, args, pause ? ocid_state_paused : ocid_state_resumed, done,
-		      user_data);
+	run_and_apply(manager, c, args, pause ? ocid_state_paused : ocid_state_resumed,
+		      pause ? 1 : 0, done, user_data);
 	return TRUE;
 }
 
@@ -307,7 +333,7 @@ ocid_manager_update(OcidManager *manager, OcidContainer *c, const OcidResources 
 	if (manager->cgroups->update != NULL)
 		manager->cgroups->update(manager->cgroups, c, resources, on_unit_updated,
 					 g_strdup(c->id));
-	run_and_apply(manager, c, (const char *const *)args->pdata, NULL, done, user_data);
+	run_and_apply(manager, c, (const char *const *)args->pdata, NULL, -1, done, user_data);
 	return TRUE;
 }
 

@@ -3,6 +3,7 @@
 #include "ocid-test.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -160,14 +161,6 @@ test_run_to_exit(void)
 	}
 }
 
-static char *
-cgroup_dir_of(OcidTest *t, const char *path)
-{
-	g_autofree char *group = ocid_test_get_string(t, path, "ControlGroup");
-
-	return g_strdup_printf("/sys/fs/cgroup/pids%s", group);
-}
-
 /* Stop sends the stop signal; a container that ignores it gets SIGKILL after the timeout. */
 static void
 test_stop_and_kill(void)
@@ -177,9 +170,7 @@ test_stop_and_kill(void)
 	g_autofree char *stubborn = NULL;
 	g_autofree char *p1 = NULL;
 	g_autofree char *p2 = NULL;
-	g_autofree char *cg = NULL;
-	g_autofree char *procs = NULL;
-	g_autofree char *procs_path = NULL;
+	g_autofree char *group = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GVariant) reply = NULL;
 	gint64 before;
@@ -197,15 +188,28 @@ test_stop_and_kill(void)
 	ocid_test_start(t, p1);
 	g_assert_true(ocid_test_wait_state(t, p1, "running", 5000));
 
-	/* cgroupfs manager: the container's processes are in the cgroup it names. */
+	/* cgroupfs manager: the container's processes are in <ControlGroup>/container, in
+	 * every hierarchy; its monitor in <ControlGroup>/supervisor, not in the daemon's. */
 	pid = ocid_test_get_int(t, p1, "Pid");
-	cg = cgroup_dir_of(t, p1);
-	procs_path = g_build_filename(cg, "cgroup.procs", NULL);
-	procs = ocid_test_read_file(procs_path);
-	g_assert_nonnull(procs);
+	group = ocid_test_get_string(t, p1, "ControlGroup");
 	{
-		g_autofree char *pid_line = g_strdup_printf("%d\n", pid);
-		g_assert_true(g_str_has_prefix(procs, pid_line) || strstr(procs, pid_line) != NULL);
+		g_autofree char *container_group = g_strdup_printf("%s/container", group);
+		g_autofree char *supervisor_group = g_strdup_printf("%s/supervisor", group);
+		g_autofree char *in_pids = ocid_test_cgroup_of(pid, "pids");
+		g_autofree char *in_unified = ocid_test_cgroup_of(pid, NULL);
+		g_autofree char *monitor_group = NULL;
+		g_autofree char *state = NULL;
+		g_autofree char *state_file =
+		    g_strdup_printf("%s/containers/polite/state.json", t->state_dir);
+		const char *p;
+
+		g_assert_cmpstr(in_pids, ==, container_group);
+		g_assert_cmpstr(in_unified, ==, container_group);
+		state = ocid_test_read_file(state_file);
+		p = state != NULL ? strstr(state, "\"monitor_pid\" : ") : NULL;
+		g_assert_nonnull(p);
+		monitor_group = ocid_test_cgroup_of(atoi(p + strlen("\"monitor_pid\" : ")), NULL);
+		g_assert_cmpstr(monitor_group, ==, supervisor_group);
 	}
 	{
 		g_autofree char *name = ocid_test_get_string(t, p1, "Name");
@@ -255,7 +259,8 @@ test_stop_and_kill(void)
 
 	ocid_test_delete(t, p1, FALSE);
 	ocid_test_delete(t, p2, FALSE);
-	g_assert_false(g_file_test(cg, G_FILE_TEST_EXISTS));
+	/* Delete removes every cgroup made for the container, in every hierarchy. */
+	g_assert_false(ocid_test_cgroup_exists(group));
 }
 
 static void
