@@ -34,7 +34,7 @@ typedef struct {
 	gpointer user_data;
 	guint timeout;
 	pid_t monitor_pid; /* start: moved into <group>/supervisor once the scope is there */
-	char *group;
+	char *group;       /* stop: what is left of it is removed once the unit is gone */
 } JobWait;
 
 static SystemdData *
@@ -66,6 +66,10 @@ job_finished(JobWait *w, const char *result)
 	else if (w->monitor_pid > 0)
 		(void)ocid_cgroup_enter_leaf(w->group, OCID_CGROUP_SUPERVISOR, w->monitor_pid,
 					     &error);
+	else if (w->group != NULL)
+		/* systemd removes the scope's cgroups in the hierarchies it manages; on v1 the
+		 * others (freezer, net_cls, ...) hold what the runtime and ocid made there. */
+		(void)ocid_cgroup_remove_group(w->group, &error);
 	w->done(error, w->user_data);
 	job_wait_free(w);
 }
@@ -390,6 +394,7 @@ systemd_remove(OcidCgroupManager *manager, OcidContainer *container, OcidCgroupD
 	JobWait *w = job_wait_new(manager, container->unit, "stop", done, user_data);
 	int r;
 
+	w->group = g_strdup(container->control_group);
 	r = sd_bus_call_method_async(manager->bus, NULL, SYSTEMD_DEST, SYSTEMD_PATH,
 				     SYSTEMD_MANAGER, "StopUnit", on_job_reply, w, "ss",
 				     container->unit, "replace");

@@ -18,7 +18,9 @@ main(int argc, char **argv)
 	monitor_ensure_std_fds();
 	monitor_parse_options(argc, argv, &args);
 	monitor_setup_process(&args);
-	if (args.exec_argv != NULL)
+	if (args.exec_argv != NULL) {
+		monitor_wait_for_go(&args);
 		return monitor_run_exec(&args);
+	}
 	return monitor_supervise(&args);
 }
