@@ -202,11 +202,10 @@ ocid_manager_create_begin(OcidManager *manager, OcidCreateRequest *request, Ocid
 	if (!ocid_check_name(r->name, error) || !check_free_names(manager, r->id, r->name, error))
 		return NULL;
 	if (!manager->runtime_ready) {
-		ocid_error_set(
-		    error, OCID_ERROR_RUNTIME_FAILED,
-		    "The OCI runtime %s is not usable; fix runtime_path in ocid.conf and "
-		    "restart ocid",
-		    manager->config->runtime_path);
+		ocid_error_set(error, OCID_ERROR_RUNTIME_FAILED,
+			       "The OCI runtime %s is not usable: %s; fix runtime_path in "
+			       "ocid.conf and restart ocid",
+			       manager->config->runtime_path, manager->runtime_problem);
 		return NULL;
 	}
 	/* The one read of the bundle: what is decided about privilege below is what runs. */

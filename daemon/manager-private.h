@@ -16,6 +16,8 @@ struct OcidManager {
 	char *exits_dir;      /* <run_dir>/exits */
 	char *runtime_root;   /* <run_dir>/runtime: the runtime's --root */
 	char *runtime_version;
+	char *runtime_name;
+	char *runtime_problem; /* why the runtime cannot work here; NULL when it can */
 	gboolean runtime_ready;
 	guint64 next_serial;
 	OcidManagerListener listener;

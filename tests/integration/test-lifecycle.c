@@ -38,6 +38,7 @@ test_manager_properties(void)
 	g_autofree char *manager_kind = NULL;
 	g_autofree char *version = NULL;
 	g_autofree char *runtime_version = NULL;
+	g_autofree char *runtime_name = NULL;
 	g_autoptr(GVariant) ready = NULL;
 
 	if (t == NULL)
@@ -48,8 +49,15 @@ test_manager_properties(void)
 	g_assert_cmpstr(manager_kind, ==, "cgroupfs");
 	version = ocid_test_get_string(t, MANAGER_PATH, "Version");
 	g_assert_cmpstr(version, !=, "");
+	/* runc or crun, named as the runtime names itself. */
 	runtime_version = ocid_test_get_string(t, MANAGER_PATH, "RuntimeVersion");
-	g_assert_true(g_str_has_prefix(runtime_version, "runc version"));
+	runtime_name = ocid_test_get_string(t, MANAGER_PATH, "RuntimeName");
+	{
+		g_autofree char *base = g_path_get_basename(runtime_path);
+		g_autofree char *prefix = g_strdup_printf("%s version ", runtime_name);
+		g_assert_cmpstr(runtime_name, ==, base);
+		g_assert_true(g_str_has_prefix(runtime_version, prefix));
+	}
 	ready = ocid_test_get_property(t, MANAGER_PATH, "RuntimeReady");
 	g_assert_true(g_variant_get_boolean(ready));
 	g_clear_pointer(&ready, g_variant_unref);
