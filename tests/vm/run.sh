@@ -58,7 +58,8 @@ if [ ${#cmd[@]} -gt 0 ]; then
 	g "cd /srv/ocid/src && OCID_VM_BUILD=/srv/ocid/build $quoted" || status=$?
 else
 	# The emulated guest is some 20 times slower: every wait of the tests is stretched.
-	timeout 1500 g "OCID_TEST_TIME_SCALE=10 /srv/ocid/src/tests/vm/inside.sh /srv/ocid/build $runtimes" ||
+	timeout 1500 "$top/tests/vm/guest.sh" ssh "$state" \
+		"OCID_TEST_TIME_SCALE=10 /srv/ocid/src/tests/vm/inside.sh /srv/ocid/build $runtimes" ||
 		status=$?
 fi
 echo "# guest lane took $((SECONDS - start)) s"
