@@ -199,6 +199,7 @@ test_create_timeout(void)
 	g_autofree char *marker = NULL;
 	g_autofree char *script = NULL;
 	g_autofree char *path = NULL;
+	g_autofree char *timeout_line = NULL;
 	g_autoptr(GError) error = NULL;
 	guint32 pid;
 	GPid bystander;
@@ -210,7 +211,10 @@ test_create_timeout(void)
 	marker = g_build_filename(t->tmpdir, "hung-hook-ran", NULL);
 	script = g_strdup_printf("touch %s; exec sleep 31", marker);
 	hooked = bundle_with_hook(t, "hangs", script);
-	set_create_timeout(t, "create_timeout = 1");
+	/* 1 s, or longer where everything is slower (the emulated guest of tests/vm), so that
+	 * the runtime reaches the hook; still below the hook's 31 s. */
+	timeout_line = g_strdup_printf("create_timeout = %u", MIN(ocid_test_time_scale(), 20));
+	set_create_timeout(t, timeout_line);
 	pid = daemon_pid(t);
 	bystander = start_bystander();
 	path = ocid_test_create(t, "slow", "", hooked, NULL, &error);

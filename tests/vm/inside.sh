@@ -13,6 +13,8 @@ for runtime in "$@"; do
 	*) echo "Bail out! unknown runtime $runtime"; exit 1 ;;
 	esac
 	echo "# runtime $runtime ($($path --version | head -1)), $(stat -fc %T /sys/fs/cgroup)"
+	# Only the runtime's drop-in: a suite that failed half-way may have left its own.
+	rm -rf /etc/ocid/ocid.conf.d
 	mkdir -p /etc/ocid/ocid.conf.d
 	printf '[runtime]\nruntime_path = %s\n' "$path" >/etc/ocid/ocid.conf.d/10-runtime.conf
 	systemctl restart ocid.service
