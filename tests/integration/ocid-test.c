@@ -140,6 +140,17 @@ ocid_test_cgroup_exists(const char *path)
 	return FALSE;
 }
 
+const char *
+ocid_test_runtime_name(void)
+{
+	static char *name;
+	const char *path = g_getenv("OCID_RUNTIME");
+
+	if (name == NULL)
+		name = g_path_get_basename(path != NULL ? path : "runc");
+	return name;
+}
+
 guint
 ocid_test_time_scale(void)
 {

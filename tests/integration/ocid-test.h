@@ -141,6 +141,9 @@ char *ocid_test_cgroup_read(int pid, const char *controller, const char *file);
 /* Whether the cgroup @path (e.g. a ControlGroup) exists in any hierarchy. */
 gboolean ocid_test_cgroup_exists(const char *path);
 
+/* "runc" or "crun": the runtime the tests run (the basename of OCID_RUNTIME). */
+const char *ocid_test_runtime_name(void);
+
 /* How much longer every wait may take (OCID_TEST_TIME_SCALE, default 1): the emulated
  * guest of tests/vm runs some 20 times slower. */
 guint ocid_test_time_scale(void);

@@ -589,11 +589,16 @@ test_exec_sync(void)
 		g_clear_pointer(&reply, g_variant_unref);
 	}
 	{
-		/* A runtime failure is RuntimeFailed with the runtime's words. */
+		/* A runtime failure is RuntimeFailed with the runtime's words, which differ:
+		 * runc stats the binary, crun looks it up in $PATH. */
 		const char *argv[] = { "/no/such/binary", NULL };
 		reply = exec_sync(t, path, argv, 10, &error);
 		ocid_test_assert_error(error, "RuntimeFailed");
 		g_assert_nonnull(strstr(error->message, "/no/such/binary"));
+		if (g_str_equal(ocid_test_runtime_name(), "crun"))
+			g_assert_nonnull(strstr(error->message, "not found in $PATH"));
+		else
+			g_assert_nonnull(strstr(error->message, "no such file or directory"));
 		g_clear_error(&error);
 	}
 	{

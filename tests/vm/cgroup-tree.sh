@@ -22,7 +22,7 @@ for runtime in "$@"; do
 	printf '[runtime]\nruntime_path = %s\n' "$path" >/etc/ocid/ocid.conf.d/10-runtime.conf
 	systemctl restart ocid.service
 	id=tree-$runtime
-	ocictl create --name "$id" "$bundle" >/dev/null
+	ocictl create --name="$id" "$bundle" >/dev/null
 	ocictl start "$id"
 	echo "=== $($path --version | head -1), $(systemctl --version | head -1), kernel $(uname -r), $(stat -fc %T /sys/fs/cgroup)"
 	echo "RuntimeName=$(busctl get-property org.oci.Runtime /org/oci/Runtime org.oci.Runtime.Manager RuntimeName)" \
