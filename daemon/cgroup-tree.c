@@ -210,11 +210,11 @@ ocid_cgroup_remove_group(const char *group, GError **error)
 	return TRUE;
 }
 
-char *
-ocid_cgroup_container_dir(const OcidContainer *c, const char *controller)
+/* @path's directory in the hierarchy of @controller (NULL: the unified one). */
+static char *
+dir_in(const char *path, const char *controller)
 {
 	g_autoptr(GPtrArray) all = NULL;
-	const char *path = c->cgroups_path;
 
 	if (path == NULL || *path != '/')
 		return NULL;
@@ -233,6 +233,18 @@ ocid_cgroup_container_dir(const OcidContainer *c, const char *controller)
 			return g_build_filename(h->mount, path, NULL);
 	}
 	return NULL;
+}
+
+char *
+ocid_cgroup_container_dir(const OcidContainer *c, const char *controller)
+{
+	return dir_in(c->cgroups_path, controller);
+}
+
+char *
+ocid_cgroup_group_dir(const OcidContainer *c, const char *controller)
+{
+	return dir_in(c->control_group, controller);
 }
 
 char *
