@@ -259,7 +259,8 @@ test_update(void)
 		g_assert_cmpstr(max, ==, "50000 100000");
 		g_clear_pointer(&reply, g_variant_unref);
 		reply = call_ok(t, path, "Update",
-				resources("blkio_weight", g_variant_new_uint16(100), "memory_swap",
+				resources("blkio_weight", g_variant_new_uint16(100), "memory_limit",
+					  g_variant_new_int64(64 * 1024 * 1024), "memory_swap",
 					  g_variant_new_int64(96 * 1024 * 1024), NULL));
 		io = cgroup_file(t, path, NULL, "io.weight");
 		swap = cgroup_file(t, path, NULL, "memory.swap.max");
