@@ -308,11 +308,34 @@ on_unit_updated(GError *error, gpointer user_data)
 		g_warning("Container %s: %s", id, error->message);
 }
 
+/* On cgroup v2 a swap limit means swap beyond memory (memory.swap.max = memory_swap -
+ * memory_limit), and runc and crun refuse memory_swap without memory_limit ("cannot set
+ * swap limit without the memory limit"), where v1 took it alone. So a memory_swap given
+ * alone goes with the kernel's current memory limit. Returns @resources, or @effective (a
+ * shallow copy: it owns nothing) with that limit added. */
+static const OcidResources *
+with_current_memory(const OcidContainer *c, const OcidResources *resources,
+		    OcidResources *effective)
+{
+	g_autofree char *current = NULL;
+
+	if (!resources->has_memory_swap || resources->has_memory_limit || !ocid_cgroup_is_unified())
+		return resources;
+	current = ocid_cgroup_container_read(c, "memory", "memory.max");
+	if (current == NULL || !g_ascii_isdigit(*current))
+		return resources; /* "max": the runtime says why that cannot be */
+	*effective = *resources;
+	effective->has_memory_limit = TRUE;
+	effective->memory_limit = g_ascii_strtoll(current, NULL, 10);
+	return effective;
+}
+
 gboolean
 ocid_manager_update(OcidManager *manager, OcidContainer *c, const OcidResources *resources,
 		    OcidDoneFunc done, gpointer user_data, GError **error)
 {
 	g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
+	OcidResources effective;
 
 	if (!ocid_resources_validate(resources, error))
 		return FALSE;
@@ -326,7 +349,7 @@ ocid_manager_update(OcidManager *manager, OcidContainer *c, const OcidResources 
 	if (!ocid_container_is_alive(c))
 		return invalid_state(c, "only a live container's resources can be updated", error);
 	g_ptr_array_add(args, g_strdup("update"));
-	ocid_resources_to_runtime_args(resources, args);
+	ocid_resources_to_runtime_args(with_current_memory(c, resources, &effective), args);
 	g_ptr_array_add(args, g_strdup(c->id));
 	g_ptr_array_add(args, NULL);
 	/* The unit's limits enclose the container's; both must move together. */
