@@ -22,8 +22,9 @@ for runtime in "$@"; do
 	printf '[runtime]\nruntime_path = %s\n' "$path" >/etc/ocid/ocid.conf.d/10-runtime.conf
 	systemctl restart ocid.service
 	id=tree-$runtime
-	ocictl create --name="$id" "$bundle" >/dev/null
-	ocictl start "$id"
+	obj=$(busctl call org.oci.Runtime /org/oci/Runtime org.oci.Runtime.Manager CreateContainer \
+		'sssa{sv}' "$id" "$id" "$bundle" 0 | awk '{ gsub(/"/, "", $2); print $2 }')
+	busctl call org.oci.Runtime "$obj" org.oci.Runtime.Container Start
 	echo "=== $($path --version | head -1), $(systemctl --version | head -1), kernel $(uname -r), $(stat -fc %T /sys/fs/cgroup)"
 	echo "RuntimeName=$(busctl get-property org.oci.Runtime /org/oci/Runtime org.oci.Runtime.Manager RuntimeName)" \
 		"RuntimeReady=$(busctl get-property org.oci.Runtime /org/oci/Runtime org.oci.Runtime.Manager RuntimeReady)"
@@ -48,8 +49,7 @@ for runtime in "$@"; do
 	done
 	echo "--- container leaf: cpu.weight=$(cat "$dir/container/cpu.weight") cpu.max=$(cat "$dir/container/cpu.max")" \
 		"pids.max=$(cat "$dir/container/pids.max") memory.swap.max=$(cat "$dir/container/memory.swap.max")"
-	ocictl rm -f "$id" >/dev/null 2>&1 ||
-		busctl call org.oci.Runtime "/org/oci/Runtime/container/${id//-/_2d}" org.oci.Runtime.Container Delete b true || true
+	busctl call org.oci.Runtime "$obj" org.oci.Runtime.Container Delete b true
 	echo
 done
 rm -rf "$bundle"
