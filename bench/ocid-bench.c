@@ -68,6 +68,8 @@ typedef struct {
 	const char *runc_path;
 	const char *conmon_path;
 	const char *podman_path;
+	const char *python_path;   /* an interpreter with dbus-python and gi, or NULL */
+	const char *python_client; /* bench/python-client.py */
 	const char *bundle_true;  /* process: true */
 	const char *bundle_sleep; /* process: sleeps until SIGTERM */
 	const char *bundle_short; /* process: sleep 0.3, then exit */
@@ -94,6 +96,9 @@ typedef struct {
 	char *template_sleep;
 	char *template_short;
 	int peer_serial;
+	pid_t python_pid;
+	FILE *python_in;  /* requests to the python client */
+	FILE *python_out; /* its answers */
 } Bench;
 
 /* ---- small helpers ---------------------------------------------------------------- */
@@ -904,6 +909,7 @@ typedef struct {
 	uint64_t t_exit;
 	char *error;
 	const char *path;
+	bool one_call; /* created and started by one CreateContainer */
 } Life;
 
 static int
@@ -959,6 +965,10 @@ on_create_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 		return 0;
 	}
 	life->t_created = now_usec();
+	if (life->one_call) {
+		life->t_started = life->t_created;
+		return 0;
+	}
 	r = sd_bus_call_method_async(sd_bus_message_get_bus(m), NULL, OCID_NAME, life->path,
 				     CONTAINER_IFACE, "Start", on_start_reply, life, NULL);
 	if (r < 0)
@@ -1316,13 +1326,14 @@ podman_lifecycle(Bench *b, int run)
 
 /* ---- ocid life cycle ------------------------------------------------------------ */
 
+/* @one_call: CreateContainer with the option start, which replies once it is started. */
 static LifeSample
-ocid_lifecycle(Bench *b, int run)
+ocid_lifecycle(Bench *b, int run, bool one_call)
 {
-	_cleanup_(freep) char *id = xprintf("lc-ocid-%d", run);
+	_cleanup_(freep) char *id = xprintf("lc-ocid%s-%d", one_call ? "-run" : "", run);
 	_cleanup_(freep) char *path = container_path(id);
 	sd_bus_slot *match = NULL, *create = NULL;
-	Life life = { .pidfd = -1, .path = path };
+	Life life = { .pidfd = -1, .path = path, .one_call = one_call };
 	uint64_t deadline;
 	LifeSample s;
 	int r;
@@ -1333,9 +1344,15 @@ ocid_lifecycle(Bench *b, int run)
 	if (r < 0)
 		die("AddMatch: %s", strerror(-r));
 	life.t0 = now_usec();
-	r = sd_bus_call_method_async(b->bus, &create, OCID_NAME, MANAGER_PATH, MANAGER_IFACE,
-				     "CreateContainer", on_create_reply, &life, "sssa{sv}", id, id,
-				     b->bundle_true, 0);
+	if (one_call)
+		r = sd_bus_call_method_async(b->bus, &create, OCID_NAME, MANAGER_PATH,
+					     MANAGER_IFACE, "CreateContainer", on_create_reply,
+					     &life, "sssa{sv}", id, id, b->bundle_true, 1, "start",
+					     "b", 1);
+	else
+		r = sd_bus_call_method_async(b->bus, &create, OCID_NAME, MANAGER_PATH,
+					     MANAGER_IFACE, "CreateContainer", on_create_reply,
+					     &life, "sssa{sv}", id, id, b->bundle_true, 0);
 	if (r < 0)
 		die("CreateContainer: %s", strerror(-r));
 	deadline = life.t0 + WAIT_TIMEOUT_USEC;
@@ -1353,15 +1370,82 @@ ocid_lifecycle(Bench *b, int run)
 	return s;
 }
 
+/* ---- ocid life cycle from a python-dbus client --------------------------------- */
+
+/* One long-lived client, like the C one: its start-up is not what is measured. */
+static void
+python_start(Bench *b)
+{
+	int to_child[2], from_child[2];
+	char line[256];
+
+	if (pipe2(to_child, O_CLOEXEC) < 0 || pipe2(from_child, O_CLOEXEC) < 0)
+		die("pipe: %m");
+	b->python_pid = fork();
+	if (b->python_pid < 0)
+		die("fork: %m");
+	if (b->python_pid == 0) {
+		const char *argv[] = { b->python_path, b->python_client, b->bus_address, NULL };
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		if (dup2(to_child[0], 0) < 0 || dup2(from_child[1], 1) < 0)
+			_exit(127);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(to_child[0]);
+	close(from_child[1]);
+	b->python_in = fdopen(to_child[1], "w");
+	b->python_out = fdopen(from_child[0], "r");
+	if (b->python_in == NULL || b->python_out == NULL)
+		die("fdopen: %m");
+	if (fgets(line, sizeof line, b->python_out) == NULL || strncmp(line, "ready", 5) != 0)
+		die("the python-dbus client did not start (needs python3-dbus and python3-gi)");
+	write_pid_file(b, "python-client", b->python_pid);
+}
+
+static void
+python_stop(Bench *b)
+{
+	if (b->python_pid <= 0)
+		return;
+	fclose(b->python_in);
+	fclose(b->python_out);
+	(void)wait_exit_timeout(b->python_pid, 10000);
+	b->python_pid = 0;
+}
+
+static LifeSample
+python_lifecycle(Bench *b, int run)
+{
+	_cleanup_(freep) char *id = xprintf("lc-python-%d", run);
+	LifeSample s = { NAN, NAN, NAN, NAN };
+	char line[1024];
+
+	fprintf(b->python_in, "%s %s\n", id, b->bundle_true);
+	fflush(b->python_in);
+	if (fgets(line, sizeof line, b->python_out) == NULL)
+		die("the python-dbus client exited");
+	if (sscanf(line, "%lf %lf %lf", &s.total, &s.create, &s.start) != 3)
+		die("python-dbus client: %s", line);
+	s.exit = s.total - s.create - s.start;
+	return s;
+}
+
 /* ---- 1. life-cycle latency, interleaved ----------------------------------------- */
 
-enum { M_OCID, M_RUNC, M_CONMON, M_PODMAN, M_COUNT };
-static const char *const method_names[M_COUNT] = { "ocid", "runc", "conmon", "podman" };
+enum { M_OCID, M_RUNC, M_CONMON, M_PODMAN, M_OCID_RUN, M_PYTHON, M_COUNT };
+static const char *const method_names[M_COUNT] = { "ocid",   "runc",    "conmon",
+						   "podman", "ocidrun", "python" };
 
 static bool
 method_enabled(Bench *b, int m)
 {
-	return (m != M_CONMON || b->with_conmon) && (m != M_PODMAN || b->with_podman);
+	return (m != M_CONMON || b->with_conmon) && (m != M_PODMAN || b->with_podman) &&
+	       (m != M_PYTHON || b->python_path != NULL);
 }
 
 static LifeSample
@@ -1371,7 +1455,11 @@ lifecycle_once(Bench *b, int m, int run)
 
 	switch (m) {
 	case M_OCID:
-		return ocid_lifecycle(b, run);
+		return ocid_lifecycle(b, run, false);
+	case M_OCID_RUN:
+		return ocid_lifecycle(b, run, true);
+	case M_PYTHON:
+		return python_lifecycle(b, run);
 	case M_CONMON:
 		return conmon_lifecycle(b, run);
 	case M_RUNC:
@@ -1401,6 +1489,8 @@ bench_lifecycle(Bench *b)
 			samples[m][k] = calloc((size_t)b->runs, sizeof(double));
 	progress("life cycle of 'true': %d interleaved runs of each (+%d warm-up)", b->runs,
 		 warmup);
+	if (b->python_path != NULL)
+		python_start(b);
 	for (int run = -warmup; run < b->runs; run++) {
 		for (int k = 0; k < M_COUNT; k++) {
 			/* Each round starts with another method, so no method always follows the
@@ -1430,7 +1520,7 @@ bench_lifecycle(Bench *b)
 		if (!method_enabled(b, m))
 			continue;
 		result_stats(b, k, samples[m][0], n[m]);
-		if (m == M_OCID || m == M_CONMON) {
+		if (m == M_OCID || m == M_CONMON || m == M_OCID_RUN || m == M_PYTHON) {
 			static const char *const phase[] = { NULL, "create", "start", "exit" };
 			for (int p = 1; p < 4; p++) {
 				_cleanup_(freep) char *kp =
@@ -1441,6 +1531,7 @@ bench_lifecycle(Bench *b)
 		for (int p = 0; p < 4; p++)
 			free(samples[m][p]);
 	}
+	python_stop(b);
 }
 
 /* ---- 4. exit-to-signal latency -------------------------------------------------- */
@@ -1976,7 +2067,8 @@ static void
 usage(void)
 {
 	fputs("usage: ocid-bench --tmp DIR --out DIR --ocid BIN --monitor BIN --runc BIN\n"
-	      "       [--conmon BIN] [--podman BIN] --bundle-true DIR --bundle-sleep DIR\n"
+	      "       [--conmon BIN] [--podman BIN] [--python BIN --python-client PY]\n"
+	      "       --bundle-true DIR --bundle-sleep DIR\n"
 	      "       --bundle-short DIR [--podman-rootfs DIR] --cgroup-parent /PATH\n"
 	      "       [--runs N] [--signal-runs N] [--scale N] [--clients N]\n"
 	      "       [--idle-count N] [--idle-sec N] [--only PHASES]\n"
@@ -2010,6 +2102,8 @@ main(int argc, char **argv)
 		{ "runc", required_argument, NULL, 'r' },
 		{ "conmon", required_argument, NULL, 'c' },
 		{ "podman", required_argument, NULL, 'p' },
+		{ "python", required_argument, NULL, 'P' },
+		{ "python-client", required_argument, NULL, 'C' },
 		{ "bundle-true", required_argument, NULL, 'T' },
 		{ "bundle-sleep", required_argument, NULL, 'S' },
 		{ "bundle-short", required_argument, NULL, 'H' },
@@ -2058,6 +2152,12 @@ main(int argc, char **argv)
 		case 'p':
 			b->podman_path = optarg;
 			break;
+		case 'P':
+			b->python_path = optarg;
+			break;
+		case 'C':
+			b->python_client = optarg;
+			break;
 		case 'T':
 			b->bundle_true = optarg;
 			break;
@@ -2104,6 +2204,8 @@ main(int argc, char **argv)
 	    b->signal_runs < 1 || b->scale < 1 || b->clients < 1 || b->idle_count < 1 ||
 	    b->idle_sec < 0)
 		usage();
+	if (b->python_client == NULL)
+		b->python_path = NULL;
 	b->with_conmon = b->conmon_path != NULL && *b->conmon_path != '\0';
 	b->with_podman =
 	    b->podman_path != NULL && *b->podman_path != '\0' && b->podman_rootfs != NULL;

@@ -27,6 +27,11 @@ usage: bench/run.sh [options]
   --only LIST         comma-separated phases: lifecycle,signal,memory,idle,scale,restart
   --no-conmon         leave conmon out
   --no-podman         leave podman out
+  --no-python         leave the python-dbus client out
+  --runtime PATH      the OCI runtime for every runner (default: runc on PATH), e.g.
+                      /usr/bin/crun in the cgroup v2 guest
+  --no-tmpfs          keep ocid's run_dir and the peers' runtime roots on the temporary
+                      dir's disk instead of a tmpfs (as /run is on a systemd host)
   --no-docs           print the table only; leave docs/ alone
   --no-build          use the ocid already built in bench/.build (e.g. while the tree does
                       not build)
@@ -46,6 +51,9 @@ idle_sec=""
 only=""
 use_conmon=1
 use_podman=1
+use_python=1
+use_tmpfs=1
+runtime=""
 write_docs=1
 keep=0
 no_build=0
@@ -63,6 +71,9 @@ while [ $# -gt 0 ]; do
   --only) only=$2; shift ;;
   --no-conmon) use_conmon=0 ;;
   --no-podman) use_podman=0 ;;
+  --no-python) use_python=0 ;;
+  --no-tmpfs) use_tmpfs=0 ;;
+  --runtime) runtime=$2; shift ;;
   --no-docs) write_docs=0 ;;
   --keep) keep=1 ;;
   --no-build) no_build=1 ;;
@@ -164,9 +175,13 @@ monitor=$ocid_build/monitor/ocid-monitor
 
 tmp=$(mktemp -d /tmp/ocid-bench.XXXXXX)
 cgroup_name=ocid-bench-$$
+runc=${runtime:-$(command -v runc)}
+[ -x "$runc" ] || fail "no runtime at '$runc'"
+rt_name=$(basename "$runc")
+# podman keeps its runtime state in the runtime's default root.
+default_root=/run/$rt_name
 runc_default_root_existed=0
-[ -d /run/runc ] && runc_default_root_existed=1
-runc=$(command -v runc)
+[ -d "$default_root" ] && runc_default_root_existed=1
 
 cleanup() {
   local status=$? pidfile pid root id proc mnt dir
@@ -190,13 +205,13 @@ cleanup() {
       [ -d "$id" ] && timeout 30 "$runc" --root "$root" delete --force "${id##*/}" >/dev/null 2>&1
     done
   done
-  # podman's runc state lives in the default root; delete only our bundles from it.
-  if [ -d /run/runc ]; then
-    for id in /run/runc/*; do
-      grep -qF "$tmp" "$id/state.json" 2>/dev/null &&
-        timeout 30 "$runc" --root /run/runc delete --force "${id##*/}" >/dev/null 2>&1
+  # podman's runtime state lives in the default root; delete only our bundles from it.
+  if [ -d "$default_root" ]; then
+    for id in "$default_root"/*; do
+      grep -qsF "$tmp" "$id/state.json" "$id/config.json" 2>/dev/null &&
+        timeout 30 "$runc" --root "$default_root" delete --force "${id##*/}" >/dev/null 2>&1
     done
-    [ $runc_default_root_existed = 0 ] && rmdir /run/runc 2>/dev/null
+    [ $runc_default_root_existed = 0 ] && rmdir "$default_root" 2>/dev/null
   fi
   awk -v t="$tmp" 'index($2, t) == 1 {print $2}' /proc/self/mounts | sort -r |
     while read -r mnt; do umount -l "$mnt" 2>/dev/null; done
@@ -221,7 +236,14 @@ trap 'exit 130' INT TERM
 
 # ---- bundles -----------------------------------------------------------------------------
 
-mkdir -p "$tmp/bundles" "$tmp/out"
+mkdir -p "$tmp/bundles" "$tmp/out" "$tmp/run" "$tmp/peers"
+# Runtime state on a tmpfs, for ocid (run_dir: exit files, the runtime's root) and for the
+# peers alike, as /run is on a systemd host; ocid's state_dir stays on the disk.
+if [ $use_tmpfs = 1 ]; then
+  mount -t tmpfs -o mode=0700,size=256m ocid-bench "$tmp/run" &&
+    mount -t tmpfs -o mode=0700,size=256m ocid-bench "$tmp/peers" ||
+    fail "cannot mount a tmpfs (use --no-tmpfs)"
+fi
 "$top/tests/make-bundle.sh" "$tmp/bundles/true" /bin/true
 "$top/tests/make-bundle.sh" "$tmp/bundles/short" /bin/sleep 0.3
 # busybox sh as pid 1 would ignore SIGTERM without a handler; this one exits on it.
@@ -243,6 +265,13 @@ args=(--tmp "$tmp" --out "$tmp/out" --ocid "$ocid" --monitor "$monitor" --runc "
   --idle-count "$idle_count" --idle-sec "$idle_sec")
 [ $use_conmon = 1 ] && args+=(--conmon "$(command -v conmon)")
 [ $use_podman = 1 ] && args+=(--podman "$(command -v podman)" --podman-rootfs "$tmp/podman-rootfs")
+if [ $use_python = 1 ]; then
+  if /usr/bin/python3 -c 'import dbus, dbus.mainloop.glib; from gi.repository import GLib' 2>/dev/null; then
+    args+=(--python /usr/bin/python3 --python-client "$here/python-client.py")
+  else
+    say "bench: /usr/bin/python3 lacks dbus or gi (python3-dbus, python3-gi); python client left out"
+  fi
+fi
 [ -n "$only" ] && args+=(--only "$only")
 timeout 3600 "$build/ocid-bench" "${args[@]}" &
 driver_pid=$!
@@ -272,6 +301,7 @@ versions() {
   echo "- $("$ocid" --version 2>/dev/null | head -1), buildtype $(buildtype)," \
     "source $(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)"
   echo "- $("$runc" --version | head -1)"
+  [ $use_tmpfs = 1 ] && echo "- ocid's run_dir and the peers' runtime roots on a tmpfs; ocid's state_dir on $(df -T "$tmp" | awk 'NR == 2 {print $2}')"
   [ $use_conmon = 1 ] && echo "- $(conmon --version | head -1)"
   [ $use_podman = 1 ] && echo "- $(podman --version | head -1)"
   echo "- kernel $(uname -r), $(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo))"
@@ -292,12 +322,14 @@ table() {
     echo "| runner | median | p95 | median vs runc | p95 vs runc |"
     echo "|---|---:|---:|---:|---:|"
     local m label
-    for m in runc ocid conmon podman; do
+    for m in runc ocid ocidrun python conmon podman; do
       [ -n "$(get lc.$m.p50)" ] || continue
       case $m in
-      runc) label='bare `runc run`' ;;
-      ocid) label='ocid over D-Bus (C client)' ;;
-      conmon) label='conmon + runc (CRI-O style)' ;;
+      runc) label="bare \`$rt_name run\`" ;;
+      ocid) label='ocid over D-Bus (C client): CreateContainer, Start' ;;
+      ocidrun) label='ocid, one call (C client): CreateContainer with start' ;;
+      python) label='ocid over D-Bus (python-dbus client): CreateContainer, Start' ;;
+      conmon) label="conmon + $rt_name (CRI-O style)" ;;
       podman) label='`podman run --rm --rootfs`' ;;
       esac
       echo "| $label | $(num "$(get lc.$m.p50)") | $(num "$(get lc.$m.p95)") |" \
@@ -307,10 +339,14 @@ table() {
       echo
       echo "Phases (medians, ms): ocid create $(num "$(get lc.ocid.create.p50)")," \
         "start $(num "$(get lc.ocid.start.p50)"), exit seen $(num "$(get lc.ocid.exit.p50)") after the Start reply" \
-        "(\`true\` is often gone before \`runc start\` returns)."
+        "(\`true\` is often gone before Start returns)."
+      [ -n "$(get lc.ocidrun.create.p50)" ] &&
+        echo "ocid one call: CreateContainer with start $(num "$(get lc.ocidrun.create.p50)"), exit seen $(num "$(get lc.ocidrun.exit.p50)") after its reply."
+      [ -n "$(get lc.python.create.p50)" ] &&
+        echo "python-dbus client: create $(num "$(get lc.python.create.p50)"), start $(num "$(get lc.python.start.p50)"), exit seen $(num "$(get lc.python.exit.p50)") after the Start reply."
       [ -n "$(get lc.conmon.create.p50)" ] &&
         echo "conmon create $(num "$(get lc.conmon.create.p50)")," \
-          "runc start $(num "$(get lc.conmon.start.p50)"), exit file $(num "$(get lc.conmon.exit.p50)") after runc start returned."
+          "$rt_name start $(num "$(get lc.conmon.start.p50)"), exit file $(num "$(get lc.conmon.exit.p50)") after runc start returned."
     fi
   fi
   if [ -n "$(get mem.monitor.pss_kb)$(get mem.monitor.pss_avg_kb_at_n)" ]; then
@@ -428,7 +464,7 @@ versions
 
 plot=""
 if command -v gnuplot >/dev/null 2>&1 && [ -s "$out/lifecycle.csv" ]; then
-  for m in runc ocid conmon podman; do
+  for m in runc ocid ocidrun python conmon podman; do
     awk -F, -v m=$m '$1 == m {print $3}' "$out/lifecycle.csv" | sort -g |
       awk '{ v[NR] = $1 } END { for (i = 1; i <= NR; i++) print v[i], i / NR }' >"$out/lc-$m.dat"
   done
@@ -438,7 +474,8 @@ if command -v gnuplot >/dev/null 2>&1 && [ -s "$out/lifecycle.csv" ]; then
   done
   awk -F, '$1 == "ocid" {print $4}' "$out/exit-signal.csv" 2>/dev/null | sort -g |
     awk '{ v[NR] = $1 } END { for (i = 1; i <= NR; i++) print v[i], i / NR }' >"$out/sig-monitor.dat"
-  declare -A color=([runc]='#555555' [ocid]='#1f77b4' [conmon]='#ff7f0e' [podman]='#9467bd'
+  declare -A color=([runc]='#555555' [ocid]='#1f77b4' [ocidrun]='#17becf' [python]='#2ca02c'
+    [conmon]='#ff7f0e' [podman]='#9467bd'
     [monitor]='#8fc3ea')
   plot=$out/benchmarks-latency.png
   {
@@ -450,7 +487,7 @@ if command -v gnuplot >/dev/null 2>&1 && [ -s "$out/lifecycle.csv" ]; then
     echo "set title 'Life cycle of \"true\": create, start, exit seen by the caller'"
     echo "set xlabel 'ms (log scale)'"
     sep="plot"
-    for m in runc ocid conmon podman; do
+    for m in runc ocid ocidrun python conmon podman; do
       [ -s "$out/lc-$m.dat" ] || continue
       printf "%s '%s' using 1:2 with steps lw 2 lc rgb '%s' title '%s'" \
         "$sep" "$out/lc-$m.dat" "${color[$m]}" "$m"

@@ -44,6 +44,9 @@ static const Option options[] = {
 	/* 0-2 are the monitor's stdio: never a pipe of the daemon's. */
 	{ "wait-fd", OPTION_FD, FIELD(wait_fd), 3 },
 	{ "exec-dir", OPTION_STRING, FIELD(exec_dir) },
+	{ "session-fd", OPTION_FD, FIELD(session_fd), 3 },
+	{ "control-fd", OPTION_FD, FIELD(control_fd), 3 },
+	{ "exec-tty", OPTION_FLAG, FIELD(exec_tty) },
 	{ "exec-timeout", OPTION_INT64, FIELD(exec_timeout_sec), 0, "seconds" },
 	{ "log-size-max", OPTION_INT64, FIELD(log_size_max), INT64_MIN, "bytes" },
 	{ "no-pivot", OPTION_FLAG, FIELD(no_pivot) },
@@ -131,6 +134,12 @@ monitor_args_check(const MonitorArgs *args, char *error, size_t error_size)
 	if (args->exec_timeout_sec < 0)
 		return set_error(error, error_size, "invalid --exec-timeout '%" PRId64 "'",
 				 args->exec_timeout_sec);
+	if ((args->session_fd >= 0) != (args->control_fd >= 0) ||
+	    (args->session_fd >= 0 && args->exec_dir == NULL))
+		return set_error(error, error_size,
+				 "--session-fd and --control-fd go together, in exec mode");
+	if (args->exec_tty && args->session_fd < 0)
+		return set_error(error, error_size, "--exec-tty needs --session-fd");
 	if (args->terminal && args->console_socket == NULL)
 		return set_error(error, error_size, "--terminal needs --console-socket");
 	return 0;
@@ -465,4 +474,95 @@ monitor_exit_file_parse(const char *text, size_t len, int *exit_code, bool *oom_
 	}
 	*exit_code = (int)code;
 	return 0;
+}
+
+int
+monitor_control_format_resize(char *buf, size_t size, unsigned rows, unsigned cols)
+{
+	int n;
+
+	if (rows < 1 || rows > 65535 || cols < 1 || cols > 65535)
+		return -EINVAL;
+	n = snprintf(buf, size, "resize %u %u", rows, cols);
+	return n >= 0 && (size_t)n < size ? n : -ENOSPC;
+}
+
+int
+monitor_control_format_kill(char *buf, size_t size, int signal)
+{
+	int n;
+
+	if (signal < 1 || signal > 64)
+		return -EINVAL;
+	n = snprintf(buf, size, "kill %d", signal);
+	return n >= 0 && (size_t)n < size ? n : -ENOSPC;
+}
+
+int
+monitor_control_format_started(char *buf, size_t size, pid_t pid)
+{
+	int n;
+
+	if (pid <= 0)
+		return -EINVAL;
+	n = snprintf(buf, size, "started %d", (int)pid);
+	return n >= 0 && (size_t)n < size ? n : -ENOSPC;
+}
+
+/* The decimal number at *@p up to a space or the end, within [min, max]. */
+static int
+parse_field(const char **p, const char *end, int64_t min, int64_t max, int64_t *value)
+{
+	char number[24];
+	size_t len = 0;
+
+	while (*p + len < end && (*p)[len] != ' ')
+		len++;
+	if (len == 0 || len >= sizeof number)
+		return -EBADMSG;
+	memcpy(number, *p, len);
+	number[len] = '\0';
+	if (number[0] == '-' || parse_int64(number, value) < 0 || *value < min || *value > max)
+		return -EBADMSG;
+	*p += len;
+	if (*p < end)
+		(*p)++; /* the space */
+	return 0;
+}
+
+int
+monitor_control_parse(const char *text, size_t len, MonitorControl *control)
+{
+	const char *end = text + len;
+	const char *p;
+	int64_t a = 0, b = 0;
+
+	*control = (MonitorControl){ 0 };
+	if (len > 7 && memcmp(text, "resize ", 7) == 0) {
+		p = text + 7;
+		if (parse_field(&p, end, 1, 65535, &a) < 0 || p == end ||
+		    parse_field(&p, end, 1, 65535, &b) < 0 || p != end || end[-1] == ' ')
+			return -EBADMSG;
+		control->kind = MONITOR_CONTROL_RESIZE;
+		control->rows = (unsigned)a;
+		control->cols = (unsigned)b;
+		return 0;
+	}
+	if (len > 5 && memcmp(text, "kill ", 5) == 0) {
+		p = text + 5;
+		if (parse_field(&p, end, 1, 64, &a) < 0 || p != end || end[-1] == ' ')
+			return -EBADMSG;
+		control->kind = MONITOR_CONTROL_KILL;
+		control->signal = (int)a;
+		return 0;
+	}
+	if (len > 8 && memcmp(text, "started ", 8) == 0) {
+		p = text + 8;
+		if (parse_field(&p, end, 1, INT32_MAX, &a) < 0 || p != end || end[-1] == ' ')
+			return -EBADMSG;
+		control->kind = MONITOR_CONTROL_STARTED;
+		control->pid = (pid_t)a;
+		return 0;
+	}
+	return -EBADMSG;
 }

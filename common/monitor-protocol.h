@@ -40,11 +40,17 @@ typedef struct {
 	const char *exec_dir;         /* exec mode: where stdout and stderr go */
 	int64_t exec_timeout_sec;     /* exec mode: 0 for none */
 	const char *const *exec_argv; /* exec mode: the command, NULL-terminated */
+	/* Exec mode with a session (Container.Exec): the process's stdio (a socket), the
+	 * control socket, and whether the process gets a terminal. The command is in
+	 * <exec_dir>/process.json, which the daemon writes. */
+	int session_fd;
+	int control_fd;
+	bool exec_tty;
 } MonitorArgs;
 
 #define MONITOR_ARGS_INIT                                                                          \
 	{                                                                                          \
-		.sync_fd = -1, .wait_fd = -1                                                       \
+		.sync_fd = -1, .wait_fd = -1, .session_fd = -1, .control_fd = -1                   \
 	}
 
 /* Checks what the monitor needs to run at all: a valid id, absolute paths for what the
@@ -64,6 +70,10 @@ void monitor_argv_free(char **argv);
  * particular, so that the reason can be reported over it. */
 int monitor_args_decode(int argc, char *const *argv, MonitorArgs *args, char *error,
 			size_t error_size);
+
+/* ExecSync output the exec monitor keeps per stream, in <exec-dir>/stdout and stderr: up to
+ * this many bytes and one more, which tells the daemon it was cut (OCID_EXEC_OUTPUT_MAX). */
+#define MONITOR_EXEC_OUTPUT_MAX (8 * 1024 * 1024)
 
 /* What the daemon reads of the sync fd at most; a longer error message is cut. */
 #define MONITOR_ANSWER_MAX (256 * 1024)
@@ -107,3 +117,33 @@ int monitor_exit_file_format(char *buf, size_t size, int exit_code, bool oom_kil
 /* -EBADMSG unless @text is exactly what monitor_exit_file_format() writes (the final newline
  * may be missing). */
 int monitor_exit_file_parse(const char *text, size_t len, int *exit_code, bool *oom_killed);
+
+/* Control messages, one per datagram or seqpacket, for a monitor that holds a terminal or
+ * runs an interactive exec: "resize <rows> <cols>" (1-65535 each) and "kill <signal>"
+ * from the daemon, "started <pid>" from an exec session's monitor once the process runs.
+ * A create-mode monitor with a terminal receives them on a datagram socket at
+ * <attach_path>MONITOR_RESIZE_SUFFIX; an exec session's on the --control-fd it shares
+ * with the daemon. */
+#define MONITOR_RESIZE_SUFFIX ".resize"
+#define MONITOR_CONTROL_MAX   64
+
+typedef enum {
+	MONITOR_CONTROL_RESIZE,
+	MONITOR_CONTROL_KILL,
+	MONITOR_CONTROL_STARTED,
+} MonitorControlKind;
+
+typedef struct {
+	MonitorControlKind kind;
+	unsigned rows, cols; /* RESIZE */
+	int signal;          /* KILL: 1-64 */
+	pid_t pid;           /* STARTED */
+} MonitorControl;
+
+/* Each returns the length written (terminated) or -EINVAL for a value out of range. */
+int monitor_control_format_resize(char *buf, size_t size, unsigned rows, unsigned cols);
+int monitor_control_format_kill(char *buf, size_t size, int signal);
+int monitor_control_format_started(char *buf, size_t size, pid_t pid);
+
+/* -EBADMSG unless @text (@len bytes, not terminated) is one of the messages above. */
+int monitor_control_parse(const char *text, size_t len, MonitorControl *control);

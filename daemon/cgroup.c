@@ -69,3 +69,12 @@ ocid_cgroup_enter_supervisor(const OcidContainer *container, pid_t pid, GError *
 {
 	return ocid_cgroup_enter_leaf(container->control_group, OCID_CGROUP_SUPERVISOR, pid, error);
 }
+
+const char *
+ocid_cgroup_container_path(const OcidContainer *container)
+{
+	const char *path = container->cgroups_path;
+
+	/* runc's systemd driver takes "slice:prefix:name" instead of a path. */
+	return path != NULL && path[0] == '/' ? path : NULL;
+}

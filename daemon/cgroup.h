@@ -67,3 +67,6 @@ gboolean ocid_cgroup_oom_killed(const OcidContainer *container);
 /* Moves @pid (an exec monitor, before it runs the runtime) into the container's
  * <group>/supervisor, where its create monitor is: never in the daemon's own cgroup. */
 gboolean ocid_cgroup_enter_supervisor(const OcidContainer *container, pid_t pid, GError **error);
+/* The container's own cgroup as a path below the hierarchies' roots, for killing through
+ * it (cgroup-kill.h); NULL when the runtime was given no such path. */
+const char *ocid_cgroup_container_path(const OcidContainer *container);

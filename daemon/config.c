@@ -1,5 +1,6 @@
 #include "config.h"
 #include "errors.h"
+#include "input-limits.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@ ocid_config_new_default(void)
 	config->state_dir = g_strdup("/var/lib/ocid");
 	config->run_dir = g_strdup("/run/ocid");
 	config->log_dir = g_strdup("/var/log/ocid");
+	config->bind_mount_allowlist = g_new0(char *, 1);
 	config->files = g_ptr_array_new_with_free_func(g_free);
 	return config;
 }
@@ -41,6 +43,7 @@ ocid_config_free(OcidConfig *config)
 	g_free(config->state_dir);
 	g_free(config->run_dir);
 	g_free(config->log_dir);
+	g_strfreev(config->bind_mount_allowlist);
 	if (config->files != NULL)
 		g_ptr_array_unref(config->files);
 	g_free(config);
@@ -87,7 +90,7 @@ static const struct {
 	{ "runtime", "cgroup_parent" },  { "runtime", "no_pivot" },
 	{ "runtime", "create_timeout" }, { "runtime", "log_size_max" },
 	{ "paths", "state_dir" },        { "paths", "run_dir" },
-	{ "paths", "log_dir" },
+	{ "paths", "log_dir" },          { "runtime", "bind_mount_allowlist" },
 };
 
 static gboolean
@@ -132,6 +135,34 @@ take_absolute_path(GKeyFile *kf, const char *origin, const char *group, const ch
 					"'%s' contains '..'; give a plain absolute path", stripped);
 	g_free(*out);
 	*out = g_steal_pointer(&stripped);
+	return TRUE;
+}
+
+/* A list of absolute paths without '..', separated by ';' or white space; empty for none. */
+static gboolean
+take_path_list(GKeyFile *kf, const char *origin, const char *group, const char *key, char ***out,
+	       GError **error)
+{
+	g_autofree char *value = NULL;
+	g_auto(GStrv) entries = NULL;
+	g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
+
+	if (!g_key_file_has_key(kf, group, key, NULL))
+		return TRUE;
+	value = g_key_file_get_string(kf, group, key, NULL);
+	entries = g_strsplit_set(value != NULL ? value : "", "; \t", -1);
+	for (int i = 0; entries[i] != NULL; i++) {
+		if (*entries[i] == '\0')
+			continue;
+		if (!ocid_path_is_clean(entries[i]))
+			return set_config_error(error, origin, group, key,
+						"'%s' is not an absolute path without '..'",
+						entries[i]);
+		g_ptr_array_add(paths, g_strdup(entries[i]));
+	}
+	g_ptr_array_add(paths, NULL);
+	g_strfreev(*out);
+	*out = (char **)g_ptr_array_steal(paths, NULL);
 	return TRUE;
 }
 
@@ -315,6 +346,10 @@ ocid_config_apply_data(OcidConfig *config, const char *data, gsize len, const ch
 		return set_config_error(error, origin, "runtime", "log_size_max",
 					"0 would keep no log at all; use -1 for unlimited or a "
 					"size in bytes");
+
+	if (!take_path_list(kf, origin, "runtime", "bind_mount_allowlist",
+			    &config->bind_mount_allowlist, error))
+		return FALSE;
 
 	if (!take_absolute_path(kf, origin, "paths", "state_dir", FALSE, &config->state_dir, error))
 		return FALSE;

@@ -21,6 +21,9 @@ typedef struct {
 	gboolean no_pivot;
 	guint create_timeout_sec;
 	gint64 log_size_max;
+	/* Host dirs a container may bind-mount from without create-privileged; NULL-terminated,
+	 * empty by default. */
+	char **bind_mount_allowlist;
 
 	char *state_dir;
 	char *run_dir;

@@ -17,6 +17,7 @@ ocid_container_new(const char *id, const char *name)
 	container->state = OCID_STATE_CREATING;
 	container->monitor_pidfd = -1;
 	container->container_pidfd = -1;
+	container->log_owned = -1;
 	return container;
 }
 

@@ -58,6 +58,10 @@ struct OcidContainer {
 	int stdin_once;
 	int privileged;
 	int trusted;
+	int fifo_start; /* its spec lets Start release it through the exec fifo */
+	/* ocid chose log_path (<log_dir>/<id>.log), so Delete removes the log; -1 when a
+	 * state.json from before this was recorded does not say. */
+	int log_owned;
 	uint64_t created_usec;
 
 	/* Changed only through state-machine.h. */
@@ -87,6 +91,7 @@ struct OcidContainer {
 	guint container_watch;
 	gboolean container_is_child; /* reparented to the daemon after its monitor died */
 	gboolean deleting;
+	gboolean starting;       /* a Start is in flight */
 	GPtrArray *stop_waiters; /* pending Stop/Delete calls, see manager.c */
 	guint stop_timer;
 
@@ -94,7 +99,7 @@ struct OcidContainer {
 	/* Called once, when it leaves CREATING: the object appears. */
 	void (*announce_func)(OcidContainer *container, gpointer user_data);
 	gpointer changed_data;
-	gboolean (*persist_func)(OcidContainer *container, GError **error);
+	gboolean (*persist_func)(OcidContainer *container, gboolean durable, GError **error);
 };
 
 OcidContainer *ocid_container_new(const char *id, const char *name);

@@ -30,6 +30,7 @@ typedef struct {
 	gboolean stdin_once;
 	gboolean privileged;
 	gboolean trusted;
+	gboolean start; /* started once created, before the reply: a run in one call */
 } OcidCreateRequest;
 
 OcidCreateRequest *ocid_create_request_new(const char *id, const char *name, const char *bundle);

@@ -15,8 +15,11 @@
 #include "manager-private.h"
 
 #include "bounded-read.h"
+#include "cgroup-kill.h"
 #include "cleanup.h"
 #include "errors.h"
+#include "fd-store.h"
+#include "input-limits.h"
 #include "ids.h"
 #include "log.h"
 #include "monitor-spawn.h"
@@ -31,11 +34,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* What a cancelled create undoes, in this order: the runtime's state before the unit
- * that holds it, the files last. */
+/* What a cancelled create undoes, in this order: the runtime's state, then whatever is
+ * still in the container's cgroup (a runtime killed halfway keeps no state, and its
+ * `runc init` sits in a session of its own), both before the unit that holds them, the
+ * files last. */
 typedef enum {
 	UNDO_RUNTIME,
+	UNDO_CGROUP,
 	UNDO_UNIT,
+	UNDO_UNIT_CGROUP,
 	UNDO_FILES,
 } UndoStep;
 
@@ -44,6 +51,7 @@ struct OcidCreateOp {
 	OcidDoneFunc done;
 	gpointer user_data;
 	gboolean log_is_ours; /* ocid chose log_path, so a failed create removes the log */
+	gboolean start;       /* the caller asked for a run: Start before the reply */
 
 	gboolean authorizing; /* accepted, not yet run: polkit is being asked */
 	OcidMonitorSpawn *spawn;
@@ -96,10 +104,8 @@ check_log_path(const char *path, GError **error)
 	g_autofree char *dir = NULL;
 	struct stat st;
 
-	if (!g_path_is_absolute(path) || strstr(path, "/../") != NULL ||
-	    g_str_has_suffix(path, "/.."))
-		return ocid_error_set(error, OCID_ERROR_INVALID_ARGUMENT,
-				      "log_path '%s' must be an absolute path without '..'", path);
+	if (!ocid_check_caller_path(path, "log_path", error))
+		return FALSE;
 	/* The monitor opens it with O_NOFOLLOW and appends; anything but a regular file
 	 * (or nothing yet) could only fail there, later and less clearly. */
 	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
@@ -147,6 +153,7 @@ container_from_request(OcidManager *manager, OcidCreateRequest *r, JsonNode *spe
 	c->trusted = r->trusted;
 
 	*log_is_ours = c->log_path == NULL || *c->log_path == '\0';
+	c->log_owned = *log_is_ours;
 	if (*log_is_ours) {
 		g_free(c->log_path);
 		c->log_path = g_strdup_printf("%s/%s.log", manager->config->log_dir, c->id);
@@ -212,16 +219,21 @@ ocid_manager_create_begin(OcidManager *manager, OcidCreateRequest *request, Ocid
 	spec = ocid_spec_load_bundle(r->bundle, error);
 	if (spec == NULL)
 		return NULL;
-	(void)ocid_spec_needs_privilege(spec, r->bundle, &reason);
 	c = container_from_request(manager, r, spec, &log_is_ours, error);
 	if (c == NULL)
 		return NULL;
+	/* Decided on the spec as it will run, the caller's options applied: volumes are bind
+	 * mounts of host paths, and netns_path joins a namespace by path. */
+	(void)ocid_spec_needs_privilege(spec, c->bundle_path,
+					(const char *const *)manager->config->bind_mount_allowlist,
+					&reason);
 
 	op = g_new0(OcidCreateOp, 1);
 	op->spec = g_steal_pointer(&spec);
 	op->done = done;
 	op->user_data = user_data;
 	op->log_is_ours = log_is_ours;
+	op->start = r->start;
 	op->authorizing = TRUE;
 	c->create = op;
 	ocid_manager_adopt(manager, c);
@@ -290,6 +302,16 @@ on_runtime_undone(const char *out, GError *error, gpointer user_data)
 }
 
 static void
+on_cgroup_undone(GError *error, gpointer user_data)
+{
+	g_autoptr(OcidContainerRef) ref = user_data;
+
+	if (error != NULL)
+		g_warning("Container %s: %s", ref->id, error->message);
+	undo_step_done(ref);
+}
+
+static void
 on_unit_undone(GError *error, gpointer user_data)
 {
 	g_autoptr(OcidContainerRef) ref = user_data;
@@ -326,7 +348,7 @@ advance(OcidManager *manager, OcidContainer *c)
 	    op->undo_pending)
 		return;
 	if (op->undo == UNDO_RUNTIME) {
-		op->undo = UNDO_UNIT;
+		op->undo = UNDO_CGROUP;
 		if (ocid_manager_runtime_has_state(manager, c->id)) {
 			op->undo_pending = TRUE;
 			ocid_manager_runtime_delete(manager, c, on_runtime_undone,
@@ -334,12 +356,30 @@ advance(OcidManager *manager, OcidContainer *c)
 			return;
 		}
 	}
+	if (op->undo == UNDO_CGROUP) {
+		op->undo = UNDO_UNIT;
+		op->undo_pending = TRUE;
+		ocid_cgroup_kill_and_remove(ocid_cgroup_container_path(c), on_cgroup_undone,
+					    ocid_container_ref_new(manager, c, NULL, NULL));
+		return;
+	}
 	if (op->undo == UNDO_UNIT) {
-		op->undo = UNDO_FILES;
+		op->undo = UNDO_UNIT_CGROUP;
 		if (op->unit_made) {
 			op->undo_pending = TRUE;
 			manager->cgroups->remove(manager->cgroups, c, on_unit_undone,
 						 ocid_container_ref_new(manager, c, NULL, NULL));
+			return;
+		}
+	}
+	if (op->undo == UNDO_UNIT_CGROUP) {
+		op->undo = UNDO_FILES;
+		/* The unit is stopped: what is left of its cgroup (a v1 hierarchy the
+		 * service manager did not trim) belongs to nobody. */
+		if (op->unit_made && c->control_group != NULL) {
+			op->undo_pending = TRUE;
+			ocid_cgroup_kill_and_remove(c->control_group, on_cgroup_undone,
+						    ocid_container_ref_new(manager, c, NULL, NULL));
 			return;
 		}
 	}
@@ -348,6 +388,17 @@ advance(OcidManager *manager, OcidContainer *c)
 
 /* ---- the pipeline ---------------------------------------------------------------- */
 
+/* A run in one call: the caller's reply comes from Start, with its error if it fails (the
+ * container then stays, stopped, like one whose Start failed). */
+static void
+start_for_caller(OcidManager *manager, OcidContainer *c, OcidCreateOp *op)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!ocid_manager_start(manager, c, op->done, op->user_data, &error))
+		op->done(c, error, op->user_data);
+}
+
 static void
 created(OcidManager *manager, OcidContainer *c, pid_t pid)
 {
@@ -355,13 +406,19 @@ created(OcidManager *manager, OcidContainer *c, pid_t pid)
 	pid_t monitor_pid = ocid_monitor_spawn_get_pid(op->spawn);
 
 	c->monitor_pidfd = ocid_monitor_spawn_steal_pidfd(op->spawn);
+	c->fifo_start = ocid_start_spec_allows_fifo(op->spec);
 	(void)ocid_state_created(c, (int32_t)pid, ocid_process_start_time(pid),
 				 (int32_t)monitor_pid, ocid_process_start_time(monitor_pid), NULL);
 	ocid_supervise_watch_monitor(manager, c);
+	/* Kept while the daemon is down too, so that no exit code is lost. */
+	ocid_fd_store_add_pidfd(c->id, c->container_pidfd);
 	ocid_log_container(c, G_LOG_LEVEL_MESSAGE, OCID_MESSAGE_CREATED,
 			   "Created container %s (%s) from bundle %s, pid %d", c->id, c->name,
 			   c->bundle_path, c->pid);
-	op->done(c, NULL, op->user_data);
+	if (op->start)
+		start_for_caller(manager, c, op);
+	else
+		op->done(c, NULL, op->user_data);
 	/* Delete calls that came too late to cancel: they go on as for any container. */
 	op_free(op);
 }
@@ -440,12 +497,19 @@ prepare_dirs(OcidManager *manager, OcidContainer *c, char **attach_path, char **
 				      g_strerror(errno));
 	if (!ocid_spec_write(c->create->spec, c->dir, error))
 		return FALSE;
-	if (c->terminal || c->stdin_open) {
+	/* Every container has an attach socket, for its output (Attach) if not for stdin;
+	 * one without stdin or a terminal goes without when the path is too long. */
+	{
 		g_autofree char *attach_dir =
 		    g_build_filename(manager->config->run_dir, "attach", NULL);
 		*attach_path = g_build_filename(attach_dir, c->id, NULL);
 		*console_socket = g_strconcat(*attach_path, ".console", NULL);
 		/* A unix socket path has room for 107 bytes. */
+		if (strlen(*console_socket) > 107 && !c->terminal && !c->stdin_open) {
+			g_clear_pointer(attach_path, g_free);
+			g_clear_pointer(console_socket, g_free);
+			return TRUE;
+		}
 		if (strlen(*console_socket) > 107)
 			return ocid_error_set(
 			    error, OCID_ERROR_INVALID_ARGUMENT,

@@ -1,16 +1,25 @@
 /* ExecSync: a monitor in exec mode runs `<runtime> exec`, enforces the timeout, and leaves
- * the output in files (outputs of many MiB do not fit a pipe's round trip); this module
- * starts it and turns its answer and files into an OcidExecResult. */
+ * the output in files (outputs of many MiB do not fit a pipe's round trip), at most
+ * OCID_EXEC_OUTPUT_MAX bytes and one more per stream; this module starts it and turns its
+ * answer and files into an OcidExecResult. */
 #define G_LOG_DOMAIN "ocid"
 
+#include "cleanup.h"
 #include "errors.h"
+#include "input-limits.h"
 #include "manager-private.h"
 #include "monitor-spawn.h"
 
+#include "common/monitor-protocol.h"
+
 #include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct {
 	OcidMonitorSpawn *spawn;
@@ -18,18 +27,40 @@ typedef struct {
 	OcidExecDoneFunc done;
 	gpointer user_data;
 	GError *placement_error; /* the monitor could not join the container's supervisor */
+	OcidExecResult result;
 } ExecCall;
 
+G_STATIC_ASSERT(OCID_EXEC_OUTPUT_MAX == MONITOR_EXEC_OUTPUT_MAX);
+
+/* The first OCID_EXEC_OUTPUT_MAX bytes of an output file the exec monitor wrote (it keeps
+ * one more when the stream was longer: then *@truncated). The file is in our own exec dir,
+ * made 0700 for this call, so only the monitor wrote it. */
 static GBytes *
-read_output(const char *dir, const char *name)
+read_output(const char *dir, const char *name, gboolean *truncated)
 {
 	g_autofree char *path = g_build_filename(dir, name, NULL);
-	char *data = NULL;
-	gsize len = 0;
+	ocid_autofd int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	g_autofree char *data = NULL;
+	struct stat st;
+	gsize want, len = 0;
 
-	if (!g_file_get_contents(path, &data, &len, NULL))
+	*truncated = FALSE;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return g_bytes_new(NULL, 0);
-	return g_bytes_new_take(data, len);
+	/* The monitor has ended: the size is final. */
+	*truncated = st.st_size > OCID_EXEC_OUTPUT_MAX;
+	want = MIN((gsize)st.st_size, OCID_EXEC_OUTPUT_MAX);
+	data = g_malloc(MAX(want, 1));
+	while (len < want) {
+		ssize_t n = read(fd, data + len, want - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (gsize)n;
+	}
+	return g_bytes_new_take(g_steal_pointer(&data), len);
 }
 
 static void
@@ -46,36 +77,66 @@ remove_exec_dir(const char *dir)
 }
 
 static void
+exec_call_free(ExecCall *call)
+{
+	g_clear_pointer(&call->result.stdout_data, g_bytes_unref);
+	g_clear_pointer(&call->result.stderr_data, g_bytes_unref);
+	g_clear_error(&call->placement_error);
+	g_free(call->dir);
+	g_free(call);
+}
+
+/* Up to 16 MiB of files: read in a worker thread, so the main loop keeps answering. */
+static void
+read_outputs_in_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancel)
+{
+	ExecCall *call = task_data;
+
+	call->result.stdout_data = read_output(call->dir, "stdout", &call->result.stdout_truncated);
+	call->result.stderr_data = read_output(call->dir, "stderr", &call->result.stderr_truncated);
+	remove_exec_dir(call->dir);
+	g_task_return_boolean(task, TRUE);
+}
+
+static void
+on_outputs_read(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	ExecCall *call = user_data;
+
+	call->done(&call->result, NULL, call->user_data);
+	exec_call_free(call);
+}
+
+static void
 on_exec_answer(OcidMonitorSpawn *spawn, GError *error, gpointer user_data)
 {
 	ExecCall *call = user_data;
-	OcidExecResult result = { 0 };
 	gboolean timed_out = FALSE;
 
+	/* Freed from an idle: this runs inside the spawn's own callback. */
+	g_idle_add_once((GSourceOnceFunc)ocid_monitor_spawn_free, call->spawn);
+	if (call->placement_error == NULL && error == NULL &&
+	    ocid_monitor_spawn_get_exec_result(spawn, &call->result.exit_code, &timed_out)) {
+		g_autoptr(GTask) task = g_task_new(NULL, NULL, on_outputs_read, call);
+
+		call->result.timed_out = timed_out;
+		g_task_set_task_data(task, call, NULL);
+		g_task_run_in_thread(task, read_outputs_in_thread);
+		return;
+	}
 	if (call->placement_error != NULL) {
 		call->done(NULL, call->placement_error, call->user_data);
 	} else if (error != NULL) {
 		call->done(NULL, error, call->user_data);
-	} else if (!ocid_monitor_spawn_get_exec_result(spawn, &result.exit_code, &timed_out)) {
+	} else {
 		g_autoptr(GError) bad =
 		    g_error_new_literal(OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,
 					"The exec monitor gave no exit code; check that "
 					"monitor_path matches this ocid");
 		call->done(NULL, bad, call->user_data);
-	} else {
-		result.timed_out = timed_out;
-		result.stdout_data = read_output(call->dir, "stdout");
-		result.stderr_data = read_output(call->dir, "stderr");
-		call->done(&result, NULL, call->user_data);
-		g_bytes_unref(result.stdout_data);
-		g_bytes_unref(result.stderr_data);
 	}
 	remove_exec_dir(call->dir);
-	/* Freed from an idle: this runs inside the spawn's own callback. */
-	g_idle_add_once((GSourceOnceFunc)ocid_monitor_spawn_free, call->spawn);
-	g_clear_error(&call->placement_error);
-	g_free(call->dir);
-	g_free(call);
+	exec_call_free(call);
 }
 
 gboolean
@@ -89,11 +150,9 @@ ocid_manager_exec_sync(OcidManager *manager, OcidContainer *c, const char *const
 	OcidMonitorArgs args = { 0 };
 	ExecCall *call;
 
-	if (argv == NULL || argv[0] == NULL || *argv[0] == '\0') {
-		g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT,
-			    "ExecSync needs a command: pass at least one argument");
+	if (!ocid_check_exec_argv(argv, error) ||
+	    !ocid_check_timeout(timeout_sec, "ExecSync's timeout_sec", error))
 		return FALSE;
-	}
 	if (c->state != OCID_STATE_RUNNING || c->deleting) {
 		g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_STATE,
 			    "Container %s is %s; commands run only in a running container", c->id,

@@ -7,13 +7,17 @@
 #include "manager-private.h"
 
 #include "cgroup-tree.h"
+#include "cgroup-kill.h"
+#include "container-log.h"
 #include "errors.h"
+#include "input-limits.h"
 #include "log.h"
 #include "process.h"
 #include "state-machine.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <poll.h>
 #include <signal.h>
 
 typedef struct {
@@ -54,6 +58,14 @@ report_gone(OcidContainerRef *ref, const char *what)
 
 /* ---- start ---------------------------------------------------------------------- */
 
+static gboolean
+container_process_exited(const OcidContainer *c)
+{
+	struct pollfd pfd = { .fd = c->container_pidfd, .events = POLLIN };
+
+	return c->container_pidfd >= 0 && poll(&pfd, 1, 0) > 0;
+}
+
 static void
 on_started(const char *out, GError *error, gpointer user_data)
 {
@@ -64,10 +76,12 @@ on_started(const char *out, GError *error, gpointer user_data)
 		report_gone(ref, "starting");
 		return;
 	}
+	c->starting = FALSE;
 	if (error != NULL) {
-		/* Only a container that is still created failed to start: one that exited
-		 * meanwhile has its exit reported already. */
-		(void)ocid_state_start_failed(c, error->message, NULL);
+		/* Only a container that is still created and alive failed to start: one whose
+		 * process exited meanwhile has its real exit code reported by its monitor. */
+		if (!container_process_exited(c))
+			(void)ocid_state_start_failed(c, error->message, NULL);
 		ocid_log_container(c, G_LOG_LEVEL_WARNING, OCID_MESSAGE_FAILED,
 				   "Starting container %s failed: %s", c->id, error->message);
 		ref->done(c, error, ref->user_data);
@@ -81,20 +95,51 @@ on_started(const char *out, GError *error, gpointer user_data)
 	ref->done(c, NULL, ref->user_data);
 }
 
+static OcidStartProtocol
+start_protocol_for(OcidManager *manager, const OcidContainer *c)
+{
+	if (!c->fifo_start)
+		return OCID_START_BY_RUNTIME;
+	if (g_strcmp0(c->runtime_path, manager->config->runtime_path) == 0)
+		return manager->start_protocol;
+	if (g_strcmp0(c->runtime_path, manager->config->untrusted_runtime_path) == 0)
+		return manager->untrusted_start_protocol;
+	return OCID_START_BY_RUNTIME;
+}
+
 gboolean
 ocid_manager_start(OcidManager *manager, OcidContainer *c, OcidDoneFunc done, gpointer user_data,
 		   GError **error)
 {
 	OcidRuntime runtime = ocid_manager_runtime_for(manager, c);
+	OcidStartProtocol protocol = start_protocol_for(manager, c);
 	const char *args[] = { "start", c->id, NULL };
+	OcidContainerRef *ref;
 
 	if (c->state != OCID_STATE_CREATED || c->deleting)
 		return invalid_state(c,
 				     "only a created container can be started; create a new "
 				     "one to run it again",
 				     error);
-	ocid_runtime_run_async(&runtime, args, on_started,
-			       ocid_container_ref_new(manager, c, done, user_data));
+	/* Two releases of one init would leave the second waiting on a fifo nobody writes. */
+	if (c->starting) {
+		g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_STATE,
+			    "Container %s is being started already; wait for that Start to "
+			    "return",
+			    c->id);
+		return FALSE;
+	}
+	c->starting = TRUE;
+	ref = ocid_container_ref_new(manager, c, done, user_data);
+	if (protocol != OCID_START_BY_RUNTIME && c->container_pidfd < 0)
+		c->container_pidfd = ocid_pidfd_open_verified(c->pid, c->pid_start_time);
+	/* No second runtime process where the fifo is all its start would do; without a fifo
+	 * to take, the runtime's own start says what state the container is in. */
+	if (protocol != OCID_START_BY_RUNTIME &&
+	    ocid_start_fifo_begin(protocol, runtime.root, c->id, c->container_pidfd, on_started,
+				  ref))
+		return TRUE;
+	ocid_runtime_run_async(&runtime, args, on_started, ref);
 	return TRUE;
 }
 
@@ -179,11 +224,12 @@ begin_stop(OcidManager *manager, OcidContainer *c, guint64 timeout_sec, GError *
 		const char *args[] = { "resume", c->id, NULL };
 		ocid_runtime_run_async(&runtime, args, ocid_runtime_result_ignored, NULL);
 	}
-	/* g_timeout_add takes milliseconds in a guint: a longer wait is as good as none. */
+	/* ocid_manager_stop() refused more than OCID_TIMEOUT_MAX_SEC, whose milliseconds
+	 * fit g_timeout_add's guint. */
+	G_STATIC_ASSERT((guint64)OCID_TIMEOUT_MAX_SEC * 1000 <= G_MAXUINT);
 	if (signal != SIGKILL && c->stop_timer == 0)
 		c->stop_timer = g_timeout_add(
-		    timeout_sec < G_MAXUINT / 2000 ? (guint)(timeout_sec * 1000) : G_MAXUINT / 2,
-		    on_stop_timeout, c);
+		    (guint)(MIN(timeout_sec, OCID_TIMEOUT_MAX_SEC) * 1000), on_stop_timeout, c);
 	return TRUE;
 }
 
@@ -191,7 +237,8 @@ gboolean
 ocid_manager_stop(OcidManager *manager, OcidContainer *c, guint64 timeout_sec, OcidDoneFunc done,
 		  gpointer user_data, GError **error)
 {
-	if (!check_not_creating(c, error))
+	if (!ocid_check_timeout(timeout_sec, "Stop's timeout_sec", error) ||
+	    !check_not_creating(c, error))
 		return FALSE;
 	if (!ocid_container_is_alive(c)) {
 		done(c, NULL, user_data);
@@ -368,6 +415,7 @@ finish_delete(OcidManager *manager, OcidContainer *c)
 	g_autofree char *exit_file = ocid_manager_exit_file_path(manager, c);
 
 	(void)g_unlink(exit_file);
+	ocid_container_log_remove_owned(manager->config, c);
 	if (!ocid_manager_remove_dir(c->dir))
 		g_warning("Could not remove %s: %s", c->dir, g_strerror(errno));
 	ocid_log_container(c, G_LOG_LEVEL_MESSAGE, OCID_MESSAGE_REMOVED,
@@ -380,7 +428,7 @@ finish_delete(OcidManager *manager, OcidContainer *c)
 }
 
 static void
-on_unit_removed(GError *error, gpointer user_data)
+on_unit_cgroup_removed(GError *error, gpointer user_data)
 {
 	g_autoptr(OcidContainerRef) ref = user_data;
 	OcidContainer *c = ocid_container_ref_resolve(ref);
@@ -390,6 +438,20 @@ on_unit_removed(GError *error, gpointer user_data)
 	if (c != NULL)
 		finish_delete(ref->manager, c);
 	ref->done(NULL, NULL, ref->user_data);
+}
+
+static void
+on_unit_removed(GError *error, gpointer user_data)
+{
+	OcidContainerRef *ref = user_data;
+	OcidContainer *c = ocid_container_ref_resolve(ref);
+
+	if (error != NULL)
+		g_warning("Container %s: %s", ref->id, error->message);
+	/* The unit is gone: what is left of its cgroup (a v1 hierarchy the service manager
+	 * did not trim) belongs to nobody. */
+	ocid_cgroup_kill_and_remove(c != NULL ? c->control_group : NULL, on_unit_cgroup_removed,
+				    ref);
 }
 
 static void

@@ -10,6 +10,7 @@
 
 #include <glib-unix.h>
 #include <locale.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <systemd/sd-daemon.h>
@@ -22,6 +23,23 @@ on_quit_signal(gpointer user_data)
 	g_message("Shutting down; containers keep running and are found again at next start");
 	g_main_loop_quit(loop);
 	return G_SOURCE_CONTINUE;
+}
+
+typedef struct {
+	GMainLoop *loop;
+	gboolean bus_lost;
+} MainState;
+
+/* Unreachable is worse than dead: exit non-zero, so that systemd's Restart=on-failure
+ * (or the next bus activation) brings up a daemon that clients can reach again. */
+static gboolean
+on_bus_lost(gpointer user_data)
+{
+	MainState *state = user_data;
+
+	state->bus_lost = TRUE;
+	g_main_loop_quit(state->loop);
+	return G_SOURCE_REMOVE;
 }
 
 int
@@ -42,6 +60,7 @@ main(int argc, char **argv)
 	g_autoptr(OcidManager) manager = NULL;
 	g_autoptr(OcidBusService) service = NULL;
 	g_autoptr(GMainLoop) loop = NULL;
+	MainState state = { 0 };
 
 	setlocale(LC_ALL, "");
 	g_option_context_add_main_entries(options, entries, NULL);
@@ -55,6 +74,11 @@ main(int argc, char **argv)
 	}
 	/* A client that goes away mid-reply must not kill the daemon. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Buffers of MiBs (ExecSync output, a refused 1 MiB config.json) are mapped and
+	 * unmapped, never kept in the heap: glibc would otherwise raise its threshold after
+	 * the first one and keep the next ones, and the daemon's RSS would grow by each
+	 * caller's largest output (issue 10). */
+	(void)mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 
 	/* Before the slow parts (restore), so that a stop request meanwhile is honoured
 	 * cleanly rather than killing the daemon halfway. */
@@ -77,6 +101,8 @@ main(int argc, char **argv)
 		g_printerr("ocid: %s\n", error->message);
 		return EXIT_FAILURE;
 	}
+	state.loop = loop;
+	ocid_bus_service_on_lost(service, on_bus_lost, &state);
 	ocid_manager_restore(manager);
 	/* The name last: a client that reaches us sees every container already there. */
 	if (!ocid_bus_service_request_name(service, &error)) {
@@ -98,5 +124,10 @@ main(int argc, char **argv)
 	g_main_loop_run(loop);
 	(void)sd_notify(0, "STOPPING=1");
 	ocid_manager_shutdown(manager);
+	if (state.bus_lost) {
+		g_warning("ocid exits with a failure because its D-Bus connection is lost; "
+			  "containers keep running and are found again at next start");
+		return EXIT_FAILURE;
+	}
 	return EXIT_SUCCESS;
 }

@@ -4,9 +4,11 @@
  * supervise.c exits, restore and reconciliation. */
 #pragma once
 
+#include "flusher.h"
 #include "manager.h"
 #include "monitor-spawn.h"
 #include "runtime.h"
+#include "start-fifo.h"
 
 struct OcidManager {
 	OcidConfig *config;
@@ -18,6 +20,10 @@ struct OcidManager {
 	char *runtime_version;
 	char *runtime_name;
 	char *runtime_problem; /* why the runtime cannot work here; NULL when it can */
+	/* How Start releases a container of each runtime (start-fifo.h). */
+	OcidStartProtocol start_protocol;
+	OcidStartProtocol untrusted_start_protocol;
+	OcidFlusher *flusher; /* makes durable records durable, off the main loop */
 	gboolean runtime_ready;
 	guint64 next_serial;
 	OcidManagerListener listener;

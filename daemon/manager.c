@@ -22,10 +22,19 @@ ensure_dir(const char *path, int mode, GError **error)
 	return TRUE;
 }
 
+/* Every record is in place before anyone is told (a daemon crash keeps it); the fsyncs that
+ * keep a durable one through a crash of the host follow in order, off the main loop, so no
+ * reply waits for the disk. */
 static gboolean
-persist_container(OcidContainer *c, GError **error)
+persist_container(OcidContainer *c, gboolean durable, GError **error)
 {
-	return ocid_persist_save(c, error);
+	OcidManager *manager = ocid_container_get_manager(c);
+
+	if (!ocid_persist_save(c, FALSE, error))
+		return FALSE;
+	if (durable)
+		ocid_flusher_push(manager->flusher, c->state_path);
+	return TRUE;
 }
 
 static void
@@ -83,6 +92,8 @@ ocid_manager_monitor_args(OcidManager *manager, const OcidContainer *c, OcidMoni
 	args->runtime_path = c->runtime_path;
 	args->runtime_root = manager->runtime_root;
 	args->systemd_cgroup = manager->cgroups->runtime_systemd_cgroup;
+	args->session_fd = -1;
+	args->control_fd = -1;
 }
 
 char *
@@ -172,6 +183,7 @@ ocid_manager_new(OcidConfig *config, GError **error)
 	manager->containers_dir = g_build_filename(config->state_dir, "containers", NULL);
 	manager->exits_dir = g_build_filename(config->run_dir, "exits", NULL);
 	manager->runtime_root = g_build_filename(config->run_dir, "runtime", NULL);
+	manager->flusher = ocid_flusher_new();
 
 	if (!ensure_dir(config->state_dir, 0700, error) ||
 	    !ensure_dir(manager->containers_dir, 0700, error) ||
@@ -195,6 +207,11 @@ ocid_manager_new(OcidConfig *config, GError **error)
 	else
 		manager->runtime_problem = ocid_runtime_host_problem(manager->runtime_name);
 	manager->runtime_ready = manager->runtime_problem == NULL;
+	manager->start_protocol = ocid_start_protocol_for_version(manager->runtime_version);
+	if (config->untrusted_runtime_path != NULL) {
+		g_autofree char *version = ocid_runtime_version(config->untrusted_runtime_path);
+		manager->untrusted_start_protocol = ocid_start_protocol_for_version(version);
+	}
 	if (!manager->runtime_ready)
 		g_warning("%s", manager->runtime_problem);
 	return g_steal_pointer(&manager);
@@ -213,6 +230,7 @@ ocid_manager_free(OcidManager *manager)
 	g_free(manager->runtime_version);
 	g_free(manager->runtime_name);
 	g_free(manager->runtime_problem);
+	ocid_flusher_free(manager->flusher);
 	g_free(manager);
 }
 

@@ -122,6 +122,9 @@ typedef struct {
 	GBytes *stderr_data;
 	int exit_code;
 	gboolean timed_out;
+	/* The stream had more than OCID_EXEC_OUTPUT_MAX bytes; its first ones are kept. */
+	gboolean stdout_truncated;
+	gboolean stderr_truncated;
 } OcidExecResult;
 
 /* @result is NULL when @error is set. */
@@ -129,7 +132,8 @@ typedef void (*OcidExecDoneFunc)(const OcidExecResult *result, GError *error, gp
 
 /* The seed's ExecSync: runs @argv in the running container through a monitor in exec
  * mode; past @timeout_sec (0: none) the process is killed and what it wrote so far comes
- * back with timed_out set. A non-zero exit is a result, not an error. */
+ * back with timed_out set. A non-zero exit is a result, not an error. Each stream keeps
+ * its first OCID_EXEC_OUTPUT_MAX bytes (input-limits.h); the command runs to its end. */
 gboolean ocid_manager_exec_sync(OcidManager *manager, OcidContainer *container,
 				const char *const *argv, guint64 timeout_sec, OcidExecDoneFunc done,
 				gpointer user_data, GError **error);

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <glib-unix.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <string.h>
@@ -32,12 +33,71 @@ struct OcidMonitorSpawn {
 	gpointer user_data;
 };
 
-static void
-child_setup(gpointer user_data)
+/* posix_spawn, which glibc runs as a vfork-like clone: no copy of the daemon's page
+ * tables and no child-report pipe, unlike a fork. The monitor gets @source_fds[i] as
+ * @target_fds[i] (ascending, from 3), stdin on /dev/null, and no other fd of ours from 3
+ * up. Its own session: a signal to the daemon's process group must not reach it, and the
+ * daemon can kill the whole create (monitor and runtime) by process group. */
+static gboolean
+spawn_process(char **argv, char **envp, const int *source_fds, const int *target_fds, int n_fds,
+	      pid_t *pid, GError **error)
 {
-	/* Its own session: a signal to the daemon's process group must not reach it, and
-	 * the daemon can kill the whole create (monitor and runtime) by process group. */
-	(void)setsid();
+	posix_spawn_file_actions_t actions;
+	posix_spawnattr_t attr;
+	int above[4] = { -1, -1, -1, -1 };
+	int top = target_fds[n_fds - 1];
+	sigset_t none, all;
+	int r = 0;
+
+	g_return_val_if_fail(n_fds > 0 && n_fds <= (int)G_N_ELEMENTS(above), FALSE);
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawn_file_actions_init(&actions);
+	posix_spawnattr_init(&attr);
+	r = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
+						POSIX_SPAWN_SETSIGDEF);
+	if (r == 0)
+		r = posix_spawnattr_setsigmask(&attr, &none);
+	if (r == 0)
+		r = posix_spawnattr_setsigdefault(&attr, &all);
+	if (r == 0)
+		r = posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY,
+						     0);
+	/* A source among the targets would be overwritten by an earlier dup2: move it up. */
+	for (int i = 0; r == 0 && i < n_fds; i++) {
+		int fd = source_fds[i];
+
+		if (fd <= top) {
+			above[i] = fcntl(fd, F_DUPFD_CLOEXEC, top + 1);
+			if (above[i] < 0)
+				r = errno;
+			fd = above[i];
+		}
+		if (r == 0)
+			r = posix_spawn_file_actions_adddup2(&actions, fd, target_fds[i]);
+	}
+	for (int fd = 3, i = 0; r == 0 && fd < top; fd++) {
+		if (i < n_fds && target_fds[i] == fd)
+			i++;
+		else
+			r = posix_spawn_file_actions_addclose(&actions, fd);
+	}
+	if (r == 0)
+		r = posix_spawn_file_actions_addclosefrom_np(&actions, top + 1);
+	if (r == 0)
+		r = posix_spawn(pid, argv[0], &actions, &attr, argv, envp != NULL ? envp : environ);
+	posix_spawn_file_actions_destroy(&actions);
+	posix_spawnattr_destroy(&attr);
+	for (int i = 0; i < n_fds; i++)
+		ocid_close_fdp(&above[i]);
+	if (r != 0) {
+		g_set_error(error, OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,
+			    "Cannot start the container monitor %s: %s; check monitor_path in "
+			    "ocid.conf",
+			    argv[0], g_strerror(r));
+		return FALSE;
+	}
+	return TRUE;
 }
 
 static void
@@ -74,7 +134,9 @@ parse_answer(OcidMonitorSpawn *spawn)
 	} else if (answer.kind == MONITOR_ANSWER_ERROR) {
 		message = g_strndup(answer.message, answer.message_len);
 		error = g_error_new(OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,
-				    "The OCI runtime could not create the container: %s",
+				    spawn->ok_kind == MONITOR_ANSWER_EXEC_RESULT
+					? "The OCI runtime could not run the command: %s"
+					: "The OCI runtime could not create the container: %s",
 				    *message != '\0' ? message : "no message");
 	} else if (answer.kind == MONITOR_ANSWER_CREATED) {
 		spawn->container_pid = answer.pid;
@@ -128,7 +190,8 @@ monitor_argv_freep(char ***argv)
 	monitor_argv_free(*argv);
 }
 
-/* The monitor sees its sync pipe as fd 3 and the go pipe as fd 4 (target_fds below). */
+/* The monitor sees its sync pipe as fd 3, the go pipe as fd 4, an exec session's socket
+ * as 5 and its control socket as 6 (target_fds below). */
 static void
 monitor_args_from(const OcidMonitorArgs *args, MonitorArgs *out)
 {
@@ -153,6 +216,9 @@ monitor_args_from(const OcidMonitorArgs *args, MonitorArgs *out)
 		.exec_dir = args->exec_argv != NULL ? args->exec_dir : NULL,
 		.exec_timeout_sec = (int64_t)MIN(args->exec_timeout_sec, (guint64)INT64_MAX),
 		.exec_argv = args->exec_argv,
+		.session_fd = args->session_fd >= 0 ? 5 : -1,
+		.control_fd = args->session_fd >= 0 ? 6 : -1,
+		.exec_tty = args->exec_tty,
 	};
 }
 
@@ -167,11 +233,12 @@ ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorRe
 	ocid_autofd int sync_read = -1;
 	ocid_autofd int sync_write = -1;
 	int fds[2];
-	int source_fds[2] = { -1, -1 };
-	int target_fds[2] = { 3, 4 };
+	int source_fds[4] = { -1, -1, -1, -1 };
+	int target_fds[4] = { 3, 4, 5, 6 };
+	int n_fds = 0;
 	ocid_autofd int go_read = -1;
 	ocid_autofd int go_write = -1;
-	GPid pid = 0;
+	pid_t pid = 0;
 	OcidMonitorSpawn *spawn;
 	int pidfd;
 
@@ -199,14 +266,18 @@ ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorRe
 		go_read = fds[0];
 		go_write = fds[1];
 	}
-	source_fds[0] = sync_write;
-	source_fds[1] = go_read;
+	source_fds[n_fds++] = sync_write;
+	if (go_read >= 0)
+		source_fds[n_fds++] = go_read;
+	if (args->session_fd >= 0) {
+		/* The targets are fixed: 4 stays free without a go pipe. */
+		source_fds[n_fds] = args->session_fd;
+		target_fds[n_fds++] = 5;
+		source_fds[n_fds] = args->control_fd;
+		target_fds[n_fds++] = 6;
+	}
 
-	if (!g_spawn_async_with_pipes_and_fds(
-		"/", (const char *const *)argv, (const char *const *)args->monitor_env,
-		G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL, child_setup, NULL, -1, -1,
-		-1, source_fds, target_fds, args->wait_for_go ? 2 : 1, &pid, NULL, NULL, NULL,
-		error))
+	if (!spawn_process(argv, args->monitor_env, source_fds, target_fds, n_fds, &pid, error))
 		return NULL;
 	ocid_close_fdp(&sync_write);
 	ocid_close_fdp(&go_read);

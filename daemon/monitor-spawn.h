@@ -34,6 +34,12 @@ typedef struct {
 	const char *const *exec_argv;
 	const char *exec_dir;
 	guint64 exec_timeout_sec;
+	/* Exec with a session (Container.Exec), when session_fd >= 0: the process's stdio and
+	 * the control socket, passed to the monitor (the caller keeps its fds), and whether
+	 * the process gets a terminal. */
+	int session_fd;
+	int control_fd;
+	gboolean exec_tty;
 } OcidMonitorArgs;
 
 typedef struct OcidMonitorSpawn OcidMonitorSpawn;

@@ -99,6 +99,9 @@ ocid_persist_to_json(const OcidContainer *c)
 	add_bool(b, "stdin_once", c->stdin_once);
 	add_bool(b, "privileged", c->privileged);
 	add_bool(b, "trusted", c->trusted);
+	add_bool(b, "fifo_start", c->fifo_start);
+	if (c->log_owned >= 0)
+		add_bool(b, "log_owned", c->log_owned);
 	add_int(b, "created_usec", (gint64)c->created_usec);
 	add_string(b, "state", ocid_container_state_to_string(c->state));
 	add_int(b, "pid", c->pid);
@@ -315,6 +318,8 @@ ocid_persist_from_json(const char *data, gsize len, const char *origin, GError *
 	    !read_bool(o, "stdin_once", &c->stdin_once, origin, error) ||
 	    !read_bool(o, "privileged", &c->privileged, origin, error) ||
 	    !read_bool(o, "trusted", &c->trusted, origin, error) ||
+	    !read_bool(o, "fifo_start", &c->fifo_start, origin, error) ||
+	    !read_bool(o, "log_owned", &c->log_owned, origin, error) ||
 	    !read_bool(o, "oom_killed", &c->oom_killed, origin, error))
 		return NULL;
 
@@ -341,8 +346,9 @@ ocid_persist_from_json(const char *data, gsize len, const char *origin, GError *
 	return g_steal_pointer(&c);
 }
 
-gboolean
-ocid_write_file_atomic(const char *path, const char *data, gsize len, int mode, GError **error)
+static gboolean
+write_file(const char *path, const char *data, gsize len, int mode, gboolean durable,
+	   GError **error)
 {
 	g_autofree char *tmp = g_strdup_printf("%s.tmp", path);
 	g_autofree char *dirname = g_path_get_dirname(path);
@@ -361,10 +367,12 @@ ocid_write_file_atomic(const char *path, const char *data, gsize len, int mode, 
 			goto fail;
 		done += (gsize)n;
 	}
-	if (fsync(fd) < 0)
+	if (durable && fsync(fd) < 0)
 		goto fail;
 	if (rename(tmp, path) < 0)
 		goto fail;
+	if (!durable)
+		return TRUE;
 	dirfd = open(dirname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd >= 0)
 		(void)fsync(dirfd);
@@ -379,11 +387,23 @@ fail : {
 }
 
 gboolean
-ocid_persist_save(OcidContainer *container, GError **error)
+ocid_write_file_atomic(const char *path, const char *data, gsize len, int mode, GError **error)
+{
+	return write_file(path, data, len, mode, TRUE, error);
+}
+
+gboolean
+ocid_write_file_replace(const char *path, const char *data, gsize len, int mode, GError **error)
+{
+	return write_file(path, data, len, mode, FALSE, error);
+}
+
+gboolean
+ocid_persist_save(OcidContainer *container, gboolean durable, GError **error)
 {
 	g_autofree char *json = ocid_persist_to_json(container);
 
-	return ocid_write_file_atomic(container->state_path, json, strlen(json), 0600, error);
+	return write_file(container->state_path, json, strlen(json), 0600, durable, error);
 }
 
 OcidContainer *

@@ -1,5 +1,7 @@
 #include "privilege.h"
 
+#include "input-limits.h"
+
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,13 +25,16 @@ static const char *const default_capabilities[] = {
 	NULL,
 };
 
+/* A reason quotes the spec (a mount's source, a capability): cut, it stays a short polkit
+ * detail and log field. */
+#define REASON_MAX 512
+
 static gboolean
 needs(char **reason, char *phrase)
 {
 	if (reason != NULL)
-		*reason = phrase;
-	else
-		g_free(phrase);
+		*reason = g_strndup(phrase, ocid_utf8_cut_length(phrase, REASON_MAX));
+	g_free(phrase);
 	return TRUE;
 }
 
@@ -85,6 +90,24 @@ path_outside_bundle(const char *path, const char *bundle_path)
 		return FALSE;
 	return strncmp(real_path, real_bundle, bundle_len) != 0 ||
 	       (real_path[bundle_len] != '\0' && real_path[bundle_len] != '/');
+}
+
+/* Inside the bundle or under one of the allowed dirs (both resolved, as runc resolves). */
+static gboolean
+path_allowed(const char *path, const char *bundle_path, const char *const *allowed)
+{
+	g_autofree char *resolved = NULL;
+	char real_path[PATH_MAX];
+
+	if (!path_outside_bundle(path, bundle_path))
+		return TRUE;
+	if (allowed == NULL || *path == '\0' || has_dotdot(path) || !g_path_is_absolute(path) ||
+	    realpath(path, real_path) == NULL)
+		return FALSE;
+	for (int i = 0; allowed[i] != NULL; i++)
+		if (!path_outside_bundle(real_path, allowed[i]))
+			return TRUE;
+	return FALSE;
 }
 
 static gboolean
@@ -173,8 +196,81 @@ is_bind_mount(JsonObject *mount)
 	return FALSE;
 }
 
+/* Filesystems the kernel makes for the container's own namespaces, from nothing on the
+ * host; any other type (ext4 from a host device, overlay of host dirs, nfs, ...) mounts
+ * something of the host's. */
+static const char *const own_filesystems[] = { "proc",   "sysfs",  "tmpfs",   "devpts",
+					       "mqueue", "cgroup", "cgroup2", NULL };
+
 static gboolean
-binds_from_outside(JsonObject *root, const char *bundle_path, char **reason)
+has_option(JsonObject *mount, const char *wanted)
+{
+	JsonArray *options = array_member(mount, "options");
+
+	for (guint i = 0; options != NULL && i < json_array_get_length(options); i++)
+		if (g_strcmp0(json_array_get_string_element(options, i), wanted) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/* The kernel's own filesystems reach the host through some of their files: the container's
+ * root (the host's uid 0 without a user namespace) could set host sysctls through
+ * /proc/sys (kernel.core_pattern runs a program as root), reboot it through
+ * /proc/sysrq-trigger, run a uevent helper through /sys, or a release agent through a
+ * cgroup mount. So proc is only mounted at /proc, where readonlyPaths and maskedPaths
+ * apply, and sysfs and cgroups read-only, as runc's and Docker's defaults have them. */
+static gboolean
+own_filesystem_reaches_host(JsonObject *mount, char **reason)
+{
+	const char *type = json_object_get_string_member_with_default(mount, "type", "");
+	const char *destination =
+	    json_object_get_string_member_with_default(mount, "destination", "");
+
+	if (g_str_equal(type, "proc") && g_strcmp0(destination, "/proc") != 0)
+		return needs(reason, g_strdup_printf("it mounts proc at %s, where "
+						     "linux.readonlyPaths do not apply",
+						     destination));
+	if ((g_str_equal(type, "sysfs") || g_str_has_prefix(type, "cgroup")) &&
+	    !has_option(mount, "ro"))
+		return needs(reason,
+			     g_strdup_printf("it mounts %s at %s read-write", type, destination));
+	return FALSE;
+}
+
+static gboolean
+lacks_protected_paths(JsonObject *linux_obj, char **reason)
+{
+	static const char *const read_only[] = { "/proc/bus",           "/proc/fs",
+						 "/proc/irq",           "/proc/sys",
+						 "/proc/sysrq-trigger", NULL };
+	static const char *const masked[] = { "/proc/kcore", "/sys/firmware", NULL };
+	static const struct {
+		const char *key;
+		const char *const *paths;
+	} lists[] = { { "readonlyPaths", read_only }, { "maskedPaths", masked } };
+
+	for (gsize l = 0; l < G_N_ELEMENTS(lists); l++) {
+		JsonArray *have = array_member(linux_obj, lists[l].key);
+
+		for (int i = 0; lists[l].paths[i] != NULL; i++) {
+			gboolean found = FALSE;
+
+			for (guint j = 0; have != NULL && j < json_array_get_length(have); j++)
+				if (g_strcmp0(json_array_get_string_element(have, j),
+					      lists[l].paths[i]) == 0)
+					found = TRUE;
+			if (!found)
+				return needs(reason,
+					     g_strdup_printf("%s is not in linux.%s",
+							     lists[l].paths[i], lists[l].key));
+		}
+	}
+	return FALSE;
+}
+
+static gboolean
+mounts_from_host(JsonObject *root, const char *bundle_path, const char *const *allowed,
+		 char **reason)
 {
 	JsonArray *mounts = array_member(root, "mounts");
 
@@ -182,18 +278,30 @@ binds_from_outside(JsonObject *root, const char *bundle_path, char **reason)
 		JsonObject *mount = json_array_get_object_element(mounts, i);
 		const char *source =
 		    json_object_get_string_member_with_default(mount, "source", "");
+		const char *type = json_object_get_string_member_with_default(mount, "type", "");
 
-		if (is_bind_mount(mount) && path_outside_bundle(source, bundle_path))
+		if (is_bind_mount(mount)) {
+			if (!path_allowed(source, bundle_path, allowed))
+				return needs(
+				    reason,
+				    g_strdup_printf("it bind-mounts %s from outside the bundle and "
+						    "the allowed dirs (bind_mount_allowlist)",
+						    *source != '\0' ? source : "(no source)"));
+		} else if (!g_strv_contains(own_filesystems, type)) {
 			return needs(reason,
-				     g_strdup_printf("it bind-mounts %s from outside "
-						     "the bundle",
-						     *source != '\0' ? source : "(no source)"));
+				     g_strdup_printf("it mounts %s (type %s) from the host",
+						     *source != '\0' ? source : "(no source)",
+						     *type != '\0' ? type : "(none)"));
+		} else if (own_filesystem_reaches_host(mount, reason)) {
+			return TRUE;
+		}
 	}
 	return FALSE;
 }
 
 gboolean
-ocid_spec_needs_privilege(JsonNode *spec, const char *bundle_path, char **reason)
+ocid_spec_needs_privilege(JsonNode *spec, const char *bundle_path, const char *const *bind_allowed,
+			  char **reason)
 {
 	JsonObject *root, *linux_obj, *root_fs;
 	JsonArray *devices;
@@ -208,6 +316,8 @@ ocid_spec_needs_privilege(JsonNode *spec, const char *bundle_path, char **reason
 	if (shares_host_namespace(linux_obj, reason) ||
 	    adds_capabilities(object_member(root, "process"), reason) || has_hooks(root, reason))
 		return TRUE;
+	if (lacks_protected_paths(linux_obj, reason))
+		return TRUE;
 	devices = array_member(linux_obj, "devices");
 	if (devices != NULL && json_array_get_length(devices) > 0)
 		return needs(reason, g_strdup("it adds devices (linux.devices)"));
@@ -216,5 +326,5 @@ ocid_spec_needs_privilege(JsonNode *spec, const char *bundle_path, char **reason
 	if (path_outside_bundle(root_path, bundle_path))
 		return needs(reason,
 			     g_strdup_printf("its root.path %s is outside the bundle", root_path));
-	return binds_from_outside(root, bundle_path, reason);
+	return mounts_from_host(root, bundle_path, bind_allowed, reason);
 }

@@ -23,6 +23,13 @@ int ocid_pidfd_open_verified(pid_t pid, uint64_t start_time);
  * child. */
 int ocid_pidfd_reap(int pidfd, int *exit_code);
 
+/* The exit status the kernel keeps for any pidfd holder (PIDFD_GET_INFO with
+ * PIDFD_INFO_EXIT, Linux 6.15+), once the process has been reaped by its parent, whoever
+ * that is. Returns 1 and the exit code (128+N for a signal), 0 when the process has not
+ * been reaped yet (its pidfd reports POLLHUP once it is), -EOPNOTSUPP when the kernel keeps
+ * no exit status. */
+int ocid_pidfd_exit_status(int pidfd, int *exit_code);
+
 /* Signal numbers from names ("TERM", "SIGTERM", "15"); -1 when unknown. */
 int ocid_signal_from_string(const char *s);
 

@@ -1,6 +1,7 @@
 #include "resources.h"
 
 #include "errors.h"
+#include "input-limits.h"
 
 #include <string.h>
 
@@ -52,8 +53,10 @@ ocid_resources_validate(const OcidResources *r, GError **error)
 {
 	if (r->has_cpu_shares && (r->cpu_shares < 2 || r->cpu_shares > 262144))
 		return invalid(error, "cpu_shares", "must be between 2 and 262144");
-	if (r->has_cpu_quota && r->cpu_quota != -1 && (r->cpu_quota < 1000))
-		return invalid(error, "cpu_quota", "must be -1 (no limit) or at least 1000 (µs)");
+	if (r->has_cpu_quota && r->cpu_quota != -1 &&
+	    (r->cpu_quota < 1000 || r->cpu_quota > OCID_CPU_QUOTA_MAX))
+		return invalid(error, "cpu_quota",
+			       "must be -1 (no limit) or between 1000 and 4096000000 (µs)");
 	if (r->has_cpu_period && (r->cpu_period < 1000 || r->cpu_period > 1000000))
 		return invalid(error, "cpu_period", "must be between 1000 and 1000000 (µs)");
 	if (r->has_cpuset_cpus && !is_cpu_list(r->cpuset_cpus))

@@ -3,6 +3,7 @@
 #include "bounded-read.h"
 #include "cleanup.h"
 #include "errors.h"
+#include "input-limits.h"
 #include "persist.h"
 #include "seccomp-profile.h"
 
@@ -159,18 +160,65 @@ check_process(JsonObject *process, GError **error)
 	return TRUE;
 }
 
+/* linux.resources.<group>.<key>, when present: an integer in [@min, @max]. The cgroup
+ * managers compute with these (quota * 1000000 / period), so they are bounded here. */
+static gboolean
+check_resource_int(JsonObject *resources, const char *group, const char *key, gint64 min,
+		   gint64 max, GError **error)
+{
+	JsonObject *section;
+	JsonNode *node;
+	gint64 value;
+
+	if (!json_object_has_member(resources, group))
+		return TRUE;
+	node = json_object_get_member(resources, group);
+	if (!JSON_NODE_HOLDS_OBJECT(node))
+		return invalid(error, "config.json: 'linux.resources.%s' must be an object", group);
+	section = json_node_get_object(node);
+	node = json_object_get_member(section, key);
+	if (node == NULL)
+		return TRUE;
+	if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_INT64)
+		return invalid(error,
+			       "config.json: 'linux.resources.%s.%s' must be an integer, not %s",
+			       group, key, node_kind_name(node));
+	value = json_node_get_int(node);
+	if (value < min || value > max)
+		return invalid(error,
+			       "config.json: 'linux.resources.%s.%s' is %" G_GINT64_FORMAT
+			       "; it must be between %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT,
+			       group, key, value, min, max);
+	return TRUE;
+}
+
+static gboolean
+check_resources(JsonObject *resources, GError **error)
+{
+	return check_resource_int(resources, "cpu", "quota", -1, OCID_CPU_QUOTA_MAX, error) &&
+	       check_resource_int(resources, "cpu", "period", 0, 1000000, error) &&
+	       check_resource_int(resources, "cpu", "shares", 0, 262144, error) &&
+	       check_resource_int(resources, "memory", "limit", -1, G_MAXINT64, error) &&
+	       check_resource_int(resources, "pids", "limit", -1, G_MAXINT64, error);
+}
+
 static gboolean
 check_linux(JsonObject *linux_obj, GError **error)
 {
-	static const char *const keys[] = { "namespaces", "resources",   "devices",
-					    "seccomp",    "cgroupsPath", NULL };
+	static const char *const keys[] = { "namespaces",    "resources",   "devices",
+					    "seccomp",       "cgroupsPath", "maskedPaths",
+					    "readonlyPaths", NULL };
 	static const char *const ns_keys[] = { "type", "path", NULL };
 	JsonArray *namespaces;
 
 	if (!check_key_spelling(linux_obj, "linux", keys, error) ||
 	    !check_array_of(linux_obj, "linux", "namespaces", KIND_OBJECT, error) ||
 	    !check_member(linux_obj, "linux", "resources", KIND_OBJECT, error) ||
-	    !check_array_of(linux_obj, "linux", "devices", KIND_OBJECT, error))
+	    !check_array_of(linux_obj, "linux", "devices", KIND_OBJECT, error) ||
+	    !check_array_of(linux_obj, "linux", "maskedPaths", KIND_STRING, error) ||
+	    !check_array_of(linux_obj, "linux", "readonlyPaths", KIND_STRING, error) ||
+	    (json_object_has_member(linux_obj, "resources") &&
+	     !check_resources(json_object_get_object_member(linux_obj, "resources"), error)))
 		return FALSE;
 	if (!json_object_has_member(linux_obj, "namespaces"))
 		return TRUE;
@@ -307,6 +355,9 @@ ocid_spec_load_bundle(const char *bundle_path, GError **error)
 			bundle_path != NULL ? bundle_path : "");
 		return NULL;
 	}
+	/* As volumes and log paths: what the privilege check resolves is what was named. */
+	if (!ocid_check_caller_path(bundle_path, "Bundle path", error))
+		return NULL;
 	bundle_fd = open(bundle_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (bundle_fd < 0) {
 		invalid(error,
@@ -483,7 +534,9 @@ ocid_spec_write(JsonNode *spec, const char *dir, GError **error)
 
 	json_generator_set_root(gen, spec);
 	data = json_generator_to_data(gen, &len);
-	return ocid_write_file_atomic(path, data, len, 0600, error);
+	/* Read by the runtime from the page cache; after a crash of the host no container of it
+	 * runs, and a restarted ocid reads only state.json. So no fsync on the way to create. */
+	return ocid_write_file_replace(path, data, len, 0600, error);
 }
 
 char *

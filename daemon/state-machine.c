@@ -15,11 +15,11 @@ refuse(OcidContainer *c, const char *transition, GError **error)
 }
 
 static void
-persist(OcidContainer *c)
+persist(OcidContainer *c, gboolean durable)
 {
 	g_autoptr(GError) error = NULL;
 
-	if (c->persist_func != NULL && !c->persist_func(c, &error))
+	if (c->persist_func != NULL && !c->persist_func(c, durable, &error))
 		ocid_log_container(c, G_LOG_LEVEL_WARNING, OCID_MESSAGE_FAILED,
 				   "Could not save the state of container %s: %s", c->id,
 				   error->message);
@@ -33,11 +33,14 @@ notify(OcidContainer *c, const char *const *properties)
 }
 
 /* Persist before telling anyone: a client that saw the change must find it on disk after
- * a daemon crash. */
+ * a daemon crash. Durable (flushed to disk, in order, right after: manager.c) are the
+ * records a crash of the host must not lose: a container's existence and how it stopped.
+ * Running and paused are not: after a reboot no container runs, and a restored created,
+ * running or paused one is reported stopped alike. */
 static void
-commit(OcidContainer *c, const char *const *properties)
+commit(OcidContainer *c, const char *const *properties, gboolean durable)
 {
-	persist(c);
+	persist(c, durable);
 	notify(c, properties);
 }
 
@@ -52,7 +55,7 @@ ocid_state_created(OcidContainer *c, int32_t pid, uint64_t pid_start_time, int32
 	c->pid_start_time = pid_start_time;
 	c->monitor_pid = monitor_pid;
 	c->monitor_start_time = monitor_start_time;
-	persist(c);
+	persist(c, TRUE);
 	/* Its first appearance carries every property: nothing changed for anyone yet. */
 	if (c->announce_func != NULL)
 		c->announce_func(c, c->changed_data);
@@ -67,14 +70,14 @@ ocid_state_started(OcidContainer *c, GError **error)
 
 	if (c->state == OCID_STATE_STOPPED && c->started_usec == 0) {
 		c->started_usec = c->finished_usec;
-		commit(c, exited_props);
+		commit(c, exited_props, FALSE);
 		return TRUE;
 	}
 	if (c->state != OCID_STATE_CREATED)
 		return refuse(c, "started", error);
 	c->state = OCID_STATE_RUNNING;
 	c->started_usec = (uint64_t)g_get_real_time();
-	commit(c, props);
+	commit(c, props, FALSE);
 	return TRUE;
 }
 
@@ -92,7 +95,7 @@ ocid_state_start_failed(OcidContainer *c, const char *message, GError **error)
 	c->finished_usec = (uint64_t)g_get_real_time();
 	g_free(c->error);
 	c->error = g_strdup(message);
-	commit(c, props);
+	commit(c, props, TRUE);
 	return TRUE;
 }
 
@@ -104,7 +107,7 @@ ocid_state_paused(OcidContainer *c, GError **error)
 	if (c->state != OCID_STATE_RUNNING)
 		return refuse(c, "paused", error);
 	c->state = OCID_STATE_PAUSED;
-	commit(c, props);
+	commit(c, props, FALSE);
 	return TRUE;
 }
 
@@ -116,7 +119,7 @@ ocid_state_resumed(OcidContainer *c, GError **error)
 	if (c->state != OCID_STATE_PAUSED)
 		return refuse(c, "resumed", error);
 	c->state = OCID_STATE_RUNNING;
-	commit(c, props);
+	commit(c, props, FALSE);
 	return TRUE;
 }
 
@@ -143,6 +146,6 @@ ocid_state_exited(OcidContainer *c, int32_t exit_code, gboolean oom_killed, cons
 	/* An exit is told first: its durable record is the monitor's exit file, which a
 	 * restarted daemon reads again, so the fsyncs of state.json need not delay it. */
 	notify(c, props);
-	persist(c);
+	persist(c, TRUE);
 	return TRUE;
 }

@@ -8,11 +8,13 @@
 
 #include "cleanup.h"
 #include "errors.h"
+#include "fd-store.h"
 #include "ids.h"
 #include "log.h"
 #include "monitor-spawn.h"
 #include "persist.h"
 #include "process.h"
+#include "reaper.h"
 #include "state-machine.h"
 
 #include <errno.h>
@@ -37,6 +39,10 @@ pidfd_has_exited(int pidfd)
 	return poll(&pfd, 1, 0) > 0;
 }
 
+/* What ExitCode says when nobody could tell the real one (docs/state-machine.md); Error
+ * then says why. */
+#define EXIT_CODE_UNKNOWN 255
+
 void
 ocid_supervise_unwatch(OcidContainer *c)
 {
@@ -44,24 +50,59 @@ ocid_supervise_unwatch(OcidContainer *c)
 	g_clear_handle_id(&c->container_watch, g_source_remove);
 	g_clear_handle_id(&c->stop_timer, g_source_remove);
 	ocid_close_fdp(&c->monitor_pidfd);
+	if (c->container_pidfd >= 0)
+		ocid_fd_store_remove_pidfd(c->id);
 	ocid_close_fdp(&c->container_pidfd);
 }
 
 static void
 container_exited(OcidContainer *c, int exit_code, gboolean oom_killed, const char *message)
 {
-	ocid_supervise_unwatch(c);
+	gboolean reported;
+
 	/* The kernel's OOM killer leaves SIGKILL's 137 and a count in the memory cgroup,
 	 * which stays until the runtime deletes the container. */
 	if (!oom_killed && exit_code == 128 + SIGKILL)
 		oom_killed = ocid_cgroup_oom_killed(c);
-	if (!ocid_state_exited(c, exit_code, oom_killed, message, NULL))
+	reported = ocid_state_exited(c, exit_code, oom_killed, message, NULL);
+	/* Only now that the exit is on disk may the pidfd leave the fd store. */
+	ocid_supervise_unwatch(c);
+	if (!reported)
 		return; /* already reported */
 	ocid_log_container(c, G_LOG_LEVEL_MESSAGE, OCID_MESSAGE_EXITED,
 			   "Container %s (%s) exited with code %d%s%s%s", c->id, c->name, exit_code,
 			   oom_killed ? ", killed for running out of memory" : "",
 			   message != NULL ? ": " : "", message != NULL ? message : "");
 	ocid_lifecycle_complete_waiters(c, NULL);
+}
+
+static gboolean on_container_pidfd(int fd, GIOCondition condition, gpointer user_data);
+
+/* The container has exited and no monitor reported it: its own pidfd says how. It is the
+ * daemon's child if its monitor died while the daemon ran (the daemon is a subreaper), so
+ * it is reaped here; otherwise its parent reaps it and the kernel keeps the status for
+ * every pidfd holder (PIDFD_INFO_EXIT, Linux 6.15+), announced by POLLHUP. */
+static void
+settle_from_pidfd(OcidContainer *c)
+{
+	int exit_code = 0;
+	int r = ocid_pidfd_reap(c->container_pidfd, &exit_code);
+
+	if (r != 1)
+		r = ocid_pidfd_exit_status(c->container_pidfd, &exit_code);
+	if (r == 1) {
+		container_exited(c, exit_code, FALSE, NULL);
+	} else if (r == 0) {
+		/* Dead, not yet reaped by its parent: the status comes with the reaping. */
+		c->container_watch =
+		    g_unix_fd_add(c->container_pidfd, G_IO_HUP, on_container_pidfd, c);
+	} else {
+		container_exited(c, EXIT_CODE_UNKNOWN, FALSE,
+				 "The container exited after its monitor was lost, and this "
+				 "kernel keeps no exit status for a process that is not ocid's "
+				 "child (PIDFD_INFO_EXIT needs Linux 6.15); its exit code is "
+				 "unknown");
+	}
 }
 
 static gboolean
@@ -76,12 +117,8 @@ on_container_pidfd(int fd, GIOCondition condition, gpointer user_data)
 	/* A monitor may have written the file after all (it died after writing). */
 	if (read_exit_file(manager, c, &exit_code, &oom))
 		container_exited(c, exit_code, oom, NULL);
-	else if (ocid_pidfd_reap(fd, &exit_code) == 1)
-		container_exited(c, exit_code, FALSE, NULL);
 	else
-		container_exited(c, 255, FALSE,
-				 "The container exited after its monitor was lost; its exit "
-				 "code is unknown");
+		settle_from_pidfd(c);
 	return G_SOURCE_REMOVE;
 }
 
@@ -117,12 +154,13 @@ monitor_gone(OcidManager *manager, OcidContainer *c)
 		watch_container_directly(c);
 		return;
 	}
-	if (c->container_pidfd >= 0 && ocid_pidfd_reap(c->container_pidfd, &exit_code) == 1) {
-		container_exited(c, exit_code, FALSE, NULL);
+	if (c->container_pidfd >= 0) {
+		settle_from_pidfd(c);
 		return;
 	}
-	container_exited(c, 255, FALSE,
-			 "The container and its monitor exited without leaving an exit code");
+	container_exited(c, EXIT_CODE_UNKNOWN, FALSE,
+			 "The container and its monitor exited without leaving an exit code, "
+			 "and no pidfd of the container was held to read it from");
 }
 
 static gboolean
@@ -135,6 +173,8 @@ on_monitor_pidfd(int fd, GIOCondition condition, gpointer user_data)
 	(void)ocid_pidfd_reap(fd, &monitor_status);
 	ocid_close_fdp(&c->monitor_pidfd);
 	monitor_gone(ocid_container_get_manager(c), c);
+	/* After monitor_gone: a container still running is watched by now, not adopted. */
+	ocid_reaper_adopt_orphans();
 	return G_SOURCE_REMOVE;
 }
 
@@ -182,20 +222,33 @@ runtime_status(OcidManager *manager, OcidContainer *c)
 	    json_object_get_string_member_with_default(json_node_get_object(root), "status", NULL));
 }
 
+/* @stored: the pidfds from the service's fd store, by id; this container's is taken. */
 static void
-reconcile(OcidManager *manager, OcidContainer *c)
+reconcile(OcidManager *manager, OcidContainer *c, GHashTable *stored)
 {
 	int exit_code = 0;
 	gboolean oom = FALSE;
+	gpointer stored_id = NULL, stored_fd = NULL;
 
-	if (!ocid_container_is_alive(c))
+	/* Stolen, key and all: a steal frees neither. */
+	if (g_hash_table_steal_extended(stored, c->id, &stored_id, &stored_fd)) {
+		c->container_pidfd = GPOINTER_TO_INT(stored_fd);
+		g_free(stored_id);
+	}
+	if (!ocid_container_is_alive(c)) {
+		ocid_supervise_unwatch(c);
 		return;
+	}
 	if (read_exit_file(manager, c, &exit_code, &oom)) {
 		container_exited(c, exit_code, oom, NULL);
 		return;
 	}
 	c->monitor_pidfd = ocid_pidfd_open_verified(c->monitor_pid, c->monitor_start_time);
-	c->container_pidfd = ocid_pidfd_open_verified(c->pid, c->pid_start_time);
+	/* The stored pidfd pins the very process, even dead and reaped; a pid may not. */
+	if (c->container_pidfd < 0) {
+		c->container_pidfd = ocid_pidfd_open_verified(c->pid, c->pid_start_time);
+		ocid_fd_store_add_pidfd(c->id, c->container_pidfd);
+	}
 	if (c->monitor_pidfd >= 0) {
 		ocid_supervise_watch_monitor(manager, c);
 		return;
@@ -207,9 +260,10 @@ reconcile(OcidManager *manager, OcidContainer *c)
 		monitor_gone(manager, c);
 		return;
 	}
-	container_exited(c, 255, FALSE,
+	container_exited(c, EXIT_CODE_UNKNOWN, FALSE,
 			 "The container exited while ocid was down and no monitor recorded its "
-			 "exit code");
+			 "exit code; nothing held its pidfd either (that needs ocid.service's "
+			 "file descriptor store), so its exit code is unknown");
 }
 
 /* A dir without state.json is a create that ocid did not live to finish: nothing of it
@@ -240,6 +294,9 @@ void
 ocid_manager_restore(OcidManager *manager)
 {
 	g_autoptr(GDir) dir = g_dir_open(manager->containers_dir, 0, NULL);
+	g_autoptr(GHashTable) stored = ocid_fd_store_take_pidfds();
+	GHashTableIter iter;
+	gpointer id, fd;
 	const char *name;
 	guint restored = 0;
 
@@ -271,7 +328,7 @@ ocid_manager_restore(OcidManager *manager)
 		}
 		ocid_manager_adopt(manager, c);
 		ocid_store_add(manager->store, c);
-		reconcile(manager, c);
+		reconcile(manager, c, stored);
 		ocid_log_container(c, G_LOG_LEVEL_INFO, OCID_MESSAGE_RESTORED,
 				   "Restored container %s (%s), %s", c->id, c->name,
 				   ocid_container_state_to_string(c->state));
@@ -280,4 +337,10 @@ ocid_manager_restore(OcidManager *manager)
 	}
 	if (restored > 0)
 		g_message("Restored %u containers from %s", restored, manager->containers_dir);
+	/* Pidfds of containers that are no more. */
+	g_hash_table_iter_init(&iter, stored);
+	while (g_hash_table_iter_next(&iter, &id, &fd)) {
+		close(GPOINTER_TO_INT(fd));
+		ocid_fd_store_remove_pidfd(id);
+	}
 }

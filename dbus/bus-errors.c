@@ -1,6 +1,7 @@
 #include "bus-errors.h"
 
 #include "../daemon/errors.h"
+#include "../daemon/input-limits.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -31,6 +32,16 @@ errno_for(const GError *error)
 	return -EIO;
 }
 
+/* Messages often quote what the caller sent; cut, one can never outgrow the bus's limit. */
+static void
+set_cut(sd_bus_error *bus_error, const char *name, const char *message)
+{
+	g_autofree char *cut =
+	    g_strndup(message, ocid_utf8_cut_length(message, OCID_ERROR_MESSAGE_MAX));
+
+	sd_bus_error_set(bus_error, name, cut);
+}
+
 int
 ocid_bus_error_from_gerror(sd_bus_error *bus_error, const GError *error)
 {
@@ -38,7 +49,7 @@ ocid_bus_error_from_gerror(sd_bus_error *bus_error, const GError *error)
 			       ? ocid_error_dbus_name((OcidError)error->code)
 			       : ocid_error_dbus_name(OCID_ERROR_FAILED);
 
-	sd_bus_error_set(bus_error, name, error->message);
+	set_cut(bus_error, name, error->message);
 	return errno_for(error);
 }
 
@@ -63,6 +74,12 @@ ocid_bus_error_invalid(sd_bus_error *bus_error, const char *fmt, ...)
 	va_start(ap, fmt);
 	message = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	sd_bus_error_set(bus_error, ocid_error_dbus_name(OCID_ERROR_INVALID_ARGUMENT), message);
+	set_cut(bus_error, ocid_error_dbus_name(OCID_ERROR_INVALID_ARGUMENT), message);
 	return -EINVAL;
+}
+
+void
+ocid_bus_message_release(gpointer message)
+{
+	sd_bus_message_unref(message);
 }

@@ -12,3 +12,6 @@ int ocid_bus_reply_gerror(sd_bus_message *call, const GError *error);
 
 /* Sets an InvalidArgument error; for the D-Bus edge's own input checks. */
 int ocid_bus_error_invalid(sd_bus_error *bus_error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* sd_bus_message_unref as a GDestroyNotify, for lists of calls waiting for an answer. */
+void ocid_bus_message_release(gpointer message);

@@ -3,10 +3,16 @@
 #include <errno.h>
 #include <time.h>
 
+/* Messages processed per dispatch: enough to drain a normal burst in one go, few enough
+ * that a flood of calls leaves pidfds and timers their turn in every loop iteration. */
+#define MESSAGES_PER_DISPATCH 16
+
 typedef struct {
 	GSource source;
 	sd_bus *bus;
 	GPollFD poll_fd;
+	gboolean more; /* the last dispatch stopped at its bound with work left */
+	gboolean lost;
 } BusSource;
 
 static gint64
@@ -25,6 +31,11 @@ bus_source_prepare(GSource *source, gint *timeout_ms)
 	uint64_t deadline = UINT64_MAX;
 	int events;
 
+	/* A closed connection has no fd to poll: dispatch at once, which reports the loss. */
+	if (s->more || sd_bus_is_open(s->bus) <= 0) {
+		*timeout_ms = 0;
+		return TRUE;
+	}
 	/* The fd may change across reconnects, and the events with every message queued. */
 	s->poll_fd.fd = sd_bus_get_fd(s->bus);
 	events = sd_bus_get_events(s->bus);
@@ -47,29 +58,46 @@ bus_source_check(GSource *source)
 	BusSource *s = (BusSource *)source;
 	uint64_t deadline = UINT64_MAX;
 
-	if (s->poll_fd.revents != 0)
+	if (s->more || s->poll_fd.revents != 0)
 		return TRUE;
 	return sd_bus_get_timeout(s->bus, &deadline) >= 0 && deadline != UINT64_MAX &&
 	       (gint64)deadline <= now_usec_monotonic();
 }
 
 static gboolean
+connection_lost(int r)
+{
+	return r == -ECONNRESET || r == -ENOTCONN || r == -EPIPE || r == -ESHUTDOWN;
+}
+
+static gboolean
 bus_source_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
 {
 	BusSource *s = (BusSource *)source;
-	int r;
+	int r = 0;
 
-	/* sd-bus wants to be called until it has nothing more to do: it may have read
-	 * several messages into its queue with one read(2). */
-	do
+	/* sd-bus wants to be called until it has nothing more to do (it may have read
+	 * several messages with one read(2)), but only up to the bound: the rest waits for
+	 * the next iteration, after the other sources ready now. */
+	s->more = FALSE;
+	for (int i = 0; i < MESSAGES_PER_DISPATCH; i++) {
 		r = sd_bus_process(s->bus, NULL);
-	while (r > 0);
-	if (r < 0 && r != -ECONNRESET && r != -ENOTCONN)
+		if (r <= 0)
+			break;
+	}
+	if (r > 0)
+		s->more = TRUE;
+	if (r < 0 && !connection_lost(r))
 		g_warning("Processing the D-Bus connection failed: %s", g_strerror(-r));
-	if (r == -ECONNRESET || r == -ENOTCONN) {
-		g_warning("Lost the D-Bus connection; exiting");
+	if (connection_lost(r) || (r == 0 && sd_bus_is_open(s->bus) <= 0)) {
+		/* A daemon nobody can reach must not look alive: the callback ends it, so
+		 * that systemd restarts it and bus activation works again. */
+		if (!s->lost)
+			g_warning("Lost the D-Bus connection; exiting");
+		s->lost = TRUE;
+		s->more = FALSE;
 		if (callback != NULL)
-			return callback(user_data);
+			(void)callback(user_data);
 		return G_SOURCE_REMOVE;
 	}
 	return G_SOURCE_CONTINUE;

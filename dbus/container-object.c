@@ -3,6 +3,9 @@
 #define G_LOG_DOMAIN "ocid"
 
 #include "bus-dict.h"
+#include "container-exec.h"
+#include "container-io.h"
+#include "process-object.h"
 #include "bus-errors.h"
 #include "polkit.h"
 #include "service.h"
@@ -60,6 +63,36 @@ container_find(sd_bus *bus, const char *path, const char *interface, void *userd
 					 "existed. ListContainers shows the existing ones",
 					 id);
 	*found = c;
+	return 1;
+}
+
+/* Calls to a path no container has, answered before sd-bus's own dispatch: for a method
+ * the vtable does not know, sd-bus would reply with the errno of container_find's error
+ * (IOError) instead of that error. Ping and Introspect go on as for any path. */
+static int
+missing_container_filter(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	OcidBusService *service = userdata;
+	g_auto(sd_bus_error) error = SD_BUS_ERROR_NULL;
+	const char *interface = sd_bus_message_get_interface(m);
+	char *sd_id = NULL;
+	gboolean missing;
+
+	if (!sd_bus_message_is_method_call(m, NULL, NULL) ||
+	    g_strcmp0(interface, "org.freedesktop.DBus.Peer") == 0 ||
+	    g_strcmp0(interface, "org.freedesktop.DBus.Introspectable") == 0 ||
+	    sd_bus_path_decode(sd_bus_message_get_path(m), OCID_CONTAINER_PREFIX, &sd_id) <= 0)
+		return 0;
+	missing = ocid_id_is_valid(sd_id) && ocid_manager_get(service->manager, sd_id) == NULL;
+	if (missing)
+		(void)sd_bus_error_setf(&error, ocid_error_dbus_name(OCID_ERROR_NO_SUCH_CONTAINER),
+					"No container has the id '%s'; it was deleted or never "
+					"existed. ListContainers shows the existing ones",
+					sd_id);
+	free(sd_id);
+	if (!missing)
+		return 0;
+	(void)sd_bus_reply_method_error(m, &error);
 	return 1;
 }
 
@@ -293,6 +326,27 @@ read_resources(sd_bus_message *m, OcidResources *resources, sd_bus_error *error)
 	return ocid_bus_read_dict(m, &resource_reader, resources, error);
 }
 
+/* Update changes no property, so watchers (ocictl events) learn of it from the Updated
+ * signal, which carries the resources exactly as the caller sent them. */
+static void
+on_updated(OcidContainer *container, GError *error, gpointer user_data)
+{
+	g_autoptr(sd_bus_message) call = user_data;
+	g_autoptr(sd_bus_message) updated = NULL;
+	sd_bus *bus = sd_bus_message_get_bus(call);
+
+	if (error != NULL) {
+		(void)ocid_bus_reply_gerror(call, error);
+		return;
+	}
+	(void)sd_bus_reply_method_return(call, NULL);
+	if (sd_bus_message_new_signal(bus, &updated, ocid_container_path_of(container),
+				      OCID_CONTAINER_INTERFACE, "Updated") < 0 ||
+	    sd_bus_message_rewind(call, 1) < 0 || sd_bus_message_copy(updated, call, 1) < 0)
+		return;
+	(void)sd_bus_send(bus, updated, NULL);
+}
+
 static int
 do_update(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
@@ -305,60 +359,8 @@ do_update(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	r = read_resources(m, &resources, error);
 	if (r < 0)
 		return r;
-	if (!ocid_manager_update(service->manager, c, &resources, on_done_reply_empty,
-				 sd_bus_message_ref(m), &local_error)) {
-		sd_bus_message_unref(m);
-		return ocid_bus_error_from_gerror(error, local_error);
-	}
-	return 1;
-}
-
-static void
-on_exec_done(const OcidExecResult *result, GError *error, gpointer user_data)
-{
-	g_autoptr(sd_bus_message) call = user_data;
-	g_autoptr(sd_bus_message) reply = NULL;
-	gsize out_len = 0, err_len = 0;
-	const void *out, *err;
-
-	if (error != NULL) {
-		(void)ocid_bus_reply_gerror(call, error);
-		return;
-	}
-	out = g_bytes_get_data(result->stdout_data, &out_len);
-	err = g_bytes_get_data(result->stderr_data, &err_len);
-	if (sd_bus_message_new_method_return(call, &reply) < 0 ||
-	    sd_bus_message_append_array(reply, 'y', out != NULL ? out : "", out_len) < 0 ||
-	    sd_bus_message_append_array(reply, 'y', err != NULL ? err : "", err_len) < 0 ||
-	    sd_bus_message_append(reply, "ib", (int32_t)result->exit_code, (int)result->timed_out) <
-		0 ||
-	    sd_bus_send(NULL, reply, NULL) < 0)
-		g_warning("Could not send the ExecSync result (%zu + %zu bytes)", out_len, err_len);
-}
-
-static int
-do_exec_sync(sd_bus_message *m, void *userdata, sd_bus_error *error)
-{
-	OcidContainer *c = userdata;
-	OcidBusService *service = service_of(c);
-	g_autoptr(GError) local_error = NULL;
-	g_auto(GStrv) argv = NULL;
-	char **sd_argv = NULL;
-	uint64_t timeout;
-	int r;
-
-	r = sd_bus_message_read_strv(m, &sd_argv);
-	if (r < 0)
-		return r;
-	argv = g_strdupv(sd_argv);
-	for (char **p = sd_argv; p != NULL && *p != NULL; p++)
-		free(*p);
-	free(sd_argv);
-	r = sd_bus_message_read(m, "t", &timeout);
-	if (r < 0)
-		return r;
-	if (!ocid_manager_exec_sync(service->manager, c, (const char *const *)argv, timeout,
-				    on_exec_done, sd_bus_message_ref(m), &local_error)) {
+	if (!ocid_manager_update(service->manager, c, &resources, on_updated, sd_bus_message_ref(m),
+				 &local_error)) {
 		sd_bus_message_unref(m);
 		return ocid_bus_error_from_gerror(error, local_error);
 	}
@@ -434,7 +436,16 @@ method_exec_sync(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	OcidContainer *c = userdata;
 
 	return ocid_polkit_require(service_of(c), m, OCID_ACTION_EXEC, c->id, TRUE, "exec",
-				   do_exec_sync, error);
+				   ocid_container_exec_sync, error);
+}
+
+static int
+method_exec_sync_ex(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidContainer *c = userdata;
+
+	return ocid_polkit_require(service_of(c), m, OCID_ACTION_EXEC, c->id, TRUE, "exec",
+				   ocid_container_exec_sync_ex, error);
 }
 
 /* ---- properties ----------------------------------------------------------------- */
@@ -557,7 +568,28 @@ static const sd_bus_vtable container_vtable[] = {
 	    "ExecSync", SD_BUS_ARGS("as", argv, "t", timeout_sec),
 	    SD_BUS_RESULT("ay", stdout, "ay", stderr, "i", exit_code, "b", timed_out),
 	    method_exec_sync, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("ExecSyncEx",
+				SD_BUS_ARGS("as", argv, "t", timeout_sec, "a{sv}", options),
+				SD_BUS_RESULT("ay", stdout, "ay", stderr, "i", exit_code, "b",
+					      timed_out, "a{sv}", info),
+				method_exec_sync_ex, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD("UpdateStatus", NULL, NULL, method_update_status, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("OpenLog", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("h", fd),
+				ocid_container_io_open_log, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Attach", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("h", fd),
+				ocid_container_io_attach, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("ResizeTerminal", SD_BUS_ARGS("u", rows, "u", cols),
+				SD_BUS_NO_RESULT, ocid_container_io_resize,
+				SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Exec", SD_BUS_ARGS("as", argv, "a{sv}", options),
+				SD_BUS_RESULT("h", fd, "o", process), ocid_process_object_exec,
+				SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Wait", SD_BUS_NO_ARGS,
+				SD_BUS_RESULT("i", exit_code, "b", oom_killed),
+				ocid_container_io_wait, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("GetStatistics", SD_BUS_NO_ARGS, SD_BUS_RESULT("a{sv}", stats),
+				ocid_container_io_statistics, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_SIGNAL_WITH_ARGS("Updated", SD_BUS_ARGS("a{sv}", resources), 0),
 	SD_BUS_VTABLE_END,
 };
 
@@ -569,6 +601,10 @@ ocid_container_objects_register(OcidBusService *service)
 	r = sd_bus_add_fallback_vtable(service->bus, &service->container_slot,
 				       OCID_CONTAINER_PREFIX, OCID_CONTAINER_INTERFACE,
 				       container_vtable, container_find, service);
+	if (r < 0)
+		return r;
+	/* Floating: it lives as long as the connection. */
+	r = sd_bus_add_filter(service->bus, NULL, missing_container_filter, service);
 	if (r < 0)
 		return r;
 	return sd_bus_add_node_enumerator(service->bus, &service->enumerator_slot,

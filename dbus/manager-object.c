@@ -3,11 +3,13 @@
 
 #include "bus-dict.h"
 #include "bus-errors.h"
+#include "manager-options.h"
 #include "polkit.h"
 #include "service.h"
 
 #include "../daemon/cleanup.h"
 #include "../daemon/errors.h"
+#include "../daemon/input-limits.h"
 
 #include "build-config.h"
 
@@ -17,8 +19,8 @@
 
 #define MAX_MAP_ENTRIES 1024
 #define MAX_KEY_LEN     253
-#define MAX_VALUE_LEN   16384
-#define MAX_PATH_LEN    4096
+#define MAX_VALUE_LEN   OCID_STRING_MAX_LEN
+#define MAX_PATH_LEN    OCID_PATH_MAX_LEN
 
 /* ---- reading options ------------------------------------------------------------ */
 
@@ -59,9 +61,7 @@ read_volumes(sd_bus_message *m, GPtrArray *volumes, sd_bus_error *error)
 	while ((r = sd_bus_message_read(m, "(ssb)", &container_path, &host_path, &readonly)) > 0) {
 		OcidVolume *v;
 
-		if (!g_path_is_absolute(container_path) || !g_path_is_absolute(host_path) ||
-		    strstr(container_path, "..") != NULL || strstr(host_path, "..") != NULL ||
-		    strlen(container_path) > MAX_PATH_LEN || strlen(host_path) > MAX_PATH_LEN)
+		if (!ocid_path_is_clean(container_path) || !ocid_path_is_clean(host_path))
 			return ocid_bus_error_invalid(
 			    error,
 			    "Volume '%s' -> '%s': both paths must be absolute and without '..'",
@@ -126,6 +126,7 @@ static const OptionSpec create_options[] = {
 	BOOL_OPT("stdin_once", stdin_once),
 	BOOL_OPT("privileged", privileged),
 	BOOL_OPT("trusted", trusted),
+	BOOL_OPT("start", start),
 	STR_OPT("stop_signal", stop_signal),
 	{ "volumes", OPT_VOLUMES, offsetof(OcidCreateRequest, volumes) },
 	PATH_OPT("seccomp_profile_path", seccomp_profile_path),
@@ -166,9 +167,7 @@ read_option_value(sd_bus_message *m, const OptionSpec *spec, OcidCreateRequest *
 			return r;
 		if (strlen(s) > (spec->kind == OPT_PATH ? MAX_PATH_LEN : MAX_VALUE_LEN))
 			return ocid_bus_error_invalid(error, "Option '%s' is too long", spec->key);
-		if (spec->kind == OPT_PATH && *s != '\0' &&
-		    (!g_path_is_absolute(s) || strstr(s, "/../") != NULL ||
-		     g_str_has_suffix(s, "/..")))
+		if (spec->kind == OPT_PATH && *s != '\0' && !ocid_path_is_clean(s))
 			return ocid_bus_error_invalid(
 			    error, "Option '%s' must be an absolute path without '..', not '%s'",
 			    spec->key, s);
@@ -219,8 +218,8 @@ static const OcidBusDictReader option_reader = {
 	.read = read_option,
 };
 
-static int
-read_create_options(sd_bus_message *m, OcidCreateRequest *draft, sd_bus_error *error)
+int
+ocid_bus_read_create_options(sd_bus_message *m, OcidCreateRequest *draft, sd_bus_error *error)
 {
 	return ocid_bus_read_dict(m, &option_reader, draft, error);
 }
@@ -288,7 +287,7 @@ do_create_container(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	if (r < 0)
 		return r;
 	request = ocid_create_request_new(id, name, bundle);
-	r = read_create_options(m, request, error);
+	r = ocid_bus_read_create_options(m, request, error);
 	if (r < 0)
 		return r;
 	privileged = request->privileged;
@@ -303,9 +302,10 @@ do_create_container(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
 		if (reason != NULL)
 			g_debug("Container %s needs create-privileged: %s", c->id, reason);
-		r = ocid_polkit_require_or(service, m, OCID_ACTION_CREATE_PRIVILEGED, c->id,
-					   "create", run_privileged_create,
-					   refuse_privileged_create, &polkit_error);
+		r = ocid_polkit_require_or(
+		    service, m, OCID_ACTION_CREATE_PRIVILEGED, c->id, "create",
+		    reason != NULL ? reason : "it asks for a privileged container (privileged)",
+		    run_privileged_create, refuse_privileged_create, &polkit_error);
 		if (r < 0)
 			refuse_privileged_create(m, ocid_manager_get(service->manager, c->id),
 						 &polkit_error);
@@ -385,6 +385,9 @@ read_filter(sd_bus_message *m, const char *key, void *data, sd_bus_error *error)
 	r = sd_bus_message_read(m, "s", &s);
 	if (r < 0)
 		return r;
+	if (strlen(s) > MAX_VALUE_LEN)
+		return ocid_bus_error_invalid(error, "The filter '%s' is longer than %d bytes", key,
+					      MAX_VALUE_LEN);
 	if (g_str_equal(key, "state")) {
 		if (!ocid_container_state_from_string(s, &filter->state))
 			return ocid_bus_error_invalid(
@@ -407,8 +410,8 @@ static const OcidBusDictReader filter_reader = {
 	.read = read_filter,
 };
 
-static int
-read_list_filter(sd_bus_message *m, OcidStoreFilter *filter, sd_bus_error *error)
+int
+ocid_bus_read_list_filter(sd_bus_message *m, OcidStoreFilter *filter, sd_bus_error *error)
 {
 	return ocid_bus_read_dict(m, &filter_reader, filter, error);
 }
@@ -422,7 +425,7 @@ method_list_containers(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	g_autoptr(sd_bus_message) reply = NULL;
 	int r;
 
-	r = read_list_filter(m, &filter, error);
+	r = ocid_bus_read_list_filter(m, &filter, error);
 	if (r < 0)
 		return r;
 	list = ocid_manager_list(service->manager, &filter);
@@ -499,8 +502,9 @@ static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_PROPERTY("UntrustedRuntimePath", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("TrustLevel", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("CgroupManager", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-	SD_BUS_PROPERTY("RuntimeReady", "b", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("NetworkReady", "b", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	/* Both are decided once, at start (the runtime's probe, the kernel's namespaces). */
+	SD_BUS_PROPERTY("RuntimeReady", "b", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("NetworkReady", "b", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("LogSizeMax", "x", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("ContainerCount", "u", property_get, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),

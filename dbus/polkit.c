@@ -20,6 +20,7 @@ typedef struct {
 	char *container; /* the detail; empty for a container whose id is not chosen yet */
 	gboolean on_container;
 	char *verb;
+	char *reason; /* the "reason" detail, or NULL */
 	gboolean interactive;
 	sd_bus_message_handler_t handler;
 	OcidPolkitDeniedFunc denied; /* NULL: the refusal is the reply */
@@ -34,6 +35,7 @@ auth_request_free(AuthRequest *r)
 	g_free(r->action);
 	g_free(r->container);
 	g_free(r->verb);
+	g_free(r->reason);
 	g_free(r);
 }
 
@@ -48,8 +50,9 @@ deny(const AuthRequest *r, const char *why, const char *advice)
 
 	(void)sd_bus_error_setf(
 	    &error, ocid_error_dbus_name(OCID_ERROR_ACCESS_DENIED),
-	    "Not authorized for %s (verb %s on %s%s)%s%s; %s", r->action, r->verb,
+	    "Not authorized for %s (verb %s on %s%s%s%s)%s%s; %s", r->action, r->verb,
 	    r->container[0] != '\0' ? "container " : "a new container", r->container,
+	    r->reason != NULL ? ", because " : "", r->reason != NULL ? r->reason : "",
 	    why != NULL ? ": " : "", why != NULL ? why : "",
 	    advice != NULL ? advice : "ask an administrator, or have a polkit rule grant it");
 	if (r->denied != NULL) {
@@ -146,24 +149,33 @@ on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 }
 
 static gboolean
-caller_is_root(sd_bus_message *call)
+caller_is_root(OcidBusService *service, sd_bus_message *call)
 {
 	g_autoptr(sd_bus_creds) creds = NULL;
+	const char *sender = sd_bus_message_get_sender(call);
 	uid_t euid = (uid_t)-1;
 
+	if (sender != NULL && g_strcmp0(sender, service->root_sender) == 0)
+		return TRUE;
 	/* Only what the bus vouches for (dbus-daemon sends the connection's euid): as in
 	 * systemd, never credentials augmented from /proc, whose pid may be reused by then. A
 	 * caller whose euid the bus does not send goes to polkit. */
 	if (sd_bus_query_sender_creds(call, SD_BUS_CREDS_EUID, &creds) < 0 ||
 	    (sd_bus_creds_get_augmented_mask(creds) & SD_BUS_CREDS_EUID) != 0)
 		return FALSE;
-	return sd_bus_creds_get_euid(creds, &euid) >= 0 && euid == 0;
+	if (sd_bus_creds_get_euid(creds, &euid) < 0 || euid != 0)
+		return FALSE;
+	if (sender != NULL) {
+		g_free(service->root_sender);
+		service->root_sender = g_strdup(sender);
+	}
+	return TRUE;
 }
 
 static int
 require(OcidBusService *service, sd_bus_message *call, const char *action, const char *container,
-	gboolean on_container, const char *verb, sd_bus_message_handler_t handler,
-	OcidPolkitDeniedFunc denied, sd_bus_error *error)
+	gboolean on_container, const char *verb, const char *reason,
+	sd_bus_message_handler_t handler, OcidPolkitDeniedFunc denied, sd_bus_error *error)
 {
 	g_autoptr(sd_bus_message) m = NULL;
 	g_autoptr(AuthRequest) r = NULL;
@@ -172,7 +184,7 @@ require(OcidBusService *service, sd_bus_message *call, const char *action, const
 
 	if (container == NULL)
 		container = "";
-	if (caller_is_root(call))
+	if (caller_is_root(service, call))
 		return run_handler(service, call, on_container, container, handler, error);
 
 	r = g_new0(AuthRequest, 1);
@@ -182,6 +194,7 @@ require(OcidBusService *service, sd_bus_message *call, const char *action, const
 	r->container = g_strdup(container);
 	r->on_container = on_container;
 	r->verb = g_strdup(verb);
+	r->reason = g_strdup(reason);
 	r->interactive = sd_bus_message_get_allow_interactive_authorization(call) > 0;
 	r->handler = handler;
 	r->denied = denied;
@@ -198,7 +211,10 @@ require(OcidBusService *service, sd_bus_message *call, const char *action, const
 		ret = sd_bus_message_append(m, "(sa{sv})s", "system-bus-name", 1, "name", "s",
 					    sender, action);
 	if (ret >= 0)
-		ret = sd_bus_message_append(m, "a{ss}", 2, "container", container, "verb", verb);
+		ret = reason != NULL ? sd_bus_message_append(m, "a{ss}", 3, "container", container,
+							     "verb", verb, "reason", reason)
+				     : sd_bus_message_append(m, "a{ss}", 2, "container", container,
+							     "verb", verb);
 	if (ret >= 0)
 		ret = sd_bus_message_append(
 		    m, "us", r->interactive ? POLKIT_ALLOW_USER_INTERACTION : 0u, "");
@@ -218,13 +234,28 @@ ocid_polkit_require(OcidBusService *service, sd_bus_message *call, const char *a
 		    const char *container, gboolean on_container, const char *verb,
 		    sd_bus_message_handler_t handler, sd_bus_error *error)
 {
-	return require(service, call, action, container, on_container, verb, handler, NULL, error);
+	return require(service, call, action, container, on_container, verb, NULL, handler, NULL,
+		       error);
 }
 
 int
 ocid_polkit_require_or(OcidBusService *service, sd_bus_message *call, const char *action,
-		       const char *container, const char *verb, sd_bus_message_handler_t handler,
-		       OcidPolkitDeniedFunc denied, sd_bus_error *error)
+		       const char *container, const char *verb, const char *reason,
+		       sd_bus_message_handler_t handler, OcidPolkitDeniedFunc denied,
+		       sd_bus_error *error)
 {
-	return require(service, call, action, container, TRUE, verb, handler, denied, error);
+	return require(service, call, action, container, TRUE, verb, reason, handler, denied,
+		       error);
+}
+
+gboolean
+ocid_polkit_caller_euid(sd_bus_message *call, uid_t *euid)
+{
+	g_autoptr(sd_bus_creds) creds = NULL;
+
+	/* As caller_is_root: what the bus vouches for, nothing augmented from /proc. */
+	if (sd_bus_query_sender_creds(call, SD_BUS_CREDS_EUID, &creds) < 0 ||
+	    (sd_bus_creds_get_augmented_mask(creds) & SD_BUS_CREDS_EUID) != 0)
+		return FALSE;
+	return sd_bus_creds_get_euid(creds, euid) >= 0;
 }

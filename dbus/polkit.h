@@ -12,6 +12,8 @@
 #define OCID_ACTION_MANAGE            "org.oci.Runtime.manage"
 #define OCID_ACTION_EXEC              "org.oci.Runtime.exec"
 #define OCID_ACTION_CREATE_PRIVILEGED "org.oci.Runtime.create-privileged"
+#define OCID_ACTION_LOGS              "org.oci.Runtime.logs"
+#define OCID_ACTION_ATTACH            "org.oci.Runtime.attach"
 
 /* Runs @handler(@call) once the caller may do @action on @container with @verb; the
  * handler reads @call from its start. With @on_container the handler is a container
@@ -23,14 +25,19 @@ int ocid_polkit_require(OcidBusService *service, sd_bus_message *call, const cha
 			const char *container, gboolean on_container, const char *verb,
 			sd_bus_message_handler_t handler, sd_bus_error *error);
 
+/* The caller's euid as the bus vouches for it; FALSE when the bus does not say. */
+gboolean ocid_polkit_caller_euid(sd_bus_message *call, uid_t *euid);
+
 /* Called instead of a reply when the caller may not: @container is the one named (NULL
  * if it is gone), @denial the AccessDenied error the caller is owed. */
 typedef void (*OcidPolkitDeniedFunc)(sd_bus_message *call, void *container,
 				     const sd_bus_error *denial);
 
 /* As ocid_polkit_require with @on_container, but a refusal goes to @denied, which then
- * owns the reply: for an operation that must be undone before its caller hears no. */
+ * owns the reply: for an operation that must be undone before its caller hears no.
+ * @reason, when not NULL, is passed to polkit as the detail "reason" (for rules:
+ * action.lookup("reason")) and said in the refusal. */
 int ocid_polkit_require_or(OcidBusService *service, sd_bus_message *call, const char *action,
-			   const char *container, const char *verb,
+			   const char *container, const char *verb, const char *reason,
 			   sd_bus_message_handler_t handler, OcidPolkitDeniedFunc denied,
 			   sd_bus_error *error);

@@ -3,11 +3,29 @@
 #include "service.h"
 
 #include "bus-glib.h"
+#include "container-io.h"
+#include "process-object.h"
+
+#include <systemd/sd-daemon.h>
 
 #include <string.h>
 
 #include "../daemon/cleanup.h"
 #include "../daemon/errors.h"
+
+/* systemctl status shows what ocid supervises, kept current as containers come, go and
+ * change. */
+static void
+notify_status(OcidBusService *service)
+{
+	g_autoptr(GPtrArray) all = ocid_manager_list(service->manager, NULL);
+	guint running = 0;
+
+	for (guint i = 0; i < all->len; i++)
+		if (((OcidContainer *)all->pdata[i])->state == OCID_STATE_RUNNING)
+			running++;
+	(void)sd_notifyf(0, "STATUS=Supervising %u containers (%u running)", all->len, running);
+}
 
 static void
 on_container_added(OcidContainer *container, gpointer data)
@@ -18,6 +36,7 @@ on_container_added(OcidContainer *container, gpointer data)
 	(void)sd_bus_emit_signal(service->bus, OCID_MANAGER_PATH, OCID_MANAGER_INTERFACE,
 				 "ContainerNew", "so", container->id, path);
 	(void)sd_bus_emit_object_added(service->bus, path);
+	notify_status(service);
 }
 
 static void
@@ -30,18 +49,27 @@ on_container_removed(OcidContainer *container, gpointer data)
 	(void)sd_bus_emit_object_removed(service->bus, path);
 	(void)sd_bus_emit_signal(service->bus, OCID_MANAGER_PATH, OCID_MANAGER_INTERFACE,
 				 "ContainerRemoved", "so", container->id, path);
+	ocid_container_io_removed(service, container);
+	ocid_process_objects_container_removed(service, container);
 }
 
 static void
 on_container_changed(OcidContainer *container, const char *const *properties, gpointer data)
 {
-	ocid_container_object_emit_changed(data, container, properties);
+	OcidBusService *service = data;
+
+	ocid_container_object_emit_changed(service, container, properties);
+	ocid_container_io_changed(service, container, properties);
+	if (g_strv_contains(properties, "State"))
+		notify_status(service);
 }
 
 static void
 on_manager_changed(const char *const *properties, gpointer data)
 {
 	ocid_manager_object_emit_changed(data, properties);
+	if (g_strv_contains(properties, "ContainerCount"))
+		notify_status(data);
 }
 
 static gboolean
@@ -64,6 +92,10 @@ ocid_bus_service_new(OcidManager *manager, GError **error)
 	int r;
 
 	service->manager = manager;
+	service->waits = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					       (GDestroyNotify)g_ptr_array_unref);
+	service->processes = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+						   (GDestroyNotify)ocid_process_object_free);
 	listener.data = service;
 	r = sd_bus_open_system(&service->bus);
 	if (r < 0) {
@@ -82,6 +114,11 @@ ocid_bus_service_new(OcidManager *manager, GError **error)
 		bus_failed(error, r, "Cannot export the container objects");
 		return NULL;
 	}
+	r = ocid_process_objects_register(service);
+	if (r < 0) {
+		bus_failed(error, r, "Cannot export the process objects");
+		return NULL;
+	}
 	r = sd_bus_add_object_manager(service->bus, &service->object_manager_slot,
 				      OCID_MANAGER_PATH);
 	if (r < 0) {
@@ -90,7 +127,7 @@ ocid_bus_service_new(OcidManager *manager, GError **error)
 	}
 	ocid_manager_set_bus(manager, service->bus);
 	ocid_manager_set_listener(manager, &listener);
-	ocid_bus_attach_glib(service->bus, NULL);
+	service->bus_source = ocid_bus_attach_glib(service->bus, NULL);
 	return g_steal_pointer(&service);
 }
 
@@ -110,6 +147,15 @@ ocid_bus_service_request_name(OcidBusService *service, GError **error)
 }
 
 void
+ocid_bus_service_on_lost(OcidBusService *service, GSourceFunc lost, gpointer user_data)
+{
+	GSource *source = g_main_context_find_source_by_id(NULL, service->bus_source);
+
+	if (source != NULL)
+		g_source_set_callback(source, lost, user_data, NULL);
+}
+
+void
 ocid_bus_service_free(OcidBusService *service)
 {
 	if (service == NULL)
@@ -120,6 +166,11 @@ ocid_bus_service_free(OcidBusService *service)
 	sd_bus_slot_unref(service->container_slot);
 	sd_bus_slot_unref(service->enumerator_slot);
 	sd_bus_slot_unref(service->object_manager_slot);
+	sd_bus_slot_unref(service->process_slot);
+	sd_bus_slot_unref(service->process_enumerator_slot);
+	ocid_container_io_clear(service);
+	g_clear_pointer(&service->processes, g_hash_table_unref);
+	g_free(service->root_sender);
 	if (service->bus != NULL) {
 		sd_bus_flush(service->bus);
 		sd_bus_close(service->bus);

@@ -20,6 +20,17 @@ typedef struct {
 	sd_bus_slot *container_slot;
 	sd_bus_slot *enumerator_slot;
 	sd_bus_slot *object_manager_slot;
+	sd_bus_slot *process_slot;
+	sd_bus_slot *process_enumerator_slot;
+	GHashTable *waits;     /* container id -> pending Wait calls (sd_bus_message) */
+	GList *followers;      /* OpenLog(follow) readers, container-io.c */
+	GHashTable *processes; /* object path -> Exec's process objects, process-object.c */
+	guint64 next_process;
+	guint bus_source; /* the connection's GSource in the default main context */
+	/* The unique name of the last caller the bus vouched for as root. A unique name is
+	 * never given to another connection, and a connection's euid never changes, so its
+	 * next call needs no round trip to the bus to ask again. */
+	char *root_sender;
 } OcidBusService;
 
 /* Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS honoured), exports the objects and
@@ -28,6 +39,9 @@ OcidBusService *ocid_bus_service_new(OcidManager *manager, GError **error);
 
 gboolean ocid_bus_service_request_name(OcidBusService *service, GError **error);
 
+/* @lost runs once, from the main loop, when the bus connection is gone for good. */
+void ocid_bus_service_on_lost(OcidBusService *service, GSourceFunc lost, gpointer user_data);
+
 void ocid_bus_service_free(OcidBusService *service);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OcidBusService, ocid_bus_service_free)
@@ -35,6 +49,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(OcidBusService, ocid_bus_service_free)
 /* Registration of the two object kinds, in manager-object.c and container-object.c. */
 int ocid_manager_object_register(OcidBusService *service);
 int ocid_container_objects_register(OcidBusService *service);
+int ocid_process_objects_register(OcidBusService *service);
 
 /* The object path of a container id (caller frees). */
 char *ocid_container_object_path(const char *id);

@@ -1,5 +1,7 @@
-/* attach.h: the attach socket. Clients that connect get the container's output as it is
- * logged and write its stdin; with stdin_once, the first one to leave closes stdin. */
+/* attach.h: the attach socket. Clients that connect (several at once, up to
+ * ATTACH_CLIENTS_MAX) get the container's output as it is logged and write its stdin; with
+ * stdin_once, the first one to leave closes stdin. With a terminal, a datagram socket next
+ * to it (MONITOR_RESIZE_SUFFIX) takes the terminal's size. */
 #pragma once
 
 #include "monitor.h"
@@ -10,6 +12,9 @@
 void monitor_attach_serve(Monitor *m);
 
 void monitor_attach_accept(Monitor *m);
+
+/* A message on the resize socket (common/monitor-protocol.h): the terminal's new size. */
+void monitor_attach_handle_resize(Monitor *m);
 
 /* The client in @slot is readable. */
 void monitor_attach_handle_client(Monitor *m, int slot);

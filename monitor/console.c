@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 int
-monitor_listen_unix(const char *path)
+monitor_bind_unix(const char *path, int type)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	int fd;
@@ -19,16 +19,23 @@ monitor_listen_unix(const char *path)
 	if (strlen(path) >= sizeof addr.sun_path)
 		return -ENAMETOOLONG;
 	memcpy(addr.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
 	(void)unlink(path);
-	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(fd, 16) < 0) {
+	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 ||
+	    (type == SOCK_STREAM && listen(fd, 16) < 0)) {
 		int r = -errno;
 		(void)close(fd);
 		return r;
 	}
 	return fd;
+}
+
+int
+monitor_listen_unix(const char *path)
+{
+	return monitor_bind_unix(path, SOCK_STREAM);
 }
 
 void
@@ -40,10 +47,8 @@ monitor_console_listen(Monitor *m)
 			  m->options->console_socket);
 }
 
-/* The runtime connected during create and sent the pty master with SCM_RIGHTS: it becomes
- * the container's output (logged as stdout) and stdin. */
-void
-monitor_console_take(Monitor *m)
+int
+monitor_receive_pty(int listen_fd)
 {
 	char data[256];
 	union {
@@ -56,23 +61,38 @@ monitor_console_take(Monitor *m)
 			      .msg_control = control.buf,
 			      .msg_controllen = sizeof control.buf };
 	struct cmsghdr *cmsg;
-	_cleanup_close_ int conn = accept4(m->console_fd, NULL, NULL, SOCK_CLOEXEC);
+	_cleanup_close_ int conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	int master = -1;
 
 	if (conn < 0)
-		monitor_die_after_create(m, -errno,
-					 "the runtime did not connect to the console socket");
-	if (recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) < 0)
-		monitor_die_after_create(m, -errno, "cannot receive the terminal from the runtime");
+		return -errno;
+	/* Blocking: the runtime sends the terminal right after it connects. */
+	if (fcntl(conn, F_SETFL, 0) < 0 || recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) < 0)
+		return -errno;
 	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg != NULL; cmsg = CMSG_NXTHDR(&msg, cmsg))
 		if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS)
 			memcpy(&master, CMSG_DATA(cmsg), sizeof master);
 	if (master < 0)
-		monitor_die_after_create(m, -EBADMSG, "the runtime sent no terminal");
+		return -EBADMSG;
+	if (fcntl(master, F_SETFL, O_NONBLOCK) < 0) {
+		int r = -errno;
+		(void)close(master);
+		return r;
+	}
+	return master;
+}
+
+/* The runtime connected during create and sent the pty master with SCM_RIGHTS: it becomes
+ * the container's output (logged as stdout) and stdin. */
+void
+monitor_console_take(Monitor *m)
+{
+	int master = monitor_receive_pty(m->console_fd);
+
+	if (master < 0)
+		monitor_die_after_create(m, master, "cannot receive the terminal from the runtime");
 	closep(&m->console_fd);
 	(void)unlink(m->options->console_socket);
-	if (fcntl(master, F_SETFL, O_NONBLOCK) < 0)
-		monitor_die_after_create(m, -errno, "cannot make the terminal non-blocking");
 	/* The pipes only ever carried the runtime's own words. */
 	closep(&m->pipes[0].fd);
 	closep(&m->pipes[1].fd);

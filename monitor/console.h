@@ -4,8 +4,16 @@
 
 #include "monitor.h"
 
-/* A listening unix stream socket at @path (replacing a stale one), or -errno. */
+/* A unix socket of @type (SOCK_STREAM: listening) bound at @path (replacing a stale one),
+ * non-blocking, or -errno. */
+int monitor_bind_unix(const char *path, int type);
+
+/* A listening unix stream socket at @path, or -errno. */
 int monitor_listen_unix(const char *path);
+
+/* Accepts the runtime's connection on @listen_fd and receives the pty master it sends
+ * (made non-blocking), or -errno. */
+int monitor_receive_pty(int listen_fd);
 
 /* Starts listening on --console-socket before create; dies on failure. */
 void monitor_console_listen(Monitor *m);

@@ -6,6 +6,7 @@
  * daemon restarts. */
 
 #include "exec-mode.h"
+#include "exec-session.h"
 #include "options.h"
 #include "setup.h"
 #include "supervise.h"
@@ -18,9 +19,11 @@ main(int argc, char **argv)
 	monitor_ensure_std_fds();
 	monitor_parse_options(argc, argv, &args);
 	monitor_setup_process(&args);
-	if (args.exec_argv != NULL) {
+	if (args.exec_argv != NULL)
 		monitor_wait_for_go(&args);
+	if (args.exec_argv != NULL && args.session_fd >= 0)
+		return monitor_run_exec_session(&args);
+	if (args.exec_argv != NULL)
 		return monitor_run_exec(&args);
-	}
 	return monitor_supervise(&args);
 }

@@ -39,6 +39,7 @@ typedef struct {
 	int stdin_fd;   /* write end of the container's stdin (the pty master for a terminal) */
 	int console_fd; /* the listening console socket during create */
 	int attach_fd;  /* the listening attach socket */
+	int resize_fd;  /* with a terminal: the datagram socket ResizeTerminal sends to */
 	int clients[ATTACH_CLIENTS_MAX];
 	char buf[PIPE_READ_SIZE];
 } Monitor;

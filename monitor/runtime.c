@@ -2,6 +2,7 @@
 
 #include "die.h"
 #include "fd-util.h"
+#include "oom-score.h"
 
 #include "common/runtime-args.h"
 
@@ -48,6 +49,9 @@ exec_child(char *const argv[], int stdin_fd, int stdout_fd, int stderr_fd)
 		(void)sigaction(sig, &default_action, NULL);
 	if (sigemptyset(&empty) < 0 || sigprocmask(SIG_SETMASK, &empty, NULL) < 0)
 		goto fail;
+	/* The monitor's own -1000 is not the runtime's, nor the container's. Raising a score
+	 * needs no privilege, so this only fails where /proc is not mounted. */
+	(void)monitor_oom_score_set(MONITOR_OOM_SCORE_CHILD);
 	execv(argv[0], argv);
 fail:
 	dprintf(STDERR_FILENO, "cannot execute %s: %s\n", argv[0], strerror(errno));

@@ -1,6 +1,7 @@
 #include "setup.h"
 
 #include "die.h"
+#include "oom-score.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,23 +31,26 @@ monitor_ensure_std_fds(void)
 /* Whatever the daemon leaked to us (bus sockets, other containers' pidfds) would otherwise
  * live as long as this container, and reach the runtime. */
 static void
-close_inherited_fds(int keep_a, int keep_b)
+close_inherited_fds(const MonitorArgs *args)
 {
-	int low = keep_a < keep_b ? keep_a : keep_b;
-	int high = keep_a < keep_b ? keep_b : keep_a;
+	int keep[4] = { args->sync_fd, args->wait_fd, args->session_fd, args->control_fd };
 	unsigned int next = 3;
 	int r = 0;
 
-	/* Close every fd from 3 up but the (at most two) we keep. */
-	if (low >= 3) {
-		if ((unsigned int)low > next)
-			r = close_range(next, (unsigned int)low - 1, 0);
-		next = (unsigned int)low + 1;
-	}
-	if (r == 0 && high >= 3 && high != low) {
-		if ((unsigned int)high > next)
-			r = close_range(next, (unsigned int)high - 1, 0);
-		next = (unsigned int)high + 1;
+	/* Ascending, so that the ranges between them can be closed in one pass. */
+	for (int i = 1; i < 4; i++)
+		for (int j = i; j > 0 && keep[j] < keep[j - 1]; j--) {
+			int t = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	/* Close every fd from 3 up but the ones we keep. */
+	for (int i = 0; i < 4 && r == 0; i++) {
+		if (keep[i] < 3 || (unsigned int)keep[i] < next)
+			continue;
+		if ((unsigned int)keep[i] > next)
+			r = close_range(next, (unsigned int)keep[i] - 1, 0);
+		next = (unsigned int)keep[i] + 1;
 	}
 	if (r == 0)
 		r = close_range(next, ~0U, 0);
@@ -58,11 +62,20 @@ close_inherited_fds(int keep_a, int keep_b)
 void
 monitor_setup_process(const MonitorArgs *args)
 {
+	int r;
+
 	if (fcntl(args->sync_fd, F_SETFD, FD_CLOEXEC) < 0)
 		die_errno(-errno, "cannot set close-on-exec on the sync fd");
 	if (args->wait_fd >= 0 && fcntl(args->wait_fd, F_SETFD, FD_CLOEXEC) < 0)
 		die_errno(-errno, "--wait-fd is not an open file descriptor");
-	close_inherited_fds(args->sync_fd, args->wait_fd);
+	for (int i = 0; i < 2; i++) {
+		int fd = i == 0 ? args->session_fd : args->control_fd;
+
+		if (fd >= 0 && fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+			die_errno(-errno, "--%s-fd is not an open file descriptor",
+				  i == 0 ? "session" : "control");
+	}
+	close_inherited_fds(args);
 
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		die_errno(-errno, "cannot become a child subreaper");
@@ -70,6 +83,13 @@ monitor_setup_process(const MonitorArgs *args)
 	 * signal to them must not reach the monitor. EPERM: we already lead a group. */
 	if (getsid(0) != getpid() && setsid() < 0 && errno != EPERM)
 		die_errno(-errno, "cannot start a new session");
+	/* Lowering a score needs CAP_SYS_RESOURCE, which containers (and some CI hosts)
+	 * lack: then the monitor at least gives up a score above its container's. */
+	r = monitor_oom_score_set(MONITOR_OOM_SCORE_SELF);
+	if (r == -EACCES || r == -EPERM)
+		r = monitor_oom_score_set(MONITOR_OOM_SCORE_CHILD);
+	if (r < 0)
+		warn_errno(r, "cannot set the monitor's oom_score_adj");
 	/* Do not pin the daemon's working directory's filesystem for the container's life. */
 	if (chdir("/") < 0)
 		die_errno(-errno, "cannot change to /");

@@ -380,6 +380,8 @@ run_loop(Monitor *m)
 				(void)pump_pipe(m, &m->pipes[1]);
 			else if (fd == m->attach_fd)
 				monitor_attach_accept(m);
+			else if (fd == m->resize_fd)
+				monitor_attach_handle_resize(m);
 			else
 				for (int c = 0; c < ATTACH_CLIENTS_MAX; c++)
 					if (fd == m->clients[c])
@@ -495,6 +497,7 @@ monitor_supervise(const MonitorArgs *options)
 		.stdin_fd = -1,
 		.console_fd = -1,
 		.attach_fd = -1,
+		.resize_fd = -1,
 	};
 	for (int i = 0; i < ATTACH_CLIENTS_MAX; i++)
 		m->clients[i] = -1;

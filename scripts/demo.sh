@@ -1,11 +1,22 @@
 #!/bin/bash
 # Builds ocid and shows the life cycle of a real busybox container through it, on a
-# private D-Bus system bus (this host's PID 1 need not be systemd). Run as root:
-#   sudo scripts/demo.sh [--no-install]
+# private D-Bus system bus (this host's PID 1 need not be systemd), with busctl and then
+# with ocictl. With --shell, it then opens a shell whose ocictl and busctl --system talk to
+# the demo's daemon (DBUS_SYSTEM_BUS_ADDRESS), and cleans up when that shell exits.
+# Run as root:
+#   sudo scripts/demo.sh [--no-install] [--shell]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-[ "${1:-}" = "--no-install" ] || scripts/deps.sh
+install=1 shell=0
+for arg in "$@"; do
+	case $arg in
+	--no-install) install=0 ;;
+	--shell) shell=1 ;;
+	*) echo "usage: scripts/demo.sh [--no-install] [--shell]" >&2; exit 2 ;;
+	esac
+done
+[ "$install" = 0 ] || scripts/deps.sh
 [ -d build ] || meson setup build >/dev/null
 ninja -C build >/dev/null
 
@@ -65,4 +76,25 @@ state
 echo "\$ cat $demo/log/demo.log"; cat "$demo/log/demo.log"
 show busctl --system call org.oci.Runtime $C org.oci.Runtime.Container Delete b false
 show busctl --system call $M ListContainers 'a{sv}' 0
+
+echo "--- the same life cycle with ocictl"
+export PATH=$top/build/client:$PATH
+show ocictl run -d --name web --label app=demo "$demo/bundle"
+show ocictl ps --filter label=app=demo
+show ocictl exec web -- busybox hostname
+show ocictl stop -t 5 web
+show ocictl wait web
+show ocictl logs web
+show ocictl rm web
 echo "--- ocid's own log"; cat "$demo/ocid.log"
+
+if [ "$shell" = 1 ]; then
+	export OCID_DEMO=$demo
+	cat <<TEXT
+--- a shell on the demo's bus: ocictl and busctl --system talk to this ocid.
+    DBUS_SYSTEM_BUS_ADDRESS=$DBUS_SYSTEM_BUS_ADDRESS
+    OCID_DEMO=$demo (a busybox bundle is in \$OCID_DEMO/bundle)
+    Exit the shell to stop the demo and remove everything.
+TEXT
+	PS1='(demo) # ' bash --norc -i || true
+fi

@@ -1,5 +1,7 @@
 #!/bin/sh
-# Installs what ocid needs to build, run and be tested on Debian 12 (run as root).
+# Installs what ocid needs to build, run and be tested on Debian 12 (run as root): also
+# scdoc for the manuals, man-db to render them, the shells whose completion is tested,
+# polkit's pkg-config file (where actions go) and socat for the README's attach socket.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
@@ -7,5 +9,6 @@ apt-get install -y -qq --no-install-recommends \
 	build-essential pkg-config meson ninja-build gettext clang-format clang libclang-rt-14-dev \
 	libglib2.0-dev libsystemd-dev libdbus-1-dev libjson-glib-dev libseccomp-dev libcap-dev \
 	runc busybox-static dbus-daemon dbus systemd systemd-container polkitd util-linux \
+	libpolkit-gobject-1-dev bash-completion scdoc man-db zsh fish socat \
 	crun qemu-system-x86 mmdebstrap e2fsprogs openssh-client \
 	>/dev/null

@@ -69,7 +69,7 @@ fuzz_lane() {
 	[ -d build-fuzz ] || CC=clang meson setup build-fuzz -Dfuzzing=true \
 		-Db_sanitize=address,undefined -Db_lundef=false >/dev/null
 	ninja -C build-fuzz tests/fuzz/fuzz-config tests/fuzz/fuzz-state tests/fuzz/fuzz-seccomp \
-		tests/fuzz/fuzz-options >/dev/null
+		tests/fuzz/fuzz-options tests/fuzz/fuzz-bus-dict >/dev/null
 	if timeout 600 tests/fuzz/run.sh build-fuzz "${OCID_FUZZ_SECONDS:-20}"; then
 		passed=$((passed + 1))
 	else

@@ -8,7 +8,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$1
 seconds=${2:-20}
 status=0
-for target in config state seccomp options; do
+for target in config state seccomp options bus-dict; do
 	scratch=$(mktemp -d)
 	cp -r "$top/tests/fuzz/corpus/$target/." "$scratch/"
 	echo "# fuzz-$target for ${seconds}s"

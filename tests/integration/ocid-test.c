@@ -222,6 +222,47 @@ start_bus(OcidTest *t)
 	t->bus_address = g_strdup_printf("unix:path=%s", socket);
 }
 
+static void
+connect_bus(OcidTest *t)
+{
+	g_autoptr(GError) error = NULL;
+
+	t->conn = g_dbus_connection_new_for_address_sync(
+	    t->bus_address,
+	    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+		G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+	    NULL, NULL, &error);
+	g_assert_no_error(error);
+	t->signal_sub = g_dbus_connection_signal_subscribe(
+	    t->conn, NULL, NULL, NULL, NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_signal, t, NULL);
+}
+
+void
+ocid_test_kill_bus(OcidTest *t)
+{
+	int status;
+
+	g_assert_false(t->system_mode);
+	g_dbus_connection_signal_unsubscribe(t->conn, t->signal_sub);
+	g_clear_object(&t->conn);
+	g_assert_cmpint(kill(t->bus_pid, SIGKILL), ==, 0);
+	g_assert_cmpint(waitpid(t->bus_pid, &status, 0), ==, t->bus_pid);
+	t->bus_pid = 0;
+}
+
+void
+ocid_test_start_bus(OcidTest *t)
+{
+	g_autofree char *socket = g_build_filename(t->tmpdir, "bus.sock", NULL);
+
+	/* dbus-daemon will not listen on a path that is taken. */
+	(void)g_unlink(socket);
+	g_clear_pointer(&t->bus_address, g_free);
+	start_bus(t);
+	write_pid(t, "bus.pid", t->bus_pid);
+	connect_bus(t);
+}
+
 gboolean
 ocid_test_name_has_owner(OcidTest *t)
 {
@@ -234,6 +275,21 @@ ocid_test_name_has_owner(OcidTest *t)
 	if (reply != NULL)
 		g_variant_get(reply, "(b)", &owned);
 	return owned;
+}
+
+guint32
+ocid_test_daemon_pid(OcidTest *t)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
+	    t->conn, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+	    "GetConnectionUnixProcessID", g_variant_new("(s)", "org.oci.Runtime"),
+	    G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
+	guint32 pid = 0;
+
+	g_assert_no_error(error);
+	g_variant_get(reply, "(u)", &pid);
+	return pid;
 }
 
 void
@@ -295,6 +351,27 @@ ocid_test_restart_with_config(OcidTest *t, const char *runtime_lines)
 	ocid_test_kill_daemon(t);
 	write_config(t, runtime_lines);
 	ocid_test_start_daemon(t);
+}
+
+void
+ocid_test_set_runtime_config(OcidTest *t, const char *name, const char *lines)
+{
+	g_autofree char *dropin = NULL;
+
+	if (!t->system_mode) {
+		ocid_test_restart_with_config(t, lines);
+		return;
+	}
+	dropin = g_strdup_printf("/etc/ocid/ocid.conf.d/50-%s.conf", name);
+	if (lines != NULL) {
+		g_autofree char *text = g_strdup_printf("[runtime]\n%s\n", lines);
+		g_assert_cmpint(g_mkdir_with_parents("/etc/ocid/ocid.conf.d", 0755), ==, 0);
+		g_assert_true(g_file_set_contents(dropin, text, -1, NULL));
+	} else {
+		(void)unlink(dropin);
+	}
+	g_assert_cmpint(ocid_test_systemctl("restart", "ocid.service"), ==, 0);
+	g_assert_true(ocid_test_wait_name_owner(t, TRUE, 30000));
 }
 
 /* Under a real systemd (tests/systemd): ocid.service on the real system bus, with the
@@ -379,15 +456,8 @@ ocid_test_get(void)
 	t->config_path = g_build_filename(t->tmpdir, "ocid.conf", NULL);
 	write_config(t, extra_config);
 	start_bus(t);
-	t->conn = g_dbus_connection_new_for_address_sync(
-	    t->bus_address,
-	    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-		G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-	    NULL, NULL, &error);
-	g_assert_no_error(error);
 	t->signals = g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
-	t->signal_sub = g_dbus_connection_signal_subscribe(
-	    t->conn, NULL, NULL, NULL, NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_signal, t, NULL);
+	connect_bus(t);
 	ocid_test_start_daemon(t);
 	write_pid(t, "bus.pid", t->bus_pid);
 	the_test = t;
@@ -494,6 +564,23 @@ ocid_test_make_bundle(OcidTest *t, const char *name, const char *script)
 	return dir;
 }
 
+void
+ocid_test_add_poststart_hook(const char *bundle, const char *command)
+{
+	g_autofree char *config_path = g_build_filename(bundle, "config.json", NULL);
+	g_autofree char *config = ocid_test_read_file(config_path);
+	g_autofree char *hooked = NULL;
+
+	/* Spliced in as text: the command is the test's own, without quotes to escape. */
+	g_assert_null(strpbrk(command, "\"\\"));
+	g_assert_nonnull(config);
+	g_assert_cmpint(config[0], ==, '{');
+	hooked = g_strdup_printf("{\n  \"hooks\": { \"poststart\": [ { \"path\": \"/bin/sh\", "
+				 "\"args\": [ \"sh\", \"-c\", \"%s\" ] } ] },%s",
+				 command, config + 1);
+	g_assert_true(g_file_set_contents(config_path, hooked, -1, NULL));
+}
+
 GVariant *
 ocid_test_call(OcidTest *t, const char *path, const char *interface, const char *method,
 	       GVariant *args, const char *reply_type, GError **error)
@@ -526,7 +613,9 @@ ocid_test_get_property(OcidTest *t, const char *path, const char *name)
 {
 	g_autoptr(GError) error = NULL;
 	const char *interface = g_str_equal(path, "/org/oci/Runtime") ? "org.oci.Runtime.Manager"
-								      : "org.oci.Runtime.Container";
+				: g_str_has_prefix(path, "/org/oci/Runtime/process/")
+				    ? "org.oci.Runtime.Process"
+				    : "org.oci.Runtime.Container";
 	g_autoptr(GVariant) reply =
 	    ocid_test_call(t, path, "org.freedesktop.DBus.Properties", "Get",
 			   g_variant_new("(ss)", interface, name), "(v)", &error);
@@ -1020,4 +1109,195 @@ ocid_test_main(int argc, char **argv, void (*add_tests)(void))
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return 128 + WTERMSIG(status);
+}
+
+char *
+ocid_test_cgroup_left(OcidTest *t, const char *id)
+{
+	g_autoptr(GDir) hierarchies = g_dir_open("/sys/fs/cgroup", 0, NULL);
+	g_autofree char *leaf = NULL;
+	const char *h;
+
+	leaf = t->system_mode ? g_strdup_printf("machine.slice/ocid-%s.scope", id)
+			      : g_strdup_printf("%s/ocid-%s", t->cgroup_parent, id);
+	while (hierarchies != NULL && (h = g_dir_read_name(hierarchies)) != NULL) {
+		char *dir = g_build_filename("/sys/fs/cgroup", h, leaf, NULL);
+		if (g_file_test(dir, G_FILE_TEST_IS_DIR))
+			return dir;
+		g_free(dir);
+	}
+	return NULL;
+}
+
+typedef struct {
+	OcidTest *t;
+	const char *id;
+} CgroupWait;
+
+static gboolean
+cgroup_gone(gpointer data)
+{
+	CgroupWait *w = data;
+	g_autofree char *left = ocid_test_cgroup_left(w->t, w->id);
+
+	return left == NULL;
+}
+
+char *
+ocid_test_wait_cgroup_gone(OcidTest *t, const char *id, guint timeout_ms)
+{
+	CgroupWait w = { t, id };
+
+	if (ocid_test_wait_for(cgroup_gone, &w, timeout_ms))
+		return NULL;
+	return ocid_test_cgroup_left(t, id);
+}
+
+int
+ocid_test_count_zombie_children(int pid)
+{
+	g_autofree char *task_dir = g_strdup_printf("/proc/%d/task", pid);
+	g_autoptr(GDir) tasks = g_dir_open(task_dir, 0, NULL);
+	const char *tid;
+	int zombies = 0;
+
+	while (tasks != NULL && (tid = g_dir_read_name(tasks)) != NULL) {
+		g_autofree char *file = g_build_filename(task_dir, tid, "children", NULL);
+		g_autofree char *text = ocid_test_read_file(file);
+		g_auto(GStrv) pids = g_strsplit(text != NULL ? text : "", " ", -1);
+
+		for (int i = 0; pids[i] != NULL; i++) {
+			g_autofree char *stat_path = NULL;
+			g_autofree char *stat = NULL;
+			const char *end;
+
+			if (atoi(pids[i]) <= 0)
+				continue;
+			stat_path = g_strdup_printf("/proc/%d/stat", atoi(pids[i]));
+			stat = ocid_test_read_file(stat_path);
+			end = stat != NULL ? strrchr(stat, ')') : NULL;
+			if (end != NULL && end[1] == ' ' && end[2] == 'Z')
+				zombies++;
+		}
+	}
+	return zombies;
+}
+
+static gboolean
+no_zombie_children(gpointer data)
+{
+	return ocid_test_count_zombie_children(GPOINTER_TO_INT(data)) == 0;
+}
+
+gboolean
+ocid_test_wait_no_zombies(int pid, guint timeout_ms)
+{
+	if (ocid_test_wait_for(no_zombie_children, GINT_TO_POINTER(pid), timeout_ms))
+		return TRUE;
+	g_printerr("# process %d still has %d zombie children after %u ms\n", pid,
+		   ocid_test_count_zombie_children(pid), timeout_ms);
+	return FALSE;
+}
+
+static void
+assert_documented(const char *interface, const char *kind, const char *name,
+		  GDBusAnnotationInfo **annotations)
+{
+	const char *doc = g_dbus_annotation_info_lookup(annotations, "org.gtk.GDBus.DocString");
+
+	if (doc == NULL || *doc == '\0')
+		g_error("%s %s.%s has no org.gtk.GDBus.DocString in dbus/%s.xml", kind, interface,
+			name, interface);
+}
+
+void
+ocid_test_assert_interface_matches(OcidTest *t, const char *path, const char *interface)
+{
+	g_autofree char *file =
+	    g_strdup_printf("%s/dbus/%s.xml", g_getenv("OCID_SOURCE_DIR"), interface);
+	g_autofree char *documented_xml = ocid_test_read_file(file);
+	g_autofree char *undocumented_xml = NULL;
+	g_autoptr(GRegex) doc_string = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	g_autoptr(GDBusNodeInfo) documented = NULL;
+	g_autoptr(GDBusNodeInfo) stripped = NULL;
+	g_autoptr(GDBusNodeInfo) live = NULL;
+	g_autoptr(GString) documented_text = g_string_new(NULL);
+	g_autoptr(GString) live_text = g_string_new(NULL);
+	GDBusInterfaceInfo *info;
+	const char *live_xml;
+
+	g_assert_nonnull(documented_xml);
+	documented = g_dbus_node_info_new_for_xml(documented_xml, &error);
+	g_assert_no_error(error);
+	info = g_dbus_node_info_lookup_interface(documented, interface);
+	g_assert_nonnull(info);
+	for (GDBusMethodInfo **m = info->methods; m != NULL && *m != NULL; m++)
+		assert_documented(interface, "method", (*m)->name, (*m)->annotations);
+	for (GDBusPropertyInfo **p = info->properties; p != NULL && *p != NULL; p++)
+		assert_documented(interface, "property", (*p)->name, (*p)->annotations);
+	for (GDBusSignalInfo **s = info->signals; s != NULL && *s != NULL; s++)
+		assert_documented(interface, "signal", (*s)->name, (*s)->annotations);
+
+	doc_string = g_regex_new("\\s*<annotation name=\"org\\.gtk\\.GDBus\\.DocString\" "
+				 "value=\"[^\"]*\"/>",
+				 0, 0, &error);
+	g_assert_no_error(error);
+	undocumented_xml =
+	    g_regex_replace_literal(doc_string, documented_xml, -1, 0, "", 0, &error);
+	g_assert_no_error(error);
+	stripped = g_dbus_node_info_new_for_xml(undocumented_xml, &error);
+	g_assert_no_error(error);
+	reply = ocid_test_call(t, path, "org.freedesktop.DBus.Introspectable", "Introspect", NULL,
+			       "(s)", &error);
+	g_assert_no_error(error);
+	g_variant_get(reply, "(&s)", &live_xml);
+	live = g_dbus_node_info_new_for_xml(live_xml, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(g_dbus_node_info_lookup_interface(live, interface));
+	g_dbus_interface_info_generate_xml(g_dbus_node_info_lookup_interface(stripped, interface),
+					   0, documented_text);
+	g_dbus_interface_info_generate_xml(g_dbus_node_info_lookup_interface(live, interface), 0,
+					   live_text);
+	g_assert_cmpstr(live_text->str, ==, documented_text->str);
+}
+
+char *
+ocid_test_make_container(OcidTest *t, const char *id, const char *script, GVariant *options,
+			 gboolean start)
+{
+	g_autofree char *bundle = ocid_test_make_bundle(t, id, script);
+	g_autoptr(GError) error = NULL;
+	char *path = ocid_test_create(t, id, id, bundle, options, &error);
+
+	g_assert_no_error(error);
+	if (start) {
+		ocid_test_start(t, path);
+		g_assert_true(ocid_test_wait_state(t, path, "running", 10000));
+	}
+	return path;
+}
+
+guint
+ocid_test_count_monitors(const char *needle)
+{
+	g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+	const char *entry;
+	guint n = 0;
+
+	while (proc != NULL && (entry = g_dir_read_name(proc)) != NULL) {
+		g_autofree char *path = g_strdup_printf("/proc/%s/cmdline", entry);
+		g_autofree char *cmdline = NULL;
+		gsize len = 0;
+
+		if (!g_ascii_isdigit(entry[0]) || !g_file_get_contents(path, &cmdline, &len, NULL))
+			continue;
+		for (gsize i = 0; i + 1 < len; i++)
+			if (cmdline[i] == '\0')
+				cmdline[i] = ' ';
+		if (strstr(cmdline, "ocid-monitor") != NULL && strstr(cmdline, needle) != NULL)
+			n++;
+	}
+	return n;
 }

@@ -39,8 +39,16 @@ OcidTest *ocid_test_get_system_or_skip(const char *why);
 /* Whether org.oci.Runtime has an owner on the test's bus. */
 gboolean ocid_test_name_has_owner(OcidTest *t);
 
+/* The pid of org.oci.Runtime's owner, as the bus knows it. */
+guint32 ocid_test_daemon_pid(OcidTest *t);
+
 /* Runs `systemctl VERB UNIT` and returns its exit code. */
 int ocid_test_systemctl(const char *verb, const char *unit);
+
+/* SIGKILL of the private dbus-daemon (t->conn goes with it), and a new one at the same
+ * address (t->conn connected to it, signals subscribed again). Private bus only. */
+void ocid_test_kill_bus(OcidTest *t);
+void ocid_test_start_bus(OcidTest *t);
 
 /* Starts or restarts ocid (SIGKILL of a running one when @kill_first). */
 void ocid_test_start_daemon(OcidTest *t);
@@ -50,8 +58,16 @@ void ocid_test_kill_daemon(OcidTest *t);
  * standard configuration. */
 void ocid_test_restart_with_config(OcidTest *t, const char *runtime_lines);
 
+/* Restarts ocid with @lines added to [runtime] (NULL: as before): on the private bus through
+ * the test's config, under systemd through the drop-in ocid.conf.d/50-@name.conf of the
+ * installed ocid.service, removed again with NULL. */
+void ocid_test_set_runtime_config(OcidTest *t, const char *name, const char *lines);
+
 /* A fresh busybox bundle running @script with /bin/sh -c. */
 char *ocid_test_make_bundle(OcidTest *t, const char *name, const char *script);
+
+/* Adds a poststart hook running `sh -c @command` (on the host) to @bundle's config.json. */
+void ocid_test_add_poststart_hook(const char *bundle, const char *command);
 
 /* Calls on the manager or a container; NULL and @error on a D-Bus error. */
 GVariant *ocid_test_call(OcidTest *t, const char *path, const char *interface, const char *method,
@@ -61,6 +77,7 @@ GVariant *ocid_test_call(OcidTest *t, const char *path, const char *interface, c
 char *ocid_test_create(OcidTest *t, const char *id, const char *name, const char *bundle,
 		       GVariant *options, GError **error);
 
+/* Of the manager, a container or a process (Exec), by @path. */
 GVariant *ocid_test_get_property(OcidTest *t, const char *path, const char *name);
 char *ocid_test_get_string(OcidTest *t, const char *path, const char *name);
 gint32 ocid_test_get_int(OcidTest *t, const char *path, const char *name);
@@ -103,6 +120,11 @@ gboolean ocid_test_wait_pidfd(int pidfd, guint timeout_ms);
 
 /* Waits until process @pid has exited (TRUE at once if there is none). */
 gboolean ocid_test_wait_pid_exit(int pid, guint timeout_ms);
+
+/* A container of a fresh bundle running @script, created with @options (may be NULL) and,
+ * with @start, started and seen running; asserts success. Returns the path. */
+char *ocid_test_make_container(OcidTest *t, const char *id, const char *script, GVariant *options,
+			       gboolean start);
 
 /* Calls Start, Stop, Delete and asserts success. */
 void ocid_test_start(OcidTest *t, const char *path);
@@ -147,6 +169,26 @@ const char *ocid_test_runtime_name(void);
 /* How much longer every wait may take (OCID_TEST_TIME_SCALE, default 1): the emulated
  * guest of tests/vm runs some 20 times slower. */
 guint ocid_test_time_scale(void);
+/* A cgroup dir of container @id left in some hierarchy (the first found), or NULL. */
+char *ocid_test_cgroup_left(OcidTest *t, const char *id);
+
+/* Waits until no hierarchy holds a cgroup of @id (a unit's may go a moment after its
+ * stop job); NULL then, else the dir still there. */
+char *ocid_test_wait_cgroup_gone(OcidTest *t, const char *id, guint timeout_ms);
+
+/* Children of @pid (any of its threads) that are zombies: exited, never reaped. */
+int ocid_test_count_zombie_children(int pid);
+
+/* ocid-monitor processes (live or zombie) whose command line holds @needle. */
+guint ocid_test_count_monitors(const char *needle);
+
+/* Waits until @pid has no zombie children. */
+gboolean ocid_test_wait_no_zombies(int pid, guint timeout_ms);
+
+/* The interface XML in dbus/ documents the API: asserts that every method, property and
+ * signal of @interface there carries an org.gtk.GDBus.DocString, and that the live object
+ * at @path exports exactly that interface, less the doc strings (sd-bus has none). */
+void ocid_test_assert_interface_matches(OcidTest *t, const char *path, const char *interface);
 
 /* Runs the tests registered by @add_tests in a child process and cleans up after it,
  * whatever happened (an assertion abort included). */

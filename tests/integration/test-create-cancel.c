@@ -16,21 +16,6 @@
 #define MANAGER      "org.oci.Runtime.Manager"
 #define CONTAINER    "org.oci.Runtime.Container"
 
-static guint32
-daemon_pid(OcidTest *t)
-{
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GVariant) reply = g_dbus_connection_call_sync(
-	    t->conn, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-	    "GetConnectionUnixProcessID", g_variant_new("(s)", "org.oci.Runtime"),
-	    G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
-	guint32 pid = 0;
-
-	g_assert_no_error(error);
-	g_variant_get(reply, "(u)", &pid);
-	return pid;
-}
-
 static void
 die_with_test(gpointer data)
 {
@@ -77,6 +62,7 @@ assert_nothing_left(OcidTest *t, const char *id)
 	g_autofree char *runtime = g_build_filename(t->run_dir, "runtime", id, NULL);
 	g_autofree char *exit_file = g_build_filename(t->run_dir, "exits", id, NULL);
 	g_autofree char *log = g_strdup_printf("%s/%s.log", t->log_dir, id);
+	g_autofree char *cgroup = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GVariant) found = NULL;
 
@@ -87,6 +73,16 @@ assert_nothing_left(OcidTest *t, const char *id)
 	found = ocid_test_call(t, MANAGER_PATH, MANAGER, "GetContainer", g_variant_new("(s)", id),
 			       "(o)", &error);
 	ocid_test_assert_error(error, "NoSuchContainer");
+	/* No cgroup of it, and every process of it reaped: the daemon is a subreaper, so
+	 * the monitor's orphans (runtime, hooks, runc init) became its children. */
+	cgroup = ocid_test_wait_cgroup_gone(t, id, 5000);
+	if (cgroup != NULL)
+		g_error("the cgroup %s of %s was left behind", cgroup, id);
+	g_assert_true(ocid_test_wait_no_zombies((int)ocid_test_daemon_pid(t), 5000));
+	{
+		g_autofree char *id_arg = g_strdup_printf("--id %s ", id);
+		g_assert_cmpuint(ocid_test_count_monitors(id_arg), ==, 0);
+	}
 	if (t->system_mode) {
 		g_autofree char *unit = g_strdup_printf("ocid-%s.scope", id);
 		g_assert_cmpint(ocid_test_systemctl("is-active", unit), !=, 0);
@@ -142,7 +138,7 @@ test_failing_creates(void)
 	hooked = bundle_with_hook(t, "hookfails", "echo the hook refuses >&2; exit 1");
 	log_dir = g_build_filename(t->tmpdir, "a-dir.log", NULL);
 	g_assert_cmpint(g_mkdir_with_parents(log_dir, 0700), ==, 0);
-	pid = daemon_pid(t);
+	pid = ocid_test_daemon_pid(t);
 	bystander = start_bystander();
 	for (int i = 0; i < 20; i++) {
 		g_autofree char *id = g_strdup_printf("core-%d", i);
@@ -169,62 +165,41 @@ test_failing_creates(void)
 			g_assert_nonnull(strstr(error->message, "the hook refuses"));
 		assert_nothing_left(t, id);
 	}
-	g_assert_cmpuint(daemon_pid(t), ==, pid);
+	g_assert_cmpuint(ocid_test_daemon_pid(t), ==, pid);
 	assert_bystander_alive_and_end(bystander);
 }
 
 static void
 set_create_timeout(OcidTest *t, const char *lines)
 {
-	const char *dropin = "/etc/ocid/ocid.conf.d/50-create-timeout.conf";
-
-	if (!t->system_mode) {
-		ocid_test_restart_with_config(t, lines);
-		return;
-	}
-	if (lines != NULL) {
-		g_autofree char *text = g_strdup_printf("[runtime]\n%s\n", lines);
-		g_assert_cmpint(g_mkdir_with_parents("/etc/ocid/ocid.conf.d", 0755), ==, 0);
-		g_assert_true(g_file_set_contents(dropin, text, -1, NULL));
-	} else {
-		(void)unlink(dropin);
-	}
-	g_assert_cmpint(ocid_test_systemctl("restart", "ocid.service"), ==, 0);
-	g_assert_true(ocid_test_wait_name_owner(t, TRUE, 30000));
+	ocid_test_set_runtime_config(t, "create-timeout", lines);
 }
 
 /* A runtime that hangs past create_timeout (1 s here, far below the unit job's 60 s):
- * Timeout, and the hung runtime and its hook are gone with everything else. */
+ * Timeout, and the hung runtime and its hook are gone with everything else, reaped. With
+ * a terminal, `runc init` sits in a session of its own, which kill(-pgid) of the monitor's
+ * group never reached: only the kill through the cgroup does. */
 static void
-test_create_timeout(void)
+create_times_out(OcidTest *t, const char *id, gboolean terminal)
 {
-	OcidTest *t = ocid_test_get();
 	g_autofree char *hooked = NULL;
 	g_autofree char *marker = NULL;
 	g_autofree char *script = NULL;
 	g_autofree char *path = NULL;
-	g_autofree char *timeout_line = NULL;
+	g_autofree char *name = g_strdup_printf("hangs-%s", id);
 	g_autoptr(GError) error = NULL;
-	guint32 pid;
-	GPid bystander;
+	GVariantBuilder b;
 
-	if (t == NULL) {
-		g_test_skip("needs root");
-		return;
-	}
-	marker = g_build_filename(t->tmpdir, "hung-hook-ran", NULL);
+	marker = g_build_filename(t->tmpdir, name, NULL);
 	script = g_strdup_printf("touch %s; exec sleep 31", marker);
-	hooked = bundle_with_hook(t, "hangs", script);
-	/* 1 s, or longer where everything is slower (the emulated guest of tests/vm), so that
-	 * the runtime reaches the hook; still below the hook's 31 s. */
-	timeout_line = g_strdup_printf("create_timeout = %u", MIN(ocid_test_time_scale(), 20));
-	set_create_timeout(t, timeout_line);
-	pid = daemon_pid(t);
-	bystander = start_bystander();
-	path = ocid_test_create(t, "slow", "", hooked, NULL, &error);
+	hooked = bundle_with_hook(t, name, script);
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
+	if (terminal)
+		g_variant_builder_add(&b, "{sv}", "terminal", g_variant_new_boolean(TRUE));
+	path = ocid_test_create(t, id, "", hooked, g_variant_builder_end(&b), &error);
 	ocid_test_assert_error(error, "Timeout");
 	g_assert_true(g_file_test(marker, G_FILE_TEST_EXISTS));
-	assert_nothing_left(t, "slow");
+	assert_nothing_left(t, id);
 	{
 		/* The hook's sleep was the runtime's child: it went with it. */
 		const char *argv[] = { "pgrep", "-f", "^sleep 31$", NULL };
@@ -234,7 +209,29 @@ test_create_timeout(void)
 					   NULL, NULL, NULL, &status, NULL));
 		g_assert_false(g_spawn_check_wait_status(status, NULL));
 	}
-	g_assert_cmpuint(daemon_pid(t), ==, pid);
+}
+
+static void
+test_create_timeout(void)
+{
+	OcidTest *t = ocid_test_get();
+	g_autofree char *timeout_line = NULL;
+	guint32 pid;
+	GPid bystander;
+
+	if (t == NULL) {
+		g_test_skip("needs root");
+		return;
+	}
+	/* 1 s, or longer where everything is slower (the emulated guest of tests/vm), so that
+	 * the runtime reaches the hook; still below the hook's 31 s. */
+	timeout_line = g_strdup_printf("create_timeout = %u", MIN(ocid_test_time_scale(), 20));
+	set_create_timeout(t, timeout_line);
+	pid = ocid_test_daemon_pid(t);
+	bystander = start_bystander();
+	create_times_out(t, "slow", FALSE);
+	create_times_out(t, "slow-tty", TRUE);
+	g_assert_cmpuint(ocid_test_daemon_pid(t), ==, pid);
 	assert_bystander_alive_and_end(bystander);
 	set_create_timeout(t, NULL);
 }
@@ -280,7 +277,7 @@ test_delete_during_create(void)
 	script = g_strdup_printf("touch %s; exec sleep 32", marker);
 	hooked = bundle_with_hook(t, "slowcreate", script);
 	plain = ocid_test_make_bundle(t, "plain", "sleep 300");
-	pid = daemon_pid(t);
+	pid = ocid_test_daemon_pid(t);
 	bystander = start_bystander();
 	g_dbus_connection_call(
 	    t->conn, "org.oci.Runtime", MANAGER_PATH, MANAGER, "CreateContainer",
@@ -317,7 +314,7 @@ test_delete_during_create(void)
 	path = ocid_test_create(t, "halfway", "", plain, NULL, &error);
 	g_assert_no_error(error);
 	ocid_test_delete(t, path, TRUE);
-	g_assert_cmpuint(daemon_pid(t), ==, pid);
+	g_assert_cmpuint(ocid_test_daemon_pid(t), ==, pid);
 	assert_bystander_alive_and_end(bystander);
 }
 

@@ -275,6 +275,8 @@ test_start_failed(void)
 	config = g_strdup_printf("runtime_path = %s\n", runtime);
 	ocid_test_restart_with_config(t, config);
 	bundle = ocid_test_make_bundle(t, "refused", "true");
+	/* A poststart hook keeps Start on the runtime's own start (not the exec fifo). */
+	ocid_test_add_poststart_hook(bundle, "true");
 	path = ocid_test_create(t, "refused", "", bundle, NULL, &error);
 	g_assert_no_error(error);
 	reply = ocid_test_call(t, path, CONTAINER, "Start", NULL, NULL, &error);

@@ -715,6 +715,49 @@ test_stand_in_authority(void)
 	ocid_test_delete(t, path, TRUE);
 }
 
+/* ocid.conf's bind_mount_allowlist: a volume from under an allowed dir needs manage only;
+ * one from elsewhere needs create-privileged, and says why. */
+static void
+test_bind_allowlist(void)
+{
+	OcidTest *t = setup_private_or_skip();
+	const char *const manage[] = { MANAGE, NULL };
+	g_autofree char *bundle = NULL;
+	g_autoptr(GError) error = NULL;
+	Authority *a;
+
+	if (t == NULL)
+		return;
+	bundle = ocid_test_make_bundle(t, "allowlisted", "sleep 300");
+	ocid_test_restart_with_config(t, "bind_mount_allowlist = /nonexistent /usr/share");
+	a = authority_start(t);
+	{
+		const char *inside[] = { "volume-allowed", "", bundle,
+					 "{'volumes': <[('/d', '/usr/share', true)]>}", NULL };
+		const char *outside[] = { "volume-outside", "", bundle,
+					  "{'volumes': <[('/d', '/usr/lib', true)]>}", NULL };
+		g_autoptr(GVariant) reply = NULL;
+		g_autofree char *path = NULL;
+
+		authority_set(a, ANSWER_NO, manage);
+		g_free(assert_allowed(t, NOBODY, MANAGER_PATH, MANAGER ".CreateContainer", inside));
+		/* manage only: create-privileged was not asked. */
+		(void)authority_question(a, 1, 0);
+		authority_set(a, ANSWER_NO, manage);
+		assert_denied_full(
+		    t, NOBODY, FALSE, MANAGER_PATH, MANAGER ".CreateContainer", outside, PRIVILEGED,
+		    "it bind-mounts /usr/lib from outside the bundle and the allowed "
+		    "dirs");
+		reply = ocid_test_call(t, MANAGER_PATH, MANAGER, "GetContainer",
+				       g_variant_new("(s)", "volume-allowed"), "(o)", &error);
+		g_assert_no_error(error);
+		g_variant_get(reply, "(o)", &path);
+		ocid_test_delete(t, path, TRUE);
+	}
+	authority_stop(a);
+	ocid_test_restart_with_config(t, NULL);
+}
+
 /* Swaps @bundle's config.json for @replacement's, in place (same path, new bytes). */
 static void
 swap_config(const char *bundle, const char *replacement)
@@ -900,15 +943,122 @@ test_rules_by_group_verb_container(void)
 	}
 }
 
+/* The bundle @name with its config.json's first @from replaced by @to. */
+static char *
+make_edited_bundle(OcidTest *t, const char *name, const char *from, const char *to)
+{
+	g_autofree char *bundle = ocid_test_make_bundle(t, name, "sleep 300");
+	g_autofree char *config_path = g_build_filename(bundle, "config.json", NULL);
+	g_autofree char *config = ocid_test_read_file(config_path);
+	g_autoptr(GString) edited = g_string_new(config);
+
+	g_assert_cmpuint(g_string_replace(edited, from, to, 1), ==, 1);
+	g_assert_true(g_file_set_contents(config_path, edited->str, -1, NULL));
+	return g_steal_pointer(&bundle);
+}
+
+typedef struct {
+	const char *name;
+	const char *from, *to; /* the edit of config.json, or NULL */
+	const char *options;   /* gdbus's text of the a{sv} */
+	const char *reason;    /* what the refusal (and polkit's "reason" detail) says */
+} PrivilegeCase;
+
+/* Issue 10: with only org.oci.Runtime.manage a caller became root on the host through
+ * the bundle or the options. Each of these needs create-privileged, says why, and is
+ * allowed to a caller that has it (the rule of tests/systemd/inside.sh grants it only
+ * when polkit got the "reason" detail). */
+static void
+test_privileged_each(void)
+{
+	static const PrivilegeCase cases[] = {
+		{ "hook-prestart", "\"linux\": {",
+		  "\"hooks\": {\"prestart\": [{\"path\": \"/bin/true\"}]}, \"linux\": {", "{}",
+		  "it has OCI hooks (prestart)" },
+		{ "hook-poststop", "\"linux\": {",
+		  "\"hooks\": {\"poststop\": [{\"path\": \"/bin/true\"}]}, \"linux\": {", "{}",
+		  "it has OCI hooks (poststop)" },
+		{ "bind-etc", "\"mounts\": [",
+		  "\"mounts\": [{\"destination\": \"/h\", \"type\": \"bind\", \"source\": "
+		  "\"/etc\", \"options\": [\"rbind\", \"ro\"]},",
+		  "{}", "it bind-mounts /etc from outside the bundle" },
+		{ "volume-root", NULL, NULL, "{'volumes': <[('/h', '/', true)]>}",
+		  "it bind-mounts / from outside the bundle" },
+		{ "host-fs", "\"mounts\": [",
+		  "\"mounts\": [{\"destination\": \"/h\", \"type\": \"ramfs\", \"source\": "
+		  "\"ramfs\"},",
+		  "{}", "it mounts ramfs (type ramfs) from the host" },
+		{ "devices", "\"linux\": {",
+		  "\"linux\": {\"devices\": [{\"path\": \"/dev/null2\", \"type\": \"c\", "
+		  "\"major\": 1, \"minor\": 3}],",
+		  "{}", "it adds devices (linux.devices)" },
+		{ "root-outside", "\"path\": \"rootfs\"", NULL, "{}", "is outside the bundle" },
+		{ "no-pid-ns", "{ \"type\": \"pid\" }, ", "", "{}",
+		  "it shares the host's pid namespace" },
+		{ "host-netns", NULL, NULL, "{'netns_path': <'/proc/1/ns/net'>}",
+		  "it joins the existing network namespace at /proc/1/ns/net" },
+		{ "capability", "\"bounding\": [ \"CAP_KILL\"",
+		  "\"bounding\": [ \"CAP_SYS_ADMIN\", \"CAP_KILL\"", "{}",
+		  "it adds the capability CAP_SYS_ADMIN beyond the default set" },
+		{ "proc-sys-writable", "\"/proc/sys\", ", "", "{}",
+		  "/proc/sys is not in linux.readonlyPaths" },
+		{ "privileged", NULL, NULL, "{'privileged': <true>}",
+		  "it asks for a privileged container (privileged)" },
+	};
+	OcidTest *t = setup_system_or_skip();
+	g_autofree char *other = NULL;
+
+	if (t == NULL)
+		return;
+	other = ocid_test_make_bundle(t, "other-root", "sleep 300");
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		const PrivilegeCase *c = &cases[i];
+		g_autofree char *outside = g_strdup_printf("\"path\": \"%s/rootfs\"", other);
+		g_autofree char *bundle =
+		    c->from != NULL
+			? make_edited_bundle(t, c->name, c->from, c->to != NULL ? c->to : outside)
+			: ocid_test_make_bundle(t, c->name, "sleep 300");
+		g_autofree char *denied_id = g_strdup_printf("%s-denied", c->name);
+		const char *denied_args[] = { denied_id, "", bundle, c->options, NULL };
+		const char *allowed_args[] = { c->name, "", bundle, c->options, NULL };
+		guint32 count;
+
+		g_test_message("%s", c->name);
+		g_assert_cmpint(chmod(t->tmpdir, 0755), ==, 0);
+		count = container_count(t);
+		/* ocidtest2 may manage, not create privileged containers. */
+		assert_denied_full(t, "ocidtest2", FALSE, MANAGER_PATH, MANAGER ".CreateContainer",
+				   denied_args, PRIVILEGED, c->reason);
+		g_assert_cmpuint(container_count(t), ==, count);
+		/* ocidtest5 may, and the container is created. */
+		g_free(assert_allowed(t, "ocidtest5", MANAGER_PATH, MANAGER ".CreateContainer",
+				      allowed_args));
+		{
+			g_autofree char *path = NULL;
+			g_autoptr(GError) error = NULL;
+			g_autoptr(GVariant) reply =
+			    ocid_test_call(t, MANAGER_PATH, MANAGER, "GetContainer",
+					   g_variant_new("(s)", c->name), "(o)", &error);
+
+			g_assert_no_error(error);
+			g_variant_get(reply, "(o)", &path);
+			ocid_test_delete(t, path, TRUE);
+		}
+		g_assert_cmpuint(container_count(t), ==, count);
+	}
+}
+
 static void
 add_tests(void)
 {
 	g_test_add_func("/polkit/no-polkit-fails-closed", test_no_polkit_fails_closed);
 	g_test_add_func("/polkit/stand-in-authority", test_stand_in_authority);
 	g_test_add_func("/polkit/swapped-bundle", test_swapped_bundle);
+	g_test_add_func("/polkit/bind-allowlist", test_bind_allowlist);
 	g_test_add_func("/polkit/unprivileged-denied", test_unprivileged_denied);
 	g_test_add_func("/polkit/rules-by-group-verb-container",
 			test_rules_by_group_verb_container);
+	g_test_add_func("/polkit/privileged-each", test_privileged_each);
 }
 
 int

@@ -122,12 +122,14 @@ test_monitor_killed(void)
 		g_test_skip("needs root for runc");
 		return;
 	}
-	bundle = ocid_test_make_bundle(t, "orphan",
-				       "trap 'exit 5' TERM; while true; do sleep 0.05; done");
+	bundle = ocid_test_make_bundle(
+	    t, "orphan", "trap 'exit 5' TERM; echo ready; while true; do sleep 0.05; done");
 	path = ocid_test_create(t, "orphan", "orphan", bundle, NULL, &error);
 	g_assert_no_error(error);
 	ocid_test_start(t, path);
 	g_assert_true(ocid_test_wait_state(t, path, "running", 5000));
+	/* The trap is set (Start may return before): the TERM of the Stop below must count. */
+	g_assert_true(ocid_test_wait_output(t, path, "ready", 5000));
 	dir = ocid_test_get_string(t, path, "Dir");
 	state_file = g_build_filename(dir, "state.json", NULL);
 	state = ocid_test_read_file(state_file);

@@ -37,6 +37,10 @@ id -u ocidtest1 >/dev/null 2>&1 || {
 	useradd -M -s /usr/sbin/nologin -G ocidmgr ocidtest2
 	groupadd ocidstop
 	useradd -M -s /usr/sbin/nologin -G ocidstop ocidtest3
+	groupadd ocidio
+	useradd -M -s /usr/sbin/nologin -G ocidio ocidtest4
+	groupadd ocidpriv
+	useradd -M -s /usr/sbin/nologin -G ocidmgr,ocidpriv ocidtest5
 }
 mkdir -p /etc/polkit-1/rules.d
 cat > /etc/polkit-1/rules.d/50-ocid-test.rules <<'RULES'
@@ -45,6 +49,17 @@ polkit.addRule(function(action, subject) {
 		return polkit.Result.YES;
 	if (action.id == "org.oci.Runtime.manage" && subject.isInGroup("ocidstop") &&
 	    action.lookup("verb") == "stop" && action.lookup("container") == "granted")
+		return polkit.Result.YES;
+	/* tests/integration/test-api.c: logs, attach and exec (not kill-exec) of one
+	 * container only. */
+	if ((action.id == "org.oci.Runtime.logs" || action.id == "org.oci.Runtime.attach" ||
+	     (action.id == "org.oci.Runtime.exec" && action.lookup("verb") == "exec")) &&
+	    subject.isInGroup("ocidio") && action.lookup("container") == "io-granted")
+		return polkit.Result.YES;
+	/* test-polkit.c: only when ocid said why the container is privileged (the
+	 * "reason" detail). */
+	if (action.id == "org.oci.Runtime.create-privileged" && subject.isInGroup("ocidpriv") &&
+	    action.lookup("reason"))
 		return polkit.Result.YES;
 });
 RULES
@@ -75,9 +90,23 @@ if ! systemctl is-active --quiet ocid.service || [ "$pid_before" != "$pid_after"
 	echo "not ok - ocid.service died during test-polkit (MainPID $pid_before, now $pid_after)"
 	status=1
 fi
+# ocictl as installed: its files where each consumer looks, pkttyagent on a terminal.
+"$top/tests/systemd/ocictl-installed.sh" || status=$?
+# The fd methods as ordinary users, granted and denied by polkitd, and the rest of test-api
+# under systemd's cgroups (it restarts ocid once, for a small log_size_max).
+"$build/tests/integration/test-api" || status=$?
 # Failed, timed-out and deleted creates under the systemd manager (each test checks the
 # daemon's pid itself: one restarts ocid to change create_timeout).
 "$build/tests/integration/test-create-cancel" || status=$?
+# OOM scores of monitors, containers and exec'd processes under ocid.service.
+"$build/tests/faults/test-faults-oom-score" || status=$?
+# Exit codes through ocid.service's fd store after kill -9 of the daemon and a monitor.
+"$build/tests/faults/test-faults-exit-codes" || status=$?
+# The faults suite under ocid.service (fewer containers than on the private bus: each one
+# is a transient scope here), where the 2 containers killed while nothing of ocid lived
+# report their real 137 through the fd store.
+OCID_FAULTS_CONTAINERS=${OCID_FAULTS_SYSTEMD_CONTAINERS:-60} "$build/tests/faults/test-faults-kill9" ||
+	status=$?
 # A sanitizer report, or a daemon that aborted, fails the suite whatever the tests said.
 journalctl -u ocid.service --no-pager -q >/tmp/ocid-journal
 reports='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|status=6/ABRT'

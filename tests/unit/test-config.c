@@ -23,6 +23,9 @@ test_defaults(void)
 	g_assert_cmpstr(config->run_dir, ==, "/run/ocid");
 	g_assert_cmpstr(config->log_dir, ==, "/var/log/ocid");
 	g_assert_cmpstr(config->monitor_env[0], ==, "PATH=/usr/sbin:/usr/bin:/sbin:/bin");
+	/* Empty: every bind mount from outside a bundle needs create-privileged. */
+	g_assert_nonnull(config->bind_mount_allowlist);
+	g_assert_null(config->bind_mount_allowlist[0]);
 }
 
 static void
@@ -41,6 +44,7 @@ test_every_key(void)
 			   "no_pivot = true\n"
 			   "create_timeout = 30\n"
 			   "log_size_max = 1048576\n"
+			   "bind_mount_allowlist = /srv/shared; /var/lib/data\n"
 			   "[paths]\n"
 			   "state_dir = /srv/state\n"
 			   "run_dir = /srv/run\n"
@@ -60,6 +64,9 @@ test_every_key(void)
 	g_assert_true(config->no_pivot);
 	g_assert_cmpuint(config->create_timeout_sec, ==, 30);
 	g_assert_cmpint(config->log_size_max, ==, 1048576);
+	g_assert_cmpstr(config->bind_mount_allowlist[0], ==, "/srv/shared");
+	g_assert_cmpstr(config->bind_mount_allowlist[1], ==, "/var/lib/data");
+	g_assert_null(config->bind_mount_allowlist[2]);
 	g_assert_cmpstr(config->state_dir, ==, "/srv/state");
 	g_assert_cmpstr(config->run_dir, ==, "/srv/run");
 	g_assert_cmpstr(config->log_dir, ==, "/srv/log");
@@ -97,6 +104,10 @@ test_refusals(void)
 	assert_refused("[runtime]\nruntime = /usr/bin/runc\n", "[runtime] runtime", "unknown key");
 	assert_refused("[network]\ncni = yes\n", "[network]", "unknown section");
 	assert_refused("[paths]\nstate_dir = /var/../etc\n", "state_dir", "'..'");
+	assert_refused("[runtime]\nbind_mount_allowlist = /srv relative\n", "bind_mount_allowlist",
+		       "'relative' is not an absolute path");
+	assert_refused("[runtime]\nbind_mount_allowlist = /srv/../etc\n", "bind_mount_allowlist",
+		       "without '..'");
 	assert_refused("this is not a key file\n", "x.conf", "");
 }
 

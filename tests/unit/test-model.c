@@ -44,6 +44,20 @@ test_signals(void)
 	g_assert_cmpint(ocid_signal_from_string("SIGNOPE"), ==, -1);
 	g_assert_cmpint(ocid_signal_from_string(""), ==, -1);
 	g_assert_cmpint(ocid_signal_from_string("9x"), ==, -1);
+	/* Exactly: a name with nothing, a sign or a space after the '+' is no signal (issue
+	 * 10: "SIGRTMIN+" was sent as SIGRTMIN). */
+	g_assert_cmpint(ocid_signal_from_string("SIGRTMIN+3"), ==, SIGRTMIN + 3);
+	g_assert_cmpint(ocid_signal_from_string("RTMAX-1"), ==, SIGRTMAX - 1);
+	g_assert_cmpint(ocid_signal_from_string("SIGRTMIN+"), ==, -1);
+	g_assert_cmpint(ocid_signal_from_string("SIGRTMAX-"), ==, -1);
+	g_assert_cmpint(ocid_signal_from_string("SIGRTMIN++3"), ==, -1);
+	g_assert_cmpint(ocid_signal_from_string("SIGRTMIN+-0"), ==, -1);
+	g_assert_cmpint(ocid_signal_from_string("SIGRTMIN+ 3"), ==, -1);
+	g_assert_cmpint(ocid_signal_from_string("SIGRTMIN+99"), ==, -1);
+	g_assert_cmpint(ocid_signal_from_string("SIGRTMIN+0003"), ==, -1);
+	g_assert_cmpint(ocid_signal_from_string("09"), ==, -1);
+	g_assert_cmpint(ocid_signal_from_string("SIG"), ==, -1);
+	g_assert_cmpint(ocid_signal_from_string("SIGSIGTERM"), ==, -1);
 }
 
 static OcidContainer *

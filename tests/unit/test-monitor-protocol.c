@@ -30,6 +30,9 @@ assert_args_equal(const MonitorArgs *a, const MonitorArgs *b)
 	g_assert_cmpstr(a->exit_file, ==, b->exit_file);
 	g_assert_cmpint(a->sync_fd, ==, b->sync_fd);
 	g_assert_cmpint(a->wait_fd, ==, b->wait_fd);
+	g_assert_cmpint(a->session_fd, ==, b->session_fd);
+	g_assert_cmpint(a->control_fd, ==, b->control_fd);
+	g_assert_cmpint(a->exec_tty, ==, b->exec_tty);
 	g_assert_cmpint(a->log_size_max, ==, b->log_size_max);
 	g_assert_cmpint(a->no_pivot, ==, b->no_pivot);
 	g_assert_cmpint(a->systemd_cgroup, ==, b->systemd_cgroup);
@@ -77,6 +80,8 @@ test_args_create(void)
 		.exit_file = "/run/ocid/exits/web",
 		.sync_fd = 3,
 		.wait_fd = 4,
+		.session_fd = -1,
+		.control_fd = -1,
 		.log_size_max = 1048576,
 		.no_pivot = true,
 		.systemd_cgroup = true,
@@ -96,6 +101,8 @@ test_args_create(void)
 		.exit_file = "/e",
 		.sync_fd = 0,
 		.wait_fd = -1,
+		.session_fd = -1,
+		.control_fd = -1,
 	};
 
 	round_trip(&args);
@@ -116,6 +123,8 @@ test_args_exec(void)
 		.pid_file = "/run/ocid/exec/web-1/pid",
 		.sync_fd = 3,
 		.wait_fd = -1,
+		.session_fd = -1,
+		.control_fd = -1,
 		.systemd_cgroup = true,
 		.exec_dir = "/run/ocid/exec/web-1",
 		.exec_timeout_sec = 30,
@@ -123,6 +132,53 @@ test_args_exec(void)
 	};
 
 	round_trip(&args);
+	/* Container.Exec: the session and control sockets, a terminal. */
+	args.exec_timeout_sec = 0;
+	args.session_fd = 5;
+	args.control_fd = 6;
+	args.exec_tty = true;
+	round_trip(&args);
+}
+
+/* The control messages of terminals and exec sessions, and what is not one. */
+static void
+test_control_messages(void)
+{
+	static const char *const rejected[] = { "resize 0 80",
+						"resize 24",
+						"resize 24 80 ",
+						"resize 24  80",
+						"resize -1 80",
+						"resize 65536 1",
+						"kill 0",
+						"kill 65",
+						"kill SIGTERM",
+						"started 0",
+						"started",
+						"stop 1",
+						"" };
+	MonitorControl c;
+	char buf[MONITOR_CONTROL_MAX];
+	int n;
+
+	n = monitor_control_format_resize(buf, sizeof buf, 24, 80);
+	g_assert_cmpint(monitor_control_parse(buf, (size_t)n, &c), ==, 0);
+	g_assert_cmpint(c.kind, ==, MONITOR_CONTROL_RESIZE);
+	g_assert_cmpuint(c.rows, ==, 24);
+	g_assert_cmpuint(c.cols, ==, 80);
+	n = monitor_control_format_kill(buf, sizeof buf, 9);
+	g_assert_cmpint(monitor_control_parse(buf, (size_t)n, &c), ==, 0);
+	g_assert_cmpint(c.kind, ==, MONITOR_CONTROL_KILL);
+	g_assert_cmpint(c.signal, ==, 9);
+	n = monitor_control_format_started(buf, sizeof buf, 4242);
+	g_assert_cmpint(monitor_control_parse(buf, (size_t)n, &c), ==, 0);
+	g_assert_cmpint(c.kind, ==, MONITOR_CONTROL_STARTED);
+	g_assert_cmpint(c.pid, ==, 4242);
+	g_assert_cmpint(monitor_control_format_resize(buf, sizeof buf, 0, 80), ==, -EINVAL);
+	g_assert_cmpint(monitor_control_format_kill(buf, sizeof buf, 65), ==, -EINVAL);
+	for (size_t i = 0; i < G_N_ELEMENTS(rejected); i++)
+		g_assert_cmpint(monitor_control_parse(rejected[i], strlen(rejected[i]), &c), ==,
+				-EBADMSG);
 }
 
 /* The monitor's options are also understood as "--name=value". */
@@ -211,7 +267,12 @@ test_args_rejected(void)
 
 	/* The encoder refuses what the monitor would. */
 	{
-		MonitorArgs bad = { .id = "-x", .runtime = "/r", .sync_fd = 3, .wait_fd = -1 };
+		MonitorArgs bad = { .id = "-x",
+				    .runtime = "/r",
+				    .sync_fd = 3,
+				    .wait_fd = -1,
+				    .session_fd = -1,
+				    .control_fd = -1 };
 		char **argv = NULL;
 
 		g_assert_cmpint(monitor_args_encode(&bad, "/m", &argv, error, sizeof error), ==,
@@ -414,5 +475,6 @@ main(int argc, char **argv)
 	g_test_add_func("/monitor-protocol/exit-file/rejected", test_exit_file_rejected);
 	g_test_add_func("/monitor-protocol/container-id", test_container_id);
 	g_test_add_func("/monitor-protocol/oom-counters", test_oom_counters);
+	g_test_add_func("/monitor-protocol/control-messages", test_control_messages);
 	return g_test_run();
 }

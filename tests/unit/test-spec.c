@@ -33,7 +33,9 @@ static const char default_spec[] =
     "\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]},"
     "\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},"
     "{\"type\":\"mount\"},{\"type\":\"network\"}],"
-    "\"maskedPaths\":[\"/proc/kcore\"],\"readonlyPaths\":[\"/proc/sys\"]}}";
+    "\"maskedPaths\":[\"/proc/kcore\",\"/sys/firmware\"],"
+    "\"readonlyPaths\":[\"/proc/bus\",\"/proc/fs\",\"/proc/irq\",\"/proc/sys\","
+    "\"/proc/sysrq-trigger\"]}}";
 
 typedef struct {
 	char *bundle;
@@ -158,9 +160,9 @@ test_default(Bundle *b, gconstpointer data)
 
 	write_text(b, default_spec, -1);
 	spec = load(b);
-	g_assert_false(ocid_spec_needs_privilege(spec, NULL, &reason));
+	g_assert_false(ocid_spec_needs_privilege(spec, NULL, NULL, &reason));
 	g_assert_null(reason);
-	g_assert_false(ocid_spec_needs_privilege(spec, b->bundle, &reason));
+	g_assert_false(ocid_spec_needs_privilege(spec, b->bundle, NULL, &reason));
 	g_assert_null(reason);
 }
 
@@ -316,6 +318,23 @@ test_unparseable(Bundle *b, gconstpointer data)
 	spec = ocid_spec_load_bundle("relative/bundle", &error);
 	g_assert_null(spec);
 	g_assert_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT);
+	g_clear_error(&error);
+	/* Bundle paths with '..' were accepted while volumes and log paths refused them. */
+	write_text(b, default_spec, -1);
+	{
+		g_autofree char *base = g_path_get_basename(b->bundle);
+		g_autofree char *dotdot = g_strdup_printf("%s/../%s", b->bundle, base);
+		g_autoptr(JsonNode) good = NULL;
+
+		spec = ocid_spec_load_bundle(dotdot, &error);
+		g_assert_null(spec);
+		g_assert_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT);
+		g_assert_nonnull(strstr(error->message, "without '..'"));
+		g_clear_error(&error);
+		good = ocid_spec_load_bundle(b->bundle, &error);
+		g_assert_no_error(error);
+		g_assert_nonnull(good);
+	}
 }
 
 typedef struct {
@@ -350,6 +369,17 @@ static const WrongType wrong_types[] = {
 	  "'linux.namespaces[0].path' must be a string" },
 	{ "linux.resources", "[]", "'linux.resources' must be an object, not an array" },
 	{ "linux.devices", "{}", "'linux.devices' must be an array" },
+	{ "linux.readonlyPaths", "\"/proc/sys\"", "'linux.readonlyPaths' must be an array" },
+	{ "linux.maskedPaths", "[1]", "'linux.maskedPaths[0]' must be a string" },
+	/* The cgroup managers compute quota * 1000000 / period (issue 10: signed overflow). */
+	{ "linux.resources", "{\"cpu\":{\"quota\":9223372036854775807,\"period\":1}}",
+	  "'linux.resources.cpu.quota' is 9223372036854775807" },
+	{ "linux.resources", "{\"cpu\":{\"quota\":100000,\"period\":0.5}}",
+	  "'linux.resources.cpu.period' must be an integer, not a number" },
+	{ "linux.resources", "{\"cpu\":{\"period\":-5}}", "'linux.resources.cpu.period' is -5" },
+	{ "linux.resources", "{\"cpu\":\"fast\"}", "'linux.resources.cpu' must be an object" },
+	{ "linux.resources", "{\"memory\":{\"limit\":\"1G\"}}",
+	  "'linux.resources.memory.limit' must be an integer, not a string" },
 	{ "mounts", "{}", "'mounts' must be an array, not an object" },
 	{ "mounts", "[\"/proc\"]", "'mounts[0]' must be an object, not a string" },
 	{ "mounts", "[{\"destination\":\"/x\",\"source\":7}]",
@@ -429,6 +459,26 @@ static const Privileged privileged[] = {
 	  "it bind-mounts /var from outside the bundle" },
 	{ "mounts", "[{\"destination\":\"/h\",\"type\":\"bind\",\"source\":\"rootfs/../../\"}]",
 	  "it bind-mounts rootfs/../../ from outside the bundle" },
+	/* The kernel's own filesystems, where they reach the host. */
+	{ "linux.readonlyPaths",
+	  "[\"/proc/bus\",\"/proc/fs\",\"/proc/irq\",\"/proc/sysrq-trigger\"]",
+	  "/proc/sys is not in linux.readonlyPaths" },
+	{ "linux.maskedPaths", "[]", "/proc/kcore is not in linux.maskedPaths" },
+	{ "mounts", "[{\"destination\":\"/p\",\"type\":\"proc\",\"source\":\"proc\"}]",
+	  "it mounts proc at /p, where linux.readonlyPaths do not apply" },
+	{ "mounts", "[{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\"}]",
+	  "it mounts sysfs at /sys read-write" },
+	{ "mounts",
+	  "[{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\","
+	  "\"options\":[\"rw\"]}]",
+	  "it mounts cgroup at /sys/fs/cgroup read-write" },
+	/* Filesystems of the host's: a block device, an overlay of host dirs. */
+	{ "mounts", "[{\"destination\":\"/h\",\"type\":\"ext4\",\"source\":\"/dev/sda1\"}]",
+	  "it mounts /dev/sda1 (type ext4) from the host" },
+	{ "mounts",
+	  "[{\"destination\":\"/h\",\"type\":\"overlay\",\"source\":\"overlay\","
+	  "\"options\":[\"lowerdir=/etc\"]}]",
+	  "it mounts overlay (type overlay) from the host" },
 };
 
 static void
@@ -445,12 +495,13 @@ test_privilege(Bundle *b, gconstpointer data)
 		set_member(spec, privileged[i].where, privileged[i].value);
 		write_spec(b, spec);
 		loaded = load(b);
-		g_assert_true(ocid_spec_needs_privilege(loaded, NULL, &reason));
+		g_assert_true(ocid_spec_needs_privilege(loaded, NULL, NULL, &reason));
 		if (strstr(reason, privileged[i].reason) == NULL)
 			g_error("expected '%s', got '%s'", privileged[i].reason, reason);
-		g_assert_true(ocid_spec_needs_privilege(loaded, b->bundle, &reason_in_bundle));
+		g_assert_true(
+		    ocid_spec_needs_privilege(loaded, b->bundle, NULL, &reason_in_bundle));
 		g_assert_cmpstr(reason, ==, reason_in_bundle);
-		g_assert_true(ocid_spec_needs_privilege(loaded, NULL, NULL));
+		g_assert_true(ocid_spec_needs_privilege(loaded, NULL, NULL, NULL));
 	}
 }
 
@@ -474,8 +525,8 @@ test_privilege_paths(Bundle *b, gconstpointer data)
 	set_member(spec, "mounts", mounts);
 	write_spec(b, spec);
 	loaded = load(b);
-	g_assert_false(ocid_spec_needs_privilege(loaded, b->bundle, NULL));
-	g_assert_true(ocid_spec_needs_privilege(loaded, NULL, &reason));
+	g_assert_false(ocid_spec_needs_privilege(loaded, b->bundle, NULL, NULL));
+	g_assert_true(ocid_spec_needs_privilege(loaded, NULL, NULL, &reason));
 	g_assert_nonnull(strstr(reason, "root.path"));
 	g_clear_pointer(&reason, g_free);
 	g_clear_pointer(&loaded, json_node_unref);
@@ -486,8 +537,8 @@ test_privilege_paths(Bundle *b, gconstpointer data)
 		   "[{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"data\"}]");
 	write_spec(b, spec);
 	loaded = load(b);
-	g_assert_false(ocid_spec_needs_privilege(loaded, b->bundle, NULL));
-	g_assert_false(ocid_spec_needs_privilege(loaded, NULL, NULL));
+	g_assert_false(ocid_spec_needs_privilege(loaded, b->bundle, NULL, NULL));
+	g_assert_false(ocid_spec_needs_privilege(loaded, NULL, NULL, NULL));
 	g_clear_pointer(&loaded, json_node_unref);
 
 	/* A symlink in the bundle that leads out of it. */
@@ -496,7 +547,7 @@ test_privilege_paths(Bundle *b, gconstpointer data)
 		   "[{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"host\"}]");
 	write_spec(b, spec);
 	loaded = load(b);
-	g_assert_true(ocid_spec_needs_privilege(loaded, b->bundle, &reason));
+	g_assert_true(ocid_spec_needs_privilege(loaded, b->bundle, NULL, &reason));
 	g_assert_nonnull(strstr(reason, "bind-mounts host from outside"));
 	g_clear_pointer(&reason, g_free);
 	g_clear_pointer(&loaded, json_node_unref);
@@ -505,16 +556,40 @@ test_privilege_paths(Bundle *b, gconstpointer data)
 	set_member(spec, "root.path", "\"host\"");
 	write_spec(b, spec);
 	loaded = load(b);
-	g_assert_true(ocid_spec_needs_privilege(loaded, b->bundle, &reason));
+	g_assert_true(ocid_spec_needs_privilege(loaded, b->bundle, NULL, &reason));
 	g_assert_nonnull(strstr(reason, "root.path host is outside"));
 	g_clear_pointer(&reason, g_free);
 	g_clear_pointer(&loaded, json_node_unref);
+
+	/* The allow-list of ocid.conf: a bind source under one of its dirs is fine, others
+	 * are not; symlinks resolved as above. */
+	{
+		g_autofree char *allowed_dir = g_build_filename(b->bundle, "..", NULL);
+		g_autofree char *allowed_real = realpath(allowed_dir, NULL);
+		g_autofree char *source = g_path_get_dirname(b->bundle);
+		g_autofree char *bind = g_strdup_printf(
+		    "[{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"%s\"}]", source);
+		const char *allow[] = { allowed_real, NULL };
+		const char *allow_other[] = { "/nonexistent", "/usr", NULL };
+
+		set_member(spec, "root.path", "\"rootfs\"");
+		set_member(spec, "mounts", bind);
+		write_spec(b, spec);
+		loaded = load(b);
+		g_assert_true(ocid_spec_needs_privilege(loaded, b->bundle, NULL, NULL));
+		g_assert_false(ocid_spec_needs_privilege(loaded, b->bundle, allow, NULL));
+		g_assert_true(ocid_spec_needs_privilege(loaded, b->bundle, allow_other, &reason));
+		g_assert_nonnull(strstr(reason, "the allowed dirs"));
+		g_clear_pointer(&reason, g_free);
+		g_clear_pointer(&loaded, json_node_unref);
+		set_member(spec, "mounts", "[]");
+	}
 
 	/* A root that does not exist cannot be shown to be inside. */
 	set_member(spec, "root.path", "\"missing\"");
 	write_spec(b, spec);
 	loaded = load(b);
-	g_assert_true(ocid_spec_needs_privilege(loaded, b->bundle, NULL));
+	g_assert_true(ocid_spec_needs_privilege(loaded, b->bundle, NULL, NULL));
 }
 
 static void

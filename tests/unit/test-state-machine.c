@@ -17,7 +17,7 @@ typedef struct {
 } Events;
 
 static gboolean
-on_persist(OcidContainer *c, GError **error)
+on_persist(OcidContainer *c, gboolean durable, GError **error)
 {
 	Events *e = c->changed_data;
 

@@ -1,0 +1,375 @@
+#define G_LOG_DOMAIN "ocid"
+
+#include "container-io.h"
+
+#include "bus-dict.h"
+#include "bus-errors.h"
+#include "polkit.h"
+
+#include "../daemon/cleanup.h"
+#include "../daemon/container-log.h"
+#include "../daemon/errors.h"
+#include "../daemon/statistics.h"
+
+#include "common/monitor-protocol.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+/* A follower and the container it follows, in the service's list. */
+typedef struct {
+	OcidBusService *service;
+	char *id;
+	OcidLogFollow *follow;
+} Follower;
+
+static OcidBusService *
+service_of(OcidContainer *c)
+{
+	return ocid_manager_get_listener_data(ocid_container_get_manager(c));
+}
+
+static void
+follower_free(Follower *f)
+{
+	ocid_log_follow_free(f->follow);
+	g_free(f->id);
+	g_free(f);
+}
+
+static void
+on_follow_closed(OcidLogFollow *follow, gpointer user_data)
+{
+	Follower *f = user_data;
+
+	f->service->followers = g_list_remove(f->service->followers, f);
+	follower_free(f);
+}
+
+/* ---- OpenLog ------------------------------------------------------------------------ */
+
+typedef struct {
+	gboolean follow;
+	gboolean has_tail;
+	guint64 tail;
+} LogOptions;
+
+static const char *
+log_option_signature(const char *key, void *data)
+{
+	if (g_str_equal(key, "tail"))
+		return "t";
+	if (g_str_equal(key, "follow"))
+		return "b";
+	return NULL;
+}
+
+static int
+read_log_option(sd_bus_message *m, const char *key, void *data, sd_bus_error *error)
+{
+	LogOptions *o = data;
+	int follow = 0;
+	int r;
+
+	if (g_str_equal(key, "tail")) {
+		o->has_tail = TRUE;
+		return sd_bus_message_read(m, "t", &o->tail);
+	}
+	r = sd_bus_message_read(m, "b", &follow);
+	o->follow = follow;
+	return r;
+}
+
+static const OcidBusDictReader log_reader = {
+	.what = "option",
+	.known = "use tail (t) or follow (b)",
+	.signature_of = log_option_signature,
+	.read = read_log_option,
+};
+
+static int
+do_open_log(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidContainer *c = userdata;
+	OcidBusService *service = service_of(c);
+	g_autoptr(GError) local_error = NULL;
+	LogOptions options = { 0 };
+	ocid_autofd int fd = -1;
+	ocid_autofd int reader = -1;
+	Follower *f;
+	int r;
+
+	r = ocid_bus_read_dict(m, &log_reader, &options, error);
+	if (r < 0)
+		return r;
+	fd = ocid_container_log_open(c, options.has_tail, options.tail, &local_error);
+	if (fd < 0)
+		return ocid_bus_error_from_gerror(error, local_error);
+	if (!options.follow)
+		return sd_bus_reply_method_return(m, "h", fd);
+
+	f = g_new0(Follower, 1);
+	f->service = service;
+	f->id = g_strdup(c->id);
+	f->follow = ocid_log_follow_new(c->log_path, ocid_steal_fd(&fd), on_follow_closed, f,
+					&reader, &local_error);
+	if (f->follow == NULL) {
+		follower_free(f);
+		return ocid_bus_error_from_gerror(error, local_error);
+	}
+	service->followers = g_list_prepend(service->followers, f);
+	/* Already over: the reader gets what there is, then EOF. */
+	if (c->state == OCID_STATE_STOPPED)
+		ocid_log_follow_finish(f->follow);
+	return sd_bus_reply_method_return(m, "h", reader);
+}
+
+int
+ocid_container_io_open_log(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidContainer *c = userdata;
+
+	return ocid_polkit_require(service_of(c), m, OCID_ACTION_LOGS, c->id, TRUE, "logs",
+				   do_open_log, error);
+}
+
+/* ---- Attach, ResizeTerminal ----------------------------------------------------------- */
+
+static char *
+attach_path(OcidContainer *c)
+{
+	const OcidConfig *config = ocid_manager_get_config(ocid_container_get_manager(c));
+
+	return g_strdup_printf("%s/attach/%s", config->run_dir, c->id);
+}
+
+/* A unix socket @path of the monitor's, of @type; connected for a stream. */
+static int
+connect_monitor(const char *path, int type, GError **error)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	ocid_autofd int fd = -1;
+
+	if (strlen(path) >= sizeof addr.sun_path) {
+		ocid_error_set(error, OCID_ERROR_INVALID_STATE, "%s is too long for a socket",
+			       path);
+		return -1;
+	}
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+		ocid_error_set(error, OCID_ERROR_INVALID_STATE,
+			       "Cannot reach the container's monitor at %s: %s", path,
+			       g_strerror(errno));
+		return -1;
+	}
+	return ocid_steal_fd(&fd);
+}
+
+static gboolean
+check_live(OcidContainer *c, const char *what, GError **error)
+{
+	if (c->state == OCID_STATE_RUNNING || c->state == OCID_STATE_PAUSED ||
+	    c->state == OCID_STATE_CREATED)
+		return TRUE;
+	return ocid_error_set(error, OCID_ERROR_INVALID_STATE,
+			      "Container %s is %s; %s needs a created, running or paused one",
+			      c->id, ocid_container_state_to_string(c->state), what);
+}
+
+static const char *
+no_option_signature(const char *key, void *data)
+{
+	return NULL;
+}
+
+static const OcidBusDictReader attach_reader = {
+	.what = "option",
+	.known = "Attach takes no options yet",
+	.signature_of = no_option_signature,
+};
+
+static int
+do_attach(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidContainer *c = userdata;
+	g_autoptr(GError) local_error = NULL;
+	g_autofree char *path = attach_path(c);
+	ocid_autofd int fd = -1;
+	int r;
+
+	r = ocid_bus_read_dict(m, &attach_reader, NULL, error);
+	if (r < 0)
+		return r;
+	if (!check_live(c, "Attach", &local_error))
+		return ocid_bus_error_from_gerror(error, local_error);
+	fd = connect_monitor(path, SOCK_STREAM, &local_error);
+	if (fd < 0)
+		return ocid_bus_error_from_gerror(error, local_error);
+	return sd_bus_reply_method_return(m, "h", fd);
+}
+
+int
+ocid_container_io_attach(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidContainer *c = userdata;
+
+	return ocid_polkit_require(service_of(c), m, OCID_ACTION_ATTACH, c->id, TRUE, "attach",
+				   do_attach, error);
+}
+
+static int
+do_resize(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidContainer *c = userdata;
+	g_autoptr(GError) local_error = NULL;
+	g_autofree char *base = attach_path(c);
+	g_autofree char *path = g_strconcat(base, MONITOR_RESIZE_SUFFIX, NULL);
+	char message[64];
+	uint32_t rows, cols;
+	ocid_autofd int fd = -1;
+	int len;
+	int r;
+
+	r = sd_bus_message_read(m, "uu", &rows, &cols);
+	if (r < 0)
+		return r;
+	len = monitor_control_format_resize(message, sizeof message, rows, cols);
+	if (len < 0)
+		return ocid_bus_error_invalid(error, "rows and cols must be 1-65535, not %u and %u",
+					      rows, cols);
+	if (!c->terminal)
+		return ocid_bus_error_invalid(error, "Container %s has no terminal to resize",
+					      c->id);
+	if (!check_live(c, "ResizeTerminal", &local_error))
+		return ocid_bus_error_from_gerror(error, local_error);
+	fd = connect_monitor(path, SOCK_DGRAM, &local_error);
+	if (fd < 0)
+		return ocid_bus_error_from_gerror(error, local_error);
+	if (send(fd, message, (size_t)len, MSG_NOSIGNAL) != len)
+		return sd_bus_error_set_errnof(error, errno, "Cannot send the size to the monitor");
+	return sd_bus_reply_method_return(m, NULL);
+}
+
+int
+ocid_container_io_resize(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidContainer *c = userdata;
+
+	return ocid_polkit_require(service_of(c), m, OCID_ACTION_ATTACH, c->id, TRUE, "resize",
+				   do_resize, error);
+}
+
+/* ---- Wait, GetStatistics -------------------------------------------------------------- */
+
+static int
+reply_exit(sd_bus_message *m, const OcidContainer *c)
+{
+	return sd_bus_reply_method_return(m, "ib", (int32_t)c->exit_code, (int)c->oom_killed);
+}
+
+int
+ocid_container_io_wait(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidContainer *c = userdata;
+	OcidBusService *service = service_of(c);
+	GPtrArray *waits;
+
+	if (c->state == OCID_STATE_STOPPED)
+		return reply_exit(m, c);
+	waits = g_hash_table_lookup(service->waits, c->id);
+	if (waits == NULL) {
+		waits = g_ptr_array_new_with_free_func(ocid_bus_message_release);
+		g_hash_table_insert(service->waits, g_strdup(c->id), waits);
+	}
+	g_ptr_array_add(waits, sd_bus_message_ref(m));
+	return 1;
+}
+
+static int
+append_stat(sd_bus_message *reply, const char *key, uint64_t value)
+{
+	return sd_bus_message_append(reply, "{sv}", key, "t", value);
+}
+
+int
+ocid_container_io_statistics(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidContainer *c = userdata;
+	g_autoptr(GError) local_error = NULL;
+	g_autoptr(sd_bus_message) reply = NULL;
+	OcidStatistics stats;
+	int r;
+
+	if (!ocid_statistics_read(c, &stats, &local_error))
+		return ocid_bus_error_from_gerror(error, local_error);
+	r = sd_bus_message_new_method_return(m, &reply);
+	if (r >= 0)
+		r = sd_bus_message_open_container(reply, 'a', "{sv}");
+	if (r >= 0)
+		r = append_stat(reply, "memory_current", stats.memory_current);
+	if (r >= 0 && stats.has_memory_peak)
+		r = append_stat(reply, "memory_peak", stats.memory_peak);
+	if (r >= 0)
+		r = append_stat(reply, "cpu_usage_usec", stats.cpu_usage_usec);
+	if (r >= 0)
+		r = append_stat(reply, "pids_current", stats.pids_current);
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	if (r < 0)
+		return r;
+	return sd_bus_send(NULL, reply, NULL);
+}
+
+/* ---- the container's changes ---------------------------------------------------------- */
+
+static void
+finish_followers(OcidBusService *service, const char *id)
+{
+	/* A finishing follower may end, and leave the list, at once. */
+	g_autoptr(GPtrArray) mine = g_ptr_array_new();
+
+	for (GList *l = service->followers; l != NULL; l = l->next)
+		if (g_str_equal(((Follower *)l->data)->id, id))
+			g_ptr_array_add(mine, ((Follower *)l->data)->follow);
+	for (guint i = 0; i < mine->len; i++)
+		ocid_log_follow_finish(mine->pdata[i]);
+}
+
+void
+ocid_container_io_changed(OcidBusService *service, OcidContainer *c, const char *const *properties)
+{
+	g_autoptr(GPtrArray) waits = NULL;
+	g_autofree char *key = NULL;
+
+	if (c->state != OCID_STATE_STOPPED || !g_strv_contains(properties, "State"))
+		return;
+	if (g_hash_table_steal_extended(service->waits, c->id, (gpointer *)&key,
+					(gpointer *)&waits)) {
+		for (guint i = 0; i < waits->len; i++)
+			(void)reply_exit(waits->pdata[i], c);
+	}
+	finish_followers(service, c->id);
+}
+
+void
+ocid_container_io_removed(OcidBusService *service, OcidContainer *c)
+{
+	GPtrArray *waits = g_hash_table_lookup(service->waits, c->id);
+
+	for (guint i = 0; waits != NULL && i < waits->len; i++)
+		(void)sd_bus_reply_method_errorf(
+		    waits->pdata[i], ocid_error_dbus_name(OCID_ERROR_NO_SUCH_CONTAINER),
+		    "Container %s was deleted before it stopped", c->id);
+	g_hash_table_remove(service->waits, c->id);
+	finish_followers(service, c->id);
+}
+
+void
+ocid_container_io_clear(OcidBusService *service)
+{
+	g_list_free_full(g_steal_pointer(&service->followers), (GDestroyNotify)follower_free);
+	g_clear_pointer(&service->waits, g_hash_table_unref);
+}

@@ -1,0 +1,24 @@
+/* The Container methods that hand out what only root could reach (OpenLog, Attach,
+ * ResizeTerminal) and the ones that wait or read (Wait, GetStatistics): their handlers for
+ * the container vtable, and the service's bookkeeping of the calls and followers that
+ * outlive a handler (pending Waits, log followers), fed with the container's changes. */
+#pragma once
+
+#include "service.h"
+
+#include <systemd/sd-bus.h>
+
+int ocid_container_io_open_log(sd_bus_message *m, void *userdata, sd_bus_error *error);
+int ocid_container_io_attach(sd_bus_message *m, void *userdata, sd_bus_error *error);
+int ocid_container_io_resize(sd_bus_message *m, void *userdata, sd_bus_error *error);
+int ocid_container_io_wait(sd_bus_message *m, void *userdata, sd_bus_error *error);
+int ocid_container_io_statistics(sd_bus_message *m, void *userdata, sd_bus_error *error);
+
+/* From the service's listener: a stopped container answers its Waits and ends its
+ * followers; a removed one too (Waits get NoSuchContainer). */
+void ocid_container_io_changed(OcidBusService *service, OcidContainer *container,
+			       const char *const *properties);
+void ocid_container_io_removed(OcidBusService *service, OcidContainer *container);
+
+/* Answers what is pending at shutdown. */
+void ocid_container_io_clear(OcidBusService *service);
