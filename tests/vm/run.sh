@@ -48,7 +48,7 @@ echo "# guest up in $((SECONDS - start)) s"
 g() { "$top/tests/vm/guest.sh" ssh "$state" "$@"; }
 # --keep-directory-symlink: the guest's /lib, /bin, /sbin are merged-/usr symlinks.
 tar -C "$state/stage/root" -c . | g tar -x --keep-directory-symlink --no-same-owner -C /
-tar -C "$top" -c tests bench scripts data meson.build | g 'mkdir -p /srv/ocid/src && tar -x -C /srv/ocid/src'
+tar -C "$top" -c tests bench scripts data dbus meson.build | g 'mkdir -p /srv/ocid/src && tar -x -C /srv/ocid/src'
 tar -C "$build" -c -T "$state/stage/binaries" | g 'mkdir -p /srv/ocid/build && tar -x -C /srv/ocid/build'
 g /srv/ocid/src/tests/vm/install.sh
 
