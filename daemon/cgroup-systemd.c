@@ -1,13 +1,14 @@
 /* cgroup_manager = systemd: every container gets a transient scope ocid-<id>.scope in the
  * configured slice, created by ocid over sd-bus (StartTransientUnit) with the monitor's pid
- * in it, Delegate=yes and the spec's resources as unit properties. The runtime then makes
- * the container's own cgroup inside the delegated scope (<scope>/container) with its
- * cgroupfs driver. A unit is only taken as ready, or gone, once its job's JobRemoved says
- * so, as machined does. */
+ * in it, Delegate=yes and the spec's resources as unit properties. The monitor then moves
+ * into <scope>/supervisor, and the runtime makes the container's own cgroup inside the
+ * delegated scope (<scope>/container) with its cgroupfs driver (docs/cgroups.md). A unit is only
+ * taken as ready, or gone, once its job's JobRemoved says so, as machined does. */
 #define G_LOG_DOMAIN "ocid"
 
 #include "cgroup.h"
 
+#include "cgroup-tree.h"
 #include "cleanup.h"
 #include "errors.h"
 
@@ -32,6 +33,8 @@ typedef struct {
 	OcidCgroupDoneFunc done;
 	gpointer user_data;
 	guint timeout;
+	pid_t monitor_pid; /* start: moved into <group>/supervisor once the scope is there */
+	char *group;       /* stop: what is left of it is removed once the unit is gone */
 } JobWait;
 
 static SystemdData *
@@ -46,6 +49,7 @@ job_wait_free(JobWait *w)
 	g_clear_handle_id(&w->timeout, g_source_remove);
 	g_free(w->unit);
 	g_free(w->what);
+	g_free(w->group);
 	g_free(w);
 }
 
@@ -59,6 +63,13 @@ job_finished(JobWait *w, const char *result)
 		    g_error_new(OCID_ERROR, OCID_ERROR_FAILED,
 				"systemd could not %s %s (job result '%s'); see journalctl -u %s",
 				w->what, w->unit, result, w->unit);
+	else if (w->monitor_pid > 0)
+		(void)ocid_cgroup_enter_leaf(w->group, OCID_CGROUP_SUPERVISOR, w->monitor_pid,
+					     &error);
+	else if (w->group != NULL)
+		/* systemd removes the scope's cgroups in the hierarchies it manages; on v1 the
+		 * others (freezer, net_cls, ...) hold what the runtime and ocid made there. */
+		(void)ocid_cgroup_remove_group(w->group, &error);
 	w->done(error, w->user_data);
 	job_wait_free(w);
 }
@@ -211,57 +222,90 @@ systemd_place(OcidCgroupManager *manager, OcidContainer *container, GError **err
 	return TRUE;
 }
 
+/* The kernel's current value of a container's limit, for a property Update computes from
+ * two keys when it is given only one: memory.max (v1: memory.limit_in_bytes) for the swap
+ * limit, the period of cpu.max (v1: cpu.cfs_period_us) for the quota. 0 when unknown or
+ * unlimited. */
 static gint64
-spec_resource(JsonNode *spec, const char *group, const char *key)
+current_memory_limit(const OcidContainer *c)
 {
-	JsonObject *root = json_node_get_object(spec);
-	JsonObject *linux_obj, *resources, *section;
+	gboolean unified = ocid_cgroup_is_unified();
+	g_autofree char *text = ocid_cgroup_container_read(
+	    c, "memory", unified ? "memory.max" : "memory.limit_in_bytes");
 
-	if (!json_object_has_member(root, "linux"))
-		return 0;
-	linux_obj = json_object_get_object_member(root, "linux");
-	if (linux_obj == NULL || !json_object_has_member(linux_obj, "resources"))
-		return 0;
-	resources = json_object_get_object_member(linux_obj, "resources");
-	if (resources == NULL || !json_object_has_member(resources, group))
-		return 0;
-	section = json_object_get_object_member(resources, group);
-	if (section == NULL || !json_object_has_member(section, key))
-		return 0;
-	return json_object_get_int_member_with_default(section, key, 0);
+	return text != NULL && g_ascii_isdigit(*text) ? g_ascii_strtoll(text, NULL, 10) : 0;
 }
 
-/* systemd's CPUWeight (1-10000) for cgroup v1 shares (2-262144), as systemd maps them. */
+static gint64
+current_cpu_period(const OcidContainer *c)
+{
+	gboolean unified = ocid_cgroup_is_unified();
+	g_autofree char *text =
+	    ocid_cgroup_container_read(c, "cpu", unified ? "cpu.max" : "cpu.cfs_period_us");
+	const char *period = text;
+
+	if (text != NULL && unified)
+		period = strchr(text, ' ') != NULL ? strchr(text, ' ') + 1 : NULL;
+	return period != NULL && g_ascii_isdigit(*period) ? g_ascii_strtoll(period, NULL, 10) : 0;
+}
+
+/* A limit of -1 is no limit, systemd's "infinity". */
 static uint64_t
-weight_from_shares(uint64_t shares)
+limit_value(int64_t value)
 {
-	return 1 + ((MAX(shares, 2) - 2) * 9999) / 262142;
+	return value < 0 ? G_MAXUINT64 : (uint64_t)value;
 }
 
+/* The unit's properties for @r, converted as runc and crun convert the same keys for the
+ * kernel (resources.h), so that `systemctl show` and the container's cgroup files agree.
+ * @c, when set, gives the kernel's current memory limit and cpu period for a swap limit or
+ * quota given alone. */
 static int
-append_resources(sd_bus_message *m, gint64 memory, gint64 shares, gint64 quota, gint64 period,
-		 gint64 pids)
+append_resources(sd_bus_message *m, const OcidResources *r, const OcidContainer *c)
 {
-	int r = 0;
+	int ret = 0;
 
-	if (memory > 0)
-		r = sd_bus_message_append(m, "(sv)", "MemoryMax", "t", (uint64_t)memory);
-	if (r >= 0 && shares > 0)
-		r = sd_bus_message_append(m, "(sv)", "CPUWeight", "t",
-					  weight_from_shares((uint64_t)shares));
-	if (r >= 0 && quota > 0 && period > 0) {
-		guint64 per_sec;
+	if (r->has_memory_limit)
+		ret = sd_bus_message_append(m, "(sv)", "MemoryMax", "t",
+					    limit_value(r->memory_limit));
+	if (ret >= 0 && r->has_memory_swap) {
+		gint64 memory = r->has_memory_limit ? r->memory_limit
+				: c != NULL         ? current_memory_limit(c)
+						    : 0;
+		uint64_t swap_max;
 
-		/* Checked: the spec's quota is any int64 (ocid_spec_load_bundle bounds it,
-		 * and this stays safe if that ever changes). */
-		if (!g_uint64_checked_mul(&per_sec, (guint64)quota, 1000000))
-			per_sec = G_MAXUINT64;
-		r = sd_bus_message_append(m, "(sv)", "CPUQuotaPerSecUSec", "t",
-					  (uint64_t)(per_sec / (guint64)period));
+		if (ocid_resources_swap_max(r->memory_swap, memory, &swap_max))
+			ret = sd_bus_message_append(m, "(sv)", "MemorySwapMax", "t", swap_max);
 	}
-	if (r >= 0 && pids > 0)
-		r = sd_bus_message_append(m, "(sv)", "TasksMax", "t", (uint64_t)pids);
-	return r;
+	if (ret >= 0 && r->has_cpu_shares)
+		ret = sd_bus_message_append(m, "(sv)", "CPUWeight", "t",
+					    ocid_resources_cpu_weight(r->cpu_shares));
+	if (ret >= 0 && r->has_cpu_quota) {
+		gint64 period = r->has_cpu_period ? (gint64)r->cpu_period
+				: c != NULL       ? current_cpu_period(c)
+						  : 0;
+		uint64_t per_sec = G_MAXUINT64;
+
+		if (period <= 0)
+			period = 100000; /* the kernel's default */
+		/* Checked: a quota near INT64_MAX times 10^6 is past what a u64 holds, and such a
+		 * quota is no limit anyway. */
+		if (r->cpu_quota > 0 &&
+		    g_uint64_checked_mul(&per_sec, (uint64_t)r->cpu_quota, 1000000))
+			per_sec /= (uint64_t)period;
+		else
+			per_sec = G_MAXUINT64;
+		ret = sd_bus_message_append(m, "(sv)(sv)", "CPUQuotaPerSecUSec", "t", per_sec,
+					    "CPUQuotaPeriodUSec", "t", (uint64_t)period);
+	} else if (ret >= 0 && r->has_cpu_period) {
+		ret = sd_bus_message_append(m, "(sv)", "CPUQuotaPeriodUSec", "t", r->cpu_period);
+	}
+	if (ret >= 0 && r->has_pids_limit)
+		ret = sd_bus_message_append(m, "(sv)", "TasksMax", "t", limit_value(r->pids_limit));
+	if (ret >= 0 && r->has_blkio_weight)
+		ret = sd_bus_message_append(m, "(sv)", "IOWeight", "t",
+					    ocid_resources_io_weight(r->blkio_weight));
+	return ret;
 }
 
 static void
@@ -271,8 +315,15 @@ systemd_attach(OcidCgroupManager *manager, OcidContainer *container, pid_t monit
 	JobWait *w = job_wait_new(manager, container->unit, "start", done, user_data);
 	g_autoptr(sd_bus_message) m = NULL;
 	g_autofree char *description = g_strdup_printf("ocid container %s", container->id);
+	g_auto(OcidResources) resources = { 0 };
 	int r;
 
+	/* systemd puts the monitor in the scope's own cgroup; once the scope is there it moves
+	 * on into <scope>/supervisor (job_finished), so that the scope holds no process and
+	 * <scope>/container can have every controller (cgroup v2's no-internal-process rule). */
+	w->monitor_pid = monitor_pid;
+	w->group = g_strdup(container->control_group);
+	ocid_resources_from_spec(spec, &resources);
 	r = sd_bus_message_new_method_call(manager->bus, &m, SYSTEMD_DEST, SYSTEMD_PATH,
 					   SYSTEMD_MANAGER, "StartTransientUnit");
 	if (r >= 0)
@@ -285,10 +336,7 @@ systemd_attach(OcidCgroupManager *manager, OcidContainer *container, pid_t monit
 		    ocid_cgroup_parent_of(manager, container), "Delegate", "b", 1, "PIDs", "au", 1,
 		    (uint32_t)monitor_pid, "CollectMode", "s", "inactive-or-failed");
 	if (r >= 0)
-		r = append_resources(
-		    m, spec_resource(spec, "memory", "limit"), spec_resource(spec, "cpu", "shares"),
-		    spec_resource(spec, "cpu", "quota"), spec_resource(spec, "cpu", "period"),
-		    spec_resource(spec, "pids", "limit"));
+		r = append_resources(m, &resources, NULL);
 	if (r >= 0)
 		r = sd_bus_message_close_container(m);
 	if (r >= 0)
@@ -330,12 +378,7 @@ systemd_update(OcidCgroupManager *manager, OcidContainer *container, const OcidR
 	if (r >= 0)
 		r = sd_bus_message_open_container(m, 'a', "(sv)");
 	if (r >= 0)
-		r = append_resources(m, resources->has_memory_limit ? resources->memory_limit : 0,
-				     resources->has_cpu_shares ? (gint64)resources->cpu_shares : 0,
-				     resources->has_cpu_quota ? resources->cpu_quota : 0,
-				     resources->has_cpu_period ? (gint64)resources->cpu_period
-							       : 100000,
-				     resources->has_pids_limit ? resources->pids_limit : 0);
+		r = append_resources(m, resources, container);
 	if (r >= 0)
 		r = sd_bus_message_close_container(m);
 	if (r >= 0)
@@ -351,6 +394,7 @@ systemd_remove(OcidCgroupManager *manager, OcidContainer *container, OcidCgroupD
 	JobWait *w = job_wait_new(manager, container->unit, "stop", done, user_data);
 	int r;
 
+	w->group = g_strdup(container->control_group);
 	r = sd_bus_call_method_async(manager->bus, NULL, SYSTEMD_DEST, SYSTEMD_PATH,
 				     SYSTEMD_MANAGER, "StopUnit", on_job_reply, w, "ss",
 				     container->unit, "replace");

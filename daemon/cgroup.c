@@ -1,5 +1,7 @@
 #include "cgroup.h"
 
+#include "cgroup-tree.h"
+
 #include <string.h>
 
 OcidCgroupManager *
@@ -46,37 +48,26 @@ ocid_cgroup_parent_of(const OcidCgroupManager *manager, const OcidContainer *con
 	return parent;
 }
 
-static guint64
-read_counter(const char *path, const char *key)
-{
-	g_autofree char *data = NULL;
-	g_auto(GStrv) lines = NULL;
-	size_t key_len = strlen(key);
-
-	if (!g_file_get_contents(path, &data, NULL, NULL))
-		return 0;
-	lines = g_strsplit(data, "\n", -1);
-	for (int i = 0; lines[i] != NULL; i++)
-		if (strncmp(lines[i], key, key_len) == 0 && lines[i][key_len] == ' ')
-			return g_ascii_strtoull(lines[i] + key_len + 1, NULL, 10);
-	return 0;
-}
-
 gboolean
 ocid_cgroup_oom_killed(const OcidContainer *container)
 {
-	const char *group = container->control_group;
-	g_autofree char *v1 = NULL;
-	g_autofree char *v2 = NULL;
-	g_autofree char *hybrid = NULL;
+	g_autofree char *text = ocid_cgroup_container_read(
+	    container, "memory", ocid_cgroup_is_unified() ? "memory.events" : "memory.oom_control");
+	g_auto(GStrv) lines = NULL;
 
-	if (group == NULL)
+	if (text == NULL)
 		return FALSE;
-	v1 = g_strdup_printf("/sys/fs/cgroup/memory%s/memory.oom_control", group);
-	v2 = g_strdup_printf("/sys/fs/cgroup%s/memory.events", group);
-	hybrid = g_strdup_printf("/sys/fs/cgroup/unified%s/memory.events", group);
-	return read_counter(v1, "oom_kill") > 0 || read_counter(v2, "oom_kill") > 0 ||
-	       read_counter(hybrid, "oom_kill") > 0;
+	lines = g_strsplit(text, "\n", -1);
+	for (int i = 0; lines[i] != NULL; i++)
+		if (g_str_has_prefix(lines[i], "oom_kill "))
+			return g_ascii_strtoull(lines[i] + strlen("oom_kill "), NULL, 10) > 0;
+	return FALSE;
+}
+
+gboolean
+ocid_cgroup_enter_supervisor(const OcidContainer *container, pid_t pid, GError **error)
+{
+	return ocid_cgroup_enter_leaf(container->control_group, OCID_CGROUP_SUPERVISOR, pid, error);
 }
 
 const char *

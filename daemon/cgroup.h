@@ -27,8 +27,8 @@ struct OcidCgroupManager {
 	/* Decides where the container goes: fills cgroups_path (for the spec), unit and
 	 * control_group (the container's properties). */
 	gboolean (*place)(OcidCgroupManager *manager, OcidContainer *container, GError **error);
-	/* Puts @monitor_pid in the container's unit, with @spec's resources, before the
-	 * runtime creates the container. NULL when the manager has no unit of its own. */
+	/* Puts @monitor_pid in <group>/supervisor (the systemd manager first makes the unit,
+	 * with @spec's resources), before the runtime creates the container. */
 	void (*attach)(OcidCgroupManager *manager, OcidContainer *container, pid_t monitor_pid,
 		       JsonNode *spec, OcidCgroupDoneFunc done, gpointer user_data);
 	/* Applies new limits to the unit too (the runtime applies them to the container). */
@@ -60,10 +60,13 @@ OcidCgroupManager *ocid_cgroup_systemd_new(const char *slice);
  * one, without leading slashes. */
 const char *ocid_cgroup_parent_of(const OcidCgroupManager *manager, const OcidContainer *container);
 
-/* Whether the kernel's OOM killer struck in the container's memory cgroup (v1
- * memory.oom_control or v2 memory.events). */
+/* Whether the kernel's OOM killer struck in the container's memory cgroup or below it (v2
+ * memory.events, hierarchical; v1 memory.oom_control). */
 gboolean ocid_cgroup_oom_killed(const OcidContainer *container);
 
+/* Moves @pid (an exec monitor, before it runs the runtime) into the container's
+ * <group>/supervisor, where its create monitor is: never in the daemon's own cgroup. */
+gboolean ocid_cgroup_enter_supervisor(const OcidContainer *container, pid_t pid, GError **error);
 /* The container's own cgroup as a path below the hierarchies' roots, for killing through
  * it (cgroup-kill.h); NULL when the runtime was given no such path. */
 const char *ocid_cgroup_container_path(const OcidContainer *container);

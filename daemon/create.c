@@ -201,11 +201,10 @@ ocid_manager_create_check(OcidManager *manager, OcidCreateRequest *r, GError **e
 	if (!ocid_check_name(r->name, error) || !check_free_names(manager, r->id, r->name, error))
 		return FALSE;
 	if (!manager->runtime_ready) {
-		ocid_error_set(
-		    error, OCID_ERROR_RUNTIME_FAILED,
-		    "The OCI runtime %s is not usable; fix runtime_path in ocid.conf and "
-		    "restart ocid",
-		    manager->config->runtime_path);
+		ocid_error_set(error, OCID_ERROR_RUNTIME_FAILED,
+			       "The OCI runtime %s is not usable: %s; fix runtime_path in "
+			       "ocid.conf and restart ocid",
+			       manager->config->runtime_path, manager->runtime_problem);
 		return FALSE;
 	}
 	return TRUE;

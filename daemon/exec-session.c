@@ -223,6 +223,9 @@ ocid_manager_exec_session(OcidManager *manager, OcidContainer *c, const char *co
 	args.session_fd = monitor_session;
 	args.control_fd = monitor_control;
 	args.exec_tty = options->tty;
+	/* Like ExecSync's: it runs the runtime only once it is in the container's supervisor
+	 * leaf, out of the daemon's cgroup (docs/cgroups.md). */
+	args.wait_for_go = TRUE;
 
 	s = g_new0(OcidExecSession, 1);
 	s->tty = options->tty;
@@ -238,6 +241,12 @@ ocid_manager_exec_session(OcidManager *manager, OcidContainer *c, const char *co
 		ocid_exec_session_free(s);
 		return NULL;
 	}
+	if (!ocid_cgroup_enter_supervisor(c, ocid_monitor_spawn_get_pid(s->spawn), error)) {
+		ocid_monitor_spawn_abort(s->spawn);
+		ocid_exec_session_free(s);
+		return NULL;
+	}
+	ocid_monitor_spawn_go(s->spawn);
 	s->control_watch =
 	    g_unix_fd_add(s->control_fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_control, s);
 	return s;

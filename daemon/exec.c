@@ -26,6 +26,7 @@ typedef struct {
 	char *dir;
 	OcidExecDoneFunc done;
 	gpointer user_data;
+	GError *placement_error; /* the monitor could not join the container's supervisor */
 	OcidExecResult result;
 } ExecCall;
 
@@ -80,6 +81,7 @@ exec_call_free(ExecCall *call)
 {
 	g_clear_pointer(&call->result.stdout_data, g_bytes_unref);
 	g_clear_pointer(&call->result.stderr_data, g_bytes_unref);
+	g_clear_error(&call->placement_error);
 	g_free(call->dir);
 	g_free(call);
 }
@@ -113,7 +115,7 @@ on_exec_answer(OcidMonitorSpawn *spawn, GError *error, gpointer user_data)
 
 	/* Freed from an idle: this runs inside the spawn's own callback. */
 	g_idle_add_once((GSourceOnceFunc)ocid_monitor_spawn_free, call->spawn);
-	if (error == NULL &&
+	if (call->placement_error == NULL && error == NULL &&
 	    ocid_monitor_spawn_get_exec_result(spawn, &call->result.exit_code, &timed_out)) {
 		g_autoptr(GTask) task = g_task_new(NULL, NULL, on_outputs_read, call);
 
@@ -122,7 +124,9 @@ on_exec_answer(OcidMonitorSpawn *spawn, GError *error, gpointer user_data)
 		g_task_run_in_thread(task, read_outputs_in_thread);
 		return;
 	}
-	if (error != NULL) {
+	if (call->placement_error != NULL) {
+		call->done(NULL, call->placement_error, call->user_data);
+	} else if (error != NULL) {
 		call->done(NULL, error, call->user_data);
 	} else {
 		g_autoptr(GError) bad =
@@ -172,6 +176,9 @@ ocid_manager_exec_sync(OcidManager *manager, OcidContainer *c, const char *const
 	args.exec_argv = argv;
 	args.exec_dir = dir;
 	args.exec_timeout_sec = timeout_sec;
+	/* It runs the runtime only once it has left the daemon's cgroup for the container's
+	 * supervisor leaf, so that a restart of ocid.service (KillMode=mixed) spares it. */
+	args.wait_for_go = TRUE;
 
 	call = g_new0(ExecCall, 1);
 	call->done = done;
@@ -184,5 +191,12 @@ ocid_manager_exec_sync(OcidManager *manager, OcidContainer *c, const char *const
 		g_free(call);
 		return FALSE;
 	}
+	if (!ocid_cgroup_enter_supervisor(c, ocid_monitor_spawn_get_pid(call->spawn),
+					  &call->placement_error)) {
+		/* Its answer, an error now, reports the placement's. */
+		ocid_monitor_spawn_abort(call->spawn);
+		return TRUE;
+	}
+	ocid_monitor_spawn_go(call->spawn);
 	return TRUE;
 }

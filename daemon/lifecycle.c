@@ -6,6 +6,7 @@
 
 #include "manager-private.h"
 
+#include "cgroup-tree.h"
 #include "cgroup-kill.h"
 #include "container-log.h"
 #include "errors.h"
@@ -272,19 +273,43 @@ typedef gboolean (*ApplyFunc)(OcidContainer *c, GError **error);
 typedef struct {
 	OcidContainerRef *ref;
 	ApplyFunc apply;
+	int want_frozen; /* pause 1, unpause 0, else -1: what the kernel must say after */
 } ApplyCall;
+
+/* The runtime says it froze or thawed the container; the kernel has the last word
+ * (cgroup.events "frozen" on v2, freezer.state on v1). Both runc and crun return only once
+ * the freeze is complete, so a mismatch is a failure, not a transition. */
+static gboolean
+check_frozen(OcidContainer *c, int want_frozen, GError **error)
+{
+	int frozen;
+
+	if (want_frozen < 0)
+		return TRUE;
+	frozen = ocid_cgroup_container_frozen(c);
+	if (frozen < 0 || frozen == want_frozen)
+		return TRUE; /* no freezer file to ask (the container's cgroup is gone) */
+	g_set_error(error, OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,
+		    "The OCI runtime reported container %s %s, but its cgroup says it is %s; "
+		    "check the runtime and the cgroup's freezer",
+		    c->id, want_frozen ? "paused" : "resumed", frozen ? "frozen" : "not frozen");
+	return FALSE;
+}
 
 static void
 on_runtime_applied(const char *out, GError *error, gpointer user_data)
 {
 	g_autofree ApplyCall *call = user_data;
 	g_autoptr(OcidContainerRef) ref = call->ref;
+	g_autoptr(GError) frozen_error = NULL;
 	OcidContainer *c = ocid_container_ref_resolve(ref);
 
 	if (c == NULL)
 		report_gone(ref, "the runtime worked on it");
 	else if (error != NULL)
 		ref->done(c, error, ref->user_data);
+	else if (!check_frozen(c, call->want_frozen, &frozen_error))
+		ref->done(c, frozen_error, ref->user_data);
 	else {
 		/* The container may have exited meanwhile: then there is nothing to apply. */
 		if (call->apply != NULL)
@@ -295,13 +320,14 @@ on_runtime_applied(const char *out, GError *error, gpointer user_data)
 
 static void
 run_and_apply(OcidManager *manager, OcidContainer *c, const char *const *args, ApplyFunc apply,
-	      OcidDoneFunc done, gpointer user_data)
+	      int want_frozen, OcidDoneFunc done, gpointer user_data)
 {
 	OcidRuntime runtime = ocid_manager_runtime_for(manager, c);
 	ApplyCall *call = g_new0(ApplyCall, 1);
 
 	call->ref = ocid_container_ref_new(manager, c, done, user_data);
 	call->apply = apply;
+	call->want_frozen = want_frozen;
 	ocid_runtime_run_async(&runtime, args, on_runtime_applied, call);
 }
 
@@ -315,8 +341,8 @@ ocid_manager_pause(OcidManager *manager, OcidContainer *c, gboolean pause, OcidD
 		return invalid_state(c, "only a running container can be paused", error);
 	if (!pause && c->state != OCID_STATE_PAUSED)
 		return invalid_state(c, "only a paused container can be unpaused", error);
-	run_and_apply(manager, c, args, pause ? ocid_state_paused : ocid_state_resumed, done,
-		      user_data);
+	run_and_apply(manager, c, args, pause ? ocid_state_paused : ocid_state_resumed,
+		      pause ? 1 : 0, done, user_data);
 	return TRUE;
 }
 
@@ -329,11 +355,34 @@ on_unit_updated(GError *error, gpointer user_data)
 		g_warning("Container %s: %s", id, error->message);
 }
 
+/* On cgroup v2 a swap limit means swap beyond memory (memory.swap.max = memory_swap -
+ * memory_limit), and runc and crun refuse memory_swap without memory_limit ("cannot set
+ * swap limit without the memory limit"), where v1 took it alone. So a memory_swap given
+ * alone goes with the kernel's current memory limit. Returns @resources, or @effective (a
+ * shallow copy: it owns nothing) with that limit added. */
+static const OcidResources *
+with_current_memory(const OcidContainer *c, const OcidResources *resources,
+		    OcidResources *effective)
+{
+	g_autofree char *current = NULL;
+
+	if (!resources->has_memory_swap || resources->has_memory_limit || !ocid_cgroup_is_unified())
+		return resources;
+	current = ocid_cgroup_container_read(c, "memory", "memory.max");
+	if (current == NULL || !g_ascii_isdigit(*current))
+		return resources; /* "max": the runtime says why that cannot be */
+	*effective = *resources;
+	effective->has_memory_limit = TRUE;
+	effective->memory_limit = g_ascii_strtoll(current, NULL, 10);
+	return effective;
+}
+
 gboolean
 ocid_manager_update(OcidManager *manager, OcidContainer *c, const OcidResources *resources,
 		    OcidDoneFunc done, gpointer user_data, GError **error)
 {
 	g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
+	OcidResources effective;
 
 	if (!ocid_resources_validate(resources, error))
 		return FALSE;
@@ -347,14 +396,14 @@ ocid_manager_update(OcidManager *manager, OcidContainer *c, const OcidResources 
 	if (!ocid_container_is_alive(c))
 		return invalid_state(c, "only a live container's resources can be updated", error);
 	g_ptr_array_add(args, g_strdup("update"));
-	ocid_resources_to_runtime_args(resources, args);
+	ocid_resources_to_runtime_args(with_current_memory(c, resources, &effective), args);
 	g_ptr_array_add(args, g_strdup(c->id));
 	g_ptr_array_add(args, NULL);
 	/* The unit's limits enclose the container's; both must move together. */
 	if (manager->cgroups->update != NULL)
 		manager->cgroups->update(manager->cgroups, c, resources, on_unit_updated,
 					 g_strdup(c->id));
-	run_and_apply(manager, c, (const char *const *)args->pdata, NULL, done, user_data);
+	run_and_apply(manager, c, (const char *const *)args->pdata, NULL, -1, done, user_data);
 	return TRUE;
 }
 

@@ -18,6 +18,8 @@ struct OcidManager {
 	char *exits_dir;      /* <run_dir>/exits */
 	char *runtime_root;   /* <run_dir>/runtime: the runtime's --root */
 	char *runtime_version;
+	char *runtime_name;
+	char *runtime_problem; /* why the runtime cannot work here; NULL when it can */
 	/* How Start releases a container of each runtime (start-fifo.h). */
 	OcidStartProtocol start_protocol;
 	OcidStartProtocol untrusted_start_protocol;

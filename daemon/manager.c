@@ -198,16 +198,22 @@ ocid_manager_new(OcidConfig *config, GError **error)
 	(void)prctl(PR_SET_CHILD_SUBREAPER, 1);
 
 	manager->runtime_version = ocid_runtime_version(config->runtime_path);
-	manager->runtime_ready = manager->runtime_version != NULL;
+	manager->runtime_name = ocid_runtime_name(config->runtime_path, manager->runtime_version);
+	if (manager->runtime_version == NULL)
+		manager->runtime_problem = g_strdup_printf(
+		    "The OCI runtime %s does not run; containers cannot be created until "
+		    "runtime_path in ocid.conf names a working runtime",
+		    config->runtime_path);
+	else
+		manager->runtime_problem = ocid_runtime_host_problem(manager->runtime_name);
+	manager->runtime_ready = manager->runtime_problem == NULL;
 	manager->start_protocol = ocid_start_protocol_for_version(manager->runtime_version);
 	if (config->untrusted_runtime_path != NULL) {
 		g_autofree char *version = ocid_runtime_version(config->untrusted_runtime_path);
 		manager->untrusted_start_protocol = ocid_start_protocol_for_version(version);
 	}
 	if (!manager->runtime_ready)
-		g_warning("The OCI runtime %s does not run; containers cannot be created until "
-			  "runtime_path in ocid.conf names a working runtime",
-			  config->runtime_path);
+		g_warning("%s", manager->runtime_problem);
 	return g_steal_pointer(&manager);
 }
 
@@ -222,6 +228,8 @@ ocid_manager_free(OcidManager *manager)
 	g_free(manager->exits_dir);
 	g_free(manager->runtime_root);
 	g_free(manager->runtime_version);
+	g_free(manager->runtime_name);
+	g_free(manager->runtime_problem);
 	ocid_flusher_free(manager->flusher);
 	g_free(manager);
 }
@@ -257,6 +265,12 @@ const char *
 ocid_manager_get_runtime_version(OcidManager *manager)
 {
 	return manager->runtime_version;
+}
+
+const char *
+ocid_manager_get_runtime_name(OcidManager *manager)
+{
+	return manager->runtime_name;
 }
 
 gboolean

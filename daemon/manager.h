@@ -50,6 +50,8 @@ void ocid_manager_set_bus(OcidManager *manager, sd_bus *bus);
 const OcidConfig *ocid_manager_get_config(OcidManager *manager);
 const char *ocid_manager_get_runtime_version(OcidManager *manager); /* NULL: not usable */
 gboolean ocid_manager_get_runtime_ready(OcidManager *manager);
+/* runc, crun, ...: from the runtime's version line (its own name for itself). */
+const char *ocid_manager_get_runtime_name(OcidManager *manager);
 const char *ocid_manager_get_cgroup_manager_name(OcidManager *manager);
 /* Announced containers. */
 guint ocid_manager_count(OcidManager *manager);

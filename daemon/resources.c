@@ -116,3 +116,98 @@ ocid_resources_to_runtime_args(const OcidResources *r, GPtrArray *args)
 		OPT("--blkio-weight", "%u", (unsigned)r->blkio_weight);
 #undef OPT
 }
+
+static JsonObject *
+object_member(JsonObject *o, const char *key)
+{
+	JsonNode *node = o != NULL ? json_object_get_member(o, key) : NULL;
+
+	return node != NULL && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+}
+
+/* A number member of @o, FALSE when missing or not an integer. */
+static gboolean
+int_member(JsonObject *o, const char *key, gint64 *value)
+{
+	JsonNode *node = o != NULL ? json_object_get_member(o, key) : NULL;
+
+	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
+	    json_node_get_value_type(node) != G_TYPE_INT64)
+		return FALSE;
+	*value = json_node_get_int(node);
+	return TRUE;
+}
+
+void
+ocid_resources_from_spec(JsonNode *spec, OcidResources *r)
+{
+	JsonObject *root =
+	    spec != NULL && JSON_NODE_HOLDS_OBJECT(spec) ? json_node_get_object(spec) : NULL;
+	JsonObject *res = object_member(object_member(root, "linux"), "resources");
+	JsonObject *memory = object_member(res, "memory");
+	JsonObject *cpu = object_member(res, "cpu");
+	JsonObject *pids = object_member(res, "pids");
+	JsonObject *block_io = object_member(res, "blockIO");
+	gint64 v;
+
+	memset(r, 0, sizeof *r);
+	if (int_member(memory, "limit", &v) && v != 0) {
+		r->has_memory_limit = TRUE;
+		r->memory_limit = v;
+	}
+	if (int_member(memory, "swap", &v) && v != 0) {
+		r->has_memory_swap = TRUE;
+		r->memory_swap = v;
+	}
+	if (int_member(cpu, "shares", &v) && v > 0) {
+		r->has_cpu_shares = TRUE;
+		r->cpu_shares = (uint64_t)v;
+	}
+	if (int_member(cpu, "quota", &v) && v != 0) {
+		r->has_cpu_quota = TRUE;
+		r->cpu_quota = v;
+	}
+	if (int_member(cpu, "period", &v) && v > 0) {
+		r->has_cpu_period = TRUE;
+		r->cpu_period = (uint64_t)v;
+	}
+	if (int_member(pids, "limit", &v) && v != 0) {
+		r->has_pids_limit = TRUE;
+		r->pids_limit = v;
+	}
+	if (int_member(block_io, "weight", &v) && v > 0 && v <= G_MAXUINT16) {
+		r->has_blkio_weight = TRUE;
+		r->blkio_weight = (uint16_t)v;
+	}
+}
+
+uint64_t
+ocid_resources_cpu_weight(uint64_t shares)
+{
+	if (shares == 0)
+		return 0;
+	shares = CLAMP(shares, 2, 262144);
+	return 1 + ((shares - 2) * 9999) / 262142;
+}
+
+uint64_t
+ocid_resources_io_weight(uint64_t blkio_weight)
+{
+	if (blkio_weight == 0)
+		return 0;
+	blkio_weight = CLAMP(blkio_weight, 10, 1000);
+	return 1 + ((blkio_weight - 10) * 9999) / 990;
+}
+
+gboolean
+ocid_resources_swap_max(int64_t memory_swap, int64_t memory_limit, uint64_t *swap_max)
+{
+	if (memory_swap == -1) {
+		*swap_max = G_MAXUINT64;
+		return TRUE;
+	}
+	if (memory_limit <= 0 || memory_swap < memory_limit)
+		return FALSE;
+	*swap_max = (uint64_t)(memory_swap - memory_limit);
+	return TRUE;
+}

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include <stdint.h>
 
 typedef struct {
@@ -30,3 +31,19 @@ gboolean ocid_resources_is_empty(const OcidResources *resources);
 
 /* Appends `runc update` options for the set values to @args (strings owned by @args). */
 void ocid_resources_to_runtime_args(const OcidResources *resources, GPtrArray *args);
+
+/* The resources of a spec's linux.resources (memory limit and swap, cpu shares, quota and
+ * period, pids limit, blockIO weight), as Update would set them. */
+void ocid_resources_from_spec(JsonNode *spec, OcidResources *resources);
+
+/* cgroup v2's values for the v1-style keys, converted as runc and crun convert them (so a
+ * unit's properties agree with the files the runtime writes): */
+/* cpu.weight (1-10000) for cpu_shares (2-262144); 0 for 0. */
+uint64_t ocid_resources_cpu_weight(uint64_t shares);
+/* io.weight (1-10000) for blkio_weight (10-1000); 0 for 0. */
+uint64_t ocid_resources_io_weight(uint64_t blkio_weight);
+/* memory.swap.max for memory_swap (memory plus swap, -1 unlimited) over memory_limit:
+ * swap minus memory, G_MAXUINT64 for unlimited, as runc's ConvertMemorySwapToCgroupV2Value.
+ * FALSE when it has no v2 meaning (0, which is unset; a swap limit without a memory limit, or
+ * below it). */
+gboolean ocid_resources_swap_max(int64_t memory_swap, int64_t memory_limit, uint64_t *swap_max);

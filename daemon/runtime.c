@@ -139,3 +139,31 @@ ocid_runtime_version(const char *path)
 		*newline = '\0';
 	return g_steal_pointer(&out);
 }
+
+char *
+ocid_runtime_name(const char *path, const char *version)
+{
+	const char *space = version != NULL ? strchr(version, ' ') : NULL;
+
+	if (space != NULL && space > version && g_str_has_prefix(space, " version"))
+		return g_strndup(version, (gsize)(space - version));
+	return g_path_get_basename(path);
+}
+
+char *
+ocid_runtime_host_problem(const char *name)
+{
+	g_autofree char *controllers = NULL;
+
+	if (!g_str_equal(name, "crun"))
+		return NULL;
+	/* Hybrid: v1 controllers, cgroup2 at /sys/fs/cgroup/unified. */
+	if (!g_file_get_contents("/sys/fs/cgroup/unified/cgroup.controllers", &controllers, NULL,
+				 NULL) ||
+	    *g_strstrip(controllers) == '\0')
+		return NULL;
+	return g_strdup_printf("crun does not support this host's hybrid cgroup hierarchies "
+			       "(cgroup2 at /sys/fs/cgroup/unified has the controllers '%s'); "
+			       "use runc, or boot with systemd.unified_cgroup_hierarchy=1",
+			       controllers);
+}

@@ -25,3 +25,12 @@ char *ocid_runtime_run_sync(const OcidRuntime *runtime, const char *const *args,
 
 /* `<runtime> --version`, first line; NULL when the binary cannot run. */
 char *ocid_runtime_version(const char *path);
+
+/* The runtime's own name: the first word of its version line ("crun version 1.8.1"), which
+ * holds whatever the binary is called, else the basename of @path. */
+char *ocid_runtime_name(const char *path, const char *version);
+
+/* Why the runtime @name cannot run containers on this host, NULL when nothing is known
+ * against it: crun refuses hybrid hierarchies whose cgroup2 has any controller ("cgroups in
+ * hybrid mode not supported"). */
+char *ocid_runtime_host_problem(const char *name);

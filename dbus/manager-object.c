@@ -524,10 +524,8 @@ property_get(sd_bus *bus, const char *path, const char *interface, const char *p
 
 	if (g_str_equal(property, "Version"))
 		return sd_bus_message_append(reply, "s", OCID_VERSION);
-	if (g_str_equal(property, "RuntimeName")) {
-		g_autofree char *base = g_path_get_basename(config->runtime_path);
-		return sd_bus_message_append(reply, "s", base);
-	}
+	if (g_str_equal(property, "RuntimeName"))
+		return sd_bus_message_append(reply, "s", ocid_manager_get_runtime_name(manager));
 	if (g_str_equal(property, "RuntimeVersion"))
 		return sd_bus_message_append(reply, "s",
 					     runtime_version != NULL ? runtime_version : "");

@@ -19,6 +19,8 @@ main(int argc, char **argv)
 	monitor_ensure_std_fds();
 	monitor_parse_options(argc, argv, &args);
 	monitor_setup_process(&args);
+	if (args.exec_argv != NULL)
+		monitor_wait_for_go(&args);
 	if (args.exec_argv != NULL && args.session_fd >= 0)
 		return monitor_run_exec_session(&args);
 	if (args.exec_argv != NULL)

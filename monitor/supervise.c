@@ -444,8 +444,8 @@ watch_container(Monitor *m)
 
 /* With --wait-fd the daemon first moves us into the container's unit, then says go: one
  * byte. EOF means it gave up on this container. */
-static void
-wait_for_go(const MonitorArgs *options)
+void
+monitor_wait_for_go(const MonitorArgs *options)
 {
 	char go;
 	ssize_t n;
@@ -516,7 +516,7 @@ monitor_supervise(const MonitorArgs *options)
 	if (m->timer_fd < 0)
 		die_errno(-errno, "cannot create a timerfd");
 
-	wait_for_go(options);
+	monitor_wait_for_go(options);
 	create_container(m);
 	watch_container(m);
 

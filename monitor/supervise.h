@@ -8,3 +8,8 @@
 
 /* Returns the monitor's exit status; dies on a fatal error. */
 int monitor_supervise(const MonitorArgs *args);
+
+/* With --wait-fd, blocks until the daemon says go (it first moves this process into the
+ * container's supervisor cgroup); dies when the daemon gave up. Both modes call it before
+ * they run the runtime. */
+void monitor_wait_for_go(const MonitorArgs *options);

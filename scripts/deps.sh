@@ -10,4 +10,5 @@ apt-get install -y -qq --no-install-recommends \
 	libglib2.0-dev libsystemd-dev libdbus-1-dev libjson-glib-dev libseccomp-dev libcap-dev \
 	runc busybox-static dbus-daemon dbus systemd systemd-container polkitd util-linux \
 	libpolkit-gobject-1-dev bash-completion scdoc man-db zsh fish socat \
+	crun qemu-system-x86 mmdebstrap e2fsprogs openssh-client \
 	>/dev/null

@@ -31,19 +31,26 @@ lane() {
 	return $status
 }
 
-# The systemd suite prints TAP from inside the harness; count its lines. A run that
-# failed without naming a failure (the harness itself) counts as one.
-systemd_suite() {
+# The systemd suite and the VM lane print TAP from inside the harness or the guest; count
+# their lines. A run that failed without naming a failure (the harness itself) counts as one.
+tap_suite() {
 	local out counts f
 	out=$(mktemp)
 	local status=0
-	timeout 1200 tests/systemd/run.sh "$@" 2>&1 | tee "$out" || status=$?
+	"$@" 2>&1 | tee "$out" || status=$?
 	counts=$(scripts/count-tests.py tap "$out")
 	read -r _ f _ <<<"$counts"
 	add_counts "$counts"
 	[ "$status" -eq 0 ] || [ "$f" -gt 0 ] || failed=$((failed + 1))
 	rm -f "$out"
 	return $status
+}
+systemd_suite() { tap_suite timeout 1200 tests/systemd/run.sh "$@"; }
+# The systemd and feature suites in a pure cgroup v2 Debian 12 guest under qemu, once with
+# runc and once with crun (tests/vm/run.sh). OCID_VM_LANE=0 skips it.
+vm_lane() {
+	[ "${OCID_VM_LANE:-1}" != 0 ] || return 0
+	tap_suite timeout 1800 tests/vm/run.sh
 }
 
 # Runs a lane and says how long it took, for keeping CI time in check.
@@ -77,6 +84,7 @@ timed systemd systemd_suite build-systemd || status=1
 timed asan lane build-asan -Db_sanitize=address,undefined || status=1
 # The daemon under ASan+UBSan as ocid.service, on a real systemd.
 timed systemd-asan systemd_suite build-systemd-asan --sanitize || status=1
+timed vm vm_lane || status=1
 timed fuzz fuzz_lane || status=1
 echo "lane times: ${timings[*]}"
 echo "ocid tests: $passed passed, $failed failed, $skipped skipped"

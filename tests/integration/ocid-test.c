@@ -8,7 +8,9 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,6 +33,131 @@ ocid_test_read_file(const char *path)
 	if (!g_file_get_contents(path, &data, NULL, NULL))
 		return NULL;
 	return data;
+}
+
+gboolean
+ocid_test_cgroup_v2(void)
+{
+	struct statfs fs;
+
+	return statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+/* Lines "ID:CONTROLLERS:PATH": v2's is "0::PATH"; v1's name their controllers
+ * ("4:cpu,cpuacct:/x") or a named hierarchy ("1:name=systemd:/x"). */
+char *
+ocid_test_cgroup_of(int pid, const char *controller)
+{
+	g_autofree char *file = g_strdup_printf("/proc/%d/cgroup", pid);
+	g_autofree char *text = ocid_test_read_file(file);
+	g_auto(GStrv) lines = NULL;
+	gboolean unified = controller == NULL || ocid_test_cgroup_v2();
+	g_autofree char *named = controller != NULL ? g_strdup_printf("name=%s", controller) : NULL;
+
+	if (text == NULL)
+		return NULL;
+	lines = g_strsplit(text, "\n", -1);
+	for (int i = 0; lines[i] != NULL; i++) {
+		g_auto(GStrv) parts = g_strsplit(lines[i], ":", 3);
+		g_auto(GStrv) controllers = NULL;
+
+		if (g_strv_length(parts) != 3)
+			continue;
+		if (unified) {
+			if (g_str_equal(parts[0], "0") && *parts[1] == '\0')
+				return g_strdup(parts[2]);
+			continue;
+		}
+		controllers = g_strsplit(parts[1], ",", -1);
+		if (g_strv_contains((const char *const *)controllers, controller) ||
+		    g_strv_contains((const char *const *)controllers, named))
+			return g_strdup(parts[2]);
+	}
+	return NULL;
+}
+
+char *
+ocid_test_cgroup_dir(int pid, const char *controller)
+{
+	g_autofree char *path = ocid_test_cgroup_of(pid, controller);
+	g_autofree char *mount_dir = NULL;
+	g_autofree char *comounted = NULL;
+	const char *mount;
+
+	if (path == NULL)
+		return NULL;
+	if (ocid_test_cgroup_v2())
+		return g_strdup_printf("/sys/fs/cgroup%s", g_str_equal(path, "/") ? "" : path);
+	mount = controller != NULL ? controller : "unified";
+	/* Co-mounted controllers have one dir ("cpu,cpuacct"), with symlinks or not. */
+	mount_dir = g_build_filename("/sys/fs/cgroup", mount, NULL);
+	if (!g_file_test(mount_dir, G_FILE_TEST_IS_DIR)) {
+		g_autoptr(GDir) all = g_dir_open("/sys/fs/cgroup", 0, NULL);
+		const char *name;
+
+		while (all != NULL && (name = g_dir_read_name(all)) != NULL) {
+			g_auto(GStrv) names = g_strsplit(name, ",", -1);
+
+			if (g_strv_contains((const char *const *)names, controller)) {
+				mount = comounted = g_strdup(name);
+				break;
+			}
+		}
+	}
+	return g_strdup_printf("/sys/fs/cgroup/%s%s", mount, g_str_equal(path, "/") ? "" : path);
+}
+
+char *
+ocid_test_cgroup_read(int pid, const char *controller, const char *file)
+{
+	g_autofree char *dir = ocid_test_cgroup_dir(pid, controller);
+	g_autofree char *path = NULL;
+	char *data;
+
+	if (dir == NULL)
+		return NULL;
+	path = g_build_filename(dir, file, NULL);
+	data = ocid_test_read_file(path);
+	return data != NULL ? g_strstrip(data) : NULL;
+}
+
+gboolean
+ocid_test_cgroup_exists(const char *path)
+{
+	g_autoptr(GDir) hierarchies = g_dir_open("/sys/fs/cgroup", 0, NULL);
+	g_autofree char *top = g_build_filename("/sys/fs/cgroup", path, NULL);
+	const char *h;
+
+	if (g_file_test(top, G_FILE_TEST_IS_DIR))
+		return TRUE;
+	while (!ocid_test_cgroup_v2() && hierarchies != NULL &&
+	       (h = g_dir_read_name(hierarchies)) != NULL) {
+		g_autofree char *dir = g_build_filename("/sys/fs/cgroup", h, path, NULL);
+
+		if (g_file_test(dir, G_FILE_TEST_IS_DIR))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+const char *
+ocid_test_runtime_name(void)
+{
+	static char *name;
+	const char *path = g_getenv("OCID_RUNTIME");
+
+	if (name == NULL)
+		name = g_path_get_basename(path != NULL ? path : "runc");
+	return name;
+}
+
+guint
+ocid_test_time_scale(void)
+{
+	const char *scale = g_getenv("OCID_TEST_TIME_SCALE");
+	guint value = scale != NULL ? (guint)atoi(scale) : 1;
+
+	return value > 0 ? value : 1;
 }
 
 static const char *
@@ -458,9 +585,10 @@ GVariant *
 ocid_test_call(OcidTest *t, const char *path, const char *interface, const char *method,
 	       GVariant *args, const char *reply_type, GError **error)
 {
-	return g_dbus_connection_call_sync(t->conn, "org.oci.Runtime", path, interface, method,
-					   args, reply_type ? G_VARIANT_TYPE(reply_type) : NULL,
-					   G_DBUS_CALL_FLAGS_NO_AUTO_START, 60000, NULL, error);
+	return g_dbus_connection_call_sync(
+	    t->conn, "org.oci.Runtime", path, interface, method, args,
+	    reply_type ? G_VARIANT_TYPE(reply_type) : NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START,
+	    (int)MIN(60000 * ocid_test_time_scale(), G_MAXINT), NULL, error);
 }
 
 char *
@@ -534,7 +662,8 @@ keep_ticking(gpointer data)
 gboolean
 ocid_test_wait_for(gboolean (*cond)(gpointer data), gpointer data, guint timeout_ms)
 {
-	gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+	gint64 end =
+	    g_get_monotonic_time() + (gint64)timeout_ms * 1000 * (gint64)ocid_test_time_scale();
 	guint tick = g_timeout_add(WAIT_TICK_MS, keep_ticking, NULL);
 	gboolean done;
 
@@ -925,8 +1054,11 @@ guard_cleanup(const char *tmpdir)
 	kill_pid_file(tmpdir, "bus.pid");
 	{
 		g_autoptr(GDir) hierarchies = g_dir_open("/sys/fs/cgroup", 0, NULL);
+		g_autofree char *top = g_build_filename("/sys/fs/cgroup", cgroup_parent, NULL);
 		const char *h;
 
+		/* A pure v2 host has the one hierarchy at /sys/fs/cgroup itself. */
+		remove_cgroup_tree(top);
 		while (hierarchies != NULL && (h = g_dir_read_name(hierarchies)) != NULL) {
 			g_autofree char *dir =
 			    g_build_filename("/sys/fs/cgroup", h, cgroup_parent, NULL);

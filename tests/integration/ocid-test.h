@@ -145,6 +145,30 @@ gboolean ocid_test_saw_state_change(OcidTest *t, const char *path, const char *s
 
 char *ocid_test_read_file(const char *path);
 
+/* Whether /sys/fs/cgroup is the unified hierarchy alone (a pure cgroup v2 host). */
+gboolean ocid_test_cgroup_v2(void);
+
+/* The cgroup of process @pid (from /proc/<pid>/cgroup, for whichever hierarchy the host
+ * has): the path in the hierarchy of @controller (a v1 controller such as "memory", or
+ * "systemd" for the named hierarchy; NULL or a pure v2 host: the unified one). NULL when
+ * the process or hierarchy is not there. */
+char *ocid_test_cgroup_of(int pid, const char *controller);
+
+/* The directory of that cgroup under /sys/fs/cgroup. */
+char *ocid_test_cgroup_dir(int pid, const char *controller);
+
+/* The file @file of that cgroup, stripped; NULL when unreadable. */
+char *ocid_test_cgroup_read(int pid, const char *controller, const char *file);
+
+/* Whether the cgroup @path (e.g. a ControlGroup) exists in any hierarchy. */
+gboolean ocid_test_cgroup_exists(const char *path);
+
+/* "runc" or "crun": the runtime the tests run (the basename of OCID_RUNTIME). */
+const char *ocid_test_runtime_name(void);
+
+/* How much longer every wait may take (OCID_TEST_TIME_SCALE, default 1): the emulated
+ * guest of tests/vm runs some 20 times slower. */
+guint ocid_test_time_scale(void);
 /* A cgroup dir of container @id left in some hierarchy (the first found), or NULL. */
 char *ocid_test_cgroup_left(OcidTest *t, const char *id);
 

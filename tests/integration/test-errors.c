@@ -315,6 +315,44 @@ test_runtime_missing(void)
 	g_assert_true(g_variant_get_boolean(ready));
 }
 
+/* crun on a hybrid host whose cgroup2 has controllers (this machine kind): the runtime
+ * runs (its version is reported) but cannot create containers, so RuntimeReady is false
+ * and a create says why. Where crun can run (a pure v2 host), the VM lane runs every
+ * suite with it instead. */
+static void
+test_runtime_host_unsupported(void)
+{
+	OcidTest *t = ocid_test_get();
+	g_autofree char *bundle = NULL;
+	g_autofree char *controllers = NULL;
+	g_autofree char *name = NULL;
+	g_autofree char *version = NULL;
+	g_autoptr(GVariant) ready = NULL;
+	const char *crun = "/usr/bin/crun";
+
+	if (t == NULL) {
+		g_test_skip("needs root for runc");
+		return;
+	}
+	if (!g_file_test(crun, G_FILE_TEST_IS_EXECUTABLE) ||
+	    !g_file_get_contents("/sys/fs/cgroup/unified/cgroup.controllers", &controllers, NULL,
+				 NULL) ||
+	    *g_strstrip(controllers) == '\0') {
+		g_test_skip("needs crun on a hybrid host whose cgroup2 has controllers");
+		return;
+	}
+	ocid_test_restart_with_config(t, "runtime_path = /usr/bin/crun\n");
+	ready = ocid_test_get_property(t, MANAGER_PATH, "RuntimeReady");
+	g_assert_false(g_variant_get_boolean(ready));
+	name = ocid_test_get_string(t, MANAGER_PATH, "RuntimeName");
+	version = ocid_test_get_string(t, MANAGER_PATH, "RuntimeVersion");
+	g_assert_cmpstr(name, ==, "crun");
+	g_assert_true(g_str_has_prefix(version, "crun version "));
+	bundle = ocid_test_make_bundle(t, "nocrun", "true");
+	assert_create_refused(t, "nocrun", "", bundle, NULL, "RuntimeFailed", "hybrid");
+	ocid_test_restart_with_config(t, NULL);
+}
+
 /* The seed's Path(): privileged containers always use the trusted runtime; untrusted
  * ones, or all under trust_level = untrusted, the untrusted runtime when configured. */
 static void
@@ -462,6 +500,7 @@ add_tests(void)
 	g_test_add_func("/errors/create-timeout", test_create_timeout);
 	g_test_add_func("/errors/start-failed", test_start_failed);
 	g_test_add_func("/errors/runtime-missing", test_runtime_missing);
+	g_test_add_func("/errors/runtime-host-unsupported", test_runtime_host_unsupported);
 	g_test_add_func("/errors/runtime-choice", test_runtime_choice);
 	g_test_add_func("/errors/create-refusals", test_create_refusals);
 	g_test_add_func("/errors/unknown-container", test_unknown_container);

@@ -3,6 +3,7 @@
 #include "ocid-test.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -37,6 +38,7 @@ test_manager_properties(void)
 	g_autofree char *manager_kind = NULL;
 	g_autofree char *version = NULL;
 	g_autofree char *runtime_version = NULL;
+	g_autofree char *runtime_name = NULL;
 	g_autoptr(GVariant) ready = NULL;
 
 	if (t == NULL)
@@ -47,8 +49,15 @@ test_manager_properties(void)
 	g_assert_cmpstr(manager_kind, ==, "cgroupfs");
 	version = ocid_test_get_string(t, MANAGER_PATH, "Version");
 	g_assert_cmpstr(version, !=, "");
+	/* runc or crun, named as the runtime names itself. */
 	runtime_version = ocid_test_get_string(t, MANAGER_PATH, "RuntimeVersion");
-	g_assert_true(g_str_has_prefix(runtime_version, "runc version"));
+	runtime_name = ocid_test_get_string(t, MANAGER_PATH, "RuntimeName");
+	{
+		g_autofree char *base = g_path_get_basename(runtime_path);
+		g_autofree char *prefix = g_strdup_printf("%s version ", runtime_name);
+		g_assert_cmpstr(runtime_name, ==, base);
+		g_assert_true(g_str_has_prefix(runtime_version, prefix));
+	}
 	ready = ocid_test_get_property(t, MANAGER_PATH, "RuntimeReady");
 	g_assert_true(g_variant_get_boolean(ready));
 	g_clear_pointer(&ready, g_variant_unref);
@@ -161,14 +170,6 @@ test_run_to_exit(void)
 	}
 }
 
-static char *
-cgroup_dir_of(OcidTest *t, const char *path)
-{
-	g_autofree char *group = ocid_test_get_string(t, path, "ControlGroup");
-
-	return g_strdup_printf("/sys/fs/cgroup/pids%s", group);
-}
-
 /* Stop sends the stop signal; a container that ignores it gets SIGKILL after the timeout. */
 static void
 test_stop_and_kill(void)
@@ -178,9 +179,7 @@ test_stop_and_kill(void)
 	g_autofree char *stubborn = NULL;
 	g_autofree char *p1 = NULL;
 	g_autofree char *p2 = NULL;
-	g_autofree char *cg = NULL;
-	g_autofree char *procs = NULL;
-	g_autofree char *procs_path = NULL;
+	g_autofree char *group = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GVariant) reply = NULL;
 	gint64 before;
@@ -201,15 +200,28 @@ test_stop_and_kill(void)
 	 * trap; a TERM before that would be lost on pid 1. */
 	g_assert_true(ocid_test_wait_output(t, p1, "ready", 5000));
 
-	/* cgroupfs manager: the container's processes are in the cgroup it names. */
+	/* cgroupfs manager: the container's processes are in <ControlGroup>/container, in
+	 * every hierarchy; its monitor in <ControlGroup>/supervisor, not in the daemon's. */
 	pid = ocid_test_get_int(t, p1, "Pid");
-	cg = cgroup_dir_of(t, p1);
-	procs_path = g_build_filename(cg, "cgroup.procs", NULL);
-	procs = ocid_test_read_file(procs_path);
-	g_assert_nonnull(procs);
+	group = ocid_test_get_string(t, p1, "ControlGroup");
 	{
-		g_autofree char *pid_line = g_strdup_printf("%d\n", pid);
-		g_assert_true(g_str_has_prefix(procs, pid_line) || strstr(procs, pid_line) != NULL);
+		g_autofree char *container_group = g_strdup_printf("%s/container", group);
+		g_autofree char *supervisor_group = g_strdup_printf("%s/supervisor", group);
+		g_autofree char *in_pids = ocid_test_cgroup_of(pid, "pids");
+		g_autofree char *in_unified = ocid_test_cgroup_of(pid, NULL);
+		g_autofree char *monitor_group = NULL;
+		g_autofree char *state = NULL;
+		g_autofree char *state_file =
+		    g_strdup_printf("%s/containers/polite/state.json", t->state_dir);
+		const char *p;
+
+		g_assert_cmpstr(in_pids, ==, container_group);
+		g_assert_cmpstr(in_unified, ==, container_group);
+		state = ocid_test_read_file(state_file);
+		p = state != NULL ? strstr(state, "\"monitor_pid\" : ") : NULL;
+		g_assert_nonnull(p);
+		monitor_group = ocid_test_cgroup_of(atoi(p + strlen("\"monitor_pid\" : ")), NULL);
+		g_assert_cmpstr(monitor_group, ==, supervisor_group);
 	}
 	{
 		g_autofree char *name = ocid_test_get_string(t, p1, "Name");
@@ -259,7 +271,8 @@ test_stop_and_kill(void)
 
 	ocid_test_delete(t, p1, FALSE);
 	ocid_test_delete(t, p2, FALSE);
-	g_assert_false(g_file_test(cg, G_FILE_TEST_EXISTS));
+	/* Delete removes every cgroup made for the container, in every hierarchy. */
+	g_assert_false(ocid_test_cgroup_exists(group));
 }
 
 static void

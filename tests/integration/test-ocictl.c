@@ -531,22 +531,18 @@ test_messages_name_commands(void)
 	}
 }
 
-/* The value of a cgroup file of the container, v1 (CONTROLLER/...) or v2 (unified). */
+/* The value of a cgroup file of the container's own cgroup (<ControlGroup>/container),
+ * found through /proc/<pid>/cgroup: v1 (CONTROLLER's @v1) or v2 (@v2). */
 static char *
 cgroup_value(OcidTest *t, const char *name, const char *controller, const char *v1, const char *v2)
 {
-	g_auto(OcictlResult) r = ocictl_run(t, "inspect", "-f", "{{.ControlGroup}}", name, NULL);
-	g_autofree char *group = g_strstrip(g_strdup(r.out));
-	g_autofree char *path1 = g_build_filename("/sys/fs/cgroup", controller, group, v1, NULL);
-	g_autofree char *path2 = g_build_filename("/sys/fs/cgroup", group, v2, NULL);
-	g_autofree char *path3 = g_build_filename("/sys/fs/cgroup/unified", group, v2, NULL);
-	char *text = NULL;
+	g_auto(OcictlResult) r = ocictl_run(t, "inspect", "-f", "{{.Pid}}", name, NULL);
+	int pid = atoi(r.out);
+	char *text = ocid_test_cgroup_read(pid, controller, ocid_test_cgroup_v2() ? v2 : v1);
 
-	if (g_file_get_contents(path1, &text, NULL, NULL) ||
-	    g_file_get_contents(path2, &text, NULL, NULL) ||
-	    g_file_get_contents(path3, &text, NULL, NULL))
-		return g_strstrip(text);
-	g_error("no cgroup file %s or %s", path1, path2);
+	if (text == NULL)
+		g_error("no cgroup file %s or %s for pid %d", v1, v2, pid);
+	return text;
 }
 
 /* update takes podman's 64m sizes; the cgroup shows the limits. */

@@ -82,6 +82,7 @@ journal_tells_removal(gpointer data)
 	return *journal != NULL && strstr(*journal, "e8c9a98f6e1a44b98c5e8ea3b28eda4f") != NULL;
 }
 
+/* A bundle whose spec limits memory (64 MiB, no swap on top) and pids (100). */
 static char *
 bundle_with_limits(OcidTest *t, const char *name, const char *script)
 {
@@ -91,7 +92,8 @@ bundle_with_limits(OcidTest *t, const char *name, const char *script)
 	GString *edited = g_string_new(config);
 
 	g_string_replace(edited, "\"resources\": {",
-			 "\"resources\": { \"memory\": { \"limit\": 67108864 }, "
+			 "\"resources\": { \"memory\": { \"limit\": 67108864, "
+			 "\"swap\": 67108864 }, "
 			 "\"pids\": { \"limit\": 100 },",
 			 1);
 	g_assert_true(g_file_set_contents(config_file, edited->str, -1, NULL));
@@ -109,19 +111,6 @@ create_and_start(OcidTest *t, const char *id, const char *bundle)
 	ocid_test_start(t, path);
 	g_assert_true(ocid_test_wait_state(t, path, "running", 10000));
 	return path;
-}
-
-static gboolean
-file_has_line(const char *file, int pid)
-{
-	g_autofree char *data = ocid_test_read_file(file);
-	g_autofree char *line = g_strdup_printf("%d", pid);
-	g_auto(GStrv) lines = NULL;
-
-	if (data == NULL)
-		return FALSE;
-	lines = g_strsplit(data, "\n", -1);
-	return g_strv_contains((const char *const *)lines, line);
 }
 
 static int
@@ -145,6 +134,152 @@ count_monitors(void)
 	return out != NULL ? (guint)atoi(out) : 0;
 }
 
+/* A file of the container's group itself (its scope under systemd), in the hierarchy
+ * systemd tracks units with: the unified one on v2, name=systemd on v1. */
+static char *
+scope_file(const char *group, const char *file)
+{
+	g_autofree char *path = ocid_test_cgroup_v2()
+				    ? g_strdup_printf("/sys/fs/cgroup%s/%s", group, file)
+				    : g_strdup_printf("/sys/fs/cgroup/systemd%s/%s", group, file);
+	char *data = ocid_test_read_file(path);
+
+	return data != NULL ? g_strstrip(data) : NULL;
+}
+
+/* The container's cgroup file: @v2_file on a pure v2 host, else @v1_file in the v1
+ * hierarchy of @controller (NULL: nothing to check on v1). */
+static void
+assert_container_limit(int pid, const char *controller, const char *v2_file, const char *v1_file,
+		       const char *want)
+{
+	gboolean v2 = ocid_test_cgroup_v2();
+	g_autofree char *value = NULL;
+
+	if (!v2 && v1_file == NULL)
+		return;
+	value = ocid_test_cgroup_read(pid, controller, v2 ? v2_file : v1_file);
+	if (g_strcmp0(value, want) != 0)
+		g_error("%s of container %d is '%s', not '%s'", v2 ? v2_file : v1_file, pid,
+			value != NULL ? value : "(unreadable)", want);
+}
+
+static void
+assert_unit_property(const char *unit, const char *property, const char *want)
+{
+	g_autofree char *value = unit_property(unit, property);
+
+	if (g_strcmp0(value, want) != 0)
+		g_error("%s of %s is '%s', not '%s'", property, unit,
+			value != NULL ? value : "(none)", want);
+}
+
+/* The pid of the exec monitor of a running ExecSync (its command line names --exec-dir)
+ * once it has started the runtime: it does that only after the daemon moved it. */
+static gboolean
+find_exec_monitor(gpointer data)
+{
+	int *found = data;
+	g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+	const char *entry;
+
+	while (proc != NULL && (entry = g_dir_read_name(proc)) != NULL) {
+		g_autofree char *cmdline_path = NULL;
+		g_autofree char *cmdline = NULL;
+		gsize len = 0;
+
+		if (!g_ascii_isdigit(entry[0]))
+			continue;
+		cmdline_path = g_strdup_printf("/proc/%s/cmdline", entry);
+		if (!g_file_get_contents(cmdline_path, &cmdline, &len, NULL) || len == 0)
+			continue;
+		for (gsize i = 0; i + 1 < len; i++)
+			if (cmdline[i] == '\0')
+				cmdline[i] = ' ';
+		if (strstr(cmdline, "ocid-monitor") != NULL &&
+		    strstr(cmdline, "--exec-dir") != NULL) {
+			g_autofree char *children_path =
+			    g_strdup_printf("/proc/%s/task/%s/children", entry, entry);
+			g_autofree char *children = ocid_test_read_file(children_path);
+
+			if (children == NULL || *g_strstrip(children) == '\0')
+				continue;
+			*found = atoi(entry);
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+static void
+on_exec_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	gboolean *done = user_data;
+	g_autoptr(GVariant) reply =
+	    g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, NULL);
+
+	*done = TRUE;
+}
+
+static gboolean
+flag_is_set(gpointer data)
+{
+	return *(gboolean *)data;
+}
+
+/* An ExecSync's monitor, while it runs, sits in <group>/supervisor beside the create
+ * monitor: never in ocid.service's cgroup, whose restart (KillMode=mixed) would kill it. */
+static void
+assert_exec_monitor_placed(OcidTest *t, const char *path, const char *group)
+{
+	g_autofree char *supervisor_group = g_strdup_printf("%s/supervisor", group);
+	g_autofree char *of_monitor = NULL;
+	const char *argv[] = { "/bin/sleep", "2", NULL };
+	gboolean done = FALSE;
+	int monitor = 0;
+
+	g_dbus_connection_call(t->conn, "org.oci.Runtime", path, CONTAINER, "ExecSync",
+			       g_variant_new("(^ast)", argv, (guint64)30), NULL,
+			       G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_exec_done, &done);
+	g_assert_true(ocid_test_wait_for(find_exec_monitor, &monitor, 10000));
+	of_monitor = ocid_test_cgroup_of(monitor, "systemd");
+	g_assert_cmpstr(of_monitor, ==, supervisor_group);
+	g_assert_true(ocid_test_wait_for(flag_is_set, &done, 30000));
+}
+
+/* The group's layout (docs/cgroups.md): the container in <group>/container and its
+ * monitor in <group>/supervisor, in the hierarchy systemd tracks units with and in the
+ * unified one; the group itself holds no process. On v2, the container's cgroup is a
+ * domain with the memory controller, and the scope's children have the controllers. */
+static void
+assert_layout(const char *group, int pid, int monitor)
+{
+	g_autofree char *container_group = g_strdup_printf("%s/container", group);
+	g_autofree char *supervisor_group = g_strdup_printf("%s/supervisor", group);
+	const char *hierarchies[] = { "systemd", NULL };
+
+	for (guint i = 0; i < G_N_ELEMENTS(hierarchies); i++) {
+		g_autofree char *of_container = ocid_test_cgroup_of(pid, hierarchies[i]);
+		g_autofree char *of_monitor = ocid_test_cgroup_of(monitor, hierarchies[i]);
+		g_assert_cmpstr(of_container, ==, container_group);
+		g_assert_cmpstr(of_monitor, ==, supervisor_group);
+	}
+	{
+		g_autofree char *procs = scope_file(group, "cgroup.procs");
+		g_assert_cmpstr(procs, ==, "");
+	}
+	if (ocid_test_cgroup_v2()) {
+		g_autofree char *type = ocid_test_cgroup_read(pid, NULL, "cgroup.type");
+		g_autofree char *controllers =
+		    ocid_test_cgroup_read(pid, NULL, "cgroup.controllers");
+		g_autofree char *subtree = scope_file(group, "cgroup.subtree_control");
+		g_assert_cmpstr(type, ==, "domain");
+		g_assert_nonnull(strstr(controllers, "memory"));
+		g_assert_nonnull(strstr(subtree, "memory"));
+		g_assert_nonnull(strstr(subtree, "pids"));
+	}
+}
+
 /* Each container in its own transient scope in machine.slice, with the spec's limits as
  * unit properties; the monitor sits there too, never in ocid.service; Delete leaves no
  * unit behind. */
@@ -159,8 +294,6 @@ test_scope_per_container(void)
 	g_autofree char *memory = NULL;
 	g_autofree char *tasks = NULL;
 	g_autofree char *status = NULL;
-	g_autofree char *procs = NULL;
-	g_autofree char *scope_procs = NULL;
 	g_autofree char *load_state = NULL;
 	g_autofree char *manager_kind = NULL;
 	int pid, monitor;
@@ -187,17 +320,18 @@ test_scope_per_container(void)
 		g_autofree char *pid_text = g_strdup_printf("%d", pid);
 		g_assert_nonnull(strstr(status, pid_text));
 	}
-	procs = g_strdup_printf("/sys/fs/cgroup/systemd%s/container/cgroup.procs", group);
-	g_assert_true(file_has_line(procs, pid));
 	monitor = monitor_pid_of(t, "web");
-	scope_procs = g_strdup_printf("/sys/fs/cgroup/systemd%s/cgroup.procs", group);
-	g_assert_true(file_has_line(scope_procs, monitor));
-	{
-		g_autofree char *service_procs =
-		    ocid_test_read_file("/sys/fs/cgroup/systemd/system.slice/ocid.service/"
-					"cgroup.procs");
-		g_autofree char *monitor_text = g_strdup_printf("%d\n", monitor);
-		g_assert_null(strstr(service_procs != NULL ? service_procs : "", monitor_text));
+	assert_layout(group, pid, monitor);
+	assert_exec_monitor_placed(t, path, group);
+	/* The limits are the kernel's, in the container's cgroup and the scope's, and the
+	 * unit's properties say the same. */
+	assert_container_limit(pid, "memory", "memory.max", "memory.limit_in_bytes", "67108864");
+	assert_container_limit(pid, "pids", "pids.max", "pids.max", "100");
+	if (ocid_test_cgroup_v2()) {
+		g_autofree char *scope_memory = scope_file(group, "memory.max");
+		g_autofree char *scope_pids = scope_file(group, "pids.max");
+		g_assert_cmpstr(scope_memory, ==, "67108864");
+		g_assert_cmpstr(scope_pids, ==, "100");
 	}
 
 	/* Update reaches the scope's properties too. */
@@ -212,6 +346,13 @@ test_scope_per_container(void)
 		g_variant_builder_add(&b, "{sv}", "memory_limit",
 				      g_variant_new_int64(32 * 1024 * 1024));
 		g_variant_builder_add(&b, "{sv}", "pids_limit", g_variant_new_int64(50));
+		g_variant_builder_add(&b, "{sv}", "cpu_shares", g_variant_new_uint64(512));
+		g_variant_builder_add(&b, "{sv}", "cpu_quota", g_variant_new_int64(50000));
+		g_variant_builder_add(&b, "{sv}", "cpu_period", g_variant_new_uint64(100000));
+		/* v1's blkio.weight needs the CFQ or BFQ scheduler; v2's io.weight is always. */
+		if (ocid_test_cgroup_v2())
+			g_variant_builder_add(&b, "{sv}", "blkio_weight",
+					      g_variant_new_uint16(100));
 		reply = ocid_test_call(t, path, CONTAINER, "Update",
 				       g_variant_new("(@a{sv})", g_variant_builder_end(&b)), NULL,
 				       &error);
@@ -223,13 +364,37 @@ test_scope_per_container(void)
 		new_tasks = unit_property("ocid-web.scope", "TasksMax");
 		g_assert_cmpstr(new_memory, ==, "33554432");
 		g_assert_cmpstr(new_tasks, ==, "50");
+		assert_container_limit(pid, "memory", "memory.max", "memory.limit_in_bytes",
+				       "33554432");
+		assert_container_limit(pid, "pids", "pids.max", "pids.max", "50");
+		/* cpu_shares 512 is cpu.weight 1 + (512 - 2) * 9999 / 262142 = 20 for the
+		 * runtime and CPUWeight 20 for systemd; 50 ms per 100 ms is 500 ms per s. */
+		assert_unit_property("ocid-web.scope", "CPUWeight", "20");
+		assert_unit_property("ocid-web.scope", "CPUQuotaPerSecUSec", "500ms");
+		assert_unit_property("ocid-web.scope", "CPUQuotaPeriodUSec", "100ms");
+		if (ocid_test_cgroup_v2()) {
+			assert_container_limit(pid, "cpu", "cpu.weight", NULL, "20");
+			assert_container_limit(pid, "cpu", "cpu.max", NULL, "50000 100000");
+			/* blkio_weight 100 is io.weight 1 + (100 - 10) * 9999 / 990 = 910. */
+			assert_container_limit(pid, "io", "io.weight", NULL, "default 910");
+			assert_unit_property("ocid-web.scope", "IOWeight", "910");
+			{
+				g_autofree char *scope_weight = scope_file(group, "cpu.weight");
+				g_autofree char *scope_max = scope_file(group, "cpu.max");
+				g_assert_cmpstr(scope_weight, ==, "20");
+				g_assert_cmpstr(scope_max, ==, "50000 100000");
+			}
+		}
 	}
 
 	ocid_test_delete(t, path, TRUE);
 	g_assert_cmpint(ocid_test_systemctl("is-active", "ocid-web.scope"), !=, 0);
 	load_state = unit_property("ocid-web.scope", "LoadState");
 	g_assert_cmpstr(load_state, ==, "not-found");
+	g_assert_false(ocid_test_cgroup_exists(group));
 }
+
+#define SURVIVORS_MAX 20
 
 /* systemctl restart ocid and kill -9 + start: every container runs on, with its state,
  * pid and unit; those that exit while ocid is down report their real exit codes; no
@@ -239,26 +404,32 @@ test_restart_survival(void)
 {
 	OcidTest *t = setup_or_skip();
 	g_autofree char *bundle = NULL;
-	char *paths[20] = { NULL };
-	int pids[20];
+	char *paths[SURVIVORS_MAX] = { NULL };
+	int pids[SURVIVORS_MAX];
 	guint monitors_before;
+	/* 20, or fewer where every create costs seconds (the emulated guest of tests/vm). */
+	int n = (int)CLAMP(g_ascii_strtoll(g_getenv("OCID_TEST_SURVIVORS") != NULL
+					       ? g_getenv("OCID_TEST_SURVIVORS")
+					       : "20",
+					   NULL, 10),
+			   4, SURVIVORS_MAX);
 
 	if (t == NULL)
 		return;
 	bundle = ocid_test_make_bundle(t, "survivor",
 				       "trap 'exit 42' USR1; "
 				       "while true; do sleep 0.1; done");
-	for (int i = 0; i < 20; i++) {
+	for (int i = 0; i < n; i++) {
 		g_autofree char *id = g_strdup_printf("survivor-%02d", i);
 		paths[i] = create_and_start(t, id, bundle);
 		pids[i] = ocid_test_get_int(t, paths[i], "Pid");
 	}
 	monitors_before = count_monitors();
-	g_assert_cmpuint(monitors_before, >=, 20);
+	g_assert_cmpuint(monitors_before, >=, (guint)n);
 
 	g_assert_cmpint(ocid_test_systemctl("restart", "ocid.service"), ==, 0);
 	wait_for_ocid(t);
-	for (int i = 0; i < 20; i++) {
+	for (int i = 0; i < n; i++) {
 		g_autofree char *state = ocid_test_get_string(t, paths[i], "State");
 		g_autofree char *unit = ocid_test_get_string(t, paths[i], "Unit");
 		g_autofree char *expected_unit = g_strdup_printf("ocid-survivor-%02d.scope", i);
@@ -307,7 +478,7 @@ test_restart_survival(void)
 		    ocid_test_wait_for(ocid_service_back, GINT_TO_POINTER(old_pid), 10000));
 	}
 	wait_for_ocid(t);
-	for (int i = 2; i < 20; i++) {
+	for (int i = 2; i < n; i++) {
 		g_autofree char *state = ocid_test_get_string(t, paths[i], "State");
 		g_assert_cmpstr(state, ==, "running");
 		g_assert_cmpint(ocid_test_get_int(t, paths[i], "Pid"), ==, pids[i]);
@@ -323,11 +494,11 @@ test_restart_survival(void)
 	}
 	/* One monitor per live container, none orphaned. */
 	g_assert_cmpuint(count_monitors(), ==, monitors_before - 3);
-	for (int i = 0; i < 20; i++) {
+	for (int i = 0; i < n; i++) {
 		ocid_test_delete(t, paths[i], TRUE);
 		g_free(paths[i]);
 	}
-	g_assert_cmpuint(count_monitors(), ==, monitors_before - 20);
+	g_assert_cmpuint(count_monitors(), ==, monitors_before - (guint)n);
 }
 
 /* journalctl CONTAINER_ID=<id> tells the container's story. */
@@ -381,7 +552,9 @@ test_bus_activation(void)
 	g_assert_cmpint(ocid_test_systemctl("is-active", "ocid.service"), ==, 0);
 }
 
-/* cgroup_manager = cgroupfs keeps working under systemd. */
+/* cgroup_manager = cgroupfs keeps working under systemd, with the same layout, and its
+ * monitors (create and exec) live outside ocid.service's cgroup: systemctl restart ocid
+ * (KillMode=mixed) kills none, and the container's exit is still reported by its monitor. */
 static void
 test_cgroupfs_under_systemd(void)
 {
@@ -390,9 +563,10 @@ test_cgroupfs_under_systemd(void)
 	g_autofree char *path = NULL;
 	g_autofree char *group = NULL;
 	g_autofree char *unit = NULL;
-	g_autofree char *procs = NULL;
+	g_autofree char *exit_file = NULL;
 	const char *dropin_dir = "/etc/ocid/ocid.conf.d";
 	const char *dropin = "/etc/ocid/ocid.conf.d/50-cgroupfs.conf";
+	int pid, monitor, monitor_pidfd;
 
 	if (t == NULL)
 		return;
@@ -401,18 +575,82 @@ test_cgroupfs_under_systemd(void)
 	    dropin, "[runtime]\ncgroup_manager = cgroupfs\ncgroup_parent = /ocid-fs\n", -1, NULL));
 	g_assert_cmpint(ocid_test_systemctl("restart", "ocid.service"), ==, 0);
 	wait_for_ocid(t);
-	bundle = ocid_test_make_bundle(t, "plainfs", "sleep 300");
+	bundle = ocid_test_make_bundle(t, "plainfs",
+				       "trap 'exit 42' USR1; "
+				       "while true; do sleep 0.1; done");
 	path = create_and_start(t, "plainfs", bundle);
 	group = ocid_test_get_string(t, path, "ControlGroup");
 	unit = ocid_test_get_string(t, path, "Unit");
 	g_assert_cmpstr(group, ==, "/ocid-fs/ocid-plainfs");
 	g_assert_cmpstr(unit, ==, "");
-	procs = g_strdup_printf("/sys/fs/cgroup/pids%s/cgroup.procs", group);
-	g_assert_true(file_has_line(procs, ocid_test_get_int(t, path, "Pid")));
+	pid = ocid_test_get_int(t, path, "Pid");
+	monitor = monitor_pid_of(t, "plainfs");
+	assert_layout(group, pid, monitor);
+	{
+		g_autofree char *in_pids = ocid_test_cgroup_of(pid, "pids");
+		g_autofree char *want = g_strdup_printf("%s/container", group);
+		g_assert_cmpstr(in_pids, ==, want);
+	}
+	assert_exec_monitor_placed(t, path, group);
+
+	monitor_pidfd = ocid_test_pidfd_open(monitor);
+	g_assert_cmpint(monitor_pidfd, >=, 0);
+	g_assert_cmpint(ocid_test_systemctl("restart", "ocid.service"), ==, 0);
+	wait_for_ocid(t);
+	g_assert_false(ocid_test_wait_pidfd(monitor_pidfd, 0));
+	close(monitor_pidfd);
+	{
+		g_autofree char *state = ocid_test_get_string(t, path, "State");
+		g_assert_cmpstr(state, ==, "running");
+		g_assert_cmpint(ocid_test_get_int(t, path, "Pid"), ==, pid);
+	}
+	/* The monitor that outlived the restart reports the exit. */
+	g_assert_cmpint(kill(pid, SIGUSR1), ==, 0);
+	g_assert_true(ocid_test_wait_state(t, path, "stopped", 10000));
+	g_assert_cmpint(ocid_test_get_int(t, path, "ExitCode"), ==, 42);
+	exit_file = g_strdup_printf("%s/exits/plainfs", t->run_dir);
+	g_assert_true(g_file_test(exit_file, G_FILE_TEST_EXISTS));
 	ocid_test_delete(t, path, TRUE);
+	g_assert_false(ocid_test_cgroup_exists(group));
 	g_assert_cmpint(g_unlink(dropin), ==, 0);
 	g_assert_cmpint(ocid_test_systemctl("restart", "ocid.service"), ==, 0);
 	wait_for_ocid(t);
+}
+
+/* A container that runs past the memory limit of its spec, under the systemd manager:
+ * the kernel kills it inside its cgroup (stopped, OOMKilled, 137), and its monitor, in
+ * the same scope, lives on to report it (the exit file is the monitor's). */
+static void
+test_oom_spares_monitor(void)
+{
+	OcidTest *t = setup_or_skip();
+	g_autofree char *bundle = NULL;
+	g_autofree char *path = NULL;
+	g_autofree char *exit_file = NULL;
+	g_autofree char *error_text = NULL;
+	g_autoptr(GVariant) oom = NULL;
+	int monitor_pidfd;
+
+	if (t == NULL)
+		return;
+	/* tail keeps a line without newlines whole in memory: it grows until killed. */
+	bundle = bundle_with_limits(t, "glutton", "sleep 0.5; tail /dev/zero");
+	path = create_and_start(t, "glutton", bundle);
+	monitor_pidfd = ocid_test_pidfd_open(monitor_pid_of(t, "glutton"));
+	g_assert_cmpint(monitor_pidfd, >=, 0);
+	g_assert_true(ocid_test_wait_state(t, path, "stopped", 60000));
+	g_assert_cmpint(ocid_test_get_int(t, path, "ExitCode"), ==, 137);
+	oom = ocid_test_get_property(t, path, "OOMKilled");
+	g_assert_true(g_variant_get_boolean(oom));
+	error_text = ocid_test_get_string(t, path, "Error");
+	g_assert_cmpstr(error_text, ==, "");
+	exit_file = g_strdup_printf("%s/exits/glutton", t->run_dir);
+	g_assert_true(g_file_test(exit_file, G_FILE_TEST_EXISTS));
+	/* The monitor exits on its own once it has reported; the OOM killer did not take
+	 * it (it would have left no exit file). */
+	g_assert_true(ocid_test_wait_pidfd(monitor_pidfd, 10000));
+	close(monitor_pidfd);
+	ocid_test_delete(t, path, FALSE);
 }
 
 static void
@@ -422,6 +660,7 @@ add_tests(void)
 	g_test_add_func("/systemd/journal", test_journal);
 	g_test_add_func("/systemd/restart-survival", test_restart_survival);
 	g_test_add_func("/systemd/cgroupfs-under-systemd", test_cgroupfs_under_systemd);
+	g_test_add_func("/systemd/oom-spares-monitor", test_oom_spares_monitor);
 	g_test_add_func("/systemd/bus-activation", test_bus_activation);
 }
 

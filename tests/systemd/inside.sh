@@ -8,7 +8,9 @@ sanitize=0
 [ "${2:-}" != --sanitize ] || sanitize=1
 plain_monitor=${3:-}
 
-meson install -C "$build" --no-rebuild --quiet
+# tests/vm copies the install tree in instead (OCID_INSTALLED=1) and runs this once per
+# runtime (OCID_RUNTIME), so everything below may run twice.
+[ "${OCID_INSTALLED:-0}" = 1 ] || meson install -C "$build" --no-rebuild --quiet
 # See run.sh: the sanitized lane runs a sanitizer-free monitor under the sanitized daemon.
 [ -z "$plain_monitor" ] || install -m 0755 "$plain_monitor" /usr/libexec/ocid-monitor
 systemd-tmpfiles --create /usr/lib/tmpfiles.d/ocid.conf
@@ -29,15 +31,17 @@ busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus Relo
 systemctl start ocid.service
 
 # Users for the authorization tests (this /etc is the throw-away overlay's), and rules.
-useradd -M -s /usr/sbin/nologin ocidtest1
-groupadd ocidmgr
-useradd -M -s /usr/sbin/nologin -G ocidmgr ocidtest2
-groupadd ocidstop
-useradd -M -s /usr/sbin/nologin -G ocidstop ocidtest3
-groupadd ocidio
-useradd -M -s /usr/sbin/nologin -G ocidio ocidtest4
-groupadd ocidpriv
-useradd -M -s /usr/sbin/nologin -G ocidmgr,ocidpriv ocidtest5
+id -u ocidtest1 >/dev/null 2>&1 || {
+	useradd -M -s /usr/sbin/nologin ocidtest1
+	groupadd ocidmgr
+	useradd -M -s /usr/sbin/nologin -G ocidmgr ocidtest2
+	groupadd ocidstop
+	useradd -M -s /usr/sbin/nologin -G ocidstop ocidtest3
+	groupadd ocidio
+	useradd -M -s /usr/sbin/nologin -G ocidio ocidtest4
+	groupadd ocidpriv
+	useradd -M -s /usr/sbin/nologin -G ocidmgr,ocidpriv ocidtest5
+}
 mkdir -p /etc/polkit-1/rules.d
 cat > /etc/polkit-1/rules.d/50-ocid-test.rules <<'RULES'
 polkit.addRule(function(action, subject) {
@@ -64,7 +68,7 @@ systemctl restart polkit.service
 export OCID_TEST_SYSTEM_BUS=1
 export OCID_MAKE_BUNDLE=$top/tests/make-bundle.sh
 export OCID_SOURCE_DIR=$top
-export OCID_RUNTIME=/usr/sbin/runc
+export OCID_RUNTIME=${OCID_RUNTIME:-/usr/sbin/runc}
 export OCID_CONFIG=/etc/ocid/ocid.conf
 if [ $sanitize = 1 ]; then
 	# The test binaries run under ASan too (they link nothing of ocid's, but are built

@@ -1,0 +1,279 @@
+#define G_LOG_DOMAIN "ocid"
+
+#include "cgroup-tree.h"
+
+#include "errors.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <linux/magic.h>
+#include <string.h>
+#include <sys/statfs.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct {
+	char *mount;
+	char **controllers; /* v1 super options naming controllers; NULL for cgroup2 */
+} Hierarchy;
+
+static void
+hierarchy_free(Hierarchy *h)
+{
+	g_free(h->mount);
+	g_strfreev(h->controllers);
+	g_free(h);
+}
+
+gboolean
+ocid_cgroup_is_unified(void)
+{
+	struct statfs fs;
+
+	return statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+/* Every cgroup and cgroup2 mount of /proc/self/mountinfo:
+ * "id parent major:minor root mountpoint options [optional...] - fstype source super". */
+static GPtrArray *
+hierarchies(void)
+{
+	GPtrArray *all = g_ptr_array_new_with_free_func((GDestroyNotify)hierarchy_free);
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+
+	if (!g_file_get_contents("/proc/self/mountinfo", &text, NULL, NULL))
+		return all;
+	lines = g_strsplit(text, "\n", -1);
+	for (int i = 0; lines[i] != NULL; i++) {
+		const char *dash = strstr(lines[i], " - ");
+		g_auto(GStrv) head = NULL;
+		g_auto(GStrv) tail = NULL;
+		Hierarchy *h;
+
+		if (dash == NULL)
+			continue;
+		head = g_strsplit(lines[i], " ", 6);
+		tail = g_strsplit(dash + 3, " ", 3);
+		if (g_strv_length(head) < 6 || g_strv_length(tail) < 3)
+			continue;
+		if (!g_str_equal(tail[0], "cgroup") && !g_str_equal(tail[0], "cgroup2"))
+			continue;
+		h = g_new0(Hierarchy, 1);
+		h->mount = g_strcompress(head[4]);
+		if (g_str_equal(tail[0], "cgroup"))
+			h->controllers = g_strsplit(tail[2], ",", -1);
+		g_ptr_array_add(all, h);
+	}
+	return all;
+}
+
+static gboolean
+has_controller(const Hierarchy *h, const char *controller)
+{
+	return h->controllers != NULL &&
+	       g_strv_contains((const char *const *)h->controllers, controller);
+}
+
+/* Writes @text to @path (a cgroup file, one write). */
+static int
+write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+	int saved;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	saved = errno;
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : n < 0 ? -saved : -EIO;
+}
+
+/* A new v1 cpuset cgroup has no cpus and mems, and refuses tasks until it gets some. */
+static void
+init_cpuset(const char *dir)
+{
+	const char *files[] = { "cpuset.cpus", "cpuset.mems" };
+	g_autofree char *parent = g_path_get_dirname(dir);
+
+	for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
+		g_autofree char *mine = g_build_filename(dir, files[i], NULL);
+		g_autofree char *theirs = g_build_filename(parent, files[i], NULL);
+		g_autofree char *value = NULL;
+		g_autofree char *current = NULL;
+
+		if (!g_file_get_contents(mine, &current, NULL, NULL) ||
+		    *g_strstrip(current) != '\0')
+			continue;
+		if (g_file_get_contents(theirs, &value, NULL, NULL))
+			(void)write_file(mine, g_strstrip(value));
+	}
+}
+
+/* mkdir -p of @path below @mount, each new v1 cpuset level initialised. */
+static int
+make_path(const Hierarchy *h, const char *path)
+{
+	g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+	g_autoptr(GString) dir = g_string_new(h->mount);
+
+	for (int i = 0; parts[i] != NULL; i++) {
+		if (*parts[i] == '\0')
+			continue;
+		g_string_append_printf(dir, "/%s", parts[i]);
+		if (mkdir(dir->str, 0755) < 0) {
+			if (errno != EEXIST)
+				return -errno;
+			continue;
+		}
+		if (has_controller(h, "cpuset"))
+			init_cpuset(dir->str);
+	}
+	return 0;
+}
+
+gboolean
+ocid_cgroup_enter_leaf(const char *group, const char *leaf, pid_t pid, GError **error)
+{
+	g_autoptr(GPtrArray) all = hierarchies();
+	g_autofree char *path = g_build_filename(group, leaf, NULL);
+	g_autofree char *pid_text = g_strdup_printf("%d", (int)pid);
+
+	if (all->len == 0)
+		return ocid_error_set(error, OCID_ERROR_FAILED,
+				      "No cgroup hierarchy is mounted; ocid needs /sys/fs/cgroup");
+	for (guint i = 0; i < all->len; i++) {
+		const Hierarchy *h = all->pdata[i];
+		g_autofree char *procs = g_build_filename(h->mount, path, "cgroup.procs", NULL);
+		int r = make_path(h, path);
+
+		if (r == 0)
+			r = write_file(procs, pid_text);
+		if (r < 0)
+			return ocid_error_set(error, OCID_ERROR_FAILED,
+					      "Cannot move process %d into the cgroup %s%s: %s",
+					      (int)pid, h->mount, path, g_strerror(-r));
+	}
+	return TRUE;
+}
+
+/* rmdir of @dir and every directory below it, depth first. */
+static int
+remove_tree(const char *dir)
+{
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const char *name;
+	int r = 0;
+
+	if (d == NULL)
+		return errno == ENOENT ? 0 : -errno;
+	while ((name = g_dir_read_name(d)) != NULL) {
+		g_autofree char *child = g_build_filename(dir, name, NULL);
+		int rc;
+
+		if (!g_file_test(child, G_FILE_TEST_IS_DIR))
+			continue;
+		rc = remove_tree(child);
+		if (r == 0)
+			r = rc;
+	}
+	if (rmdir(dir) < 0 && errno != ENOENT && r == 0)
+		r = -errno;
+	return r;
+}
+
+gboolean
+ocid_cgroup_remove_group(const char *group, GError **error)
+{
+	g_autoptr(GPtrArray) all = hierarchies();
+	int first = 0;
+	g_autofree char *where = NULL;
+
+	if (group == NULL || *group == '\0' || g_str_equal(group, "/"))
+		return TRUE;
+	for (guint i = 0; i < all->len; i++) {
+		const Hierarchy *h = all->pdata[i];
+		g_autofree char *dir = g_build_filename(h->mount, group, NULL);
+		int r = remove_tree(dir);
+
+		if (r < 0 && first == 0) {
+			first = r;
+			where = g_steal_pointer(&dir);
+		}
+	}
+	if (first < 0)
+		return ocid_error_set(error, OCID_ERROR_FAILED, "Cannot remove the cgroup %s: %s",
+				      where, g_strerror(-first));
+	return TRUE;
+}
+
+/* @path's directory in the hierarchy of @controller (NULL: the unified one). */
+static char *
+dir_in(const char *path, const char *controller)
+{
+	g_autoptr(GPtrArray) all = NULL;
+
+	if (path == NULL || *path != '/')
+		return NULL;
+	all = hierarchies();
+	for (guint i = 0; i < all->len; i++) {
+		const Hierarchy *h = all->pdata[i];
+
+		if (controller == NULL ? h->controllers == NULL : has_controller(h, controller))
+			return g_build_filename(h->mount, path, NULL);
+	}
+	/* On a pure v2 host every controller is in the one hierarchy. */
+	for (guint i = 0; controller != NULL && i < all->len; i++) {
+		const Hierarchy *h = all->pdata[i];
+
+		if (h->controllers == NULL && ocid_cgroup_is_unified())
+			return g_build_filename(h->mount, path, NULL);
+	}
+	return NULL;
+}
+
+char *
+ocid_cgroup_container_dir(const OcidContainer *c, const char *controller)
+{
+	return dir_in(c->cgroups_path, controller);
+}
+
+char *
+ocid_cgroup_group_dir(const OcidContainer *c, const char *controller)
+{
+	return dir_in(c->control_group, controller);
+}
+
+char *
+ocid_cgroup_container_read(const OcidContainer *c, const char *controller, const char *file)
+{
+	g_autofree char *dir = ocid_cgroup_container_dir(c, controller);
+	g_autofree char *path = NULL;
+	char *text = NULL;
+
+	if (dir == NULL)
+		return NULL;
+	path = g_build_filename(dir, file, NULL);
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return NULL;
+	return g_strstrip(text);
+}
+
+int
+ocid_cgroup_container_frozen(const OcidContainer *c)
+{
+	g_autofree char *state = NULL;
+	g_autofree char *events = NULL;
+
+	/* The v1 freezer where there is one (hybrid hosts too: runc and crun freeze there). */
+	state = ocid_cgroup_container_read(c, "freezer", "freezer.state");
+	if (state != NULL && !ocid_cgroup_is_unified())
+		return g_str_equal(state, "FROZEN") ? 1 : 0;
+	events = ocid_cgroup_container_read(c, NULL, "cgroup.events");
+	if (events == NULL)
+		return -ENOENT;
+	return strstr(events, "frozen 1") != NULL ? 1 : 0;
+}
