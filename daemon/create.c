@@ -15,6 +15,7 @@
 #include "manager-private.h"
 
 #include "bounded-read.h"
+#include "reaper.h"
 #include "cgroup-kill.h"
 #include "cleanup.h"
 #include "errors.h"
@@ -318,6 +319,9 @@ on_cgroup_undone(GError *error, gpointer user_data)
 
 	if (error != NULL)
 		g_warning("Container %s: %s", ref->id, error->message);
+	/* Every process of the cgroup is dead now; those whose parent died first were
+	 * handed to us, the subreaper, perhaps after the last reap that looked for them. */
+	ocid_reaper_adopt_orphans();
 	undo_step_done(ref);
 }
 
