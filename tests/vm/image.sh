@@ -44,7 +44,8 @@ timeout 1200 mmdebstrap --mode=root --variant=apt --include="$packages" \
 	--customize-hook="cp \"\$1\"/boot/vmlinuz-* '$work/vmlinuz' && cp \"\$1\"/boot/initrd.img-* '$work/initrd.img'" \
 	bookworm "$work/root" >"$work/mmdebstrap.log" 2>&1 ||
 	{ tail -30 "$work/mmdebstrap.log" >&2; exit 1; }
-timeout 600 mke2fs -q -t ext4 -d "$work/root" -L ocid-vm "$work/root.img" 4096M
+# mke2fs says "Creating regular file" on stdout even with -q; stdout is the image dir.
+timeout 600 mke2fs -q -t ext4 -d "$work/root" -L ocid-vm "$work/root.img" 4096M >&2
 rm -rf "$work/root"
 touch "$work/ready"
 rm -rf "$dir"
