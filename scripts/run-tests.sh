@@ -47,7 +47,7 @@ tap_suite() {
 }
 systemd_suite() { tap_suite timeout 1200 tests/systemd/run.sh "$@"; }
 # The systemd and feature suites in a pure cgroup v2 Debian 12 guest under qemu, once with
-# runc and once with crun (tests/vm/run.sh). OCID_VM_LANE=0 skips it.
+# runc and once with crun (tests/vm/run.sh). OCID_VM_LANE=1 runs it.
 vm_lane() {
 	# Off by default until the merged tree has passed it in the guest; OCID_VM_LANE=1 runs it.
 	[ "${OCID_VM_LANE:-0}" != 0 ] || return 0
