@@ -70,9 +70,9 @@ typedef struct {
 	const char *podman_path;
 	const char *python_path;   /* an interpreter with dbus-python and gi, or NULL */
 	const char *python_client; /* bench/python-client.py */
-	const char *bundle_true;  /* process: true */
-	const char *bundle_sleep; /* process: sleeps until SIGTERM */
-	const char *bundle_short; /* process: sleep 0.3, then exit */
+	const char *bundle_true;   /* process: true */
+	const char *bundle_sleep;  /* process: sleeps until SIGTERM */
+	const char *bundle_short;  /* process: sleep 0.3, then exit */
 	const char *podman_rootfs;
 	const char *cgroup_parent; /* "/ocid-bench-<pid>" */
 	int runs;
@@ -1345,10 +1345,9 @@ ocid_lifecycle(Bench *b, int run, bool one_call)
 		die("AddMatch: %s", strerror(-r));
 	life.t0 = now_usec();
 	if (one_call)
-		r = sd_bus_call_method_async(b->bus, &create, OCID_NAME, MANAGER_PATH,
-					     MANAGER_IFACE, "CreateContainer", on_create_reply,
-					     &life, "sssa{sv}", id, id, b->bundle_true, 1, "start",
-					     "b", 1);
+		r = sd_bus_call_method_async(
+		    b->bus, &create, OCID_NAME, MANAGER_PATH, MANAGER_IFACE, "CreateContainer",
+		    on_create_reply, &life, "sssa{sv}", id, id, b->bundle_true, 1, "start", "b", 1);
 	else
 		r = sd_bus_call_method_async(b->bus, &create, OCID_NAME, MANAGER_PATH,
 					     MANAGER_IFACE, "CreateContainer", on_create_reply,
