@@ -2,6 +2,8 @@
  * made of it so far. Its state changes only through state-machine.h. */
 #pragma once
 
+#include "process.h"
+
 #include <glib.h>
 #include <stdint.h>
 
@@ -73,11 +75,11 @@ struct OcidContainer {
 	uint64_t started_usec;
 	uint64_t finished_usec;
 
-	/* Processes, persisted so that a restarted daemon finds them again. The start times
-	 * (field 22 of /proc/PID/stat) tell a live pid from a recycled one. */
+	/* Processes, persisted so that a restarted daemon finds them again. The identities
+	 * (pidfs inodes, or start times) tell a live pid from a recycled one. */
 	int32_t monitor_pid;
-	uint64_t monitor_start_time;
-	uint64_t pid_start_time;
+	OcidProcessIdentity monitor_identity;
+	OcidProcessIdentity pid_identity;
 
 	/* Runtime only, never persisted. */
 	/* Tells this container from an earlier one of the same id: asynchronous

@@ -418,11 +418,14 @@ created(OcidManager *manager, OcidContainer *c, pid_t pid)
 {
 	OcidCreateOp *op = g_steal_pointer(&c->create);
 	pid_t monitor_pid = ocid_monitor_spawn_get_pid(op->spawn);
+	OcidProcessIdentity pid_identity, monitor_identity;
 
 	c->monitor_pidfd = ocid_monitor_spawn_steal_pidfd(op->spawn);
 	c->fifo_start = ocid_start_spec_allows_fifo(op->spec);
-	(void)ocid_state_created(c, (int32_t)pid, ocid_process_start_time(pid),
-				 (int32_t)monitor_pid, ocid_process_start_time(monitor_pid), NULL);
+	pid_identity = ocid_process_identify(pid, c->container_pidfd);
+	monitor_identity = ocid_process_identify(monitor_pid, c->monitor_pidfd);
+	(void)ocid_state_created(c, (int32_t)pid, &pid_identity, (int32_t)monitor_pid,
+				 &monitor_identity, NULL);
 	ocid_supervise_watch_monitor(manager, c);
 	/* Kept while the daemon is down too, so that no exit code is lost. */
 	ocid_fd_store_add_pidfd(c->id, c->container_pidfd);

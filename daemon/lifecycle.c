@@ -132,7 +132,7 @@ ocid_manager_start(OcidManager *manager, OcidContainer *c, OcidDoneFunc done, gp
 	c->starting = TRUE;
 	ref = ocid_container_ref_new(manager, c, done, user_data);
 	if (protocol != OCID_START_BY_RUNTIME && c->container_pidfd < 0)
-		c->container_pidfd = ocid_pidfd_open_verified(c->pid, c->pid_start_time);
+		c->container_pidfd = ocid_pidfd_open_verified(c->pid, &c->pid_identity);
 	/* No second runtime process where the fifo is all its start would do; without a fifo
 	 * to take, the runtime's own start says what state the container is in. */
 	if (protocol != OCID_START_BY_RUNTIME &&
@@ -151,7 +151,7 @@ send_signal(OcidContainer *c, int signal, GError **error)
 	int r;
 
 	if (c->container_pidfd < 0)
-		c->container_pidfd = ocid_pidfd_open_verified(c->pid, c->pid_start_time);
+		c->container_pidfd = ocid_pidfd_open_verified(c->pid, &c->pid_identity);
 	if (c->container_pidfd < 0)
 		r = c->container_pidfd;
 	else

@@ -16,7 +16,9 @@ struct OcidManager {
 	OcidCgroupManager *cgroups;
 	char *containers_dir; /* <state_dir>/containers */
 	char *exits_dir;      /* <run_dir>/exits */
-	char *runtime_root;   /* <run_dir>/runtime: the runtime's --root */
+	int exits_inotify_fd; /* a watch on exits_dir for exit files renamed into place */
+	guint exits_watch;
+	char *runtime_root; /* <run_dir>/runtime: the runtime's --root */
 	char *runtime_version;
 	char *runtime_name;
 	char *runtime_problem; /* why the runtime cannot work here; NULL when it can */
@@ -78,6 +80,11 @@ void ocid_runtime_result_ignored(const char *out, GError *error, gpointer user_d
 void ocid_supervise_watch_monitor(OcidManager *manager, OcidContainer *container);
 /* supervise.c: stops watching its processes (before it is removed). */
 void ocid_supervise_unwatch(OcidContainer *container);
+/* supervise.c: watches the exits dir, so that an exit is told as soon as its monitor has
+ * written the exit file, not only once the monitor itself is gone. Without the watch
+ * (inotify refused) the monitors' pidfds tell every exit all the same. */
+void ocid_supervise_watch_exits(OcidManager *manager);
+void ocid_supervise_unwatch_exits(OcidManager *manager);
 
 /* lifecycle.c: ends a container's pending Stop and Delete calls. */
 void ocid_lifecycle_complete_waiters(OcidContainer *container, GError *error);

@@ -182,6 +182,7 @@ ocid_manager_new(OcidConfig *config, GError **error)
 	manager->cgroups = ocid_cgroup_manager_new(config);
 	manager->containers_dir = g_build_filename(config->state_dir, "containers", NULL);
 	manager->exits_dir = g_build_filename(config->run_dir, "exits", NULL);
+	manager->exits_inotify_fd = -1;
 	manager->runtime_root = g_build_filename(config->run_dir, "runtime", NULL);
 	manager->flusher = ocid_flusher_new();
 
@@ -222,6 +223,7 @@ ocid_manager_free(OcidManager *manager)
 {
 	if (manager == NULL)
 		return;
+	ocid_supervise_unwatch_exits(manager);
 	g_clear_pointer(&manager->store, ocid_store_free);
 	g_clear_pointer(&manager->cgroups, ocid_cgroup_manager_free);
 	g_free(manager->containers_dir);

@@ -3,11 +3,11 @@
 #include "cleanup.h"
 #include "errors.h"
 #include "ids.h"
+#include "json-text.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
-#include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,222 +15,221 @@
 #define STATE_VERSION 1
 
 static void
-add_string(JsonBuilder *b, const char *key, const char *value)
+add_string(OcidJsonWriter *w, const char *key, const char *value)
 {
-	json_builder_set_member_name(b, key);
-	if (value != NULL)
-		json_builder_add_string_value(b, value);
-	else
-		json_builder_add_null_value(b);
+	ocid_json_write_key(w, key);
+	ocid_json_write_string(w, value);
 }
 
 static void
-add_int(JsonBuilder *b, const char *key, gint64 value)
+add_int(OcidJsonWriter *w, const char *key, gint64 value)
 {
-	json_builder_set_member_name(b, key);
-	json_builder_add_int_value(b, value);
+	ocid_json_write_key(w, key);
+	ocid_json_write_int(w, value);
 }
 
 static void
-add_bool(JsonBuilder *b, const char *key, gboolean value)
+add_bool(OcidJsonWriter *w, const char *key, gboolean value)
 {
-	json_builder_set_member_name(b, key);
-	json_builder_add_boolean_value(b, value);
+	ocid_json_write_key(w, key);
+	ocid_json_write_bool(w, value);
 }
 
 static void
-add_map(JsonBuilder *b, const char *key, GHashTable *map)
+add_map(OcidJsonWriter *w, const char *key, GHashTable *map)
 {
 	GHashTableIter iter;
 	gpointer k, v;
 
-	json_builder_set_member_name(b, key);
-	json_builder_begin_object(b);
+	ocid_json_write_key(w, key);
+	ocid_json_write_begin(w, '{');
 	g_hash_table_iter_init(&iter, map);
-	while (g_hash_table_iter_next(&iter, &k, &v)) {
-		json_builder_set_member_name(b, k);
-		json_builder_add_string_value(b, v);
-	}
-	json_builder_end_object(b);
+	while (g_hash_table_iter_next(&iter, &k, &v))
+		add_string(w, k, v);
+	ocid_json_write_end(w, '}');
 }
 
 char *
 ocid_persist_to_json(const OcidContainer *c)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
-	g_autoptr(JsonGenerator) gen = json_generator_new();
-	g_autoptr(JsonNode) root = NULL;
+	GString *out = g_string_sized_new(1536);
+	OcidJsonWriter w;
 
-	json_builder_begin_object(b);
-	add_int(b, "version", STATE_VERSION);
-	add_string(b, "id", c->id);
-	add_string(b, "name", c->name);
-	add_string(b, "bundle_path", c->bundle_path);
-	add_string(b, "log_path", c->log_path);
-	add_string(b, "dir", c->dir);
-	add_string(b, "mount_point", c->mount_point);
-	add_string(b, "image", c->image);
-	add_string(b, "image_name", c->image_name);
-	add_string(b, "image_ref", c->image_ref);
-	add_string(b, "sandbox", c->sandbox);
-	add_string(b, "stop_signal", c->stop_signal);
-	add_string(b, "seccomp_profile_path", c->seccomp_profile_path);
-	add_string(b, "netns_path", c->netns_path);
-	add_string(b, "runtime_path", c->runtime_path);
-	add_string(b, "unit", c->unit);
-	add_string(b, "control_group", c->control_group);
-	add_string(b, "cgroups_path", c->cgroups_path);
-	add_map(b, "labels", c->labels);
-	add_map(b, "annotations", c->annotations);
-	add_map(b, "metadata", c->metadata);
-	json_builder_set_member_name(b, "volumes");
-	json_builder_begin_array(b);
+	ocid_json_writer_init(&w, out);
+	ocid_json_write_begin(&w, '{');
+	add_int(&w, "version", STATE_VERSION);
+	add_string(&w, "id", c->id);
+	add_string(&w, "name", c->name);
+	add_string(&w, "bundle_path", c->bundle_path);
+	add_string(&w, "log_path", c->log_path);
+	add_string(&w, "dir", c->dir);
+	add_string(&w, "mount_point", c->mount_point);
+	add_string(&w, "image", c->image);
+	add_string(&w, "image_name", c->image_name);
+	add_string(&w, "image_ref", c->image_ref);
+	add_string(&w, "sandbox", c->sandbox);
+	add_string(&w, "stop_signal", c->stop_signal);
+	add_string(&w, "seccomp_profile_path", c->seccomp_profile_path);
+	add_string(&w, "netns_path", c->netns_path);
+	add_string(&w, "runtime_path", c->runtime_path);
+	add_string(&w, "unit", c->unit);
+	add_string(&w, "control_group", c->control_group);
+	add_string(&w, "cgroups_path", c->cgroups_path);
+	add_map(&w, "labels", c->labels);
+	add_map(&w, "annotations", c->annotations);
+	add_map(&w, "metadata", c->metadata);
+	ocid_json_write_key(&w, "volumes");
+	ocid_json_write_begin(&w, '[');
 	for (guint i = 0; i < c->volumes->len; i++) {
 		const OcidVolume *v = g_ptr_array_index(c->volumes, i);
-		json_builder_begin_object(b);
-		add_string(b, "container_path", v->container_path);
-		add_string(b, "host_path", v->host_path);
-		add_bool(b, "readonly", v->readonly);
-		json_builder_end_object(b);
+		ocid_json_write_begin(&w, '{');
+		add_string(&w, "container_path", v->container_path);
+		add_string(&w, "host_path", v->host_path);
+		add_bool(&w, "readonly", v->readonly);
+		ocid_json_write_end(&w, '}');
 	}
-	json_builder_end_array(b);
-	add_bool(b, "terminal", c->terminal);
-	add_bool(b, "stdin", c->stdin_open);
-	add_bool(b, "stdin_once", c->stdin_once);
-	add_bool(b, "privileged", c->privileged);
-	add_bool(b, "trusted", c->trusted);
-	add_bool(b, "fifo_start", c->fifo_start);
+	ocid_json_write_end(&w, ']');
+	add_bool(&w, "terminal", c->terminal);
+	add_bool(&w, "stdin", c->stdin_open);
+	add_bool(&w, "stdin_once", c->stdin_once);
+	add_bool(&w, "privileged", c->privileged);
+	add_bool(&w, "trusted", c->trusted);
+	add_bool(&w, "fifo_start", c->fifo_start);
 	if (c->log_owned >= 0)
-		add_bool(b, "log_owned", c->log_owned);
-	add_int(b, "created_usec", (gint64)c->created_usec);
-	add_string(b, "state", ocid_container_state_to_string(c->state));
-	add_int(b, "pid", c->pid);
-	add_int(b, "exit_code", c->exit_code);
-	add_bool(b, "oom_killed", c->oom_killed);
-	add_string(b, "error", c->error);
-	add_int(b, "started_usec", (gint64)c->started_usec);
-	add_int(b, "finished_usec", (gint64)c->finished_usec);
-	add_int(b, "monitor_pid", c->monitor_pid);
-	add_int(b, "monitor_start_time", (gint64)c->monitor_start_time);
-	add_int(b, "pid_start_time", (gint64)c->pid_start_time);
-	json_builder_end_object(b);
+		add_bool(&w, "log_owned", c->log_owned);
+	add_int(&w, "created_usec", (gint64)c->created_usec);
+	add_string(&w, "state", ocid_container_state_to_string(c->state));
+	add_int(&w, "pid", c->pid);
+	add_int(&w, "exit_code", c->exit_code);
+	add_bool(&w, "oom_killed", c->oom_killed);
+	add_string(&w, "error", c->error);
+	add_int(&w, "started_usec", (gint64)c->started_usec);
+	add_int(&w, "finished_usec", (gint64)c->finished_usec);
+	add_int(&w, "monitor_pid", c->monitor_pid);
+	add_int(&w, "monitor_start_time", (gint64)c->monitor_identity.start_time);
+	add_int(&w, "pid_start_time", (gint64)c->pid_identity.start_time);
+	add_int(&w, "monitor_pidfd_inode", (gint64)c->monitor_identity.inode);
+	add_int(&w, "pid_pidfd_inode", (gint64)c->pid_identity.inode);
+	ocid_json_write_end(&w, '}');
+	g_string_append_c(out, '\n');
+	return g_string_free(out, FALSE);
+}
 
-	root = json_builder_get_root(b);
-	json_generator_set_root(gen, root);
-	json_generator_set_pretty(gen, TRUE);
-	return json_generator_to_data(gen, NULL);
+/* state.json nests three levels at most: the top, a map or the volume list, a volume. */
+#define STATE_MAX_DEPTH 3
+
+typedef struct {
+	const OcidJsonDoc *doc;
+	const char *origin;
+	GError **error;
+	/* The top-level object is read in about the order it was written: each lookup
+	 * starts after the previous one's find. */
+	const OcidJsonNode *top;
+	const OcidJsonNode *hint;
+} Reader;
+
+static const OcidJsonNode *
+member(Reader *r, const OcidJsonNode *o, const char *key)
+{
+	if (o == r->top)
+		return ocid_json_member_from(r->doc, o, key, &r->hint);
+	return ocid_json_member(r->doc, o, key);
+}
+
+static gboolean
+wrong_type(Reader *r, const char *key, const char *want, const OcidJsonNode *node)
+{
+	g_set_error(r->error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT,
+		    "%s: member '%s' must be %s, not %s", r->origin, key, want,
+		    ocid_json_kind_name(node->kind));
+	return FALSE;
 }
 
 /* Typed readers: a member of the wrong type is an error, an absent one keeps the default. */
 static gboolean
-read_string(JsonObject *o, const char *key, char **out, const char *origin, GError **error)
+read_string(Reader *r, const OcidJsonNode *o, const char *key, char **out)
 {
-	JsonNode *node = json_object_get_member(o, key);
+	const OcidJsonNode *node = member(r, o, key);
 
-	if (node == NULL || JSON_NODE_HOLDS_NULL(node))
+	if (node == NULL || node->kind == OCID_JSON_NULL)
 		return TRUE;
-	if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING) {
-		g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT,
-			    "%s: member '%s' must be a string", origin, key);
-		return FALSE;
-	}
+	if (node->kind != OCID_JSON_STRING)
+		return wrong_type(r, key, "a string", node);
 	g_free(*out);
-	*out = g_strdup(json_node_get_string(node));
+	*out = g_strdup(node->string);
 	return TRUE;
 }
 
 static gboolean
-read_int(JsonObject *o, const char *key, gint64 min, gint64 max, gint64 *out, const char *origin,
-	 GError **error)
+read_int(Reader *r, const OcidJsonNode *o, const char *key, gint64 min, gint64 max, gint64 *out)
 {
-	JsonNode *node = json_object_get_member(o, key);
-	gint64 value;
+	const OcidJsonNode *node = member(r, o, key);
 
 	if (node == NULL)
 		return TRUE;
-	if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_INT64) {
-		g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT,
-			    "%s: member '%s' must be an integer", origin, key);
+	if (node->kind != OCID_JSON_INTEGER)
+		return wrong_type(r, key, "an integer", node);
+	if (node->integer < min || node->integer > max) {
+		g_set_error(r->error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT,
+			    "%s: member '%s' is out of range", r->origin, key);
 		return FALSE;
 	}
-	value = json_node_get_int(node);
-	if (value < min || value > max) {
-		g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT,
-			    "%s: member '%s' is out of range", origin, key);
-		return FALSE;
-	}
-	*out = value;
+	*out = node->integer;
 	return TRUE;
 }
 
 static gboolean
-read_bool(JsonObject *o, const char *key, int *out, const char *origin, GError **error)
+read_bool(Reader *r, const OcidJsonNode *o, const char *key, int *out)
 {
-	JsonNode *node = json_object_get_member(o, key);
+	const OcidJsonNode *node = member(r, o, key);
 
 	if (node == NULL)
 		return TRUE;
-	if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_BOOLEAN) {
-		g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT,
-			    "%s: member '%s' must be true or false", origin, key);
-		return FALSE;
-	}
-	*out = json_node_get_boolean(node);
+	if (node->kind != OCID_JSON_TRUE && node->kind != OCID_JSON_FALSE)
+		return wrong_type(r, key, "true or false", node);
+	*out = node->kind == OCID_JSON_TRUE;
 	return TRUE;
 }
 
 static gboolean
-read_map(JsonObject *o, const char *key, GHashTable *map, const char *origin, GError **error)
+read_map(Reader *r, const OcidJsonNode *o, const char *key, GHashTable *map)
 {
-	JsonNode *node = json_object_get_member(o, key);
-	JsonObject *obj;
-	g_autoptr(GList) members = NULL;
+	const OcidJsonNode *node = member(r, o, key);
 
-	if (node == NULL || JSON_NODE_HOLDS_NULL(node))
+	if (node == NULL || node->kind == OCID_JSON_NULL)
 		return TRUE;
-	if (!JSON_NODE_HOLDS_OBJECT(node)) {
-		g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT,
-			    "%s: member '%s' must be an object of strings", origin, key);
-		return FALSE;
-	}
-	obj = json_node_get_object(node);
-	members = json_object_get_members(obj);
-	for (GList *l = members; l != NULL; l = l->next) {
-		JsonNode *value = json_object_get_member(obj, l->data);
-		if (!JSON_NODE_HOLDS_VALUE(value) ||
-		    json_node_get_value_type(value) != G_TYPE_STRING) {
-			g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT,
-				    "%s: '%s.%s' must be a string", origin, key,
-				    (const char *)l->data);
+	if (node->kind != OCID_JSON_OBJECT)
+		return wrong_type(r, key, "an object of strings", node);
+	for (const OcidJsonNode *m = ocid_json_first(r->doc, node); m != NULL;
+	     m = ocid_json_next(r->doc, m)) {
+		if (m->kind != OCID_JSON_STRING) {
+			g_set_error(r->error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT,
+				    "%s: '%s.%s' must be a string", r->origin, key, m->key);
 			return FALSE;
 		}
-		g_hash_table_replace(map, g_strdup(l->data), g_strdup(json_node_get_string(value)));
+		g_hash_table_replace(map, g_strdup(m->key), g_strdup(m->string));
 	}
 	return TRUE;
 }
 
 static gboolean
-read_volumes(JsonObject *o, GPtrArray *volumes, const char *origin, GError **error)
+read_volumes(Reader *r, const OcidJsonNode *o, GPtrArray *volumes)
 {
-	JsonNode *node = json_object_get_member(o, "volumes");
-	JsonArray *array;
+	const OcidJsonNode *node = member(r, o, "volumes");
 
-	if (node == NULL || JSON_NODE_HOLDS_NULL(node))
+	if (node == NULL || node->kind == OCID_JSON_NULL)
 		return TRUE;
-	if (!JSON_NODE_HOLDS_ARRAY(node))
+	if (node->kind != OCID_JSON_ARRAY)
 		goto bad;
-	array = json_node_get_array(node);
-	for (guint i = 0; i < json_array_get_length(array); i++) {
-		JsonNode *element = json_array_get_element(array, i);
+	for (const OcidJsonNode *e = ocid_json_first(r->doc, node); e != NULL;
+	     e = ocid_json_next(r->doc, e)) {
 		g_autoptr(OcidVolume) volume = g_new0(OcidVolume, 1);
-		JsonObject *vo;
 
-		if (!JSON_NODE_HOLDS_OBJECT(element))
+		if (e->kind != OCID_JSON_OBJECT)
 			goto bad;
-		vo = json_node_get_object(element);
-		if (!read_string(vo, "container_path", &volume->container_path, origin, error) ||
-		    !read_string(vo, "host_path", &volume->host_path, origin, error) ||
-		    !read_bool(vo, "readonly", &volume->readonly, origin, error))
+		if (!read_string(r, e, "container_path", &volume->container_path) ||
+		    !read_string(r, e, "host_path", &volume->host_path) ||
+		    !read_bool(r, e, "readonly", &volume->readonly))
 			return FALSE;
 		if (volume->container_path == NULL || volume->host_path == NULL)
 			goto bad;
@@ -238,42 +237,42 @@ read_volumes(JsonObject *o, GPtrArray *volumes, const char *origin, GError **err
 	}
 	return TRUE;
 bad:
-	g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT,
+	g_set_error(r->error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT,
 		    "%s: member 'volumes' must be a list of {container_path, host_path, readonly}",
-		    origin);
+		    r->origin);
 	return FALSE;
 }
 
 OcidContainer *
 ocid_persist_from_json(const char *data, gsize len, const char *origin, GError **error)
 {
-	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(GError) parse_error = NULL;
+	g_autoptr(OcidJsonDoc) doc = NULL;
 	g_autoptr(OcidContainer) c = NULL;
 	g_autofree char *id = NULL;
 	g_autofree char *name = NULL;
 	g_autofree char *state = NULL;
-	JsonNode *root;
-	JsonObject *o;
+	const OcidJsonNode *o;
 	gint64 number = 0;
+	Reader r = { .origin = origin, .error = error };
 
-	if (!json_parser_load_from_data(parser, data, (gssize)len, &parse_error)) {
+	doc = ocid_json_doc_parse(data, len, STATE_MAX_DEPTH, &parse_error);
+	if (doc == NULL) {
 		g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT,
 			    "%s: not valid JSON: %s", origin, parse_error->message);
 		return NULL;
 	}
-	root = json_parser_get_root(parser);
-	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+	r.doc = doc;
+	o = r.top = ocid_json_doc_root(doc);
+	if (o->kind != OCID_JSON_OBJECT) {
 		g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT,
 			    "%s: the top level must be an object", origin);
 		return NULL;
 	}
-	o = json_node_get_object(root);
-	if (!read_int(o, "version", STATE_VERSION, STATE_VERSION, &number, origin, error))
+	if (!read_int(&r, o, "version", STATE_VERSION, STATE_VERSION, &number))
 		return NULL;
-	if (!read_string(o, "id", &id, origin, error) ||
-	    !read_string(o, "name", &name, origin, error) ||
-	    !read_string(o, "state", &state, origin, error))
+	if (!read_string(&r, o, "id", &id) || !read_string(&r, o, "name", &name) ||
+	    !read_string(&r, o, "state", &state))
 		return NULL;
 	if (!ocid_id_is_valid(id) || !ocid_id_is_valid(name)) {
 		g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT,
@@ -288,7 +287,7 @@ ocid_persist_from_json(const char *data, gsize len, const char *origin, GError *
 	}
 
 #define STR(key, field)                                                                            \
-	if (!read_string(o, key, &c->field, origin, error))                                        \
+	if (!read_string(&r, o, key, &c->field))                                                   \
 	return NULL
 	STR("bundle_path", bundle_path);
 	STR("log_path", log_path);
@@ -308,24 +307,23 @@ ocid_persist_from_json(const char *data, gsize len, const char *origin, GError *
 	STR("error", error);
 #undef STR
 
-	if (!read_map(o, "labels", c->labels, origin, error) ||
-	    !read_map(o, "annotations", c->annotations, origin, error) ||
-	    !read_map(o, "metadata", c->metadata, origin, error) ||
-	    !read_volumes(o, c->volumes, origin, error))
+	if (!read_map(&r, o, "labels", c->labels) ||
+	    !read_map(&r, o, "annotations", c->annotations) ||
+	    !read_map(&r, o, "metadata", c->metadata) || !read_volumes(&r, o, c->volumes))
 		return NULL;
-	if (!read_bool(o, "terminal", &c->terminal, origin, error) ||
-	    !read_bool(o, "stdin", &c->stdin_open, origin, error) ||
-	    !read_bool(o, "stdin_once", &c->stdin_once, origin, error) ||
-	    !read_bool(o, "privileged", &c->privileged, origin, error) ||
-	    !read_bool(o, "trusted", &c->trusted, origin, error) ||
-	    !read_bool(o, "fifo_start", &c->fifo_start, origin, error) ||
-	    !read_bool(o, "log_owned", &c->log_owned, origin, error) ||
-	    !read_bool(o, "oom_killed", &c->oom_killed, origin, error))
+	if (!read_bool(&r, o, "terminal", &c->terminal) ||
+	    !read_bool(&r, o, "stdin", &c->stdin_open) ||
+	    !read_bool(&r, o, "stdin_once", &c->stdin_once) ||
+	    !read_bool(&r, o, "privileged", &c->privileged) ||
+	    !read_bool(&r, o, "trusted", &c->trusted) ||
+	    !read_bool(&r, o, "fifo_start", &c->fifo_start) ||
+	    !read_bool(&r, o, "log_owned", &c->log_owned) ||
+	    !read_bool(&r, o, "oom_killed", &c->oom_killed))
 		return NULL;
 
 #define INT(key, field, min, max)                                                                  \
 	number = (gint64)c->field;                                                                 \
-	if (!read_int(o, key, min, max, &number, origin, error))                                   \
+	if (!read_int(&r, o, key, min, max, &number))                                              \
 		return NULL;                                                                       \
 	c->field = (__typeof__(c->field))number
 	INT("created_usec", created_usec, 0, G_MAXINT64);
@@ -334,8 +332,10 @@ ocid_persist_from_json(const char *data, gsize len, const char *origin, GError *
 	INT("pid", pid, 0, G_MAXINT32);
 	INT("exit_code", exit_code, G_MININT32, G_MAXINT32);
 	INT("monitor_pid", monitor_pid, 0, G_MAXINT32);
-	INT("monitor_start_time", monitor_start_time, 0, G_MAXINT64);
-	INT("pid_start_time", pid_start_time, 0, G_MAXINT64);
+	INT("monitor_start_time", monitor_identity.start_time, 0, G_MAXINT64);
+	INT("pid_start_time", pid_identity.start_time, 0, G_MAXINT64);
+	INT("monitor_pidfd_inode", monitor_identity.inode, 0, G_MAXINT64);
+	INT("pid_pidfd_inode", pid_identity.inode, 0, G_MAXINT64);
 #undef INT
 
 	if (c->dir == NULL || c->bundle_path == NULL) {

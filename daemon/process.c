@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -75,8 +77,37 @@ ocid_process_start_time(pid_t pid)
 	return g_ascii_strtoull(p, NULL, 10);
 }
 
+/* statfs(2)'s f_type of pidfs, <linux/magic.h> of Linux 6.9. */
+#define OCID_PID_FS_MAGIC 0x50494446
+
+uint64_t
+ocid_pidfd_inode(int pidfd)
+{
+	struct statfs fs;
+	struct stat st;
+
+	/* Before pidfs every pidfd shared one anonymous inode: its number says nothing. */
+	if (fstatfs(pidfd, &fs) < 0 || fs.f_type != OCID_PID_FS_MAGIC)
+		return 0;
+	if (fstat(pidfd, &st) < 0)
+		return 0;
+	return (uint64_t)st.st_ino;
+}
+
+OcidProcessIdentity
+ocid_process_identify(pid_t pid, int pidfd)
+{
+	OcidProcessIdentity id = { 0 };
+
+	if (pidfd >= 0)
+		id.inode = ocid_pidfd_inode(pidfd);
+	if (id.inode == 0)
+		id.start_time = ocid_process_start_time(pid);
+	return id;
+}
+
 int
-ocid_pidfd_open_verified(pid_t pid, uint64_t start_time)
+ocid_pidfd_open_verified(pid_t pid, const OcidProcessIdentity *identity)
 {
 	ocid_autofd int fd = -1;
 
@@ -86,8 +117,13 @@ ocid_pidfd_open_verified(pid_t pid, uint64_t start_time)
 	if (fd < 0)
 		return fd;
 	/* Checked after opening: from here on the pidfd pins this very process. */
-	if (start_time != 0 && ocid_process_start_time(pid) != start_time)
+	if (identity->inode != 0) {
+		if (ocid_pidfd_inode(fd) != identity->inode)
+			return -ESRCH;
+	} else if (identity->start_time != 0 &&
+		   ocid_process_start_time(pid) != identity->start_time) {
 		return -ESRCH;
+	}
 	return ocid_steal_fd(&fd);
 }
 

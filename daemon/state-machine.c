@@ -45,16 +45,16 @@ commit(OcidContainer *c, const char *const *properties, gboolean durable)
 }
 
 gboolean
-ocid_state_created(OcidContainer *c, int32_t pid, uint64_t pid_start_time, int32_t monitor_pid,
-		   uint64_t monitor_start_time, GError **error)
+ocid_state_created(OcidContainer *c, int32_t pid, const OcidProcessIdentity *pid_identity,
+		   int32_t monitor_pid, const OcidProcessIdentity *monitor_identity, GError **error)
 {
 	if (c->state != OCID_STATE_CREATING)
 		return refuse(c, "created", error);
 	c->state = OCID_STATE_CREATED;
 	c->pid = pid;
-	c->pid_start_time = pid_start_time;
+	c->pid_identity = *pid_identity;
 	c->monitor_pid = monitor_pid;
-	c->monitor_start_time = monitor_start_time;
+	c->monitor_identity = *monitor_identity;
 	persist(c, TRUE);
 	/* Its first appearance carries every property: nothing changed for anyone yet. */
 	if (c->announce_func != NULL)

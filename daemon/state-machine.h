@@ -19,8 +19,9 @@
 #include <stdint.h>
 
 /* creating -> created: the runtime made the container, its init is @pid. */
-gboolean ocid_state_created(OcidContainer *container, int32_t pid, uint64_t pid_start_time,
-			    int32_t monitor_pid, uint64_t monitor_start_time, GError **error);
+gboolean ocid_state_created(OcidContainer *container, int32_t pid,
+			    const OcidProcessIdentity *pid_identity, int32_t monitor_pid,
+			    const OcidProcessIdentity *monitor_identity, GError **error);
 
 /* created -> running, StartedTimestamp now. A container that exited before its start
  * was confirmed (stopped, never started) only gets its StartedTimestamp, the time it

@@ -21,6 +21,7 @@
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <poll.h>
+#include <sys/inotify.h>
 #include <signal.h>
 
 static gboolean
@@ -49,7 +50,10 @@ ocid_supervise_unwatch(OcidContainer *c)
 	g_clear_handle_id(&c->monitor_watch, g_source_remove);
 	g_clear_handle_id(&c->container_watch, g_source_remove);
 	g_clear_handle_id(&c->stop_timer, g_source_remove);
-	ocid_close_fdp(&c->monitor_pidfd);
+	/* A monitor still running (it has written the exit file and is on its way out) is
+	 * the daemon's child to reap. */
+	if (c->monitor_pidfd >= 0)
+		ocid_reap_in_background(ocid_steal_fd(&c->monitor_pidfd));
 	if (c->container_pidfd >= 0)
 		ocid_fd_store_remove_pidfd(c->id);
 	ocid_close_fdp(&c->container_pidfd);
@@ -126,7 +130,7 @@ static void
 watch_container_directly(OcidContainer *c)
 {
 	if (c->container_pidfd < 0)
-		c->container_pidfd = ocid_pidfd_open_verified(c->pid, c->pid_start_time);
+		c->container_pidfd = ocid_pidfd_open_verified(c->pid, &c->pid_identity);
 	if (c->container_pidfd < 0)
 		return;
 	c->container_watch = g_unix_fd_add(c->container_pidfd, G_IO_IN, on_container_pidfd, c);
@@ -144,7 +148,7 @@ monitor_gone(OcidManager *manager, OcidContainer *c)
 		return;
 	}
 	if (c->container_pidfd < 0)
-		c->container_pidfd = ocid_pidfd_open_verified(c->pid, c->pid_start_time);
+		c->container_pidfd = ocid_pidfd_open_verified(c->pid, &c->pid_identity);
 	if (c->container_pidfd >= 0 && !pidfd_has_exited(c->container_pidfd)) {
 		ocid_log_container(c, G_LOG_LEVEL_WARNING, OCID_MESSAGE_FAILED,
 				   "The monitor of container %s is gone while the container "
@@ -186,6 +190,70 @@ ocid_supervise_watch_monitor(OcidManager *manager, OcidContainer *c)
 	c->monitor_watch = g_unix_fd_add(c->monitor_pidfd, G_IO_IN, on_monitor_pidfd, c);
 }
 
+static void
+exit_file_arrived(OcidManager *manager, const char *name)
+{
+	OcidContainer *c = ocid_store_get(manager->store, name);
+	int exit_code = 0;
+	gboolean oom = FALSE;
+
+	/* A create in flight reads its own monitor's fate; a container already stopped was
+	 * told by its pidfd first. */
+	if (c == NULL || c->create != NULL || !ocid_container_is_alive(c))
+		return;
+	if (read_exit_file(manager, c, &exit_code, &oom))
+		container_exited(c, exit_code, oom, NULL);
+}
+
+static gboolean
+on_exits_dir(int fd, GIOCondition condition, gpointer user_data)
+{
+	OcidManager *manager = user_data;
+	/* inotify(7): a buffer aligned for struct inotify_event. */
+	char buffer[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+	for (;;) {
+		ssize_t n = read(fd, buffer, sizeof buffer);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break; /* EAGAIN: all read */
+		for (char *p = buffer; p < buffer + n;) {
+			const struct inotify_event *event = (const struct inotify_event *)p;
+
+			p += sizeof *event + event->len;
+			/* On an overflow the pidfds still tell every exit, a little later. */
+			if (event->len > 0 && (event->mask & IN_MOVED_TO))
+				exit_file_arrived(manager, event->name);
+		}
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+void
+ocid_supervise_watch_exits(OcidManager *manager)
+{
+	ocid_autofd int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+
+	if (fd < 0 || inotify_add_watch(fd, manager->exits_dir, IN_MOVED_TO | IN_ONLYDIR) < 0) {
+		g_warning("Cannot watch %s (%s); exits are told once their monitor is gone, "
+			  "a little later",
+			  manager->exits_dir, g_strerror(errno));
+		return;
+	}
+	manager->exits_inotify_fd = ocid_steal_fd(&fd);
+	manager->exits_watch =
+	    g_unix_fd_add(manager->exits_inotify_fd, G_IO_IN, on_exits_dir, manager);
+}
+
+void
+ocid_supervise_unwatch_exits(OcidManager *manager)
+{
+	g_clear_handle_id(&manager->exits_watch, g_source_remove);
+	ocid_close_fdp(&manager->exits_inotify_fd);
+}
+
 gboolean
 ocid_manager_update_status(OcidManager *manager, OcidContainer *c, GError **error)
 {
@@ -222,9 +290,12 @@ runtime_status(OcidManager *manager, OcidContainer *c)
 	    json_object_get_string_member_with_default(json_node_get_object(root), "status", NULL));
 }
 
-/* @stored: the pidfds from the service's fd store, by id; this container's is taken. */
+/* @stored: the pidfds from the service's fd store, by id; this container's is taken.
+ * @exits: the names in the exits dir when the restore began. A file written since is
+ * found all the same: its monitor is then alive when reconcile opens its pidfd, or gone,
+ * and monitor_gone() reads the file. */
 static void
-reconcile(OcidManager *manager, OcidContainer *c, GHashTable *stored)
+reconcile(OcidManager *manager, OcidContainer *c, GHashTable *stored, GHashTable *exits)
 {
 	int exit_code = 0;
 	gboolean oom = FALSE;
@@ -239,14 +310,14 @@ reconcile(OcidManager *manager, OcidContainer *c, GHashTable *stored)
 		ocid_supervise_unwatch(c);
 		return;
 	}
-	if (read_exit_file(manager, c, &exit_code, &oom)) {
+	if (g_hash_table_contains(exits, c->id) && read_exit_file(manager, c, &exit_code, &oom)) {
 		container_exited(c, exit_code, oom, NULL);
 		return;
 	}
-	c->monitor_pidfd = ocid_pidfd_open_verified(c->monitor_pid, c->monitor_start_time);
+	c->monitor_pidfd = ocid_pidfd_open_verified(c->monitor_pid, &c->monitor_identity);
 	/* The stored pidfd pins the very process, even dead and reaped; a pid may not. */
 	if (c->container_pidfd < 0) {
-		c->container_pidfd = ocid_pidfd_open_verified(c->pid, c->pid_start_time);
+		c->container_pidfd = ocid_pidfd_open_verified(c->pid, &c->pid_identity);
 		ocid_fd_store_add_pidfd(c->id, c->container_pidfd);
 	}
 	if (c->monitor_pidfd >= 0) {
@@ -290,16 +361,34 @@ undo_interrupted_create(OcidManager *manager, const char *id)
 		g_message("Removed %s, left by a create that ocid did not finish", dir);
 }
 
+/* One getdents for all the containers instead of one failed open of an exit file each:
+ * most containers have none at a restart. */
+static GHashTable *
+list_exit_files(OcidManager *manager)
+{
+	GHashTable *names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GDir) dir = g_dir_open(manager->exits_dir, 0, NULL);
+	const char *name;
+
+	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL)
+		g_hash_table_add(names, g_strdup(name));
+	return names;
+}
+
 void
 ocid_manager_restore(OcidManager *manager)
 {
 	g_autoptr(GDir) dir = g_dir_open(manager->containers_dir, 0, NULL);
 	g_autoptr(GHashTable) stored = ocid_fd_store_take_pidfds();
+	g_autoptr(GHashTable) exits = NULL;
 	GHashTableIter iter;
 	gpointer id, fd;
 	const char *name;
 	guint restored = 0;
 
+	/* The watch first: an exit file written from now on is seen by one or the other. */
+	ocid_supervise_watch_exits(manager);
+	exits = list_exit_files(manager);
 	if (dir == NULL)
 		return;
 	while ((name = g_dir_read_name(dir)) != NULL) {
@@ -310,11 +399,11 @@ ocid_manager_restore(OcidManager *manager)
 
 		if (!ocid_id_is_valid(name))
 			continue;
-		if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+		c = ocid_persist_load(path, &error);
+		if (c == NULL && g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
 			undo_interrupted_create(manager, name);
 			continue;
 		}
-		c = ocid_persist_load(path, &error);
 		if (c == NULL) {
 			g_warning("Skipping container in %s/%s: %s. Fix or remove the file",
 				  manager->containers_dir, name, error->message);
@@ -328,7 +417,7 @@ ocid_manager_restore(OcidManager *manager)
 		}
 		ocid_manager_adopt(manager, c);
 		ocid_store_add(manager->store, c);
-		reconcile(manager, c, stored);
+		reconcile(manager, c, stored, exits);
 		ocid_log_container(c, G_LOG_LEVEL_INFO, OCID_MESSAGE_RESTORED,
 				   "Restored container %s (%s), %s", c->id, c->name,
 				   ocid_container_state_to_string(c->state));

@@ -555,5 +555,6 @@ monitor_supervise(const MonitorArgs *options)
 	r = exit_file_write(options->exit_file, exit_code, m->oom_killed);
 	if (r < 0)
 		die_errno(r, "cannot write the exit file %s", options->exit_file);
+	monitor_test_hook_after_exit_file();
 	return EXIT_SUCCESS;
 }

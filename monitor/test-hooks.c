@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef OCID_MONITOR_TEST_HOOKS
@@ -29,4 +30,16 @@ monitor_test_hook_after_harden(void)
 		dprintf(fd, "socket: %s\n", sock >= 0 ? "allowed" : strerror(errno));
 	if (sock >= 0)
 		(void)close(sock);
+}
+
+void
+monitor_test_hook_after_exit_file(void)
+{
+	const char *file = getenv("OCID_MONITOR_LINGER");
+	struct stat st;
+
+	if (file == NULL)
+		return;
+	for (int i = 0; i < 1000 && stat(file, &st) < 0; i++)
+		(void)usleep(10 * 1000);
 }

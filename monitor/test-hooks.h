@@ -7,9 +7,16 @@
 /* With OCID_MONITOR_PROBE=FILE: tries a syscall the seccomp allow-list forbids (a network
  * socket) and writes what happened to FILE. */
 void monitor_test_hook_after_harden(void);
+/* With OCID_MONITOR_LINGER=FILE: once the exit file is written, waits (10 s at most) for
+ * FILE to exist before exiting, so that a test sees what the daemon does meanwhile. */
+void monitor_test_hook_after_exit_file(void);
 #else
 static inline void
 monitor_test_hook_after_harden(void)
+{
+}
+static inline void
+monitor_test_hook_after_exit_file(void)
 {
 }
 #endif

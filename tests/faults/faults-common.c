@@ -1,11 +1,14 @@
 #include "faults-common.h"
 
+#include "process.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 char *
@@ -47,19 +50,39 @@ faults_tell_exit(const char *ctl_dir, int code)
 	close(fd);
 }
 
-int
-faults_monitor_pid(OcidTest *t, const char *path)
+gboolean
+faults_kernel_keeps_exit_status(void)
 {
-	g_autofree char *dir = ocid_test_get_string(t, path, "Dir");
-	g_autofree char *state_file = g_build_filename(dir, "state.json", NULL);
-	g_autofree char *state = ocid_test_read_file(state_file);
-	const char *key = "\"monitor_pid\" : ";
-	const char *p;
+	pid_t pid = fork();
+	int pidfd, exit_code = 0, r;
 
-	g_assert_nonnull(state);
-	p = strstr(state, key);
-	g_assert_nonnull(p);
-	return atoi(p + strlen(key));
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0)
+		_exit(3);
+	pidfd = ocid_test_pidfd_open(pid); /* a zombie is fine */
+	g_assert_cmpint(pidfd, >=, 0);
+	g_assert_cmpint(waitpid(pid, NULL, 0), ==, pid);
+	r = ocid_pidfd_exit_status(pidfd, &exit_code);
+	close(pidfd);
+	return r == 1 && exit_code == 3;
+}
+
+void
+faults_assert_exit_after_loss(OcidTest *t, const char *path, int code)
+{
+	g_autofree char *state = ocid_test_get_string(t, path, "State");
+	g_autofree char *error = ocid_test_get_string(t, path, "Error");
+
+	g_assert_cmpstr(state, ==, "stopped");
+	if (faults_kernel_keeps_exit_status()) {
+		g_assert_cmpint(ocid_test_get_int(t, path, "ExitCode"), ==, code);
+		g_assert_cmpstr(error, ==, "");
+	} else {
+		g_test_message("this kernel keeps no exit status for pidfds (Linux 6.15+): "
+			       "ocid can only say it is unknown");
+		g_assert_cmpint(ocid_test_get_int(t, path, "ExitCode"), ==, 255);
+		g_assert_nonnull(strstr(error, "unknown"));
+	}
 }
 
 static const char *restart_dropin = "/run/systemd/system/ocid.service.d/60-faults-restart.conf";

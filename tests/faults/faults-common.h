@@ -24,12 +24,19 @@ GVariant *faults_ctl_options(const char *ctl_dir);
 /* Tells the container of @ctl_dir to exit with @code. */
 void faults_tell_exit(const char *ctl_dir, int code);
 
-/* monitor_pid from the container's state.json (its Dir property). */
-int faults_monitor_pid(OcidTest *t, const char *path);
-
 /* Under systemd: ocid.service restarts @delay after a failure (a drop-in in /run), long
  * enough for what a test does while ocid is down; NULL removes the drop-in. */
 void faults_slow_restart(const char *delay);
+
+/* Whether this kernel keeps the exit status of a process for its pidfd holders once its
+ * parent has reaped it (PIDFD_INFO_EXIT, Linux 6.15+), as the daemon needs for a
+ * container that died while its monitor and the daemon were both gone. Asked of a child
+ * of the test's own, the way the daemon asks it. */
+gboolean faults_kernel_keeps_exit_status(void);
+
+/* What the daemon reports of such a container: its real @code where the kernel keeps it,
+ * else the documented unknown, 255 with Error saying why. */
+void faults_assert_exit_after_loss(OcidTest *t, const char *path, int code);
 
 /* kill -9 of the daemon and the wait for its name to go (private bus or ocid.service). */
 void faults_kill_daemon(OcidTest *t);

@@ -3,7 +3,9 @@
  * code: the daemon reads it from its own pidfd once the container's parent has reaped it
  * (PIDFD_INFO_EXIT, Linux 6.15+). And under systemd, where the container dies while both
  * its monitor and the daemon are dead, the pidfd waited in ocid.service's file descriptor
- * store, and the restarted daemon takes it back and reports the real code. */
+ * store, and the restarted daemon takes it back and reports the real code. On an older
+ * kernel (Debian 12's 6.1, the cgroup v2 guest) no one keeps that code: the daemon says
+ * it is unknown, and the tests check that instead. */
 #include "faults-common.h"
 
 #include <signal.h>
@@ -41,17 +43,6 @@ kill_and_wait(int pid)
 	(void)waitpid(pid, NULL, WNOHANG);
 }
 
-static void
-assert_exit(OcidTest *t, const char *path, int code)
-{
-	g_autofree char *state = ocid_test_get_string(t, path, "State");
-	g_autofree char *error = ocid_test_get_string(t, path, "Error");
-
-	g_assert_cmpstr(state, ==, "stopped");
-	g_assert_cmpint(ocid_test_get_int(t, path, "ExitCode"), ==, code);
-	g_assert_cmpstr(error, ==, "");
-}
-
 /* Private bus: the test is the subreaper above the daemon, so it stands where init
  * stands for a real ocid, and it reaps the orphaned container as init would. */
 static void
@@ -76,7 +67,7 @@ test_from_own_pidfd(void)
 	pid = ocid_test_get_int(t, path, "Pid");
 	/* A new daemon is no ancestor of the container: it cannot reap it. */
 	ocid_test_restart_with_config(t, NULL);
-	kill_and_wait(faults_monitor_pid(t, path));
+	kill_and_wait(ocid_test_monitor_pid(t, path));
 	g_assert_true(ocid_test_wait_daemon_log(t, "is gone while the container runs", 10000));
 	pidfd = ocid_test_pidfd_open(pid);
 	faults_tell_exit(ctl, 42);
@@ -85,7 +76,7 @@ test_from_own_pidfd(void)
 	/* Not the daemon's child: the test, its parent now, reaps it. */
 	g_assert_cmpint(waitpid(pid, NULL, 0), ==, pid);
 	g_assert_true(ocid_test_wait_state(t, path, "stopped", 10000));
-	assert_exit(t, path, 42);
+	faults_assert_exit_after_loss(t, path, 42);
 	ocid_test_delete(t, path, FALSE);
 }
 
@@ -102,7 +93,7 @@ test_through_fd_store(void)
 		return;
 	path = running_container(t, "fd-store", &ctl);
 	pid = ocid_test_get_int(t, path, "Pid");
-	monitor = faults_monitor_pid(t, path);
+	monitor = ocid_test_monitor_pid(t, path);
 	daemon = ocid_test_daemon_pid(t);
 	faults_slow_restart("5s");
 	kill_and_wait((int)daemon);
@@ -116,7 +107,7 @@ test_through_fd_store(void)
 	g_assert_true(ocid_test_wait_name_owner(t, TRUE, 30000));
 	g_assert_cmpuint(ocid_test_daemon_pid(t), !=, daemon);
 	faults_slow_restart(NULL);
-	assert_exit(t, path, 42);
+	faults_assert_exit_after_loss(t, path, 42);
 	ocid_test_delete(t, path, FALSE);
 }
 

@@ -109,8 +109,10 @@ test_oom_scores(void)
 	p_plain = run_container(t, "oom-plain", plain);
 	p_scored = run_container(t, "oom-scored", scored);
 
-	g_assert_cmpint(oom_score_of(faults_monitor_pid(t, p_plain)), ==, privileged ? -1000 : 0);
-	g_assert_cmpint(oom_score_of(faults_monitor_pid(t, p_scored)), ==, privileged ? -1000 : 0);
+	g_assert_cmpint(oom_score_of(ocid_test_monitor_pid(t, p_plain)), ==,
+			privileged ? -1000 : 0);
+	g_assert_cmpint(oom_score_of(ocid_test_monitor_pid(t, p_scored)), ==,
+			privileged ? -1000 : 0);
 	g_assert_cmpint(oom_score_of(ocid_test_get_int(t, p_plain, "Pid")), ==, 0);
 	g_assert_cmpint(oom_score_of(ocid_test_get_int(t, p_scored, "Pid")), ==, 300);
 

@@ -1301,3 +1301,18 @@ ocid_test_count_monitors(const char *needle)
 	}
 	return n;
 }
+
+int
+ocid_test_monitor_pid(OcidTest *t, const char *path)
+{
+	g_autofree char *dir = ocid_test_get_string(t, path, "Dir");
+	g_autofree char *state_file = g_build_filename(dir, "state.json", NULL);
+	g_autofree char *state = ocid_test_read_file(state_file);
+	const char *key = "\"monitor_pid\" : ";
+	const char *p;
+
+	g_assert_nonnull(state);
+	p = strstr(state, key);
+	g_assert_nonnull(p);
+	return atoi(p + strlen(key));
+}

@@ -145,6 +145,9 @@ gboolean ocid_test_saw_state_change(OcidTest *t, const char *path, const char *s
 
 char *ocid_test_read_file(const char *path);
 
+/* The pid of @path's monitor, as its state.json records it. */
+int ocid_test_monitor_pid(OcidTest *t, const char *path);
+
 /* Whether /sys/fs/cgroup is the unified hierarchy alone (a pure cgroup v2 host). */
 gboolean ocid_test_cgroup_v2(void);
 

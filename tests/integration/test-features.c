@@ -793,6 +793,25 @@ test_attach_and_terminal(void)
 	ocid_test_delete(t, tty_path, FALSE);
 }
 
+/* Restarts the daemon with ocid-monitor-test as its monitor, the test hook @hook set to
+ * @value in the monitor's environment; FALSE (the test skipped) without that monitor. */
+static gboolean
+restart_with_test_monitor(OcidTest *t, const char *hook, const char *value)
+{
+	g_autofree char *config = NULL;
+
+	if (g_getenv("OCID_MONITOR_TEST") == NULL) {
+		g_test_skip("needs ocid-monitor-test (OCID_MONITOR_TEST)");
+		return FALSE;
+	}
+	/* The hooks are in ocid-monitor-test only, the installed monitor has none. */
+	config = g_strdup_printf("monitor_path = %s\n"
+				 "monitor_env = PATH=/usr/sbin:/usr/bin:/sbin:/bin;%s=%s\n",
+				 g_getenv("OCID_MONITOR_TEST"), hook, value);
+	ocid_test_restart_with_config(t, config);
+	return TRUE;
+}
+
 static char *
 status_field(int pid, const char *field)
 {
@@ -814,39 +833,21 @@ test_monitor_hardened(void)
 {
 	OcidTest *t = setup_or_skip();
 	g_autofree char *probe = NULL;
-	g_autofree char *config = NULL;
 	g_autofree char *path = NULL;
-	g_autofree char *state_file = NULL;
-	g_autofree char *state = NULL;
 	g_autofree char *probe_text = NULL;
 	g_autofree char *no_new_privs = NULL;
 	g_autofree char *seccomp = NULL;
 	g_autofree char *cap_eff = NULL;
 	g_autofree char *cap_bnd = NULL;
-	g_autofree char *dir = NULL;
-	const char *p;
 	int monitor;
 
 	if (t == NULL)
 		return;
-	if (g_getenv("OCID_MONITOR_TEST") == NULL) {
-		g_test_skip("needs ocid-monitor-test (OCID_MONITOR_TEST)");
-		return;
-	}
 	probe = g_build_filename(t->tmpdir, "monitor-probe", NULL);
-	/* The probe is a test hook: only ocid-monitor-test has it, the installed monitor not. */
-	config = g_strdup_printf("monitor_path = %s\n"
-				 "monitor_env = PATH=/usr/sbin:/usr/bin:/sbin:/bin;"
-				 "OCID_MONITOR_PROBE=%s\n",
-				 g_getenv("OCID_MONITOR_TEST"), probe);
-	ocid_test_restart_with_config(t, config);
+	if (!restart_with_test_monitor(t, "OCID_MONITOR_PROBE", probe))
+		return;
 	path = run_container(t, "guarded-monitor", "echo still logging; sleep 30", NULL);
-	dir = ocid_test_get_string(t, path, "Dir");
-	state_file = g_build_filename(dir, "state.json", NULL);
-	state = ocid_test_read_file(state_file);
-	p = strstr(state, "\"monitor_pid\" : ");
-	g_assert_nonnull(p);
-	monitor = atoi(p + strlen("\"monitor_pid\" : "));
+	monitor = ocid_test_monitor_pid(t, path);
 	g_assert_true(ocid_test_wait_file_contains(probe, "\n", 5000)); /* written whole */
 	probe_text = ocid_test_read_file(probe);
 	g_assert_cmpstr(probe_text, ==, "socket: Operation not permitted\n");
@@ -867,6 +868,45 @@ test_monitor_hardened(void)
 		g_assert_cmpint(ocid_test_get_int(t, path, "ExitCode"), ==, 137);
 		g_assert_nonnull(strstr(log, " stdout F still logging\n"));
 	}
+	ocid_test_delete(t, path, FALSE);
+	ocid_test_restart_with_config(t, NULL);
+}
+
+/* An exit is told once the monitor has written the exit file, not once the monitor is
+ * gone: here the monitor lingers after writing it (a test hook), and Stop returns, with
+ * the exit code, while it is still there. The daemon then reaps it all the same. */
+static void
+test_exit_before_monitor_exit(void)
+{
+	OcidTest *t = setup_or_skip();
+	g_autofree char *release = NULL;
+	g_autofree char *path = NULL;
+	g_autofree char *stopped = NULL;
+	int monitor;
+
+	if (t == NULL)
+		return;
+	release = g_build_filename(t->tmpdir, "monitor-release", NULL);
+	if (!restart_with_test_monitor(t, "OCID_MONITOR_LINGER", release))
+		return;
+	path =
+	    run_container(t, "lingering-monitor",
+			  "trap 'exit 7' TERM; echo ready; while true; do sleep 0.05; done", NULL);
+	g_assert_true(ocid_test_wait_output(t, path, "ready", 5000)); /* the trap is set */
+	monitor = ocid_test_monitor_pid(t, path);
+
+	{
+		g_autoptr(GVariant) reply =
+		    call_ok(t, path, "Stop", g_variant_new("(t)", (guint64)30));
+	}
+	stopped = ocid_test_get_string(t, path, "State");
+	g_assert_cmpstr(stopped, ==, "stopped");
+	g_assert_cmpint(ocid_test_get_int(t, path, "ExitCode"), ==, 7);
+	g_assert_cmpint(kill(monitor, 0), ==, 0); /* still there, waiting for the release */
+
+	g_assert_true(g_file_set_contents(release, "", -1, NULL));
+	g_assert_true(ocid_test_wait_pid_exit(monitor, 15000));
+	g_assert_true(ocid_test_wait_no_zombies((int)ocid_test_daemon_pid(t), 5000));
 	ocid_test_delete(t, path, FALSE);
 	ocid_test_restart_with_config(t, NULL);
 }
@@ -960,6 +1000,7 @@ add_tests(void)
 {
 	g_test_add_func("/features/seccomp-profiles", test_seccomp_profiles);
 	g_test_add_func("/features/monitor-hardened", test_monitor_hardened);
+	g_test_add_func("/features/exit-before-monitor-exit", test_exit_before_monitor_exit);
 	g_test_add_func("/features/attach-and-terminal", test_attach_and_terminal);
 	g_test_add_func("/features/log-size-max", test_log_size_max);
 	g_test_add_func("/features/exec-sync", test_exec_sync);

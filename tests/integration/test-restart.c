@@ -109,12 +109,8 @@ test_monitor_killed(void)
 	OcidTest *t = ocid_test_get();
 	g_autofree char *bundle = NULL;
 	g_autofree char *path = NULL;
-	g_autofree char *dir = NULL;
-	g_autofree char *state_file = NULL;
-	g_autofree char *state = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GVariant) reply = NULL;
-	char *p;
 	int monitor_pid;
 	int monitor_pidfd;
 
@@ -130,12 +126,7 @@ test_monitor_killed(void)
 	g_assert_true(ocid_test_wait_state(t, path, "running", 5000));
 	/* The trap is set (Start may return before): the TERM of the Stop below must count. */
 	g_assert_true(ocid_test_wait_output(t, path, "ready", 5000));
-	dir = ocid_test_get_string(t, path, "Dir");
-	state_file = g_build_filename(dir, "state.json", NULL);
-	state = ocid_test_read_file(state_file);
-	p = strstr(state, "\"monitor_pid\" : ");
-	g_assert_nonnull(p);
-	monitor_pid = atoi(p + strlen("\"monitor_pid\" : "));
+	monitor_pid = ocid_test_monitor_pid(t, path);
 	g_assert_cmpint(monitor_pid, >, 1);
 	monitor_pidfd = ocid_test_pidfd_open(monitor_pid);
 	g_assert_cmpint(monitor_pidfd, >=, 0);

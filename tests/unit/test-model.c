@@ -92,7 +92,8 @@ test_persist_round_trip(void)
 	c->error = g_strdup("out of memory");
 	c->pid = 4242;
 	c->monitor_pid = 4240;
-	c->pid_start_time = 99;
+	c->pid_identity.start_time = 99;
+	c->monitor_identity.inode = 4096;
 	c->finished_usec = 7654321;
 	g_hash_table_insert(c->labels, g_strdup("app"), g_strdup("web"));
 	g_hash_table_insert(c->annotations, g_strdup("io.example/x"), g_strdup("y\"z"));

@@ -16,6 +16,9 @@ typedef struct {
 	GPtrArray *order; /* "persist", "announce", "changed" */
 } Events;
 
+static const OcidProcessIdentity pid_identity = { .start_time = 7 };
+static const OcidProcessIdentity monitor_identity = { .start_time = 6 };
+
 static gboolean
 on_persist(OcidContainer *c, gboolean durable, GError **error)
 {
@@ -86,7 +89,7 @@ container_in(Events *e, OcidContainerState state)
 
 	if (state == OCID_STATE_CREATING)
 		return c;
-	g_assert_true(ocid_state_created(c, 42, 7, 41, 6, NULL));
+	g_assert_true(ocid_state_created(c, 42, &pid_identity, 41, &monitor_identity, NULL));
 	if (state == OCID_STATE_RUNNING || state == OCID_STATE_PAUSED)
 		g_assert_true(ocid_state_started(c, NULL));
 	if (state == OCID_STATE_PAUSED)
@@ -101,7 +104,7 @@ typedef gboolean (*Transition)(OcidContainer *c, GError **error);
 static gboolean
 do_created(OcidContainer *c, GError **error)
 {
-	return ocid_state_created(c, 42, 7, 41, 6, error);
+	return ocid_state_created(c, 42, &pid_identity, 41, &monitor_identity, error);
 }
 
 static gboolean
@@ -186,7 +189,7 @@ test_announced_before_changes(void)
 	Events e;
 	g_autoptr(OcidContainer) c = new_container(&e);
 
-	g_assert_true(ocid_state_created(c, 42, 7, 41, 6, NULL));
+	g_assert_true(ocid_state_created(c, 42, &pid_identity, 41, &monitor_identity, NULL));
 	g_assert_true(ocid_state_started(c, NULL));
 	g_assert_cmpuint(e.announced, ==, 1);
 	g_assert_cmpuint(e.order->len, ==, 4);
