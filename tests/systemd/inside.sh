@@ -105,8 +105,12 @@ fi
 # The faults suite under ocid.service (fewer containers than on the private bus: each one
 # is a transient scope here), where the 2 containers killed while nothing of ocid lived
 # report their real 137 through the fd store.
-OCID_FAULTS_CONTAINERS=${OCID_FAULTS_SYSTEMD_CONTAINERS:-60} "$build/tests/faults/test-faults-kill9" ||
-	status=$?
+# tests/vm runs it for one of its runtimes only (OCID_FAULTS_KILL9=0 for the other): in the
+# emulated guest it is the longest suite, and what it tests is the daemon's, not the runtime's.
+if [ "${OCID_FAULTS_KILL9:-1}" = 1 ]; then
+	OCID_FAULTS_CONTAINERS=${OCID_FAULTS_SYSTEMD_CONTAINERS:-60} "$build/tests/faults/test-faults-kill9" ||
+		status=$?
+fi
 # A sanitizer report, or a daemon that aborted, fails the suite whatever the tests said.
 journalctl -u ocid.service --no-pager -q >/tmp/ocid-journal
 reports='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|status=6/ABRT'
