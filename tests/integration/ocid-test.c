@@ -417,6 +417,16 @@ ocid_test_systemctl(const char *verb, const char *unit)
 }
 
 OcidTest *
+ocid_test_get_or_skip(void)
+{
+	OcidTest *t = ocid_test_get();
+
+	if (t == NULL)
+		g_test_skip("needs root for runc");
+	return t;
+}
+
+OcidTest *
 ocid_test_get_system_or_skip(const char *why)
 {
 	OcidTest *t;
@@ -1282,6 +1292,12 @@ ocid_test_make_container(OcidTest *t, const char *id, const char *script, GVaria
 guint
 ocid_test_count_monitors(const char *needle)
 {
+	return ocid_test_count_processes("ocid-monitor", needle);
+}
+
+guint
+ocid_test_count_processes(const char *needle, const char *also)
+{
 	g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
 	const char *entry;
 	guint n = 0;
@@ -1296,7 +1312,8 @@ ocid_test_count_monitors(const char *needle)
 		for (gsize i = 0; i + 1 < len; i++)
 			if (cmdline[i] == '\0')
 				cmdline[i] = ' ';
-		if (strstr(cmdline, "ocid-monitor") != NULL && strstr(cmdline, needle) != NULL)
+		if (strstr(cmdline, needle) != NULL &&
+		    (also == NULL || strstr(cmdline, also) != NULL))
 			n++;
 	}
 	return n;

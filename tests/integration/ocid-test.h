@@ -32,6 +32,9 @@ void ocid_test_set_extra_config(const char *lines);
 
 void ocid_test_teardown(void);
 
+/* ocid_test_get(), with the test skipped when it is NULL (not root: no runc). */
+OcidTest *ocid_test_get_or_skip(void);
+
 /* The environment of tests that need a real systemd (tests/systemd/run.sh); NULL, with
  * the test skipped for @why, elsewhere. */
 OcidTest *ocid_test_get_system_or_skip(const char *why);
@@ -184,6 +187,9 @@ int ocid_test_count_zombie_children(int pid);
 
 /* ocid-monitor processes (live or zombie) whose command line holds @needle. */
 guint ocid_test_count_monitors(const char *needle);
+
+/* Processes (live or zombie) whose command line holds @needle, and @also unless NULL. */
+guint ocid_test_count_processes(const char *needle, const char *also);
 
 /* Waits until @pid has no zombie children. */
 gboolean ocid_test_wait_no_zombies(int pid, guint timeout_ms);

@@ -20,16 +20,6 @@
 #define CONTAINER "org.oci.Runtime.Container"
 #define PROCESS   "org.oci.Runtime.Process"
 
-static OcidTest *
-setup_or_skip(void)
-{
-	OcidTest *t = ocid_test_get();
-
-	if (t == NULL)
-		g_test_skip("needs root for runc");
-	return t;
-}
-
 #define make(t, id, script, options) ocid_test_make_container(t, id, script, options, FALSE)
 #define run(t, id, script, options)  ocid_test_make_container(t, id, script, options, TRUE)
 
@@ -136,7 +126,7 @@ waited_code(WaitOutcome *out, gboolean *oom)
 static void
 test_wait(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *path = NULL;
 	g_autoptr(GVariant) late = NULL;
 	g_autoptr(GError) error = NULL;
@@ -168,7 +158,7 @@ test_wait(void)
 static void
 test_wait_deleted(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *path = NULL;
 	WaitOutcome waited = { 0 };
 	g_autoptr(GError) error = NULL;
@@ -258,7 +248,7 @@ stat_of(GVariant *stats, const char *key)
 static void
 test_statistics(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *path = NULL;
 	g_autoptr(GVariant) reply = NULL;
 	g_autoptr(GVariant) stats = NULL;
@@ -312,7 +302,7 @@ assert_lines_in_order(const char *log, int count)
 static void
 test_logs(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *path = NULL;
 	g_autofree char *log_path = NULL;
 	g_autofree char *rotated = NULL;
@@ -408,7 +398,7 @@ test_logs(void)
 static void
 test_log_kept(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *path = NULL;
 	g_autofree char *own = NULL;
 	g_autofree char *text = NULL;
@@ -433,7 +423,7 @@ test_log_kept(void)
 static void
 test_attach(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *path = NULL;
 	g_autofree char *a_got = NULL;
 	g_autofree char *b_got = NULL;
@@ -509,7 +499,7 @@ process_wait(OcidTest *t, const char *process)
 static void
 test_exec(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *path = NULL;
 	g_autofree char *process = NULL;
 	g_autofree char *got = NULL;
@@ -586,7 +576,7 @@ test_exec(void)
 static void
 test_resize_container(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *path = NULL;
 	g_autofree char *got = NULL;
 	g_autoptr(GError) error = NULL;
@@ -797,7 +787,7 @@ status_says(gpointer data)
 static void
 test_as_users(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	const char *denied_user = t != NULL && t->system_mode ? "ocidtest1" : "nobody";
 	g_autofree char *path = NULL;
 	g_autofree char *out = NULL;

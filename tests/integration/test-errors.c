@@ -196,28 +196,6 @@ make_fake_runtime(OcidTest *t, const char *name, const char *verb, const char *a
 	return path;
 }
 
-static gboolean
-process_with_arg_exists(const char *needle)
-{
-	g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
-	const char *entry;
-
-	while ((entry = g_dir_read_name(proc)) != NULL) {
-		g_autofree char *path = g_strdup_printf("/proc/%s/cmdline", entry);
-		g_autofree char *cmdline = NULL;
-		gsize len = 0;
-
-		if (!g_ascii_isdigit(entry[0]) || !g_file_get_contents(path, &cmdline, &len, NULL))
-			continue;
-		for (gsize i = 0; i + 1 < len; i++)
-			if (cmdline[i] == '\0')
-				cmdline[i] = ' ';
-		if (strstr(cmdline, needle) != NULL)
-			return TRUE;
-	}
-	return FALSE;
-}
-
 /* create_timeout: a runtime that hangs on create fails CreateContainer with Timeout and
  * leaves nothing behind, not even the hung process. */
 static void
@@ -249,7 +227,7 @@ test_create_timeout(void)
 	pid_text = ocid_test_read_file(pid_file);
 	g_assert_nonnull(pid_text);
 	g_assert_true(ocid_test_wait_pid_exit(atoi(pid_text), 5000));
-	g_assert_false(process_with_arg_exists("sleep 31337"));
+	g_assert_cmpuint(ocid_test_count_processes("sleep 31337", NULL), ==, 0);
 	ocid_test_restart_with_config(t, NULL);
 }
 

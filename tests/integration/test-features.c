@@ -14,16 +14,6 @@
 #define CONTAINER    "org.oci.Runtime.Container"
 #define MANAGER_PATH "/org/oci/Runtime"
 
-static OcidTest *
-setup_or_skip(void)
-{
-	OcidTest *t = ocid_test_get();
-
-	if (t == NULL)
-		g_test_skip("needs root for runc");
-	return t;
-}
-
 static char *
 run_container(OcidTest *t, const char *id, const char *script, GVariant *options)
 {
@@ -120,7 +110,7 @@ assert_all_tasks_frozen(OcidTest *t, const char *path)
 static void
 test_pause(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *path = NULL;
 	g_autofree char *log = NULL;
 	g_autofree char *freezer = NULL;
@@ -219,7 +209,7 @@ assert_update_refused(OcidTest *t, const char *path, GVariant *args, const char 
 static void
 test_update(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *path = NULL;
 	g_autoptr(GVariant) reply = NULL;
 	g_autofree char *memory = NULL;
@@ -293,7 +283,7 @@ test_update(void)
 static void
 test_oom_killed(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *path = NULL;
 	g_autofree char *flag_dir = NULL;
 	g_autofree char *flag = NULL;
@@ -329,7 +319,7 @@ test_oom_killed(void)
 static void
 test_stop_signal(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *path = NULL;
 	g_autofree char *image_bundle = NULL;
 	g_autofree char *image_path = NULL;
@@ -382,7 +372,7 @@ test_stop_signal(void)
 static void
 test_volumes_netns_kept(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *rw = NULL;
 	g_autofree char *ro = NULL;
 	g_autofree char *default_profile = NULL;
@@ -515,7 +505,7 @@ on_exec_reply(GObject *source, GAsyncResult *res, gpointer user_data)
 static void
 test_exec_sync(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *path = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GVariant) reply = NULL;
@@ -642,7 +632,7 @@ test_exec_sync(void)
 static void
 test_log_size_max(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *path = NULL;
 	g_autofree char *log_path = NULL;
 	g_autofree char *rotated_path = NULL;
@@ -736,7 +726,7 @@ send_text(GSocketConnection *conn, const char *text)
 static void
 test_attach_and_terminal(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *path = NULL;
 	g_autofree char *tty_path = NULL;
 	g_autofree char *log_path = NULL;
@@ -831,7 +821,7 @@ status_field(int pid, const char *field)
 static void
 test_monitor_hardened(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *probe = NULL;
 	g_autofree char *path = NULL;
 	g_autofree char *probe_text = NULL;
@@ -878,7 +868,7 @@ test_monitor_hardened(void)
 static void
 test_exit_before_monitor_exit(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *release = NULL;
 	g_autofree char *path = NULL;
 	g_autofree char *stopped = NULL;
@@ -916,7 +906,7 @@ test_exit_before_monitor_exit(void)
 static void
 test_seccomp_profiles(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *profile = NULL;
 	g_autofree char *default_profile = NULL;
 	g_autofree char *bundle = NULL;

@@ -14,16 +14,6 @@
 #define MANAGER      "org.oci.Runtime.Manager"
 #define MANAGER_PATH "/org/oci/Runtime"
 
-static OcidTest *
-setup_or_skip(void)
-{
-	OcidTest *t = ocid_test_get();
-
-	if (t == NULL)
-		g_test_skip("needs root for runc");
-	return t;
-}
-
 static GVariant *
 empty_options(void)
 {
@@ -33,7 +23,7 @@ empty_options(void)
 static void
 test_manager_properties(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *runtime_path = NULL;
 	g_autofree char *manager_kind = NULL;
 	g_autofree char *version = NULL;
@@ -69,7 +59,7 @@ test_manager_properties(void)
 static void
 test_run_to_exit(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *bundle = NULL;
 	g_autofree char *path = NULL;
 	g_autofree char *state = NULL;
@@ -174,7 +164,7 @@ test_run_to_exit(void)
 static void
 test_stop_and_kill(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *polite = NULL;
 	g_autofree char *stubborn = NULL;
 	g_autofree char *p1 = NULL;
@@ -278,7 +268,7 @@ test_stop_and_kill(void)
 static void
 test_kill_signal(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *bundle = NULL;
 	g_autofree char *path = NULL;
 	g_autoptr(GError) error = NULL;
@@ -319,7 +309,7 @@ test_kill_signal(void)
 static void
 test_force_delete_running(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *bundle = NULL;
 	g_autofree char *path = NULL;
 	g_autoptr(GError) error = NULL;
@@ -342,7 +332,7 @@ test_force_delete_running(void)
 static void
 test_list_and_filters(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *bundle = NULL;
 	g_autoptr(GError) error = NULL;
 	const char *ids[] = { "list-a", "list-b", "list-c" };
@@ -501,7 +491,7 @@ test_list_and_filters(void)
 static void
 test_introspection(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *bundle = NULL;
 	g_autofree char *path = NULL;
 	g_autoptr(GError) error = NULL;
@@ -543,7 +533,7 @@ ocictl(OcidTest *t, char **out, char **err, const char *first, ...)
 static void
 test_ocictl(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *bundle = NULL;
 
 	if (t == NULL)
@@ -624,7 +614,7 @@ first_signal(OcidTest *t, const char *member, const char *path, const char *id)
 static void
 test_announced_before_changes(void)
 {
-	OcidTest *t = setup_or_skip();
+	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *bundle = NULL;
 	g_autofree char *path = NULL;
 	g_autoptr(GError) error = NULL;
