@@ -21,7 +21,7 @@ for runtime in "$@"; do
 	# The kill -9 suite with the last runtime only (crun, which runs nowhere else).
 	kill9=0
 	[ "$runtime" != "${*: -1}" ] || kill9=1
-	OCID_INSTALLED=1 OCID_RUNTIME=$path OCID_FAULTS_KILL9=$kill9 OCID_FAULTS_SYSTEMD_CONTAINERS=50 \
+	OCID_INSTALLED=1 OCID_RUNTIME=$path OCID_FAULTS_KILL9=$kill9 OCID_FAULTS_SYSTEMD_CONTAINERS=55 \
 		"$src/tests/systemd/inside.sh" "$build" || status=1
 	OCID_BINARY=/usr/sbin/ocid OCID_MONITOR=/usr/libexec/ocid-monitor \
 		OCID_MONITOR_TEST="$build/monitor/ocid-monitor-test" OCID_CTL=/usr/bin/ocictl \
