@@ -468,6 +468,8 @@ if command -v gnuplot >/dev/null 2>&1 && [ -s "$out/lifecycle.csv" ]; then
     awk -F, -v m=$m '$1 == m {print $3}' "$out/lifecycle.csv" | sort -g |
       awk '{ v[NR] = $1 } END { for (i = 1; i <= NR; i++) print v[i], i / NR }' >"$out/lc-$m.dat"
   done
+  # A run without the signal phase (--only) has no exit-signal.csv: empty curves then.
+  touch "$out/exit-signal.csv"
   for m in ocid conmon; do
     awk -F, -v m=$m '$1 == m {print $3}' "$out/exit-signal.csv" 2>/dev/null | sort -g |
       awk '{ v[NR] = $1 } END { for (i = 1; i <= NR; i++) print v[i], i / NR }' >"$out/sig-$m.dat"

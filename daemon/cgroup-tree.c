@@ -135,8 +135,9 @@ make_path(const Hierarchy *h, const char *path)
 	return 0;
 }
 
-gboolean
-ocid_cgroup_enter_leaf(const char *group, const char *leaf, pid_t pid, GError **error)
+/* Makes <group>/<leaf> in every hierarchy, then moves @pid there unless it is 0. */
+static gboolean
+make_leaf(const char *group, const char *leaf, pid_t pid, GError **error)
 {
 	g_autoptr(GPtrArray) all = hierarchies();
 	g_autofree char *path = g_build_filename(group, leaf, NULL);
@@ -150,14 +151,28 @@ ocid_cgroup_enter_leaf(const char *group, const char *leaf, pid_t pid, GError **
 		g_autofree char *procs = g_build_filename(h->mount, path, "cgroup.procs", NULL);
 		int r = make_path(h, path);
 
-		if (r == 0)
-			r = write_file(procs, pid_text);
 		if (r < 0)
+			return ocid_error_set(error, OCID_ERROR_FAILED,
+					      "Cannot make the cgroup %s%s: %s", h->mount, path,
+					      g_strerror(-r));
+		if (pid > 0 && (r = write_file(procs, pid_text)) < 0)
 			return ocid_error_set(error, OCID_ERROR_FAILED,
 					      "Cannot move process %d into the cgroup %s%s: %s",
 					      (int)pid, h->mount, path, g_strerror(-r));
 	}
 	return TRUE;
+}
+
+gboolean
+ocid_cgroup_make_leaf(const char *group, const char *leaf, GError **error)
+{
+	return make_leaf(group, leaf, 0, error);
+}
+
+gboolean
+ocid_cgroup_enter_leaf(const char *group, const char *leaf, pid_t pid, GError **error)
+{
+	return make_leaf(group, leaf, pid, error);
 }
 
 /* rmdir of @dir and every directory below it, depth first. */

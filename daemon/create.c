@@ -262,16 +262,25 @@ ocid_manager_create_is_for(OcidContainer *c, gpointer user_data)
 
 /* ---- failure and cleanup --------------------------------------------------------- */
 
+/* The first failure is the create's; later ones are what its cancellation met. */
+static void
+record_failure(OcidContainer *c, const GError *error)
+{
+	OcidCreateOp *op = c->create;
+
+	if (op->error != NULL)
+		return;
+	op->error = g_error_copy(error);
+	ocid_log_container(c, G_LOG_LEVEL_WARNING, OCID_MESSAGE_FAILED,
+			   "Creating container %s failed: %s", c->id, error->message);
+}
+
 static void
 fail(OcidManager *manager, OcidContainer *c, const GError *error)
 {
 	OcidCreateOp *op = c->create;
 
-	if (op->error == NULL) {
-		op->error = g_error_copy(error);
-		ocid_log_container(c, G_LOG_LEVEL_WARNING, OCID_MESSAGE_FAILED,
-				   "Creating container %s failed: %s", c->id, error->message);
-	}
+	record_failure(c, error);
 	/* The monitor leads its own process group, which holds the runtime too. Its pid
 	 * is safe to use: it is our child and not reaped before the spawn is freed. */
 	if (op->spawn_pending)
@@ -440,6 +449,23 @@ created(OcidManager *manager, OcidContainer *c, pid_t pid)
 	op_free(op);
 }
 
+/* The monitor has created the container, and it sits in its unit (or cgroup). */
+static void
+monitor_and_unit_ready(OcidManager *manager, OcidContainer *c)
+{
+	OcidMonitorSpawn *spawn = c->create->spawn;
+
+	if (c->create->error != NULL) {
+		/* Cancelled while the runtime worked: the monitor goes, and the runtime's
+		 * delete takes the container with it. */
+		ocid_monitor_spawn_abort(spawn);
+		ocid_close_fdp(&c->container_pidfd);
+		advance(manager, c);
+		return;
+	}
+	created(manager, c, ocid_monitor_spawn_get_container_pid(spawn));
+}
+
 static void
 on_monitor_ready(OcidMonitorSpawn *spawn, GError *error, gpointer user_data)
 {
@@ -462,15 +488,10 @@ on_monitor_ready(OcidMonitorSpawn *spawn, GError *error, gpointer user_data)
 		fail(ref->manager, c, error != NULL ? error : local_error);
 		return;
 	}
-	if (c->create->error != NULL) {
-		/* Cancelled while the runtime worked: the monitor goes, and the runtime's
-		 * delete takes the container with it. */
-		ocid_monitor_spawn_abort(spawn);
-		ocid_close_fdp(&c->container_pidfd);
-		advance(ref->manager, c);
+	/* The monitor did not wait for its move (cgroupfs): the move's end goes on. */
+	if (c->create->unit_pending)
 		return;
-	}
-	created(ref->manager, c, pid);
+	monitor_and_unit_ready(ref->manager, c);
 }
 
 static void
@@ -482,6 +503,13 @@ on_unit_attached(GError *error, gpointer user_data)
 	if (c == NULL || c->create == NULL)
 		return;
 	c->create->unit_pending = FALSE;
+	if (!c->create->spawn_pending) {
+		/* The monitor did not wait for its move (cgroupfs) and has answered. */
+		if (error != NULL)
+			record_failure(c, error);
+		monitor_and_unit_ready(ref->manager, c);
+		return;
+	}
 	if (error != NULL) {
 		fail(ref->manager, c, error);
 		return;
@@ -553,6 +581,9 @@ spawn_monitor(OcidManager *manager, OcidContainer *c, GError **error)
 
 	if (!prepare_dirs(manager, c, &attach_path, &console_socket, error))
 		return FALSE;
+	if (manager->cgroups->prepare != NULL &&
+	    !manager->cgroups->prepare(manager->cgroups, c, error))
+		return FALSE;
 	pid_file = g_build_filename(c->dir, "container.pid", NULL);
 	exit_file = ocid_manager_exit_file_path(manager, c);
 	(void)g_unlink(exit_file);
@@ -568,9 +599,12 @@ spawn_monitor(OcidManager *manager, OcidContainer *c, GError **error)
 	args.stdin_once = c->stdin_once;
 	args.attach_path = attach_path;
 	args.console_socket = c->terminal ? console_socket : NULL;
-	/* The monitor waits until it sits in the container's own unit: nothing of the
-	 * container may start in the daemon's cgroup. */
-	args.wait_for_go = manager->cgroups->attach != NULL;
+	/* Under systemd the monitor waits until it sits in the container's own unit, which
+	 * the runtime's leaf goes in. With cgroupfs it is moved while the runtime starts
+	 * (cgroup.h), and the runtime moves the container's init out of the daemon's cgroup
+	 * before the init runs anything of the container's. */
+	args.wait_for_go =
+	    manager->cgroups->attach != NULL && manager->cgroups->attach_before_start;
 	op->spawn = ocid_monitor_spawn(&args, manager->config->create_timeout_sec, on_monitor_ready,
 				       ocid_container_ref_new(manager, c, NULL, NULL), error);
 	if (op->spawn == NULL)
