@@ -581,9 +581,12 @@ spawn_monitor(OcidManager *manager, OcidContainer *c, GError **error)
 
 	if (!prepare_dirs(manager, c, &attach_path, &console_socket, error))
 		return FALSE;
-	if (manager->cgroups->prepare != NULL &&
-	    !manager->cgroups->prepare(manager->cgroups, c, error))
-		return FALSE;
+	/* What prepare makes, even half, is the unit's to remove if the create fails. */
+	if (manager->cgroups->prepare != NULL) {
+		op->unit_made = TRUE;
+		if (!manager->cgroups->prepare(manager->cgroups, c, error))
+			return FALSE;
+	}
 	pid_file = g_build_filename(c->dir, "container.pid", NULL);
 	exit_file = ocid_manager_exit_file_path(manager, c);
 	(void)g_unlink(exit_file);
