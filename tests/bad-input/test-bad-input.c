@@ -180,6 +180,11 @@ setup(void)
 		g_assert_no_error(error);
 		ocid_test_start(t, run.stopped);
 		g_assert_true(ocid_test_wait_state(t, run.stopped, "stopped", 10000));
+		/* Stopped is told once the exit file is in place, while the monitor may still
+		 * be on its way out (an ASan build's leak check takes a while): gone before
+		 * the snapshot. */
+		g_assert_true(
+		    ocid_test_wait_pid_exit(ocid_test_monitor_pid(t, run.stopped), 10000));
 	}
 	/* One good exec first: its dir under run_dir is made once, and stays. */
 	{
