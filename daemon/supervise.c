@@ -197,9 +197,9 @@ exit_file_arrived(OcidManager *manager, const char *name)
 	int exit_code = 0;
 	gboolean oom = FALSE;
 
-	/* A create in flight reads its own monitor's fate; a container already stopped was
-	 * told by its pidfd first. */
-	if (c == NULL || c->create != NULL || !ocid_container_is_alive(c))
+	/* A create in flight (not alive yet) reads its own monitor's fate; a container
+	 * already stopped was told by its pidfd first. */
+	if (c == NULL || !ocid_container_is_alive(c))
 		return;
 	if (read_exit_file(manager, c, &exit_code, &oom))
 		container_exited(c, exit_code, oom, NULL);
