@@ -64,6 +64,13 @@ struct OcidContainer {
 	/* ocid chose log_path (<log_dir>/<id>.log), so Delete removes the log; -1 when a
 	 * state.json from before this was recorded does not say. */
 	int log_owned;
+	/* The uid and primary gid of the caller that created it (0 for root, and for a
+	 * state.json from before owners were recorded). */
+	uint32_t owner_uid;
+	uint32_t owner_gid;
+	/* It runs in a user namespace whose root is its owner: created by a non-root caller
+	 * without create-privileged. */
+	int confined;
 	uint64_t created_usec;
 
 	/* Changed only through state-machine.h. */
@@ -118,6 +125,14 @@ const char *ocid_container_state_to_string(OcidContainerState state);
 gboolean ocid_container_state_from_string(const char *s, OcidContainerState *out);
 
 gboolean ocid_container_is_alive(const OcidContainer *container);
+
+/* The log is a file its non-root owner named (log_path): it is opened, created and
+ * rotated with the owner's authority, never as root. */
+static inline gboolean
+ocid_container_log_is_owners(const OcidContainer *container)
+{
+	return container->owner_uid != 0 && container->log_owned == 0;
+}
 
 /* Helpers for log fields. */
 #define OCID_CONTAINER_LOG_FIELDS(c) "CONTAINER_ID", (c)->id, "CONTAINER_NAME", (c)->name

@@ -97,6 +97,9 @@ ocid_persist_to_json(const OcidContainer *c)
 	add_bool(&w, "fifo_start", c->fifo_start);
 	if (c->log_owned >= 0)
 		add_bool(&w, "log_owned", c->log_owned);
+	add_int(&w, "owner_uid", (gint64)c->owner_uid);
+	add_int(&w, "owner_gid", (gint64)c->owner_gid);
+	add_bool(&w, "confined", c->confined);
 	add_int(&w, "created_usec", (gint64)c->created_usec);
 	add_string(&w, "state", ocid_container_state_to_string(c->state));
 	add_int(&w, "pid", c->pid);
@@ -318,6 +321,7 @@ ocid_persist_from_json(const char *data, gsize len, const char *origin, GError *
 	    !read_bool(&r, o, "trusted", &c->trusted) ||
 	    !read_bool(&r, o, "fifo_start", &c->fifo_start) ||
 	    !read_bool(&r, o, "log_owned", &c->log_owned) ||
+	    !read_bool(&r, o, "confined", &c->confined) ||
 	    !read_bool(&r, o, "oom_killed", &c->oom_killed))
 		return NULL;
 
@@ -336,6 +340,9 @@ ocid_persist_from_json(const char *data, gsize len, const char *origin, GError *
 	INT("pid_start_time", pid_identity.start_time, 0, G_MAXINT64);
 	INT("monitor_pidfd_inode", monitor_identity.inode, 0, G_MAXINT64);
 	INT("pid_pidfd_inode", pid_identity.inode, 0, G_MAXINT64);
+	/* (uid_t)-1 is nobody's: no container is owned by it. */
+	INT("owner_uid", owner_uid, 0, G_MAXUINT32 - 1);
+	INT("owner_gid", owner_gid, 0, G_MAXUINT32 - 1);
 #undef INT
 
 	if (c->dir == NULL || c->bundle_path == NULL) {

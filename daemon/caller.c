@@ -1,0 +1,145 @@
+#include "caller.h"
+
+#include "errors.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+OcidCaller *
+ocid_caller_new(uid_t uid, gid_t gid)
+{
+	OcidCaller *caller = g_new0(OcidCaller, 1);
+	struct passwd pw, *found = NULL;
+	char buf[4096];
+	int n = OCID_CALLER_MAX_GROUPS;
+	gid_t groups[OCID_CALLER_MAX_GROUPS];
+
+	caller->uid = uid;
+	caller->gid = gid;
+	if (uid != 0 && getpwuid_r(uid, &pw, buf, sizeof buf, &found) == 0 && found != NULL &&
+	    getgrouplist(found->pw_name, gid, groups, &n) >= 0) {
+		caller->groups = g_memdup2(groups, sizeof(gid_t) * (gsize)n);
+		caller->n_groups = (gsize)n;
+	} else {
+		/* Unknown to the user database (or more groups than we keep): only the
+		 * primary group, never more than she has. */
+		caller->groups = g_memdup2(&gid, sizeof gid);
+		caller->n_groups = 1;
+	}
+	return caller;
+}
+
+OcidCaller *
+ocid_caller_copy(const OcidCaller *caller)
+{
+	OcidCaller *copy;
+
+	if (caller == NULL)
+		return NULL;
+	copy = g_memdup2(caller, sizeof *caller);
+	copy->groups = g_memdup2(caller->groups, sizeof(gid_t) * caller->n_groups);
+	return copy;
+}
+
+void
+ocid_caller_free(OcidCaller *caller)
+{
+	if (caller == NULL)
+		return;
+	g_free(caller->groups);
+	g_free(caller);
+}
+
+/* The raw syscalls: per thread, where glibc's wrappers of setgroups would change every
+ * thread of the daemon. setfsuid's result is the previous value, never an error code. */
+static int
+thread_setgroups(int n, const gid_t *groups)
+{
+	return (int)syscall(SYS_setgroups, (size_t)n, groups);
+}
+
+static uid_t
+thread_setfsuid(uid_t uid)
+{
+	return (uid_t)syscall(SYS_setfsuid, uid);
+}
+
+static gid_t
+thread_setfsgid(gid_t gid)
+{
+	return (gid_t)syscall(SYS_setfsgid, gid);
+}
+
+gboolean
+ocid_caller_enter(const OcidCaller *caller, OcidCallerScope *scope, GError **error)
+{
+	memset(scope, 0, sizeof *scope);
+	if (ocid_caller_is_root(caller))
+		return TRUE;
+	scope->n_groups = getgroups(OCID_CALLER_MAX_GROUPS, scope->groups);
+	if (scope->n_groups < 0)
+		return ocid_error_set(error, OCID_ERROR_FAILED,
+				      "Cannot read the daemon's groups: %s", g_strerror(errno));
+	if (thread_setgroups((int)caller->n_groups, caller->groups) < 0)
+		return ocid_error_set(error, OCID_ERROR_FAILED,
+				      "Cannot take the caller's groups: %s", g_strerror(errno));
+	/* Group first: with the uid changed, the thread could no longer change it. */
+	scope->fsgid = thread_setfsgid(caller->gid);
+	scope->fsuid = thread_setfsuid(caller->uid);
+	scope->entered = TRUE;
+	/* setfsuid() says nothing about failure: ask again, and refuse to go on as root. */
+	if (thread_setfsuid((uid_t)-1) != caller->uid || thread_setfsgid((gid_t)-1) != caller->gid) {
+		ocid_caller_leave(scope);
+		return ocid_error_set(error, OCID_ERROR_FAILED,
+				      "Cannot take the caller's identity for file access");
+	}
+	return TRUE;
+}
+
+void
+ocid_caller_leave(OcidCallerScope *scope)
+{
+	if (!scope->entered)
+		return;
+	(void)thread_setfsuid(scope->fsuid);
+	(void)thread_setfsgid(scope->fsgid);
+	/* A worker thread goes back to the pool: if it kept her groups, the next task would
+	 * run with them. There is no safe way on from here. */
+	if (thread_setgroups(scope->n_groups, scope->groups) < 0)
+		g_error("Cannot restore the daemon's groups after acting as a caller: %s",
+			g_strerror(errno));
+	scope->entered = FALSE;
+}
+
+gboolean
+ocid_caller_path_error(GError **error, int errnum, const char *what, const char *path)
+{
+	if (errnum == EACCES || errnum == EPERM)
+		return ocid_error_set(error, OCID_ERROR_ACCESS_DENIED,
+				      "%s '%s' is not accessible to you (%s); name a path you can "
+				      "open yourself",
+				      what, path, g_strerror(errnum));
+	return ocid_error_set(error, OCID_ERROR_INVALID_ARGUMENT, "%s '%s' cannot be used: %s",
+			      what, path, g_strerror(errnum));
+}
+
+char *
+ocid_caller_resolve(const OcidCaller *caller, const char *path, const char *what, GError **error)
+{
+	g_auto(OcidCallerScope) scope = { 0 };
+	char resolved[PATH_MAX];
+
+	if (!ocid_caller_enter(caller, &scope, error))
+		return NULL;
+	if (realpath(path, resolved) == NULL) {
+		ocid_caller_path_error(error, errno, what, path);
+		return NULL;
+	}
+	return g_strdup(resolved);
+}
