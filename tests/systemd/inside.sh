@@ -42,6 +42,14 @@ id -u ocidtest1 >/dev/null 2>&1 || {
 	groupadd ocidpriv
 	useradd -M -s /usr/sbin/nologin -G ocidmgr,ocidpriv ocidtest5
 }
+# test-escape.c's attacker: every action but create-privileged; tests/systemd/desktop.sh's
+# user: nothing but what an active local session gets by default. Both have /etc/subuid
+# ranges, as useradd gives them (a confined container maps ids 1 and up there).
+id -u ocidtest6 >/dev/null 2>&1 || {
+	groupadd ocidattack
+	useradd -M -s /usr/sbin/nologin -G ocidattack ocidtest6
+	useradd -m -s /bin/sh ocidtest7
+}
 mkdir -p /etc/polkit-1/rules.d
 cat > /etc/polkit-1/rules.d/50-ocid-test.rules <<'RULES'
 polkit.addRule(function(action, subject) {
@@ -60,6 +68,10 @@ polkit.addRule(function(action, subject) {
 	 * "reason" detail). */
 	if (action.id == "org.oci.Runtime.create-privileged" && subject.isInGroup("ocidpriv") &&
 	    action.lookup("reason"))
+		return polkit.Result.YES;
+	/* test-escape.c: everything a user may be given short of host root. */
+	if ((action.id == "org.oci.Runtime.create" || action.id == "org.oci.Runtime.manage" ||
+	     action.id == "org.oci.Runtime.logs") && subject.isInGroup("ocidattack"))
 		return polkit.Result.YES;
 });
 RULES
@@ -111,6 +123,10 @@ if [ "${OCID_FAULTS_KILL9:-1}" = 1 ]; then
 	OCID_FAULTS_CONTAINERS=${OCID_FAULTS_SYSTEMD_CONTAINERS:-60} "$build/tests/faults/test-faults-kill9" ||
 		status=$?
 fi
+# Issue 19: escapes tried by a user who may create containers but not privileged ones, each
+# test path on its own so that one escape does not hide the next; then a desktop user's own
+# containers through an active local logind session.
+"$top/tests/systemd/escape.sh" "$build" || status=$?
 # A sanitizer report, or a daemon that aborted, fails the suite whatever the tests said.
 journalctl -u ocid.service --no-pager -q >/tmp/ocid-journal
 reports='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|status=6/ABRT'
