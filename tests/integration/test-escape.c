@@ -369,6 +369,13 @@ test_setuid_rootfs(void)
 	    t, "esc-setuid",
 	    "busybox cp /bin/busybox /pwn && busybox chmod 4755 /pwn && echo copied; echo end",
 	    "\"readonly\": true", "\"readonly\": false");
+	/* Docker's default capabilities, which need no privilege: root in the container may
+	 * write anywhere in the rootfs and keep a setuid bit. */
+	edit_config(bundle, "\"CAP_KILL\"",
+		    "\"CAP_DAC_OVERRIDE\", \"CAP_FOWNER\", \"CAP_FSETID\", \"CAP_CHOWN\", "
+		    "\"CAP_KILL\"",
+		    0);
+	chown_tree(bundle, uid_of(ATTACKER), gid_of(ATTACKER));
 	pwn = g_build_filename(bundle, "rootfs", "pwn", NULL);
 	create_as(ATTACKER, "esc-setuid", bundle, NULL, &r);
 	if (r.status != 0)
@@ -889,7 +896,10 @@ test_open_log_huge_tail(void)
 			    g_variant_new_parsed("(@a{sv} {},)"), G_VARIANT_TYPE("(a(sssto))"),
 			    G_DBUS_CALL_FLAGS_NONE, 30000, NULL, on_listed, &call);
 			g_assert_true(ocid_test_wait_for(list_done, &call, 31000));
-			g_assert_no_error(call.error);
+			if (call.error != NULL)
+				g_error("ListContainers while her OpenLog(tail=2^64-1) ran: %s "
+					"after %" G_GINT64_FORMAT " ms",
+					call.error->message, call.latency / 1000);
 			worst = MAX(worst, call.latency);
 			lists++;
 		}

@@ -55,10 +55,10 @@ session=$(loginctl show-session "${XDG_SESSION_ID:-none}" -p Active -p Remote -p
 echo "# session ${XDG_SESSION_ID:-none}: $(echo $session)"
 case $session in *Active=yes*) ok "her logind session is active" ;; *) not_ok "her session is active: $session" ;; esac
 case $session in *Remote=no*) ok "her logind session is local" ;; *) not_ok "her session is local: $session" ;; esac
-if pkcheck --action-id org.oci.Runtime.create --process $$ >/dev/null 2>&1; then
+if out=$(pkcheck --action-id org.oci.Runtime.create --process $$ 2>&1); then
 	ok "polkit allows her org.oci.Runtime.create"
 else
-	not_ok "polkit allows her org.oci.Runtime.create (pkcheck exit $?)"
+	not_ok "polkit allows her org.oci.Runtime.create (pkcheck exit $?): $out"
 fi
 if pkcheck --action-id org.oci.Runtime.manage --process $$ >/dev/null 2>&1; then
 	not_ok "polkit does not give her org.oci.Runtime.manage"
@@ -100,7 +100,7 @@ out=$(ctl rm --force desk-run desk-sleep desk-echo 2>&1) &&
 
 # Root's: refused, and said so.
 out=$(ctl stop desk-roots 2>&1) && not_ok "ocictl stop of root's container was allowed" ||
-	case $out in *AccessDenied*|*"not authorized"*|*"ermission"*|*"denied"*) ok "ocictl stop of root's container refused: $(echo $out | head -c 160)" ;;
+	case $out in *AccessDenied*|*"ot authorized"*) ok "ocictl stop of root's container refused: $(echo $out | head -c 160)" ;;
 	*) not_ok "ocictl stop of root's container: $out" ;; esac
 out=$(dbus --object-path /org/oci/Runtime/container/desk_2droots --method org.oci.Runtime.Container.Delete true 2>&1) &&
 	not_ok "Delete of root's container was allowed" ||

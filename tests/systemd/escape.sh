@@ -8,7 +8,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$1
 bin=$build/tests/integration/test-escape
 status=0
-for path in $("$bin" -l); do
+for path in $("$bin" -l | grep "^/"); do
 	if "$bin" -p "$path"; then
 		echo "ok - test-escape $path"
 	else
