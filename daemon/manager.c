@@ -94,6 +94,11 @@ ocid_manager_monitor_args(OcidManager *manager, const OcidContainer *c, OcidMoni
 	args->systemd_cgroup = manager->cgroups->runtime_systemd_cgroup;
 	args->session_fd = -1;
 	args->control_fd = -1;
+	/* Whoever sets log_path (create mode) gets the owner with it: a log its non-root owner
+	 * named is never opened with root's authority. */
+	args->log_as_owner = ocid_container_log_is_owners(c);
+	args->log_owner_uid = c->owner_uid;
+	args->log_owner_gid = c->owner_gid;
 }
 
 char *
