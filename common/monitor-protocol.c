@@ -14,6 +14,7 @@ typedef enum {
 	OPTION_FLAG,
 	OPTION_FD,
 	OPTION_INT64,
+	OPTION_OWNER,
 } OptionKind;
 
 typedef struct {
@@ -34,6 +35,7 @@ static const Option options[] = {
 	{ "bundle", OPTION_STRING, FIELD(bundle) },
 	{ "pid-file", OPTION_STRING, FIELD(pid_file) },
 	{ "log-path", OPTION_STRING, FIELD(log_path) },
+	{ "log-owner", OPTION_OWNER, FIELD(log_owner) },
 	{ "exit-file", OPTION_STRING, FIELD(exit_file) },
 	{ "attach-path", OPTION_STRING, FIELD(attach_path) },
 	{ "console-socket", OPTION_STRING, FIELD(console_socket) },
@@ -67,6 +69,35 @@ set_error(char *error, size_t error_size, const char *fmt, ...)
 	vsnprintf(error, error_size, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
+}
+
+/* "UID:GID", both decimal, neither -1 (which the kernel reads as "no change") nor a root
+ * uid. */
+static int
+parse_owner(const char *s, MonitorOwner *out)
+{
+	const char *colon = strchr(s, ':');
+	char uid_text[16];
+	char *end = NULL;
+	unsigned long long uid, gid;
+
+	if (colon == NULL || colon == s || (size_t)(colon - s) >= sizeof uid_text)
+		return -EINVAL;
+	memcpy(uid_text, s, (size_t)(colon - s));
+	uid_text[colon - s] = '\0';
+	if (uid_text[0] < '0' || uid_text[0] > '9' || colon[1] < '0' || colon[1] > '9')
+		return -EINVAL;
+	errno = 0;
+	uid = strtoull(uid_text, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -EINVAL;
+	gid = strtoull(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -EINVAL;
+	if (uid == 0 || uid >= UINT32_MAX || gid >= UINT32_MAX)
+		return -EINVAL;
+	*out = (MonitorOwner){ .set = true, .uid = (uid_t)uid, .gid = (gid_t)gid };
+	return 0;
 }
 
 static int
@@ -142,6 +173,11 @@ monitor_args_check(const MonitorArgs *args, char *error, size_t error_size)
 		return set_error(error, error_size, "--exec-tty needs --session-fd");
 	if (args->terminal && args->console_socket == NULL)
 		return set_error(error, error_size, "--terminal needs --console-socket");
+	if (args->log_owner.set &&
+	    (args->log_path == NULL || args->log_owner.uid == 0 ||
+	     args->log_owner.uid == (uid_t)-1 || args->log_owner.gid == (gid_t)-1))
+		return set_error(error, error_size,
+				 "--log-owner needs --log-path and a non-root UID:GID");
 	return 0;
 }
 
@@ -191,6 +227,13 @@ push_option(char **argv, size_t *n, const Option *o, const MonitorArgs *args)
 		if (*(const int64_t *)field == 0)
 			return 0;
 		snprintf(number, sizeof number, "%" PRId64, *(const int64_t *)field);
+		break;
+	case OPTION_OWNER:
+		if (!((const MonitorOwner *)field)->set)
+			return 0;
+		snprintf(number, sizeof number, "%u:%u",
+			 (unsigned)((const MonitorOwner *)field)->uid,
+			 (unsigned)((const MonitorOwner *)field)->gid);
 		break;
 	default:
 		return -EINVAL;
@@ -272,6 +315,12 @@ store_option(const Option *o, const char *value, MonitorArgs *args, char *error,
 			return;
 		}
 		*(int64_t *)field = number;
+		return;
+	case OPTION_OWNER:
+		if (parse_owner(value, (MonitorOwner *)field) < 0)
+			(void)set_error(error, error_size,
+					"invalid --%s '%s': expected UID:GID of a non-root user",
+					o->name, value);
 		return;
 	default:
 		return;

@@ -16,6 +16,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* A user, by number: "--log-owner UID:GID". */
+typedef struct {
+	bool set;
+	uid_t uid; /* never 0: root needs no owner */
+	gid_t gid;
+} MonitorOwner;
+
 /* The monitor's arguments. Strings are borrowed: from the daemon's caller when encoding,
  * from the argv when decoding. NULL strings, false flags, fds < 0 and zero numbers are left
  * off the command line. Exec mode is when exec_argv is set. */
@@ -30,6 +37,9 @@ typedef struct {
 	int sync_fd;           /* where the answer goes; required */
 	int wait_fd;           /* -1, or a pipe to read one byte from before create */
 	int64_t log_size_max;  /* bytes; 0 or less for no limit */
+	/* Create mode: the log is a file this non-root user named; the monitor opens, creates
+	 * and rotates it with her authority only (monitor/fs-identity.h). */
+	MonitorOwner log_owner;
 	bool no_pivot;
 	bool systemd_cgroup;
 	bool terminal;                /* the container has a pty, passed by the runtime */

@@ -3,11 +3,13 @@
 #include "errors.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -21,9 +23,17 @@ ocid_caller_new(uid_t uid, gid_t gid)
 	gid_t groups[OCID_CALLER_MAX_GROUPS];
 
 	caller->uid = uid;
+	if (getpwuid_r(uid, &pw, buf, sizeof buf, &found) == 0 && found != NULL) {
+		caller->name = g_strdup(found->pw_name);
+		if (gid == (gid_t)-1)
+			gid = found->pw_gid;
+	}
+	/* Not in the user database, and the bus did not say: a group of her own number,
+	 * which gives her nobody else's files. */
+	if (gid == (gid_t)-1)
+		gid = (gid_t)uid;
 	caller->gid = gid;
-	if (uid != 0 && getpwuid_r(uid, &pw, buf, sizeof buf, &found) == 0 && found != NULL &&
-	    getgrouplist(found->pw_name, gid, groups, &n) >= 0) {
+	if (caller->name != NULL && getgrouplist(caller->name, gid, groups, &n) >= 0) {
 		caller->groups = g_memdup2(groups, sizeof(gid_t) * (gsize)n);
 		caller->n_groups = (gsize)n;
 	} else {
@@ -44,6 +54,7 @@ ocid_caller_copy(const OcidCaller *caller)
 		return NULL;
 	copy = g_memdup2(caller, sizeof *caller);
 	copy->groups = g_memdup2(caller->groups, sizeof(gid_t) * caller->n_groups);
+	copy->name = g_strdup(caller->name);
 	return copy;
 }
 
@@ -53,6 +64,7 @@ ocid_caller_free(OcidCaller *caller)
 	if (caller == NULL)
 		return;
 	g_free(caller->groups);
+	g_free(caller->name);
 	g_free(caller);
 }
 
@@ -94,7 +106,8 @@ ocid_caller_enter(const OcidCaller *caller, OcidCallerScope *scope, GError **err
 	scope->fsuid = thread_setfsuid(caller->uid);
 	scope->entered = TRUE;
 	/* setfsuid() says nothing about failure: ask again, and refuse to go on as root. */
-	if (thread_setfsuid((uid_t)-1) != caller->uid || thread_setfsgid((gid_t)-1) != caller->gid) {
+	if (thread_setfsuid((uid_t)-1) != caller->uid ||
+	    thread_setfsgid((gid_t)-1) != caller->gid) {
 		ocid_caller_leave(scope);
 		return ocid_error_set(error, OCID_ERROR_FAILED,
 				      "Cannot take the caller's identity for file access");
@@ -138,6 +151,32 @@ ocid_caller_resolve(const OcidCaller *caller, const char *path, const char *what
 	if (!ocid_caller_enter(caller, &scope, error))
 		return NULL;
 	if (realpath(path, resolved) == NULL) {
+		ocid_caller_path_error(error, errno, what, path);
+		return NULL;
+	}
+	return g_strdup(resolved);
+}
+
+char *
+ocid_caller_resolve_readable(const OcidCaller *caller, const char *path, const char *what,
+			     GError **error)
+{
+	g_auto(OcidCallerScope) scope = { 0 };
+	char resolved[PATH_MAX];
+	struct stat st;
+	int mode = R_OK;
+
+	if (!ocid_caller_enter(caller, &scope, error))
+		return NULL;
+	if (realpath(path, resolved) == NULL || stat(resolved, &st) < 0) {
+		ocid_caller_path_error(error, errno, what, path);
+		return NULL;
+	}
+	if (S_ISDIR(st.st_mode))
+		mode |= X_OK;
+	/* faccessat2 with AT_EACCESS checks with the thread's current credentials, its
+	 * fsuid and groups included; unlike an open, it has no side effect on a device. */
+	if (syscall(SYS_faccessat2, AT_FDCWD, resolved, mode, AT_EACCESS) < 0) {
 		ocid_caller_path_error(error, errno, what, path);
 		return NULL;
 	}

@@ -14,13 +14,15 @@
 typedef struct {
 	uid_t uid;
 	gid_t gid;
+	char *name;    /* her user name, or NULL when the user database does not know her */
 	gid_t *groups; /* supplementary groups, from the user database */
 	gsize n_groups;
 } OcidCaller;
 
-/* The caller @uid with primary group @gid; her supplementary groups are looked up in the
- * user database (getpwuid_r, getgrouplist), which may block: call it off the main loop. A
- * uid the database does not know keeps only @gid. */
+/* The caller @uid with primary group @gid ((gid_t)-1: her passwd entry's); her
+ * supplementary groups are looked up in the user database (getpwuid_r, getgrouplist),
+ * which may block: call it off the main loop. A uid the database does not know keeps
+ * only its primary group. */
 OcidCaller *ocid_caller_new(uid_t uid, gid_t gid);
 OcidCaller *ocid_caller_copy(const OcidCaller *caller);
 void ocid_caller_free(OcidCaller *caller);
@@ -62,6 +64,11 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(OcidCallerScope, ocid_caller_scope_clear)
  * does not exist); @what names the option or field for the message. */
 char *ocid_caller_resolve(const OcidCaller *caller, const char *path, const char *what,
 			  GError **error);
+
+/* As ocid_caller_resolve(), and she may also read it (and search it, a directory): what
+ * a bind mount or root.path would give the container to read. */
+char *ocid_caller_resolve_readable(const OcidCaller *caller, const char *path, const char *what,
+				   GError **error);
 
 /* The errno of a failed open or stat as the caller, as an error naming @what and @path:
  * EACCES and EPERM are OCID_ERROR_ACCESS_DENIED, the rest OCID_ERROR_INVALID_ARGUMENT. */

@@ -2,6 +2,7 @@
 
 #include "container-log.h"
 
+#include "caller.h"
 #include "cleanup.h"
 #include "errors.h"
 
@@ -31,70 +32,213 @@ ocid_container_log_remove_owned(const OcidConfig *config, const OcidContainer *c
 	(void)g_unlink(rotated);
 }
 
+OcidLogOpen *
+ocid_log_open_new(const OcidContainer *c, gboolean has_tail, guint64 tail, gboolean follow)
+{
+	OcidLogOpen *request = g_new0(OcidLogOpen, 1);
+
+	request->id = g_strdup(c->id);
+	request->path = g_strdup(c->log_path);
+	request->as_owner = ocid_container_log_is_owners(c);
+	request->owner_uid = c->owner_uid;
+	request->owner_gid = c->owner_gid;
+	request->has_tail = has_tail;
+	request->tail = tail;
+	request->follow = follow;
+	return request;
+}
+
+void
+ocid_log_open_free(OcidLogOpen *request)
+{
+	if (request == NULL)
+		return;
+	g_free(request->id);
+	g_free(request->path);
+	g_free(request);
+}
+
+#define TAIL_CHUNK       (64 * 1024)
+#define TAIL_PROBE_FIRST (1024 * 1024)
+/* lseek calls a tail may make to find data between holes: a file of a few extents needs a
+ * handful, a dense one a few per MiB read. */
+#define TAIL_SEEKS_MAX 4096
+
+typedef struct {
+	guint seeks;
+} TailBudget;
+
+/* The last stretch of data that ends at or before @end, as [*data_start, returned end),
+ * skipping holes (which hold no newline: they read as zeros). 0 when there is no data
+ * before @end, -1 when the budget is spent. A filesystem that cannot tell holes has one
+ * extent, all data. Probes backwards from @end in growing steps, so that a hole of any
+ * size costs a few dozen seeks. */
+static off_t
+data_before(int fd, off_t end, off_t *data_start, TailBudget *budget)
+{
+	off_t probe_end = end;
+	off_t step = TAIL_PROBE_FIRST;
+
+	for (;;) {
+		off_t probe = probe_end > step ? probe_end - step : 0;
+		off_t data;
+
+		if (++budget->seeks > TAIL_SEEKS_MAX)
+			return -1;
+		data = lseek(fd, probe, SEEK_DATA);
+		if (data < 0 && errno != ENXIO) {
+			*data_start = 0;
+			return probe_end;
+		}
+		if (data >= 0 && data < probe_end) {
+			/* Data in [probe, probe_end): its last extent there. */
+			for (;;) {
+				off_t hole, next;
+
+				if (++budget->seeks > TAIL_SEEKS_MAX)
+					return -1;
+				hole = lseek(fd, data, SEEK_HOLE);
+				*data_start = data;
+				if (hole < 0 || hole >= probe_end)
+					return probe_end;
+				if (++budget->seeks > TAIL_SEEKS_MAX)
+					return -1;
+				next = lseek(fd, hole, SEEK_DATA);
+				if (next < 0 || next >= probe_end)
+					return hole;
+				data = next;
+			}
+		}
+		/* [probe, end) is all hole. */
+		if (probe == 0)
+			return 0;
+		probe_end = probe;
+		step = step < G_MAXINT64 / 2 ? step * 2 : step;
+	}
+}
+
 /* The offset of the first of the last @lines lines of @fd (of @size bytes). A final line
- * without its newline counts as a line. */
+ * without its newline counts as a line. Beyond the budget (OCID_LOG_TAIL_SCAN_MAX bytes
+ * read, TAIL_SEEKS_MAX seeks) it settles for the earliest whole line found, or where it
+ * stopped if it found none. */
 static off_t
 tail_offset(int fd, off_t size, guint64 lines)
 {
-	char buf[8192];
+	g_autofree char *buf = NULL;
+	TailBudget budget = { 0 };
 	off_t end = size;
+	off_t data_start = size; /* nothing known yet: probe first */
+	off_t line_start = -1;   /* the earliest line start found */
+	off_t read_total = 0;
 	guint64 seen = 0;
 
 	if (lines == 0)
 		return size;
+	buf = g_malloc(TAIL_CHUNK);
 	while (end > 0) {
-		size_t len = (size_t)MIN((off_t)sizeof buf, end);
-		off_t start = end - (off_t)len;
-		ssize_t n = pread(fd, buf, len, start);
+		size_t len;
+		off_t start;
+		ssize_t n;
 
+		if (end <= data_start) {
+			off_t data_end = data_before(fd, end, &data_start, &budget);
+
+			if (data_end < 0)
+				return line_start >= 0 ? line_start : end;
+			if (data_end == 0)
+				break;
+			end = data_end;
+		}
+		if (read_total >= OCID_LOG_TAIL_SCAN_MAX)
+			return line_start >= 0 ? line_start : end;
+		len = (size_t)MIN((off_t)TAIL_CHUNK, end - data_start);
+		start = end - (off_t)len;
+		n = pread(fd, buf, len, start);
 		if (n != (ssize_t)len)
 			return 0;
+		read_total += n;
 		for (ssize_t i = n - 1; i >= 0; i--) {
 			/* The newline ending the file ends the last line, not a line after it. */
 			if (buf[i] != '\n' || start + i == size - 1)
 				continue;
+			line_start = start + i + 1;
 			if (++seen == lines)
-				return start + i + 1;
+				return line_start;
 		}
 		end = start;
 	}
 	return 0;
 }
 
-int
-ocid_container_log_open(const OcidContainer *c, gboolean has_tail, guint64 tail, GError **error)
+static int
+log_open_error(GError **error, const OcidLogOpen *request, int errnum)
 {
-	ocid_autofd int fd = open(c->log_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (request->as_owner && (errnum == EACCES || errnum == EPERM))
+		ocid_error_set(error, OCID_ERROR_ACCESS_DENIED,
+			       "Cannot open the log %s of container %s as its owner (uid %u): %s",
+			       request->path, request->id, (unsigned)request->owner_uid,
+			       g_strerror(errnum));
+	else
+		ocid_error_set(error,
+			       errnum == ENOENT ? OCID_ERROR_INVALID_STATE : OCID_ERROR_FAILED,
+			       "Cannot open the log %s of container %s: %s", request->path,
+			       request->id, g_strerror(errnum));
+	return -1;
+}
+
+int
+ocid_container_log_open(const OcidLogOpen *request, int *ret_dir_fd, GError **error)
+{
+	g_autoptr(OcidCaller) owner = NULL;
+	g_auto(OcidCallerScope) scope = { 0 };
+	g_autofree char *dir = g_path_get_dirname(request->path);
+	ocid_autofd int fd = -1;
+	ocid_autofd int dir_fd = -1;
 	struct stat st;
 
-	if (fd < 0) {
-		ocid_error_set(error,
-			       errno == ENOENT ? OCID_ERROR_INVALID_STATE : OCID_ERROR_FAILED,
-			       "Cannot open the log %s of container %s: %s", c->log_path, c->id,
-			       g_strerror(errno));
-		return -1;
+	/* Her authority for every lookup: a log_path she swapped for a symlink (any component
+	 * but the last, which O_NOFOLLOW refuses) or a hardlink to a file of root's opens only
+	 * if she could open it herself. */
+	if (request->as_owner) {
+		owner = ocid_caller_new(request->owner_uid, request->owner_gid);
+		if (!ocid_caller_enter(owner, &scope, error))
+			return -1;
 	}
+	fd = open(request->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return log_open_error(error, request, errno);
+	if (request->follow) {
+		dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dir_fd < 0)
+			return log_open_error(error, request, errno);
+	}
+	ocid_caller_leave(&scope);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		ocid_error_set(error, OCID_ERROR_FAILED, "The log %s is not a regular file",
-			       c->log_path);
+			       request->path);
 		return -1;
 	}
 	/* Readers block as on any file. */
 	if (fcntl(fd, F_SETFL, 0) < 0 ||
-	    (has_tail && lseek(fd, tail_offset(fd, st.st_size, tail), SEEK_SET) < 0)) {
+	    (request->has_tail &&
+	     lseek(fd, tail_offset(fd, st.st_size, request->tail), SEEK_SET) < 0)) {
 		ocid_error_set(error, OCID_ERROR_FAILED, "Cannot position the log %s: %s",
-			       c->log_path, g_strerror(errno));
+			       request->path, g_strerror(errno));
 		return -1;
 	}
+	if (ret_dir_fd != NULL)
+		*ret_dir_fd = ocid_steal_fd(&dir_fd);
 	return ocid_steal_fd(&fd);
 }
 
 /* ---- follow ------------------------------------------------------------------------ */
 
 struct OcidLogFollow {
-	char *path;
 	char *name; /* the file's name in its dir, which inotify events carry */
+	int dir_fd; /* its dir, opened with the reader's authority at OpenLog */
 	int fd;     /* the file being copied, at the position reached */
+	gboolean owner_only;
+	uid_t owner_uid;
 	int pipe_fd;
 	int inotify_fd;
 	guint inotify_watch;
@@ -122,6 +266,7 @@ close_follow(OcidLogFollow *f)
 	ocid_close_fdp(&f->pipe_fd);
 	ocid_close_fdp(&f->inotify_fd);
 	ocid_close_fdp(&f->fd);
+	ocid_close_fdp(&f->dir_fd);
 }
 
 /* The end: nothing touches @f after this, since the owner may free it here. */
@@ -162,9 +307,31 @@ rotated(OcidLogFollow *f)
 {
 	struct stat now, reading;
 
-	if (stat(f->path, &now) < 0 || fstat(f->fd, &reading) < 0)
+	if (fstatat(f->dir_fd, f->name, &now, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    fstat(f->fd, &reading) < 0)
 		return FALSE;
 	return now.st_ino != reading.st_ino || now.st_dev != reading.st_dev;
+}
+
+/* The file the monitor started after a rotation. This runs on the main loop, as root,
+ * where the owner's identity may not be taken (caller.h), so it does not resolve the
+ * owner's path again: the name is looked up only in the directory opened with her
+ * authority at OpenLog, and must be neither a symlink (O_NOFOLLOW) nor a fifo or device
+ * (O_NONBLOCK, then S_ISREG). Root's open skips her permission checks, so for her log the
+ * file must also be hers: the monitor creates it as her, and a file she owns is one she
+ * could read anyway (she may chmod it); a hardlink or a file someone else put there is
+ * refused, and the follow ends at the end of the old file. */
+static int
+reopen(OcidLogFollow *f)
+{
+	ocid_autofd int fd =
+	    openat(f->dir_fd, f->name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (f->owner_only && st.st_uid != f->owner_uid))
+		return -1;
+	return ocid_steal_fd(&fd);
 }
 
 /* Copies what the file holds into the pipe, as far as the pipe takes it; at the end of a
@@ -201,7 +368,7 @@ pump(OcidLogFollow *f)
 		}
 		/* At the end of the file (or unable to read it). */
 		if (n == 0 && rotated(f)) {
-			int next = open(f->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+			int next = reopen(f);
 
 			if (next >= 0) {
 				ocid_close_fdp(&f->fd);
@@ -243,25 +410,30 @@ on_inotify(int fd, GIOCondition condition, gpointer user_data)
 }
 
 OcidLogFollow *
-ocid_log_follow_new(const char *path, int fd, OcidLogFollowClosedFunc closed, gpointer user_data,
-		    int *reader_fd, GError **error)
+ocid_log_follow_new(const char *name, int dir_fd, int fd, gboolean owner_only, uid_t owner_uid,
+		    OcidLogFollowClosedFunc closed, gpointer user_data, int *reader_fd,
+		    GError **error)
 {
-	g_autofree char *dir = g_path_get_dirname(path);
 	OcidLogFollow *f = g_new0(OcidLogFollow, 1);
+	g_autofree char *dir = g_strdup_printf("/proc/self/fd/%d", dir_fd);
 	int fds[2];
 
-	f->path = g_strdup(path);
-	f->name = g_path_get_basename(path);
+	f->name = g_strdup(name);
+	f->dir_fd = dir_fd;
 	f->fd = fd;
+	f->owner_only = owner_only;
+	f->owner_uid = owner_uid;
 	f->pipe_fd = -1;
 	f->closed_func = closed;
 	f->user_data = user_data;
 	f->inotify_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	/* Written (IN_MODIFY), replaced by the rotation (IN_CREATE, IN_MOVED_TO). */
+	/* Written (IN_MODIFY), replaced by the rotation (IN_CREATE, IN_MOVED_TO). The watch is
+	 * on the directory already open (the magic link names its inode), not on a path that
+	 * could name another directory by now. */
 	if (f->inotify_fd < 0 ||
 	    inotify_add_watch(f->inotify_fd, dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0 ||
 	    pipe2(fds, O_CLOEXEC) < 0) {
-		ocid_error_set(error, OCID_ERROR_FAILED, "Cannot follow the log %s: %s", path,
+		ocid_error_set(error, OCID_ERROR_FAILED, "Cannot follow the log %s: %s", name,
 			       g_strerror(errno));
 		ocid_log_follow_free(f);
 		return NULL;
@@ -290,7 +462,6 @@ ocid_log_follow_free(OcidLogFollow *f)
 	if (f == NULL)
 		return;
 	close_follow(f);
-	g_free(f->path);
 	g_free(f->name);
 	g_free(f);
 }

@@ -1,7 +1,19 @@
 #include "create-request.h"
 
+#include "bounded-read.h"
+#include "cleanup.h"
+#include "errors.h"
+#include "input-limits.h"
+#include "privilege.h"
 #include "seccomp-profile.h"
 #include "spec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static GHashTable *
 string_map_new(void)
@@ -50,6 +62,10 @@ ocid_create_request_free(OcidCreateRequest *request)
 	g_clear_pointer(&request->volumes, g_ptr_array_unref);
 	g_clear_pointer(&request->spec, json_node_unref);
 	g_clear_pointer(&request->seccomp, json_node_unref);
+	ocid_caller_free(request->caller);
+	g_free(request->privilege_reason);
+	ocid_id_map_free(request->id_map);
+	g_free(request->log_path_resolved);
 	g_free(request);
 }
 
@@ -67,5 +83,121 @@ ocid_create_request_load_files(OcidCreateRequest *request, GError **error)
 		if (request->seccomp == NULL)
 			return FALSE;
 	}
+	return TRUE;
+}
+
+/* Root's log_path: the monitor opens it with O_NOFOLLOW and appends, so anything but a
+ * regular file (or nothing yet) could only fail there, later and less clearly. */
+static gboolean
+check_root_log_path(OcidCreateRequest *r, GError **error)
+{
+	g_autofree char *dir = g_path_get_dirname(r->log_path);
+	char resolved[PATH_MAX];
+	struct stat st;
+
+	if (lstat(r->log_path, &st) == 0 && !S_ISREG(st.st_mode))
+		return ocid_error_set(error, OCID_ERROR_INVALID_ARGUMENT,
+				      "log_path '%s' exists and is not a regular file; name a file "
+				      "(it is created if missing)",
+				      r->log_path);
+	if (!ocid_dir_check_caller(dir, error))
+		return FALSE;
+	if (realpath(dir, resolved) != NULL) {
+		g_autofree char *base = g_path_get_basename(r->log_path);
+		r->log_path_resolved = g_build_filename(resolved, base, NULL);
+	}
+	return TRUE;
+}
+
+/* A non-root caller's log_path is hers: it is created here if missing, as hers, and must
+ * be a regular file she can append to. The monitor opens it again as her. */
+static gboolean
+check_callers_log_path(OcidCreateRequest *r, GError **error)
+{
+	ocid_autofd int fd = open(
+	    r->log_path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+	char resolved[PATH_MAX];
+	struct stat st;
+
+	if (fd < 0)
+		return ocid_caller_path_error(error, errno, "log_path", r->log_path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return ocid_error_set(error, OCID_ERROR_INVALID_ARGUMENT,
+				      "log_path '%s' is not a regular file; name a file (it is "
+				      "created if missing)",
+				      r->log_path);
+	if (realpath(r->log_path, resolved) != NULL)
+		r->log_path_resolved = g_strdup(resolved);
+	return TRUE;
+}
+
+static gboolean
+check_callers_netns(OcidCreateRequest *r, GError **error)
+{
+	ocid_autofd int fd = open(r->netns_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return ocid_caller_path_error(error, errno, "netns_path", r->netns_path);
+	return TRUE;
+}
+
+/* A volume's host path, resolved as she resolves it: what she cannot reach herself is
+ * refused, and the spec gets the path her lookup found. */
+static gboolean
+resolve_callers_volumes(OcidCreateRequest *r, GError **error)
+{
+	for (guint i = 0; i < r->volumes->len; i++) {
+		OcidVolume *v = g_ptr_array_index(r->volumes, i);
+		char *resolved =
+		    ocid_caller_resolve_readable(r->caller, v->host_path, "Volume", error);
+
+		if (resolved == NULL)
+			return FALSE;
+		g_free(v->host_path);
+		v->host_path = resolved;
+	}
+	return TRUE;
+}
+
+static gboolean
+read_as_caller(OcidCreateRequest *r, GError **error)
+{
+	g_auto(OcidCallerScope) scope = { 0 };
+
+	if (!ocid_caller_enter(r->caller, &scope, error) ||
+	    !ocid_create_request_load_files(r, error))
+		return FALSE;
+	if (r->log_path != NULL && !ocid_check_caller_path(r->log_path, "log_path", error))
+		return FALSE;
+	if (ocid_caller_is_root(r->caller))
+		return r->log_path == NULL || check_root_log_path(r, error);
+	if (r->log_path != NULL && !check_callers_log_path(r, error))
+		return FALSE;
+	if (r->netns_path != NULL && !check_callers_netns(r, error))
+		return FALSE;
+	ocid_caller_leave(&scope);
+	return resolve_callers_volumes(r, error);
+}
+
+gboolean
+ocid_create_request_prepare(OcidCreateRequest *r, GError **error)
+{
+	if (!read_as_caller(r, error))
+		return FALSE;
+	r->prepared = TRUE;
+	if (ocid_caller_is_root(r->caller))
+		return TRUE;
+	/* Decided on the bundle as it will run; the caller's own options are checked
+	 * above (volumes) or here (netns_path joins a namespace by path). */
+	if (r->privileged)
+		r->privilege_reason = g_strdup("it asks for a privileged container (privileged)");
+	else if (!ocid_spec_confined_needs_privilege(r->spec, r->bundle, r->caller,
+						     &r->privilege_reason) &&
+		 r->netns_path != NULL)
+		r->privilege_reason =
+		    g_strdup_printf("it joins the network namespace at %s", r->netns_path);
+	r->confined = r->privilege_reason == NULL;
+	if (r->confined)
+		r->id_map = ocid_id_map_for(r->caller, "/etc/subuid", "/etc/subgid");
 	return TRUE;
 }

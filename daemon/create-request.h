@@ -3,7 +3,9 @@
  * the message again after this. */
 #pragma once
 
+#include "caller.h"
 #include "container.h"
+#include "userns.h"
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
@@ -36,6 +38,19 @@ typedef struct {
 	 * loop: the bundle's config.json, and the seccomp profile (NULL without one). */
 	JsonNode *spec;
 	JsonNode *seccomp;
+
+	/* Who asked; NULL for root. Every file named above is opened with her authority. */
+	OcidCaller *caller;
+	/* Decided by ocid_create_request_prepare() for a non-root caller: why the container
+	 * needs create-privileged (NULL: it does not), or else that it is confined, in a
+	 * user namespace mapped by @id_map. */
+	char *privilege_reason;
+	gboolean confined;
+	OcidIdMap *id_map;
+	/* log_path as the caller's own lookup resolved it: compared with other containers'
+	 * logs, which it may not be. */
+	char *log_path_resolved;
+	gboolean prepared; /* ocid_create_request_prepare() has run */
 } OcidCreateRequest;
 
 OcidCreateRequest *ocid_create_request_new(const char *id, const char *name, const char *bundle);
@@ -46,3 +61,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(OcidCreateRequest, ocid_create_request_free)
  * touches nothing but @request, so it may run in a worker thread: a caller's files
  * never hold up the main loop. */
 gboolean ocid_create_request_load_files(OcidCreateRequest *request, GError **error);
+
+/* Everything about the request that touches the caller's files, in a worker thread: the
+ * files are read (ocid_create_request_load_files()), log_path checked (and, for a
+ * non-root caller, created if missing, as hers), volumes, netns_path, root.path and bind
+ * sources resolved, all with @request->caller's authority; then, for a non-root caller,
+ * the allow-list decides whether the container can be confined. Nothing here runs on the
+ * main loop or reads another request. */
+gboolean ocid_create_request_prepare(OcidCreateRequest *request, GError **error);

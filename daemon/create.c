@@ -28,6 +28,7 @@
 #include "process.h"
 #include "spec.h"
 #include "state-machine.h"
+#include "userns.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -99,25 +100,6 @@ check_free_names(OcidManager *manager, const char *id, const char *name, GError 
 	return TRUE;
 }
 
-static gboolean
-check_log_path(const char *path, GError **error)
-{
-	g_autofree char *dir = NULL;
-	struct stat st;
-
-	if (!ocid_check_caller_path(path, "log_path", error))
-		return FALSE;
-	/* The monitor opens it with O_NOFOLLOW and appends; anything but a regular file
-	 * (or nothing yet) could only fail there, later and less clearly. */
-	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		return ocid_error_set(error, OCID_ERROR_INVALID_ARGUMENT,
-				      "log_path '%s' exists and is not a regular file; name a file "
-				      "(it is created if missing)",
-				      path);
-	dir = g_path_get_dirname(path);
-	return ocid_dir_check_caller(dir, error);
-}
-
 /* The container a request describes, with everything ocid decides for it. */
 static OcidContainer *
 container_from_request(OcidManager *manager, OcidCreateRequest *r, JsonNode *spec,
@@ -152,15 +134,19 @@ container_from_request(OcidManager *manager, OcidCreateRequest *r, JsonNode *spe
 	c->stdin_once = r->stdin_once;
 	c->privileged = r->privileged;
 	c->trusted = r->trusted;
+	c->owner_uid = r->caller != NULL ? r->caller->uid : 0;
+	c->owner_gid = r->caller != NULL ? r->caller->gid : 0;
+	c->confined = r->confined;
 
 	*log_is_ours = c->log_path == NULL || *c->log_path == '\0';
 	c->log_owned = *log_is_ours;
 	if (*log_is_ours) {
 		g_free(c->log_path);
 		c->log_path = g_strdup_printf("%s/%s.log", manager->config->log_dir, c->id);
-	}
-	if (!check_log_path(c->log_path, error))
+	} else if (!ocid_manager_check_log_path_free(manager, c->log_path, r->log_path_resolved,
+						     error)) {
 		return NULL;
+	}
 	if (c->stop_signal == NULL || *c->stop_signal == '\0') {
 		image_stop_signal = ocid_spec_image_stop_signal(spec);
 		g_free(c->stop_signal);
@@ -183,6 +169,8 @@ container_from_request(OcidManager *manager, OcidCreateRequest *r, JsonNode *spe
 		return NULL;
 	if (!ocid_spec_apply(spec, c, r->seccomp, error))
 		return NULL;
+	if (c->confined)
+		ocid_userns_apply(spec, r->id_map);
 	return g_steal_pointer(&c);
 }
 
@@ -225,19 +213,15 @@ ocid_manager_create_begin(OcidManager *manager, OcidCreateRequest *request, Ocid
 	/* Again, if the files were read meanwhile: another create may have taken the name. */
 	if (!ocid_manager_create_check(manager, r, error))
 		return NULL;
-	/* The one read of the bundle (done already where the caller read it off the main
-	 * loop): what is decided about privilege below is what runs. */
-	if (!ocid_create_request_load_files(r, error))
+	/* The one read of the bundle, with the caller's authority (done already where the
+	 * caller read it off the main loop): what is decided about privilege is what runs. */
+	if (!r->prepared && !ocid_create_request_prepare(r, error))
 		return NULL;
 	spec = g_steal_pointer(&r->spec);
 	c = container_from_request(manager, r, spec, &log_is_ours, error);
 	if (c == NULL)
 		return NULL;
-	/* Decided on the spec as it will run, the caller's options applied: volumes are bind
-	 * mounts of host paths, and netns_path joins a namespace by path. */
-	(void)ocid_spec_needs_privilege(spec, c->bundle_path,
-					(const char *const *)manager->config->bind_mount_allowlist,
-					&reason);
+	reason = g_strdup(r->privilege_reason);
 
 	op = g_new0(OcidCreateOp, 1);
 	op->spec = g_steal_pointer(&spec);

@@ -94,3 +94,8 @@ void ocid_create_abort(OcidManager *manager, OcidContainer *container, const GEr
 
 /* create.c: ends creates in flight at shutdown, through the same cancellation. */
 void ocid_create_cancel_all(OcidManager *manager);
+
+/* log_path (and the caller's own resolution of it, or NULL) is no other container's log or
+ * rotated log, and not in ocid's log dir. */
+gboolean ocid_manager_check_log_path_free(OcidManager *manager, const char *log_path,
+					  const char *resolved, GError **error);

@@ -94,6 +94,11 @@ ocid_manager_monitor_args(OcidManager *manager, const OcidContainer *c, OcidMoni
 	args->systemd_cgroup = manager->cgroups->runtime_systemd_cgroup;
 	args->session_fd = -1;
 	args->control_fd = -1;
+	/* Whoever sets log_path (create mode) gets the owner with it: a log its non-root owner
+	 * named is never opened with root's authority. */
+	args->log_as_owner = ocid_container_log_is_owners(c);
+	args->log_owner_uid = c->owner_uid;
+	args->log_owner_gid = c->owner_gid;
 }
 
 char *
@@ -336,4 +341,41 @@ void
 ocid_manager_shutdown(OcidManager *manager)
 {
 	ocid_create_cancel_all(manager);
+}
+
+/* log_path may not be another container's log (or its rotated copy), nor anything in
+ * ocid's own log dir: she would read that container's output and write into it. Compared
+ * as the caller's own lookup resolved it. */
+gboolean
+ocid_manager_check_log_path_free(OcidManager *manager, const char *log_path, const char *resolved,
+				 GError **error)
+{
+	g_autofree char *log_dir_prefix = g_strconcat(manager->config->log_dir, "/", NULL);
+	g_autoptr(GPtrArray) all = ocid_store_list_all(manager->store);
+	const char *const candidates[] = { log_path, resolved };
+
+	for (gsize i = 0; i < G_N_ELEMENTS(candidates); i++) {
+		const char *path = candidates[i];
+
+		if (path == NULL)
+			continue;
+		if (g_str_has_prefix(path, log_dir_prefix))
+			return ocid_error_set(
+			    error, OCID_ERROR_INVALID_ARGUMENT,
+			    "log_path '%s' is in ocid's log dir %s; leave log_path "
+			    "empty for a log there, or name a file of your own",
+			    log_path, manager->config->log_dir);
+		for (guint j = 0; j < all->len; j++) {
+			OcidContainer *other = g_ptr_array_index(all, j);
+			g_autofree char *rotated = g_strconcat(other->log_path, ".1", NULL);
+
+			if (g_strcmp0(other->log_path, path) == 0 || g_str_equal(rotated, path))
+				return ocid_error_set(
+				    error, OCID_ERROR_INVALID_ARGUMENT,
+				    "log_path '%s' is the log of container %s; name a file of "
+				    "your own",
+				    log_path, other->id);
+		}
+	}
+	return TRUE;
 }

@@ -18,6 +18,11 @@ typedef struct {
 	const char *bundle; /* the container's own dir */
 	const char *pid_file;
 	const char *log_path;
+	/* The log is its non-root owner's (ocid_container_log_is_owners()): the monitor opens,
+	 * creates and rotates it with her authority alone. Create mode only. */
+	gboolean log_as_owner;
+	uid_t log_owner_uid;
+	gid_t log_owner_gid;
 	const char *exit_file;
 	gint64 log_size_max;
 	gboolean no_pivot;

@@ -6,25 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Capabilities a container gets without asking for privilege: Docker's default set. */
-static const char *const default_capabilities[] = {
-	"CAP_CHOWN",
-	"CAP_DAC_OVERRIDE",
-	"CAP_FSETID",
-	"CAP_FOWNER",
-	"CAP_MKNOD",
-	"CAP_NET_RAW",
-	"CAP_SETGID",
-	"CAP_SETUID",
-	"CAP_SETFCAP",
-	"CAP_SETPCAP",
-	"CAP_NET_BIND_SERVICE",
-	"CAP_SYS_CHROOT",
-	"CAP_KILL",
-	"CAP_AUDIT_WRITE",
-	NULL,
-};
-
 /* A reason quotes the spec (a mount's source, a capability): cut, it stays a short polkit
  * detail and log field. */
 #define REASON_MAX 512
@@ -54,60 +35,6 @@ array_member(JsonObject *obj, const char *key)
 	return obj != NULL && json_object_has_member(obj, key)
 		   ? json_object_get_array_member(obj, key)
 		   : NULL;
-}
-
-static gboolean
-has_dotdot(const char *path)
-{
-	g_auto(GStrv) components = g_strsplit(path, "/", -1);
-
-	for (int i = 0; components[i] != NULL; i++)
-		if (strcmp(components[i], "..") == 0)
-			return TRUE;
-	return FALSE;
-}
-
-/* runc follows symlinks in root.path and in a bind mount's source, so "inside" is decided
- * on the resolved path; what cannot be resolved counts as outside. */
-static gboolean
-path_outside_bundle(const char *path, const char *bundle_path)
-{
-	g_autofree char *joined = NULL;
-	char real_bundle[PATH_MAX];
-	char real_path[PATH_MAX];
-	size_t bundle_len;
-
-	if (*path == '\0' || has_dotdot(path))
-		return TRUE;
-	if (bundle_path == NULL)
-		return g_path_is_absolute(path);
-	joined =
-	    g_path_is_absolute(path) ? g_strdup(path) : g_build_filename(bundle_path, path, NULL);
-	if (realpath(bundle_path, real_bundle) == NULL || realpath(joined, real_path) == NULL)
-		return TRUE;
-	bundle_len = strlen(real_bundle);
-	if (strcmp(real_bundle, "/") == 0)
-		return FALSE;
-	return strncmp(real_path, real_bundle, bundle_len) != 0 ||
-	       (real_path[bundle_len] != '\0' && real_path[bundle_len] != '/');
-}
-
-/* Inside the bundle or under one of the allowed dirs (both resolved, as runc resolves). */
-static gboolean
-path_allowed(const char *path, const char *bundle_path, const char *const *allowed)
-{
-	g_autofree char *resolved = NULL;
-	char real_path[PATH_MAX];
-
-	if (!path_outside_bundle(path, bundle_path))
-		return TRUE;
-	if (allowed == NULL || *path == '\0' || has_dotdot(path) || !g_path_is_absolute(path) ||
-	    realpath(path, real_path) == NULL)
-		return FALSE;
-	for (int i = 0; allowed[i] != NULL; i++)
-		if (!path_outside_bundle(real_path, allowed[i]))
-			return TRUE;
-	return FALSE;
 }
 
 static gboolean
@@ -144,29 +71,6 @@ shares_host_namespace(JsonObject *linux_obj, char **reason)
 }
 
 static gboolean
-adds_capabilities(JsonObject *process, char **reason)
-{
-	JsonObject *caps = object_member(process, "capabilities");
-	g_autoptr(GList) sets = caps != NULL ? json_object_get_members(caps) : NULL;
-
-	/* Every set, not only the five of the spec: runc's parser matches names without
-	 * regard to case, and an unknown set costs nothing to count. */
-	for (GList *l = sets; l != NULL; l = l->next) {
-		JsonArray *set = json_object_get_array_member(caps, l->data);
-
-		for (guint j = 0; j < json_array_get_length(set); j++) {
-			const char *name = json_array_get_string_element(set, j);
-			if (!g_strv_contains(default_capabilities, name))
-				return needs(reason,
-					     g_strdup_printf("it adds the capability %s beyond the "
-							     "default set",
-							     name));
-		}
-	}
-	return FALSE;
-}
-
-static gboolean
 has_hooks(JsonObject *root, char **reason)
 {
 	JsonObject *hooks = object_member(root, "hooks");
@@ -179,8 +83,8 @@ has_hooks(JsonObject *root, char **reason)
 	return FALSE;
 }
 
-static gboolean
-is_bind_mount(JsonObject *mount)
+gboolean
+ocid_mount_is_bind(JsonObject *mount)
 {
 	JsonArray *options = array_member(mount, "options");
 
@@ -202,110 +106,75 @@ is_bind_mount(JsonObject *mount)
 static const char *const own_filesystems[] = { "proc",   "sysfs",  "tmpfs",   "devpts",
 					       "mqueue", "cgroup", "cgroup2", NULL };
 
-static gboolean
-has_option(JsonObject *mount, const char *wanted)
-{
-	JsonArray *options = array_member(mount, "options");
-
-	for (guint i = 0; options != NULL && i < json_array_get_length(options); i++)
-		if (g_strcmp0(json_array_get_string_element(options, i), wanted) == 0)
-			return TRUE;
-	return FALSE;
-}
-
-/* The kernel's own filesystems reach the host through some of their files: the container's
- * root (the host's uid 0 without a user namespace) could set host sysctls through
- * /proc/sys (kernel.core_pattern runs a program as root), reboot it through
- * /proc/sysrq-trigger, run a uevent helper through /sys, or a release agent through a
- * cgroup mount. So proc is only mounted at /proc, where readonlyPaths and maskedPaths
- * apply, and sysfs and cgroups read-only, as runc's and Docker's defaults have them. */
-static gboolean
-own_filesystem_reaches_host(JsonObject *mount, char **reason)
-{
-	const char *type = json_object_get_string_member_with_default(mount, "type", "");
-	const char *destination =
-	    json_object_get_string_member_with_default(mount, "destination", "");
-
-	if (g_str_equal(type, "proc") && g_strcmp0(destination, "/proc") != 0)
-		return needs(reason, g_strdup_printf("it mounts proc at %s, where "
-						     "linux.readonlyPaths do not apply",
-						     destination));
-	if ((g_str_equal(type, "sysfs") || g_str_has_prefix(type, "cgroup")) &&
-	    !has_option(mount, "ro"))
-		return needs(reason,
-			     g_strdup_printf("it mounts %s at %s read-write", type, destination));
-	return FALSE;
-}
+/* ---- a confined container's allow-list -------------------------------------------- */
 
 static gboolean
-lacks_protected_paths(JsonObject *linux_obj, char **reason)
+allows_devices(JsonObject *linux_obj, char **reason)
 {
-	static const char *const read_only[] = { "/proc/bus",           "/proc/fs",
-						 "/proc/irq",           "/proc/sys",
-						 "/proc/sysrq-trigger", NULL };
-	static const char *const masked[] = { "/proc/kcore", "/sys/firmware", NULL };
-	static const struct {
-		const char *key;
-		const char *const *paths;
-	} lists[] = { { "readonlyPaths", read_only }, { "maskedPaths", masked } };
+	JsonArray *rules = array_member(object_member(linux_obj, "resources"), "devices");
 
-	for (gsize l = 0; l < G_N_ELEMENTS(lists); l++) {
-		JsonArray *have = array_member(linux_obj, lists[l].key);
+	for (guint i = 0; rules != NULL && i < json_array_get_length(rules); i++) {
+		JsonNode *rule = json_array_get_element(rules, i);
 
-		for (int i = 0; lists[l].paths[i] != NULL; i++) {
-			gboolean found = FALSE;
-
-			for (guint j = 0; have != NULL && j < json_array_get_length(have); j++)
-				if (g_strcmp0(json_array_get_string_element(have, j),
-					      lists[l].paths[i]) == 0)
-					found = TRUE;
-			if (!found)
-				return needs(reason,
-					     g_strdup_printf("%s is not in linux.%s",
-							     lists[l].paths[i], lists[l].key));
-		}
+		if (JSON_NODE_HOLDS_OBJECT(rule) && json_object_get_boolean_member_with_default(
+							json_node_get_object(rule), "allow", FALSE))
+			return needs(reason, g_strdup("it allows device access "
+						      "(linux.resources.devices)"));
 	}
 	return FALSE;
 }
 
+/* Members the runtime acts on as host root, before or outside the user namespace. */
 static gboolean
-mounts_from_host(JsonObject *root, const char *bundle_path, const char *const *allowed,
-		 char **reason)
+asks_for_host_root(JsonObject *root, JsonObject *linux_obj, char **reason)
 {
-	JsonArray *mounts = array_member(root, "mounts");
+	JsonObject *seccomp = object_member(linux_obj, "seccomp");
+	JsonObject *resources = object_member(linux_obj, "resources");
+	JsonObject *process = object_member(root, "process");
+	JsonArray *devices = array_member(linux_obj, "devices");
 
-	for (guint i = 0; mounts != NULL && i < json_array_get_length(mounts); i++) {
-		JsonObject *mount = json_array_get_object_element(mounts, i);
-		const char *source =
-		    json_object_get_string_member_with_default(mount, "source", "");
-		const char *type = json_object_get_string_member_with_default(mount, "type", "");
-
-		if (is_bind_mount(mount)) {
-			if (!path_allowed(source, bundle_path, allowed))
-				return needs(
-				    reason,
-				    g_strdup_printf("it bind-mounts %s from outside the bundle and "
-						    "the allowed dirs (bind_mount_allowlist)",
-						    *source != '\0' ? source : "(no source)"));
-		} else if (!g_strv_contains(own_filesystems, type)) {
-			return needs(reason,
-				     g_strdup_printf("it mounts %s (type %s) from the host",
-						     *source != '\0' ? source : "(no source)",
-						     *type != '\0' ? type : "(none)"));
-		} else if (own_filesystem_reaches_host(mount, reason)) {
-			return TRUE;
-		}
-	}
+	if (has_hooks(root, reason))
+		return TRUE;
+	if (seccomp != NULL &&
+	    *json_object_get_string_member_with_default(seccomp, "listenerPath", "") != '\0')
+		return needs(reason, g_strdup("it has a seccomp listener (listenerPath)"));
+	if (devices != NULL && json_array_get_length(devices) > 0)
+		return needs(reason, g_strdup("it adds devices (linux.devices)"));
+	if (allows_devices(linux_obj, reason))
+		return TRUE;
+	if (process != NULL && json_object_has_member(process, "oomScoreAdj") &&
+	    json_object_get_int_member_with_default(process, "oomScoreAdj", 0) < 0)
+		return needs(reason, g_strdup("it lowers its OOM score (process.oomScoreAdj)"));
+	if (object_member(linux_obj, "intelRdt") != NULL)
+		return needs(reason, g_strdup("it asks for Intel RDT (linux.intelRdt)"));
+	if (object_member(resources, "unified") != NULL &&
+	    json_object_get_size(object_member(resources, "unified")) > 0)
+		return needs(reason, g_strdup("it writes raw cgroup files "
+					      "(linux.resources.unified)"));
 	return FALSE;
+}
+
+static gboolean
+caller_cannot_reach(const OcidCaller *caller, const char *path, const char *what, char **reason)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *resolved = ocid_caller_resolve_readable(caller, path, what, &error);
+
+	if (resolved != NULL)
+		return FALSE;
+	return needs(reason, g_strdup_printf("its %s %s is not reachable with your own "
+					     "authority",
+					     what, path));
 }
 
 gboolean
-ocid_spec_needs_privilege(JsonNode *spec, const char *bundle_path, const char *const *bind_allowed,
-			  char **reason)
+ocid_spec_confined_needs_privilege(JsonNode *spec, const char *bundle_path,
+				   const OcidCaller *caller, char **reason)
 {
-	JsonObject *root, *linux_obj, *root_fs;
-	JsonArray *devices;
+	JsonObject *root, *linux_obj;
+	JsonArray *mounts;
 	const char *root_path;
+	g_autofree char *absolute_root = NULL;
 
 	g_return_val_if_fail(spec != NULL && JSON_NODE_HOLDS_OBJECT(spec), TRUE);
 
@@ -313,18 +182,31 @@ ocid_spec_needs_privilege(JsonNode *spec, const char *bundle_path, const char *c
 		*reason = NULL;
 	root = json_node_get_object(spec);
 	linux_obj = object_member(root, "linux");
-	if (shares_host_namespace(linux_obj, reason) ||
-	    adds_capabilities(object_member(root, "process"), reason) || has_hooks(root, reason))
+	if (shares_host_namespace(linux_obj, reason) || asks_for_host_root(root, linux_obj, reason))
 		return TRUE;
-	if (lacks_protected_paths(linux_obj, reason))
+	root_path =
+	    json_object_get_string_member_with_default(object_member(root, "root"), "path", "");
+	absolute_root = g_path_is_absolute(root_path)
+			    ? g_strdup(root_path)
+			    : g_build_filename(bundle_path, root_path, NULL);
+	if (caller_cannot_reach(caller, absolute_root, "root.path", reason))
 		return TRUE;
-	devices = array_member(linux_obj, "devices");
-	if (devices != NULL && json_array_get_length(devices) > 0)
-		return needs(reason, g_strdup("it adds devices (linux.devices)"));
-	root_fs = object_member(root, "root");
-	root_path = json_object_get_string_member_with_default(root_fs, "path", "");
-	if (path_outside_bundle(root_path, bundle_path))
-		return needs(reason,
-			     g_strdup_printf("its root.path %s is outside the bundle", root_path));
-	return mounts_from_host(root, bundle_path, bind_allowed, reason);
+	mounts = array_member(root, "mounts");
+	for (guint i = 0; mounts != NULL && i < json_array_get_length(mounts); i++) {
+		JsonObject *mount = json_array_get_object_element(mounts, i);
+		const char *source =
+		    json_object_get_string_member_with_default(mount, "source", "");
+		const char *type = json_object_get_string_member_with_default(mount, "type", "");
+
+		if (ocid_mount_is_bind(mount)) {
+			if (caller_cannot_reach(caller, source, "bind source", reason))
+				return TRUE;
+		} else if (!g_strv_contains(own_filesystems, type)) {
+			return needs(reason,
+				     g_strdup_printf("it mounts %s (type %s) from the host",
+						     *source != '\0' ? source : "(no source)",
+						     *type != '\0' ? type : "(none)"));
+		}
+	}
+	return FALSE;
 }

@@ -1,25 +1,30 @@
-/* Whether a bundle's spec can reach the host, so that creating it needs the polkit action
- * org.oci.Runtime.create-privileged. The decision is made on the spec as
+/* Whether a bundle's spec asks for more than its creator's own authority, so that
+ * creating it needs the polkit action org.oci.Runtime.create-privileged (and it then runs
+ * as host root). The decision is an allow-list, made on the spec as
  * ocid_spec_load_bundle() parsed and type-checked it, the same object the container is
- * then created from, so the bundle is read once and cannot change in between. */
+ * then created from, so the bundle is read once and cannot change in between. Root's
+ * containers need no decision: they run as host root, as CRI-O's do. */
 #pragma once
+
+#include "caller.h"
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-/* Returns TRUE when @spec (from ocid_spec_load_bundle()) needs create-privileged: it
- * shares a host namespace (one of pid, ipc, uts, mount, network is left out, or joined by
- * path), adds capabilities beyond Docker's default set, has OCI hooks, has linux.devices,
- * has a root.path outside the bundle, bind-mounts a source outside the bundle and the dirs
- * of @bind_allowed (ocid.conf's bind_mount_allowlist; NULL or empty: none), or mounts a
- * filesystem other than proc, sysfs, tmpfs, devpts, mqueue and cgroup (one of the host's:
- * a device, an overlay of host dirs). @reason,
- * when not NULL, gets one phrase saying which ("it shares the host's pid namespace"), for
- * the polkit and log messages, or NULL.
- *
- * An absolute root.path or bind source is inside when it resolves (symlinks followed, as
- * runc follows them) under the resolved @bundle_path; a relative one is resolved against
- * @bundle_path; one that cannot be resolved counts as outside. Without @bundle_path
- * (NULL), every absolute one, and every one with a '..' component, counts as outside. */
-gboolean ocid_spec_needs_privilege(JsonNode *spec, const char *bundle_path,
-				   const char *const *bind_allowed, char **reason);
+/* The allow-list of a confined container (one that runs in a user namespace whose root is
+ * its non-root owner, @caller): returns TRUE when @spec asks for something the runtime
+ * would do as host root on her behalf, which then needs create-privileged. That is: OCI
+ * hooks, a seccomp listener, linux.devices, device access in linux.resources.devices, a
+ * negative oomScoreAdj, intelRdt or raw cgroup files (linux.resources.unified), a host
+ * namespace (one of pid, ipc, uts, mount, network left out, or any joined by path), a
+ * filesystem type other than the kernel's own (proc, sysfs, tmpfs, devpts, mqueue,
+ * cgroup), and a root.path or bind source @caller cannot reach herself. Everything else
+ * (capabilities, sysctls, rlimits, proc and sysfs mounts) the kernel confines to her user
+ * namespace. Paths are resolved with @caller's authority: call it in a worker thread. */
+gboolean ocid_spec_confined_needs_privilege(JsonNode *spec, const char *bundle_path,
+					    const OcidCaller *caller, char **reason);
+
+/* Whether the runtime makes @mount (an element of the spec's mounts, type-checked) a bind
+ * mount: type "bind", or a "bind" or "rbind" option whatever the type, as runc and crun
+ * read it (here without regard to case, which only errs towards "bind"). */
+gboolean ocid_mount_is_bind(JsonObject *mount);

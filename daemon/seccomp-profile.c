@@ -199,7 +199,9 @@ ocid_seccomp_profile_parse(const char *data, gsize len, const char *origin, GErr
 	if (!ocid_json_check_text(data, len, OCID_JSON_MAX_DEPTH, origin, error))
 		return NULL;
 	if (!json_parser_load_from_data(parser, data, (gssize)len, &parse_error)) {
-		invalid(error, origin, "not valid JSON (%s)", parse_error->message);
+		/* json-glib's message quotes the text where parsing stopped: a caller who
+		 * names a file she cannot read must not get its first token back. */
+		invalid(error, origin, "not valid JSON");
 		return NULL;
 	}
 	root = json_parser_get_root(parser);

@@ -5,6 +5,7 @@
 #include "errors.h"
 #include "input-limits.h"
 #include "persist.h"
+#include "privilege.h"
 #include "seccomp-profile.h"
 
 #include <sys/capability.h>
@@ -254,6 +255,16 @@ check_mounts(JsonArray *mounts, GError **error)
 		    !check_member(mount, where, "source", KIND_STRING, error) ||
 		    !check_array_of(mount, where, "options", KIND_STRING, error))
 			return FALSE;
+		/* The runtime resolves a relative source against its working directory,
+		 * which is the container's own dir under ocid's state dir, not the bundle. */
+		if (ocid_mount_is_bind(mount) &&
+		    !g_path_is_absolute(
+			json_object_get_string_member_with_default(mount, "source", "")))
+			return invalid(
+			    error,
+			    "%s is a bind mount with a relative source '%s'; name the "
+			    "source by its absolute path",
+			    where, json_object_get_string_member_with_default(mount, "source", ""));
 	}
 	return TRUE;
 }

@@ -89,41 +89,119 @@ static const OcidBusDictReader log_reader = {
 	.read = read_log_option,
 };
 
-static int
-do_open_log(sd_bus_message *m, void *userdata, sd_bus_error *error)
+/* An OpenLog in flight: the open and the tail search run in a worker thread (a tail on a
+ * huge log would hold up every other caller), the reply is sent from the main loop. */
+typedef struct {
+	OcidBusService *service;
+	sd_bus_message *call;
+	guint64 serial;
+	OcidLogOpen *request;
+	int fd;
+	int dir_fd;
+} OpenLogCall;
+
+static void
+open_log_call_free(OpenLogCall *call)
 {
-	OcidContainer *c = userdata;
-	OcidBusService *service = service_of(c);
-	g_autoptr(GError) local_error = NULL;
-	LogOptions options = { 0 };
-	ocid_autofd int fd = -1;
+	sd_bus_message_unref(call->call);
+	ocid_log_open_free(call->request);
+	ocid_close_fdp(&call->fd);
+	ocid_close_fdp(&call->dir_fd);
+	g_free(call);
+}
+
+static void
+open_log_in_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+	OpenLogCall *call = data;
+	GError *error = NULL;
+
+	call->fd = ocid_container_log_open(call->request, &call->dir_fd, &error);
+	if (call->fd < 0)
+		g_task_return_error(task, error);
+	else
+		g_task_return_boolean(task, TRUE);
+}
+
+static int
+reply_log(OpenLogCall *call, GError **error)
+{
+	OcidBusService *service = call->service;
+	OcidContainer *c = ocid_manager_lookup(service->manager, call->request->id);
+	g_autofree char *name = NULL;
 	ocid_autofd int reader = -1;
 	Follower *f;
-	int r;
 
-	r = ocid_bus_read_dict(m, &log_reader, &options, error);
-	if (r < 0)
-		return r;
-	fd = ocid_container_log_open(c, options.has_tail, options.tail, &local_error);
-	if (fd < 0)
-		return ocid_bus_error_from_gerror(error, local_error);
-	if (!options.follow)
-		return sd_bus_reply_method_return(m, "h", fd);
+	/* Deleted meanwhile, or deleted and made again under the same id. */
+	if (c == NULL || c->serial != call->serial || !g_str_equal(c->id, call->request->id)) {
+		ocid_error_set(error, OCID_ERROR_NO_SUCH_CONTAINER,
+			       "Container %s was deleted while its log was being opened",
+			       call->request->id);
+		return -1;
+	}
+	if (!call->request->follow)
+		return sd_bus_reply_method_return(call->call, "h", call->fd);
 
+	name = g_path_get_basename(call->request->path);
 	f = g_new0(Follower, 1);
 	f->service = service;
 	f->id = g_strdup(c->id);
-	f->follow = ocid_log_follow_new(c->log_path, ocid_steal_fd(&fd), on_follow_closed, f,
-					&reader, &local_error);
+	f->follow = ocid_log_follow_new(
+	    name, ocid_steal_fd(&call->dir_fd), ocid_steal_fd(&call->fd), call->request->as_owner,
+	    call->request->owner_uid, on_follow_closed, f, &reader, error);
 	if (f->follow == NULL) {
 		follower_free(f);
-		return ocid_bus_error_from_gerror(error, local_error);
+		return -1;
 	}
 	service->followers = g_list_prepend(service->followers, f);
 	/* Already over: the reader gets what there is, then EOF. */
 	if (c->state == OCID_STATE_STOPPED)
 		ocid_log_follow_finish(f->follow);
-	return sd_bus_reply_method_return(m, "h", reader);
+	return sd_bus_reply_method_return(call->call, "h", reader);
+}
+
+static void
+on_log_opened(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	OpenLogCall *call = g_task_get_task_data(G_TASK(result));
+	g_autoptr(GError) error = NULL;
+	int r;
+
+	if (!g_task_propagate_boolean(G_TASK(result), &error)) {
+		(void)ocid_bus_reply_gerror(call->call, error);
+		return;
+	}
+	r = reply_log(call, &error);
+	if (error != NULL)
+		(void)ocid_bus_reply_gerror(call->call, error);
+	else if (r < 0)
+		g_debug("Cannot answer OpenLog for container %s: %s", call->request->id,
+			g_strerror(-r));
+}
+
+static int
+do_open_log(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	OcidContainer *c = userdata;
+	g_autoptr(GTask) task = NULL;
+	LogOptions options = { 0 };
+	OpenLogCall *call;
+	int r;
+
+	r = ocid_bus_read_dict(m, &log_reader, &options, error);
+	if (r < 0)
+		return r;
+	call = g_new0(OpenLogCall, 1);
+	call->service = service_of(c);
+	call->call = sd_bus_message_ref(m);
+	call->serial = c->serial;
+	call->request = ocid_log_open_new(c, options.has_tail, options.tail, options.follow);
+	call->fd = -1;
+	call->dir_fd = -1;
+	task = g_task_new(NULL, NULL, on_log_opened, NULL);
+	g_task_set_task_data(task, call, (GDestroyNotify)open_log_call_free);
+	g_task_run_in_thread(task, open_log_in_thread);
+	return 1;
 }
 
 int

@@ -276,7 +276,6 @@ accept_create(OcidBusService *service, sd_bus_message *m, OcidCreateRequest *req
 {
 	g_autoptr(GError) local_error = NULL;
 	g_autofree char *reason = NULL;
-	gboolean privileged = request->privileged;
 	OcidContainer *c;
 	int r;
 
@@ -287,15 +286,14 @@ accept_create(OcidBusService *service, sd_bus_message *m, OcidCreateRequest *req
 		sd_bus_message_unref(m);
 		return;
 	}
-	if (privileged || reason != NULL) {
+	if (reason != NULL) {
 		g_auto(sd_bus_error) polkit_error = SD_BUS_ERROR_NULL;
 
 		if (reason != NULL)
 			g_debug("Container %s needs create-privileged: %s", c->id, reason);
-		r = ocid_polkit_require_or(
-		    service, m, OCID_ACTION_CREATE_PRIVILEGED, c->id, "create",
-		    reason != NULL ? reason : "it asks for a privileged container (privileged)",
-		    run_privileged_create, refuse_privileged_create, &polkit_error);
+		r = ocid_polkit_require_or(service, m, OCID_ACTION_CREATE_PRIVILEGED, c->id,
+					   "create", reason, run_privileged_create,
+					   refuse_privileged_create, &polkit_error);
 		if (r < 0)
 			refuse_privileged_create(m, ocid_manager_get(service->manager, c->id),
 						 &polkit_error);
@@ -310,6 +308,7 @@ typedef struct {
 	OcidBusService *service;
 	sd_bus_message *call;
 	OcidCreateRequest *request;
+	uid_t caller_uid;
 } CreateLoad;
 
 static void
@@ -326,7 +325,10 @@ load_files_in_thread(GTask *task, gpointer source, gpointer data, GCancellable *
 	CreateLoad *load = data;
 	GError *error = NULL;
 
-	if (ocid_create_request_load_files(load->request, &error))
+	/* The user database may block too. */
+	if (load->caller_uid != 0)
+		load->request->caller = ocid_caller_new(load->caller_uid, (gid_t)-1);
+	if (ocid_create_request_prepare(load->request, &error))
 		g_task_return_boolean(task, TRUE);
 	else
 		g_task_return_error(task, error);
@@ -356,6 +358,7 @@ do_create_container(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	g_autoptr(GTask) task = NULL;
 	const char *id, *name, *bundle;
 	CreateLoad *load;
+	uid_t caller_uid;
 	int r;
 
 	r = sd_bus_message_read(m, "sss", &id, &name, &bundle);
@@ -367,7 +370,14 @@ do_create_container(sd_bus_message *m, void *userdata, sd_bus_error *error)
 		return r;
 	if (!ocid_manager_create_check(service->manager, request, &local_error))
 		return ocid_bus_error_from_gerror(error, local_error);
+	/* Her uid decides what the container may do, so it must be one the bus vouches
+	 * for: never assumed. */
+	if (!ocid_polkit_caller_euid(m, &caller_uid))
+		return sd_bus_error_setf(error, ocid_error_dbus_name(OCID_ERROR_ACCESS_DENIED),
+					 "The bus does not say who you are (no uid for your "
+					 "connection), so no container can be made for you");
 	load = g_new0(CreateLoad, 1);
+	load->caller_uid = caller_uid;
 	load->service = service;
 	load->call = sd_bus_message_ref(m);
 	load->request = g_steal_pointer(&request);
@@ -387,7 +397,9 @@ method_create_container(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	r = sd_bus_message_read(m, "s", &id);
 	if (r < 0)
 		return r;
-	return ocid_polkit_require(service, m, OCID_ACTION_MANAGE, id, FALSE, "create",
+	/* A confined container, with her own authority: create-privileged is asked for
+	 * too once her files are read, if it would be more. */
+	return ocid_polkit_require(service, m, OCID_ACTION_CREATE, id, FALSE, "create",
 				   do_create_container, error);
 }
 

@@ -229,11 +229,27 @@ require(OcidBusService *service, sd_bus_message *call, const char *action, const
 	return 1;
 }
 
+/* A container's owner acts on it with her own authority, which is all it has: confined,
+ * it can reach nothing she cannot; privileged, she was granted create-privileged for it.
+ * A container still being created is not hers to act on yet (its create-privileged
+ * question may be pending). */
+static gboolean
+caller_owns(OcidBusService *service, sd_bus_message *call, const char *container)
+{
+	OcidContainer *c = container != NULL ? ocid_manager_get(service->manager, container) : NULL;
+	uid_t euid;
+
+	return c != NULL && c->state != OCID_STATE_CREATING && c->owner_uid != 0 &&
+	       ocid_polkit_caller_euid(call, &euid) && euid == c->owner_uid;
+}
+
 int
 ocid_polkit_require(OcidBusService *service, sd_bus_message *call, const char *action,
 		    const char *container, gboolean on_container, const char *verb,
 		    sd_bus_message_handler_t handler, sd_bus_error *error)
 {
+	if (on_container && caller_owns(service, call, container))
+		return run_handler(service, call, on_container, container, handler, error);
 	return require(service, call, action, container, on_container, verb, NULL, handler, NULL,
 		       error);
 }

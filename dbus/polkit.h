@@ -9,6 +9,7 @@
 
 #include <systemd/sd-bus.h>
 
+#define OCID_ACTION_CREATE            "org.oci.Runtime.create"
 #define OCID_ACTION_MANAGE            "org.oci.Runtime.manage"
 #define OCID_ACTION_EXEC              "org.oci.Runtime.exec"
 #define OCID_ACTION_CREATE_PRIVILEGED "org.oci.Runtime.create-privileged"

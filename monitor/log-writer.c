@@ -39,14 +39,21 @@ log_writer_format_timestamp(const struct timespec *ts, char *buf, size_t size)
 static int
 log_writer_open_file(LogWriter *w)
 {
+	FsIdentityScope scope;
 	struct stat st;
-	int fd = open(w->path, LOG_OPEN_FLAGS, 0600);
+	int fd;
+	int r;
 
-	if (fd < 0)
-		return -errno;
+	r = fs_identity_enter(&w->owner, &scope);
+	if (r < 0)
+		return r;
+	fd = open(w->path, LOG_OPEN_FLAGS, 0600);
+	r = fd < 0 ? -errno : 0;
+	fs_identity_leave(&scope);
+	if (r < 0)
+		return r;
 	if (fstat(fd, &st) < 0) {
-		int r = -errno;
-
+		r = -errno;
 		(void)close(fd);
 		return r;
 	}
@@ -64,9 +71,17 @@ log_writer_open_file(LogWriter *w)
 int
 log_writer_open(LogWriter *w, const char *path, int64_t size_max)
 {
+	return log_writer_open_as(w, path, size_max, NULL);
+}
+
+int
+log_writer_open_as(LogWriter *w, const char *path, int64_t size_max, const FsIdentity *owner)
+{
 	int r;
 
 	*w = (LogWriter)LOG_WRITER_INIT;
+	if (owner != NULL)
+		w->owner = *owner;
 	w->size_max = size_max > 0 ? size_max : 0;
 	w->path = strdup(path);
 	if (w->path == NULL)
@@ -97,10 +112,21 @@ log_writer_close(LogWriter *w)
 static int
 log_writer_rotate(LogWriter *w)
 {
+	FsIdentityScope scope;
+	int r;
+
+	/* As the owner too: her directory, and a ".1" she may have made a link to a file of
+	 * root's, are hers to answer for. */
+	r = fs_identity_enter(&w->owner, &scope);
+	if (r < 0)
+		return r;
 	/* rename() replaces an older .1 atomically: a reader sees either the old or the new.
 	 * ENOENT: someone removed the log under us, so there is nothing to keep. */
 	if (rename(w->path, w->rotated_path) < 0 && errno != ENOENT)
-		return -errno;
+		r = -errno;
+	fs_identity_leave(&scope);
+	if (r < 0)
+		return r;
 	/* The next write reopens; if that fails now it is retried then, the file is not lost. */
 	closep(&w->fd);
 	w->size = 0;

@@ -4,6 +4,8 @@
  * buffers, so every byte handed to it is on disk (in the page cache) when it returns. */
 #pragma once
 
+#include "fs-identity.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -17,16 +19,23 @@ typedef struct {
 	char *rotated_path;
 	int64_t size_max; /* <= 0: unlimited */
 	int64_t size;     /* bytes in the current file */
+	FsIdentity owner; /* whose authority every open and rename of the log uses */
 } LogWriter;
 
 #define LOG_WRITER_INIT                                                                            \
 	{                                                                                          \
-		.fd = -1                                                                           \
+		.fd = -1, .owner = FS_IDENTITY_INIT                                                \
 	}
 
 /* Opens (creates, mode 0600) @path for appending. A file already over @size_max is rotated
  * before the first record goes in. @w is initialised even on failure. */
 int log_writer_open(LogWriter *w, const char *path, int64_t size_max);
+
+/* The same, with every open (creation included) and every rotation's rename done as
+ * @owner (fs-identity.h), or as root with NULL. What she could not do herself fails with
+ * her errno (EACCES, EPERM); if the monitor cannot take her identity, the log is not
+ * touched at all and -EPERM returned: never root's authority instead. */
+int log_writer_open_as(LogWriter *w, const char *path, int64_t size_max, const FsIdentity *owner);
 
 /* Splits @buf at newlines: each complete line becomes an F record, a trailing rest a P
  * record, all stamped with the current time. Returns 0, or the first error; on an error the

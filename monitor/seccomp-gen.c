@@ -15,7 +15,9 @@
 
 /* What the epoll loop, the log writer (rotation included), the attach socket, signal
  * forwarding, the exit file and libc's own housekeeping call; nothing that opens
- * sockets, maps executable memory, changes credentials or starts processes. */
+ * sockets, maps executable memory, changes credentials or starts processes. The file
+ * identity calls are for a log written as its owner (fs-identity.h): harden.c stacks a
+ * filter that limits them to her ids and root's, and refuses them without an owner. */
 static const char *const allowed_syscalls[] = {
 	"accept",
 	"accept4",
@@ -41,6 +43,7 @@ static const char *const allowed_syscalls[] = {
 	"getegid",
 	"geteuid",
 	"getgid",
+	"getgroups",
 	"getpid",
 	"getppid",
 	"getrandom",
@@ -73,6 +76,9 @@ static const char *const allowed_syscalls[] = {
 	"rt_sigreturn",
 	"sendmsg",
 	"sendto",
+	"setfsgid",
+	"setfsuid",
+	"setgroups",
 	"shutdown",
 	"stat",
 	"statx",

@@ -482,6 +482,7 @@ int
 monitor_supervise(const MonitorArgs *options)
 {
 	static Monitor monitor;
+	static FsIdentity owner = FS_IDENTITY_INIT;
 	Monitor *m = &monitor;
 	int exit_code;
 	int r;
@@ -503,7 +504,21 @@ monitor_supervise(const MonitorArgs *options)
 		m->clients[i] = -1;
 	m->signal_fd = monitor_setup_signals();
 
-	r = log_writer_open(&m->log, options->log_path, options->log_size_max);
+	if (options->log_owner.set) {
+		/* The user database is read once, now, before the seccomp filter: it may need
+		 * files and sockets the filter refuses. */
+		r = fs_identity_init(&owner, options->log_owner.uid, options->log_owner.gid);
+		if (r < 0)
+			die_errno(r, "cannot act as the log's owner %u:%u",
+				  (unsigned)options->log_owner.uid,
+				  (unsigned)options->log_owner.gid);
+	}
+	r = log_writer_open_as(&m->log, options->log_path, options->log_size_max, &owner);
+	if (r < 0 && options->log_owner.set)
+		die_errno(r,
+			  "cannot open the log %s as its owner (uid %u); name a file that "
+			  "user may create or write",
+			  options->log_path, (unsigned)options->log_owner.uid);
 	if (r < 0)
 		die_errno(r, "cannot open the log %s", options->log_path);
 
@@ -536,7 +551,7 @@ monitor_supervise(const MonitorArgs *options)
 
 	/* From here on the monitor only relays bytes and waits: it gives up what it no
 	 * longer needs. */
-	r = monitor_harden();
+	r = monitor_harden(m->log.owner.set ? &m->log.owner : NULL);
 	if (r < 0)
 		warn_errno(r, "cannot harden the monitor; it runs on unconfined");
 	monitor_test_hook_after_harden();

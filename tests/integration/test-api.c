@@ -418,6 +418,103 @@ test_log_kept(void)
 	g_assert_nonnull(strstr(text, " stdout F mine\n"));
 }
 
+typedef struct {
+	gboolean done;
+	int fd;
+	GError *error;
+} LogReply;
+
+static void
+on_open_log_reply(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	LogReply *reply = user_data;
+	g_autoptr(GUnixFDList) fds = NULL;
+	g_autoptr(GVariant) r = g_dbus_connection_call_with_unix_fd_list_finish(
+	    G_DBUS_CONNECTION(source), &fds, result, &reply->error);
+	gint32 handle = -1;
+
+	if (r != NULL) {
+		g_variant_get_child(r, 0, "h", &handle);
+		reply->fd = g_unix_fd_list_get(fds, handle, &reply->error);
+	}
+	reply->done = TRUE;
+}
+
+static gboolean
+log_replied(gpointer data)
+{
+	return ((LogReply *)data)->done;
+}
+
+#define SPARSE_LOG_SIZE ((off_t)16 << 30)
+
+/* OpenLog with a tail larger than any log, on a 16 GiB log that is almost all hole: the
+ * search runs off the main loop and skips the hole, so another call is answered meanwhile,
+ * and the log is positioned at its start. Tails of one and two lines land past the hole
+ * and at its start. */
+static void
+test_log_sparse_tail(void)
+{
+	OcidTest *t = ocid_test_get_or_skip();
+	g_autofree char *path = NULL;
+	g_autofree char *log_path = NULL;
+	g_autofree char *state = NULL;
+	g_autoptr(GError) error = NULL;
+	LogReply reply = { .fd = -1 };
+	/* The hole (zeros, no newline) ends as a line of its own; the last line follows. */
+	const char last[] = "\n2025-01-01T00:00:00.000000000Z stdout F last\n";
+	struct stat st;
+	gint64 asked;
+	int log_fd;
+	int fd;
+
+	if (t == NULL)
+		return;
+	path = run(t, "sparse-log", "echo first", NULL);
+	g_assert_true(ocid_test_wait_state(t, path, "stopped", 10000));
+	log_path = ocid_test_get_string(t, path, "LogPath");
+	log_fd = open(log_path, O_WRONLY | O_CLOEXEC);
+	g_assert_cmpint(log_fd, >=, 0);
+	g_assert_cmpint(fstat(log_fd, &st), ==, 0); /* the first line */
+	if (ftruncate(log_fd, SPARSE_LOG_SIZE) < 0) {
+		g_test_skip("the log's filesystem has no room for a 16 GiB sparse file");
+		close(log_fd);
+		ocid_test_delete(t, path, FALSE);
+		return;
+	}
+	g_assert_cmpint(pwrite(log_fd, last, strlen(last), SPARSE_LOG_SIZE), ==, strlen(last));
+	close(log_fd);
+
+	g_dbus_connection_call_with_unix_fd_list(
+	    t->conn, "org.oci.Runtime", path, CONTAINER, "OpenLog",
+	    g_variant_new_parsed("({'tail': <uint64 18446744073709551615>},)"),
+	    G_VARIANT_TYPE("(h)"), G_DBUS_CALL_FLAGS_NONE, 120000, NULL, NULL, on_open_log_reply,
+	    &reply);
+	/* Another caller, while that search may still run. */
+	asked = g_get_monotonic_time();
+	state = ocid_test_get_string(t, path, "State");
+	g_assert_cmpstr(state, ==, "stopped");
+	g_assert_cmpint(g_get_monotonic_time() - asked, <,
+			(gint64)G_USEC_PER_SEC * ocid_test_time_scale());
+
+	g_assert_true(ocid_test_wait_for(log_replied, &reply, 60000));
+	g_assert_no_error(reply.error);
+	g_assert_cmpint(lseek(reply.fd, 0, SEEK_CUR), ==, 0);
+	close(reply.fd);
+
+	fd = call_fd(t, path, CONTAINER, "OpenLog", g_variant_new_parsed("({'tail': <uint64 1>},)"),
+		     "(h)", NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(lseek(fd, 0, SEEK_CUR), ==, SPARSE_LOG_SIZE + 1);
+	close(fd);
+	fd = call_fd(t, path, CONTAINER, "OpenLog", g_variant_new_parsed("({'tail': <uint64 2>},)"),
+		     "(h)", NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(lseek(fd, 0, SEEK_CUR), ==, st.st_size);
+	close(fd);
+	ocid_test_delete(t, path, FALSE);
+}
+
 /* ---- Attach ------------------------------------------------------------------------ */
 
 static void
@@ -894,6 +991,7 @@ add_tests(void)
 	g_test_add_func("/api/statistics", test_statistics);
 	g_test_add_func("/api/logs", test_logs);
 	g_test_add_func("/api/log-kept", test_log_kept);
+	g_test_add_func("/api/log-sparse-tail", test_log_sparse_tail);
 	g_test_add_func("/api/attach", test_attach);
 	g_test_add_func("/api/exec", test_exec);
 	g_test_add_func("/api/resize-container", test_resize_container);

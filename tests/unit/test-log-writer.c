@@ -1,5 +1,6 @@
-/* Unit tests for the monitor's CRI log writer: record format, F/P tags, size-limit rotation
- * and the RFC3339Nano timestamp. */
+/* Unit tests for the monitor's CRI log writer: record format, F/P tags, size-limit rotation,
+ * the RFC3339Nano timestamp, and a log written with its non-root owner's authority (these
+ * need root to switch identity, and skip without it). */
 
 #include "log-writer.h"
 
@@ -8,6 +9,8 @@
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define TIMESTAMP_RE "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{9}Z"
 
@@ -428,6 +431,180 @@ test_file_mode(Fixture *f, gconstpointer user_data)
 	g_assert_cmpint(st.st_mode & 07777, ==, 0600);
 }
 
+/* The owner tests' user: nobody, a real non-root uid with no files of its own. */
+#define OWNER_UID 65534
+#define OWNER_GID 65534
+
+/* The fixture's dir made traversable, with "root-dir" (root's, 0755) and "owner-dir"
+ * (the owner's, 0755) in it; NULL when not root. */
+static gboolean
+owner_dirs(Fixture *f, FsIdentity *owner, char **root_dir, char **owner_dir)
+{
+	if (geteuid() != 0) {
+		g_test_skip("switching the file identity needs root");
+		return FALSE;
+	}
+	g_assert_cmpint(fs_identity_init(owner, OWNER_UID, OWNER_GID), ==, 0);
+	g_assert_cmpint(chmod(f->dir, 0755), ==, 0);
+	*root_dir = g_build_filename(f->dir, "root-dir", NULL);
+	*owner_dir = g_build_filename(f->dir, "owner-dir", NULL);
+	g_assert_cmpint(g_mkdir(*root_dir, 0755), ==, 0);
+	g_assert_cmpint(g_mkdir(*owner_dir, 0755), ==, 0);
+	g_assert_cmpint(chown(*owner_dir, OWNER_UID, OWNER_GID), ==, 0);
+	return TRUE;
+}
+
+static void
+remove_owner_dirs(const char *root_dir, const char *owner_dir)
+{
+	const char *names[] = { "container.log", "container.log.1", "secret" };
+
+	for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+		g_autofree char *a = g_build_filename(root_dir, names[i], NULL);
+		g_autofree char *b = g_build_filename(owner_dir, names[i], NULL);
+
+		(void)g_unlink(a);
+		(void)g_unlink(b);
+	}
+	g_assert_cmpint(g_rmdir(root_dir), ==, 0);
+	g_assert_cmpint(g_rmdir(owner_dir), ==, 0);
+}
+
+/* Whatever happened, the test process is root again, with root's groups. */
+static void
+assert_identity_is_roots(const gid_t *groups, int n_groups)
+{
+	gid_t now[FS_IDENTITY_MAX_GROUPS];
+
+	g_assert_cmpint((int)syscall(SYS_setfsuid, (uid_t)-1), ==, 0);
+	g_assert_cmpint((int)syscall(SYS_setfsgid, (gid_t)-1), ==, 0);
+	g_assert_cmpint(getgroups(FS_IDENTITY_MAX_GROUPS, now), ==, n_groups);
+	g_assert_cmpmem(now, sizeof(gid_t) * (gsize)n_groups, groups,
+			sizeof(gid_t) * (gsize)n_groups);
+}
+
+/* What she could not create herself (a file in root's directory, as /etc/ld.so.preload or
+ * /root/x would be) is not created, and a file of root's she cannot write is not
+ * appended to, even though the writer itself runs as root. */
+static void
+test_owner_refused(Fixture *f, gconstpointer user_data)
+{
+	g_autofree char *root_dir = NULL;
+	g_autofree char *owner_dir = NULL;
+	g_autofree char *log_path = NULL;
+	g_autofree char *secret = NULL;
+	g_autofree char *contents = NULL;
+	gid_t groups[FS_IDENTITY_MAX_GROUPS];
+	int n_groups = getgroups(FS_IDENTITY_MAX_GROUPS, groups);
+	FsIdentity owner;
+
+	if (!owner_dirs(f, &owner, &root_dir, &owner_dir))
+		return;
+	log_path = g_build_filename(root_dir, "container.log", NULL);
+	g_assert_cmpint(log_writer_open_as(&f->writer, log_path, 0, &owner), ==, -EACCES);
+	g_assert_false(g_file_test(log_path, G_FILE_TEST_EXISTS));
+	log_writer_close(&f->writer);
+	assert_identity_is_roots(groups, n_groups);
+
+	/* Root's file, readable by all, in a directory she may write (as /tmp). */
+	secret = g_build_filename(owner_dir, "secret", NULL);
+	g_assert_true(g_file_set_contents(secret, "root's\n", -1, NULL));
+	g_assert_cmpint(chmod(secret, 0644), ==, 0);
+	g_assert_cmpint(log_writer_open_as(&f->writer, secret, 0, &owner), ==, -EACCES);
+	log_writer_close(&f->writer);
+	g_assert_true(g_file_get_contents(secret, &contents, NULL, NULL));
+	g_assert_cmpstr(contents, ==, "root's\n");
+	assert_identity_is_roots(groups, n_groups);
+
+	/* The same writer as root would have done both: the refusal is the owner's. */
+	g_assert_cmpint(log_writer_open(&f->writer, log_path, 0), ==, 0);
+	log_writer_close(&f->writer);
+	remove_owner_dirs(root_dir, owner_dir);
+}
+
+/* Where she may create files, the log is created as hers (0600), appended to and rotated
+ * as hers. */
+static void
+test_owner_creates(Fixture *f, gconstpointer user_data)
+{
+	g_autofree char *root_dir = NULL;
+	g_autofree char *owner_dir = NULL;
+	g_autofree char *log_path = NULL;
+	g_autofree char *rotated_path = NULL;
+	gid_t groups[FS_IDENTITY_MAX_GROUPS];
+	int n_groups = getgroups(FS_IDENTITY_MAX_GROUPS, groups);
+	FsIdentity owner;
+	struct stat st;
+
+	if (!owner_dirs(f, &owner, &root_dir, &owner_dir))
+		return;
+	log_path = g_build_filename(owner_dir, "container.log", NULL);
+	rotated_path = g_strconcat(log_path, ".1", NULL);
+	g_assert_cmpint(log_writer_open_as(&f->writer, log_path, LIMIT, &owner), ==, 0);
+	assert_identity_is_roots(groups, n_groups);
+	g_assert_cmpint(stat(log_path, &st), ==, 0);
+	g_assert_cmpint(st.st_uid, ==, OWNER_UID);
+	g_assert_cmpint(st.st_gid, ==, OWNER_GID);
+	g_assert_cmpint(st.st_mode & 07777, ==, 0600);
+
+	/* Enough records to rotate: the new file is hers as well. */
+	for (int i = 0; i < 4; i++)
+		g_assert_cmpint(log_writer_write(&f->writer, "stdout", "0123456789\n", 11), ==, 0);
+	assert_identity_is_roots(groups, n_groups);
+	g_assert_cmpint(stat(rotated_path, &st), ==, 0);
+	g_assert_cmpint(st.st_uid, ==, OWNER_UID);
+	g_assert_cmpint(stat(log_path, &st), ==, 0);
+	g_assert_cmpint(st.st_uid, ==, OWNER_UID);
+	log_writer_close(&f->writer);
+	remove_owner_dirs(root_dir, owner_dir);
+}
+
+/* Her file in root's directory: she may append to it, but not rename it there, so the
+ * rotation fails (and nothing is renamed) where root's would have succeeded. */
+static void
+test_owner_rotation_refused(Fixture *f, gconstpointer user_data)
+{
+	g_autofree char *root_dir = NULL;
+	g_autofree char *owner_dir = NULL;
+	g_autofree char *log_path = NULL;
+	g_autofree char *rotated_path = NULL;
+	gid_t groups[FS_IDENTITY_MAX_GROUPS];
+	int n_groups = getgroups(FS_IDENTITY_MAX_GROUPS, groups);
+	FsIdentity owner;
+	int r = 0;
+
+	if (!owner_dirs(f, &owner, &root_dir, &owner_dir))
+		return;
+	log_path = g_build_filename(root_dir, "container.log", NULL);
+	rotated_path = g_strconcat(log_path, ".1", NULL);
+	g_assert_true(g_file_set_contents(log_path, "", 0, NULL));
+	g_assert_cmpint(chown(log_path, OWNER_UID, OWNER_GID), ==, 0);
+	g_assert_cmpint(log_writer_open_as(&f->writer, log_path, LIMIT, &owner), ==, 0);
+	for (int i = 0; i < 4 && r == 0; i++)
+		r = log_writer_write(&f->writer, "stdout", "0123456789\n", 11);
+	g_assert_cmpint(r, ==, -EACCES);
+	g_assert_false(g_file_test(rotated_path, G_FILE_TEST_EXISTS));
+	assert_identity_is_roots(groups, n_groups);
+	log_writer_close(&f->writer);
+	remove_owner_dirs(root_dir, owner_dir);
+}
+
+/* Root is nobody's owner, and an owner's groups come from the user database. */
+static void
+test_owner_identity(void)
+{
+	FsIdentity id;
+
+	g_assert_cmpint(fs_identity_init(&id, 0, 0), ==, -EINVAL);
+	g_assert_false(id.set);
+	g_assert_cmpint(fs_identity_init(&id, (uid_t)-1, 5), ==, -EINVAL);
+	/* A uid no one has: her primary group alone. */
+	g_assert_cmpint(fs_identity_init(&id, 4000000000u, 4000000001u), ==, 0);
+	g_assert_true(id.set);
+	g_assert_cmpint(id.n_groups, ==, 1);
+	g_assert_cmpint(id.groups[0], ==, 4000000001u);
+}
+
 static void
 test_timestamp(void)
 {
@@ -474,7 +651,11 @@ main(int argc, char **argv)
 	ADD("limit-too-small", test_limit_too_small);
 	ADD("open-refuses-symlink", test_open_refuses_symlink);
 	ADD("file-mode", test_file_mode);
+	ADD("owner-refused", test_owner_refused);
+	ADD("owner-creates", test_owner_creates);
+	ADD("owner-rotation-refused", test_owner_rotation_refused);
 #undef ADD
+	g_test_add_func("/monitor/log-writer/owner-identity", test_owner_identity);
 	g_test_add_func("/monitor/log-writer/timestamp", test_timestamp);
 
 	return g_test_run();

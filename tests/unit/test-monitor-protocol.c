@@ -34,6 +34,9 @@ assert_args_equal(const MonitorArgs *a, const MonitorArgs *b)
 	g_assert_cmpint(a->control_fd, ==, b->control_fd);
 	g_assert_cmpint(a->exec_tty, ==, b->exec_tty);
 	g_assert_cmpint(a->log_size_max, ==, b->log_size_max);
+	g_assert_cmpint(a->log_owner.set, ==, b->log_owner.set);
+	g_assert_cmpuint(a->log_owner.uid, ==, b->log_owner.uid);
+	g_assert_cmpuint(a->log_owner.gid, ==, b->log_owner.gid);
 	g_assert_cmpint(a->no_pivot, ==, b->no_pivot);
 	g_assert_cmpint(a->systemd_cgroup, ==, b->systemd_cgroup);
 	g_assert_cmpint(a->terminal, ==, b->terminal);
@@ -110,6 +113,11 @@ test_args_create(void)
 	/* Negative sizes mean no limit; they travel as they are. */
 	minimal.log_size_max = -1;
 	round_trip(&minimal);
+	/* A log with a non-root owner, gid 0 included. */
+	args.log_owner = (MonitorOwner){ .set = true, .uid = 1000, .gid = 0 };
+	round_trip(&args);
+	args.log_owner = (MonitorOwner){ .set = true, .uid = 4294967294u, .gid = 4294967294u };
+	round_trip(&args);
 }
 
 static void
@@ -249,6 +257,19 @@ test_args_rejected(void)
 	assert_decode_fails(CREATE " --exit-file /e --sync-fd 3 stray", "unexpected argument");
 	assert_decode_fails(CREATE " --exit-file /e --sync-fd 3 -- sh", "unexpected argument 'sh'");
 	assert_decode_fails(CREATE " --exit-file /e --sync-fd", "needs an argument");
+	assert_decode_fails(CREATE " --exit-file /e --sync-fd 3 --log-owner 0:0", "non-root");
+	assert_decode_fails(CREATE " --exit-file /e --sync-fd 3 --log-owner 1000", "UID:GID");
+	assert_decode_fails(CREATE " --exit-file /e --sync-fd 3 --log-owner 1000:", "UID:GID");
+	assert_decode_fails(CREATE " --exit-file /e --sync-fd 3 --log-owner :1000", "UID:GID");
+	assert_decode_fails(CREATE " --exit-file /e --sync-fd 3 --log-owner -1:5", "UID:GID");
+	assert_decode_fails(CREATE " --exit-file /e --sync-fd 3 --log-owner 4294967295:5",
+			    "UID:GID");
+	assert_decode_fails(CREATE " --exit-file /e --sync-fd 3 --log-owner 5:4294967295",
+			    "UID:GID");
+	assert_decode_fails(CREATE " --exit-file /e --sync-fd 3 --log-owner 5:+1", "UID:GID");
+	assert_decode_fails("m --id a --runtime /r --runtime-root /s --pid-file /p --sync-fd 3 "
+			    "--exec-dir /d --log-owner 5:5 -- true",
+			    "--log-owner needs --log-path");
 	assert_decode_fails("m --runtime /r", "--id is required");
 	assert_decode_fails("m --id -rf --runtime /r", "invalid --id '-rf'");
 	assert_decode_fails("m --id ../x --runtime /r", "invalid --id");

@@ -1,6 +1,7 @@
 /* A bundle's config.json is read once, bounded, type-checked and refused when in doubt;
  * the privilege decision is made on the parsed spec. */
 #include "bounded-read.h"
+#include "caller.h"
 #include "errors.h"
 #include "privilege.h"
 #include "seccomp-profile.h"
@@ -10,6 +11,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* The unprivileged caller of these tests. */
+#define NOBODY ((uid_t)65534)
 
 /* The shape of tests/make-bundle.sh's config.json. */
 static const char default_spec[] =
@@ -50,6 +54,8 @@ bundle_setup(Bundle *b, gconstpointer data)
 
 	b->bundle = g_dir_make_tmp("ocid-test-spec-XXXXXX", &error);
 	g_assert_no_error(error);
+	/* The unprivileged caller reaches it, as her own bundle. */
+	g_assert_cmpint(g_chmod(b->bundle, 0755), ==, 0);
 	b->config = g_build_filename(b->bundle, "config.json", NULL);
 	rootfs = g_build_filename(b->bundle, "rootfs", NULL);
 	g_assert_cmpint(g_mkdir(rootfs, 0755), ==, 0);
@@ -158,11 +164,11 @@ test_default(Bundle *b, gconstpointer data)
 	g_autoptr(JsonNode) spec = NULL;
 	g_autofree char *reason = NULL;
 
+	g_autoptr(OcidCaller) nobody = ocid_caller_new(NOBODY, (gid_t)-1);
+
 	write_text(b, default_spec, -1);
 	spec = load(b);
-	g_assert_false(ocid_spec_needs_privilege(spec, NULL, NULL, &reason));
-	g_assert_null(reason);
-	g_assert_false(ocid_spec_needs_privilege(spec, b->bundle, NULL, &reason));
+	g_assert_false(ocid_spec_confined_needs_privilege(spec, b->bundle, nobody, &reason));
 	g_assert_null(reason);
 }
 
@@ -438,40 +444,30 @@ static const Privileged privileged[] = {
 	  "\"path\":\"/proc/1/ns/net\"}]",
 	  "it joins the existing network namespace at /proc/1/ns/net" },
 	{ "linux", NULL, "it shares the host's pid namespace" },
-	{ "process.capabilities.bounding", "[\"CAP_KILL\",\"CAP_SYS_ADMIN\"]",
-	  "it adds the capability CAP_SYS_ADMIN beyond the default set" },
-	{ "process.capabilities.ambient", "[\"CAP_NET_ADMIN\"]",
-	  "it adds the capability CAP_NET_ADMIN" },
 	{ "hooks", "{\"prestart\":[{\"path\":\"/bin/true\"}]}", "it has OCI hooks (prestart)" },
 	{ "hooks", "{\"createRuntime\":[{\"path\":\"/bin/true\"}]}",
 	  "it has OCI hooks (createRuntime)" },
 	{ "linux.devices", "[{\"path\":\"/dev/sda\",\"type\":\"b\",\"major\":8,\"minor\":0}]",
 	  "it adds devices (linux.devices)" },
-	{ "root.path", "\"/\"", "its root.path / is outside the bundle" },
-	{ "root.path", "\"rootfs/../..\"", "its root.path rootfs/../.. is outside the bundle" },
-	{ "mounts", "[{\"destination\":\"/h\",\"type\":\"bind\",\"source\":\"/etc\"}]",
-	  "it bind-mounts /etc from outside the bundle" },
+	{ "linux.resources", "{\"devices\":[{\"allow\":true,\"access\":\"rwm\"}]}",
+	  "it allows device access (linux.resources.devices)" },
+	{ "linux.resources", "{\"unified\":{\"memory.high\":\"1\"}}",
+	  "it writes raw cgroup files" },
+	{ "linux.seccomp",
+	  "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/run/l.sock\"}",
+	  "it has a seccomp listener" },
+	{ "linux.intelRdt", "{\"closID\":\"x\"}", "it asks for Intel RDT" },
+	{ "process.oomScoreAdj", "-500", "it lowers its OOM score" },
+	/* Paths she cannot reach: /root is 0700 root's. */
+	{ "root.path", "\"/root\"", "its root.path /root is not reachable" },
+	{ "mounts", "[{\"destination\":\"/h\",\"type\":\"bind\",\"source\":\"/root\"}]",
+	  "its bind source /root is not reachable" },
 	{ "mounts",
-	  "[{\"destination\":\"/h\",\"type\":\"none\",\"source\":\"/\","
+	  "[{\"destination\":\"/h\",\"type\":\"none\",\"source\":\"/root/x\","
 	  "\"options\":[\"rbind\",\"rw\"]}]",
-	  "it bind-mounts / from outside the bundle" },
-	{ "mounts", "[{\"destination\":\"/h\",\"source\":\"/var\",\"options\":[\"bind\"]}]",
-	  "it bind-mounts /var from outside the bundle" },
-	{ "mounts", "[{\"destination\":\"/h\",\"type\":\"bind\",\"source\":\"rootfs/../../\"}]",
-	  "it bind-mounts rootfs/../../ from outside the bundle" },
-	/* The kernel's own filesystems, where they reach the host. */
-	{ "linux.readonlyPaths",
-	  "[\"/proc/bus\",\"/proc/fs\",\"/proc/irq\",\"/proc/sysrq-trigger\"]",
-	  "/proc/sys is not in linux.readonlyPaths" },
-	{ "linux.maskedPaths", "[]", "/proc/kcore is not in linux.maskedPaths" },
-	{ "mounts", "[{\"destination\":\"/p\",\"type\":\"proc\",\"source\":\"proc\"}]",
-	  "it mounts proc at /p, where linux.readonlyPaths do not apply" },
-	{ "mounts", "[{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\"}]",
-	  "it mounts sysfs at /sys read-write" },
-	{ "mounts",
-	  "[{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\","
-	  "\"options\":[\"rw\"]}]",
-	  "it mounts cgroup at /sys/fs/cgroup read-write" },
+	  "its bind source /root/x is not reachable" },
+	{ "mounts", "[{\"destination\":\"/h\",\"source\":\"/root\",\"options\":[\"bind\"]}]",
+	  "its bind source /root is not reachable" },
 	/* Filesystems of the host's: a block device, an overlay of host dirs. */
 	{ "mounts", "[{\"destination\":\"/h\",\"type\":\"ext4\",\"source\":\"/dev/sda1\"}]",
 	  "it mounts /dev/sda1 (type ext4) from the host" },
@@ -481,74 +477,75 @@ static const Privileged privileged[] = {
 	  "it mounts overlay (type overlay) from the host" },
 };
 
+/* What the kernel confines to the user namespace needs no privilege. */
+static const struct {
+	const char *where;
+	const char *value;
+} confined_ok[] = {
+	{ "process.capabilities.bounding", "[\"CAP_KILL\",\"CAP_SYS_ADMIN\"]" },
+	{ "linux.readonlyPaths", "[]" },
+	{ "mounts", "[{\"destination\":\"/p\",\"type\":\"proc\",\"source\":\"proc\"}]" },
+	{ "mounts", "[{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\"}]" },
+	{ "mounts", "[{\"destination\":\"/h\",\"type\":\"bind\",\"source\":\"/etc\"}]" },
+	{ "linux.resources", "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}" },
+};
+
 static void
 test_privilege(Bundle *b, gconstpointer data)
 {
+	g_autoptr(OcidCaller) nobody = ocid_caller_new(NOBODY, (gid_t)-1);
+
 	for (gsize i = 0; i < G_N_ELEMENTS(privileged); i++) {
 		g_autoptr(JsonNode) spec = parse(default_spec);
 		g_autoptr(JsonNode) loaded = NULL;
 		g_autofree char *reason = NULL;
-		g_autofree char *reason_in_bundle = NULL;
 
 		g_test_message("%s = %s", privileged[i].where,
 			       privileged[i].value != NULL ? privileged[i].value : "(removed)");
 		set_member(spec, privileged[i].where, privileged[i].value);
 		write_spec(b, spec);
 		loaded = load(b);
-		g_assert_true(ocid_spec_needs_privilege(loaded, NULL, NULL, &reason));
+		g_assert_true(
+		    ocid_spec_confined_needs_privilege(loaded, b->bundle, nobody, &reason));
 		if (strstr(reason, privileged[i].reason) == NULL)
 			g_error("expected '%s', got '%s'", privileged[i].reason, reason);
-		g_assert_true(
-		    ocid_spec_needs_privilege(loaded, b->bundle, NULL, &reason_in_bundle));
-		g_assert_cmpstr(reason, ==, reason_in_bundle);
-		g_assert_true(ocid_spec_needs_privilege(loaded, NULL, NULL, NULL));
+		g_assert_true(ocid_spec_confined_needs_privilege(loaded, b->bundle, nobody, NULL));
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS(confined_ok); i++) {
+		g_autoptr(JsonNode) spec = parse(default_spec);
+		g_autoptr(JsonNode) loaded = NULL;
+		g_autofree char *reason = NULL;
+
+		set_member(spec, confined_ok[i].where, confined_ok[i].value);
+		write_spec(b, spec);
+		loaded = load(b);
+		if (ocid_spec_confined_needs_privilege(loaded, b->bundle, nobody, &reason))
+			g_error("%s = %s: confined, yet '%s'", confined_ok[i].where,
+				confined_ok[i].value, reason);
 	}
 }
 
-/* With the bundle known, paths inside it are fine and symlinks are followed as runc
- * follows them; without it, any absolute path counts as outside. */
+/* Paths are resolved as the caller resolves them: symlinks followed, as runc follows
+ * them, and what she cannot reach needs privilege; a relative bind source is refused. */
 static void
 test_privilege_paths(Bundle *b, gconstpointer data)
 {
+	g_autoptr(OcidCaller) nobody = ocid_caller_new(NOBODY, (gid_t)-1);
 	g_autoptr(JsonNode) spec = parse(default_spec);
 	g_autoptr(JsonNode) loaded = NULL;
-	g_autofree char *rootfs = g_build_filename(b->bundle, "rootfs", NULL);
-	g_autofree char *abs_root = g_strdup_printf("\"%s\"", rootfs);
-	g_autofree char *data_dir = g_build_filename(b->bundle, "data", NULL);
+	g_autoptr(GError) error = NULL;
 	g_autofree char *host = g_build_filename(b->bundle, "host", NULL);
-	g_autofree char *mounts = g_strdup_printf(
-	    "[{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"%s\"}]", data_dir);
+	g_autofree char *mounts =
+	    g_strdup_printf("[{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"%s\"}]", host);
 	g_autofree char *reason = NULL;
 
-	g_assert_cmpint(g_mkdir(data_dir, 0755), ==, 0);
-	set_member(spec, "root.path", abs_root);
+	/* A symlink in the bundle that leads where she cannot go. */
+	g_assert_cmpint(symlink("/root", host), ==, 0);
 	set_member(spec, "mounts", mounts);
 	write_spec(b, spec);
 	loaded = load(b);
-	g_assert_false(ocid_spec_needs_privilege(loaded, b->bundle, NULL, NULL));
-	g_assert_true(ocid_spec_needs_privilege(loaded, NULL, NULL, &reason));
-	g_assert_nonnull(strstr(reason, "root.path"));
-	g_clear_pointer(&reason, g_free);
-	g_clear_pointer(&loaded, json_node_unref);
-
-	/* A relative bind source inside the bundle is fine. */
-	set_member(spec, "root.path", "\"rootfs\"");
-	set_member(spec, "mounts",
-		   "[{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"data\"}]");
-	write_spec(b, spec);
-	loaded = load(b);
-	g_assert_false(ocid_spec_needs_privilege(loaded, b->bundle, NULL, NULL));
-	g_assert_false(ocid_spec_needs_privilege(loaded, NULL, NULL, NULL));
-	g_clear_pointer(&loaded, json_node_unref);
-
-	/* A symlink in the bundle that leads out of it. */
-	g_assert_cmpint(symlink("/etc", host), ==, 0);
-	set_member(spec, "mounts",
-		   "[{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"host\"}]");
-	write_spec(b, spec);
-	loaded = load(b);
-	g_assert_true(ocid_spec_needs_privilege(loaded, b->bundle, NULL, &reason));
-	g_assert_nonnull(strstr(reason, "bind-mounts host from outside"));
+	g_assert_true(ocid_spec_confined_needs_privilege(loaded, b->bundle, nobody, &reason));
+	g_assert_nonnull(strstr(reason, "is not reachable with your own authority"));
 	g_clear_pointer(&reason, g_free);
 	g_clear_pointer(&loaded, json_node_unref);
 
@@ -556,40 +553,17 @@ test_privilege_paths(Bundle *b, gconstpointer data)
 	set_member(spec, "root.path", "\"host\"");
 	write_spec(b, spec);
 	loaded = load(b);
-	g_assert_true(ocid_spec_needs_privilege(loaded, b->bundle, NULL, &reason));
-	g_assert_nonnull(strstr(reason, "root.path host is outside"));
-	g_clear_pointer(&reason, g_free);
+	g_assert_true(ocid_spec_confined_needs_privilege(loaded, b->bundle, nobody, &reason));
+	g_assert_nonnull(strstr(reason, "root.path"));
 	g_clear_pointer(&loaded, json_node_unref);
 
-	/* The allow-list of ocid.conf: a bind source under one of its dirs is fine, others
-	 * are not; symlinks resolved as above. */
-	{
-		g_autofree char *allowed_dir = g_build_filename(b->bundle, "..", NULL);
-		g_autofree char *allowed_real = realpath(allowed_dir, NULL);
-		g_autofree char *source = g_path_get_dirname(b->bundle);
-		g_autofree char *bind = g_strdup_printf(
-		    "[{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"%s\"}]", source);
-		const char *allow[] = { allowed_real, NULL };
-		const char *allow_other[] = { "/nonexistent", "/usr", NULL };
-
-		set_member(spec, "root.path", "\"rootfs\"");
-		set_member(spec, "mounts", bind);
-		write_spec(b, spec);
-		loaded = load(b);
-		g_assert_true(ocid_spec_needs_privilege(loaded, b->bundle, NULL, NULL));
-		g_assert_false(ocid_spec_needs_privilege(loaded, b->bundle, allow, NULL));
-		g_assert_true(ocid_spec_needs_privilege(loaded, b->bundle, allow_other, &reason));
-		g_assert_nonnull(strstr(reason, "the allowed dirs"));
-		g_clear_pointer(&reason, g_free);
-		g_clear_pointer(&loaded, json_node_unref);
-		set_member(spec, "mounts", "[]");
-	}
-
-	/* A root that does not exist cannot be shown to be inside. */
-	set_member(spec, "root.path", "\"missing\"");
+	/* The runtime would resolve "." against ocid's own dir for the container. */
+	set_member(spec, "root.path", "\"rootfs\"");
+	set_member(spec, "mounts", "[{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\".\"}]");
 	write_spec(b, spec);
-	loaded = load(b);
-	g_assert_true(ocid_spec_needs_privilege(loaded, b->bundle, NULL, NULL));
+	g_assert_null(ocid_spec_load_bundle(b->bundle, &error));
+	g_assert_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT);
+	g_assert_nonnull(strstr(error->message, "relative source"));
 }
 
 static void
