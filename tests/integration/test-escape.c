@@ -157,6 +157,12 @@ delete_if_there(OcidTest *t, const char *id)
 static gboolean
 is_refusal(const CallResult *r)
 {
+	/* She holds org.oci.Runtime.create: a refusal of that is not what the test is about. */
+	if (r->status != 0 &&
+	    strstr(r->err, "Not authorized for org.oci.Runtime.create ") != NULL) {
+		g_test_message("refused for org.oci.Runtime.create, which she holds: %s", r->err);
+		return FALSE;
+	}
 	return r->status != 0 && (strstr(r->err, "org.oci.Runtime.Error.AccessDenied") != NULL ||
 				  strstr(r->err, "org.oci.Runtime.Error.InvalidArgument") != NULL);
 }
@@ -507,41 +513,79 @@ test_log_path_secret(void)
 
 /* ---- d. log_path at another container's log ------------------------------------- */
 
+/* Creates esc-log-inject as the attacker with log_path @log, runs it if it was created,
+ * and returns what was answered. */
+static void
+inject_into(OcidTest *t, const char *id, const char *log, CallResult *r)
+{
+	g_autofree char *bundle = attacker_bundle(t, id, "echo INJECTED", NULL, NULL);
+	g_autofree char *options = g_strdup_printf("{'log_path': <'%s'>}", log);
+	g_autofree char *path = NULL;
+
+	create_as(ATTACKER, id, bundle, options, r);
+	path = container_path(t, id);
+	if (path != NULL) {
+		run_to_end_as(t, ATTACKER, path);
+		ocid_test_delete(t, path, TRUE);
+	}
+}
+
+static void
+assert_not_injected(const char *log)
+{
+	g_autofree char *text = ocid_test_read_file(log);
+
+	if (strstr(text, "INJECTED") != NULL)
+		g_error("%s's container wrote into another container's log %s: %s", ATTACKER, log,
+			text);
+}
+
 static void
 test_log_path_other_container(void)
 {
 	OcidTest *t = setup_or_skip();
 	g_autofree char *victim = NULL;
 	g_autofree char *victim_log = NULL;
-	g_autofree char *bundle = NULL;
-	g_autofree char *path = NULL;
-	g_autofree char *options = NULL;
-	g_autofree char *text = NULL;
+	g_autofree char *dir = NULL;
+	g_autofree char *own_log = NULL;
+	g_autofree char *own_bundle = NULL;
+	g_autofree char *own_options = NULL;
+	g_autofree char *own = NULL;
+	g_auto(CallResult) roots = { 0 };
+	g_auto(CallResult) hers = { 0 };
 	g_auto(CallResult) r = { 0 };
 
 	if (t == NULL)
 		return;
+	/* Root's container's log, which she cannot open anyway. */
 	victim =
 	    ocid_test_make_container(t, "esc-victim", "echo victim-line; sleep 300", NULL, TRUE);
 	g_assert_true(ocid_test_wait_output(t, victim, "victim-line", scaled(20000)));
 	victim_log = ocid_test_get_string(t, victim, "LogPath");
-	bundle = attacker_bundle(t, "esc-log-inject", "echo INJECTED", NULL, NULL);
-	options = g_strdup_printf("{'log_path': <'%s'>}", victim_log);
-	create_as(ATTACKER, "esc-log-inject", bundle, options, &r);
-	path = container_path(t, "esc-log-inject");
-	if (path != NULL) {
-		run_to_end_as(t, ATTACKER, path);
-		ocid_test_delete(t, path, TRUE);
-	}
-	text = ocid_test_read_file(victim_log);
-	if (strstr(text, "INJECTED") != NULL)
-		g_error("%s's container wrote into root's container's log %s: %s", ATTACKER,
-			victim_log, text);
+	inject_into(t, "esc-log-inject", victim_log, &roots);
+	assert_not_injected(victim_log);
 	ocid_test_delete(t, victim, TRUE);
-	if (!is_refusal(&r) || strstr(r.err, "InvalidArgument") == NULL)
+	assert_refused(&roots, "log_path of root's container's log");
+
+	/* Her own container's log, in a dir of hers: she could open it, but it is taken. */
+	dir = g_build_filename(t->tmpdir, "esc-own-logs", NULL);
+	g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+	chown_tree(dir, uid_of(ATTACKER), gid_of(ATTACKER));
+	own_log = g_build_filename(dir, "first.log", NULL);
+	own_bundle = attacker_bundle(t, "esc-log-first", "echo first-line; sleep 300", NULL, NULL);
+	own_options = g_strdup_printf("{'log_path': <'%s'>}", own_log);
+	create_as(ATTACKER, "esc-log-first", own_bundle, own_options, &r);
+	if (r.status != 0)
+		g_error("create with her own log_path was refused: %s", r.err);
+	own = container_path(t, "esc-log-first");
+	inject_into(t, "esc-log-inject2", own_log, &hers);
+	if (g_file_test(own_log, G_FILE_TEST_EXISTS))
+		assert_not_injected(own_log);
+	ocid_test_delete(t, own, TRUE);
+	if (!is_refusal(&hers) || strstr(hers.err, "InvalidArgument") == NULL)
 		g_error("log_path of another container's log: expected InvalidArgument, got "
 			"(exit %d): %s",
-			r.status, r.err);
+			hers.status, hers.err);
 }
 
 /* ---- e. a bundle under /root ---------------------------------------------------- */
