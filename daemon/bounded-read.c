@@ -34,6 +34,11 @@ open_failed(const char *display, int errsv, GError **error)
 {
 	if (errsv == ENOENT)
 		return invalid(error, "%s does not exist; name an existing regular file", display);
+	/* Files are read with the caller's authority (caller.h): this one is not hers. */
+	if (errsv == EACCES || errsv == EPERM)
+		return ocid_error_set(error, OCID_ERROR_ACCESS_DENIED,
+				      "Cannot open %s: %s; name a file you can read yourself",
+				      display, g_strerror(errsv));
 	return invalid(error, "Cannot open %s: %s; name a regular file the daemon can read",
 		       display, g_strerror(errsv));
 }
