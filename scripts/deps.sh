@@ -8,7 +8,7 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential pkg-config meson ninja-build gettext clang-format clang libclang-rt-14-dev \
 	libglib2.0-dev libsystemd-dev libdbus-1-dev libjson-glib-dev libseccomp-dev libcap-dev \
-	runc busybox-static dbus-daemon dbus systemd systemd-container polkitd util-linux \
+	runc busybox-static dbus-daemon dbus systemd systemd-container polkitd libpam-systemd util-linux \
 	libpolkit-gobject-1-dev bash-completion scdoc man-db zsh fish socat \
 	crun qemu-system-x86 mmdebstrap e2fsprogs openssh-client \
 	>/dev/null

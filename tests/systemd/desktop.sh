@@ -118,7 +118,14 @@ chmod 0644 "$home/desktop-user.sh"
 # PAMName=login opens a PAM session: pam_systemd registers it with logind; XDG_SEAT puts
 # it on seat0, which logind always has and which (having no VTs here) makes the first
 # session on it active. Remote=no without PAM_RHOST.
-out=$(systemd-run --quiet --wait --pipe --collect --uid="$user" -p PAMName=login \
+# On a seat with VTs (the VM lane's guest: CanTTY=yes) logind wants a VT number, and the
+# session is active when its VT is the one in front.
+vt=()
+if [ "$(loginctl show-seat seat0 -p CanTTY --value 2>/dev/null)" = yes ]; then
+	active=$(cat /sys/class/tty/tty0/active 2>/dev/null)
+	vt=(-E "XDG_VTNR=${active#tty}")
+fi
+out=$(systemd-run --quiet --wait --pipe --collect --uid="$user" -p PAMName=login "${vt[@]}" \
 	-p WorkingDirectory="$home" -E HOME="$home" -E XDG_SEAT=seat0 -E XDG_SESSION_TYPE=tty \
 	-E XDG_SESSION_CLASS=user -- /bin/sh "$home/desktop-user.sh" "$n" </dev/null 2>&1)
 user_status=$?
