@@ -95,6 +95,9 @@ test_persist_round_trip(void)
 	c->pid_identity.start_time = 99;
 	c->monitor_identity.inode = 4096;
 	c->finished_usec = 7654321;
+	c->owner_uid = 1001;
+	c->owner_gid = 1002;
+	c->confined = TRUE;
 	g_hash_table_insert(c->labels, g_strdup("app"), g_strdup("web"));
 	g_hash_table_insert(c->annotations, g_strdup("io.example/x"), g_strdup("y\"z"));
 	v->container_path = g_strdup("/data");
@@ -112,6 +115,10 @@ test_persist_round_trip(void)
 	g_assert_true(back->oom_killed);
 	g_assert_cmpstr(g_hash_table_lookup(back->annotations, "io.example/x"), ==, "y\"z");
 	g_assert_cmpuint(back->volumes->len, ==, 1);
+	/* A restarted daemon knows whose it is and that it runs confined. */
+	g_assert_cmpuint(back->owner_uid, ==, 1001);
+	g_assert_cmpuint(back->owner_gid, ==, 1002);
+	g_assert_true(back->confined);
 }
 
 static void
