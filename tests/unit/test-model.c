@@ -216,6 +216,32 @@ test_store(void)
 	some = ocid_store_list(store, &filter);
 	g_assert_cmpuint(some->len, ==, 0);
 	ocid_store_filter_clear(&filter);
+	filter = (OcidStoreFilter){ 0 };
+
+	/* owner alone, then with another key: every key must match. */
+	a->owner_uid = 1000;
+	c->owner_uid = 1000;
+	filter.has_owner = TRUE;
+	filter.owner_uid = 1000;
+	some = ocid_store_list(store, &filter);
+	g_assert_cmpuint(some->len, ==, 2);
+	g_assert_true(g_ptr_array_index(some, 0) == c);
+	g_assert_true(g_ptr_array_index(some, 1) == a);
+	g_clear_pointer(&some, g_ptr_array_unref);
+	filter.name = g_strdup("alpha");
+	some = ocid_store_list(store, &filter);
+	g_assert_cmpuint(some->len, ==, 1);
+	g_clear_pointer(&some, g_ptr_array_unref);
+	filter.owner_uid = 0;
+	some = ocid_store_list(store, &filter);
+	g_assert_cmpuint(some->len, ==, 0);
+	g_clear_pointer(&some, g_ptr_array_unref);
+	g_clear_pointer(&filter.name, g_free);
+	some = ocid_store_list(store, &filter);
+	g_assert_cmpuint(some->len, ==, 1);
+	g_assert_true(g_ptr_array_index(some, 0) == b);
+	g_clear_pointer(&some, g_ptr_array_unref);
+	ocid_store_filter_clear(&filter);
 
 	ocid_store_remove(store, b);
 	g_assert_null(ocid_store_lookup(store, "beta"));
