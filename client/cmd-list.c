@@ -2,6 +2,7 @@
  * of every property, status as a few lines for people. */
 #include "ctl.h"
 
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,10 +61,46 @@ expand_template(const char *template, GVariant *properties, gboolean no_trunc)
 	}
 }
 
+/* A user as ps shows it: her name in the passwd database, else the uid. */
+static char *
+user_name(guint32 uid)
+{
+	struct passwd *pw = getpwuid((uid_t)uid);
+
+	return pw != NULL ? g_strdup(pw->pw_name) : g_strdup_printf("%u", uid);
+}
+
+/* owner=NAME|UID: a user name of the passwd database, else a number. The daemon checks
+ * nothing about the uid: an unknown one matches no container. */
+static gboolean
+parse_owner(const char *text, guint32 *uid, GError **error)
+{
+	struct passwd *pw;
+	guint64 number;
+
+	if (text[0] == '\0') {
+		ocictl_usage_error(error, "list", "owner= takes a user name or a uid");
+		return FALSE;
+	}
+	pw = getpwnam(text);
+	if (pw != NULL) {
+		*uid = (guint32)pw->pw_uid;
+		return TRUE;
+	}
+	if (g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT32 - 1, &number, NULL)) {
+		*uid = (guint32)number;
+		return TRUE;
+	}
+	ocictl_usage_error(error, "list",
+			   "owner '%s' is neither a user of this host (getent passwd) nor a uid",
+			   text);
+	return FALSE;
+}
+
 /* Parses --filter KEY=VALUE items into the daemon's filter and ours. */
 static gboolean
 build_filter(GPtrArray *filters, GVariantBuilder *daemon_filter, GPtrArray *states,
-	     GPtrArray *names, GPtrArray *ids, GError **error)
+	     GPtrArray *names, GPtrArray *ids, GArray *owners, GError **error)
 {
 	GVariantBuilder labels;
 	gboolean has_labels = FALSE;
@@ -88,12 +125,18 @@ build_filter(GPtrArray *filters, GVariantBuilder *daemon_filter, GPtrArray *stat
 			g_ptr_array_add(names, g_strdup(eq + 1));
 		} else if (g_str_equal(key, "id")) {
 			g_ptr_array_add(ids, g_strdup(eq + 1));
+		} else if (g_str_equal(key, "owner")) {
+			guint32 uid;
+			if (!parse_owner(eq + 1, &uid, error)) {
+				g_variant_builder_clear(&labels);
+				return FALSE;
+			}
+			g_array_append_val(owners, uid);
 		} else {
-			ocictl_usage_error(
-			    error, "list",
-			    "unknown filter '%s': the filters are state, name, id and "
-			    "label",
-			    key);
+			ocictl_usage_error(error, "list",
+					   "unknown filter '%s': the filters are state, name, id, "
+					   "label and owner",
+					   key);
 			g_variant_builder_clear(&labels);
 			return FALSE;
 		}
@@ -103,7 +146,34 @@ build_filter(GPtrArray *filters, GVariantBuilder *daemon_filter, GPtrArray *stat
 				      g_variant_builder_end(&labels));
 	else
 		g_variant_builder_clear(&labels);
+	/* The daemon takes one owner; either of several is ours to check. */
+	if (owners->len == 1)
+		g_variant_builder_add(daemon_filter, "{sv}", "owner",
+				      g_variant_new_uint32(g_array_index(owners, guint32, 0)));
 	return TRUE;
+}
+
+static gboolean
+owner_admitted(GArray *owners, guint32 uid)
+{
+	if (owners->len <= 1)
+		return TRUE;
+	for (guint i = 0; i < owners->len; i++)
+		if (g_array_index(owners, guint32, i) == uid)
+			return TRUE;
+	return FALSE;
+}
+
+/* The container's owner, G_MAXUINT32 when it cannot be read (it was deleted meanwhile,
+ * or a daemon from before owners does not say). */
+static guint32
+owner_of(Ctl *ctl, const char *path)
+{
+	g_autoptr(GVariant) value = ocictl_get(ctl, path, "Owner", NULL);
+
+	if (value == NULL || !g_variant_is_of_type(value, G_VARIANT_TYPE_UINT32))
+		return G_MAXUINT32;
+	return g_variant_get_uint32(value);
 }
 
 /* Whether @text is one of @set, or contains one of it (@substring); an empty set admits. */
@@ -150,7 +220,8 @@ row_to_json(Ctl *ctl, const Row *row)
 	json_builder_set_member_name(b, "CreatedAt");
 	json_builder_add_string_value(b, created_at);
 	if (properties != NULL) {
-		static const char *const more[] = { "Pid", "ExitCode", "Labels", NULL };
+		static const char *const more[] = { "Pid",   "ExitCode", "Labels",
+						    "Owner", "Confined", NULL };
 		for (int i = 0; more[i] != NULL; i++) {
 			g_autoptr(GVariant) value =
 			    g_variant_lookup_value(properties, more[i], NULL);
@@ -180,8 +251,9 @@ ocictl_cmd_list(Ctl *ctl, int argc, char **argv, GError **error)
 		  "table (default), json, or a template such as '{{.ID}} {{.Names}}'", "FORMAT" },
 		{ "no-trunc", 0, 0, G_OPTION_ARG_NONE, &no_trunc, "Whole ids", NULL },
 		{ "filter", 'f', 0, G_OPTION_ARG_STRING_ARRAY, &filter_args,
-		  "Only containers with state=STATE, name=TEXT (in the name), id=PREFIX or "
-		  "label=KEY=VALUE; a key given twice: either value (labels: both)",
+		  "Only containers with state=STATE, name=TEXT (in the name), id=PREFIX, "
+		  "label=KEY=VALUE or owner=USER (a name or a uid); a key given twice: either "
+		  "value (labels: both)",
 		  "KEY=VALUE" },
 		{ "label", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING_ARRAY, &label_args,
 		  "Same as --filter label=KEY=VALUE", "KEY=VALUE" },
@@ -194,6 +266,7 @@ ocictl_cmd_list(Ctl *ctl, int argc, char **argv, GError **error)
 	g_autoptr(GPtrArray) states = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GArray) owners = g_array_new(FALSE, FALSE, sizeof(guint32));
 	g_autoptr(GVariant) reply = NULL;
 	g_autoptr(GVariantIter) iter = NULL;
 	g_autoptr(JsonArray) json = NULL;
@@ -218,7 +291,7 @@ ocictl_cmd_list(Ctl *ctl, int argc, char **argv, GError **error)
 	if (state_arg != NULL)
 		g_ptr_array_add(filters, g_strconcat("state=", state_arg, NULL));
 	g_variant_builder_init(&daemon_filter, G_VARIANT_TYPE("a{sv}"));
-	if (!build_filter(filters, &daemon_filter, states, names, ids, error)) {
+	if (!build_filter(filters, &daemon_filter, states, names, ids, owners, error)) {
 		g_variant_builder_clear(&daemon_filter);
 		return OCICTL_EXIT_ERROR;
 	}
@@ -230,18 +303,24 @@ ocictl_cmd_list(Ctl *ctl, int argc, char **argv, GError **error)
 	if (as_json)
 		json = json_array_new();
 	else if (!quiet && !as_template)
-		g_print("%-*s  %-20s  %-8s  %s\n", no_trunc ? 64 : 12, "CONTAINER ID", "NAME",
-			"STATE", "CREATED");
+		g_print("%-*s  %-20s  %-8s  %-12s  %s\n", no_trunc ? 64 : 12, "CONTAINER ID",
+			"NAME", "STATE", "OWNER", "CREATED");
 	g_variant_get(reply, "(a(sssto))", &iter);
 	while (g_variant_iter_loop(iter, "(sssto)", &row.id, &row.name, &row.state, &row.created,
 				   &row.path)) {
 		g_autofree char *short_id = ocictl_short_id(row.id, no_trunc);
 		gboolean live =
 		    g_str_equal(row.state, "running") || g_str_equal(row.state, "paused");
+		guint32 owner = G_MAXUINT32;
 
 		if ((!all && states->len == 0 && !live) ||
 		    !admitted(states, row.state, FALSE, FALSE) ||
 		    !admitted(names, row.name, TRUE, FALSE) || !admitted(ids, row.id, FALSE, TRUE))
+			continue;
+		/* One Get per row only where the owner is shown or checked here. */
+		if (owners->len > 1 || (!as_json && !quiet && !as_template))
+			owner = owner_of(ctl, row.path);
+		if (!owner_admitted(owners, owner))
 			continue;
 		if (as_json) {
 			json_array_add_element(json, row_to_json(ctl, &row));
@@ -261,8 +340,10 @@ ocictl_cmd_list(Ctl *ctl, int argc, char **argv, GError **error)
 			g_autofree char *shown_name = g_str_equal(row.name, row.id)
 							  ? ocictl_short_id(row.name, no_trunc)
 							  : g_strdup(row.name);
-			g_print("%-*s  %-20s  %-8s  %s\n", no_trunc ? 64 : 12, short_id, shown_name,
-				row.state, when);
+			g_autofree char *shown_owner =
+			    owner != G_MAXUINT32 ? user_name(owner) : g_strdup("-");
+			g_print("%-*s  %-20s  %-8s  %-12s  %s\n", no_trunc ? 64 : 12, short_id,
+				shown_name, row.state, shown_owner, when);
 		}
 	}
 	if (as_json) {
@@ -323,7 +404,8 @@ ocictl_cmd_status(Ctl *ctl, int argc, char **argv, GError **error)
 {
 	static const char *const props[] = { "Id",       "Name",      "State",        "Pid",
 					     "ExitCode", "OOMKilled", "Error",        "BundlePath",
-					     "LogPath",  "Unit",      "ControlGroup", NULL };
+					     "LogPath",  "Unit",      "ControlGroup", "Owner",
+					     "Confined", NULL };
 	g_autofree char *path = NULL, *id = NULL, *state = NULL;
 	g_autoptr(GVariant) properties = NULL;
 
@@ -348,9 +430,15 @@ ocictl_cmd_status(Ctl *ctl, int argc, char **argv, GError **error)
 		    ((g_str_equal(props[i], "ExitCode") || g_str_equal(props[i], "OOMKilled")) &&
 		     (state == NULL || !g_str_equal(state, "stopped"))))
 			continue;
-		text = g_variant_is_of_type(value, G_VARIANT_TYPE_STRING)
-			   ? g_variant_dup_string(value, NULL)
-			   : g_variant_print(value, FALSE);
+		if (g_str_equal(props[i], "Owner") &&
+		    g_variant_is_of_type(value, G_VARIANT_TYPE_UINT32)) {
+			g_autofree char *name = user_name(g_variant_get_uint32(value));
+			text = g_strdup_printf("%s (uid %u)", name, g_variant_get_uint32(value));
+		} else if (g_variant_is_of_type(value, G_VARIANT_TYPE_STRING)) {
+			text = g_variant_dup_string(value, NULL);
+		} else {
+			text = g_variant_print(value, FALSE);
+		}
 		if (text[0] != '\0')
 			g_print("%14s: %s\n", props[i], text);
 	}

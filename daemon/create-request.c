@@ -179,6 +179,30 @@ read_as_caller(OcidCreateRequest *r, GError **error)
 	return resolve_callers_volumes(r, error);
 }
 
+/* What the caller's own options ask of the runtime as host root. */
+static char *
+options_need_privilege(const OcidCreateRequest *r)
+{
+	GHashTableIter iter;
+	gpointer key;
+
+	if (r->privileged)
+		return g_strdup("it asks for a privileged container (privileged)");
+	if (r->netns_path != NULL)
+		return g_strdup_printf("it joins the network namespace at %s", r->netns_path);
+	/* Another cgroup parent than the configured one would take the container out of
+	 * the limits the administrator set for containers. */
+	if (r->cgroup_parent != NULL && *r->cgroup_parent != '\0')
+		return g_strdup_printf("it chooses its cgroup parent %s (cgroup_parent)",
+				       r->cgroup_parent);
+	g_hash_table_iter_init(&iter, r->annotations);
+	while (g_hash_table_iter_next(&iter, &key, NULL))
+		if (ocid_annotation_is_runtimes(key))
+			return g_strdup_printf("its annotation %s is an instruction to the runtime",
+					       (char *)key);
+	return NULL;
+}
+
 gboolean
 ocid_create_request_prepare(OcidCreateRequest *r, GError **error)
 {
@@ -187,15 +211,12 @@ ocid_create_request_prepare(OcidCreateRequest *r, GError **error)
 	r->prepared = TRUE;
 	if (ocid_caller_is_root(r->caller))
 		return TRUE;
-	/* Decided on the bundle as it will run; the caller's own options are checked
-	 * above (volumes) or here (netns_path joins a namespace by path). */
-	if (r->privileged)
-		r->privilege_reason = g_strdup("it asks for a privileged container (privileged)");
-	else if (!ocid_spec_confined_needs_privilege(r->spec, r->bundle, r->caller,
-						     &r->privilege_reason) &&
-		 r->netns_path != NULL)
-		r->privilege_reason =
-		    g_strdup_printf("it joins the network namespace at %s", r->netns_path);
+	/* Her options first, then the bundle as it will run (her volumes were resolved as
+	 * hers above, and may be bound). */
+	r->privilege_reason = options_need_privilege(r);
+	if (r->privilege_reason == NULL)
+		(void)ocid_spec_confined_needs_privilege(r->spec, r->bundle, r->caller,
+							 &r->privilege_reason);
 	r->confined = r->privilege_reason == NULL;
 	if (r->confined)
 		r->id_map = ocid_id_map_for(r->caller, "/etc/subuid", "/etc/subgid");

@@ -154,6 +154,29 @@ asks_for_host_root(JsonObject *root, JsonObject *linux_obj, char **reason)
 	return FALSE;
 }
 
+gboolean
+ocid_annotation_is_runtimes(const char *key)
+{
+	/* runc turns org.systemd.property.* into properties of the container's unit; crun
+	 * reads run.oci.* (hook output files, cgroup delegation, a VM handler). Both act
+	 * as host root. */
+	return g_str_has_prefix(key, "org.systemd.property.") || g_str_has_prefix(key, "run.oci.");
+}
+
+static gboolean
+sets_runtime_annotations(JsonObject *root, char **reason)
+{
+	JsonObject *annotations = object_member(root, "annotations");
+	g_autoptr(GList) keys = annotations != NULL ? json_object_get_members(annotations) : NULL;
+
+	for (GList *l = keys; l != NULL; l = l->next)
+		if (ocid_annotation_is_runtimes(l->data))
+			return needs(reason, g_strdup_printf("its annotation %s is an instruction "
+							     "to the runtime",
+							     (char *)l->data));
+	return FALSE;
+}
+
 static gboolean
 caller_cannot_reach(const OcidCaller *caller, const char *path, const char *what, char **reason)
 {
@@ -182,7 +205,8 @@ ocid_spec_confined_needs_privilege(JsonNode *spec, const char *bundle_path,
 		*reason = NULL;
 	root = json_node_get_object(spec);
 	linux_obj = object_member(root, "linux");
-	if (shares_host_namespace(linux_obj, reason) || asks_for_host_root(root, linux_obj, reason))
+	if (shares_host_namespace(linux_obj, reason) ||
+	    asks_for_host_root(root, linux_obj, reason) || sets_runtime_annotations(root, reason))
 		return TRUE;
 	root_path =
 	    json_object_get_string_member_with_default(object_member(root, "root"), "path", "");

@@ -17,6 +17,7 @@
  * hooks, a seccomp listener, linux.devices, device access in linux.resources.devices, a
  * negative oomScoreAdj, intelRdt or raw cgroup files (linux.resources.unified), a host
  * namespace (one of pid, ipc, uts, mount, network left out, or any joined by path), a
+ * runtime's own annotations (ocid_annotation_is_runtimes()), a
  * filesystem type other than the kernel's own (proc, sysfs, tmpfs, devpts, mqueue,
  * cgroup), and a root.path or bind source @caller cannot reach herself. Everything else
  * (capabilities, sysctls, rlimits, proc and sysfs mounts) the kernel confines to her user
@@ -28,3 +29,7 @@ gboolean ocid_spec_confined_needs_privilege(JsonNode *spec, const char *bundle_p
  * mount: type "bind", or a "bind" or "rbind" option whatever the type, as runc and crun
  * read it (here without regard to case, which only errs towards "bind"). */
 gboolean ocid_mount_is_bind(JsonObject *mount);
+
+/* Whether annotation @key instructs the runtime (runc's org.systemd.property.*, crun's
+ * run.oci.*) rather than describing the container. */
+gboolean ocid_annotation_is_runtimes(const char *key);

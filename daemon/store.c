@@ -104,6 +104,8 @@ filter_matches(const OcidStoreFilter *filter, const OcidContainer *c)
 		return FALSE;
 	if (filter->sandbox != NULL && g_strcmp0(filter->sandbox, c->sandbox) != 0)
 		return FALSE;
+	if (filter->has_owner && c->owner_uid != filter->owner_uid)
+		return FALSE;
 	return labels_match(c->labels, filter->labels);
 }
 

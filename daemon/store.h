@@ -1,6 +1,6 @@
 /* The in-memory store of containers: owns them, finds them by id or name, lists them
- * newest first with the seed's StoreFilter (state, name, sandbox, labels). A container
- * being created (CREATING) holds its id and name here, so ocid_store_get() and
+ * newest first with the seed's StoreFilter (state, name, sandbox, labels) and the owner. A
+ * container being created (CREATING) holds its id and name here, so ocid_store_get() and
  * ocid_store_get_by_name() find it, but it is not announced yet: lookup, count and list
  * leave it out. */
 #pragma once
@@ -16,6 +16,8 @@ typedef struct {
 	OcidContainerState state;
 	char *name;
 	char *sandbox;
+	gboolean has_owner;
+	uint32_t owner_uid;
 	GHashTable *labels; /* all must match; NULL for none */
 } OcidStoreFilter;
 

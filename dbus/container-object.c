@@ -553,6 +553,8 @@ static const sd_bus_vtable container_vtable[] = {
 	CONST_PROP("RuntimePath", "s", runtime_path),
 	CONST_PROP("Unit", "s", unit),
 	CONST_PROP("ControlGroup", "s", control_group),
+	CONST_PROP("Owner", "u", owner_uid),
+	CONST_PROP("Confined", "b", confined),
 	SD_BUS_METHOD("Start", NULL, NULL, method_start, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Stop", SD_BUS_ARGS("t", timeout_sec), SD_BUS_NO_RESULT,
 				method_stop, SD_BUS_VTABLE_UNPRIVILEGED),

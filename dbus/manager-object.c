@@ -438,6 +438,8 @@ filter_signature(const char *key, void *data)
 {
 	if (g_str_equal(key, "label"))
 		return "a{ss}";
+	if (g_str_equal(key, "owner"))
+		return "u";
 	if (g_str_equal(key, "state") || g_str_equal(key, "name") || g_str_equal(key, "sandbox"))
 		return "s";
 	return NULL;
@@ -455,6 +457,13 @@ read_filter(sd_bus_message *m, const char *key, void *data, sd_bus_error *error)
 			filter->labels =
 			    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 		return read_string_map(m, key, filter->labels, error);
+	}
+	if (g_str_equal(key, "owner")) {
+		r = sd_bus_message_read(m, "u", &filter->owner_uid);
+		if (r < 0)
+			return r;
+		filter->has_owner = TRUE;
+		return 0;
 	}
 	r = sd_bus_message_read(m, "s", &s);
 	if (r < 0)
@@ -479,7 +488,7 @@ read_filter(sd_bus_message *m, const char *key, void *data, sd_bus_error *error)
 
 static const OcidBusDictReader filter_reader = {
 	.what = "filter",
-	.known = "use state, name, sandbox or label",
+	.known = "use state, name, sandbox, label or owner",
 	.signature_of = filter_signature,
 	.read = read_filter,
 };

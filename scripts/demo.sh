@@ -3,8 +3,8 @@
 # private D-Bus system bus (this host's PID 1 need not be systemd), with busctl and then
 # with ocictl. With --shell, it then opens a shell whose ocictl and busctl --system talk to
 # the demo's daemon (DBUS_SYSTEM_BUS_ADDRESS), and cleans up when that shell exits.
-# Run as root:
-#   sudo scripts/demo.sh [--no-install] [--shell]
+# Run as root (in a root shell; or with sudo where it is installed):
+#   scripts/demo.sh [--no-install] [--shell]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"

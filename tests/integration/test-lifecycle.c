@@ -437,11 +437,28 @@ test_list_and_filters(void)
 		    },
 		    1);
 	}
+	/* Root created them all, so root owns them; no container is owned by uid 4242. */
+	LIST_COUNT(g_variant_builder_add(&filter, "{sv}", "owner", g_variant_new_uint32(0)),
+		   count_before + 3);
+	LIST_COUNT(g_variant_builder_add(&filter, "{sv}", "owner", g_variant_new_uint32(4242)), 0);
+	LIST_COUNT(
+	    {
+		    g_variant_builder_add(&filter, "{sv}", "owner", g_variant_new_uint32(0));
+		    g_variant_builder_add(&filter, "{sv}", "name", g_variant_new_string("list-c"));
+	    },
+	    1);
 #undef LIST_COUNT
 
 	/* Bad filters are errors. */
 	g_variant_builder_init(&filter, G_VARIANT_TYPE("a{sv}"));
 	g_variant_builder_add(&filter, "{sv}", "colour", g_variant_new_string("red"));
+	reply = ocid_test_call(t, MANAGER_PATH, MANAGER, "ListContainers",
+			       g_variant_new("(@a{sv})", g_variant_builder_end(&filter)),
+			       "(a(sssto))", &error);
+	ocid_test_assert_error(error, "InvalidArgument");
+	g_clear_error(&error);
+	g_variant_builder_init(&filter, G_VARIANT_TYPE("a{sv}"));
+	g_variant_builder_add(&filter, "{sv}", "owner", g_variant_new_string("root"));
 	reply = ocid_test_call(t, MANAGER_PATH, MANAGER, "ListContainers",
 			       g_variant_new("(@a{sv})", g_variant_builder_end(&filter)),
 			       "(a(sssto))", &error);
@@ -467,6 +484,14 @@ test_list_and_filters(void)
 		g_assert_cmpstr(runtime, ==, g_getenv("OCID_RUNTIME"));
 		g_assert_cmpint(stat(state_path, &st), ==, 0);
 		g_assert_cmpint(st.st_mode & 0777, ==, 0600);
+	}
+	/* Root's containers are owned by uid 0 and run as host root. */
+	{
+		g_autoptr(GVariant) owner = ocid_test_get_property(t, paths[1], "Owner");
+		g_autoptr(GVariant) confined = ocid_test_get_property(t, paths[1], "Confined");
+
+		g_assert_cmpuint(g_variant_get_uint32(owner), ==, 0);
+		g_assert_false(g_variant_get_boolean(confined));
 	}
 
 	/* ObjectManager lists every container with its properties. */

@@ -95,6 +95,9 @@ test_persist_round_trip(void)
 	c->pid_identity.start_time = 99;
 	c->monitor_identity.inode = 4096;
 	c->finished_usec = 7654321;
+	c->owner_uid = 1001;
+	c->owner_gid = 1002;
+	c->confined = TRUE;
 	g_hash_table_insert(c->labels, g_strdup("app"), g_strdup("web"));
 	g_hash_table_insert(c->annotations, g_strdup("io.example/x"), g_strdup("y\"z"));
 	v->container_path = g_strdup("/data");
@@ -112,6 +115,10 @@ test_persist_round_trip(void)
 	g_assert_true(back->oom_killed);
 	g_assert_cmpstr(g_hash_table_lookup(back->annotations, "io.example/x"), ==, "y\"z");
 	g_assert_cmpuint(back->volumes->len, ==, 1);
+	/* A restarted daemon knows whose it is and that it runs confined. */
+	g_assert_cmpuint(back->owner_uid, ==, 1001);
+	g_assert_cmpuint(back->owner_gid, ==, 1002);
+	g_assert_true(back->confined);
 }
 
 static void
@@ -208,6 +215,32 @@ test_store(void)
 	filter.sandbox = g_strdup("other");
 	some = ocid_store_list(store, &filter);
 	g_assert_cmpuint(some->len, ==, 0);
+	ocid_store_filter_clear(&filter);
+	filter = (OcidStoreFilter){ 0 };
+
+	/* owner alone, then with another key: every key must match. */
+	a->owner_uid = 1000;
+	c->owner_uid = 1000;
+	filter.has_owner = TRUE;
+	filter.owner_uid = 1000;
+	some = ocid_store_list(store, &filter);
+	g_assert_cmpuint(some->len, ==, 2);
+	g_assert_true(g_ptr_array_index(some, 0) == c);
+	g_assert_true(g_ptr_array_index(some, 1) == a);
+	g_clear_pointer(&some, g_ptr_array_unref);
+	filter.name = g_strdup("alpha");
+	some = ocid_store_list(store, &filter);
+	g_assert_cmpuint(some->len, ==, 1);
+	g_clear_pointer(&some, g_ptr_array_unref);
+	filter.owner_uid = 0;
+	some = ocid_store_list(store, &filter);
+	g_assert_cmpuint(some->len, ==, 0);
+	g_clear_pointer(&some, g_ptr_array_unref);
+	g_clear_pointer(&filter.name, g_free);
+	some = ocid_store_list(store, &filter);
+	g_assert_cmpuint(some->len, ==, 1);
+	g_assert_true(g_ptr_array_index(some, 0) == b);
+	g_clear_pointer(&some, g_ptr_array_unref);
 	ocid_store_filter_clear(&filter);
 
 	ocid_store_remove(store, b);

@@ -458,6 +458,9 @@ static const Privileged privileged[] = {
 	  "it has a seccomp listener" },
 	{ "linux.intelRdt", "{\"closID\":\"x\"}", "it asks for Intel RDT" },
 	{ "process.oomScoreAdj", "-500", "it lowers its OOM score" },
+	{ "annotations", "{\"org.systemd.property.DeviceAllow\":\"'/dev/sda rw'\"}",
+	  "its annotation org.systemd.property.DeviceAllow is an instruction to the runtime" },
+	{ "annotations", "{\"run.oci.handler\":\"krun\"}", "its annotation run.oci.handler" },
 	/* Paths she cannot reach: /root is 0700 root's. */
 	{ "root.path", "\"/root\"", "its root.path /root is not reachable" },
 	{ "mounts", "[{\"destination\":\"/h\",\"type\":\"bind\",\"source\":\"/root\"}]",
