@@ -1537,6 +1537,33 @@ podman_lifecycle(Bench *b, int run)
 
 /* ---- ocid life cycle ------------------------------------------------------------ */
 
+/* What the runtime ran for her first container, kept in the results: it must have its own
+ * user namespace, with her uid as its root, or the confined figures measure nothing. */
+static void
+check_confined_spec(Bench *b, const char *id)
+{
+	_cleanup_(freep) char *path = xprintf("%s/containers/%s/config.json", b->state_dir, id);
+	_cleanup_(freep) char *copy = xprintf("%s/confined-config.json", b->out);
+	_cleanup_(freep) char *spec = read_file(path);
+	_cleanup_(freep) char *compact = NULL;
+	_cleanup_(freep) char *own_root = NULL;
+	size_t n = 0;
+
+	if (spec == NULL)
+		die("cannot read the confined container's effective spec %s: %m", path);
+	write_file(copy, spec);
+	compact = calloc(strlen(spec) + 1, 1);
+	for (const char *p = spec; *p != '\0'; p++)
+		if (*p != ' ' && *p != '\n' && *p != '\t')
+			compact[n++] = *p;
+	own_root = xprintf("\"uidMappings\":[{\"containerID\":0,\"hostID\":%u,",
+			   (unsigned)b->confined_uid);
+	if (strstr(compact, "{\"type\":\"user\"}") == NULL || strstr(compact, own_root) == NULL)
+		die("the container %s of %s is not confined as expected (no user namespace whose "
+		    "root is uid %u); see %s",
+		    id, b->confined_user, (unsigned)b->confined_uid, copy);
+}
+
 /* @one_call: CreateContainer with the option start, which replies once it is started.
  * @confined: on the confined user's connection, with her bundle. */
 static LifeSample
@@ -1576,6 +1603,8 @@ ocid_lifecycle(Bench *b, int run, bool one_call, bool confined)
 		die("%s", life.error);
 	sd_bus_slot_unref(match);
 	sd_bus_slot_unref(create);
+	if (confined && run == 0)
+		check_confined_spec(b, id);
 	ocid_delete(bus, path, false);
 	s.total = ms_between(life.t0, life.t_stopped);
 	s.create = ms_between(life.t0, life.t_created);
