@@ -77,7 +77,7 @@ typedef struct {
 	const char *bundle_short;  /* process: sleep 0.3, then exit */
 	const char *podman_rootfs;
 	const char *cgroup_parent; /* "/ocid-bench-<pid>" */
-	const char *confined_user;   /* a non-root user whose containers run confined, or NULL */
+	const char *confined_user; /* a non-root user whose containers run confined, or NULL */
 	const char *bundle_confined; /* process: true; readable by that user, her rootfs */
 	int runs;
 	int signal_runs;
@@ -827,8 +827,8 @@ on_check_authorization(sd_bus_message *m, void *userdata, sd_bus_error *ret_erro
 
 static const sd_bus_vtable authority_vtable[] = {
 	SD_BUS_VTABLE_START(0),
-	SD_BUS_METHOD("CheckAuthorization", "(sa{sv})sa{ss}us", "(bba{ss})",
-		      on_check_authorization, 0),
+	SD_BUS_METHOD("CheckAuthorization", "(sa{sv})sa{ss}us", "(bba{ss})", on_check_authorization,
+		      0),
 	SD_BUS_VTABLE_END,
 };
 
@@ -971,8 +971,7 @@ confined_setup(Bench *b)
 	b->confined_gid = pw->pw_gid;
 	uids = subid_mappings("/etc/subuid", b->confined_user, (uint32_t)pw->pw_uid);
 	gids = subid_mappings("/etc/subgid", b->confined_user, (uint32_t)pw->pw_gid);
-	b->userns_linux =
-	    xprintf("\"uidMappings\": %s,\n    \"gidMappings\": %s,", uids, gids);
+	b->userns_linux = xprintf("\"uidMappings\": %s,\n    \"gidMappings\": %s,", uids, gids);
 	b->template_confined = load_template(b->bundle_confined);
 	start_polkit_stand_in(b);
 	b->confined_bus = bus_connect_as(b, b->confined_user, b->confined_uid, b->confined_gid);
@@ -1223,8 +1222,8 @@ load_template(const char *bundle)
 static char *
 userns_bundle(Bench *b, const char *id)
 {
-	_cleanup_(freep) char *step =
-	    replace_once(b->template_confined, "\"namespaces\": [", "\"namespaces\": [ { \"type\": \"user\" },");
+	_cleanup_(freep) char *step = replace_once(b->template_confined, "\"namespaces\": [",
+						   "\"namespaces\": [ { \"type\": \"user\" },");
 	_cleanup_(freep) char *linux_ = xprintf("\"linux\": {\n    %s", b->userns_linux);
 	_cleanup_(freep) char *config = replace_once(step, "\"linux\": {", linux_);
 
@@ -1581,19 +1580,19 @@ ocid_lifecycle(Bench *b, int run, bool one_call, bool confined)
 	int r;
 
 	/* Subscribed before the create, so no change can slip by. */
-	r = sd_bus_match_signal(bus, &match, OCID_NAME, path, PROPERTIES_IFACE,
-				"PropertiesChanged", on_properties_changed, &life);
+	r = sd_bus_match_signal(bus, &match, OCID_NAME, path, PROPERTIES_IFACE, "PropertiesChanged",
+				on_properties_changed, &life);
 	if (r < 0)
 		die("AddMatch: %s", strerror(-r));
 	life.t0 = now_usec();
 	if (one_call)
-		r = sd_bus_call_method_async(
-		    bus, &create, OCID_NAME, MANAGER_PATH, MANAGER_IFACE, "CreateContainer",
-		    on_create_reply, &life, "sssa{sv}", id, id, bundle, 1, "start", "b", 1);
+		r = sd_bus_call_method_async(bus, &create, OCID_NAME, MANAGER_PATH, MANAGER_IFACE,
+					     "CreateContainer", on_create_reply, &life, "sssa{sv}",
+					     id, id, bundle, 1, "start", "b", 1);
 	else
-		r = sd_bus_call_method_async(bus, &create, OCID_NAME, MANAGER_PATH,
-					     MANAGER_IFACE, "CreateContainer", on_create_reply,
-					     &life, "sssa{sv}", id, id, bundle, 0);
+		r = sd_bus_call_method_async(bus, &create, OCID_NAME, MANAGER_PATH, MANAGER_IFACE,
+					     "CreateContainer", on_create_reply, &life, "sssa{sv}",
+					     id, id, bundle, 0);
 	if (r < 0)
 		die("CreateContainer: %s", strerror(-r));
 	deadline = life.t0 + WAIT_TIMEOUT_USEC;
@@ -1691,9 +1690,8 @@ enum {
 	M_RUNC_USERNS,
 	M_COUNT
 };
-static const char *const method_names[M_COUNT] = { "ocid",   "runc",     "conmon",
-						   "podman", "ocidrun",  "python",
-						   "confined", "runcuserns" };
+static const char *const method_names[M_COUNT] = { "ocid",    "runc",   "conmon",   "podman",
+						   "ocidrun", "python", "confined", "runcuserns" };
 
 static bool
 method_enabled(Bench *b, int m)
