@@ -796,19 +796,46 @@ write_ocid_config(Bench *b)
 /* ---- a stand-in polkit authority, and a confined user's connection -------------- */
 
 /* No polkitd runs on the private bus, and without one ocid lets only root create. This
- * stand-in owns org.freedesktop.PolicyKit1 there and says yes to every question, at once:
+ * stand-in owns org.freedesktop.PolicyKit1 there and says yes at once to the confined
+ * user's create, and no to anything else (the temporary dir is open to other users while
+ * the bench runs, and a yes to create-privileged would make root of anyone on the bus).
+ * Like polkitd, it asks the bus who the subject is; unlike it, it evaluates no rules:
  * a real polkitd reads the caller's process and evaluates its rules (JavaScript) first, so
  * it flatters the confined create a little. It writes each question to its log, one line
  * "action verb container", which shows that only the create asks: the owner's Start and
  * Delete need no polkit at all. */
+typedef struct {
+	FILE *log;
+	uid_t allowed_uid;
+} StandIn;
+
 static int
 on_check_authorization(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
-	FILE *log = userdata;
-	const char *action = "", *key, *value, *verb = "", *container = "";
+	StandIn *stand_in = userdata;
+	FILE *log = stand_in->log;
+	const char *action = "", *key, *value, *verb = "", *container = "", *kind = "";
+	const char *subject = NULL;
+	uint32_t uid = UINT32_MAX;
+	bool yes;
 	int r;
 
-	if ((r = sd_bus_message_skip(m, "(sa{sv})")) < 0 ||
+	if ((r = sd_bus_message_enter_container(m, 'r', "sa{sv}")) < 0 ||
+	    (r = sd_bus_message_read(m, "s", &kind)) < 0 ||
+	    (r = sd_bus_message_enter_container(m, 'a', "{sv}")) < 0)
+		return r;
+	while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+		if ((r = sd_bus_message_read(m, "s", &key)) < 0)
+			return r;
+		if (strcmp(key, "name") == 0)
+			r = sd_bus_message_read(m, "v", "s", &subject);
+		else
+			r = sd_bus_message_skip(m, "v");
+		if (r < 0 || (r = sd_bus_message_exit_container(m)) < 0)
+			return r;
+	}
+	if (r < 0 || (r = sd_bus_message_exit_container(m)) < 0 ||
+	    (r = sd_bus_message_exit_container(m)) < 0 ||
 	    (r = sd_bus_message_read(m, "s", &action)) < 0 ||
 	    (r = sd_bus_message_enter_container(m, 'a', "{ss}")) < 0)
 		return r;
@@ -820,9 +847,18 @@ on_check_authorization(sd_bus_message *m, void *userdata, sd_bus_error *ret_erro
 	}
 	if (r < 0)
 		return r;
-	fprintf(log, "%s %s %s\n", action, verb, *container != '\0' ? container : "-");
+	if (strcmp(kind, "system-bus-name") == 0 && subject != NULL) {
+		_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+		if (sd_bus_call_method(sd_bus_message_get_bus(m), "org.freedesktop.DBus",
+				       "/org/freedesktop/DBus", "org.freedesktop.DBus",
+				       "GetConnectionUnixUser", NULL, &reply, "s", subject) >= 0)
+			(void)sd_bus_message_read(reply, "u", &uid);
+	}
+	yes = uid == stand_in->allowed_uid && strcmp(action, "org.oci.Runtime.create") == 0;
+	fprintf(log, "%s %s %s %u %s\n", action, verb, *container != '\0' ? container : "-",
+		(unsigned)uid, yes ? "yes" : "no");
 	fflush(log);
-	return sd_bus_reply_method_return(m, "(bba{ss})", 1, 0, 0);
+	return sd_bus_reply_method_return(m, "(bba{ss})", (int)yes, 0, 0);
 }
 
 static const sd_bus_vtable authority_vtable[] = {
@@ -847,6 +883,7 @@ start_polkit_stand_in(Bench *b)
 	if (b->polkit_pid < 0)
 		die("fork: %m");
 	if (b->polkit_pid == 0) {
+		static StandIn stand_in;
 		FILE *log = fopen(log_path, "we");
 		sd_bus *bus;
 		int r;
@@ -857,10 +894,12 @@ start_polkit_stand_in(Bench *b)
 		signal(SIGTERM, SIG_DFL);
 		if (log == NULL)
 			die("cannot write %s: %m", log_path);
+		stand_in.log = log;
+		stand_in.allowed_uid = b->confined_uid;
 		bus = bus_connect(b);
 		r = sd_bus_add_object_vtable(bus, NULL, "/org/freedesktop/PolicyKit1/Authority",
 					     "org.freedesktop.PolicyKit1.Authority",
-					     authority_vtable, log);
+					     authority_vtable, &stand_in);
 		if (r >= 0)
 			r = sd_bus_request_name(bus, "org.freedesktop.PolicyKit1", 0);
 		if (r < 0)

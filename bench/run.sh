@@ -497,7 +497,7 @@ table() {
       "untimed), created by \`$confined_user\` (uid $(id -u "$confined_user"), not root, no" \
       "create-privileged): ocid runs it in a user namespace whose root is her uid. Interleaved" \
       "with the others, $(get lc.confined.n) runs. polkit: a stand-in authority on the private bus" \
-      "that says yes at once (see below)."
+      "that says yes at once to her create, and no to anything else (see below)."
     echo
     echo "| runner | median | p95 | median ratio | p95 ratio |"
     echo "|---|---:|---:|---:|---:|"
@@ -531,8 +531,8 @@ table() {
     fi
     if [ -s "$out/polkit-questions.log" ]; then
       echo
-      echo "What the stand-in was asked, over the whole run (action, verb: count):" \
-        "$(awk '{ n[$1 ", " $2]++ } END { for (k in n) printf "%s%s: %d", sep, k, n[k]; sep = "; " }' \
+      echo "What the stand-in was asked, over the whole run (action, verb, answer: count):" \
+        "$(awk '{ n[$1 ", " $2 ", " $5]++ } END { for (k in n) { printf "%s%s: %d", sep, k, n[k]; sep = "; " } }' \
           "$out/polkit-questions.log")." \
         "Only CreateContainer asks; her Start and Delete go through as the owner's, without polkit."
     fi
