@@ -22,10 +22,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
+#include <pwd.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -75,6 +77,8 @@ typedef struct {
 	const char *bundle_short;  /* process: sleep 0.3, then exit */
 	const char *podman_rootfs;
 	const char *cgroup_parent; /* "/ocid-bench-<pid>" */
+	const char *confined_user; /* a non-root user whose containers run confined, or NULL */
+	const char *bundle_confined; /* process: true; readable by that user, her rootfs */
 	int runs;
 	int signal_runs;
 	int scale;
@@ -99,6 +103,12 @@ typedef struct {
 	pid_t python_pid;
 	FILE *python_in;  /* requests to the python client */
 	FILE *python_out; /* its answers */
+	uid_t confined_uid;
+	gid_t confined_gid;
+	sd_bus *confined_bus; /* a connection of the confined user's */
+	char *template_confined;
+	char *userns_linux; /* uidMappings and gidMappings, as ocid computes them for her */
+	pid_t polkit_pid;   /* the stand-in polkit authority */
 } Bench;
 
 /* ---- small helpers ---------------------------------------------------------------- */
@@ -538,6 +548,8 @@ reap_strays(Bench *b)
 			    status, b->tmp);
 		if (pid == b->bus_pid)
 			die("the dbus-daemon exited unexpectedly (status %d)", status);
+		if (pid == b->polkit_pid)
+			die("the polkit stand-in exited unexpectedly (status %d)", status);
 	}
 }
 
@@ -781,6 +793,229 @@ write_ocid_config(Bench *b)
 	write_file(b->ocid_config, text);
 }
 
+/* ---- a stand-in polkit authority, and a confined user's connection -------------- */
+
+/* No polkitd runs on the private bus, and without one ocid lets only root create. This
+ * stand-in owns org.freedesktop.PolicyKit1 there and says yes at once to the confined
+ * user's create, and no to anything else (the temporary dir is open to other users while
+ * the bench runs, and a yes to create-privileged would make root of anyone on the bus).
+ * Like polkitd, it asks the bus who the subject is; unlike it, it evaluates no rules:
+ * a real polkitd reads the caller's process and evaluates its rules (JavaScript) first, so
+ * it flatters the confined create a little. It writes each question to its log, one line
+ * "action verb container", which shows that only the create asks: the owner's Start and
+ * Delete need no polkit at all. */
+typedef struct {
+	FILE *log;
+	uid_t allowed_uid;
+} StandIn;
+
+static int
+on_check_authorization(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	StandIn *stand_in = userdata;
+	FILE *log = stand_in->log;
+	const char *action = "", *key, *value, *verb = "", *container = "", *kind = "";
+	const char *subject = NULL;
+	uint32_t uid = UINT32_MAX;
+	bool yes;
+	int r;
+
+	if ((r = sd_bus_message_enter_container(m, 'r', "sa{sv}")) < 0 ||
+	    (r = sd_bus_message_read(m, "s", &kind)) < 0 ||
+	    (r = sd_bus_message_enter_container(m, 'a', "{sv}")) < 0)
+		return r;
+	while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+		if ((r = sd_bus_message_read(m, "s", &key)) < 0)
+			return r;
+		if (strcmp(key, "name") == 0)
+			r = sd_bus_message_read(m, "v", "s", &subject);
+		else
+			r = sd_bus_message_skip(m, "v");
+		if (r < 0 || (r = sd_bus_message_exit_container(m)) < 0)
+			return r;
+	}
+	if (r < 0 || (r = sd_bus_message_exit_container(m)) < 0 ||
+	    (r = sd_bus_message_exit_container(m)) < 0 ||
+	    (r = sd_bus_message_read(m, "s", &action)) < 0 ||
+	    (r = sd_bus_message_enter_container(m, 'a', "{ss}")) < 0)
+		return r;
+	while ((r = sd_bus_message_read(m, "{ss}", &key, &value)) > 0) {
+		if (strcmp(key, "verb") == 0)
+			verb = value;
+		else if (strcmp(key, "container") == 0)
+			container = value;
+	}
+	if (r < 0)
+		return r;
+	if (strcmp(kind, "system-bus-name") == 0 && subject != NULL) {
+		_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+		if (sd_bus_call_method(sd_bus_message_get_bus(m), "org.freedesktop.DBus",
+				       "/org/freedesktop/DBus", "org.freedesktop.DBus",
+				       "GetConnectionUnixUser", NULL, &reply, "s", subject) >= 0)
+			(void)sd_bus_message_read(reply, "u", &uid);
+	}
+	yes = uid == stand_in->allowed_uid && strcmp(action, "org.oci.Runtime.create") == 0;
+	fprintf(log, "%s %s %s %u %s\n", action, verb, *container != '\0' ? container : "-",
+		(unsigned)uid, yes ? "yes" : "no");
+	fflush(log);
+	return sd_bus_reply_method_return(m, "(bba{ss})", (int)yes, 0, 0);
+}
+
+static const sd_bus_vtable authority_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_METHOD("CheckAuthorization", "(sa{sv})sa{ss}us", "(bba{ss})", on_check_authorization,
+		      0),
+	SD_BUS_VTABLE_END,
+};
+
+/* A process of its own, as polkitd is: its CPU is its own, and it answers while the
+ * driver waits in a blocking call. */
+static void
+start_polkit_stand_in(Bench *b)
+{
+	_cleanup_(freep) char *log_path = xprintf("%s/polkit-questions.log", b->out);
+	int ready[2];
+	char byte;
+
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		die("pipe: %m");
+	b->polkit_pid = fork();
+	if (b->polkit_pid < 0)
+		die("fork: %m");
+	if (b->polkit_pid == 0) {
+		static StandIn stand_in;
+		FILE *log = fopen(log_path, "we");
+		sd_bus *bus;
+		int r;
+
+		close(ready[0]);
+		prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+		prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+		signal(SIGTERM, SIG_DFL);
+		if (log == NULL)
+			die("cannot write %s: %m", log_path);
+		stand_in.log = log;
+		stand_in.allowed_uid = b->confined_uid;
+		bus = bus_connect(b);
+		r = sd_bus_add_object_vtable(bus, NULL, "/org/freedesktop/PolicyKit1/Authority",
+					     "org.freedesktop.PolicyKit1.Authority",
+					     authority_vtable, &stand_in);
+		if (r >= 0)
+			r = sd_bus_request_name(bus, "org.freedesktop.PolicyKit1", 0);
+		if (r < 0)
+			die("polkit stand-in: %s", strerror(-r));
+		if (write(ready[1], "y", 1) != 1)
+			_exit(1);
+		close(ready[1]);
+		for (;;) {
+			r = sd_bus_process(bus, NULL);
+			if (r < 0)
+				_exit(0); /* the bus is gone */
+			if (r == 0 && sd_bus_wait(bus, UINT64_MAX) < 0 && errno != EINTR)
+				_exit(0);
+		}
+	}
+	close(ready[1]);
+	write_pid_file(b, "polkit.pid", b->polkit_pid);
+	if (read(ready[0], &byte, 1) != 1)
+		die("the polkit stand-in did not start");
+	close(ready[0]);
+}
+
+static void
+stop_polkit_stand_in(Bench *b)
+{
+	if (b->polkit_pid <= 0)
+		return;
+	kill(b->polkit_pid, SIGTERM);
+	(void)wait_exit_timeout(b->polkit_pid, 10000);
+	b->polkit_pid = 0;
+}
+
+/* The bus knows a connection by the credentials of the process that connected (the
+ * kernel's SO_PEERCRED, taken at connect(); SO_PEERGROUPS for the groups). The driver
+ * stays root for runc and cgroups, and takes the user's ids only while it connects: the
+ * daemon then sees her, as it would see her own client. */
+static sd_bus *
+bus_connect_as(Bench *b, const char *user, uid_t uid, gid_t gid)
+{
+	gid_t root_groups[256], groups[256];
+	int n_root = getgroups(256, root_groups);
+	int n = 256;
+	sd_bus *bus;
+
+	if (n_root < 0 || getgrouplist(user, gid, groups, &n) < 0)
+		die("cannot read the groups of %s", user);
+	if (setgroups((size_t)n, groups) < 0 || setegid(gid) < 0 || seteuid(uid) < 0)
+		die("cannot take the ids of %s: %m", user);
+	bus = bus_connect(b);
+	if (seteuid(0) < 0 || setegid(0) < 0 || setgroups((size_t)n_root, root_groups) < 0)
+		die("cannot return to root: %m");
+	return bus;
+}
+
+/* The id mappings ocid gives her containers (daemon/userns.c): container id 0 is her own
+ * id, and ids 1 and up are her ranges of @path, in file order; a range holding her id is
+ * skipped. As JSON, for the bare runc reference. */
+static char *
+subid_mappings(const char *path, const char *user, uint32_t own_id)
+{
+	_cleanup_(freep) char *data = read_file(path);
+	_cleanup_(freep) char *own = xprintf("%u", own_id);
+	char *json = xprintf("[ { \"containerID\": 0, \"hostID\": %u, \"size\": 1 }", own_id);
+	uint64_t next = 1;
+	char *save = NULL;
+
+	for (char *line = data != NULL ? strtok_r(data, "\n", &save) : NULL; line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *colon = strchr(line, ':');
+		unsigned long long start, size;
+		char *old = json;
+
+		if (colon == NULL || sscanf(colon + 1, "%llu:%llu", &start, &size) != 2 ||
+		    size == 0)
+			continue;
+		*colon = '\0';
+		if (strcmp(line, user) != 0 && strcmp(line, own) != 0)
+			continue;
+		if (start + size > UINT32_MAX || next + size > UINT32_MAX ||
+		    (own_id >= start && own_id - start < size))
+			continue;
+		json = xprintf("%s, { \"containerID\": %" PRIu64 ", \"hostID\": %llu, "
+			       "\"size\": %llu }",
+			       old, next, start, size);
+		free(old);
+		next += size;
+	}
+	{
+		char *old = json;
+		json = xprintf("%s ]", old);
+		free(old);
+	}
+	return json;
+}
+
+static char *load_template(const char *bundle);
+
+static void
+confined_setup(Bench *b)
+{
+	const struct passwd *pw = getpwnam(b->confined_user);
+	_cleanup_(freep) char *uids = NULL;
+	_cleanup_(freep) char *gids = NULL;
+
+	if (pw == NULL || pw->pw_uid == 0)
+		die("no non-root user %s for the confined containers", b->confined_user);
+	b->confined_uid = pw->pw_uid;
+	b->confined_gid = pw->pw_gid;
+	uids = subid_mappings("/etc/subuid", b->confined_user, (uint32_t)pw->pw_uid);
+	gids = subid_mappings("/etc/subgid", b->confined_user, (uint32_t)pw->pw_gid);
+	b->userns_linux = xprintf("\"uidMappings\": %s,\n    \"gidMappings\": %s,", uids, gids);
+	b->template_confined = load_template(b->bundle_confined);
+	start_polkit_stand_in(b);
+	b->confined_bus = bus_connect_as(b, b->confined_user, b->confined_uid, b->confined_gid);
+}
+
 /* ---- ocid calls ----------------------------------------------------------------- */
 
 static char *
@@ -1021,12 +1256,26 @@ load_template(const char *bundle)
 
 /* ---- peer: bare runc ------------------------------------------------------------ */
 
-static double
-runc_lifecycle(Bench *b, int run)
+/* The confined container's reference: her bundle, in a new user namespace with the
+ * mappings ocid gives her, run by root as ocid's runtime is. */
+static char *
+userns_bundle(Bench *b, const char *id)
 {
-	_cleanup_(freep) char *id = xprintf("lc-runc-%d", run);
+	_cleanup_(freep) char *step = replace_once(b->template_confined, "\"namespaces\": [",
+						   "\"namespaces\": [ { \"type\": \"user\" },");
+	_cleanup_(freep) char *linux_ = xprintf("\"linux\": {\n    %s", b->userns_linux);
+	_cleanup_(freep) char *config = replace_once(step, "\"linux\": {", linux_);
+
+	return peer_bundle(b, b->bundle_confined, config, id);
+}
+
+static double
+runc_lifecycle(Bench *b, int run, bool userns)
+{
+	_cleanup_(freep) char *id = xprintf("lc-runc%s-%d", userns ? "-userns" : "", run);
 	_cleanup_(freep) char *root = xprintf("%s/peers/runc-root", b->tmp);
-	_cleanup_(freep) char *bundle = peer_bundle(b, b->bundle_true, b->template_true, id);
+	_cleanup_(freep) char *bundle =
+	    userns ? userns_bundle(b, id) : peer_bundle(b, b->bundle_true, b->template_true, id);
 	const RuntimeGlobalArgs global = { .runtime = b->runc_path, .root = root };
 	const char *argv[RUNTIME_GLOBAL_ARGS_MAX + 8];
 	const char *del[RUNTIME_GLOBAL_ARGS_MAX + 8];
@@ -1326,11 +1575,42 @@ podman_lifecycle(Bench *b, int run)
 
 /* ---- ocid life cycle ------------------------------------------------------------ */
 
-/* @one_call: CreateContainer with the option start, which replies once it is started. */
-static LifeSample
-ocid_lifecycle(Bench *b, int run, bool one_call)
+/* What the runtime ran for her first container, kept in the results: it must have its own
+ * user namespace, with her uid as its root, or the confined figures measure nothing. */
+static void
+check_confined_spec(Bench *b, const char *id)
 {
-	_cleanup_(freep) char *id = xprintf("lc-ocid%s-%d", one_call ? "-run" : "", run);
+	_cleanup_(freep) char *path = xprintf("%s/containers/%s/config.json", b->state_dir, id);
+	_cleanup_(freep) char *copy = xprintf("%s/confined-config.json", b->out);
+	_cleanup_(freep) char *spec = read_file(path);
+	_cleanup_(freep) char *compact = NULL;
+	_cleanup_(freep) char *own_root = NULL;
+	size_t n = 0;
+
+	if (spec == NULL)
+		die("cannot read the confined container's effective spec %s: %m", path);
+	write_file(copy, spec);
+	compact = calloc(strlen(spec) + 1, 1);
+	for (const char *p = spec; *p != '\0'; p++)
+		if (*p != ' ' && *p != '\n' && *p != '\t')
+			compact[n++] = *p;
+	own_root = xprintf("\"uidMappings\":[{\"containerID\":0,\"hostID\":%u,",
+			   (unsigned)b->confined_uid);
+	if (strstr(compact, "{\"type\":\"user\"}") == NULL || strstr(compact, own_root) == NULL)
+		die("the container %s of %s is not confined as expected (no user namespace whose "
+		    "root is uid %u); see %s",
+		    id, b->confined_user, (unsigned)b->confined_uid, copy);
+}
+
+/* @one_call: CreateContainer with the option start, which replies once it is started.
+ * @confined: on the confined user's connection, with her bundle. */
+static LifeSample
+ocid_lifecycle(Bench *b, int run, bool one_call, bool confined)
+{
+	_cleanup_(freep) char *id =
+	    xprintf("lc-ocid%s%s-%d", one_call ? "-run" : "", confined ? "-confined" : "", run);
+	sd_bus *bus = confined ? b->confined_bus : b->bus;
+	const char *bundle = confined ? b->bundle_confined : b->bundle_true;
 	_cleanup_(freep) char *path = container_path(id);
 	sd_bus_slot *match = NULL, *create = NULL;
 	Life life = { .pidfd = -1, .path = path, .one_call = one_call };
@@ -1339,29 +1619,31 @@ ocid_lifecycle(Bench *b, int run, bool one_call)
 	int r;
 
 	/* Subscribed before the create, so no change can slip by. */
-	r = sd_bus_match_signal(b->bus, &match, OCID_NAME, path, PROPERTIES_IFACE,
-				"PropertiesChanged", on_properties_changed, &life);
+	r = sd_bus_match_signal(bus, &match, OCID_NAME, path, PROPERTIES_IFACE, "PropertiesChanged",
+				on_properties_changed, &life);
 	if (r < 0)
 		die("AddMatch: %s", strerror(-r));
 	life.t0 = now_usec();
 	if (one_call)
-		r = sd_bus_call_method_async(
-		    b->bus, &create, OCID_NAME, MANAGER_PATH, MANAGER_IFACE, "CreateContainer",
-		    on_create_reply, &life, "sssa{sv}", id, id, b->bundle_true, 1, "start", "b", 1);
+		r = sd_bus_call_method_async(bus, &create, OCID_NAME, MANAGER_PATH, MANAGER_IFACE,
+					     "CreateContainer", on_create_reply, &life, "sssa{sv}",
+					     id, id, bundle, 1, "start", "b", 1);
 	else
-		r = sd_bus_call_method_async(b->bus, &create, OCID_NAME, MANAGER_PATH,
-					     MANAGER_IFACE, "CreateContainer", on_create_reply,
-					     &life, "sssa{sv}", id, id, b->bundle_true, 0);
+		r = sd_bus_call_method_async(bus, &create, OCID_NAME, MANAGER_PATH, MANAGER_IFACE,
+					     "CreateContainer", on_create_reply, &life, "sssa{sv}",
+					     id, id, bundle, 0);
 	if (r < 0)
 		die("CreateContainer: %s", strerror(-r));
 	deadline = life.t0 + WAIT_TIMEOUT_USEC;
 	while (life.error == NULL && (life.t_stopped == 0 || life.t_started == 0))
-		bus_step(b->bus, deadline);
+		bus_step(bus, deadline);
 	if (life.error != NULL)
 		die("%s", life.error);
 	sd_bus_slot_unref(match);
 	sd_bus_slot_unref(create);
-	ocid_delete(b->bus, path, false);
+	if (confined && run == 0)
+		check_confined_spec(b, id);
+	ocid_delete(bus, path, false);
 	s.total = ms_between(life.t0, life.t_stopped);
 	s.create = ms_between(life.t0, life.t_created);
 	s.start = ms_between(life.t_created, life.t_started);
@@ -1436,15 +1718,26 @@ python_lifecycle(Bench *b, int run)
 
 /* ---- 1. life-cycle latency, interleaved ----------------------------------------- */
 
-enum { M_OCID, M_RUNC, M_CONMON, M_PODMAN, M_OCID_RUN, M_PYTHON, M_COUNT };
-static const char *const method_names[M_COUNT] = { "ocid",   "runc",    "conmon",
-						   "podman", "ocidrun", "python" };
+enum {
+	M_OCID,
+	M_RUNC,
+	M_CONMON,
+	M_PODMAN,
+	M_OCID_RUN,
+	M_PYTHON,
+	M_CONFINED,
+	M_RUNC_USERNS,
+	M_COUNT
+};
+static const char *const method_names[M_COUNT] = { "ocid",    "runc",   "conmon",   "podman",
+						   "ocidrun", "python", "confined", "runcuserns" };
 
 static bool
 method_enabled(Bench *b, int m)
 {
 	return (m != M_CONMON || b->with_conmon) && (m != M_PODMAN || b->with_podman) &&
-	       (m != M_PYTHON || b->python_path != NULL);
+	       (m != M_PYTHON || b->python_path != NULL) &&
+	       ((m != M_CONFINED && m != M_RUNC_USERNS) || b->confined_bus != NULL);
 }
 
 static LifeSample
@@ -1454,21 +1747,54 @@ lifecycle_once(Bench *b, int m, int run)
 
 	switch (m) {
 	case M_OCID:
-		return ocid_lifecycle(b, run, false);
+		return ocid_lifecycle(b, run, false, false);
 	case M_OCID_RUN:
-		return ocid_lifecycle(b, run, true);
+		return ocid_lifecycle(b, run, true, false);
+	case M_CONFINED:
+		return ocid_lifecycle(b, run, false, true);
 	case M_PYTHON:
 		return python_lifecycle(b, run);
 	case M_CONMON:
 		return conmon_lifecycle(b, run);
 	case M_RUNC:
-		s.total = runc_lifecycle(b, run);
+		s.total = runc_lifecycle(b, run, false);
+		return s;
+	case M_RUNC_USERNS:
+		s.total = runc_lifecycle(b, run, true);
 		return s;
 	case M_PODMAN:
 		s.total = podman_lifecycle(b, run);
 		return s;
 	}
 	return s;
+}
+
+/* CPU per life cycle (create, start, the exit, delete) of the daemon, of the dbus-daemon
+ * and of the polkit stand-in: a block of root life cycles, then one of confined ones.
+ * Whole blocks, because /proc counts CPU in clock ticks (10 ms): only a sum over many
+ * life cycles resolves one. */
+static void
+bench_confined_cpu(Bench *b)
+{
+	static const char *const who[2] = { "root", "confined" };
+
+	progress("CPU per life cycle: %d root, then %d confined", b->runs, b->runs);
+	for (int k = 0; k < 2; k++) {
+		double daemon0 = proc_cpu_ms(b->ocid_pid), bus0 = proc_cpu_ms(b->bus_pid);
+		double polkit0 = proc_cpu_ms(b->polkit_pid);
+		_cleanup_(freep) char *key_daemon = xprintf("cpu.%s.daemon_ms_per_lc", who[k]);
+		_cleanup_(freep) char *key_bus = xprintf("cpu.%s.bus_ms_per_lc", who[k]);
+		_cleanup_(freep) char *key_polkit = xprintf("cpu.%s.polkit_ms_per_lc", who[k]);
+
+		for (int run = 0; run < b->runs; run++) {
+			(void)ocid_lifecycle(b, 1000 + run, false, k == 1);
+			reap_strays(b);
+		}
+		result(b, key_daemon, "%.3f", (proc_cpu_ms(b->ocid_pid) - daemon0) / b->runs);
+		result(b, key_bus, "%.3f", (proc_cpu_ms(b->bus_pid) - bus0) / b->runs);
+		result(b, key_polkit, "%.3f", (proc_cpu_ms(b->polkit_pid) - polkit0) / b->runs);
+	}
+	result(b, "cpu.n", "%d", b->runs);
 }
 
 static void
@@ -1519,7 +1845,8 @@ bench_lifecycle(Bench *b)
 		if (!method_enabled(b, m))
 			continue;
 		result_stats(b, k, samples[m][0], n[m]);
-		if (m == M_OCID || m == M_CONMON || m == M_OCID_RUN || m == M_PYTHON) {
+		if (m == M_OCID || m == M_CONMON || m == M_OCID_RUN || m == M_PYTHON ||
+		    m == M_CONFINED) {
 			static const char *const phase[] = { NULL, "create", "start", "exit" };
 			for (int p = 1; p < 4; p++) {
 				_cleanup_(freep) char *kp =
@@ -1531,6 +1858,8 @@ bench_lifecycle(Bench *b)
 			free(samples[m][p]);
 	}
 	python_stop(b);
+	if (b->confined_bus != NULL)
+		bench_confined_cpu(b);
 }
 
 /* ---- 4. exit-to-signal latency -------------------------------------------------- */
@@ -2071,6 +2400,7 @@ usage(void)
 	      "       --bundle-short DIR [--podman-rootfs DIR] --cgroup-parent /PATH\n"
 	      "       [--runs N] [--signal-runs N] [--scale N] [--clients N]\n"
 	      "       [--idle-count N] [--idle-sec N] [--only PHASES]\n"
+	      "       [--confined-user USER --bundle-confined DIR]\n"
 	      "Normally started by bench/run.sh, which prepares all of this.\n",
 	      stderr);
 	exit(2);
@@ -2115,6 +2445,8 @@ main(int argc, char **argv)
 		{ "idle-count", required_argument, NULL, 'i' },
 		{ "idle-sec", required_argument, NULL, 'I' },
 		{ "only", required_argument, NULL, 'O' },
+		{ "confined-user", required_argument, NULL, 'u' },
+		{ "bundle-confined", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	Bench bench = { .runs = 50,
@@ -2193,6 +2525,12 @@ main(int argc, char **argv)
 		case 'O':
 			only = optarg;
 			break;
+		case 'u':
+			b->confined_user = optarg;
+			break;
+		case 'B':
+			b->bundle_confined = optarg;
+			break;
 		default:
 			usage();
 		}
@@ -2205,6 +2543,8 @@ main(int argc, char **argv)
 		usage();
 	if (b->python_client == NULL)
 		b->python_path = NULL;
+	if ((b->confined_user == NULL) != (b->bundle_confined == NULL))
+		usage();
 	b->with_conmon = b->conmon_path != NULL && *b->conmon_path != '\0';
 	b->with_podman =
 	    b->podman_path != NULL && *b->podman_path != '\0' && b->podman_rootfs != NULL;
@@ -2236,6 +2576,8 @@ main(int argc, char **argv)
 	}
 	bench_ping(b);
 	bench_fsync(b);
+	if (b->confined_user != NULL && phase_on(only, "lifecycle"))
+		confined_setup(b);
 
 	if (phase_on(only, "lifecycle"))
 		bench_lifecycle(b);
@@ -2256,7 +2598,10 @@ main(int argc, char **argv)
 	result(b, "mem.daemon.rss_end_kb", "%ld", proc_field(b->ocid_pid, "status", "VmRSS"));
 	ocid_delete_all(b);
 	sd_bus_flush_close_unref(b->bus);
+	if (b->confined_bus != NULL)
+		sd_bus_flush_close_unref(b->confined_bus);
 	stop_daemon(b);
+	stop_polkit_stand_in(b);
 	kill(b->bus_pid, SIGTERM);
 	(void)wait_exit_timeout(b->bus_pid, 10000);
 	b->bus_pid = 0;

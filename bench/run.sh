@@ -28,6 +28,10 @@ usage: bench/run.sh [options]
   --no-conmon         leave conmon out
   --no-podman         leave podman out
   --no-python         leave the python-dbus client out
+  --confined-user U   the non-root user whose confined containers are measured beside
+                      root's (default ocidbench: created with useradd, and a subuid range,
+                      when missing, and removed again at the end)
+  --no-confined       leave the confined containers out
   --runtime PATH      the OCI runtime for every runner (default: runc on PATH), e.g.
                       /usr/bin/crun in the cgroup v2 guest
   --no-tmpfs          keep ocid's run_dir and the peers' runtime roots on the temporary
@@ -52,6 +56,9 @@ only=""
 use_conmon=1
 use_podman=1
 use_python=1
+use_confined=1
+confined_user=ocidbench
+created_user=0
 use_tmpfs=1
 runtime=""
 write_docs=1
@@ -72,6 +79,8 @@ while [ $# -gt 0 ]; do
   --no-conmon) use_conmon=0 ;;
   --no-podman) use_podman=0 ;;
   --no-python) use_python=0 ;;
+  --confined-user) confined_user=$2; shift ;;
+  --no-confined) use_confined=0 ;;
   --no-tmpfs) use_tmpfs=0 ;;
   --runtime) runtime=$2; shift ;;
   --no-docs) write_docs=0 ;;
@@ -213,6 +222,9 @@ cleanup() {
     done
     [ $runc_default_root_existed = 0 ] && rmdir "$default_root" 2>/dev/null
   fi
+  if [ $created_user = 1 ] && [ $keep = 0 ]; then
+    userdel "$confined_user" 2>/dev/null || say "bench: could not remove the user $confined_user"
+  fi
   awk -v t="$tmp" 'index($2, t) == 1 {print $2}' /proc/self/mounts | sort -r |
     while read -r mnt; do umount -l "$mnt" 2>/dev/null; done
   for dir in /sys/fs/cgroup/*/"$cgroup_name"; do
@@ -252,6 +264,25 @@ fi
 # podman writes /etc/hosts and friends into a --rootfs: give it a copy of its own.
 cp -a "$tmp/bundles/true/rootfs" "$tmp/podman-rootfs"
 
+# A confined container is one a non-root user creates: ocid reads her bundle as her and
+# runs it in a user namespace whose root is her uid (ids 1 and up: her /etc/subuid range).
+# Her bundle is hers, as it would be; the temporary dir becomes reachable to her.
+if [ $use_confined = 1 ]; then
+  if ! id "$confined_user" >/dev/null 2>&1; then
+    # A regular user: useradd gives her a range in /etc/subuid and /etc/subgid.
+    useradd -M -s /usr/sbin/nologin -c "ocid benchmarks (bench/run.sh)" "$confined_user" ||
+      fail "cannot create the user $confined_user (or use --no-confined)"
+    created_user=1
+  fi
+  [ "$(id -u "$confined_user")" != 0 ] || fail "--confined-user must not be root"
+  if ! grep -qs "^$confined_user:" /etc/subuid; then
+    say "bench: $confined_user has no range in /etc/subuid: her containers map her uid alone"
+  fi
+  chmod 0755 "$tmp"
+  "$top/tests/make-bundle.sh" "$tmp/bundles/true-confined" /bin/true
+  chown -R "$confined_user:$(id -gn "$confined_user")" "$tmp/bundles/true-confined"
+fi
+
 # ---- run -------------------------------------------------------------------------------
 
 loadavg_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -273,6 +304,8 @@ if [ $use_python = 1 ]; then
   fi
 fi
 [ -n "$only" ] && args+=(--only "$only")
+[ $use_confined = 1 ] &&
+  args+=(--confined-user "$confined_user" --bundle-confined "$tmp/bundles/true-confined")
 timeout 3600 "$build/ocid-bench" "${args[@]}" &
 driver_pid=$!
 wait $driver_pid || fail "the benchmark driver failed (status $?); see the messages above"
@@ -322,10 +355,12 @@ table() {
     echo "| runner | median | p95 | median vs runc | p95 vs runc |"
     echo "|---|---:|---:|---:|---:|"
     local m label
-    for m in runc ocid ocidrun python conmon podman; do
+    for m in runc ocid ocidrun python conmon podman runcuserns confined; do
       [ -n "$(get lc.$m.p50)" ] || continue
       case $m in
       runc) label="bare \`$rt_name run\`" ;;
+      runcuserns) label="bare \`$rt_name run\`, her bundle in a user namespace (ocid's mappings)" ;;
+      confined) label="ocid, confined: CreateContainer, Start by a non-root user" ;;
       ocid) label='ocid over D-Bus (C client): CreateContainer, Start' ;;
       ocidrun) label='ocid, one call (C client): CreateContainer with start' ;;
       python) label='ocid over D-Bus (python-dbus client): CreateContainer, Start' ;;
@@ -449,6 +484,59 @@ table() {
     echo "That is $(awk -v a="$(get restart.full_ms)" -v b="$(get restart.empty_ms)" -v n="$(get restart.n)" \
       'BEGIN { printf "%.2f", (a - b) / n }') ms per container; afterwards $(get restart.running_after) of $(get restart.n) were running."
   fi
+  if [ -n "$(get lc.confined.p50)" ]; then
+    local ocid50 ocid95 conf50 conf95
+    ocid50=$(get lc.ocid.p50)
+    ocid95=$(get lc.ocid.p95)
+    conf50=$(get lc.confined.p50)
+    conf95=$(get lc.confined.p95)
+    echo
+    echo "### 7. Confined containers: a non-root user's life cycle beside root's (ms)"
+    echo
+    echo "The life cycle of section 1 (\`true\`: CreateContainer, Start, the exit seen, Delete" \
+      "untimed), created by \`$confined_user\` (uid $(id -u "$confined_user"), not root, no" \
+      "create-privileged): ocid runs it in a user namespace whose root is her uid. Interleaved" \
+      "with the others, $(get lc.confined.n) runs. polkit: a stand-in authority on the private bus" \
+      "that says yes at once to her create, and no to anything else (see below)."
+    echo
+    echo "| runner | median | p95 | median ratio | p95 ratio |"
+    echo "|---|---:|---:|---:|---:|"
+    echo "| ocid, root caller | $(num "$ocid50") | $(num "$ocid95") | 1.00x | 1.00x |"
+    echo "| ocid, confined (non-root caller) | $(num "$conf50") | $(num "$conf95") |" \
+      "**$(ratio "$conf50" "$ocid50")** of root's | $(ratio "$conf95" "$ocid95") of root's |"
+    echo "| bare \`$rt_name run\` | $(num "$runc50") | $(num "$runc95") | 1.00x | 1.00x |"
+    [ -n "$(get lc.runcuserns.p50)" ] &&
+      echo "| bare \`$rt_name run\`, her bundle, same user namespace and mappings |" \
+        "$(num "$(get lc.runcuserns.p50)") | $(num "$(get lc.runcuserns.p95)") |" \
+        "$(ratio "$(get lc.runcuserns.p50)" "$runc50") of runc's | $(ratio "$(get lc.runcuserns.p95)" "$runc95") of runc's |"
+    echo
+    echo "Confined vs its bare runtime (both in a user namespace): median" \
+      "$(ratio "$conf50" "$(get lc.runcuserns.p50)"), p95 $(ratio "$conf95" "$(get lc.runcuserns.p95)")." \
+      "Phases (medians, ms): confined create $(num "$(get lc.confined.create.p50)")" \
+      "(root: $(num "$(get lc.ocid.create.p50)")), start $(num "$(get lc.confined.start.p50)")" \
+      "(root: $(num "$(get lc.ocid.start.p50)")), exit seen $(num "$(get lc.confined.exit.p50)")" \
+      "(root: $(num "$(get lc.ocid.exit.p50)")) after the Start reply."
+    if [ -n "$(get cpu.root.daemon_ms_per_lc)" ]; then
+      echo
+      echo "CPU per life cycle (create, start, exit, delete), ms; a block of $(get cpu.n) root life cycles, then" \
+        "$(get cpu.n) confined ones, from /proc (10 ms ticks, summed over the block):"
+      echo
+      echo "| process | root caller | confined | confined vs root |"
+      echo "|---|---:|---:|---:|"
+      echo "| ocid daemon | $(num "$(get cpu.root.daemon_ms_per_lc)" %.2f) | $(num "$(get cpu.confined.daemon_ms_per_lc)" %.2f) |" \
+        "$(ratio "$(get cpu.confined.daemon_ms_per_lc)" "$(get cpu.root.daemon_ms_per_lc)") |"
+      echo "| dbus-daemon | $(num "$(get cpu.root.bus_ms_per_lc)" %.2f) | $(num "$(get cpu.confined.bus_ms_per_lc)" %.2f) |" \
+        "$(ratio "$(get cpu.confined.bus_ms_per_lc)" "$(get cpu.root.bus_ms_per_lc)") |"
+      echo "| polkit stand-in | $(num "$(get cpu.root.polkit_ms_per_lc)" %.2f) | $(num "$(get cpu.confined.polkit_ms_per_lc)" %.2f) | |"
+    fi
+    if [ -s "$out/polkit-questions.log" ]; then
+      echo
+      echo "What the stand-in was asked, over the whole run (action, verb, answer: count):" \
+        "$(awk '{ n[$1 ", " $2 ", " $5]++ } END { for (k in n) { printf "%s%s: %d", sep, k, n[k]; sep = "; " } }' \
+          "$out/polkit-questions.log")." \
+        "Only CreateContainer asks; her Start and Delete go through as the owner's, without polkit."
+    fi
+  fi
   return 0
 }
 
@@ -464,7 +552,7 @@ versions
 
 plot=""
 if command -v gnuplot >/dev/null 2>&1 && [ -s "$out/lifecycle.csv" ]; then
-  for m in runc ocid ocidrun python conmon podman; do
+  for m in runc ocid ocidrun python conmon podman runcuserns confined; do
     awk -F, -v m=$m '$1 == m {print $3}' "$out/lifecycle.csv" | sort -g |
       awk '{ v[NR] = $1 } END { for (i = 1; i <= NR; i++) print v[i], i / NR }' >"$out/lc-$m.dat"
   done
@@ -477,7 +565,7 @@ if command -v gnuplot >/dev/null 2>&1 && [ -s "$out/lifecycle.csv" ]; then
   awk -F, '$1 == "ocid" {print $4}' "$out/exit-signal.csv" 2>/dev/null | sort -g |
     awk '{ v[NR] = $1 } END { for (i = 1; i <= NR; i++) print v[i], i / NR }' >"$out/sig-monitor.dat"
   declare -A color=([runc]='#555555' [ocid]='#1f77b4' [ocidrun]='#17becf' [python]='#2ca02c'
-    [conmon]='#ff7f0e' [podman]='#9467bd'
+    [conmon]='#ff7f0e' [podman]='#9467bd' [runcuserns]='#aaaaaa' [confined]='#d62728'
     [monitor]='#8fc3ea')
   plot=$out/benchmarks-latency.png
   {
@@ -489,7 +577,7 @@ if command -v gnuplot >/dev/null 2>&1 && [ -s "$out/lifecycle.csv" ]; then
     echo "set title 'Life cycle of \"true\": create, start, exit seen by the caller'"
     echo "set xlabel 'ms (log scale)'"
     sep="plot"
-    for m in runc ocid ocidrun python conmon podman; do
+    for m in runc ocid ocidrun python conmon podman runcuserns confined; do
       [ -s "$out/lc-$m.dat" ] || continue
       printf "%s '%s' using 1:2 with steps lw 2 lc rgb '%s' title '%s'" \
         "$sep" "$out/lc-$m.dat" "${color[$m]}" "$m"
