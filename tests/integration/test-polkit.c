@@ -1,13 +1,17 @@
 /* Authorization. On the private bus (meson test): without polkit only root changes
  * anything, and a stand-in polkit authority shows what ocid asks (subject, action,
  * details, the interactive flag) and that it follows the answer. Under a real systemd and
- * polkitd (tests/systemd/run.sh): callers other than root change nothing without polkit's
- * yes; a rule can grant managing but not exec, per verb and per container; reads are open
- * to everyone. Other users' calls are gdbus run through setpriv. */
+ * polkitd (tests/systemd/run.sh): callers other than root create nothing and change no
+ * other user's container without polkit's yes; a rule can grant managing but not exec,
+ * per verb and per container; reads are open to everyone. Issue 19: a non-root caller's
+ * container runs confined in a user namespace as her, unless it needs create-privileged
+ * by the allow-list, and its owner acts on it without asking polkit. Other users' calls
+ * are gdbus run through setpriv. */
 #include "ocid-test.h"
 
 #include <glib/gstdio.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -749,30 +753,37 @@ path_of(OcidTest *t, const char *id)
 	return path;
 }
 
-/* The running container @path runs in a user namespace whose root is @uid (and no other
- * host id: nobody and daemon have no /etc/subuid range), or, with @uid 0, in the host's. */
+/* The running container @path runs in a user namespace whose root is @uid, and no id of it
+ * is host root (ids from 1 on are the owner's /etc/subuid ranges, if she has any); or,
+ * with @uid 0, in the host's user namespace. */
 static void
 assert_runs_as(OcidTest *t, const char *path, uid_t uid)
 {
 	int pid = ocid_test_get_int(t, path, "Pid");
 	g_autofree char *map_path = g_strdup_printf("/proc/%d/uid_map", pid);
 	g_autofree char *map = NULL;
-	g_auto(GStrv) fields = NULL;
+	g_auto(GStrv) lines = NULL;
 
 	g_assert_cmpint(pid, >, 0);
 	map = ocid_test_read_file(map_path);
 	g_assert_nonnull(map);
-	fields = g_strsplit_set(g_strstrip(map), " \t\n", -1);
-	{
-		g_autoptr(GPtrArray) words = g_ptr_array_new();
-		for (int i = 0; fields[i] != NULL; i++)
-			if (*fields[i] != '\0')
-				g_ptr_array_add(words, fields[i]);
-		g_assert_cmpuint(words->len, ==, 3); /* one line */
-		g_assert_cmpstr(g_ptr_array_index(words, 0), ==, "0");
-		g_assert_cmpuint(g_ascii_strtoull(g_ptr_array_index(words, 1), NULL, 10), ==, uid);
-		g_assert_cmpuint(g_ascii_strtoull(g_ptr_array_index(words, 2), NULL, 10), ==,
-				 uid == 0 ? G_MAXUINT32 : 1);
+	lines = g_strsplit(g_strstrip(map), "\n", -1);
+	for (int i = 0; lines[i] != NULL; i++) {
+		guint64 inside, host, size;
+
+		g_assert_cmpint(sscanf(lines[i],
+				       "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+				       " %" G_GUINT64_FORMAT,
+				       &inside, &host, &size),
+				==, 3);
+		if (i == 0) {
+			g_assert_cmpuint(inside, ==, 0);
+			g_assert_cmpuint(host, ==, uid);
+			g_assert_cmpuint(size, ==, uid == 0 ? G_MAXUINT32 : 1);
+		} else {
+			g_assert_cmpuint(uid, !=, 0);
+			g_assert_cmpuint(host, >, 0);
+		}
 	}
 }
 
