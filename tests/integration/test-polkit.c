@@ -1,13 +1,17 @@
 /* Authorization. On the private bus (meson test): without polkit only root changes
  * anything, and a stand-in polkit authority shows what ocid asks (subject, action,
  * details, the interactive flag) and that it follows the answer. Under a real systemd and
- * polkitd (tests/systemd/run.sh): callers other than root change nothing without polkit's
- * yes; a rule can grant managing but not exec, per verb and per container; reads are open
- * to everyone. Other users' calls are gdbus run through setpriv. */
+ * polkitd (tests/systemd/run.sh): callers other than root create nothing and change no
+ * other user's container without polkit's yes; a rule can grant managing but not exec,
+ * per verb and per container; reads are open to everyone. Issue 19: a non-root caller's
+ * container runs confined in a user namespace as her, unless it needs create-privileged
+ * by the allow-list, and its owner acts on it without asking polkit. Other users' calls
+ * are gdbus run through setpriv. */
 #include "ocid-test.h"
 
 #include <glib/gstdio.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -15,10 +19,13 @@
 #define CONTAINER    "org.oci.Runtime.Container"
 #define MANAGER      "org.oci.Runtime.Manager"
 #define MANAGER_PATH "/org/oci/Runtime"
+#define CREATE       "org.oci.Runtime.create"
 #define MANAGE       "org.oci.Runtime.manage"
 #define EXEC         "org.oci.Runtime.exec"
 #define PRIVILEGED   "org.oci.Runtime.create-privileged"
 #define NOBODY       "nobody"
+/* A second user without a session, for a container that is not nobody's own. */
+#define OTHER "daemon"
 
 static OcidTest *
 setup_system_or_skip(void)
@@ -180,11 +187,11 @@ assert_every_change_denied(OcidTest *t, const char *user, const char *path, cons
 	guint32 count = container_count(t);
 	g_autofree char *state = NULL;
 
-	/* Creating needs manage first, whether or not the container is privileged. */
+	/* Creating needs create first, whether or not the container is privileged. */
 	assert_denied_full(t, user, FALSE, MANAGER_PATH, MANAGER ".CreateContainer", create_args,
-			   MANAGE, also);
+			   CREATE, also);
 	assert_denied_full(t, user, FALSE, MANAGER_PATH, MANAGER ".CreateContainer",
-			   privileged_args, MANAGE, also);
+			   privileged_args, CREATE, also);
 	/* Authorization comes before the state check: Start of a running one is denied too. */
 	assert_denied_full(t, user, FALSE, path, CONTAINER ".Start", NULL, MANAGE, also);
 	assert_denied_full(t, user, FALSE, path, CONTAINER ".Stop", stop_args, MANAGE, also);
@@ -285,6 +292,7 @@ typedef struct {
 	char *action;
 	char *container;
 	char *verb;
+	char *reason; /* the "reason" detail of create-privileged */
 	guint32 flags;
 	char *cancellation_id;
 } Question;
@@ -297,6 +305,7 @@ question_free(Question *q)
 	g_free(q->action);
 	g_free(q->container);
 	g_free(q->verb);
+	g_free(q->reason);
 	g_free(q->cancellation_id);
 	g_free(q);
 }
@@ -341,6 +350,7 @@ authority_call(GDBusConnection *conn, const char *sender, const char *object_pat
 	(void)g_variant_lookup(subject_details, "name", "s", &q->subject_name);
 	(void)g_variant_lookup(details, "container", "s", &q->container);
 	(void)g_variant_lookup(details, "verb", "s", &q->verb);
+	(void)g_variant_lookup(details, "reason", "s", &q->reason);
 	q->caller_uid = G_MAXUINT32;
 	if (q->subject_name != NULL)
 		uid = g_dbus_connection_call_sync(
@@ -574,7 +584,8 @@ test_stand_in_authority(void)
 	OcidTest *t = setup_private_or_skip();
 	const char *const nothing[] = { NULL };
 	const char *const manage[] = { MANAGE, NULL };
-	const char *const everything[] = { MANAGE, EXEC, PRIVILEGED, NULL };
+	const char *const create[] = { CREATE, NULL };
+	const char *const everything[] = { MANAGE, CREATE, EXEC, PRIVILEGED, NULL };
 	const char *stop_args[] = { "1", NULL };
 	const char *exec_args[] = { "['/bin/echo', 'inside']", "5", NULL };
 	const char *delete_args[] = { "true", NULL };
@@ -644,8 +655,9 @@ test_stand_in_authority(void)
 			g_error("ExecSync's output is not 'inside': %s", out);
 	}
 
-	/* Creating asks manage; a privileged container (by option or by its bundle) also
-	 * create-privileged, with the requested id as the container. */
+	/* Creating asks create (manage is not enough); a privileged container (by option or
+	 * by its bundle) also create-privileged, with the requested id as the container and
+	 * the reason as a detail. */
 	{
 		const char *plain[] = { "plain", "", bundle, "{}", NULL };
 		const char *by_option[] = { "by-option", "", bundle, "{'privileged': <true>}",
@@ -653,39 +665,51 @@ test_stand_in_authority(void)
 		const char *by_bundle[] = { "by-bundle", "", host_net, "{}", NULL };
 		const char *unnamed[] = { "", "", bundle, "{}", NULL };
 		guint32 count = container_count(t);
+		const Question *q;
 
 		authority_set(a, ANSWER_NO, manage);
+		assert_denied(t, NOBODY, MANAGER_PATH, MANAGER ".CreateContainer", plain, CREATE);
+		assert_question(authority_question(a, 1, 0), nobody, CREATE, "plain", "create", 0);
+		authority_set(a, ANSWER_NO, create);
 		g_free(assert_allowed(t, NOBODY, MANAGER_PATH, MANAGER ".CreateContainer", plain));
-		assert_question(authority_question(a, 1, 0), nobody, MANAGE, "plain", "create", 0);
-		authority_set(a, ANSWER_NO, manage);
+		assert_question(authority_question(a, 1, 0), nobody, CREATE, "plain", "create", 0);
+		authority_set(a, ANSWER_NO, create);
 		assert_denied(t, NOBODY, MANAGER_PATH, MANAGER ".CreateContainer", by_option,
 			      PRIVILEGED);
-		assert_question(authority_question(a, 2, 0), nobody, MANAGE, "by-option", "create",
+		assert_question(authority_question(a, 2, 0), nobody, CREATE, "by-option", "create",
 				0);
-		assert_question(authority_question(a, 2, 1), nobody, PRIVILEGED, "by-option",
-				"create", 0);
-		authority_set(a, ANSWER_NO, manage);
+		q = authority_question(a, 2, 1);
+		assert_question(q, nobody, PRIVILEGED, "by-option", "create", 0);
+		g_assert_cmpstr(q->reason, ==, "it asks for a privileged container (privileged)");
+		authority_set(a, ANSWER_NO, create);
 		assert_denied(t, NOBODY, MANAGER_PATH, MANAGER ".CreateContainer", by_bundle,
 			      PRIVILEGED);
-		assert_question(authority_question(a, 2, 1), nobody, PRIVILEGED, "by-bundle",
-				"create", 0);
+		q = authority_question(a, 2, 1);
+		assert_question(q, nobody, PRIVILEGED, "by-bundle", "create", 0);
+		g_assert_cmpstr(q->reason, ==, "it shares the host's network namespace");
 		g_assert_cmpuint(container_count(t), ==, count + 1);
 
 		authority_set(a, ANSWER_NO, everything);
 		g_free(
 		    assert_allowed(t, NOBODY, MANAGER_PATH, MANAGER ".CreateContainer", by_bundle));
 		(void)authority_question(a, 2, 0);
-		authority_set(a, ANSWER_NO, manage);
+		authority_set(a, ANSWER_NO, create);
 		g_free(
 		    assert_allowed(t, NOBODY, MANAGER_PATH, MANAGER ".CreateContainer", unnamed));
-		assert_question(authority_question(a, 1, 0), nobody, MANAGE, "", "create", 0);
+		assert_question(authority_question(a, 1, 0), nobody, CREATE, "", "create", 0);
 		g_assert_cmpuint(container_count(t), ==, count + 3);
 	}
 
-	authority_set(a, ANSWER_NO, manage);
+	/* Her own containers, confined or privileged, she deletes without being asked. */
+	authority_set(a, ANSWER_NO, nothing);
 	g_free(assert_allowed(t, NOBODY, "/org/oci/Runtime/container/plain", CONTAINER ".Delete",
 			      delete_args));
-	assert_question(authority_question(a, 1, 0), nobody, MANAGE, "plain", "delete", 0);
+	g_free(assert_allowed(t, NOBODY, "/org/oci/Runtime/container/by_2dbundle",
+			      CONTAINER ".Delete", delete_args));
+	(void)authority_question(a, 0, 0);
+	/* Root's container is not hers. */
+	assert_denied(t, NOBODY, path, CONTAINER ".Delete", delete_args, MANAGE);
+	assert_question(authority_question(a, 1, 0), nobody, MANAGE, "asked", "delete", 0);
 
 	/* A container deleted while its caller was being authorized is not acted on. */
 	{
@@ -715,44 +739,297 @@ test_stand_in_authority(void)
 	ocid_test_delete(t, path, TRUE);
 }
 
-/* ocid.conf's bind_mount_allowlist: a volume from under an allowed dir needs manage only;
- * one from elsewhere needs create-privileged, and says why. */
+/* The path of container @id, asserting that it exists. */
+static char *
+path_of(OcidTest *t, const char *id)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = ocid_test_call(t, MANAGER_PATH, MANAGER, "GetContainer",
+						   g_variant_new("(s)", id), "(o)", &error);
+	char *path = NULL;
+
+	g_assert_no_error(error);
+	g_variant_get(reply, "(o)", &path);
+	return path;
+}
+
+/* The running container @path runs in a user namespace whose root is @uid, and no id of it
+ * is host root (ids from 1 on are the owner's /etc/subuid ranges, if she has any); or,
+ * with @uid 0, in the host's user namespace. */
 static void
-test_bind_allowlist(void)
+assert_runs_as(OcidTest *t, const char *path, uid_t uid)
+{
+	int pid = ocid_test_get_int(t, path, "Pid");
+	g_autofree char *map_path = g_strdup_printf("/proc/%d/uid_map", pid);
+	g_autofree char *map = NULL;
+	g_auto(GStrv) lines = NULL;
+
+	g_assert_cmpint(pid, >, 0);
+	map = ocid_test_read_file(map_path);
+	g_assert_nonnull(map);
+	lines = g_strsplit(g_strstrip(map), "\n", -1);
+	for (int i = 0; lines[i] != NULL; i++) {
+		guint64 inside, host, size;
+
+		g_assert_cmpint(sscanf(lines[i],
+				       "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+				       " %" G_GUINT64_FORMAT,
+				       &inside, &host, &size),
+				==, 3);
+		if (i == 0) {
+			g_assert_cmpuint(inside, ==, 0);
+			g_assert_cmpuint(host, ==, uid);
+			g_assert_cmpuint(size, ==, uid == 0 ? G_MAXUINT32 : 1);
+		} else {
+			g_assert_cmpuint(uid, !=, 0);
+			g_assert_cmpuint(host, >, 0);
+		}
+	}
+}
+
+/* Issue 19: a container's owner acts on it with her own authority, and polkit is not
+ * asked; another user's container (root's or another non-root user's) needs the verb's
+ * action as before. */
+static void
+test_owner_acts_on_own(void)
 {
 	OcidTest *t = setup_private_or_skip();
+	const char *const nothing[] = { NULL };
+	const char *const create[] = { CREATE, NULL };
 	const char *const manage[] = { MANAGE, NULL };
+	const char *stop_args[] = { "1", NULL };
+	const char *delete_args[] = { "true", NULL };
+	const char *exec_args[] = { "['/bin/echo', 'inside']", "5", NULL };
 	g_autofree char *bundle = NULL;
-	g_autoptr(GError) error = NULL;
+	g_autofree char *mine = NULL;
+	g_autofree char *theirs = NULL;
+	uid_t nobody, other;
+	guint32 count;
 	Authority *a;
 
 	if (t == NULL)
 		return;
-	bundle = ocid_test_make_bundle(t, "allowlisted", "sleep 300");
+	nobody = getpwnam(NOBODY)->pw_uid;
+	other = getpwnam(OTHER)->pw_uid;
+	bundle = ocid_test_make_bundle(t, "owned", "sleep 300");
+	count = container_count(t);
+	a = authority_start(t);
+	{
+		const char *mine_args[] = { "mine", "", bundle, "{}", NULL };
+		const char *theirs_args[] = { "theirs", "", bundle, "{}", NULL };
+
+		authority_set(a, ANSWER_NO, create);
+		g_free(
+		    assert_allowed(t, NOBODY, MANAGER_PATH, MANAGER ".CreateContainer", mine_args));
+		assert_question(authority_question(a, 1, 0), nobody, CREATE, "mine", "create", 0);
+		authority_set(a, ANSWER_NO, create);
+		g_free(assert_allowed(t, OTHER, MANAGER_PATH, MANAGER ".CreateContainer",
+				      theirs_args));
+		assert_question(authority_question(a, 1, 0), other, CREATE, "theirs", "create", 0);
+	}
+	mine = path_of(t, "mine");
+	theirs = path_of(t, "theirs");
+
+	/* Nothing granted: she starts, pauses, execs in and stops her own, unasked. */
+	authority_set(a, ANSWER_NO, nothing);
+	g_free(assert_allowed(t, NOBODY, mine, CONTAINER ".Start", NULL));
+	g_assert_true(ocid_test_wait_state(t, mine, "running", 5000));
+	assert_runs_as(t, mine, nobody);
+	g_free(assert_allowed(t, NOBODY, mine, CONTAINER ".Pause", NULL));
+	g_assert_true(ocid_test_wait_state(t, mine, "paused", 5000));
+	g_free(assert_allowed(t, NOBODY, mine, CONTAINER ".Unpause", NULL));
+	g_assert_true(ocid_test_wait_state(t, mine, "running", 5000));
+	{
+		g_autofree char *out =
+		    assert_allowed(t, NOBODY, mine, CONTAINER ".ExecSync", exec_args);
+		if (strstr(out, "0x69, 0x6e, 0x73, 0x69, 0x64, 0x65, 0x0a") == NULL)
+			g_error("ExecSync's output is not 'inside': %s", out);
+	}
+	(void)authority_question(a, 0, 0);
+
+	/* The other user's container: each verb asks its action, for her, and is refused. */
+	authority_set(a, ANSWER_NO, nothing);
+	assert_denied(t, NOBODY, theirs, CONTAINER ".Start", NULL, MANAGE);
+	assert_question(authority_question(a, 1, 0), nobody, MANAGE, "theirs", "start", 0);
+	authority_set(a, ANSWER_NO, nothing);
+	assert_denied(t, NOBODY, theirs, CONTAINER ".Delete", delete_args, MANAGE);
+	assert_question(authority_question(a, 1, 0), nobody, MANAGE, "theirs", "delete", 0);
+	authority_set(a, ANSWER_NO, nothing);
+	assert_denied(t, OTHER, mine, CONTAINER ".Stop", stop_args, MANAGE);
+	assert_question(authority_question(a, 1, 0), other, MANAGE, "mine", "stop", 0);
+	authority_set(a, ANSWER_NO, nothing);
+	assert_denied(t, OTHER, mine, CONTAINER ".ExecSync", exec_args, EXEC);
+	assert_question(authority_question(a, 1, 0), other, EXEC, "mine", "exec", 0);
+	{
+		g_autofree char *state = state_of(t, mine);
+		g_autofree char *their_state = state_of(t, theirs);
+		g_assert_cmpstr(state, ==, "running");
+		g_assert_cmpstr(their_state, ==, "created");
+	}
+	/* Granted manage, the other user starts her own without asking, and nobody's
+	 * container only once polkit said yes. */
+	authority_set(a, ANSWER_NO, manage);
+	g_free(assert_allowed(t, OTHER, theirs, CONTAINER ".Start", NULL));
+	g_assert_true(ocid_test_wait_state(t, theirs, "running", 5000));
+	assert_runs_as(t, theirs, other);
+	(void)authority_question(a, 0, 0);
+	g_free(assert_allowed(t, OTHER, mine, CONTAINER ".Stop", stop_args));
+	g_assert_true(ocid_test_wait_state(t, mine, "stopped", 10000));
+	assert_question(authority_question(a, 1, 0), other, MANAGE, "mine", "stop", 0);
+
+	/* Each deletes her own, unasked. */
+	authority_set(a, ANSWER_NO, nothing);
+	g_free(assert_allowed(t, NOBODY, mine, CONTAINER ".Delete", delete_args));
+	g_free(assert_allowed(t, OTHER, theirs, CONTAINER ".Delete", delete_args));
+	(void)authority_question(a, 0, 0);
+	g_assert_cmpuint(container_count(t), ==, count);
+	authority_stop(a);
+}
+
+/* The bundle @name with its config.json's first @from replaced by @to. */
+static char *
+make_edited_bundle(OcidTest *t, const char *name, const char *from, const char *to)
+{
+	g_autofree char *bundle = ocid_test_make_bundle(t, name, "sleep 300");
+	g_autofree char *config_path = g_build_filename(bundle, "config.json", NULL);
+	g_autofree char *config = ocid_test_read_file(config_path);
+	g_autoptr(GString) edited = g_string_new(config);
+
+	g_assert_cmpuint(g_string_replace(edited, from, to, 1), ==, 1);
+	g_assert_true(g_file_set_contents(config_path, edited->str, -1, NULL));
+	return g_steal_pointer(&bundle);
+}
+
+/* A bundle of root's that other users cannot reach (mode 0700): its rootfs and files are
+ * what a bind source or root.path of someone else's would be. */
+static char *
+make_unreachable_bundle(OcidTest *t)
+{
+	g_autofree char *secret = g_build_filename(t->tmpdir, "bundles", "secret", NULL);
+
+	if (!g_file_test(secret, G_FILE_TEST_IS_DIR))
+		g_free(ocid_test_make_bundle(t, "secret", "sleep 300"));
+	g_assert_cmpint(chmod(secret, 0700), ==, 0);
+	return g_steal_pointer(&secret);
+}
+
+/* Files named in the options are opened as the caller: volumes she can read are bind
+ * mounts of a confined container (ocid.conf's bind_mount_allowlist is accepted and
+ * ignored); one she cannot read is refused, create-privileged or not, without saying
+ * what it holds. A bind mount in the bundle of a source she cannot read needs
+ * create-privileged; a relative bind source is refused for everyone. */
+static void
+test_files_as_caller(void)
+{
+	OcidTest *t = setup_private_or_skip();
+	const char *const create[] = { CREATE, NULL };
+	const char *const both[] = { CREATE, PRIVILEGED, NULL };
+	const char *delete_args[] = { "true", NULL };
+	g_autofree char *bundle = NULL;
+	g_autofree char *secret = NULL;
+	g_autofree char *secret_volume = NULL;
+	g_autofree char *secret_bind = NULL;
+	g_autofree char *relative = NULL;
+	g_autofree char *hidden = NULL;
+	uid_t nobody;
+	guint32 count;
+	Authority *a;
+
+	if (t == NULL)
+		return;
+	nobody = getpwnam(NOBODY)->pw_uid;
+	bundle = ocid_test_make_bundle(t, "volumes", "sleep 300");
+	/* Confined, the runtime creates no mount point in root's rootfs: nobody may not. */
+	{
+		g_autofree char *mount_point = g_build_filename(bundle, "rootfs", "d", NULL);
+		g_assert_cmpint(g_mkdir(mount_point, 0755), ==, 0);
+	}
+	secret = make_unreachable_bundle(t);
+	hidden = g_build_filename(secret, "rootfs", "etc", NULL);
+	secret_volume = g_strdup_printf("{'volumes': <[('/d', '%s', true)]>}", hidden);
+	{
+		g_autofree char *to = g_strdup_printf(
+		    "\"mounts\": [{\"destination\": \"/h\", \"type\": \"bind\", \"source\": "
+		    "\"%s\", \"options\": [\"rbind\", \"ro\"]},",
+		    hidden);
+		secret_bind = make_edited_bundle(t, "secret-bind", "\"mounts\": [", to);
+	}
+	relative = make_edited_bundle(
+	    t, "relative-bind", "\"mounts\": [",
+	    "\"mounts\": [{\"destination\": \"/h\", \"type\": \"bind\", \"source\": "
+	    "\"rootfs/etc\", \"options\": [\"rbind\", \"ro\"]},");
 	ocid_test_restart_with_config(t, "bind_mount_allowlist = /nonexistent /usr/share");
+	count = container_count(t);
 	a = authority_start(t);
 	{
 		const char *inside[] = { "volume-allowed", "", bundle,
 					 "{'volumes': <[('/d', '/usr/share', true)]>}", NULL };
 		const char *outside[] = { "volume-outside", "", bundle,
 					  "{'volumes': <[('/d', '/usr/lib', true)]>}", NULL };
-		g_autoptr(GVariant) reply = NULL;
-		g_autofree char *path = NULL;
+		const char *unreadable[] = { "volume-secret", "", bundle, secret_volume, NULL };
+		const char *bind_args[] = { "bind-secret", "", secret_bind, "{}", NULL };
+		const char *relative_args[] = { "bind-relative", "", relative, "{}", NULL };
+		g_autofree char *why = g_strdup_printf(
+		    "its bind source %s is not reachable with your own authority", hidden);
+		const Question *q;
 
-		authority_set(a, ANSWER_NO, manage);
+		/* create only, on both sides of what was the allow-list. */
+		authority_set(a, ANSWER_NO, create);
 		g_free(assert_allowed(t, NOBODY, MANAGER_PATH, MANAGER ".CreateContainer", inside));
-		/* manage only: create-privileged was not asked. */
+		assert_question(authority_question(a, 1, 0), nobody, CREATE, "volume-allowed",
+				"create", 0);
+		authority_set(a, ANSWER_NO, create);
+		g_free(
+		    assert_allowed(t, NOBODY, MANAGER_PATH, MANAGER ".CreateContainer", outside));
+		assert_question(authority_question(a, 1, 0), nobody, CREATE, "volume-outside",
+				"create", 0);
+
+		/* Her volume she cannot read: refused, even with create-privileged granted,
+		 * which is not asked. */
+		authority_set(a, ANSWER_NO, both);
+		assert_denied_full(t, NOBODY, FALSE, MANAGER_PATH, MANAGER ".CreateContainer",
+				   unreadable, "Volume", "is not accessible to you");
 		(void)authority_question(a, 1, 0);
-		authority_set(a, ANSWER_NO, manage);
-		assert_denied_full(
-		    t, NOBODY, FALSE, MANAGER_PATH, MANAGER ".CreateContainer", outside, PRIVILEGED,
-		    "it bind-mounts /usr/lib from outside the bundle and the allowed "
-		    "dirs");
-		reply = ocid_test_call(t, MANAGER_PATH, MANAGER, "GetContainer",
-				       g_variant_new("(s)", "volume-allowed"), "(o)", &error);
-		g_assert_no_error(error);
-		g_variant_get(reply, "(o)", &path);
-		ocid_test_delete(t, path, TRUE);
+
+		/* The bundle's bind mount of it: create-privileged, saying why. */
+		authority_set(a, ANSWER_NO, create);
+		assert_denied_full(t, NOBODY, FALSE, MANAGER_PATH, MANAGER ".CreateContainer",
+				   bind_args, PRIVILEGED, why);
+		q = authority_question(a, 2, 1);
+		assert_question(q, nobody, PRIVILEGED, "bind-secret", "create", 0);
+		g_assert_cmpstr(q->reason, ==, why);
+		authority_set(a, ANSWER_NO, both);
+		g_free(
+		    assert_allowed(t, NOBODY, MANAGER_PATH, MANAGER ".CreateContainer", bind_args));
+		(void)authority_question(a, 2, 0);
+
+		/* A relative source: refused, root's too, before polkit is asked more. */
+		authority_set(a, ANSWER_NO, both);
+		{
+			g_auto(CallResult) r = { 0 };
+			call_as(t, NOBODY, FALSE, MANAGER_PATH, MANAGER ".CreateContainer",
+				relative_args, &r);
+			g_assert_cmpint(r.status, !=, 0);
+			g_assert_nonnull(strstr(r.err, "org.oci.Runtime.Error.InvalidArgument"));
+			g_assert_nonnull(strstr(r.err, "relative source 'rootfs/etc'"));
+		}
+		(void)authority_question(a, 1, 0);
+		{
+			g_autoptr(GError) error = NULL;
+			g_autofree char *root_path =
+			    ocid_test_create(t, "bind-relative", "", relative, NULL, &error);
+			g_assert_null(root_path);
+			ocid_test_assert_error(error, "InvalidArgument");
+		}
+
+		authority_set(a, ANSWER_NO, NULL);
+		for (int i = 0; i < 3; i++) {
+			const char *ids[] = { "volume-allowed", "volume-outside", "bind-secret" };
+			g_autofree char *path = path_of(t, ids[i]);
+			g_free(assert_allowed(t, NOBODY, path, CONTAINER ".Delete", delete_args));
+		}
+		(void)authority_question(a, 0, 0);
+		g_assert_cmpuint(container_count(t), ==, count);
 	}
 	authority_stop(a);
 	ocid_test_restart_with_config(t, NULL);
@@ -771,13 +1048,13 @@ swap_config(const char *bundle, const char *replacement)
 
 /* The privilege decision and the container come from the same bytes of config.json: a
  * caller who swaps it while ocid waits for polkit gets neither a privileged container
- * on manage alone, nor a container other than the one that was decided on. */
+ * on create alone, nor a container other than the one that was decided on. */
 static void
 test_swapped_bundle(void)
 {
 	OcidTest *t = setup_private_or_skip();
-	const char *const manage[] = { MANAGE, NULL };
-	const char *const both[] = { MANAGE, PRIVILEGED, NULL };
+	const char *const create[] = { CREATE, NULL };
+	const char *const both[] = { CREATE, PRIVILEGED, NULL };
 	g_autofree char *benign = NULL;
 	g_autofree char *host_net = NULL;
 	g_autofree char *path = NULL;
@@ -792,7 +1069,7 @@ test_swapped_bundle(void)
 	host_net = make_host_network_bundle(t, "swap-host-net");
 	a = authority_start(t);
 
-	/* A manage-only caller whose benign bundle turns privileged while manage is being
+	/* A create-only caller whose benign bundle turns privileged while create is being
 	 * asked: the one read comes after, sees the privileged spec, asks create-privileged,
 	 * is refused; nothing is created. */
 	{
@@ -801,7 +1078,7 @@ test_swapped_bundle(void)
 		DelayedCall call = { t, MANAGER_PATH, MANAGER ".CreateContainer", args, { 0 } };
 		GThread *caller;
 
-		authority_set(a, ANSWER_NO, manage);
+		authority_set(a, ANSWER_NO, create);
 		authority_hold(a);
 		caller = g_thread_new("caller", call_as_nobody, &call);
 		authority_wait_held(a);
@@ -827,7 +1104,7 @@ test_swapped_bundle(void)
 		authority_set(a, ANSWER_NO, both);
 		authority_hold(a);
 		caller = g_thread_new("caller", call_as_nobody, &call);
-		/* manage first, then create-privileged: swap while the second is asked. */
+		/* create first, then create-privileged: swap while the second is asked. */
 		authority_wait_held(a);
 		authority_pass_on(a);
 		authority_wait_held(a);
@@ -878,8 +1155,10 @@ test_unprivileged_denied(void)
 	ocid_test_delete(t, path, TRUE);
 }
 
-/* A rules file granting a group: its members manage, but do not exec nor create
- * privileged containers; another rule decides by verb and container. */
+/* A rules file granting a group: its members create and manage, but do not exec nor
+ * create privileged containers; another rule decides by verb and container. Whoever
+ * created a container acts on it without any rule (issue 19); on another user's she is
+ * refused as before. */
 static void
 test_rules_by_group_verb_container(void)
 {
@@ -900,7 +1179,7 @@ test_rules_by_group_verb_container(void)
 	other = ocid_test_create(t, "other", "other", bundle, NULL, &error);
 	g_assert_no_error(error);
 
-	/* ocidtest2 is in ocidmgr: manage yes, exec and create-privileged no. */
+	/* ocidtest2 is in ocidmgr: create and manage yes, exec and create-privileged no. */
 	g_free(assert_allowed(t, "ocidtest2", path, CONTAINER ".Start", NULL));
 	g_assert_true(ocid_test_wait_state(t, path, "running", 5000));
 	{
@@ -919,12 +1198,44 @@ test_rules_by_group_verb_container(void)
 			      PRIVILEGED);
 		g_assert_cmpuint(container_count(t), ==, 3);
 	}
-	/* ocidtest3 may only stop, and only the container named "granted". */
+	/* Her own container she runs and execs in, though no rule grants her exec; confined,
+	 * it runs as her. */
+	{
+		const char *exec_args[] = { "['/bin/true']", "5", NULL };
+		const char *mine = "/org/oci/Runtime/container/mine";
+
+		g_free(assert_allowed(t, "ocidtest2", mine, CONTAINER ".Start", NULL));
+		g_assert_true(ocid_test_wait_state(t, mine, "running", 5000));
+		assert_runs_as(t, mine, getpwnam("ocidtest2")->pw_uid);
+		g_free(assert_allowed(t, "ocidtest2", mine, CONTAINER ".ExecSync", exec_args));
+	}
+	/* ocidtest3 may create, and manage only by stopping the container named
+	 * "granted": not others' containers, her own wholly. */
 	{
 		const char *stop_args[] = { "1", NULL };
+		const char *delete_args[] = { "true", NULL };
+		const char *create_args[] = { "own3", "", bundle, "{}", NULL };
+		const char *own3 = "/org/oci/Runtime/container/own3";
+
 		assert_denied(t, "ocidtest3", other, CONTAINER ".Start", NULL, MANAGE);
 		assert_denied(t, "ocidtest3", other, CONTAINER ".Stop", stop_args, MANAGE);
+		assert_denied(t, "ocidtest3", "/org/oci/Runtime/container/mine", CONTAINER ".Stop",
+			      stop_args, MANAGE);
+		assert_denied(t, "ocidtest3", "/org/oci/Runtime/container/mine",
+			      CONTAINER ".Delete", delete_args, MANAGE);
 		g_free(assert_allowed(t, "ocidtest3", path, CONTAINER ".Stop", stop_args));
+		g_free(assert_allowed(t, "ocidtest3", MANAGER_PATH, MANAGER ".CreateContainer",
+				      create_args));
+		g_free(assert_allowed(t, "ocidtest3", own3, CONTAINER ".Start", NULL));
+		g_assert_true(ocid_test_wait_state(t, own3, "running", 5000));
+		g_free(assert_allowed(t, "ocidtest3", own3, CONTAINER ".Stop", stop_args));
+		g_assert_true(ocid_test_wait_state(t, own3, "stopped", 10000));
+		g_free(assert_allowed(t, "ocidtest3", own3, CONTAINER ".Delete", delete_args));
+		/* ocidtest2's own is untouched by all that. */
+		{
+			g_autofree char *state = state_of(t, "/org/oci/Runtime/container/mine");
+			g_assert_cmpstr(state, ==, "running");
+		}
 	}
 	{
 		g_autofree char *state = state_of(t, path);
@@ -943,107 +1254,262 @@ test_rules_by_group_verb_container(void)
 	}
 }
 
-/* The bundle @name with its config.json's first @from replaced by @to. */
-static char *
-make_edited_bundle(OcidTest *t, const char *name, const char *from, const char *to)
-{
-	g_autofree char *bundle = ocid_test_make_bundle(t, name, "sleep 300");
-	g_autofree char *config_path = g_build_filename(bundle, "config.json", NULL);
-	g_autofree char *config = ocid_test_read_file(config_path);
-	g_autoptr(GString) edited = g_string_new(config);
-
-	g_assert_cmpuint(g_string_replace(edited, from, to, 1), ==, 1);
-	g_assert_true(g_file_set_contents(config_path, edited->str, -1, NULL));
-	return g_steal_pointer(&bundle);
-}
-
 typedef struct {
 	const char *name;
 	const char *from, *to; /* the edit of config.json, or NULL */
 	const char *options;   /* gdbus's text of the a{sv} */
 	const char *reason;    /* what the refusal (and polkit's "reason" detail) says */
+	/* runc creates it here, given create-privileged: not with a seccomp listener nobody
+	 * listens on, Intel RDT or unified on a cgroup v1 host, nor a negative oomScoreAdj
+	 * where the tests' own bounding set lacks CAP_SYS_RESOURCE (some CI sandboxes). */
+	gboolean creatable;
 } PrivilegeCase;
 
+/* In a case's texts, @REACHABLE@ is a bundle of root's that other users can read, and
+ * @SECRET@ one they cannot (make_unreachable_bundle()). */
+#define REACHABLE "@REACHABLE@"
+#define SECRET    "@SECRET@"
+
 /* Issue 10: with only org.oci.Runtime.manage a caller became root on the host through
- * the bundle or the options. Each of these needs create-privileged, says why, and is
- * allowed to a caller that has it (the rule of tests/systemd/inside.sh grants it only
- * when polkit got the "reason" detail). */
-static void
-test_privileged_each(void)
+ * the bundle or the options. Issue 19: a non-root caller's container is confined in a user
+ * namespace as her, and only what the runtime would do as host root on her behalf needs
+ * create-privileged: each of these, saying why. */
+static const PrivilegeCase privileged_cases[] = {
+	{ "hook-prestart", "\"linux\": {",
+	  "\"hooks\": {\"prestart\": [{\"path\": \"/bin/true\"}]}, \"linux\": {", "{}",
+	  "it has OCI hooks (prestart)", TRUE },
+	{ "hook-poststop", "\"linux\": {",
+	  "\"hooks\": {\"poststop\": [{\"path\": \"/bin/true\"}]}, \"linux\": {", "{}",
+	  "it has OCI hooks (poststop)", TRUE },
+	{ "bind-unreachable", "\"mounts\": [",
+	  "\"mounts\": [{\"destination\": \"/h\", \"type\": \"bind\", \"source\": \"" SECRET
+	  "/rootfs/etc\", \"options\": [\"rbind\", \"ro\"]},",
+	  "{}", "its bind source " SECRET "/rootfs/etc is not reachable with your own authority",
+	  TRUE },
+	{ "root-unreachable", "\"path\": \"rootfs\"", "\"path\": \"" SECRET "/rootfs\"", "{}",
+	  "its root.path " SECRET "/rootfs is not reachable with your own authority", TRUE },
+	{ "host-fs", "\"mounts\": [",
+	  "\"mounts\": [{\"destination\": \"/h\", \"type\": \"ramfs\", \"source\": "
+	  "\"ramfs\"},",
+	  "{}", "it mounts ramfs (type ramfs) from the host", TRUE },
+	{ "devices", "\"linux\": {",
+	  "\"linux\": {\"devices\": [{\"path\": \"/dev/null2\", \"type\": \"c\", "
+	  "\"major\": 1, \"minor\": 3}],",
+	  "{}", "it adds devices (linux.devices)", TRUE },
+	{ "device-access", "{ \"allow\": false, \"access\": \"rwm\" }",
+	  "{ \"allow\": false, \"access\": \"rwm\" }, { \"allow\": true, \"type\": \"c\", "
+	  "\"major\": 1, \"minor\": 3, \"access\": \"rwm\" }",
+	  "{}", "it allows device access (linux.resources.devices)", TRUE },
+	{ "no-pid-ns", "{ \"type\": \"pid\" }, ", "", "{}", "it shares the host's pid namespace",
+	  TRUE },
+	{ "joined-ipc-ns", "{ \"type\": \"ipc\" }",
+	  "{ \"type\": \"ipc\", \"path\": \"/proc/self/ns/ipc\" }", "{}",
+	  "it joins the existing ipc namespace at /proc/self/ns/ipc", TRUE },
+	{ "host-netns", NULL, NULL, "{'netns_path': <'/proc/self/ns/net'>}",
+	  "it joins the network namespace at /proc/self/ns/net", TRUE },
+	{ "oom-score", "\"noNewPrivileges\": true",
+	  "\"noNewPrivileges\": true, \"oomScoreAdj\": -10", "{}",
+	  "it lowers its OOM score (process.oomScoreAdj)", FALSE },
+	{ "seccomp-listener", "\"linux\": {",
+	  "\"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": "
+	  "\"/run/ocid-test-no-listener\"},",
+	  "{}", "it has a seccomp listener (listenerPath)", FALSE },
+	{ "intel-rdt", "\"linux\": {", "\"linux\": {\"intelRdt\": {\"closID\": \"ocid\"},", "{}",
+	  "it asks for Intel RDT (linux.intelRdt)", FALSE },
+	{ "cgroup-unified", "\"resources\": {",
+	  "\"resources\": {\"unified\": {\"pids.max\": \"10\"},", "{}",
+	  "it writes raw cgroup files (linux.resources.unified)", FALSE },
+	{ "privileged", NULL, NULL, "{'privileged': <true>}",
+	  "it asks for a privileged container (privileged)", TRUE },
+};
+
+/* What the old deny-list sent to create-privileged and a user namespace now confines:
+ * created with create alone, and run as its owner. */
+static const PrivilegeCase confined_cases[] = {
+	{ "bind-etc", "\"mounts\": [",
+	  "\"mounts\": [{\"destination\": \"/h\", \"type\": \"bind\", \"source\": "
+	  "\"/etc\", \"options\": [\"rbind\", \"ro\"]},",
+	  "{}", NULL, TRUE },
+	{ "volume-root", NULL, NULL, "{'volumes': <[('/h', '/', true)]>}", NULL, TRUE },
+	{ "root-reachable", "\"path\": \"rootfs\"", "\"path\": \"" REACHABLE "/rootfs\"", "{}",
+	  NULL, TRUE },
+	{ "capability", "\"bounding\": [ \"CAP_KILL\"",
+	  "\"bounding\": [ \"CAP_SYS_ADMIN\", \"CAP_KILL\"", "{}", NULL, TRUE },
+	{ "proc-sys-writable", "\"/proc/sys\", ", "", "{}", NULL, TRUE },
+	{ "proc-elsewhere", "\"mounts\": [",
+	  "\"mounts\": [{\"destination\": \"/h\", \"type\": \"proc\", \"source\": \"proc\"},", "{}",
+	  NULL, TRUE },
+	{ "sysfs-writable", "\"nosuid\", \"noexec\", \"nodev\", \"ro\"",
+	  "\"nosuid\", \"noexec\", \"nodev\"", "{}", NULL, TRUE },
+};
+
+/* @text with @REACHABLE@ and @SECRET@ filled in. */
+static char *
+case_text(const char *text, const char *reachable, const char *secret)
 {
-	static const PrivilegeCase cases[] = {
-		{ "hook-prestart", "\"linux\": {",
-		  "\"hooks\": {\"prestart\": [{\"path\": \"/bin/true\"}]}, \"linux\": {", "{}",
-		  "it has OCI hooks (prestart)" },
-		{ "hook-poststop", "\"linux\": {",
-		  "\"hooks\": {\"poststop\": [{\"path\": \"/bin/true\"}]}, \"linux\": {", "{}",
-		  "it has OCI hooks (poststop)" },
-		{ "bind-etc", "\"mounts\": [",
-		  "\"mounts\": [{\"destination\": \"/h\", \"type\": \"bind\", \"source\": "
-		  "\"/etc\", \"options\": [\"rbind\", \"ro\"]},",
-		  "{}", "it bind-mounts /etc from outside the bundle" },
-		{ "volume-root", NULL, NULL, "{'volumes': <[('/h', '/', true)]>}",
-		  "it bind-mounts / from outside the bundle" },
-		{ "host-fs", "\"mounts\": [",
-		  "\"mounts\": [{\"destination\": \"/h\", \"type\": \"ramfs\", \"source\": "
-		  "\"ramfs\"},",
-		  "{}", "it mounts ramfs (type ramfs) from the host" },
-		{ "devices", "\"linux\": {",
-		  "\"linux\": {\"devices\": [{\"path\": \"/dev/null2\", \"type\": \"c\", "
-		  "\"major\": 1, \"minor\": 3}],",
-		  "{}", "it adds devices (linux.devices)" },
-		{ "root-outside", "\"path\": \"rootfs\"", NULL, "{}", "is outside the bundle" },
-		{ "no-pid-ns", "{ \"type\": \"pid\" }, ", "", "{}",
-		  "it shares the host's pid namespace" },
-		{ "host-netns", NULL, NULL, "{'netns_path': <'/proc/1/ns/net'>}",
-		  "it joins the existing network namespace at /proc/1/ns/net" },
-		{ "capability", "\"bounding\": [ \"CAP_KILL\"",
-		  "\"bounding\": [ \"CAP_SYS_ADMIN\", \"CAP_KILL\"", "{}",
-		  "it adds the capability CAP_SYS_ADMIN beyond the default set" },
-		{ "proc-sys-writable", "\"/proc/sys\", ", "", "{}",
-		  "/proc/sys is not in linux.readonlyPaths" },
-		{ "privileged", NULL, NULL, "{'privileged': <true>}",
-		  "it asks for a privileged container (privileged)" },
-	};
-	OcidTest *t = setup_system_or_skip();
-	g_autofree char *other = NULL;
+	g_autoptr(GString) filled = g_string_new(text);
+
+	g_string_replace(filled, REACHABLE, reachable, 0);
+	g_string_replace(filled, SECRET, secret, 0);
+	return g_string_free(g_steal_pointer(&filled), FALSE);
+}
+
+/* The bundle of case @c, with a mount point /h in its rootfs: confined, the runtime may
+ * not make one in root's rootfs. */
+static char *
+case_bundle(OcidTest *t, const PrivilegeCase *c, const char *reachable, const char *secret)
+{
+	g_autofree char *to = c->to != NULL ? case_text(c->to, reachable, secret) : NULL;
+	g_autofree char *bundle = c->from != NULL ? make_edited_bundle(t, c->name, c->from, to)
+						  : ocid_test_make_bundle(t, c->name, "sleep 300");
+	g_autofree char *mount_point = g_build_filename(bundle, "rootfs", "h", NULL);
+
+	g_assert_cmpint(g_mkdir(mount_point, 0755), ==, 0);
+	return g_steal_pointer(&bundle);
+}
+
+/* The same cases with the stand-in authority: as nobody, granted create alone, each
+ * privileged case is refused naming create-privileged and its reason, which is also the
+ * detail polkit got; granted create-privileged too, it is created and runs as host root.
+ * Each confined case is created with create alone, and runs as nobody. */
+static void
+test_allow_list(void)
+{
+	OcidTest *t = setup_private_or_skip();
+	const char *const create[] = { CREATE, NULL };
+	const char *const both[] = { CREATE, PRIVILEGED, NULL };
+	const char *delete_args[] = { "true", NULL };
+	g_autofree char *reachable = NULL;
+	g_autofree char *secret = NULL;
+	uid_t nobody;
+	Authority *a;
 
 	if (t == NULL)
 		return;
-	other = ocid_test_make_bundle(t, "other-root", "sleep 300");
-	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-		const PrivilegeCase *c = &cases[i];
-		g_autofree char *outside = g_strdup_printf("\"path\": \"%s/rootfs\"", other);
-		g_autofree char *bundle =
-		    c->from != NULL
-			? make_edited_bundle(t, c->name, c->from, c->to != NULL ? c->to : outside)
-			: ocid_test_make_bundle(t, c->name, "sleep 300");
+	nobody = getpwnam(NOBODY)->pw_uid;
+	reachable = ocid_test_make_bundle(t, "reachable", "sleep 300");
+	secret = make_unreachable_bundle(t);
+	a = authority_start(t);
+	for (gsize i = 0; i < G_N_ELEMENTS(privileged_cases); i++) {
+		const PrivilegeCase *c = &privileged_cases[i];
+		g_autofree char *bundle = case_bundle(t, c, reachable, secret);
+		g_autofree char *options = case_text(c->options, reachable, secret);
+		g_autofree char *reason = case_text(c->reason, reachable, secret);
 		g_autofree char *denied_id = g_strdup_printf("%s-denied", c->name);
-		const char *denied_args[] = { denied_id, "", bundle, c->options, NULL };
-		const char *allowed_args[] = { c->name, "", bundle, c->options, NULL };
+		const char *denied_args[] = { denied_id, "", bundle, options, NULL };
+		const char *allowed_args[] = { c->name, "", bundle, options, NULL };
+		guint32 count = container_count(t);
+		const Question *q;
+
+		g_test_message("%s", c->name);
+		authority_set(a, ANSWER_NO, create);
+		assert_denied_full(t, NOBODY, FALSE, MANAGER_PATH, MANAGER ".CreateContainer",
+				   denied_args, PRIVILEGED, reason);
+		assert_question(authority_question(a, 2, 0), nobody, CREATE, denied_id, "create",
+				0);
+		q = authority_question(a, 2, 1);
+		assert_question(q, nobody, PRIVILEGED, denied_id, "create", 0);
+		g_assert_cmpstr(q->reason, ==, reason);
+		g_assert_cmpuint(container_count(t), ==, count);
+		if (!c->creatable)
+			continue;
+		authority_set(a, ANSWER_NO, both);
+		g_free(assert_allowed(t, NOBODY, MANAGER_PATH, MANAGER ".CreateContainer",
+				      allowed_args));
+		(void)authority_question(a, 2, 0);
+		{
+			g_autofree char *path = path_of(t, c->name);
+			/* Hers, privileged: she deletes it unasked. */
+			authority_set(a, ANSWER_NO, NULL);
+			g_free(assert_allowed(t, NOBODY, path, CONTAINER ".Delete", delete_args));
+			(void)authority_question(a, 0, 0);
+		}
+		g_assert_cmpuint(container_count(t), ==, count);
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS(confined_cases); i++) {
+		const PrivilegeCase *c = &confined_cases[i];
+		g_autofree char *bundle = case_bundle(t, c, reachable, secret);
+		const char *args[] = { c->name, "", bundle, c->options, NULL };
+		g_autofree char *path = NULL;
+		guint32 count = container_count(t);
+
+		g_test_message("%s", c->name);
+		authority_set(a, ANSWER_NO, create);
+		g_free(assert_allowed(t, NOBODY, MANAGER_PATH, MANAGER ".CreateContainer", args));
+		assert_question(authority_question(a, 1, 0), nobody, CREATE, c->name, "create", 0);
+		path = path_of(t, c->name);
+		authority_set(a, ANSWER_NO, NULL);
+		g_free(assert_allowed(t, NOBODY, path, CONTAINER ".Start", NULL));
+		g_assert_true(ocid_test_wait_state(t, path, "running", 5000));
+		assert_runs_as(t, path, nobody);
+		g_free(assert_allowed(t, NOBODY, path, CONTAINER ".Delete", delete_args));
+		(void)authority_question(a, 0, 0);
+		g_assert_cmpuint(container_count(t), ==, count);
+	}
+	authority_stop(a);
+}
+
+/* The same under polkitd, with the rules of tests/systemd/inside.sh: ocidtest2 (create
+ * and manage) is refused each privileged case, saying why; ocidtest5 (create-privileged
+ * too, granted only when polkit got the "reason" detail) creates it. ocidtest2 creates
+ * and runs each confined case, as herself. */
+static void
+test_privileged_each(void)
+{
+	OcidTest *t = setup_system_or_skip();
+	g_autofree char *reachable = NULL;
+	g_autofree char *secret = NULL;
+	uid_t ocidtest2;
+
+	if (t == NULL)
+		return;
+	g_assert_cmpint(chmod(t->tmpdir, 0755), ==, 0);
+	ocidtest2 = getpwnam("ocidtest2")->pw_uid;
+	reachable = ocid_test_make_bundle(t, "reachable", "sleep 300");
+	secret = make_unreachable_bundle(t);
+	for (gsize i = 0; i < G_N_ELEMENTS(privileged_cases); i++) {
+		const PrivilegeCase *c = &privileged_cases[i];
+		g_autofree char *bundle = case_bundle(t, c, reachable, secret);
+		g_autofree char *options = case_text(c->options, reachable, secret);
+		g_autofree char *reason = case_text(c->reason, reachable, secret);
+		g_autofree char *denied_id = g_strdup_printf("%s-denied", c->name);
+		const char *denied_args[] = { denied_id, "", bundle, options, NULL };
+		const char *allowed_args[] = { c->name, "", bundle, options, NULL };
 		guint32 count;
 
 		g_test_message("%s", c->name);
-		g_assert_cmpint(chmod(t->tmpdir, 0755), ==, 0);
 		count = container_count(t);
-		/* ocidtest2 may manage, not create privileged containers. */
+		/* ocidtest2 may create and manage, not create privileged containers. */
 		assert_denied_full(t, "ocidtest2", FALSE, MANAGER_PATH, MANAGER ".CreateContainer",
-				   denied_args, PRIVILEGED, c->reason);
+				   denied_args, PRIVILEGED, reason);
 		g_assert_cmpuint(container_count(t), ==, count);
+		if (!c->creatable)
+			continue;
 		/* ocidtest5 may, and the container is created. */
 		g_free(assert_allowed(t, "ocidtest5", MANAGER_PATH, MANAGER ".CreateContainer",
 				      allowed_args));
 		{
-			g_autofree char *path = NULL;
-			g_autoptr(GError) error = NULL;
-			g_autoptr(GVariant) reply =
-			    ocid_test_call(t, MANAGER_PATH, MANAGER, "GetContainer",
-					   g_variant_new("(s)", c->name), "(o)", &error);
-
-			g_assert_no_error(error);
-			g_variant_get(reply, "(o)", &path);
+			g_autofree char *path = path_of(t, c->name);
 			ocid_test_delete(t, path, TRUE);
 		}
+		g_assert_cmpuint(container_count(t), ==, count);
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS(confined_cases); i++) {
+		const PrivilegeCase *c = &confined_cases[i];
+		g_autofree char *bundle = case_bundle(t, c, reachable, secret);
+		const char *args[] = { c->name, "", bundle, c->options, NULL };
+		const char *delete_args[] = { "true", NULL };
+		g_autofree char *path = NULL;
+		guint32 count = container_count(t);
+
+		g_test_message("%s", c->name);
+		g_free(
+		    assert_allowed(t, "ocidtest2", MANAGER_PATH, MANAGER ".CreateContainer", args));
+		path = path_of(t, c->name);
+		g_free(assert_allowed(t, "ocidtest2", path, CONTAINER ".Start", NULL));
+		g_assert_true(ocid_test_wait_state(t, path, "running", 5000));
+		assert_runs_as(t, path, ocidtest2);
+		g_free(assert_allowed(t, "ocidtest2", path, CONTAINER ".Delete", delete_args));
 		g_assert_cmpuint(container_count(t), ==, count);
 	}
 }
@@ -1054,7 +1520,9 @@ add_tests(void)
 	g_test_add_func("/polkit/no-polkit-fails-closed", test_no_polkit_fails_closed);
 	g_test_add_func("/polkit/stand-in-authority", test_stand_in_authority);
 	g_test_add_func("/polkit/swapped-bundle", test_swapped_bundle);
-	g_test_add_func("/polkit/bind-allowlist", test_bind_allowlist);
+	g_test_add_func("/polkit/owner-acts-on-own", test_owner_acts_on_own);
+	g_test_add_func("/polkit/files-as-caller", test_files_as_caller);
+	g_test_add_func("/polkit/allow-list", test_allow_list);
 	g_test_add_func("/polkit/unprivileged-denied", test_unprivileged_denied);
 	g_test_add_func("/polkit/rules-by-group-verb-container",
 			test_rules_by_group_verb_container);

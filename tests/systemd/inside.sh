@@ -53,7 +53,11 @@ id -u ocidtest6 >/dev/null 2>&1 || {
 mkdir -p /etc/polkit-1/rules.d
 cat > /etc/polkit-1/rules.d/50-ocid-test.rules <<'RULES'
 polkit.addRule(function(action, subject) {
-	if (action.id == "org.oci.Runtime.manage" && subject.isInGroup("ocidmgr"))
+	if ((action.id == "org.oci.Runtime.create" || action.id == "org.oci.Runtime.manage") &&
+	    subject.isInGroup("ocidmgr"))
+		return polkit.Result.YES;
+	/* test-polkit.c: ocidstop's members create, and act on their own containers. */
+	if (action.id == "org.oci.Runtime.create" && subject.isInGroup("ocidstop"))
 		return polkit.Result.YES;
 	if (action.id == "org.oci.Runtime.manage" && subject.isInGroup("ocidstop") &&
 	    action.lookup("verb") == "stop" && action.lookup("container") == "granted")
