@@ -9,6 +9,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -88,16 +89,43 @@ thread_setfsgid(gid_t gid)
 	return (gid_t)syscall(SYS_setfsgid, gid);
 }
 
+/* The thread's effective capabilities, through the raw syscalls: per thread, like the ids.
+ * setfsuid() drops only the file capabilities; CAP_SYS_PTRACE (which opens another
+ * process's /proc files, its namespaces among them) and the rest must go too, or the
+ * thread would still reach more than she does. The permitted set stays, to come back. */
+static int
+thread_caps(guint32 effective[2], gboolean set)
+{
+	struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &header, data) < 0)
+		return -errno;
+	if (!set) {
+		effective[0] = data[0].effective;
+		effective[1] = data[1].effective;
+		return 0;
+	}
+	data[0].effective = effective[0];
+	data[1].effective = effective[1];
+	return syscall(SYS_capset, &header, data) < 0 ? -errno : 0;
+}
+
 gboolean
 ocid_caller_enter(const OcidCaller *caller, OcidCallerScope *scope, GError **error)
 {
 	memset(scope, 0, sizeof *scope);
-	if (ocid_caller_is_root(caller))
+	/* Root, or her already (an enclosing scope): nothing to change, nothing to undo. */
+	if (ocid_caller_is_root(caller) || thread_setfsuid((uid_t)-1) == caller->uid)
 		return TRUE;
 	scope->n_groups = getgroups(OCID_CALLER_MAX_GROUPS, scope->groups);
 	if (scope->n_groups < 0)
 		return ocid_error_set(error, OCID_ERROR_FAILED,
 				      "Cannot read the daemon's groups: %s", g_strerror(errno));
+	if (thread_caps(scope->effective_caps, FALSE) < 0)
+		return ocid_error_set(error, OCID_ERROR_FAILED,
+				      "Cannot read the daemon's capabilities: %s",
+				      g_strerror(errno));
 	if (thread_setgroups((int)caller->n_groups, caller->groups) < 0)
 		return ocid_error_set(error, OCID_ERROR_FAILED,
 				      "Cannot take the caller's groups: %s", g_strerror(errno));
@@ -106,7 +134,8 @@ ocid_caller_enter(const OcidCaller *caller, OcidCallerScope *scope, GError **err
 	scope->fsuid = thread_setfsuid(caller->uid);
 	scope->entered = TRUE;
 	/* setfsuid() says nothing about failure: ask again, and refuse to go on as root. */
-	if (thread_setfsuid((uid_t)-1) != caller->uid ||
+	if (thread_caps((guint32[2]){ 0, 0 }, TRUE) < 0 ||
+	    thread_setfsuid((uid_t)-1) != caller->uid ||
 	    thread_setfsgid((gid_t)-1) != caller->gid) {
 		ocid_caller_leave(scope);
 		return ocid_error_set(error, OCID_ERROR_FAILED,
@@ -120,6 +149,9 @@ ocid_caller_leave(OcidCallerScope *scope)
 {
 	if (!scope->entered)
 		return;
+	if (thread_caps(scope->effective_caps, TRUE) < 0)
+		g_error("Cannot restore the daemon's capabilities after acting as a caller: %s",
+			g_strerror(errno));
 	(void)thread_setfsuid(scope->fsuid);
 	(void)thread_setfsgid(scope->fsgid);
 	/* A worker thread goes back to the pool: if it kept her groups, the next task would

@@ -39,6 +39,7 @@ ocid_caller_is_root(const OcidCaller *caller)
 
 typedef struct {
 	gboolean entered;
+	guint32 effective_caps[2]; /* the thread's effective capability set, restored */
 	uid_t fsuid;
 	gid_t fsgid;
 	int n_groups;

@@ -124,7 +124,13 @@ on_fifo(int fd, GIOCondition condition, gpointer user_data)
 	if (outcome == 0 && (condition & G_IO_HUP) == 0)
 		return G_SOURCE_CONTINUE;
 	op->fifo_watch = 0;
-	finish(op, outcome == 1 ? 1 : -1);
+	if (outcome == 1) {
+		finish(op, 1);
+		return G_SOURCE_REMOVE;
+	}
+	/* Init closed its end without writing: it is dying, but the kernel closes a dying
+	 * task's files before its pidfd says it exited. The answer waits for that, so the
+	 * start is never taken for a failure of a container whose exit is on its way. */
 	return G_SOURCE_REMOVE;
 }
 
