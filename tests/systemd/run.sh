@@ -17,7 +17,7 @@ for arg; do
 	*) build=$arg ;;
 	esac
 done
-[ -n "$build" ] || build=$top/build-systemd$([ $sanitize = 1 ] && echo -asan)
+[ -n "$build" ] || build=$top/build-systemd$([ $sanitize = 0 ] || echo -asan)
 case $build in /*) ;; *) build=$top/$build ;; esac
 
 setup_args=(--prefix=/usr --sysconfdir=/etc --localstatedir=/var -Dwerror=true)
