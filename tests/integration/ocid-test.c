@@ -1274,19 +1274,30 @@ ocid_test_assert_interface_matches(OcidTest *t, const char *path, const char *in
 }
 
 char *
-ocid_test_make_container(OcidTest *t, const char *id, const char *script, GVariant *options,
-			 gboolean start)
+ocid_test_bring_up(OcidTest *t, const char *id, const char *bundle, GVariant *options,
+		   gboolean start, const char *up_line)
 {
-	g_autofree char *bundle = ocid_test_make_bundle(t, id, script);
 	g_autoptr(GError) error = NULL;
 	char *path = ocid_test_create(t, id, id, bundle, options, &error);
 
 	g_assert_no_error(error);
 	if (start) {
 		ocid_test_start(t, path);
-		g_assert_true(ocid_test_wait_state(t, path, "running", 10000));
+		if (up_line != NULL)
+			g_assert_true(ocid_test_wait_output(t, path, up_line, 10000));
+		else
+			g_assert_true(ocid_test_wait_state(t, path, "running", 10000));
 	}
 	return path;
+}
+
+char *
+ocid_test_make_container(OcidTest *t, const char *id, const char *script, GVariant *options,
+			 gboolean start)
+{
+	g_autofree char *bundle = ocid_test_make_bundle(t, id, script);
+
+	return ocid_test_bring_up(t, id, bundle, options, start, NULL);
 }
 
 guint

@@ -17,8 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define CONTAINER "org.oci.Runtime.Container"
-#define PROCESS   "org.oci.Runtime.Process"
+#define PROCESS "org.oci.Runtime.Process"
 
 #define make(t, id, script, options) ocid_test_make_container(t, id, script, options, FALSE)
 #define run(t, id, script, options)  ocid_test_make_container(t, id, script, options, TRUE)

@@ -17,11 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define CONTAINER    "org.oci.Runtime.Container"
-#define MANAGER      "org.oci.Runtime.Manager"
-#define MANAGER_PATH "/org/oci/Runtime"
-#define ATTACKER     "ocidtest6"
-#define SECRET       "SECRETTOKEN123"
+#define ATTACKER "ocidtest6"
+#define SECRET   "SECRETTOKEN123"
 
 static OcidTest *
 setup_or_skip(void)

@@ -11,22 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CONTAINER    "org.oci.Runtime.Container"
-#define MANAGER_PATH "/org/oci/Runtime"
-
-static char *
-run_container(OcidTest *t, const char *id, const char *script, GVariant *options)
-{
-	g_autofree char *bundle = ocid_test_make_bundle(t, id, script);
-	g_autoptr(GError) error = NULL;
-	char *path = ocid_test_create(t, id, id, bundle, options, &error);
-
-	g_assert_no_error(error);
-	ocid_test_start(t, path);
-	g_assert_true(ocid_test_wait_state(t, path, "running", 5000));
-	return path;
-}
-
 static GVariant *
 call_ok(OcidTest *t, const char *path, const char *method, GVariant *args)
 {
@@ -120,8 +104,8 @@ test_pause(void)
 
 	if (t == NULL)
 		return;
-	path = run_container(t, "counter",
-			     "i=0; while true; do i=$((i+1)); echo $i; sleep 0.05; done", NULL);
+	path = ocid_test_make_container(
+	    t, "counter", "i=0; while true; do i=$((i+1)); echo $i; sleep 0.05; done", NULL, TRUE);
 	log = ocid_test_get_string(t, path, "LogPath");
 	reply = ocid_test_call(t, path, CONTAINER, "Unpause", NULL, NULL, &error);
 	ocid_test_assert_error(error, "InvalidState");
@@ -221,7 +205,7 @@ test_update(void)
 
 	if (t == NULL)
 		return;
-	path = run_container(t, "limited", "sleep 30", NULL);
+	path = ocid_test_make_container(t, "limited", "sleep 30", NULL, TRUE);
 	reply = call_ok(
 	    t, path, "Update",
 	    resources("memory_limit", g_variant_new_int64(64 * 1024 * 1024), "cpu_shares",
@@ -301,9 +285,9 @@ test_oom_killed(void)
 	g_variant_builder_init(&opts, G_VARIANT_TYPE("a{sv}"));
 	g_variant_builder_add(&opts, "{sv}", "volumes", g_variant_builder_end(&vols));
 	/* tail keeps a line without newlines whole in memory: it grows until killed. */
-	path = run_container(t, "hungry",
-			     "while [ ! -e /flag/go ]; do sleep 0.05; done; tail /dev/zero",
-			     g_variant_builder_end(&opts));
+	path = ocid_test_make_container(
+	    t, "hungry", "while [ ! -e /flag/go ]; do sleep 0.05; done; tail /dev/zero",
+	    g_variant_builder_end(&opts), TRUE);
 	reply = call_ok(t, path, "Update",
 			resources("memory_limit", g_variant_new_int64(16 * 1024 * 1024),
 				  "memory_swap", g_variant_new_int64(16 * 1024 * 1024), NULL));
@@ -334,10 +318,10 @@ test_stop_signal(void)
 		return;
 	g_variant_builder_init(&opts, G_VARIANT_TYPE("a{sv}"));
 	g_variant_builder_add(&opts, "{sv}", "stop_signal", g_variant_new_string("SIGUSR2"));
-	path = run_container(
+	path = ocid_test_make_container(
 	    t, "usr2",
 	    "trap 'exit 12' USR2; trap '' TERM; echo ready; while true; do sleep 0.05; done",
-	    g_variant_builder_end(&opts));
+	    g_variant_builder_end(&opts), TRUE);
 	{
 		g_autofree char *sig = ocid_test_get_string(t, path, "StopSignal");
 		g_assert_cmpstr(sig, ==, "SIGUSR2");
@@ -417,11 +401,11 @@ test_volumes_netns_kept(void)
 	g_variant_builder_add(&opts, "{sv}", "mount_point", g_variant_new_string("/srv/mnt/x"));
 	g_variant_builder_add(&opts, "{sv}", "seccomp_profile_path",
 			      g_variant_new_string(default_profile));
-	path = run_container(t, "volumes",
-			     "echo data > /rw/file && echo rw-ok; "
-			     "echo data > /ro/file 2>/dev/null || echo ro-refused; "
-			     "readlink /proc/self/ns/net; sleep 30",
-			     g_variant_builder_end(&opts));
+	path = ocid_test_make_container(t, "volumes",
+					"echo data > /rw/file && echo rw-ok; "
+					"echo data > /ro/file 2>/dev/null || echo ro-refused; "
+					"readlink /proc/self/ns/net; sleep 30",
+					g_variant_builder_end(&opts), TRUE);
 	log_path = ocid_test_get_string(t, path, "LogPath");
 	g_assert_true(ocid_test_wait_file_contains(log_path, "net:[", 5000));
 	log = ocid_test_read_file(log_path);
@@ -514,7 +498,7 @@ test_exec_sync(void)
 
 	if (t == NULL)
 		return;
-	path = run_container(t, "execd", "sleep 60", NULL);
+	path = ocid_test_make_container(t, "execd", "sleep 60", NULL, TRUE);
 
 	{
 		const char *argv[] = { "/bin/sh", "-c", "echo hello; echo oops >&2", NULL };
@@ -739,10 +723,11 @@ test_attach_and_terminal(void)
 	g_variant_builder_init(&opts, G_VARIANT_TYPE("a{sv}"));
 	g_variant_builder_add(&opts, "{sv}", "stdin", g_variant_new_boolean(TRUE));
 	g_variant_builder_add(&opts, "{sv}", "stdin_once", g_variant_new_boolean(TRUE));
-	path = run_container(t, "talker",
-			     "[ -t 0 ] || echo no-tty; read line; echo \"got $line\"; cat; "
-			     "echo stdin-closed",
-			     g_variant_builder_end(&opts));
+	path =
+	    ocid_test_make_container(t, "talker",
+				     "[ -t 0 ] || echo no-tty; read line; echo \"got $line\"; cat; "
+				     "echo stdin-closed",
+				     g_variant_builder_end(&opts), TRUE);
 	conn = attach(t, "talker");
 	send_text(conn, "hello\n");
 	read_until(conn, "got hello");
@@ -763,9 +748,9 @@ test_attach_and_terminal(void)
 	g_variant_builder_init(&opts, G_VARIANT_TYPE("a{sv}"));
 	g_variant_builder_add(&opts, "{sv}", "terminal", g_variant_new_boolean(TRUE));
 	g_variant_builder_add(&opts, "{sv}", "stdin", g_variant_new_boolean(TRUE));
-	tty_path = run_container(t, "console",
-				 "[ -t 0 ] && echo has-a-tty; read x; echo \"answer $x\"; exit 5",
-				 g_variant_builder_end(&opts));
+	tty_path = ocid_test_make_container(
+	    t, "console", "[ -t 0 ] && echo has-a-tty; read x; echo \"answer $x\"; exit 5",
+	    g_variant_builder_end(&opts), TRUE);
 	{
 		g_autoptr(GVariant) terminal = ocid_test_get_property(t, tty_path, "Terminal");
 		g_assert_true(g_variant_get_boolean(terminal));
@@ -836,7 +821,8 @@ test_monitor_hardened(void)
 	probe = g_build_filename(t->tmpdir, "monitor-probe", NULL);
 	if (!restart_with_test_monitor(t, "OCID_MONITOR_PROBE", probe))
 		return;
-	path = run_container(t, "guarded-monitor", "echo still logging; sleep 30", NULL);
+	path = ocid_test_make_container(t, "guarded-monitor", "echo still logging; sleep 30", NULL,
+					TRUE);
 	monitor = ocid_test_monitor_pid(t, path);
 	g_assert_true(ocid_test_wait_file_contains(probe, "\n", 5000)); /* written whole */
 	probe_text = ocid_test_read_file(probe);
@@ -879,9 +865,9 @@ test_exit_before_monitor_exit(void)
 	release = g_build_filename(t->tmpdir, "monitor-release", NULL);
 	if (!restart_with_test_monitor(t, "OCID_MONITOR_LINGER", release))
 		return;
-	path =
-	    run_container(t, "lingering-monitor",
-			  "trap 'exit 7' TERM; echo ready; while true; do sleep 0.05; done", NULL);
+	path = ocid_test_make_container(
+	    t, "lingering-monitor",
+	    "trap 'exit 7' TERM; echo ready; while true; do sleep 0.05; done", NULL, TRUE);
 	g_assert_true(ocid_test_wait_output(t, path, "ready", 5000)); /* the trap is set */
 	monitor = ocid_test_monitor_pid(t, path);
 

@@ -16,14 +16,11 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#define CONTAINER    "org.oci.Runtime.Container"
-#define MANAGER      "org.oci.Runtime.Manager"
-#define MANAGER_PATH "/org/oci/Runtime"
-#define CREATE       "org.oci.Runtime.create"
-#define MANAGE       "org.oci.Runtime.manage"
-#define EXEC         "org.oci.Runtime.exec"
-#define PRIVILEGED   "org.oci.Runtime.create-privileged"
-#define NOBODY       "nobody"
+#define CREATE     "org.oci.Runtime.create"
+#define MANAGE     "org.oci.Runtime.manage"
+#define EXEC       "org.oci.Runtime.exec"
+#define PRIVILEGED "org.oci.Runtime.create-privileged"
+#define NOBODY     "nobody"
 /* A second user without a session, for a container that is not nobody's own. */
 #define OTHER "daemon"
 
