@@ -3,7 +3,7 @@
 #
 #   bench/run.sh [--quick] [--install] [options]
 #
-# Builds an optimized ocid and the C driver (bench/ocid-bench.c) in bench/.build, runs every
+# Builds an optimized ocid and the C driver (bench/*.c) in bench/.build, runs every
 # benchmark on a private D-Bus bus with private runc roots, cgroups and a temporary dir,
 # prints a table and writes docs/benchmarks.md with docs/benchmarks-latency.png. Nothing
 # here fails on speed; it fails only when something breaks. Needs root (runc, cgroups).
@@ -174,7 +174,7 @@ fi
 # shellcheck disable=SC2046
 timeout 300 gcc -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2 \
   -Wmissing-prototypes -Wstrict-prototypes -Wno-missing-field-initializers -Werror \
-  -D_GNU_SOURCE -I"$top" -o "$build/ocid-bench" "$here/ocid-bench.c" "$top"/common/*.c \
+  -D_GNU_SOURCE -I"$top" -o "$build/ocid-bench" "$here"/*.c "$top"/common/*.c \
   $(pkg-config --cflags --libs libsystemd) -lpthread -lm
 ocid=$ocid_build/daemon/ocid
 monitor=$ocid_build/monitor/ocid-monitor

@@ -1,6 +1,6 @@
 #!/bin/bash
 # runc and crun side by side, wherever each can run containers: the benchmark driver's
-# life-cycle phase (bench/ocid-bench.c: a bare `<runtime> run` of `true`, and ocid's create,
+# life-cycle phase (bench/phase-lifecycle.c: a bare `<runtime> run` of `true`, and ocid's create,
 # start, exit notification and delete of the same bundle with runtime_path = <runtime>),
 # once per runtime.
 #   bench/runtimes.sh [--runs N] [--build DIR | --driver BIN --ocid BIN --monitor BIN]

@@ -1,6 +1,7 @@
 #!/bin/sh
-# What issue #9 made true of the tree, kept true: every C file of the daemon, the D-Bus
-# face, the monitor, the client and common/ is at most 700 lines; org.oci.Runtime.Error
+# What issues #9 and #20 made true of the tree, kept true: every C, header and shell file of
+# the daemon, the D-Bus face, the monitor, the client, common/, the tests and the bench is
+# at most 700 lines; org.oci.Runtime.Error
 # names are spelled in daemon/errors.c alone; the installed monitor carries no test hook.
 #   tests/check-structure.sh SOURCE_DIR MONITOR_BINARY
 set -u
@@ -8,7 +9,9 @@ top=$1
 monitor=$2
 status=0
 
-for f in "$top"/daemon/*.c "$top"/dbus/*.c "$top"/monitor/*.c "$top"/client/*.c "$top"/common/*.c; do
+for f in $(find "$top"/daemon "$top"/dbus "$top"/monitor "$top"/common "$top"/client \
+	"$top"/tests "$top"/bench -type f \( -name '*.c' -o -name '*.h' -o -name '*.sh' \) \
+	-not -path '*/.build/*' | sort); do
 	lines=$(wc -l <"$f")
 	if [ "$lines" -gt 700 ]; then
 		echo "$f has $lines lines, more than 700: split it by concept"

@@ -6,11 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MANAGER      "org.oci.Runtime.Manager"
-#define MANAGER_PATH "/org/oci/Runtime"
-#define CONTAINER    "org.oci.Runtime.Container"
-#define PROPERTIES   "org.freedesktop.DBus.Properties"
-
 #define CALL_TIMEOUT_MS 10000
 
 static const char *const invalid[] = { "org.oci.Runtime.Error.InvalidArgument", NULL };

@@ -16,10 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MANAGER      "org.oci.Runtime.Manager"
-#define MANAGER_PATH "/org/oci/Runtime"
-#define CONTAINER    "org.oci.Runtime.Container"
-
 /* Every bad call is answered within this long (a bound, not a benchmark). */
 #define CALL_BOUND_MS 5000
 

@@ -6,10 +6,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define MANAGER      "org.oci.Runtime.Manager"
-#define MANAGER_PATH "/org/oci/Runtime"
-#define CONTAINER    "org.oci.Runtime.Container"
-
 #define OUTPUT_MAX (8 * 1024 * 1024)
 
 static const char *const invalid[] = { "org.oci.Runtime.Error.InvalidArgument", NULL };

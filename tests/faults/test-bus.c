@@ -15,18 +15,10 @@
 static char *
 make_container(OcidTest *t, const char *bundle, const char *id, char **ctl_dir, gboolean start)
 {
-	g_autoptr(GError) error = NULL;
-	char *path;
+	g_autofree char *line = g_strdup_printf("up %s", id);
 
 	*ctl_dir = faults_ctl_dir(t, id);
-	path = ocid_test_create(t, id, id, bundle, faults_ctl_options(*ctl_dir), &error);
-	g_assert_no_error(error);
-	if (start) {
-		g_autofree char *line = g_strdup_printf("up %s", id);
-		ocid_test_start(t, path);
-		g_assert_true(ocid_test_wait_output(t, path, line, 10000));
-	}
-	return path;
+	return ocid_test_bring_up(t, id, bundle, faults_ctl_options(*ctl_dir), start, line);
 }
 
 static void

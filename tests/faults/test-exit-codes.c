@@ -19,15 +19,9 @@ running_container(OcidTest *t, const char *id, char **ctl)
 {
 	g_autofree char *bundle = ocid_test_make_bundle(t, id, FAULTS_SCRIPT);
 	g_autofree char *line = g_strdup_printf("up %s", id);
-	g_autoptr(GError) error = NULL;
-	char *path;
 
 	*ctl = faults_ctl_dir(t, id);
-	path = ocid_test_create(t, id, id, bundle, faults_ctl_options(*ctl), &error);
-	g_assert_no_error(error);
-	ocid_test_start(t, path);
-	g_assert_true(ocid_test_wait_output(t, path, line, 10000));
-	return path;
+	return ocid_test_bring_up(t, id, bundle, faults_ctl_options(*ctl), TRUE, line);
 }
 
 /* SIGKILL of @pid and the wait for its end (reaped too when it is the test's child). */

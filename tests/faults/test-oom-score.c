@@ -61,18 +61,6 @@ bundle_with_oom_score(OcidTest *t, const char *name, int score)
 	return g_steal_pointer(&bundle);
 }
 
-static char *
-run_container(OcidTest *t, const char *id, const char *bundle)
-{
-	g_autoptr(GError) error = NULL;
-	char *path = ocid_test_create(t, id, id, bundle, NULL, &error);
-
-	g_assert_no_error(error);
-	ocid_test_start(t, path);
-	g_assert_true(ocid_test_wait_output(t, path, "up", 10000));
-	return path;
-}
-
 static void
 test_oom_scores(void)
 {
@@ -106,8 +94,8 @@ test_oom_scores(void)
 		g_assert_cmpint(daemon_score, ==, privileged ? -500 : 500);
 	plain = ocid_test_make_bundle(t, "oom-plain", "echo up; exec sleep 300");
 	scored = bundle_with_oom_score(t, "oom-scored", 300);
-	p_plain = run_container(t, "oom-plain", plain);
-	p_scored = run_container(t, "oom-scored", scored);
+	p_plain = ocid_test_bring_up(t, "oom-plain", plain, NULL, TRUE, "up");
+	p_scored = ocid_test_bring_up(t, "oom-scored", scored, NULL, TRUE, "up");
 
 	g_assert_cmpint(oom_score_of(ocid_test_monitor_pid(t, p_plain)), ==,
 			privileged ? -1000 : 0);

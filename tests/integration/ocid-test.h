@@ -6,6 +6,13 @@
 #include <gio/gio.h>
 #include <glib.h>
 
+/* The names of the API (DESIGN.md), spelled once for every test. */
+#define OCID_BUS_NAME "org.oci.Runtime"
+#define MANAGER_PATH  "/org/oci/Runtime"
+#define MANAGER       "org.oci.Runtime.Manager"
+#define CONTAINER     "org.oci.Runtime.Container"
+#define PROPERTIES    "org.freedesktop.DBus.Properties"
+
 typedef struct {
 	char *tmpdir;
 	char *bus_address;
@@ -124,8 +131,14 @@ gboolean ocid_test_wait_pidfd(int pidfd, guint timeout_ms);
 /* Waits until process @pid has exited (TRUE at once if there is none). */
 gboolean ocid_test_wait_pid_exit(int pid, guint timeout_ms);
 
-/* A container of a fresh bundle running @script, created with @options (may be NULL) and,
- * with @start, started and seen running; asserts success. Returns the path. */
+/* The create/start/wait preamble of a test: container @id (its Name too) of @bundle,
+ * created with @options (floating, may be NULL) and, with @start, started and waited for:
+ * until it logged the stdout line @up_line, or (NULL) until it is announced running.
+ * Asserts success. Returns the path. */
+char *ocid_test_bring_up(OcidTest *t, const char *id, const char *bundle, GVariant *options,
+			 gboolean start, const char *up_line);
+
+/* ocid_test_bring_up() of a fresh bundle running @script, waited for until running. */
 char *ocid_test_make_container(OcidTest *t, const char *id, const char *script, GVariant *options,
 			       gboolean start);
 

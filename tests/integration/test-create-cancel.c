@@ -12,10 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MANAGER_PATH "/org/oci/Runtime"
-#define MANAGER      "org.oci.Runtime.Manager"
-#define CONTAINER    "org.oci.Runtime.Container"
-
 static void
 die_with_test(gpointer data)
 {

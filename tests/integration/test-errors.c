@@ -6,10 +6,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define MANAGER      "org.oci.Runtime.Manager"
-#define MANAGER_PATH "/org/oci/Runtime"
-#define CONTAINER    "org.oci.Runtime.Container"
-
 static guint
 container_count(OcidTest *t)
 {

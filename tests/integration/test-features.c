@@ -1,33 +1,8 @@
 /* The seed's API beyond the life cycle, on real runc containers: pause, update, OOM,
  * stop signals, trusted and untrusted runtimes. */
-#include "ocid-test.h"
+#include "features-test.h"
 
-#include <gio/gunixsocketaddress.h>
-
-#include <signal.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#define CONTAINER    "org.oci.Runtime.Container"
-#define MANAGER_PATH "/org/oci/Runtime"
-
-static char *
-run_container(OcidTest *t, const char *id, const char *script, GVariant *options)
-{
-	g_autofree char *bundle = ocid_test_make_bundle(t, id, script);
-	g_autoptr(GError) error = NULL;
-	char *path = ocid_test_create(t, id, id, bundle, options, &error);
-
-	g_assert_no_error(error);
-	ocid_test_start(t, path);
-	g_assert_true(ocid_test_wait_state(t, path, "running", 5000));
-	return path;
-}
-
-static GVariant *
+GVariant *
 call_ok(OcidTest *t, const char *path, const char *method, GVariant *args)
 {
 	g_autoptr(GError) error = NULL;
@@ -37,7 +12,7 @@ call_ok(OcidTest *t, const char *path, const char *method, GVariant *args)
 	return reply;
 }
 
-static gsize
+gsize
 file_size(const char *path)
 {
 	struct stat st;
@@ -48,7 +23,7 @@ file_size(const char *path)
 
 /* A file of the container's own cgroup, found through /proc/<pid>/cgroup in the
  * hierarchy of @controller (the unified one on a pure v2 host). */
-static char *
+char *
 cgroup_file(OcidTest *t, const char *path, const char *controller, const char *file)
 {
 	return ocid_test_cgroup_read(ocid_test_get_int(t, path, "Pid"), controller, file);
@@ -120,8 +95,8 @@ test_pause(void)
 
 	if (t == NULL)
 		return;
-	path = run_container(t, "counter",
-			     "i=0; while true; do i=$((i+1)); echo $i; sleep 0.05; done", NULL);
+	path = ocid_test_make_container(
+	    t, "counter", "i=0; while true; do i=$((i+1)); echo $i; sleep 0.05; done", NULL, TRUE);
 	log = ocid_test_get_string(t, path, "LogPath");
 	reply = ocid_test_call(t, path, CONTAINER, "Unpause", NULL, NULL, &error);
 	ocid_test_assert_error(error, "InvalidState");
@@ -175,7 +150,7 @@ test_pause(void)
 	ocid_test_delete(t, path, FALSE);
 }
 
-static GVariant *
+GVariant *
 resources(const char *first_key, ...)
 {
 	GVariantBuilder b;
@@ -193,7 +168,7 @@ resources(const char *first_key, ...)
 	return g_variant_new("(@a{sv})", g_variant_builder_end(&b));
 }
 
-static void
+void
 assert_update_refused(OcidTest *t, const char *path, GVariant *args, const char *hint)
 {
 	g_autoptr(GError) error = NULL;
@@ -203,116 +178,6 @@ assert_update_refused(OcidTest *t, const char *path, GVariant *args, const char 
 	ocid_test_assert_error(error, "InvalidArgument");
 	if (strstr(error->message, hint) == NULL)
 		g_error("'%s' lacks '%s'", error->message, hint);
-}
-
-/* Update applies the seed's LinuxResources; the cgroup shows them. */
-static void
-test_update(void)
-{
-	OcidTest *t = ocid_test_get_or_skip();
-	g_autofree char *path = NULL;
-	g_autoptr(GVariant) reply = NULL;
-	g_autofree char *memory = NULL;
-	g_autofree char *shares = NULL;
-	g_autofree char *quota = NULL;
-	g_autofree char *period = NULL;
-	g_autofree char *pids = NULL;
-	g_autofree char *cpus = NULL;
-
-	if (t == NULL)
-		return;
-	path = run_container(t, "limited", "sleep 30", NULL);
-	reply = call_ok(
-	    t, path, "Update",
-	    resources("memory_limit", g_variant_new_int64(64 * 1024 * 1024), "cpu_shares",
-		      g_variant_new_uint64(512), "cpu_quota", g_variant_new_int64(50000),
-		      "cpu_period", g_variant_new_uint64(100000), "pids_limit",
-		      g_variant_new_int64(50), "cpuset_cpus", g_variant_new_string("0"), NULL));
-	pids = cgroup_file(t, path, "pids", "pids.max");
-	cpus = cgroup_file(t, path, "cpuset", "cpuset.cpus");
-	g_assert_cmpstr(pids, ==, "50");
-	g_assert_cmpstr(cpus, ==, "0");
-	if (ocid_test_cgroup_v2()) {
-		/* The v1-style keys converted as runc and crun convert them: cpu.weight
-		 * 1 + (512 - 2) * 9999 / 262142 = 20, io.weight 1 + (100 - 10) * 9999 / 990 =
-		 * 910, memory.swap.max = memory_swap - memory_limit. A memory_swap alone, which
-		 * runc and crun refuse on v2, goes with the current memory limit. */
-		g_autofree char *weight = NULL;
-		g_autofree char *max = NULL;
-		g_autofree char *io = NULL;
-		g_autofree char *swap = NULL;
-
-		memory = cgroup_file(t, path, NULL, "memory.max");
-		weight = cgroup_file(t, path, NULL, "cpu.weight");
-		max = cgroup_file(t, path, NULL, "cpu.max");
-		g_assert_cmpstr(memory, ==, "67108864");
-		g_assert_cmpstr(weight, ==, "20");
-		g_assert_cmpstr(max, ==, "50000 100000");
-		g_clear_pointer(&reply, g_variant_unref);
-		reply = call_ok(t, path, "Update",
-				resources("blkio_weight", g_variant_new_uint16(100), "memory_swap",
-					  g_variant_new_int64(96 * 1024 * 1024), NULL));
-		io = cgroup_file(t, path, NULL, "io.weight");
-		swap = cgroup_file(t, path, NULL, "memory.swap.max");
-		g_assert_cmpstr(io, ==, "default 910");
-		g_assert_cmpstr(swap, ==, "33554432");
-	} else {
-		memory = cgroup_file(t, path, "memory", "memory.limit_in_bytes");
-		shares = cgroup_file(t, path, "cpu", "cpu.shares");
-		quota = cgroup_file(t, path, "cpu", "cpu.cfs_quota_us");
-		period = cgroup_file(t, path, "cpu", "cpu.cfs_period_us");
-		g_assert_cmpstr(memory, ==, "67108864");
-		g_assert_cmpstr(shares, ==, "512");
-		g_assert_cmpstr(quota, ==, "50000");
-		g_assert_cmpstr(period, ==, "100000");
-	}
-
-	assert_update_refused(t, path, resources("memory", g_variant_new_int64(1), NULL),
-			      "Unknown resource 'memory'");
-	assert_update_refused(t, path, resources("memory_limit", g_variant_new_string("64M"), NULL),
-			      "must have type 'x'");
-	assert_update_refused(t, path, resources("blkio_weight", g_variant_new_uint16(5000), NULL),
-			      "between 10 and 1000");
-	assert_update_refused(t, path, resources("cpuset_cpus", g_variant_new_string("0-x"), NULL),
-			      "list like");
-	assert_update_refused(t, path, resources(NULL, NULL), "No resources given");
-	ocid_test_delete(t, path, TRUE);
-}
-
-/* A container that exceeds its memory limit: stopped, OOMKilled, exit code 137. */
-static void
-test_oom_killed(void)
-{
-	OcidTest *t = ocid_test_get_or_skip();
-	g_autofree char *path = NULL;
-	g_autofree char *flag_dir = NULL;
-	g_autofree char *flag = NULL;
-	g_autoptr(GVariant) reply = NULL;
-	g_autoptr(GVariant) oom = NULL;
-	GVariantBuilder opts, vols;
-
-	if (t == NULL)
-		return;
-	flag_dir = g_build_filename(t->tmpdir, "oom-flag", NULL);
-	g_assert_cmpint(g_mkdir_with_parents(flag_dir, 0700), ==, 0);
-	flag = g_build_filename(flag_dir, "go", NULL);
-	g_variant_builder_init(&vols, G_VARIANT_TYPE("a(ssb)"));
-	g_variant_builder_add(&vols, "(ssb)", "/flag", flag_dir, TRUE);
-	g_variant_builder_init(&opts, G_VARIANT_TYPE("a{sv}"));
-	g_variant_builder_add(&opts, "{sv}", "volumes", g_variant_builder_end(&vols));
-	/* tail keeps a line without newlines whole in memory: it grows until killed. */
-	path = run_container(t, "hungry",
-			     "while [ ! -e /flag/go ]; do sleep 0.05; done; tail /dev/zero",
-			     g_variant_builder_end(&opts));
-	reply = call_ok(t, path, "Update",
-			resources("memory_limit", g_variant_new_int64(16 * 1024 * 1024),
-				  "memory_swap", g_variant_new_int64(16 * 1024 * 1024), NULL));
-	g_assert_true(g_file_set_contents(flag, "", -1, NULL));
-	g_assert_true(ocid_test_wait_state(t, path, "stopped", 20000));
-	g_assert_cmpint(ocid_test_get_int(t, path, "ExitCode"), ==, 137);
-	oom = ocid_test_get_property(t, path, "OOMKilled");
-	g_assert_true(g_variant_get_boolean(oom));
-	ocid_test_delete(t, path, FALSE);
 }
 
 /* The stop signal: the option, else the image's annotation, else SIGTERM. */
@@ -334,10 +199,10 @@ test_stop_signal(void)
 		return;
 	g_variant_builder_init(&opts, G_VARIANT_TYPE("a{sv}"));
 	g_variant_builder_add(&opts, "{sv}", "stop_signal", g_variant_new_string("SIGUSR2"));
-	path = run_container(
+	path = ocid_test_make_container(
 	    t, "usr2",
 	    "trap 'exit 12' USR2; trap '' TERM; echo ready; while true; do sleep 0.05; done",
-	    g_variant_builder_end(&opts));
+	    g_variant_builder_end(&opts), TRUE);
 	{
 		g_autofree char *sig = ocid_test_get_string(t, path, "StopSignal");
 		g_assert_cmpstr(sig, ==, "SIGUSR2");
@@ -417,11 +282,11 @@ test_volumes_netns_kept(void)
 	g_variant_builder_add(&opts, "{sv}", "mount_point", g_variant_new_string("/srv/mnt/x"));
 	g_variant_builder_add(&opts, "{sv}", "seccomp_profile_path",
 			      g_variant_new_string(default_profile));
-	path = run_container(t, "volumes",
-			     "echo data > /rw/file && echo rw-ok; "
-			     "echo data > /ro/file 2>/dev/null || echo ro-refused; "
-			     "readlink /proc/self/ns/net; sleep 30",
-			     g_variant_builder_end(&opts));
+	path = ocid_test_make_container(t, "volumes",
+					"echo data > /rw/file && echo rw-ok; "
+					"echo data > /ro/file 2>/dev/null || echo ro-refused; "
+					"readlink /proc/self/ns/net; sleep 30",
+					g_variant_builder_end(&opts), TRUE);
 	log_path = ocid_test_get_string(t, path, "LogPath");
 	g_assert_true(ocid_test_wait_file_contains(log_path, "net:[", 5000));
 	log = ocid_test_read_file(log_path);
@@ -447,28 +312,21 @@ test_volumes_netns_kept(void)
 	g_assert_cmpint(umount(netns), ==, 0);
 }
 
-static GVariant *
+GVariant *
 exec_sync(OcidTest *t, const char *path, const char *const *argv, guint64 timeout, GError **error)
 {
 	return ocid_test_call(t, path, CONTAINER, "ExecSync",
 			      g_variant_new("(^ast)", (char **)argv, timeout), "(ayayib)", error);
 }
 
-typedef struct {
-	GBytes *out;
-	GBytes *err;
-	gint32 exit_code;
-	gboolean timed_out;
-} ExecResult;
-
-static void
+void
 exec_result_clear(ExecResult *r)
 {
 	g_clear_pointer(&r->out, g_bytes_unref);
 	g_clear_pointer(&r->err, g_bytes_unref);
 }
 
-static void
+void
 unpack_exec(GVariant *reply, ExecResult *r)
 {
 	g_autoptr(GVariant) out = g_variant_get_child_value(reply, 0);
@@ -480,7 +338,7 @@ unpack_exec(GVariant *reply, ExecResult *r)
 	g_variant_get_child(reply, 3, "b", &r->timed_out);
 }
 
-static gboolean
+gboolean
 bytes_equal_str(GBytes *b, const char *s)
 {
 	gsize len;
@@ -489,7 +347,7 @@ bytes_equal_str(GBytes *b, const char *s)
 	return len == strlen(s) && (len == 0 || memcmp(data, s, len) == 0);
 }
 
-static void
+void
 on_exec_reply(GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	ExecResult *r = user_data;
@@ -499,406 +357,6 @@ on_exec_reply(GObject *source, GAsyncResult *res, gpointer user_data)
 
 	g_assert_no_error(error);
 	unpack_exec(reply, r);
-}
-
-/* The seed's ExecSync: results, timeouts, runtime failures, large outputs, concurrency. */
-static void
-test_exec_sync(void)
-{
-	OcidTest *t = ocid_test_get_or_skip();
-	g_autofree char *path = NULL;
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GVariant) reply = NULL;
-	ExecResult r = { 0 };
-	gint64 before;
-
-	if (t == NULL)
-		return;
-	path = run_container(t, "execd", "sleep 60", NULL);
-
-	{
-		const char *argv[] = { "/bin/sh", "-c", "echo hello; echo oops >&2", NULL };
-		reply = exec_sync(t, path, argv, 10, &error);
-		g_assert_no_error(error);
-		unpack_exec(reply, &r);
-		g_assert_true(bytes_equal_str(r.out, "hello\n"));
-		g_assert_true(bytes_equal_str(r.err, "oops\n"));
-		g_assert_cmpint(r.exit_code, ==, 0);
-		g_assert_false(r.timed_out);
-		exec_result_clear(&r);
-		g_clear_pointer(&reply, g_variant_unref);
-	}
-	{
-		/* A non-zero exit is a result, not an error. */
-		const char *argv[] = { "/bin/sh", "-c", "echo failing; exit 3", NULL };
-		reply = exec_sync(t, path, argv, 10, &error);
-		g_assert_no_error(error);
-		unpack_exec(reply, &r);
-		g_assert_cmpint(r.exit_code, ==, 3);
-		g_assert_true(bytes_equal_str(r.out, "failing\n"));
-		exec_result_clear(&r);
-		g_clear_pointer(&reply, g_variant_unref);
-	}
-	{
-		/* A timeout is a result too: killed, output so far, timed_out, non-zero. (1 s
-		 * here; the emulated guest of tests/vm needs more to start the command at all.) */
-		const char *argv[] = { "/bin/sh", "-c", "echo started; exec sleep 31415", NULL };
-		guint scale = ocid_test_time_scale();
-		before = g_get_monotonic_time();
-		reply = exec_sync(t, path, argv, scale, &error);
-		g_assert_no_error(error);
-		unpack_exec(reply, &r);
-		g_assert_cmpint(g_get_monotonic_time() - before, <, 10 * scale * G_USEC_PER_SEC);
-		g_assert_true(r.timed_out);
-		g_assert_cmpint(r.exit_code, !=, 0);
-		g_assert_true(bytes_equal_str(r.out, "started\n"));
-		exec_result_clear(&r);
-		g_clear_pointer(&reply, g_variant_unref);
-		/* No exec process outlives its call. */
-		{
-			const char *ps[] = { "/bin/sh", "-c",
-					     "for p in /proc/[0-9]*; do cat $p/cmdline; echo; done",
-					     NULL };
-			reply = exec_sync(t, path, ps, 10, &error);
-			g_assert_no_error(error);
-			unpack_exec(reply, &r);
-			g_assert_null(g_strstr_len(g_bytes_get_data(r.out, NULL),
-						   g_bytes_get_size(r.out), "31415"));
-			exec_result_clear(&r);
-			g_clear_pointer(&reply, g_variant_unref);
-		}
-	}
-	{
-		/* Large outputs come back whole up to 8 MiB a stream (the reply must fit the
-		 * bus: docs/limits.md), and the command runs to its end. */
-		const char *argv[] = { "/bin/sh", "-c",
-				       "head -c 8388608 /dev/zero; "
-				       "head -c 16777216 /dev/zero >&2; echo done",
-				       NULL };
-		reply = exec_sync(t, path, argv, 60, &error);
-		g_assert_no_error(error);
-		unpack_exec(reply, &r);
-		g_assert_cmpuint(g_bytes_get_size(r.out), ==, 8388608);
-		g_assert_cmpuint(g_bytes_get_size(r.err), ==, 8388608);
-		g_assert_cmpint(r.exit_code, ==, 0);
-		exec_result_clear(&r);
-		g_clear_pointer(&reply, g_variant_unref);
-	}
-	{
-		/* A runtime failure is RuntimeFailed with the runtime's words, which differ:
-		 * runc stats the binary, crun looks it up in $PATH. */
-		const char *argv[] = { "/no/such/binary", NULL };
-		reply = exec_sync(t, path, argv, 10, &error);
-		ocid_test_assert_error(error, "RuntimeFailed");
-		g_assert_nonnull(strstr(error->message, "/no/such/binary"));
-		if (g_str_equal(ocid_test_runtime_name(), "crun"))
-			g_assert_nonnull(strstr(error->message, "not found in $PATH"));
-		else
-			g_assert_nonnull(strstr(error->message, "no such file or directory"));
-		g_clear_error(&error);
-	}
-	{
-		/* Concurrent ExecSyncs on one container. */
-		ExecResult results[4] = { { 0 } };
-		for (int i = 0; i < 4; i++) {
-			g_autofree char *script = g_strdup_printf("sleep 0.3; echo call %d", i);
-			const char *argv[] = { "/bin/sh", "-c", script, NULL };
-			g_dbus_connection_call(
-			    t->conn, "org.oci.Runtime", path, CONTAINER, "ExecSync",
-			    g_variant_new("(^ast)", argv, (guint64)10), G_VARIANT_TYPE("(ayayib)"),
-			    G_DBUS_CALL_FLAGS_NONE, 30000, NULL, on_exec_reply, &results[i]);
-		}
-		for (int i = 0; i < 4; i++) {
-			g_autofree char *expected = g_strdup_printf("call %d\n", i);
-			while (results[i].out == NULL)
-				g_main_context_iteration(NULL, TRUE);
-			g_assert_true(bytes_equal_str(results[i].out, expected));
-			exec_result_clear(&results[i]);
-		}
-	}
-	g_clear_pointer(&reply, g_variant_unref);
-	reply = call_ok(t, path, "Stop", g_variant_new("(t)", (guint64)0));
-	g_clear_pointer(&reply, g_variant_unref);
-	{
-		const char *argv[] = { "/bin/true", NULL };
-		reply = exec_sync(t, path, argv, 10, &error);
-		ocid_test_assert_error(error, "InvalidState");
-	}
-	ocid_test_delete(t, path, FALSE);
-}
-
-/* log_size_max: the log never grows past it, and the most recent output is kept (the
- * full log rotates to <log>.1). */
-static void
-test_log_size_max(void)
-{
-	OcidTest *t = ocid_test_get_or_skip();
-	g_autofree char *path = NULL;
-	g_autofree char *log_path = NULL;
-	g_autofree char *rotated_path = NULL;
-	g_autofree char *log = NULL;
-	g_autofree char *rotated = NULL;
-	g_autoptr(GVariant) max = NULL;
-
-	if (t == NULL)
-		return;
-	ocid_test_restart_with_config(t, "log_size_max = 4096\n");
-	max = ocid_test_get_property(t, MANAGER_PATH, "LogSizeMax");
-	g_assert_cmpint(g_variant_get_int64(max), ==, 4096);
-	/* About 20 KiB: five times the limit. */
-	{
-		/* It exits at once: no waiting for "running". */
-		g_autofree char *bundle = ocid_test_make_bundle(
-		    t, "chatty",
-		    "i=0; while [ $i -lt 200 ]; do i=$((i+1)); "
-		    "echo \"line $i ....................................................\"; "
-		    "done; echo last-line");
-		g_autoptr(GError) error = NULL;
-		path = ocid_test_create(t, "chatty", "chatty", bundle, NULL, &error);
-		g_assert_no_error(error);
-		ocid_test_start(t, path);
-	}
-	g_assert_true(ocid_test_wait_state(t, path, "stopped", 10000));
-	log_path = ocid_test_get_string(t, path, "LogPath");
-	rotated_path = g_strconcat(log_path, ".1", NULL);
-	g_assert_cmpuint(file_size(log_path), <=, 4096);
-	g_assert_cmpuint(file_size(rotated_path), <=, 4096);
-	g_assert_cmpuint(file_size(rotated_path), >, 2048);
-	log = ocid_test_read_file(log_path);
-	rotated = ocid_test_read_file(rotated_path);
-	g_assert_nonnull(strstr(log, " stdout F last-line\n"));
-	/* What rotated away is the output just before: nothing recent is lost. */
-	g_assert_nonnull(strstr(rotated, " stdout F line "));
-	ocid_test_delete(t, path, FALSE);
-	ocid_test_restart_with_config(t, NULL);
-}
-
-static GSocketConnection *
-attach(OcidTest *t, const char *id)
-{
-	g_autofree char *path = g_build_filename(t->run_dir, "attach", id, NULL);
-	g_autoptr(GSocketClient) client = g_socket_client_new();
-	g_autoptr(GSocketAddress) address = g_unix_socket_address_new(path);
-	g_autoptr(GError) error = NULL;
-	GSocketConnection *conn =
-	    g_socket_client_connect(client, G_SOCKET_CONNECTABLE(address), NULL, &error);
-
-	g_assert_no_error(error);
-	return conn;
-}
-
-/* Reads from the attach socket until @needle has been seen (or 10 s passed). */
-static void
-read_until(GSocketConnection *conn, const char *needle)
-{
-	GInputStream *in = g_io_stream_get_input_stream(G_IO_STREAM(conn));
-	GSocket *socket = g_socket_connection_get_socket(conn);
-	g_autoptr(GString) seen = g_string_new(NULL);
-	gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
-
-	g_socket_set_timeout(socket, 10);
-	while (strstr(seen->str, needle) == NULL && g_get_monotonic_time() < end) {
-		char buf[1024];
-		g_autoptr(GError) error = NULL;
-		gssize n = g_input_stream_read(in, buf, sizeof buf, NULL, &error);
-
-		g_assert_no_error(error);
-		if (n <= 0)
-			break;
-		g_string_append_len(seen, buf, n);
-	}
-	if (strstr(seen->str, needle) == NULL)
-		g_error("attach output '%s' lacks '%s'", seen->str, needle);
-}
-
-static void
-send_text(GSocketConnection *conn, const char *text)
-{
-	GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(conn));
-	g_autoptr(GError) error = NULL;
-
-	g_assert_true(g_output_stream_write_all(out, text, strlen(text), NULL, NULL, &error));
-	g_assert_no_error(error);
-}
-
-/* stdin and stdin_once: the attach socket streams stdin in and output out; stdin closes
- * when the first client leaves. terminal: the monitor holds the pty and logs its output. */
-static void
-test_attach_and_terminal(void)
-{
-	OcidTest *t = ocid_test_get_or_skip();
-	g_autofree char *path = NULL;
-	g_autofree char *tty_path = NULL;
-	g_autofree char *log_path = NULL;
-	g_autofree char *log = NULL;
-	GVariantBuilder opts;
-	GSocketConnection *conn;
-
-	if (t == NULL)
-		return;
-	g_variant_builder_init(&opts, G_VARIANT_TYPE("a{sv}"));
-	g_variant_builder_add(&opts, "{sv}", "stdin", g_variant_new_boolean(TRUE));
-	g_variant_builder_add(&opts, "{sv}", "stdin_once", g_variant_new_boolean(TRUE));
-	path = run_container(t, "talker",
-			     "[ -t 0 ] || echo no-tty; read line; echo \"got $line\"; cat; "
-			     "echo stdin-closed",
-			     g_variant_builder_end(&opts));
-	conn = attach(t, "talker");
-	send_text(conn, "hello\n");
-	read_until(conn, "got hello");
-	send_text(conn, "echoed by cat\n");
-	read_until(conn, "echoed by cat");
-	g_object_unref(conn); /* detaching ends stdin (stdin_once): cat sees EOF */
-	g_assert_true(ocid_test_wait_state(t, path, "stopped", 10000));
-	g_assert_cmpint(ocid_test_get_int(t, path, "ExitCode"), ==, 0);
-	log_path = ocid_test_get_string(t, path, "LogPath");
-	log = ocid_test_read_file(log_path);
-	g_assert_nonnull(strstr(log, " stdout F no-tty\n"));
-	g_assert_nonnull(strstr(log, " stdout F got hello\n"));
-	g_assert_nonnull(strstr(log, " stdout F stdin-closed\n"));
-	ocid_test_delete(t, path, FALSE);
-	g_clear_pointer(&log, g_free);
-	g_clear_pointer(&log_path, g_free);
-
-	g_variant_builder_init(&opts, G_VARIANT_TYPE("a{sv}"));
-	g_variant_builder_add(&opts, "{sv}", "terminal", g_variant_new_boolean(TRUE));
-	g_variant_builder_add(&opts, "{sv}", "stdin", g_variant_new_boolean(TRUE));
-	tty_path = run_container(t, "console",
-				 "[ -t 0 ] && echo has-a-tty; read x; echo \"answer $x\"; exit 5",
-				 g_variant_builder_end(&opts));
-	{
-		g_autoptr(GVariant) terminal = ocid_test_get_property(t, tty_path, "Terminal");
-		g_assert_true(g_variant_get_boolean(terminal));
-	}
-	conn = attach(t, "console");
-	send_text(conn, "42\n");
-	read_until(conn, "answer 42");
-	g_object_unref(conn);
-	g_assert_true(ocid_test_wait_state(t, tty_path, "stopped", 10000));
-	g_assert_cmpint(ocid_test_get_int(t, tty_path, "ExitCode"), ==, 5);
-	log_path = ocid_test_get_string(t, tty_path, "LogPath");
-	log = ocid_test_read_file(log_path);
-	g_assert_nonnull(strstr(log, "has-a-tty"));
-	g_assert_nonnull(strstr(log, "answer 42"));
-	ocid_test_delete(t, tty_path, FALSE);
-}
-
-/* Restarts the daemon with ocid-monitor-test as its monitor, the test hook @hook set to
- * @value in the monitor's environment; FALSE (the test skipped) without that monitor. */
-static gboolean
-restart_with_test_monitor(OcidTest *t, const char *hook, const char *value)
-{
-	g_autofree char *config = NULL;
-
-	if (g_getenv("OCID_MONITOR_TEST") == NULL) {
-		g_test_skip("needs ocid-monitor-test (OCID_MONITOR_TEST)");
-		return FALSE;
-	}
-	/* The hooks are in ocid-monitor-test only, the installed monitor has none. */
-	config = g_strdup_printf("monitor_path = %s\n"
-				 "monitor_env = PATH=/usr/sbin:/usr/bin:/sbin:/bin;%s=%s\n",
-				 g_getenv("OCID_MONITOR_TEST"), hook, value);
-	ocid_test_restart_with_config(t, config);
-	return TRUE;
-}
-
-static char *
-status_field(int pid, const char *field)
-{
-	g_autofree char *path = g_strdup_printf("/proc/%d/status", pid);
-	g_autofree char *status = ocid_test_read_file(path);
-	g_auto(GStrv) lines = g_strsplit(status != NULL ? status : "", "\n", -1);
-	g_autofree char *prefix = g_strconcat(field, ":", NULL);
-
-	for (int i = 0; lines[i] != NULL; i++)
-		if (g_str_has_prefix(lines[i], prefix))
-			return g_strstrip(g_strdup(lines[i] + strlen(prefix)));
-	return NULL;
-}
-
-/* The monitor hardens itself once the container runs: no-new-privs, only CAP_KILL left,
- * a seccomp allow-list that refuses what it does not need (a network socket). */
-static void
-test_monitor_hardened(void)
-{
-	OcidTest *t = ocid_test_get_or_skip();
-	g_autofree char *probe = NULL;
-	g_autofree char *path = NULL;
-	g_autofree char *probe_text = NULL;
-	g_autofree char *no_new_privs = NULL;
-	g_autofree char *seccomp = NULL;
-	g_autofree char *cap_eff = NULL;
-	g_autofree char *cap_bnd = NULL;
-	int monitor;
-
-	if (t == NULL)
-		return;
-	probe = g_build_filename(t->tmpdir, "monitor-probe", NULL);
-	if (!restart_with_test_monitor(t, "OCID_MONITOR_PROBE", probe))
-		return;
-	path = run_container(t, "guarded-monitor", "echo still logging; sleep 30", NULL);
-	monitor = ocid_test_monitor_pid(t, path);
-	g_assert_true(ocid_test_wait_file_contains(probe, "\n", 5000)); /* written whole */
-	probe_text = ocid_test_read_file(probe);
-	g_assert_cmpstr(probe_text, ==, "socket: Operation not permitted\n");
-	no_new_privs = status_field(monitor, "NoNewPrivs");
-	seccomp = status_field(monitor, "Seccomp");
-	cap_eff = status_field(monitor, "CapEff");
-	cap_bnd = status_field(monitor, "CapBnd");
-	g_assert_cmpstr(no_new_privs, ==, "1");
-	g_assert_cmpstr(seccomp, ==, "2");
-	g_assert_cmpstr(cap_eff, ==, "0000000000000020"); /* CAP_KILL alone */
-	g_assert_cmpstr(cap_bnd, ==, "0000000000000020");
-	/* And it still does its job under the filter: stop, exit code, log. */
-	{
-		g_autoptr(GVariant) reply =
-		    call_ok(t, path, "Stop", g_variant_new("(t)", (guint64)1));
-		g_autofree char *log_path = ocid_test_get_string(t, path, "LogPath");
-		g_autofree char *log = ocid_test_read_file(log_path);
-		g_assert_cmpint(ocid_test_get_int(t, path, "ExitCode"), ==, 137);
-		g_assert_nonnull(strstr(log, " stdout F still logging\n"));
-	}
-	ocid_test_delete(t, path, FALSE);
-	ocid_test_restart_with_config(t, NULL);
-}
-
-/* An exit is told once the monitor has written the exit file, not once the monitor is
- * gone: here the monitor lingers after writing it (a test hook), and Stop returns, with
- * the exit code, while it is still there. The daemon then reaps it all the same. */
-static void
-test_exit_before_monitor_exit(void)
-{
-	OcidTest *t = ocid_test_get_or_skip();
-	g_autofree char *release = NULL;
-	g_autofree char *path = NULL;
-	g_autofree char *stopped = NULL;
-	int monitor;
-
-	if (t == NULL)
-		return;
-	release = g_build_filename(t->tmpdir, "monitor-release", NULL);
-	if (!restart_with_test_monitor(t, "OCID_MONITOR_LINGER", release))
-		return;
-	path =
-	    run_container(t, "lingering-monitor",
-			  "trap 'exit 7' TERM; echo ready; while true; do sleep 0.05; done", NULL);
-	g_assert_true(ocid_test_wait_output(t, path, "ready", 5000)); /* the trap is set */
-	monitor = ocid_test_monitor_pid(t, path);
-
-	{
-		g_autoptr(GVariant) reply =
-		    call_ok(t, path, "Stop", g_variant_new("(t)", (guint64)30));
-	}
-	stopped = ocid_test_get_string(t, path, "State");
-	g_assert_cmpstr(stopped, ==, "stopped");
-	g_assert_cmpint(ocid_test_get_int(t, path, "ExitCode"), ==, 7);
-	g_assert_cmpint(kill(monitor, 0), ==, 0); /* still there, waiting for the release */
-
-	g_assert_true(g_file_set_contents(release, "", -1, NULL));
-	g_assert_true(ocid_test_wait_pid_exit(monitor, 15000));
-	g_assert_true(ocid_test_wait_no_zombies((int)ocid_test_daemon_pid(t), 5000));
-	ocid_test_delete(t, path, FALSE);
-	ocid_test_restart_with_config(t, NULL);
 }
 
 /* seccomp_profile_path: a Docker/CRI profile becomes the container's filter; the shipped

@@ -10,10 +10,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define CONTAINER    "org.oci.Runtime.Container"
-#define MANAGER      "org.oci.Runtime.Manager"
-#define MANAGER_PATH "/org/oci/Runtime"
-
 static GVariant *
 empty_options(void)
 {

@@ -9,8 +9,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define CONTAINER "org.oci.Runtime.Container"
-
 static void
 test_daemon_killed(void)
 {

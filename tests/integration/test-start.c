@@ -9,8 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CONTAINER "org.oci.Runtime.Container"
-
 /* Restarts ocid with a runtime that appends its arguments to a log, then runs runc; its
  * `--version` is runc's, so ocid knows the protocol. Returns the log's path. */
 static char *
@@ -97,14 +95,10 @@ static char *
 create_container(OcidTest *t, const char *id, const char *script, gboolean hooked)
 {
 	g_autofree char *bundle = ocid_test_make_bundle(t, id, script);
-	g_autoptr(GError) error = NULL;
-	char *path;
 
 	if (hooked)
 		ocid_test_add_poststart_hook(bundle, "true");
-	path = ocid_test_create(t, id, "", bundle, NULL, &error);
-	g_assert_no_error(error);
-	return path;
+	return ocid_test_bring_up(t, id, bundle, NULL, FALSE, NULL);
 }
 
 /* Through the fifo no `runc start` runs at all; with a poststart hook the runtime's own
