@@ -59,11 +59,47 @@ report_gone(OcidContainerRef *ref, const char *what)
 /* ---- start ---------------------------------------------------------------------- */
 
 static gboolean
+pidfd_says_exited(int pidfd)
+{
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+	return pidfd >= 0 && poll(&pfd, 1, 0) > 0;
+}
+
+/* The kernel's PF_EXITING: set when a task starts to exit, well before its pidfd says so
+ * (its memory and files go first). A SIGKILLed init makes the runtime's start fail in
+ * that window. */
+#define TASK_PF_EXITING 0x4u
+
+static gboolean
+task_is_exiting(pid_t pid)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)pid);
+	g_autofree char *stat = NULL;
+	g_auto(GStrv) fields = NULL;
+	const char *after_comm;
+
+	if (pid <= 0 || !g_file_get_contents(path, &stat, NULL, NULL))
+		return FALSE;
+	after_comm = strrchr(stat, ')');
+	if (after_comm == NULL)
+		return FALSE;
+	/* After the name: state, ppid, pgrp, session, tty_nr, tpgid, flags. */
+	fields = g_strsplit(after_comm + 2, " ", 8);
+	return g_strv_length(fields) >= 7 &&
+	       (g_ascii_strtoull(fields[6], NULL, 10) & TASK_PF_EXITING) != 0;
+}
+
+/* Exited, or on its way: its exit code then comes from its monitor. The pid is checked
+ * only while the pidfd says the process has not exited, so it cannot have been reused;
+ * and again after, in case it exited meanwhile. */
+static gboolean
 container_process_exited(const OcidContainer *c)
 {
-	struct pollfd pfd = { .fd = c->container_pidfd, .events = POLLIN };
-
-	return c->container_pidfd >= 0 && poll(&pfd, 1, 0) > 0;
+	if (pidfd_says_exited(c->container_pidfd))
+		return TRUE;
+	return c->container_pidfd >= 0 &&
+	       (task_is_exiting(c->pid) || pidfd_says_exited(c->container_pidfd));
 }
 
 static void
