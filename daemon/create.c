@@ -24,7 +24,6 @@
 #include "ids.h"
 #include "log.h"
 #include "monitor-spawn.h"
-#include "privilege.h"
 #include "process.h"
 #include "spec.h"
 #include "state-machine.h"
