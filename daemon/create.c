@@ -30,6 +30,8 @@
 #include "state-machine.h"
 #include "userns.h"
 
+#include "common/pidfd.h"
+
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <signal.h>
@@ -462,7 +464,7 @@ on_monitor_ready(OcidMonitorSpawn *spawn, GError *error, gpointer user_data)
 	g_return_if_fail(c != NULL && c->create != NULL);
 	c->create->spawn_pending = FALSE;
 	if (error == NULL) {
-		c->container_pidfd = ocid_pidfd_open(pid);
+		c->container_pidfd = sys_pidfd_open(pid);
 		if (c->container_pidfd < 0 && c->container_pidfd != -ESRCH)
 			local_error = g_error_new(OCID_ERROR, OCID_ERROR_FAILED,
 						  "Cannot watch the container process %d: %s",

@@ -5,6 +5,7 @@
 #include "process.h"
 
 #include "common/monitor-protocol.h"
+#include "common/pidfd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -286,7 +287,7 @@ ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorRe
 	ocid_close_fdp(&go_read);
 
 	/* Not reaped until we say so, so the pid cannot be recycled before this. */
-	pidfd = ocid_pidfd_open(pid);
+	pidfd = sys_pidfd_open(pid);
 	if (pidfd < 0) {
 		g_set_error(error, OCID_ERROR, OCID_ERROR_FAILED,
 			    "Cannot open a pidfd for the monitor: %s", g_strerror(-pidfd));

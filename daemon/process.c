@@ -23,18 +23,6 @@
 #define P_PIDFD 3
 #endif
 
-int
-ocid_pidfd_open(pid_t pid)
-{
-	return sys_pidfd_open(pid);
-}
-
-int
-ocid_pidfd_send_signal(int pidfd, int signal)
-{
-	return sys_pidfd_send_signal(pidfd, signal);
-}
-
 uint64_t
 ocid_process_start_time(pid_t pid)
 {
@@ -113,7 +101,7 @@ ocid_pidfd_open_verified(pid_t pid, const OcidProcessIdentity *identity)
 
 	if (pid <= 0)
 		return -ESRCH;
-	fd = ocid_pidfd_open(pid);
+	fd = sys_pidfd_open(pid);
 	if (fd < 0)
 		return fd;
 	/* Checked after opening: from here on the pidfd pins this very process. */
