@@ -65,7 +65,7 @@ static gboolean
 write_file(const char *dir, const char *name, const char *text)
 {
 	g_autofree char *path = g_build_filename(dir, name, NULL);
-	ocid_autofd int fd = open(path, O_WRONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
 
 	return fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
 }

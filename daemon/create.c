@@ -445,7 +445,7 @@ monitor_and_unit_ready(OcidManager *manager, OcidContainer *c)
 		/* Cancelled while the runtime worked: the monitor goes, and the runtime's
 		 * delete takes the container with it. */
 		ocid_monitor_spawn_abort(spawn);
-		ocid_close_fdp(&c->container_pidfd);
+		closep(&c->container_pidfd);
 		advance(manager, c);
 		return;
 	}

@@ -167,8 +167,8 @@ ocid_manager_exec_session(OcidManager *manager, OcidContainer *c, const char *co
 	g_autofree char *pid_file = NULL;
 	g_autofree char *process = NULL;
 	OcidMonitorArgs args = { 0 };
-	ocid_autofd int monitor_session = -1;
-	ocid_autofd int monitor_control = -1;
+	_cleanup_close_ int monitor_session = -1;
+	_cleanup_close_ int monitor_control = -1;
 	OcidExecSession *s;
 	int session[2], control[2];
 
@@ -255,7 +255,7 @@ ocid_manager_exec_session(OcidManager *manager, OcidContainer *c, const char *co
 int
 ocid_exec_session_steal_fd(OcidExecSession *s)
 {
-	return ocid_steal_fd(&s->client_fd);
+	return steal_fd(&s->client_fd);
 }
 
 int
@@ -307,8 +307,8 @@ ocid_exec_session_free(OcidExecSession *s)
 	if (s == NULL)
 		return;
 	g_clear_handle_id(&s->control_watch, g_source_remove);
-	ocid_close_fdp(&s->client_fd);
-	ocid_close_fdp(&s->control_fd);
+	closep(&s->client_fd);
+	closep(&s->control_fd);
 	/* Not from inside its own callback, which may be what frees us; before it ran, at
 	 * once, so that it never runs. */
 	if (s->spawn != NULL && s->answered)

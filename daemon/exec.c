@@ -39,7 +39,7 @@ static GBytes *
 read_output(const char *dir, const char *name, gboolean *truncated)
 {
 	g_autofree char *path = g_build_filename(dir, name, NULL);
-	ocid_autofd int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	g_autofree char *data = NULL;
 	struct stat st;
 	gsize want, len = 0;

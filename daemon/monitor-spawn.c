@@ -90,7 +90,7 @@ spawn_process(char **argv, char **envp, const int *source_fds, const int *target
 	posix_spawn_file_actions_destroy(&actions);
 	posix_spawnattr_destroy(&attr);
 	for (int i = 0; i < n_fds; i++)
-		ocid_close_fdp(&above[i]);
+		closep(&above[i]);
 	if (r != 0) {
 		g_set_error(error, OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,
 			    "Cannot start the container monitor %s: %s; check monitor_path in "
@@ -234,14 +234,14 @@ ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorRe
 	MonitorArgs monitor_args = MONITOR_ARGS_INIT;
 	char message[512];
 	int encoded;
-	ocid_autofd int sync_read = -1;
-	ocid_autofd int sync_write = -1;
+	_cleanup_close_ int sync_read = -1;
+	_cleanup_close_ int sync_write = -1;
 	int fds[2];
 	int source_fds[4] = { -1, -1, -1, -1 };
 	int target_fds[4] = { 3, 4, 5, 6 };
 	int n_fds = 0;
-	ocid_autofd int go_read = -1;
-	ocid_autofd int go_write = -1;
+	_cleanup_close_ int go_read = -1;
+	_cleanup_close_ int go_write = -1;
 	pid_t pid = 0;
 	OcidMonitorSpawn *spawn;
 	int pidfd;
@@ -283,8 +283,8 @@ ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorRe
 
 	if (!spawn_process(argv, args->monitor_env, source_fds, target_fds, n_fds, &pid, error))
 		return NULL;
-	ocid_close_fdp(&sync_write);
-	ocid_close_fdp(&go_read);
+	closep(&sync_write);
+	closep(&go_read);
 
 	/* Not reaped until we say so, so the pid cannot be recycled before this. */
 	pidfd = sys_pidfd_open(pid);
@@ -298,8 +298,8 @@ ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorRe
 	spawn = g_new0(OcidMonitorSpawn, 1);
 	spawn->pid = pid;
 	spawn->pidfd = pidfd;
-	spawn->sync_fd = ocid_steal_fd(&sync_read);
-	spawn->go_fd = ocid_steal_fd(&go_write);
+	spawn->sync_fd = steal_fd(&sync_read);
+	spawn->go_fd = steal_fd(&go_write);
 	spawn->answer = g_string_new(NULL);
 	spawn->exec_exit_code = -1;
 	spawn->ok_kind =
@@ -339,7 +339,7 @@ ocid_monitor_spawn_get_exec_result(OcidMonitorSpawn *spawn, int *exit_code, gboo
 int
 ocid_monitor_spawn_steal_pidfd(OcidMonitorSpawn *spawn)
 {
-	return ocid_steal_fd(&spawn->pidfd);
+	return steal_fd(&spawn->pidfd);
 }
 
 void
@@ -348,13 +348,13 @@ ocid_monitor_spawn_go(OcidMonitorSpawn *spawn)
 	if (spawn->go_fd >= 0 && write(spawn->go_fd, "g", 1) != 1)
 		g_warning("Cannot tell monitor %d to go on: %s", (int)spawn->pid,
 			  g_strerror(errno));
-	ocid_close_fdp(&spawn->go_fd);
+	closep(&spawn->go_fd);
 }
 
 void
 ocid_monitor_spawn_abort(OcidMonitorSpawn *spawn)
 {
-	ocid_close_fdp(&spawn->go_fd);
+	closep(&spawn->go_fd);
 	(void)kill(-spawn->pid, SIGKILL);
 	(void)kill(spawn->pid, SIGKILL);
 }
@@ -366,10 +366,10 @@ ocid_monitor_spawn_free(OcidMonitorSpawn *spawn)
 		return;
 	g_clear_handle_id(&spawn->sync_watch, g_source_remove);
 	g_clear_handle_id(&spawn->timeout, g_source_remove);
-	ocid_close_fdp(&spawn->sync_fd);
-	ocid_close_fdp(&spawn->go_fd);
+	closep(&spawn->sync_fd);
+	closep(&spawn->go_fd);
 	/* A monitor that failed or was killed is still our child: reap it when it is gone. */
-	ocid_reap_in_background(ocid_steal_fd(&spawn->pidfd));
+	ocid_reap_in_background(steal_fd(&spawn->pidfd));
 	g_string_free(spawn->answer, TRUE);
 	g_free(spawn);
 }
@@ -377,7 +377,7 @@ ocid_monitor_spawn_free(OcidMonitorSpawn *spawn)
 gboolean
 ocid_monitor_read_exit_file(const char *path, int *exit_code, gboolean *oom_killed)
 {
-	ocid_autofd int fd = -1;
+	_cleanup_close_ int fd = -1;
 	char text[MONITOR_EXIT_FILE_MAX];
 	struct stat st;
 	size_t len = 0;
