@@ -46,19 +46,6 @@ ocid_caller_new(uid_t uid, gid_t gid)
 	return caller;
 }
 
-OcidCaller *
-ocid_caller_copy(const OcidCaller *caller)
-{
-	OcidCaller *copy;
-
-	if (caller == NULL)
-		return NULL;
-	copy = g_memdup2(caller, sizeof *caller);
-	copy->groups = g_memdup2(caller->groups, sizeof(gid_t) * caller->n_groups);
-	copy->name = g_strdup(caller->name);
-	return copy;
-}
-
 void
 ocid_caller_free(OcidCaller *caller)
 {
@@ -172,21 +159,6 @@ ocid_caller_path_error(GError **error, int errnum, const char *what, const char 
 				      what, path, g_strerror(errnum));
 	return ocid_error_set(error, OCID_ERROR_INVALID_ARGUMENT, "%s '%s' cannot be used: %s",
 			      what, path, g_strerror(errnum));
-}
-
-char *
-ocid_caller_resolve(const OcidCaller *caller, const char *path, const char *what, GError **error)
-{
-	g_auto(OcidCallerScope) scope = { 0 };
-	char resolved[PATH_MAX];
-
-	if (!ocid_caller_enter(caller, &scope, error))
-		return NULL;
-	if (realpath(path, resolved) == NULL) {
-		ocid_caller_path_error(error, errno, what, path);
-		return NULL;
-	}
-	return g_strdup(resolved);
 }
 
 char *

@@ -24,7 +24,6 @@ typedef struct {
  * which may block: call it off the main loop. A uid the database does not know keeps
  * only its primary group. */
 OcidCaller *ocid_caller_new(uid_t uid, gid_t gid);
-OcidCaller *ocid_caller_copy(const OcidCaller *caller);
 void ocid_caller_free(OcidCaller *caller);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OcidCaller, ocid_caller_free)
 
@@ -60,14 +59,11 @@ ocid_caller_scope_clear(OcidCallerScope *scope)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(OcidCallerScope, ocid_caller_scope_clear)
 
 /* Resolves @path (symlinks followed, as a runtime running as root would follow them) with
- * @caller's authority, in the calling worker thread. Returns the resolved path, or NULL
- * with OCID_ERROR_ACCESS_DENIED (she may not reach it) or OCID_ERROR_INVALID_ARGUMENT (it
- * does not exist); @what names the option or field for the message. */
-char *ocid_caller_resolve(const OcidCaller *caller, const char *path, const char *what,
-			  GError **error);
-
-/* As ocid_caller_resolve(), and she may also read it (and search it, a directory): what
- * a bind mount or root.path would give the container to read. */
+ * @caller's authority, in the calling worker thread, and checks she may read it (and
+ * search it, a directory): what a bind mount or root.path would give the container to
+ * read. Returns the resolved path, or NULL with OCID_ERROR_ACCESS_DENIED (she may not
+ * reach or read it) or OCID_ERROR_INVALID_ARGUMENT (it does not exist); @what names the
+ * option or field for the message. */
 char *ocid_caller_resolve_readable(const OcidCaller *caller, const char *path, const char *what,
 				   GError **error);
 
