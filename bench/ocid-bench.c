@@ -76,8 +76,8 @@ typedef struct {
 	const char *bundle_sleep;  /* process: sleeps until SIGTERM */
 	const char *bundle_short;  /* process: sleep 0.3, then exit */
 	const char *podman_rootfs;
-	const char *cgroup_parent; /* "/ocid-bench-<pid>" */
-	const char *confined_user; /* a non-root user whose containers run confined, or NULL */
+	const char *cgroup_parent;   /* "/ocid-bench-<pid>" */
+	const char *confined_user;   /* a non-root user whose containers run confined, or NULL */
 	const char *bundle_confined; /* process: true; readable by that user, her rootfs */
 	int runs;
 	int signal_runs;
@@ -177,7 +177,7 @@ static char *__attribute__((format(printf, 1, 2))) xprintf(const char *fmt, ...)
 static char *
 read_file(const char *path)
 {
-	_cleanup_(fclosep) FILE *f = fopen(path, "re");
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	char *data = NULL;
 	size_t size = 0;
 	size_t len = 0;
@@ -204,7 +204,7 @@ read_file(const char *path)
 static void
 write_file(const char *path, const char *text)
 {
-	_cleanup_(fclosep) FILE *f = fopen(path, "we");
+	_cleanup_fclose_ FILE *f = fopen(path, "we");
 
 	if (f == NULL || fputs(text, f) < 0)
 		die("cannot write %s: %m", path);
@@ -213,7 +213,7 @@ write_file(const char *path, const char *text)
 static void
 mkdir_p(const char *path)
 {
-	_cleanup_(freep) char *copy = strdup(path);
+	_cleanup_free_ char *copy = strdup(path);
 
 	for (char *p = copy + 1; *p != '\0'; p++) {
 		if (*p != '/')
@@ -231,8 +231,8 @@ mkdir_p(const char *path)
 static long
 proc_field(pid_t pid, const char *file, const char *key)
 {
-	_cleanup_(freep) char *path = xprintf("/proc/%d/%s", (int)pid, file);
-	_cleanup_(freep) char *data = read_file(path);
+	_cleanup_free_ char *path = xprintf("/proc/%d/%s", (int)pid, file);
+	_cleanup_free_ char *data = read_file(path);
 	size_t key_len = strlen(key);
 
 	if (data == NULL)
@@ -250,8 +250,8 @@ proc_field(pid_t pid, const char *file, const char *key)
 static double
 proc_cpu_ms(pid_t pid)
 {
-	_cleanup_(freep) char *path = xprintf("/proc/%d/stat", (int)pid);
-	_cleanup_(freep) char *data = read_file(path);
+	_cleanup_free_ char *path = xprintf("/proc/%d/stat", (int)pid);
+	_cleanup_free_ char *data = read_file(path);
 	char *p;
 	unsigned long utime = 0, stime = 0;
 
@@ -282,7 +282,7 @@ typedef struct {
 static void
 snapshot_threads(pid_t pid, ThreadSnapshot *s)
 {
-	_cleanup_(freep) char *dir_path = xprintf("/proc/%d/task", (int)pid);
+	_cleanup_free_ char *dir_path = xprintf("/proc/%d/task", (int)pid);
 	DIR *dir = opendir(dir_path);
 	struct dirent *e;
 
@@ -291,9 +291,9 @@ snapshot_threads(pid_t pid, ThreadSnapshot *s)
 		return;
 	while ((e = readdir(dir)) != NULL &&
 	       s->n < (int)(sizeof s->threads / sizeof s->threads[0])) {
-		_cleanup_(freep) char *status = NULL;
-		_cleanup_(freep) char *comm_path = NULL;
-		_cleanup_(freep) char *comm = NULL;
+		_cleanup_free_ char *status = NULL;
+		_cleanup_free_ char *comm_path = NULL;
+		_cleanup_free_ char *comm = NULL;
 		ThreadCount *t = &s->threads[s->n];
 
 		if (e->d_name[0] == '.')
@@ -398,7 +398,7 @@ static Stats
 stats_of(const double *values, int n)
 {
 	Stats s = { n, NAN, NAN, NAN, NAN };
-	_cleanup_(freep) double *sorted = NULL;
+	_cleanup_free_ double *sorted = NULL;
 	int rank;
 
 	if (n <= 0)
@@ -419,11 +419,11 @@ static void
 result_stats(Bench *b, const char *key, const double *values, int n)
 {
 	Stats s = stats_of(values, n);
-	_cleanup_(freep) char *k50 = xprintf("%s.p50", key);
-	_cleanup_(freep) char *k95 = xprintf("%s.p95", key);
-	_cleanup_(freep) char *kn = xprintf("%s.n", key);
-	_cleanup_(freep) char *kmin = xprintf("%s.min", key);
-	_cleanup_(freep) char *kmax = xprintf("%s.max", key);
+	_cleanup_free_ char *k50 = xprintf("%s.p50", key);
+	_cleanup_free_ char *k95 = xprintf("%s.p95", key);
+	_cleanup_free_ char *kn = xprintf("%s.n", key);
+	_cleanup_free_ char *kmin = xprintf("%s.min", key);
+	_cleanup_free_ char *kmax = xprintf("%s.max", key);
 
 	result(b, kn, "%d", s.n);
 	result(b, k50, "%.3f", s.p50);
@@ -558,8 +558,8 @@ reap_strays(Bench *b)
 static void
 write_pid_file(Bench *b, const char *name, pid_t pid)
 {
-	_cleanup_(freep) char *path = xprintf("%s/pids/%s", b->tmp, name);
-	_cleanup_(freep) char *text = xprintf("%d\n", (int)pid);
+	_cleanup_free_ char *path = xprintf("%s/pids/%s", b->tmp, name);
+	_cleanup_free_ char *text = xprintf("%d\n", (int)pid);
 
 	write_file(path, text);
 }
@@ -567,12 +567,12 @@ write_pid_file(Bench *b, const char *name, pid_t pid)
 static void
 start_bus(Bench *b)
 {
-	_cleanup_(freep) char *conf_path = xprintf("%s/bus.conf", b->tmp);
-	_cleanup_(freep) char *socket = xprintf("%s/bus.sock", b->tmp);
-	_cleanup_(freep) char *conf = NULL;
-	_cleanup_(freep) char *conf_arg = NULL;
+	_cleanup_free_ char *conf_path = xprintf("%s/bus.conf", b->tmp);
+	_cleanup_free_ char *socket = xprintf("%s/bus.sock", b->tmp);
+	_cleanup_free_ char *conf = NULL;
+	_cleanup_free_ char *conf_arg = NULL;
 	const char *argv[] = { "/usr/bin/dbus-daemon", NULL, "--nofork", "--print-pid", NULL };
-	_cleanup_(freep) char *log_path = xprintf("%s/dbus-daemon.log", b->tmp);
+	_cleanup_free_ char *log_path = xprintf("%s/dbus-daemon.log", b->tmp);
 	_cleanup_(closep) int log_fd =
 	    open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	int fds[2];
@@ -711,8 +711,8 @@ list_containers(sd_bus *bus, int *running)
 static double
 start_daemon(Bench *b, int expected)
 {
-	_cleanup_(freep) char *log_path = xprintf("%s/ocid.log", b->tmp);
-	_cleanup_(freep) char *env_bus = xprintf("DBUS_SYSTEM_BUS_ADDRESS=%s", b->bus_address);
+	_cleanup_free_ char *log_path = xprintf("%s/ocid.log", b->tmp);
+	_cleanup_free_ char *env_bus = xprintf("DBUS_SYSTEM_BUS_ADDRESS=%s", b->bus_address);
 	const char *env[] = { env_bus, NULL };
 	const char *argv[] = { b->ocid_path, "--config", b->ocid_config, NULL };
 	_cleanup_(closep) int log_fd = -1;
@@ -781,7 +781,7 @@ stop_daemon(Bench *b)
 static void
 write_ocid_config(Bench *b)
 {
-	_cleanup_(freep) char *text = NULL;
+	_cleanup_free_ char *text = NULL;
 
 	b->state_dir = xprintf("%s/state", b->tmp);
 	b->ocid_config = xprintf("%s/ocid.conf", b->tmp);
@@ -873,7 +873,7 @@ static const sd_bus_vtable authority_vtable[] = {
 static void
 start_polkit_stand_in(Bench *b)
 {
-	_cleanup_(freep) char *log_path = xprintf("%s/polkit-questions.log", b->out);
+	_cleanup_free_ char *log_path = xprintf("%s/polkit-questions.log", b->out);
 	int ready[2];
 	char byte;
 
@@ -960,8 +960,8 @@ bus_connect_as(Bench *b, const char *user, uid_t uid, gid_t gid)
 static char *
 subid_mappings(const char *path, const char *user, uint32_t own_id)
 {
-	_cleanup_(freep) char *data = read_file(path);
-	_cleanup_(freep) char *own = xprintf("%u", own_id);
+	_cleanup_free_ char *data = read_file(path);
+	_cleanup_free_ char *own = xprintf("%u", own_id);
 	char *json = xprintf("[ { \"containerID\": 0, \"hostID\": %u, \"size\": 1 }", own_id);
 	uint64_t next = 1;
 	char *save = NULL;
@@ -1001,8 +1001,8 @@ static void
 confined_setup(Bench *b)
 {
 	const struct passwd *pw = getpwnam(b->confined_user);
-	_cleanup_(freep) char *uids = NULL;
-	_cleanup_(freep) char *gids = NULL;
+	_cleanup_free_ char *uids = NULL;
+	_cleanup_free_ char *gids = NULL;
 
 	if (pw == NULL || pw->pw_uid == 0)
 		die("no non-root user %s for the confined containers", b->confined_user);
@@ -1100,8 +1100,8 @@ ocid_pid_of(sd_bus *bus, const char *path)
 static pid_t
 ocid_monitor_pid(Bench *b, const char *id)
 {
-	_cleanup_(freep) char *path = xprintf("%s/containers/%s/state.json", b->state_dir, id);
-	_cleanup_(freep) char *data = read_file(path);
+	_cleanup_free_ char *path = xprintf("%s/containers/%s/state.json", b->state_dir, id);
+	_cleanup_free_ char *data = read_file(path);
 	char *p;
 
 	if (data == NULL || (p = strstr(data, "\"monitor_pid\"")) == NULL)
@@ -1228,14 +1228,14 @@ replace_once(const char *text, const char *needle, const char *replacement)
 static char *
 peer_bundle(Bench *b, const char *template_dir, const char *template, const char *id)
 {
-	_cleanup_(freep) char *dir = xprintf("%s/peers/bundles/%s", b->tmp, id);
-	_cleanup_(freep) char *root = xprintf("\"root\": { \"path\": \"%s/rootfs\"", template_dir);
-	_cleanup_(freep) char *linux_ =
+	_cleanup_free_ char *dir = xprintf("%s/peers/bundles/%s", b->tmp, id);
+	_cleanup_free_ char *root = xprintf("\"root\": { \"path\": \"%s/rootfs\"", template_dir);
+	_cleanup_free_ char *linux_ =
 	    xprintf("\"linux\": {\n    \"cgroupsPath\": \"%s/%s\",", b->cgroup_parent, id);
-	_cleanup_(freep) char *step =
+	_cleanup_free_ char *step =
 	    replace_once(template, "\"root\": { \"path\": \"rootfs\"", root);
-	_cleanup_(freep) char *config = replace_once(step, "\"linux\": {", linux_);
-	_cleanup_(freep) char *config_path = NULL;
+	_cleanup_free_ char *config = replace_once(step, "\"linux\": {", linux_);
+	_cleanup_free_ char *config_path = NULL;
 
 	mkdir_p(dir);
 	config_path = xprintf("%s/config.json", dir);
@@ -1246,7 +1246,7 @@ peer_bundle(Bench *b, const char *template_dir, const char *template, const char
 static char *
 load_template(const char *bundle)
 {
-	_cleanup_(freep) char *path = xprintf("%s/config.json", bundle);
+	_cleanup_free_ char *path = xprintf("%s/config.json", bundle);
 	char *text = read_file(path);
 
 	if (text == NULL)
@@ -1261,10 +1261,10 @@ load_template(const char *bundle)
 static char *
 userns_bundle(Bench *b, const char *id)
 {
-	_cleanup_(freep) char *step = replace_once(b->template_confined, "\"namespaces\": [",
-						   "\"namespaces\": [ { \"type\": \"user\" },");
-	_cleanup_(freep) char *linux_ = xprintf("\"linux\": {\n    %s", b->userns_linux);
-	_cleanup_(freep) char *config = replace_once(step, "\"linux\": {", linux_);
+	_cleanup_free_ char *step = replace_once(b->template_confined, "\"namespaces\": [",
+						 "\"namespaces\": [ { \"type\": \"user\" },");
+	_cleanup_free_ char *linux_ = xprintf("\"linux\": {\n    %s", b->userns_linux);
+	_cleanup_free_ char *config = replace_once(step, "\"linux\": {", linux_);
 
 	return peer_bundle(b, b->bundle_confined, config, id);
 }
@@ -1272,9 +1272,9 @@ userns_bundle(Bench *b, const char *id)
 static double
 runc_lifecycle(Bench *b, int run, bool userns)
 {
-	_cleanup_(freep) char *id = xprintf("lc-runc%s-%d", userns ? "-userns" : "", run);
-	_cleanup_(freep) char *root = xprintf("%s/peers/runc-root", b->tmp);
-	_cleanup_(freep) char *bundle =
+	_cleanup_free_ char *id = xprintf("lc-runc%s-%d", userns ? "-userns" : "", run);
+	_cleanup_free_ char *root = xprintf("%s/peers/runc-root", b->tmp);
+	_cleanup_free_ char *bundle =
 	    userns ? userns_bundle(b, id) : peer_bundle(b, b->bundle_true, b->template_true, id);
 	const RuntimeGlobalArgs global = { .runtime = b->runc_path, .root = root };
 	const char *argv[RUNTIME_GLOBAL_ARGS_MAX + 8];
@@ -1318,13 +1318,13 @@ typedef struct {
 static void
 conmon_create(Bench *b, ConmonContainer *c, const char *template_dir, const char *template)
 {
-	_cleanup_(freep) char *bundle = peer_bundle(b, template_dir, template, c->id);
-	_cleanup_(freep) char *root_arg = xprintf("--root=%s/peers/conmon-root", b->tmp);
-	_cleanup_(freep) char *log = xprintf("%s/%s.log", c->dir, c->id);
-	_cleanup_(freep) char *conmon_pidfile = xprintf("%s/conmon.pid", c->dir);
-	_cleanup_(freep) char *pidfile = xprintf("%s/pidfile", c->dir);
-	_cleanup_(freep) char *persist = xprintf("%s/persist", c->dir);
-	_cleanup_(freep) char *socks = xprintf("%s/peers/socks", b->tmp);
+	_cleanup_free_ char *bundle = peer_bundle(b, template_dir, template, c->id);
+	_cleanup_free_ char *root_arg = xprintf("--root=%s/peers/conmon-root", b->tmp);
+	_cleanup_free_ char *log = xprintf("%s/%s.log", c->dir, c->id);
+	_cleanup_free_ char *conmon_pidfile = xprintf("%s/conmon.pid", c->dir);
+	_cleanup_free_ char *pidfile = xprintf("%s/pidfile", c->dir);
+	_cleanup_free_ char *persist = xprintf("%s/persist", c->dir);
+	_cleanup_free_ char *socks = xprintf("%s/peers/socks", b->tmp);
 	const char *argv[] = { b->conmon_path,
 			       "-b",
 			       bundle,
@@ -1392,8 +1392,8 @@ conmon_create(Bench *b, ConmonContainer *c, const char *template_dir, const char
 static void
 conmon_read_pid(ConmonContainer *c)
 {
-	_cleanup_(freep) char *path = xprintf("%s/conmon.pid", c->dir);
-	_cleanup_(freep) char *text = read_file(path);
+	_cleanup_free_ char *path = xprintf("%s/conmon.pid", c->dir);
+	_cleanup_free_ char *text = read_file(path);
 
 	c->conmon_pid = text != NULL ? (pid_t)strtol(text, NULL, 10) : 0;
 }
@@ -1401,7 +1401,7 @@ conmon_read_pid(ConmonContainer *c)
 static void
 runc_peer(Bench *b, const char *root_name, const char *verb, const char *id, const char *extra)
 {
-	_cleanup_(freep) char *root = xprintf("%s/peers/%s", b->tmp, root_name);
+	_cleanup_free_ char *root = xprintf("%s/peers/%s", b->tmp, root_name);
 	const RuntimeGlobalArgs global = { .runtime = b->runc_path, .root = root };
 	const char *argv[RUNTIME_GLOBAL_ARGS_MAX + 4];
 	size_t n = runtime_global_args(&global, argv);
@@ -1488,7 +1488,7 @@ typedef struct {
 static LifeSample
 conmon_lifecycle(Bench *b, int run)
 {
-	_cleanup_(freep) char *id = xprintf("lc-conmon-%d", run);
+	_cleanup_free_ char *id = xprintf("lc-conmon-%d", run);
 	ConmonContainer c;
 	_cleanup_(closep) int inotify_fd = -1;
 	uint64_t t0, t1, t2, t_exit = 0, t3 = 0;
@@ -1519,11 +1519,11 @@ conmon_lifecycle(Bench *b, int run)
 static double
 podman_lifecycle(Bench *b, int run)
 {
-	_cleanup_(freep) char *root = xprintf("%s/podman/root", b->tmp);
-	_cleanup_(freep) char *runroot = xprintf("%s/podman/runroot", b->tmp);
-	_cleanup_(freep) char *tmpdir = xprintf("%s/podman/tmp", b->tmp);
-	_cleanup_(freep) char *cgroup_parent = xprintf("%s/podman", b->cgroup_parent);
-	_cleanup_(freep) char *name = xprintf("lc-podman-%d", run);
+	_cleanup_free_ char *root = xprintf("%s/podman/root", b->tmp);
+	_cleanup_free_ char *runroot = xprintf("%s/podman/runroot", b->tmp);
+	_cleanup_free_ char *tmpdir = xprintf("%s/podman/tmp", b->tmp);
+	_cleanup_free_ char *cgroup_parent = xprintf("%s/podman", b->cgroup_parent);
+	_cleanup_free_ char *name = xprintf("lc-podman-%d", run);
 	/* Options go before the rootfs: with --rootfs the first positional argument is the
 	 * root filesystem and everything after it is the command. */
 	const char *argv[] = { b->podman_path,
@@ -1557,7 +1557,7 @@ podman_lifecycle(Bench *b, int run)
 			       b->podman_rootfs,
 			       "true",
 			       NULL };
-	_cleanup_(freep) char *log_path = xprintf("%s/podman.log", b->tmp);
+	_cleanup_free_ char *log_path = xprintf("%s/podman.log", b->tmp);
 	_cleanup_(closep) int log_fd =
 	    open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	SpawnOptions o = { .argv = argv, .fd3 = -1, .out_fd = log_fd };
@@ -1580,11 +1580,11 @@ podman_lifecycle(Bench *b, int run)
 static void
 check_confined_spec(Bench *b, const char *id)
 {
-	_cleanup_(freep) char *path = xprintf("%s/containers/%s/config.json", b->state_dir, id);
-	_cleanup_(freep) char *copy = xprintf("%s/confined-config.json", b->out);
-	_cleanup_(freep) char *spec = read_file(path);
-	_cleanup_(freep) char *compact = NULL;
-	_cleanup_(freep) char *own_root = NULL;
+	_cleanup_free_ char *path = xprintf("%s/containers/%s/config.json", b->state_dir, id);
+	_cleanup_free_ char *copy = xprintf("%s/confined-config.json", b->out);
+	_cleanup_free_ char *spec = read_file(path);
+	_cleanup_free_ char *compact = NULL;
+	_cleanup_free_ char *own_root = NULL;
 	size_t n = 0;
 
 	if (spec == NULL)
@@ -1607,11 +1607,11 @@ check_confined_spec(Bench *b, const char *id)
 static LifeSample
 ocid_lifecycle(Bench *b, int run, bool one_call, bool confined)
 {
-	_cleanup_(freep) char *id =
+	_cleanup_free_ char *id =
 	    xprintf("lc-ocid%s%s-%d", one_call ? "-run" : "", confined ? "-confined" : "", run);
 	sd_bus *bus = confined ? b->confined_bus : b->bus;
 	const char *bundle = confined ? b->bundle_confined : b->bundle_true;
-	_cleanup_(freep) char *path = container_path(id);
+	_cleanup_free_ char *path = container_path(id);
 	sd_bus_slot *match = NULL, *create = NULL;
 	Life life = { .pidfd = -1, .path = path, .one_call = one_call };
 	uint64_t deadline;
@@ -1702,7 +1702,7 @@ python_stop(Bench *b)
 static LifeSample
 python_lifecycle(Bench *b, int run)
 {
-	_cleanup_(freep) char *id = xprintf("lc-python-%d", run);
+	_cleanup_free_ char *id = xprintf("lc-python-%d", run);
 	LifeSample s = { NAN, NAN, NAN, NAN };
 	char line[1024];
 
@@ -1782,9 +1782,9 @@ bench_confined_cpu(Bench *b)
 	for (int k = 0; k < 2; k++) {
 		double daemon0 = proc_cpu_ms(b->ocid_pid), bus0 = proc_cpu_ms(b->bus_pid);
 		double polkit0 = proc_cpu_ms(b->polkit_pid);
-		_cleanup_(freep) char *key_daemon = xprintf("cpu.%s.daemon_ms_per_lc", who[k]);
-		_cleanup_(freep) char *key_bus = xprintf("cpu.%s.bus_ms_per_lc", who[k]);
-		_cleanup_(freep) char *key_polkit = xprintf("cpu.%s.polkit_ms_per_lc", who[k]);
+		_cleanup_free_ char *key_daemon = xprintf("cpu.%s.daemon_ms_per_lc", who[k]);
+		_cleanup_free_ char *key_bus = xprintf("cpu.%s.bus_ms_per_lc", who[k]);
+		_cleanup_free_ char *key_polkit = xprintf("cpu.%s.polkit_ms_per_lc", who[k]);
 
 		for (int run = 0; run < b->runs; run++) {
 			(void)ocid_lifecycle(b, 1000 + run, false, k == 1);
@@ -1801,8 +1801,8 @@ static void
 bench_lifecycle(Bench *b)
 {
 	const int warmup = 3;
-	_cleanup_(freep) char *csv_path = xprintf("%s/lifecycle.csv", b->out);
-	_cleanup_(fclosep) FILE *csv = fopen(csv_path, "we");
+	_cleanup_free_ char *csv_path = xprintf("%s/lifecycle.csv", b->out);
+	_cleanup_fclose_ FILE *csv = fopen(csv_path, "we");
 	double *samples[M_COUNT][4];
 	int n[M_COUNT] = { 0 };
 
@@ -1841,7 +1841,7 @@ bench_lifecycle(Bench *b)
 			progress("  %d/%d", run + 1, b->runs);
 	}
 	for (int m = 0; m < M_COUNT; m++) {
-		_cleanup_(freep) char *k = xprintf("lc.%s", method_names[m]);
+		_cleanup_free_ char *k = xprintf("lc.%s", method_names[m]);
 		if (!method_enabled(b, m))
 			continue;
 		result_stats(b, k, samples[m][0], n[m]);
@@ -1849,7 +1849,7 @@ bench_lifecycle(Bench *b)
 		    m == M_CONFINED) {
 			static const char *const phase[] = { NULL, "create", "start", "exit" };
 			for (int p = 1; p < 4; p++) {
-				_cleanup_(freep) char *kp =
+				_cleanup_free_ char *kp =
 				    xprintf("lc.%s.%s", method_names[m], phase[p]);
 				result_stats(b, kp, samples[m][p], n[m]);
 			}
@@ -1894,9 +1894,9 @@ typedef struct {
 static SignalSample
 ocid_exit_signal(Bench *b, int run)
 {
-	_cleanup_(freep) char *id = xprintf("sig-ocid-%d", run);
-	_cleanup_(freep) char *path = NULL;
-	_cleanup_(freep) char *exits = xprintf("%s/run/exits", b->tmp);
+	_cleanup_free_ char *id = xprintf("sig-ocid-%d", run);
+	_cleanup_free_ char *path = NULL;
+	_cleanup_free_ char *exits = xprintf("%s/run/exits", b->tmp);
 	_cleanup_(closep) int inotify_fd = -1;
 	sd_bus_slot *match = NULL;
 	Life life = { .pidfd = -1 };
@@ -1960,7 +1960,7 @@ ocid_exit_signal(Bench *b, int run)
 static double
 conmon_exit_signal(Bench *b, int run)
 {
-	_cleanup_(freep) char *id = xprintf("sig-conmon-%d", run);
+	_cleanup_free_ char *id = xprintf("sig-conmon-%d", run);
 	_cleanup_(closep) int inotify_fd = -1;
 	_cleanup_(closep) int pidfd = -1;
 	ConmonContainer c;
@@ -1985,12 +1985,12 @@ conmon_exit_signal(Bench *b, int run)
 static void
 bench_exit_signal(Bench *b)
 {
-	_cleanup_(freep) char *csv_path = xprintf("%s/exit-signal.csv", b->out);
-	_cleanup_(fclosep) FILE *csv = fopen(csv_path, "we");
-	_cleanup_(freep) double *ocid = calloc((size_t)b->signal_runs, sizeof(double));
-	_cleanup_(freep) double *to_file = calloc((size_t)b->signal_runs, sizeof(double));
-	_cleanup_(freep) double *after_file = calloc((size_t)b->signal_runs, sizeof(double));
-	_cleanup_(freep) double *conmon = calloc((size_t)b->signal_runs, sizeof(double));
+	_cleanup_free_ char *csv_path = xprintf("%s/exit-signal.csv", b->out);
+	_cleanup_fclose_ FILE *csv = fopen(csv_path, "we");
+	_cleanup_free_ double *ocid = calloc((size_t)b->signal_runs, sizeof(double));
+	_cleanup_free_ double *to_file = calloc((size_t)b->signal_runs, sizeof(double));
+	_cleanup_free_ double *after_file = calloc((size_t)b->signal_runs, sizeof(double));
+	_cleanup_free_ double *conmon = calloc((size_t)b->signal_runs, sizeof(double));
 
 	if (csv == NULL)
 		die("cannot write %s: %m", csv_path);
@@ -2027,8 +2027,8 @@ bench_fsync(Bench *b)
 {
 	const int n = 20;
 	double ms[20];
-	_cleanup_(freep) char *tmp_path = xprintf("%s/fsync-probe.tmp", b->state_dir);
-	_cleanup_(freep) char *path = xprintf("%s/fsync-probe", b->state_dir);
+	_cleanup_free_ char *tmp_path = xprintf("%s/fsync-probe.tmp", b->state_dir);
+	_cleanup_free_ char *path = xprintf("%s/fsync-probe", b->state_dir);
 
 	for (int i = 0; i < n; i++) {
 		uint64_t t0 = now_usec();
@@ -2055,9 +2055,9 @@ bench_fsync(Bench *b)
 static void
 result_memory(Bench *b, const char *who, pid_t pid)
 {
-	_cleanup_(freep) char *k_pss = xprintf("mem.%s.pss_kb", who);
-	_cleanup_(freep) char *k_rss = xprintf("mem.%s.rss_kb", who);
-	_cleanup_(freep) char *k_priv = xprintf("mem.%s.private_kb", who);
+	_cleanup_free_ char *k_pss = xprintf("mem.%s.pss_kb", who);
+	_cleanup_free_ char *k_rss = xprintf("mem.%s.rss_kb", who);
+	_cleanup_free_ char *k_priv = xprintf("mem.%s.private_kb", who);
 
 	result(b, k_pss, "%ld", proc_field(pid, "smaps_rollup", "Pss"));
 	result(b, k_rss, "%ld", proc_field(pid, "smaps_rollup", "Rss"));
@@ -2069,7 +2069,7 @@ result_memory(Bench *b, const char *who, pid_t pid)
 static void
 bench_memory(Bench *b)
 {
-	_cleanup_(freep) char *path = NULL;
+	_cleanup_free_ char *path = NULL;
 	pid_t monitor;
 
 	progress("memory of one monitor and one conmon beside a sleeping container");
@@ -2128,7 +2128,7 @@ worker_run(void *data)
 
 		switch (w->work) {
 		case WORK_CREATE_START: {
-			_cleanup_(freep) char *id = xprintf("%s-%04d", w->prefix, i);
+			_cleanup_free_ char *id = xprintf("%s-%04d", w->prefix, i);
 			w->paths[i] = ocid_create(bus, id, w->bench->bundle_sleep);
 			ocid_simple(bus, w->paths[i], "Start");
 			break;
@@ -2186,7 +2186,7 @@ run_workers(Bench *b, const char *prefix, int count, int clients, char **paths, 
 static void
 time_calls(Bench *b, const char *key, int calls, bool managed_objects)
 {
-	_cleanup_(freep) double *ms = calloc((size_t)calls, sizeof(double));
+	_cleanup_free_ double *ms = calloc((size_t)calls, sizeof(double));
 
 	for (int i = 0; i < calls; i++) {
 		uint64_t t0 = now_usec();
@@ -2219,7 +2219,7 @@ static void
 bench_ping(Bench *b)
 {
 	const int calls = 200;
-	_cleanup_(freep) double *ms = calloc(calls, sizeof(double));
+	_cleanup_free_ double *ms = calloc(calls, sizeof(double));
 
 	for (int i = 0; i < calls; i++) {
 		uint64_t t0 = now_usec();
@@ -2233,10 +2233,10 @@ static void
 bench_scale(Bench *b, int clients)
 {
 	const int n = b->scale;
-	_cleanup_(freep) char **paths = calloc((size_t)n, sizeof(char *));
-	_cleanup_(freep) double *latency = calloc((size_t)n, sizeof(double));
-	_cleanup_(freep) char *prefix = xprintf("scale%d", clients);
-	_cleanup_(freep) char *key = NULL;
+	_cleanup_free_ char **paths = calloc((size_t)n, sizeof(char *));
+	_cleanup_free_ double *latency = calloc((size_t)n, sizeof(double));
+	_cleanup_free_ char *prefix = xprintf("scale%d", clients);
+	_cleanup_free_ char *key = NULL;
 	long rss0, rss1;
 	double cpu0, cpu1, wall;
 	int running = 0, count;
@@ -2301,8 +2301,8 @@ static void
 bench_restart(Bench *b)
 {
 	const int n = b->scale;
-	_cleanup_(freep) char **paths = calloc((size_t)n, sizeof(char *));
-	_cleanup_(freep) double *latency = calloc((size_t)n, sizeof(double));
+	_cleanup_free_ char **paths = calloc((size_t)n, sizeof(char *));
+	_cleanup_free_ double *latency = calloc((size_t)n, sizeof(double));
 	int running = 0;
 	double ms;
 
@@ -2331,12 +2331,12 @@ static void
 bench_idle(Bench *b)
 {
 	const int n = b->idle_count;
-	_cleanup_(freep) char **paths = calloc((size_t)n, sizeof(char *));
-	_cleanup_(freep) double *latency = calloc((size_t)n, sizeof(double));
-	_cleanup_(freep) pid_t *monitors = calloc((size_t)n, sizeof(pid_t));
-	_cleanup_(freep) ThreadSnapshot *before = calloc(1, sizeof(ThreadSnapshot));
-	_cleanup_(freep) ThreadSnapshot *after = calloc(1, sizeof(ThreadSnapshot));
-	_cleanup_(freep) ThreadSnapshot *mon_before = calloc((size_t)n, sizeof(ThreadSnapshot));
+	_cleanup_free_ char **paths = calloc((size_t)n, sizeof(char *));
+	_cleanup_free_ double *latency = calloc((size_t)n, sizeof(double));
+	_cleanup_free_ pid_t *monitors = calloc((size_t)n, sizeof(pid_t));
+	_cleanup_free_ ThreadSnapshot *before = calloc(1, sizeof(ThreadSnapshot));
+	_cleanup_free_ ThreadSnapshot *after = calloc(1, sizeof(ThreadSnapshot));
+	_cleanup_free_ ThreadSnapshot *mon_before = calloc((size_t)n, sizeof(ThreadSnapshot));
 	char text[4096];
 	SwitchDelta daemon, monitor_total = { 0, 0, 0, 0, 0 };
 	long pss_total = 0;
@@ -2345,7 +2345,7 @@ bench_idle(Bench *b)
 		 IDLE_SETTLE_MS / 1000);
 	(void)run_workers(b, "idle", n, 1, paths, latency, WORK_CREATE_START);
 	for (int i = 0; i < n; i++) {
-		_cleanup_(freep) char *id = xprintf("idle-%04d", i);
+		_cleanup_free_ char *id = xprintf("idle-%04d", i);
 		monitors[i] = ocid_monitor_pid(b, id);
 	}
 	sleep_ms(IDLE_SETTLE_MS);
@@ -2409,13 +2409,13 @@ usage(void)
 static bool
 phase_on(const char *only, const char *phase)
 {
-	_cleanup_(freep) char *list = NULL;
+	_cleanup_free_ char *list = NULL;
 
 	if (only == NULL)
 		return true;
 	list = xprintf(",%s,", only);
 	{
-		_cleanup_(freep) char *needle = xprintf(",%s,", phase);
+		_cleanup_free_ char *needle = xprintf(",%s,", phase);
 		return strstr(list, needle) != NULL;
 	}
 }
@@ -2457,7 +2457,7 @@ main(int argc, char **argv)
 			.idle_sec = 60 };
 	Bench *b = &bench;
 	const char *only = NULL;
-	_cleanup_(freep) char *results_path = NULL;
+	_cleanup_free_ char *results_path = NULL;
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -2553,7 +2553,7 @@ main(int argc, char **argv)
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		die("cannot become a child subreaper: %m");
 	{
-		_cleanup_(freep) char *pids = xprintf("%s/pids", b->tmp);
+		_cleanup_free_ char *pids = xprintf("%s/pids", b->tmp);
 		mkdir_p(pids);
 		mkdir_p(b->out);
 	}
