@@ -563,7 +563,8 @@ spawn_monitor(OcidManager *manager, OcidContainer *c, GError **error)
 	g_autofree char *console_socket = NULL;
 	g_autofree char *pid_file = NULL;
 	g_autofree char *exit_file = NULL;
-	OcidMonitorArgs args = { 0 };
+	MonitorArgs args;
+	gboolean wait_for_go;
 
 	if (!prepare_dirs(manager, c, &attach_path, &console_socket, error))
 		return FALSE;
@@ -592,9 +593,9 @@ spawn_monitor(OcidManager *manager, OcidContainer *c, GError **error)
 	 * the runtime's leaf goes in. With cgroupfs it is moved while the runtime starts
 	 * (cgroup.h), and the runtime moves the container's init out of the daemon's cgroup
 	 * before the init runs anything of the container's. */
-	args.wait_for_go =
-	    manager->cgroups->attach != NULL && manager->cgroups->attach_before_start;
-	op->spawn = ocid_monitor_spawn(&args, manager->config->create_timeout_sec, on_monitor_ready,
+	wait_for_go = manager->cgroups->attach != NULL && manager->cgroups->attach_before_start;
+	op->spawn = ocid_monitor_spawn(manager->config, &args, wait_for_go,
+				       manager->config->create_timeout_sec, on_monitor_ready,
 				       ocid_container_ref_new(manager, c, NULL, NULL), error);
 	if (op->spawn == NULL)
 		return FALSE;

@@ -166,7 +166,7 @@ ocid_manager_exec_session(OcidManager *manager, OcidContainer *c, const char *co
 	g_autofree char *dir = NULL;
 	g_autofree char *pid_file = NULL;
 	g_autofree char *process = NULL;
-	OcidMonitorArgs args = { 0 };
+	MonitorArgs args;
 	_cleanup_close_ int monitor_session = -1;
 	_cleanup_close_ int monitor_control = -1;
 	OcidExecSession *s;
@@ -223,9 +223,6 @@ ocid_manager_exec_session(OcidManager *manager, OcidContainer *c, const char *co
 	args.session_fd = monitor_session;
 	args.control_fd = monitor_control;
 	args.exec_tty = options->tty;
-	/* Like ExecSync's: it runs the runtime only once it is in the container's supervisor
-	 * leaf, out of the daemon's cgroup (docs/cgroups.md). */
-	args.wait_for_go = TRUE;
 
 	s = g_new0(OcidExecSession, 1);
 	s->tty = options->tty;
@@ -236,7 +233,9 @@ ocid_manager_exec_session(OcidManager *manager, OcidContainer *c, const char *co
 	s->exited_func = exited;
 	s->user_data = user_data;
 	s->dir = g_steal_pointer(&dir);
-	s->spawn = ocid_monitor_spawn(&args, 0, on_answer, s, error);
+	/* Like ExecSync's: it runs the runtime only once it is in the container's supervisor
+	 * leaf, out of the daemon's cgroup (docs/cgroups.md). */
+	s->spawn = ocid_monitor_spawn(manager->config, &args, TRUE, 0, on_answer, s, error);
 	if (s->spawn == NULL) {
 		ocid_exec_session_free(s);
 		return NULL;

@@ -191,47 +191,29 @@ monitor_argv_freep(char ***argv)
 	monitor_argv_free(*argv);
 }
 
-/* The monitor sees its sync pipe as fd 3, the go pipe as fd 4, an exec session's socket
- * as 5 and its control socket as 6 (target_fds below). */
+/* What the monitor is told of @args: the fds under the numbers it sees them as, its sync
+ * pipe as 3, the go pipe as 4, an exec session's socket as 5 and its control socket as 6
+ * (target_fds below); an owner only with a log to write, and the protocol's 0 for a log
+ * without limit. */
 static void
-monitor_args_from(const OcidMonitorArgs *args, MonitorArgs *out)
+monitor_args_as_passed(const MonitorArgs *args, gboolean wait_for_go, MonitorArgs *out)
 {
-	*out = (MonitorArgs){
-		.id = args->id,
-		.runtime = args->runtime_path,
-		.runtime_root = args->runtime_root,
-		.bundle = args->bundle,
-		.pid_file = args->pid_file,
-		.log_path = args->log_path,
-		.log_owner = { .set = args->log_as_owner && args->log_path != NULL,
-			       .uid = args->log_owner_uid,
-			       .gid = args->log_owner_gid },
-		.exit_file = args->exit_file,
-		.sync_fd = 3,
-		.wait_fd = args->wait_for_go ? 4 : -1,
-		.log_size_max = args->log_size_max > 0 ? args->log_size_max : 0,
-		.no_pivot = args->no_pivot,
-		.systemd_cgroup = args->systemd_cgroup,
-		.terminal = args->terminal,
-		.stdin_open = args->stdin_open,
-		.stdin_once = args->stdin_once,
-		.attach_path = args->attach_path,
-		.console_socket = args->console_socket,
-		.exec_dir = args->exec_argv != NULL ? args->exec_dir : NULL,
-		.exec_timeout_sec = (int64_t)MIN(args->exec_timeout_sec, (guint64)INT64_MAX),
-		.exec_argv = args->exec_argv,
-		.session_fd = args->session_fd >= 0 ? 5 : -1,
-		.control_fd = args->session_fd >= 0 ? 6 : -1,
-		.exec_tty = args->exec_tty,
-	};
+	*out = *args;
+	out->sync_fd = 3;
+	out->wait_fd = wait_for_go ? 4 : -1;
+	out->session_fd = args->session_fd >= 0 ? 5 : -1;
+	out->control_fd = args->session_fd >= 0 ? 6 : -1;
+	out->log_owner.set = args->log_owner.set && args->log_path != NULL;
+	out->log_size_max = MAX(args->log_size_max, 0);
 }
 
 OcidMonitorSpawn *
-ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorReadyFunc ready,
-		   gpointer user_data, GError **error)
+ocid_monitor_spawn(const OcidConfig *config, const MonitorArgs *args, gboolean wait_for_go,
+		   guint timeout_sec, OcidMonitorReadyFunc ready, gpointer user_data,
+		   GError **error)
 {
-	__attribute__((cleanup(monitor_argv_freep))) char **argv = NULL;
-	MonitorArgs monitor_args = MONITOR_ARGS_INIT;
+	_cleanup_(monitor_argv_freep) char **argv = NULL;
+	MonitorArgs monitor_args;
 	char message[512];
 	int encoded;
 	_cleanup_close_ int sync_read = -1;
@@ -246,9 +228,9 @@ ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorRe
 	OcidMonitorSpawn *spawn;
 	int pidfd;
 
-	monitor_args_from(args, &monitor_args);
-	encoded =
-	    monitor_args_encode(&monitor_args, args->monitor_path, &argv, message, sizeof message);
+	monitor_args_as_passed(args, wait_for_go, &monitor_args);
+	encoded = monitor_args_encode(&monitor_args, config->monitor_path, &argv, message,
+				      sizeof message);
 	if (encoded < 0) {
 		g_set_error(error, OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,
 			    "The container monitor cannot be started: %s", message);
@@ -261,7 +243,7 @@ ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorRe
 	}
 	sync_read = fds[0];
 	sync_write = fds[1];
-	if (args->wait_for_go) {
+	if (wait_for_go) {
 		if (pipe2(fds, O_CLOEXEC) < 0) {
 			g_set_error(error, OCID_ERROR, OCID_ERROR_FAILED, "Cannot make a pipe: %s",
 				    g_strerror(errno));
@@ -281,7 +263,7 @@ ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorRe
 		target_fds[n_fds++] = 6;
 	}
 
-	if (!spawn_process(argv, args->monitor_env, source_fds, target_fds, n_fds, &pid, error))
+	if (!spawn_process(argv, config->monitor_env, source_fds, target_fds, n_fds, &pid, error))
 		return NULL;
 	closep(&sync_write);
 	closep(&go_read);
