@@ -1,6 +1,8 @@
-/* cleanup.h: the cleanup attributes of the GLib-free code (monitor, bench): a file
+/* cleanup.h: the tree's one set of cleanup attributes for what GLib does not cover: a file
  * descriptor, a malloc'ed pointer or a FILE is released when its variable goes out of scope.
- * The daemon has its own, GLib-flavoured ones in daemon/cleanup.h. */
+ * GLib-free, so that the monitor and the bench use the same names as the daemon; the
+ * daemon's cleanups of foreign types for g_autoptr are in daemon/cleanup.h. (GLib 2.74,
+ * Debian 12's, has no g_autofd.) */
 #pragma once
 
 #include <errno.h>
@@ -10,7 +12,8 @@
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
 
-/* Closes *fdp if open and marks it closed, keeping errno: also usable outside cleanups. */
+/* Closes *fdp if open and marks it closed (-1, whatever negative value it held), keeping
+ * errno: also usable outside cleanups. */
 static inline void
 closep(int *fdp)
 {
@@ -20,8 +23,8 @@ closep(int *fdp)
 		/* close() errors on a read-only or synced fd carry no news worth a report. */
 		(void)close(*fdp);
 		errno = saved_errno;
-		*fdp = -1;
 	}
+	*fdp = -1;
 }
 
 static inline void

@@ -23,9 +23,11 @@ typedef struct {
 	gid_t gid;
 } MonitorOwner;
 
-/* The monitor's arguments. Strings are borrowed: from the daemon's caller when encoding,
- * from the argv when decoding. NULL strings, false flags, fds < 0 and zero numbers are left
- * off the command line. Exec mode is when exec_argv is set. */
+/* The monitor's arguments, the one struct both sides fill: the daemon (through
+ * ocid_manager_monitor_args() and ocid_monitor_spawn(), which hands its fds over under
+ * fixed numbers) and the monitor's decoder. Strings are borrowed: from the daemon's caller
+ * when encoding, from the argv when decoding. NULL strings, false flags, fds < 0 and zero
+ * numbers are left off the command line. Exec mode is when exec_argv is set. */
 typedef struct {
 	const char *id;
 	const char *runtime;      /* the OCI runtime's path */

@@ -50,8 +50,8 @@ static int
 open_regular(int dirfd, const char *name, const char *display, gsize max_size, struct stat *st,
 	     GError **error)
 {
-	ocid_autofd int path_fd = -1;
-	ocid_autofd int fd = -1;
+	_cleanup_close_ int path_fd = -1;
+	_cleanup_close_ int fd = -1;
 	g_autofree char *proc_path = NULL;
 	struct stat reopened;
 
@@ -94,14 +94,14 @@ open_regular(int dirfd, const char *name, const char *display, gsize max_size, s
 		invalid(error, "%s changed while it was opened; try again", display);
 		return -1;
 	}
-	return ocid_steal_fd(&fd);
+	return steal_fd(&fd);
 }
 
 static char *
 read_at(int dirfd, const char *name, const char *display, gsize max_size, gsize *length,
 	GError **error)
 {
-	ocid_autofd int fd = -1;
+	_cleanup_close_ int fd = -1;
 	g_autofree char *data = NULL;
 	struct stat st;
 	gsize allocated, total = 0;
@@ -161,7 +161,7 @@ ocid_read_file_path(const char *path, gsize max_size, gsize *length, GError **er
 {
 	g_autofree char *dir = NULL;
 	g_autofree char *name = NULL;
-	ocid_autofd int dirfd = -1;
+	_cleanup_close_ int dirfd = -1;
 
 	if (path == NULL || !g_path_is_absolute(path)) {
 		invalid(error, "'%s' is not an absolute path; pass the full path of the file",

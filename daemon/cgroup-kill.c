@@ -4,7 +4,8 @@
 
 #include "cleanup.h"
 #include "errors.h"
-#include "process.h"
+
+#include "common/pidfd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -64,7 +65,7 @@ static gboolean
 write_file(const char *dir, const char *name, const char *text)
 {
 	g_autofree char *path = g_build_filename(dir, name, NULL);
-	ocid_autofd int fd = open(path, O_WRONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
 
 	return fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
 }
@@ -198,7 +199,7 @@ kill_round(KillOp *op)
 	/* Pinned before the kill: a pidfd says when each one is gone, and a pid reused
 	 * meanwhile is never hit. */
 	for (guint i = 0; i < pids->len; i++) {
-		int fd = ocid_pidfd_open(g_array_index(pids, int, i));
+		int fd = sys_pidfd_open(g_array_index(pids, int, i));
 		if (fd >= 0)
 			g_array_append_val(pidfds, fd);
 	}

@@ -257,12 +257,6 @@ ocid_cgroup_container_dir(const OcidContainer *c, const char *controller)
 }
 
 char *
-ocid_cgroup_group_dir(const OcidContainer *c, const char *controller)
-{
-	return dir_in(c->control_group, controller);
-}
-
-char *
 ocid_cgroup_container_read(const OcidContainer *c, const char *controller, const char *file)
 {
 	g_autofree char *dir = ocid_cgroup_container_dir(c, controller);

@@ -39,10 +39,6 @@ gboolean ocid_cgroup_remove_group(const char *group, GError **error);
  * what cgroup kills (daemon/cgroup-kill.c) take. */
 char *ocid_cgroup_container_dir(const OcidContainer *container, const char *controller);
 
-/* The same for the container's whole group (ControlGroup: its scope under systemd), which
- * holds the container and its monitors: a failed create's debris is all below it. */
-char *ocid_cgroup_group_dir(const OcidContainer *container, const char *controller);
-
 /* 1 when the container's cgroup is frozen (cgroup.events "frozen 1" on v2,
  * freezer.state FROZEN on v1), 0 when it is not, -errno when neither file can be read. */
 int ocid_cgroup_container_frozen(const OcidContainer *container);

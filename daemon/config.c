@@ -49,18 +49,6 @@ ocid_config_free(OcidConfig *config)
 	g_free(config);
 }
 
-const char *
-ocid_cgroup_manager_kind_to_string(OcidCgroupManagerKind kind)
-{
-	switch (kind) {
-	case OCID_CGROUP_MANAGER_SYSTEMD:
-		return "systemd";
-	case OCID_CGROUP_MANAGER_CGROUPFS:
-		return "cgroupfs";
-	}
-	return "unknown";
-}
-
 static gboolean set_config_error(GError **error, const char *origin, const char *group,
 				 const char *key, const char *fmt, ...) G_GNUC_PRINTF(5, 6);
 

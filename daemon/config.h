@@ -43,8 +43,6 @@ OcidConfig *ocid_config_load(const char *path, gboolean path_is_default, GError 
 gboolean ocid_config_apply_data(OcidConfig *config, const char *data, gsize len, const char *origin,
 				GError **error);
 
-const char *ocid_cgroup_manager_kind_to_string(OcidCgroupManagerKind kind);
-
 void ocid_config_free(OcidConfig *config);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OcidConfig, ocid_config_free)

@@ -192,8 +192,8 @@ ocid_container_log_open(const OcidLogOpen *request, int *ret_dir_fd, GError **er
 	g_autoptr(OcidCaller) owner = NULL;
 	g_auto(OcidCallerScope) scope = { 0 };
 	g_autofree char *dir = g_path_get_dirname(request->path);
-	ocid_autofd int fd = -1;
-	ocid_autofd int dir_fd = -1;
+	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int dir_fd = -1;
 	struct stat st;
 
 	/* Her authority for every lookup: a log_path she swapped for a symlink (any component
@@ -227,8 +227,8 @@ ocid_container_log_open(const OcidLogOpen *request, int *ret_dir_fd, GError **er
 		return -1;
 	}
 	if (ret_dir_fd != NULL)
-		*ret_dir_fd = ocid_steal_fd(&dir_fd);
-	return ocid_steal_fd(&fd);
+		*ret_dir_fd = steal_fd(&dir_fd);
+	return steal_fd(&fd);
 }
 
 /* ---- follow ------------------------------------------------------------------------ */
@@ -263,10 +263,10 @@ close_follow(OcidLogFollow *f)
 	f->closed = TRUE;
 	g_clear_handle_id(&f->inotify_watch, g_source_remove);
 	g_clear_handle_id(&f->pipe_watch, g_source_remove);
-	ocid_close_fdp(&f->pipe_fd);
-	ocid_close_fdp(&f->inotify_fd);
-	ocid_close_fdp(&f->fd);
-	ocid_close_fdp(&f->dir_fd);
+	closep(&f->pipe_fd);
+	closep(&f->inotify_fd);
+	closep(&f->fd);
+	closep(&f->dir_fd);
 }
 
 /* The end: nothing touches @f after this, since the owner may free it here. */
@@ -324,14 +324,14 @@ rotated(OcidLogFollow *f)
 static int
 reopen(OcidLogFollow *f)
 {
-	ocid_autofd int fd =
+	_cleanup_close_ int fd =
 	    openat(f->dir_fd, f->name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
 	struct stat st;
 
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    (f->owner_only && st.st_uid != f->owner_uid))
 		return -1;
-	return ocid_steal_fd(&fd);
+	return steal_fd(&fd);
 }
 
 /* Copies what the file holds into the pipe, as far as the pipe takes it; at the end of a
@@ -371,7 +371,7 @@ pump(OcidLogFollow *f)
 			int next = reopen(f);
 
 			if (next >= 0) {
-				ocid_close_fdp(&f->fd);
+				closep(&f->fd);
 				f->fd = next;
 				continue;
 			}

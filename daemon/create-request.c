@@ -114,7 +114,7 @@ check_root_log_path(OcidCreateRequest *r, GError **error)
 static gboolean
 check_callers_log_path(OcidCreateRequest *r, GError **error)
 {
-	ocid_autofd int fd = open(
+	_cleanup_close_ int fd = open(
 	    r->log_path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
 	char resolved[PATH_MAX];
 	struct stat st;
@@ -134,7 +134,7 @@ check_callers_log_path(OcidCreateRequest *r, GError **error)
 static gboolean
 check_callers_netns(OcidCreateRequest *r, GError **error)
 {
-	ocid_autofd int fd = open(r->netns_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	_cleanup_close_ int fd = open(r->netns_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0)
 		return ocid_caller_path_error(error, errno, "netns_path", r->netns_path);

@@ -29,6 +29,8 @@
 #include "state-machine.h"
 #include "userns.h"
 
+#include "common/pidfd.h"
+
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <signal.h>
@@ -442,7 +444,7 @@ monitor_and_unit_ready(OcidManager *manager, OcidContainer *c)
 		/* Cancelled while the runtime worked: the monitor goes, and the runtime's
 		 * delete takes the container with it. */
 		ocid_monitor_spawn_abort(spawn);
-		ocid_close_fdp(&c->container_pidfd);
+		closep(&c->container_pidfd);
 		advance(manager, c);
 		return;
 	}
@@ -461,7 +463,7 @@ on_monitor_ready(OcidMonitorSpawn *spawn, GError *error, gpointer user_data)
 	g_return_if_fail(c != NULL && c->create != NULL);
 	c->create->spawn_pending = FALSE;
 	if (error == NULL) {
-		c->container_pidfd = ocid_pidfd_open(pid);
+		c->container_pidfd = sys_pidfd_open(pid);
 		if (c->container_pidfd < 0 && c->container_pidfd != -ESRCH)
 			local_error = g_error_new(OCID_ERROR, OCID_ERROR_FAILED,
 						  "Cannot watch the container process %d: %s",
@@ -560,7 +562,8 @@ spawn_monitor(OcidManager *manager, OcidContainer *c, GError **error)
 	g_autofree char *console_socket = NULL;
 	g_autofree char *pid_file = NULL;
 	g_autofree char *exit_file = NULL;
-	OcidMonitorArgs args = { 0 };
+	MonitorArgs args;
+	gboolean wait_for_go;
 
 	if (!prepare_dirs(manager, c, &attach_path, &console_socket, error))
 		return FALSE;
@@ -589,9 +592,9 @@ spawn_monitor(OcidManager *manager, OcidContainer *c, GError **error)
 	 * the runtime's leaf goes in. With cgroupfs it is moved while the runtime starts
 	 * (cgroup.h), and the runtime moves the container's init out of the daemon's cgroup
 	 * before the init runs anything of the container's. */
-	args.wait_for_go =
-	    manager->cgroups->attach != NULL && manager->cgroups->attach_before_start;
-	op->spawn = ocid_monitor_spawn(&args, manager->config->create_timeout_sec, on_monitor_ready,
+	wait_for_go = manager->cgroups->attach != NULL && manager->cgroups->attach_before_start;
+	op->spawn = ocid_monitor_spawn(manager->config, &args, wait_for_go,
+				       manager->config->create_timeout_sec, on_monitor_ready,
 				       ocid_container_ref_new(manager, c, NULL, NULL), error);
 	if (op->spawn == NULL)
 		return FALSE;

@@ -1,21 +1,26 @@
 #include "errors.h"
 
+#include <errno.h>
 #include <stdarg.h>
 
 /* clang-format off */
 G_DEFINE_QUARK(ocid-error-quark, ocid_error)
 /* clang-format on */
 
-/* The one table of the daemon's D-Bus error names: no other file spells them. */
-static const char *const dbus_names[] = {
-	[OCID_ERROR_NO_SUCH_CONTAINER] = "org.oci.Runtime.Error.NoSuchContainer",
-	[OCID_ERROR_CONTAINER_EXISTS] = "org.oci.Runtime.Error.ContainerExists",
-	[OCID_ERROR_INVALID_ARGUMENT] = "org.oci.Runtime.Error.InvalidArgument",
-	[OCID_ERROR_INVALID_STATE] = "org.oci.Runtime.Error.InvalidState",
-	[OCID_ERROR_RUNTIME_FAILED] = "org.oci.Runtime.Error.RuntimeFailed",
-	[OCID_ERROR_TIMEOUT] = "org.oci.Runtime.Error.Timeout",
-	[OCID_ERROR_ACCESS_DENIED] = "org.oci.Runtime.Error.AccessDenied",
-	[OCID_ERROR_FAILED] = "org.oci.Runtime.Error.Failed",
+/* The one table of the daemon's errors: each code's D-Bus name, which no other file spells,
+ * and the errno an sd-bus method handler returns with it. */
+static const struct {
+	const char *dbus_name;
+	int errno_value;
+} errors[] = {
+	[OCID_ERROR_NO_SUCH_CONTAINER] = { "org.oci.Runtime.Error.NoSuchContainer", ENOENT },
+	[OCID_ERROR_CONTAINER_EXISTS] = { "org.oci.Runtime.Error.ContainerExists", EEXIST },
+	[OCID_ERROR_INVALID_ARGUMENT] = { "org.oci.Runtime.Error.InvalidArgument", EINVAL },
+	[OCID_ERROR_INVALID_STATE] = { "org.oci.Runtime.Error.InvalidState", EBUSY },
+	[OCID_ERROR_RUNTIME_FAILED] = { "org.oci.Runtime.Error.RuntimeFailed", EIO },
+	[OCID_ERROR_TIMEOUT] = { "org.oci.Runtime.Error.Timeout", ETIMEDOUT },
+	[OCID_ERROR_ACCESS_DENIED] = { "org.oci.Runtime.Error.AccessDenied", EACCES },
+	[OCID_ERROR_FAILED] = { "org.oci.Runtime.Error.Failed", EIO },
 };
 
 gboolean
@@ -32,19 +37,32 @@ ocid_error_set(GError **error, OcidError code, const char *fmt, ...)
 	return FALSE;
 }
 
+/* Codes out of the table read as OCID_ERROR_FAILED. */
+static OcidError
+known(OcidError code)
+{
+	if ((size_t)code < G_N_ELEMENTS(errors) && errors[code].dbus_name != NULL)
+		return code;
+	return OCID_ERROR_FAILED;
+}
+
 const char *
 ocid_error_dbus_name(OcidError code)
 {
-	if ((size_t)code < G_N_ELEMENTS(dbus_names) && dbus_names[code] != NULL)
-		return dbus_names[code];
-	return dbus_names[OCID_ERROR_FAILED];
+	return errors[known(code)].dbus_name;
+}
+
+int
+ocid_error_errno(OcidError code)
+{
+	return errors[known(code)].errno_value;
 }
 
 OcidError
 ocid_error_from_dbus_name(const char *name)
 {
-	for (size_t i = 0; i < G_N_ELEMENTS(dbus_names); i++)
-		if (g_strcmp0(name, dbus_names[i]) == 0)
+	for (size_t i = 0; i < G_N_ELEMENTS(errors); i++)
+		if (g_strcmp0(name, errors[i].dbus_name) == 0)
 			return (OcidError)i;
 	return OCID_ERROR_FAILED;
 }

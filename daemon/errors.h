@@ -22,6 +22,9 @@ GQuark ocid_error_quark(void);
 /* The D-Bus error name for an OcidError code. */
 const char *ocid_error_dbus_name(OcidError code);
 
+/* The (positive) errno that goes with an OcidError code at the D-Bus edge. */
+int ocid_error_errno(OcidError code);
+
 /* Sets @error (may be NULL) to @code with a printf message; returns FALSE, so that a
  * refusal is one statement: return ocid_error_set(error, ...). */
 gboolean ocid_error_set(GError **error, OcidError code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);

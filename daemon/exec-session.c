@@ -166,9 +166,9 @@ ocid_manager_exec_session(OcidManager *manager, OcidContainer *c, const char *co
 	g_autofree char *dir = NULL;
 	g_autofree char *pid_file = NULL;
 	g_autofree char *process = NULL;
-	OcidMonitorArgs args = { 0 };
-	ocid_autofd int monitor_session = -1;
-	ocid_autofd int monitor_control = -1;
+	MonitorArgs args;
+	_cleanup_close_ int monitor_session = -1;
+	_cleanup_close_ int monitor_control = -1;
 	OcidExecSession *s;
 	int session[2], control[2];
 
@@ -223,9 +223,6 @@ ocid_manager_exec_session(OcidManager *manager, OcidContainer *c, const char *co
 	args.session_fd = monitor_session;
 	args.control_fd = monitor_control;
 	args.exec_tty = options->tty;
-	/* Like ExecSync's: it runs the runtime only once it is in the container's supervisor
-	 * leaf, out of the daemon's cgroup (docs/cgroups.md). */
-	args.wait_for_go = TRUE;
 
 	s = g_new0(OcidExecSession, 1);
 	s->tty = options->tty;
@@ -236,7 +233,9 @@ ocid_manager_exec_session(OcidManager *manager, OcidContainer *c, const char *co
 	s->exited_func = exited;
 	s->user_data = user_data;
 	s->dir = g_steal_pointer(&dir);
-	s->spawn = ocid_monitor_spawn(&args, 0, on_answer, s, error);
+	/* Like ExecSync's: it runs the runtime only once it is in the container's supervisor
+	 * leaf, out of the daemon's cgroup (docs/cgroups.md). */
+	s->spawn = ocid_monitor_spawn(manager->config, &args, TRUE, 0, on_answer, s, error);
 	if (s->spawn == NULL) {
 		ocid_exec_session_free(s);
 		return NULL;
@@ -255,7 +254,7 @@ ocid_manager_exec_session(OcidManager *manager, OcidContainer *c, const char *co
 int
 ocid_exec_session_steal_fd(OcidExecSession *s)
 {
-	return ocid_steal_fd(&s->client_fd);
+	return steal_fd(&s->client_fd);
 }
 
 int
@@ -307,8 +306,8 @@ ocid_exec_session_free(OcidExecSession *s)
 	if (s == NULL)
 		return;
 	g_clear_handle_id(&s->control_watch, g_source_remove);
-	ocid_close_fdp(&s->client_fd);
-	ocid_close_fdp(&s->control_fd);
+	closep(&s->client_fd);
+	closep(&s->control_fd);
 	/* Not from inside its own callback, which may be what frees us; before it ran, at
 	 * once, so that it never runs. */
 	if (s->spawn != NULL && s->answered)

@@ -39,7 +39,7 @@ static GBytes *
 read_output(const char *dir, const char *name, gboolean *truncated)
 {
 	g_autofree char *path = g_build_filename(dir, name, NULL);
-	ocid_autofd int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	g_autofree char *data = NULL;
 	struct stat st;
 	gsize want, len = 0;
@@ -147,7 +147,7 @@ ocid_manager_exec_sync(OcidManager *manager, OcidContainer *c, const char *const
 	g_autofree char *exec_root = g_build_filename(manager->config->run_dir, "exec", NULL);
 	g_autofree char *dir = NULL;
 	g_autofree char *pid_file = NULL;
-	OcidMonitorArgs args = { 0 };
+	MonitorArgs args;
 	ExecCall *call;
 
 	if (!ocid_check_exec_argv(argv, error) ||
@@ -175,16 +175,18 @@ ocid_manager_exec_sync(OcidManager *manager, OcidContainer *c, const char *const
 	args.pid_file = pid_file;
 	args.exec_argv = argv;
 	args.exec_dir = dir;
-	args.exec_timeout_sec = timeout_sec;
-	/* It runs the runtime only once it has left the daemon's cgroup for the container's
-	 * supervisor leaf, so that a restart of ocid.service (KillMode=mixed) spares it. */
-	args.wait_for_go = TRUE;
+	/* At most OCID_TIMEOUT_MAX_SEC, checked above. */
+	args.exec_timeout_sec = (int64_t)timeout_sec;
 
 	call = g_new0(ExecCall, 1);
 	call->done = done;
 	call->user_data = user_data;
 	call->dir = g_steal_pointer(&dir);
-	call->spawn = ocid_monitor_spawn(&args, 0, on_exec_answer, call, error);
+	/* It runs the runtime only once it has left the daemon's cgroup for the container's
+	 * supervisor leaf (the go), so that a restart of ocid.service (KillMode=mixed) spares
+	 * it. */
+	call->spawn =
+	    ocid_monitor_spawn(manager->config, &args, TRUE, 0, on_exec_answer, call, error);
 	if (call->spawn == NULL) {
 		remove_exec_dir(call->dir);
 		g_free(call->dir);

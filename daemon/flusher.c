@@ -12,7 +12,7 @@ struct OcidFlusher {
 static void
 fsync_path(const char *path, int flags)
 {
-	ocid_autofd int fd = open(path, O_RDONLY | O_CLOEXEC | flags);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | flags);
 
 	if (fd >= 0 && fsync(fd) < 0)
 		g_warning("Cannot flush %s to disk: %s", path, g_strerror(errno));

@@ -15,6 +15,8 @@
 #include "process.h"
 #include "state-machine.h"
 
+#include "common/pidfd.h"
+
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <poll.h>
@@ -191,7 +193,7 @@ send_signal(OcidContainer *c, int signal, GError **error)
 	if (c->container_pidfd < 0)
 		r = c->container_pidfd;
 	else
-		r = ocid_pidfd_send_signal(c->container_pidfd, signal);
+		r = sys_pidfd_send_signal(c->container_pidfd, signal);
 	if (r == -ESRCH)
 		return TRUE; /* it is exiting; its monitor will report it */
 	if (r < 0) {

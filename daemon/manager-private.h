@@ -49,10 +49,10 @@ void ocid_container_ref_free(OcidContainerRef *ref);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OcidContainerRef, ocid_container_ref_free)
 
 OcidRuntime ocid_manager_runtime_for(OcidManager *manager, const OcidContainer *container);
-/* What every monitor of @container is told: the monitor itself, the runtime and its
- * global options. */
+/* Sets @args to what every monitor of @container is told (the container, the runtime and
+ * its global options, the log's owner); the rest is left off. */
 void ocid_manager_monitor_args(OcidManager *manager, const OcidContainer *container,
-			       OcidMonitorArgs *args);
+			       MonitorArgs *args);
 
 char *ocid_manager_exit_file_path(OcidManager *manager, const OcidContainer *container);
 

@@ -84,21 +84,18 @@ ocid_manager_runtime_for(OcidManager *manager, const OcidContainer *c)
 }
 
 void
-ocid_manager_monitor_args(OcidManager *manager, const OcidContainer *c, OcidMonitorArgs *args)
+ocid_manager_monitor_args(OcidManager *manager, const OcidContainer *c, MonitorArgs *args)
 {
-	args->monitor_path = manager->config->monitor_path;
-	args->monitor_env = manager->config->monitor_env;
+	*args = (MonitorArgs)MONITOR_ARGS_INIT;
 	args->id = c->id;
-	args->runtime_path = c->runtime_path;
+	args->runtime = c->runtime_path;
 	args->runtime_root = manager->runtime_root;
 	args->systemd_cgroup = manager->cgroups->runtime_systemd_cgroup;
-	args->session_fd = -1;
-	args->control_fd = -1;
 	/* Whoever sets log_path (create mode) gets the owner with it: a log its non-root owner
 	 * named is never opened with root's authority. */
-	args->log_as_owner = ocid_container_log_is_owners(c);
-	args->log_owner_uid = c->owner_uid;
-	args->log_owner_gid = c->owner_gid;
+	args->log_owner = (MonitorOwner){ .set = ocid_container_log_is_owners(c),
+					  .uid = c->owner_uid,
+					  .gid = c->owner_gid };
 }
 
 char *

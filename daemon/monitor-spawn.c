@@ -5,6 +5,7 @@
 #include "process.h"
 
 #include "common/monitor-protocol.h"
+#include "common/pidfd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -89,7 +90,7 @@ spawn_process(char **argv, char **envp, const int *source_fds, const int *target
 	posix_spawn_file_actions_destroy(&actions);
 	posix_spawnattr_destroy(&attr);
 	for (int i = 0; i < n_fds; i++)
-		ocid_close_fdp(&above[i]);
+		closep(&above[i]);
 	if (r != 0) {
 		g_set_error(error, OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,
 			    "Cannot start the container monitor %s: %s; check monitor_path in "
@@ -190,64 +191,46 @@ monitor_argv_freep(char ***argv)
 	monitor_argv_free(*argv);
 }
 
-/* The monitor sees its sync pipe as fd 3, the go pipe as fd 4, an exec session's socket
- * as 5 and its control socket as 6 (target_fds below). */
+/* What the monitor is told of @args: the fds under the numbers it sees them as, its sync
+ * pipe as 3, the go pipe as 4, an exec session's socket as 5 and its control socket as 6
+ * (target_fds below); an owner only with a log to write, and the protocol's 0 for a log
+ * without limit. */
 static void
-monitor_args_from(const OcidMonitorArgs *args, MonitorArgs *out)
+monitor_args_as_passed(const MonitorArgs *args, gboolean wait_for_go, MonitorArgs *out)
 {
-	*out = (MonitorArgs){
-		.id = args->id,
-		.runtime = args->runtime_path,
-		.runtime_root = args->runtime_root,
-		.bundle = args->bundle,
-		.pid_file = args->pid_file,
-		.log_path = args->log_path,
-		.log_owner = { .set = args->log_as_owner && args->log_path != NULL,
-			       .uid = args->log_owner_uid,
-			       .gid = args->log_owner_gid },
-		.exit_file = args->exit_file,
-		.sync_fd = 3,
-		.wait_fd = args->wait_for_go ? 4 : -1,
-		.log_size_max = args->log_size_max > 0 ? args->log_size_max : 0,
-		.no_pivot = args->no_pivot,
-		.systemd_cgroup = args->systemd_cgroup,
-		.terminal = args->terminal,
-		.stdin_open = args->stdin_open,
-		.stdin_once = args->stdin_once,
-		.attach_path = args->attach_path,
-		.console_socket = args->console_socket,
-		.exec_dir = args->exec_argv != NULL ? args->exec_dir : NULL,
-		.exec_timeout_sec = (int64_t)MIN(args->exec_timeout_sec, (guint64)INT64_MAX),
-		.exec_argv = args->exec_argv,
-		.session_fd = args->session_fd >= 0 ? 5 : -1,
-		.control_fd = args->session_fd >= 0 ? 6 : -1,
-		.exec_tty = args->exec_tty,
-	};
+	*out = *args;
+	out->sync_fd = 3;
+	out->wait_fd = wait_for_go ? 4 : -1;
+	out->session_fd = args->session_fd >= 0 ? 5 : -1;
+	out->control_fd = args->session_fd >= 0 ? 6 : -1;
+	out->log_owner.set = args->log_owner.set && args->log_path != NULL;
+	out->log_size_max = MAX(args->log_size_max, 0);
 }
 
 OcidMonitorSpawn *
-ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorReadyFunc ready,
-		   gpointer user_data, GError **error)
+ocid_monitor_spawn(const OcidConfig *config, const MonitorArgs *args, gboolean wait_for_go,
+		   guint timeout_sec, OcidMonitorReadyFunc ready, gpointer user_data,
+		   GError **error)
 {
-	__attribute__((cleanup(monitor_argv_freep))) char **argv = NULL;
-	MonitorArgs monitor_args = MONITOR_ARGS_INIT;
+	_cleanup_(monitor_argv_freep) char **argv = NULL;
+	MonitorArgs monitor_args;
 	char message[512];
 	int encoded;
-	ocid_autofd int sync_read = -1;
-	ocid_autofd int sync_write = -1;
+	_cleanup_close_ int sync_read = -1;
+	_cleanup_close_ int sync_write = -1;
 	int fds[2];
 	int source_fds[4] = { -1, -1, -1, -1 };
 	int target_fds[4] = { 3, 4, 5, 6 };
 	int n_fds = 0;
-	ocid_autofd int go_read = -1;
-	ocid_autofd int go_write = -1;
+	_cleanup_close_ int go_read = -1;
+	_cleanup_close_ int go_write = -1;
 	pid_t pid = 0;
 	OcidMonitorSpawn *spawn;
 	int pidfd;
 
-	monitor_args_from(args, &monitor_args);
-	encoded =
-	    monitor_args_encode(&monitor_args, args->monitor_path, &argv, message, sizeof message);
+	monitor_args_as_passed(args, wait_for_go, &monitor_args);
+	encoded = monitor_args_encode(&monitor_args, config->monitor_path, &argv, message,
+				      sizeof message);
 	if (encoded < 0) {
 		g_set_error(error, OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,
 			    "The container monitor cannot be started: %s", message);
@@ -260,7 +243,7 @@ ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorRe
 	}
 	sync_read = fds[0];
 	sync_write = fds[1];
-	if (args->wait_for_go) {
+	if (wait_for_go) {
 		if (pipe2(fds, O_CLOEXEC) < 0) {
 			g_set_error(error, OCID_ERROR, OCID_ERROR_FAILED, "Cannot make a pipe: %s",
 				    g_strerror(errno));
@@ -280,13 +263,13 @@ ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorRe
 		target_fds[n_fds++] = 6;
 	}
 
-	if (!spawn_process(argv, args->monitor_env, source_fds, target_fds, n_fds, &pid, error))
+	if (!spawn_process(argv, config->monitor_env, source_fds, target_fds, n_fds, &pid, error))
 		return NULL;
-	ocid_close_fdp(&sync_write);
-	ocid_close_fdp(&go_read);
+	closep(&sync_write);
+	closep(&go_read);
 
 	/* Not reaped until we say so, so the pid cannot be recycled before this. */
-	pidfd = ocid_pidfd_open(pid);
+	pidfd = sys_pidfd_open(pid);
 	if (pidfd < 0) {
 		g_set_error(error, OCID_ERROR, OCID_ERROR_FAILED,
 			    "Cannot open a pidfd for the monitor: %s", g_strerror(-pidfd));
@@ -297,8 +280,8 @@ ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec, OcidMonitorRe
 	spawn = g_new0(OcidMonitorSpawn, 1);
 	spawn->pid = pid;
 	spawn->pidfd = pidfd;
-	spawn->sync_fd = ocid_steal_fd(&sync_read);
-	spawn->go_fd = ocid_steal_fd(&go_write);
+	spawn->sync_fd = steal_fd(&sync_read);
+	spawn->go_fd = steal_fd(&go_write);
 	spawn->answer = g_string_new(NULL);
 	spawn->exec_exit_code = -1;
 	spawn->ok_kind =
@@ -338,7 +321,7 @@ ocid_monitor_spawn_get_exec_result(OcidMonitorSpawn *spawn, int *exit_code, gboo
 int
 ocid_monitor_spawn_steal_pidfd(OcidMonitorSpawn *spawn)
 {
-	return ocid_steal_fd(&spawn->pidfd);
+	return steal_fd(&spawn->pidfd);
 }
 
 void
@@ -347,13 +330,13 @@ ocid_monitor_spawn_go(OcidMonitorSpawn *spawn)
 	if (spawn->go_fd >= 0 && write(spawn->go_fd, "g", 1) != 1)
 		g_warning("Cannot tell monitor %d to go on: %s", (int)spawn->pid,
 			  g_strerror(errno));
-	ocid_close_fdp(&spawn->go_fd);
+	closep(&spawn->go_fd);
 }
 
 void
 ocid_monitor_spawn_abort(OcidMonitorSpawn *spawn)
 {
-	ocid_close_fdp(&spawn->go_fd);
+	closep(&spawn->go_fd);
 	(void)kill(-spawn->pid, SIGKILL);
 	(void)kill(spawn->pid, SIGKILL);
 }
@@ -365,10 +348,10 @@ ocid_monitor_spawn_free(OcidMonitorSpawn *spawn)
 		return;
 	g_clear_handle_id(&spawn->sync_watch, g_source_remove);
 	g_clear_handle_id(&spawn->timeout, g_source_remove);
-	ocid_close_fdp(&spawn->sync_fd);
-	ocid_close_fdp(&spawn->go_fd);
+	closep(&spawn->sync_fd);
+	closep(&spawn->go_fd);
 	/* A monitor that failed or was killed is still our child: reap it when it is gone. */
-	ocid_reap_in_background(ocid_steal_fd(&spawn->pidfd));
+	ocid_reap_in_background(steal_fd(&spawn->pidfd));
 	g_string_free(spawn->answer, TRUE);
 	g_free(spawn);
 }
@@ -376,7 +359,7 @@ ocid_monitor_spawn_free(OcidMonitorSpawn *spawn)
 gboolean
 ocid_monitor_read_exit_file(const char *path, int *exit_code, gboolean *oom_killed)
 {
-	ocid_autofd int fd = -1;
+	_cleanup_close_ int fd = -1;
 	char text[MONITOR_EXIT_FILE_MAX];
 	struct stat st;
 	size_t len = 0;

@@ -6,46 +6,12 @@
  * common/monitor-protocol.h, which the monitor uses too. */
 #pragma once
 
+#include "config.h"
+
+#include "common/monitor-protocol.h"
+
 #include <glib.h>
 #include <sys/types.h>
-
-typedef struct {
-	const char *monitor_path;
-	char **monitor_env;
-	const char *id;
-	const char *runtime_path;
-	const char *runtime_root;
-	const char *bundle; /* the container's own dir */
-	const char *pid_file;
-	const char *log_path;
-	/* The log is its non-root owner's (ocid_container_log_is_owners()): the monitor opens,
-	 * creates and rotates it with her authority alone. Create mode only. */
-	gboolean log_as_owner;
-	uid_t log_owner_uid;
-	gid_t log_owner_gid;
-	const char *exit_file;
-	gint64 log_size_max;
-	gboolean no_pivot;
-	gboolean systemd_cgroup;
-	gboolean terminal;
-	gboolean stdin_open;
-	gboolean stdin_once;
-	const char *attach_path;    /* served when set: stdin in, output out */
-	const char *console_socket; /* with terminal: where the runtime sends the pty */
-	/* The monitor waits for ocid_monitor_spawn_go() before it runs the runtime, so that it
-	 * can first be moved into the container's unit. */
-	gboolean wait_for_go;
-	/* Exec mode when exec_argv is set. */
-	const char *const *exec_argv;
-	const char *exec_dir;
-	guint64 exec_timeout_sec;
-	/* Exec with a session (Container.Exec), when session_fd >= 0: the process's stdio and
-	 * the control socket, passed to the monitor (the caller keeps its fds), and whether
-	 * the process gets a terminal. */
-	int session_fd;
-	int control_fd;
-	gboolean exec_tty;
-} OcidMonitorArgs;
 
 typedef struct OcidMonitorSpawn OcidMonitorSpawn;
 
@@ -55,9 +21,15 @@ typedef struct OcidMonitorSpawn OcidMonitorSpawn;
  * or Timeout). */
 typedef void (*OcidMonitorReadyFunc)(OcidMonitorSpawn *spawn, GError *error, gpointer user_data);
 
-/* Starts the monitor. Returns NULL with @error when it cannot even be started. A
+/* Starts @config's monitor_path with its monitor_env and the command line @args. The fds
+ * in @args are the daemon's: session_fd and control_fd (the caller keeps its own) are
+ * handed over under fixed numbers, and sync_fd and wait_fd are ignored, the sync pipe
+ * (and, with @wait_for_go, the go pipe) being made here. With @wait_for_go the monitor waits
+ * for ocid_monitor_spawn_go() before it runs the runtime, so that it can first be moved
+ * into the container's unit. Returns NULL with @error when it cannot even be started. A
  * @timeout_sec of 0 waits for the answer forever. */
-OcidMonitorSpawn *ocid_monitor_spawn(const OcidMonitorArgs *args, guint timeout_sec,
+OcidMonitorSpawn *ocid_monitor_spawn(const OcidConfig *config, const MonitorArgs *args,
+				     gboolean wait_for_go, guint timeout_sec,
 				     OcidMonitorReadyFunc ready, gpointer user_data,
 				     GError **error);
 

@@ -359,8 +359,8 @@ write_file(const char *path, const char *data, gsize len, int mode, gboolean dur
 {
 	g_autofree char *tmp = g_strdup_printf("%s.tmp", path);
 	g_autofree char *dirname = g_path_get_dirname(path);
-	ocid_autofd int fd = -1;
-	ocid_autofd int dirfd = -1;
+	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int dirfd = -1;
 	gsize done = 0;
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);

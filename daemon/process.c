@@ -23,25 +23,13 @@
 #define P_PIDFD 3
 #endif
 
-int
-ocid_pidfd_open(pid_t pid)
-{
-	return sys_pidfd_open(pid);
-}
-
-int
-ocid_pidfd_send_signal(int pidfd, int signal)
-{
-	return sys_pidfd_send_signal(pidfd, signal);
-}
-
 uint64_t
 ocid_process_start_time(pid_t pid)
 {
 	char path[64];
 	/* A stat line is a few hundred bytes; its command name at most 64. */
 	char stat[1024];
-	ocid_autofd int fd = -1;
+	_cleanup_close_ int fd = -1;
 	const char *p;
 	ssize_t n;
 	int field;
@@ -109,11 +97,11 @@ ocid_process_identify(pid_t pid, int pidfd)
 int
 ocid_pidfd_open_verified(pid_t pid, const OcidProcessIdentity *identity)
 {
-	ocid_autofd int fd = -1;
+	_cleanup_close_ int fd = -1;
 
 	if (pid <= 0)
 		return -ESRCH;
-	fd = ocid_pidfd_open(pid);
+	fd = sys_pidfd_open(pid);
 	if (fd < 0)
 		return fd;
 	/* Checked after opening: from here on the pidfd pins this very process. */
@@ -124,7 +112,7 @@ ocid_pidfd_open_verified(pid_t pid, const OcidProcessIdentity *identity)
 		   ocid_process_start_time(pid) != identity->start_time) {
 		return -ESRCH;
 	}
-	return ocid_steal_fd(&fd);
+	return steal_fd(&fd);
 }
 
 int

@@ -1,15 +1,10 @@
-/* Processes by pidfd: open one, check it is the process we think (start time), signal
- * it without hitting a recycled pid, reap it when it is our child. Wrappers return
- * -errno. */
+/* Processes by pidfd (opened and signalled with common/pidfd.h): check it is the process
+ * we think (start time), reap it when it is our child. Wrappers return -errno. */
 #pragma once
 
 #include <glib.h>
 #include <stdint.h>
 #include <sys/types.h>
-
-int ocid_pidfd_open(pid_t pid);
-
-int ocid_pidfd_send_signal(int pidfd, int signal);
 
 /* Field 22 of /proc/PID/stat (start time in clock ticks since boot); 0 when the process
  * is gone. */

@@ -4,6 +4,8 @@
 
 #include "process.h"
 
+#include "common/pidfd.h"
+
 #include <errno.h>
 #include <glib.h>
 #include <stdlib.h>
@@ -77,7 +79,7 @@ ocid_reaper_adopt_orphans(void)
 			watched = pids_with_pidfds();
 		if (g_hash_table_contains(watched, GINT_TO_POINTER(pid)))
 			continue;
-		pidfd = ocid_pidfd_open(pid);
+		pidfd = sys_pidfd_open(pid);
 		if (pidfd < 0)
 			continue;
 		g_debug("Reaping process %d, left by a monitor that is gone", pid);

@@ -355,7 +355,7 @@ ocid_spec_load_bundle(const char *bundle_path, GError **error)
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(GError) local_error = NULL;
 	g_autofree char *data = NULL;
-	ocid_autofd int bundle_fd = -1;
+	_cleanup_close_ int bundle_fd = -1;
 	gsize len = 0;
 	JsonNode *root;
 

@@ -60,8 +60,8 @@ fifo_read_free(FifoRead *op)
 {
 	g_clear_handle_id(&op->fifo_watch, g_source_remove);
 	g_clear_handle_id(&op->pidfd_watch, g_source_remove);
-	ocid_close_fdp(&op->fifo_fd);
-	ocid_close_fdp(&op->pidfd);
+	closep(&op->fifo_fd);
+	closep(&op->pidfd);
 	g_free(op->path);
 	g_free(op);
 }
@@ -149,8 +149,8 @@ on_pidfd(int fd, GIOCondition condition, gpointer user_data)
 static gboolean
 begin_read(const char *path, int container_pidfd, OcidRuntimeDoneFunc done, gpointer user_data)
 {
-	ocid_autofd int fd = -1;
-	ocid_autofd int pidfd = -1;
+	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int pidfd = -1;
 	FifoRead *op;
 	struct stat st;
 	int outcome;
@@ -165,8 +165,8 @@ begin_read(const char *path, int container_pidfd, OcidRuntimeDoneFunc done, gpoi
 		return FALSE;
 	op = g_new0(FifoRead, 1);
 	op->path = g_strdup(path);
-	op->fifo_fd = ocid_steal_fd(&fd);
-	op->pidfd = ocid_steal_fd(&pidfd);
+	op->fifo_fd = steal_fd(&fd);
+	op->pidfd = steal_fd(&pidfd);
 	op->done = done;
 	op->user_data = user_data;
 	/* Usually init already waits in its open, and the byte is there at once. */
@@ -184,7 +184,7 @@ begin_read(const char *path, int container_pidfd, OcidRuntimeDoneFunc done, gpoi
 static gboolean
 begin_write(const char *path, OcidRuntimeDoneFunc done, gpointer user_data)
 {
-	ocid_autofd int fd = -1;
+	_cleanup_close_ int fd = -1;
 	struct stat st;
 	ssize_t n;
 

@@ -53,10 +53,10 @@ ocid_supervise_unwatch(OcidContainer *c)
 	/* A monitor still running (it has written the exit file and is on its way out) is
 	 * the daemon's child to reap. */
 	if (c->monitor_pidfd >= 0)
-		ocid_reap_in_background(ocid_steal_fd(&c->monitor_pidfd));
+		ocid_reap_in_background(steal_fd(&c->monitor_pidfd));
 	if (c->container_pidfd >= 0)
 		ocid_fd_store_remove_pidfd(c->id);
-	ocid_close_fdp(&c->container_pidfd);
+	closep(&c->container_pidfd);
 }
 
 static void
@@ -175,7 +175,7 @@ on_monitor_pidfd(int fd, GIOCondition condition, gpointer user_data)
 
 	c->monitor_watch = 0;
 	(void)ocid_pidfd_reap(fd, &monitor_status);
-	ocid_close_fdp(&c->monitor_pidfd);
+	closep(&c->monitor_pidfd);
 	monitor_gone(ocid_container_get_manager(c), c);
 	/* After monitor_gone: a container still running is watched by now, not adopted. */
 	ocid_reaper_adopt_orphans();
@@ -234,7 +234,7 @@ on_exits_dir(int fd, GIOCondition condition, gpointer user_data)
 void
 ocid_supervise_watch_exits(OcidManager *manager)
 {
-	ocid_autofd int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	_cleanup_close_ int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 
 	if (fd < 0 || inotify_add_watch(fd, manager->exits_dir, IN_MOVED_TO | IN_ONLYDIR) < 0) {
 		g_warning("Cannot watch %s (%s); exits are told once their monitor is gone, "
@@ -242,7 +242,7 @@ ocid_supervise_watch_exits(OcidManager *manager)
 			  manager->exits_dir, g_strerror(errno));
 		return;
 	}
-	manager->exits_inotify_fd = ocid_steal_fd(&fd);
+	manager->exits_inotify_fd = steal_fd(&fd);
 	manager->exits_watch =
 	    g_unix_fd_add(manager->exits_inotify_fd, G_IO_IN, on_exits_dir, manager);
 }
@@ -251,7 +251,7 @@ void
 ocid_supervise_unwatch_exits(OcidManager *manager)
 {
 	g_clear_handle_id(&manager->exits_watch, g_source_remove);
-	ocid_close_fdp(&manager->exits_inotify_fd);
+	closep(&manager->exits_inotify_fd);
 }
 
 gboolean

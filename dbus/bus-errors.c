@@ -3,34 +3,7 @@
 #include "../daemon/errors.h"
 #include "../daemon/input-limits.h"
 
-#include <errno.h>
 #include <stdarg.h>
-
-static int
-errno_for(const GError *error)
-{
-	if (error->domain != OCID_ERROR)
-		return -EIO;
-	switch ((OcidError)error->code) {
-	case OCID_ERROR_NO_SUCH_CONTAINER:
-		return -ENOENT;
-	case OCID_ERROR_CONTAINER_EXISTS:
-		return -EEXIST;
-	case OCID_ERROR_INVALID_ARGUMENT:
-		return -EINVAL;
-	case OCID_ERROR_INVALID_STATE:
-		return -EBUSY;
-	case OCID_ERROR_RUNTIME_FAILED:
-		return -EIO;
-	case OCID_ERROR_TIMEOUT:
-		return -ETIMEDOUT;
-	case OCID_ERROR_ACCESS_DENIED:
-		return -EACCES;
-	case OCID_ERROR_FAILED:
-		break;
-	}
-	return -EIO;
-}
 
 /* Messages often quote what the caller sent; cut, one can never outgrow the bus's limit. */
 static void
@@ -45,12 +18,10 @@ set_cut(sd_bus_error *bus_error, const char *name, const char *message)
 int
 ocid_bus_error_from_gerror(sd_bus_error *bus_error, const GError *error)
 {
-	const char *name = error->domain == OCID_ERROR
-			       ? ocid_error_dbus_name((OcidError)error->code)
-			       : ocid_error_dbus_name(OCID_ERROR_FAILED);
+	OcidError code = error->domain == OCID_ERROR ? (OcidError)error->code : OCID_ERROR_FAILED;
 
-	set_cut(bus_error, name, error->message);
-	return errno_for(error);
+	set_cut(bus_error, ocid_error_dbus_name(code), error->message);
+	return -ocid_error_errno(code);
 }
 
 int
@@ -75,7 +46,7 @@ ocid_bus_error_invalid(sd_bus_error *bus_error, const char *fmt, ...)
 	message = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
 	set_cut(bus_error, ocid_error_dbus_name(OCID_ERROR_INVALID_ARGUMENT), message);
-	return -EINVAL;
+	return -ocid_error_errno(OCID_ERROR_INVALID_ARGUMENT);
 }
 
 void

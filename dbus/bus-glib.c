@@ -1,7 +1,6 @@
 #include "bus-glib.h"
 
 #include <errno.h>
-#include <time.h>
 
 /* Messages processed per dispatch: enough to drain a normal burst in one go, few enough
  * that a flood of calls leaves pidfds and timers their turn in every loop iteration. */
@@ -14,15 +13,6 @@ typedef struct {
 	gboolean more; /* the last dispatch stopped at its bound with work left */
 	gboolean lost;
 } BusSource;
-
-static gint64
-now_usec_monotonic(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
-}
 
 static gboolean
 bus_source_prepare(GSource *source, gint *timeout_ms)
@@ -41,8 +31,9 @@ bus_source_prepare(GSource *source, gint *timeout_ms)
 	events = sd_bus_get_events(s->bus);
 	s->poll_fd.events = (gushort)((events > 0 ? events : 0) | G_IO_ERR | G_IO_HUP);
 	*timeout_ms = -1;
+	/* sd-bus deadlines are CLOCK_MONOTONIC, GLib's monotonic clock on Linux. */
 	if (sd_bus_get_timeout(s->bus, &deadline) >= 0 && deadline != UINT64_MAX) {
-		gint64 now = now_usec_monotonic();
+		gint64 now = g_get_monotonic_time();
 		if ((gint64)deadline <= now) {
 			*timeout_ms = 0;
 			return TRUE;
@@ -61,7 +52,7 @@ bus_source_check(GSource *source)
 	if (s->more || s->poll_fd.revents != 0)
 		return TRUE;
 	return sd_bus_get_timeout(s->bus, &deadline) >= 0 && deadline != UINT64_MAX &&
-	       (gint64)deadline <= now_usec_monotonic();
+	       (gint64)deadline <= g_get_monotonic_time();
 }
 
 static gboolean

@@ -105,8 +105,8 @@ open_log_call_free(OpenLogCall *call)
 {
 	sd_bus_message_unref(call->call);
 	ocid_log_open_free(call->request);
-	ocid_close_fdp(&call->fd);
-	ocid_close_fdp(&call->dir_fd);
+	closep(&call->fd);
+	closep(&call->dir_fd);
 	g_free(call);
 }
 
@@ -129,7 +129,7 @@ reply_log(OpenLogCall *call, GError **error)
 	OcidBusService *service = call->service;
 	OcidContainer *c = ocid_manager_lookup(service->manager, call->request->id);
 	g_autofree char *name = NULL;
-	ocid_autofd int reader = -1;
+	_cleanup_close_ int reader = -1;
 	Follower *f;
 
 	/* Deleted meanwhile, or deleted and made again under the same id. */
@@ -146,9 +146,9 @@ reply_log(OpenLogCall *call, GError **error)
 	f = g_new0(Follower, 1);
 	f->service = service;
 	f->id = g_strdup(c->id);
-	f->follow = ocid_log_follow_new(
-	    name, ocid_steal_fd(&call->dir_fd), ocid_steal_fd(&call->fd), call->request->as_owner,
-	    call->request->owner_uid, on_follow_closed, f, &reader, error);
+	f->follow = ocid_log_follow_new(name, steal_fd(&call->dir_fd), steal_fd(&call->fd),
+					call->request->as_owner, call->request->owner_uid,
+					on_follow_closed, f, &reader, error);
 	if (f->follow == NULL) {
 		follower_free(f);
 		return -1;
@@ -228,7 +228,7 @@ static int
 connect_monitor(const char *path, int type, GError **error)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	ocid_autofd int fd = -1;
+	_cleanup_close_ int fd = -1;
 
 	if (strlen(path) >= sizeof addr.sun_path) {
 		ocid_error_set(error, OCID_ERROR_INVALID_STATE, "%s is too long for a socket",
@@ -243,7 +243,7 @@ connect_monitor(const char *path, int type, GError **error)
 			       g_strerror(errno));
 		return -1;
 	}
-	return ocid_steal_fd(&fd);
+	return steal_fd(&fd);
 }
 
 static gboolean
@@ -275,7 +275,7 @@ do_attach(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	OcidContainer *c = userdata;
 	g_autoptr(GError) local_error = NULL;
 	g_autofree char *path = attach_path(c);
-	ocid_autofd int fd = -1;
+	_cleanup_close_ int fd = -1;
 	int r;
 
 	r = ocid_bus_read_dict(m, &attach_reader, NULL, error);
@@ -307,7 +307,7 @@ do_resize(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	g_autofree char *path = g_strconcat(base, MONITOR_RESIZE_SUFFIX, NULL);
 	char message[64];
 	uint32_t rows, cols;
-	ocid_autofd int fd = -1;
+	_cleanup_close_ int fd = -1;
 	int len;
 	int r;
 

@@ -86,7 +86,7 @@ on_started(OcidExecSession *session, GError *error, gpointer user_data)
 {
 	OcidProcessObject *p = user_data;
 	g_autoptr(sd_bus_message) call = g_steal_pointer(&p->exec_call);
-	ocid_autofd int fd = -1;
+	_cleanup_close_ int fd = -1;
 
 	if (error != NULL) {
 		(void)ocid_bus_reply_gerror(call, error);

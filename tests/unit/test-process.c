@@ -2,6 +2,8 @@
  * only on that very process, whether the identity is a pidfs inode or a start time. */
 #include "process.h"
 
+#include "common/pidfd.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -33,7 +35,7 @@ static void
 test_identity(void)
 {
 	pid_t a = spawn_sleeper(), b = spawn_sleeper();
-	int fd_a = ocid_pidfd_open(a), fd_b = ocid_pidfd_open(b);
+	int fd_a = sys_pidfd_open(a), fd_b = sys_pidfd_open(b);
 	OcidProcessIdentity id_a, id_b, start_only, none = { 0 };
 	int fd;
 
@@ -47,7 +49,7 @@ test_identity(void)
 		g_assert_cmpuint(id_a.start_time, ==, 0);
 		g_assert_cmpuint(id_a.inode, !=, id_b.inode);
 		/* Every pidfd of a process has its inode, whoever opened it and when. */
-		fd = ocid_pidfd_open(a);
+		fd = sys_pidfd_open(a);
 		g_assert_cmpuint(ocid_pidfd_inode(fd), ==, id_a.inode);
 		close(fd);
 	}
