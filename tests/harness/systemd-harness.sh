@@ -676,6 +676,7 @@ own_leftovers() {
     for pid in $left; do
         warn "leftover process of this run: $pid ($(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | head -c 200))"
         kill -KILL "$pid" 2>/dev/null || true
+        wait_gone "$pid" 5 || warn "could not kill $pid"
         bad=1
     done
     return "$bad"
