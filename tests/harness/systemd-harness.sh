@@ -18,7 +18,10 @@
 #    every write inside outside the --bind dirs vanishes at teardown;
 #  - a minimal boot target: journald, dbus (socket + service), a readiness unit;
 #  - teardown by SIGKILL of the container's init, cgroup.kill, rmdir;
-#  - the host state is snapshotted before and compared after.
+#  - the run is checked for what it could do to the host, not for what other processes
+#    do meanwhile: isolation (namespaces, mount propagation, writable host mounts) at
+#    boot and before teardown, its own leftovers (cgroups, processes, canaries), and a
+#    few host facts before and after (cgroup mounts, /etc checksums, sysctls).
 #
 # Exit codes of run: CMD's own; 124 if CMD timed out; 125 if the harness failed
 # (boot, setup); 120 if the host changed (this wins over CMD's code).
