@@ -279,15 +279,15 @@ isolation_check() {
     fi
     mine=$(readlink /proc/self/ns/mnt)
     theirs=$(readlink "/proc/$NSPAWN_PID/ns/mnt") || theirs=
-    [ -n "$theirs" ] && [ "$theirs" != "$mine" ] || complain "nspawn runs in the host's mount namespace"
+    if [ -z "$theirs" ] || [ "$theirs" = "$mine" ]; then complain "nspawn runs in the host's mount namespace"; fi
     for ns in mnt cgroup pid net ipc uts; do
         mine=$(readlink "/proc/self/ns/$ns")
         theirs=$(readlink "/proc/$INIT_PID/ns/$ns") || theirs=
-        [ -n "$theirs" ] && [ "$theirs" != "$mine" ] || complain "the container shares the host's $ns namespace"
+        if [ -z "$theirs" ] || [ "$theirs" = "$mine" ]; then complain "the container shares the host's $ns namespace"; fi
     done
     common=$(comm -12 <(peer_groups 'shared|master' /proc/self/mountinfo) \
                       <(peer_groups shared "/proc/$NSPAWN_PID/mountinfo" "/proc/$INIT_PID/mountinfo"))
-    [ -z "$common" ] || complain "mounts share peer groups with the host's: $(echo $common)"
+    [ -z "$common" ] || complain "mounts share peer groups with the host's: ${common//$'\n'/ }"
     for p in /tmp /var/tmp /run/systemd; do
         dev=$(awk -v p="$p" '$5 == p { d = $3 } END { print d }' "/proc/$NSPAWN_PID/mountinfo")
         if [ -z "$dev" ] || grep -qx -- "$dev" <(host_devs); then
@@ -508,7 +508,8 @@ boot() {
         me=$BASHPID
         o=$owner
         [ "$o" = self ] && o=$me
-        export OCID_HARNESS_RUN=$TAG-$o-$(proc_start "$o")
+        OCID_HARNESS_RUN=$TAG-$o-$(proc_start "$o")
+        export OCID_HARNESS_RUN
         cg_create "$OCID_HARNESS_RUN" >"$STATE/cgroups"
         while IFS= read -r d; do echo "$me" >"$d/cgroup.procs"; done <"$STATE/cgroups"
         export NSPAWN
