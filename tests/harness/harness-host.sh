@@ -1,6 +1,8 @@
 # harness-host.sh: sourced by systemd-harness.sh. Its cgroups in every hierarchy (made,
-# thawed, destroyed, and the stale ones of dead harnesses cleaned), and the host state it
-# snapshots before a run and compares after, with canaries in the shared temporary dirs.
+# thawed, destroyed, and the stale ones of dead harnesses cleaned), the checks that the
+# container cannot write to the host but through its binds and its own cgroups, and what
+# is compared before and after a run (canaries in the shared temporary dirs, processes
+# marked with the run's name).
 # shellcheck shell=bash
 
 # ---------------------------------------------------------------- cgroups
@@ -12,11 +14,11 @@ cg_mounts() {
         /proc/self/mountinfo
 }
 
-# For the calling process, print one directory per hierarchy: the mount point joined
-# with the process's cgroup path in it (from a single read of /proc/self/cgroup).
-cg_own_dirs() {
+# For a process (pid or "self"), print one directory per hierarchy: the mount point
+# joined with the process's cgroup path in it (from a single read of /proc/PID/cgroup).
+cg_dirs_of() {
     local cg mounts line id ctrls path mnt
-    cg=$(cat /proc/self/cgroup)
+    cg=$(cat "/proc/$1/cgroup")
     mounts=$(cg_mounts)
     while IFS= read -r line; do
         id=${line%%:*}; line=${line#*:}
@@ -42,7 +44,7 @@ cg_own_dirs() {
 # Create <own dir>/<name> in every hierarchy; print the created dirs.
 cg_create() {
     local name=$1 parent dir
-    for parent in $(cg_own_dirs); do
+    for parent in $(cg_dirs_of self); do
         dir=$parent/$name
         mkdir "$dir"
         if [ -e "$parent/cgroup.clone_children" ] && [ -e "$dir/cpuset.cpus" ]; then
@@ -140,30 +142,144 @@ clean_stale() {
     return 0
 }
 
+# ---------------------------------------------------------------- isolation
+#
+# The run can change the host only through what it was given: the --bind dirs, its own
+# cgroups, and the host-side helpers the harness starts. Rather than diffing the whole
+# machine (which other processes change all the time), the harness checks, at boot and
+# again before teardown, that the container has no other way out:
+#  - nspawn runs in a mount namespace of its own, with private /tmp, /var/tmp and
+#    /run/systemd, and no mount of it (or of the container) shares a peer group with
+#    the host's, so no mount can propagate back;
+#  - the container has its own mount, cgroup, pid, network, IPC and UTS namespaces, and
+#    its init sits below the harness's cgroups in every hierarchy;
+#  - every mount in the container of a file system that is also mounted on the host is
+#    read-only, hidden under another mount, a --bind dir's subtree, or one of the
+#    harness's own cgroups; /proc/sys is read-only.
+
+# major:minor of every file system mounted in the host's (the harness's) namespace.
+host_devs() { awk '{ print $3 }' /proc/self/mountinfo | sort -u; }
+
+# Peer group numbers in mountinfo files: $1 = ERE of the tags (shared, master).
+peer_groups() {
+    local tags=$1; shift
+    awk -v re="^($tags):" '{ for (i = 7; i <= NF && $i != "-"; i++)
+        if ($i ~ re) { g = $i; sub(/^[a-z]+:/, "", g); print g } }' "$@" 2>/dev/null | sort -u
+}
+
+# "dev root" of what the container may write on host file systems: the harness's cgroup
+# dirs (dev of their hierarchy, path inside it) and the --bind dirs (from the
+# container's mounts at boot). Saved in $STATE/reach.
+reach_allowed() {
+    local d m best dev
+    while IFS= read -r d; do
+        best=
+        for m in $(cg_mounts | awk '{ print $2 }'); do
+            case $d in "$m"/*) [ ${#m} -le ${#best} ] || best=$m ;; esac
+        done
+        [ -n "$best" ] || continue
+        dev=$(awk -v m="$best" '$5 == m { d = $3 } END { print d }' /proc/self/mountinfo)
+        echo "$dev ${d#"$best"}"
+    done <"$STATE/cgroups"
+    for d in "$@"; do
+        awk -v b="$d" '$5 == b { print $3, $4 }' "/proc/$INIT_PID/mountinfo"
+    done
+}
+
+# isolation_check WHEN: the checks above; prints what is wrong and returns 1.
+isolation_check() {
+    local when=$1 bad=0 ns mine theirs p dev common probe id opts
+    local -a cand=()
+    complain() { warn "NOT ISOLATED ($when): $*"; bad=1; }
+    if ! pid_alive "$NSPAWN_PID" || ! pid_alive "$INIT_PID"; then
+        complain "nspawn ($NSPAWN_PID) or the container's init ($INIT_PID) is gone"
+        return 1
+    fi
+    mine=$(readlink /proc/self/ns/mnt)
+    theirs=$(readlink "/proc/$NSPAWN_PID/ns/mnt") || theirs=
+    if [ -z "$theirs" ] || [ "$theirs" = "$mine" ]; then complain "nspawn runs in the host's mount namespace"; fi
+    for ns in mnt cgroup pid net ipc uts; do
+        mine=$(readlink "/proc/self/ns/$ns")
+        theirs=$(readlink "/proc/$INIT_PID/ns/$ns") || theirs=
+        if [ -z "$theirs" ] || [ "$theirs" = "$mine" ]; then complain "the container shares the host's $ns namespace"; fi
+    done
+    common=$(comm -12 <(peer_groups 'shared|master' /proc/self/mountinfo) \
+                      <(peer_groups shared "/proc/$NSPAWN_PID/mountinfo" "/proc/$INIT_PID/mountinfo"))
+    [ -z "$common" ] || complain "mounts share peer groups with the host's: ${common//$'\n'/ }"
+    for p in /tmp /var/tmp /run/systemd; do
+        dev=$(awk -v p="$p" '$5 == p { d = $3 } END { print d }' "/proc/$NSPAWN_PID/mountinfo")
+        if [ -z "$dev" ] || grep -qx -- "$dev" <(host_devs); then
+            complain "nspawn's $p is the host's"
+        fi
+    done
+    while IFS= read -r d; do
+        local ok=0 own
+        while IFS= read -r own; do
+            case $d/ in "$own"/*) ok=1 ;; esac
+        done <"$STATE/cgroups"
+        [ "$ok" = 1 ] || complain "the container's init is in cgroup $d, outside the harness's"
+    done < <(cg_dirs_of "$INIT_PID")
+    # Writable mounts of host file systems other than the allowed ones.
+    mapfile -t cand < <(awk -v hostdevs="$(host_devs | tr '\n' ' ')" \
+                            -v allowed="$(tr '\n' '|' <"$STATE/reach")" '
+        BEGIN { n = split(hostdevs, h, " "); for (i = 1; i <= n; i++) host[h[i]] = 1
+                m = split(allowed, a, "|")
+                for (i = 1; i <= m; i++) if (a[i] != "") { split(a[i], f, " "); adev[i] = f[1]; aroot[i] = f[2] } }
+        {   if (!($3 in host)) next
+            for (i = 1; i <= m; i++)
+                if ($3 == adev[i] && (aroot[i] == "/" || $4 == aroot[i] || index($4, aroot[i] "/") == 1)) next
+            if ($6 ~ /(^|,)ro(,|$)/) next
+            print $1, $5 }' "/proc/$INIT_PID/mountinfo")
+    # A candidate is harmless if another mount hides it: ask which mount a path opens
+    # to, in the container's namespaces. /proc/sys must be read-only too.
+    probe=$(timeout 10 nsenter -t "$INIT_PID" -m -p -- /bin/sh -c '
+        for p; do
+            if exec 3<"$p"; then echo "$p $(awk "\$1 == \"mnt_id:\" { print \$2 }" /proc/self/fdinfo/3)"; exec 3<&-; fi
+        done' probe /proc/sys "${cand[@]#* }" 2>/dev/null) || complain "could not look into the container's mounts"
+    id=$(awk '$1 == "/proc/sys" { print $2 }' <<<"$probe")
+    opts=$(awk -v id="$id" '$1 == id { print $6 }' "/proc/$INIT_PID/mountinfo")
+    [[ $opts =~ (^|,)ro(,|$) ]] || complain "/proc/sys is writable in the container"
+    for p in "${cand[@]}"; do
+        if awk -v id="${p%% *}" -v mp="${p#* }" '$1 == mp && $2 == id { f = 1 } END { exit !f }' <<<"$probe"; then
+            complain "the container can write to a host file system at ${p#* }"
+        fi
+    done
+    [ "$bad" = 0 ] && log "isolation checked ($when)"
+    return "$bad"
+}
+
 # ---------------------------------------------------------------- host snapshot
+#
+# What the run could change on the host besides through the container, each compared
+# before and after:
+#  - "cgmount": the host's cgroup mounts and their (shared, superblock) options: a
+#    remount inside without "bind" would change them for everyone;
+#  - "cgescape": cgroups that systemd or runc inside would create where the host could
+#    see them if the container's cgroup namespace were not rooted at the harness's
+#    cgroups (at the top of each hierarchy and next to the harness's dirs);
+#  - "file", "sysctl": /etc checksums and sysctls. The isolation checks show the run
+#    had no write path to them, so a change is reported as another process's, and fails
+#    the run only with OCID_HARNESS_STRICT=1.
+# Nothing else on the host is diffed: other processes' cgroups, mounts and /tmp entries
+# are none of the run's business. What the run itself leaves (cgroups under its name,
+# processes, its canaries and state) is checked by own_leftovers.
 
 SYSCTLS="kernel/pid_max kernel/hostname kernel/domainname kernel/core_pattern
 kernel/core_uses_pid kernel/sysrq kernel/kptr_restrict kernel/printk
 fs/protected_hardlinks fs/protected_symlinks fs/protected_regular fs/protected_fifos
 fs/inotify/max_user_instances net/ipv4/ip_forward net/core/default_qdisc"
-# Entries of /tmp and /var/tmp younger than this (ctime, seconds) may come and go with
-# whatever else runs on the machine (compilers, other tests); older ones must stay.
-TMP_AGE=120
-# New entries in /tmp or /var/tmp that only systemd/nspawn/libmount would make.
-TMP_ARTIFACTS='^(\.X11-unix|\.ICE-unix|\.XIM-unix|\.font-unix|\.Test-unix|systemd-private-.*|nspawn-.*|mount|utab)$'
+ESCAPE_NAMES="init.scope system.slice machine.slice user.slice"
 
-# One line per fact, first word = kind. Everything but "tmp" is compared strictly.
 host_snapshot() {
-    local f d s t
-    find /sys/fs/cgroup -mindepth 1 -maxdepth 4 -type d -not -path "*/$TAG-*" 2>/dev/null |
-        sed 's/^/cgroup /' | sort || true
+    local f s m d n
     awk '{ for (i = 7; i <= NF; i++) if ($i == "-") break;
            if ($5 ~ "^/sys/fs/cgroup" || $(i + 1) ~ "^cgroup")
-               print "mount", $5, $6, $(i + 1), $(i + 3) }' /proc/self/mountinfo | sort
-    echo "mounts $(wc -l </proc/self/mountinfo)"
-    awk '{ for (i = 7; i <= NF; i++) if ($i == "-") break;
-           if (!($5 ~ "^/sys/fs/cgroup" || $(i + 1) ~ "^cgroup")) print "mnt", $5, $(i + 1), $6 }' \
-        /proc/self/mountinfo | sort
+               print "cgmount", $5, $6, $(i + 1), $(i + 3) }' /proc/self/mountinfo | sort
+    for d in $(cg_mounts | awk '{ print $2 }') $(cg_dirs_of self); do
+        for n in $ESCAPE_NAMES; do
+            [ ! -d "$d/$n" ] || echo "cgescape $d/$n"
+        done
+    done | sort -u
     for f in /etc/passwd /etc/group /etc/shadow /etc/gshadow /etc/machine-id /etc/hostname \
              /etc/hosts /etc/fstab /etc/resolv.conf /etc/localtime; do
         if [ -e "$f" ]; then echo "file $(sha256sum <"$f" | cut -d' ' -f1) $f"; else echo "file missing $f"; fi
@@ -171,49 +287,31 @@ host_snapshot() {
     for s in $SYSCTLS; do
         [ ! -e "/proc/sys/$s" ] || echo "sysctl $s = $(tr '\t\n' '  ' <"/proc/sys/$s")"
     done
-    # what systemd, nspawn or libmount would leave if they reached the host
-    find /run/systemd /run/mount /var/lib/machines /var/lib/systemd /var/log/journal \
-        -maxdepth 2 2>/dev/null | sed 's/^/state /' | sort || true
-    find /run -mindepth 1 -maxdepth 1 -not -name "$TAG-*" -printf 'run %p\n' 2>/dev/null | sort || true
-    t=$(date +%s)
-    for d in /tmp /var/tmp; do
-        find "$d" -mindepth 1 -maxdepth 1 -printf '%f %C@\n' 2>/dev/null |
-            awk -v d="$d" -v now="$t" -v age="$TMP_AGE" -v tag="$TAG-" \
-                'index($1, tag) != 1 { print "tmp", d "/" $1, (now - $2 > age ? "old" : "new") }' || true
-    done | sort
     return 0
 }
 
-# Compare two snapshots; print what changed; return 1 if the host changed.
+# Compare two snapshots; print what changed; return 1 if the run changed the host.
 host_compare() {
-    local before after ign=${OCID_HARNESS_CHECK_IGNORE:-'^$'} out bad=0 p
+    local before after ign=${OCID_HARNESS_CHECK_IGNORE:-'^$'} out hard soft
     # read each once: they may be pipes
     before=$(cat "$1"); after=$(cat "$2")
     [ -n "$before" ] && [ -n "$after" ] || { warn "empty host snapshot"; return 1; }
-    out=$(diff <(grep -v '^tmp ' <(echo "$before") | grep -Ev -- "$ign") \
-               <(grep -v '^tmp ' <(echo "$after") | grep -Ev -- "$ign") | grep '^[<>]') || true
-    # /tmp and /var/tmp: old entries must survive; new ones are fatal only if they look
-    # like systemd's or nspawn's (or with OCID_HARNESS_STRICT=1).
-    local gone added
-    gone=$(comm -23 <(awk '$1 == "tmp" && $3 == "old" { print $2 }' <(echo "$before") | sort) \
-                    <(awk '$1 == "tmp" { print $2 }' <(echo "$after") | sort) | grep -Ev -- "$ign") || true
-    added=$(comm -13 <(awk '$1 == "tmp" { print $2 }' <(echo "$before") | sort) \
-                     <(awk '$1 == "tmp" { print $2 }' <(echo "$after") | sort) | grep -Ev -- "$ign") || true
-    [ -z "$gone" ] || out+=${out:+$'\n'}$(sed 's/^/< tmp (removed) /' <<<"$gone")
-    while IFS= read -r p; do
-        [ -n "$p" ] || continue
-        if [ "${OCID_HARNESS_STRICT:-0}" = 1 ] || [[ ${p##*/} =~ $TMP_ARTIFACTS ]]; then
-            out+=${out:+$'\n'}"> tmp (added) $p"
-        else
-            log "note: $p appeared meanwhile (not counted: may be another process's)"
-        fi
-    done <<<"$added"
-    if [ -n "$out" ]; then
-        warn "THE HOST CHANGED during the run (< before, > after):"
-        sed 's/^/    /' <<<"$out" >&2
-        bad=1
+    out=$(diff <(grep -Ev -- "$ign" <<<"$before") <(grep -Ev -- "$ign" <<<"$after") | grep '^[<>]') || true
+    [ -n "$out" ] || return 0
+    if [ "${OCID_HARNESS_STRICT:-0}" = 1 ]; then
+        hard=$out; soft=
+    else
+        hard=$(grep -Ev '^[<>] (file|sysctl) ' <<<"$out") || true
+        soft=$(grep -E '^[<>] (file|sysctl) ' <<<"$out") || true
     fi
-    return "$bad"
+    if [ -n "$soft" ]; then
+        warn "note: changed during the run by another process (the run had no write path to it):"
+        sed 's/^/    /' <<<"$soft" >&2
+    fi
+    [ -n "$hard" ] || return 0
+    warn "THE HOST CHANGED during the run (< before, > after):"
+    sed 's/^/    /' <<<"$hard" >&2
+    return 1
 }
 
 # Canaries: files the harness leaves in /tmp, /var/tmp and /run while it runs; a
@@ -228,3 +326,12 @@ canaries_check() {
     done
     return "$bad"
 }
+
+# Processes started by this run on the host side (nspawn, nsenter, systemd-run, the
+# watcher...) carry OCID_HARNESS_RUN=<name> in their environment from their exec on;
+# the harness's own shell and its subshells do not (bash exports to children only).
+marked_procs() {
+    env -u OCID_HARNESS_RUN grep -lzx -- "OCID_HARNESS_RUN=$1" /proc/[0-9]*/environ 2>/dev/null |
+        sed -n 's|^/proc/\([0-9]*\)/environ$|\1|p' || true
+}
+

@@ -18,7 +18,10 @@
 #    every write inside outside the --bind dirs vanishes at teardown;
 #  - a minimal boot target: journald, dbus (socket + service), a readiness unit;
 #  - teardown by SIGKILL of the container's init, cgroup.kill, rmdir;
-#  - the host state is snapshotted before and compared after.
+#  - the run is checked for what it could do to the host, not for what other processes
+#    do meanwhile: isolation (namespaces, mount propagation, writable host mounts) at
+#    boot and before teardown, its own leftovers (cgroups, processes, canaries), and a
+#    few host facts before and after (cgroup mounts, /etc checksums, sysctls).
 #
 # Exit codes of run: CMD's own; 124 if CMD timed out; 125 if the harness failed
 # (boot, setup); 120 if the host changed (this wins over CMD's code).
@@ -84,7 +87,7 @@ wait_gone() {
     return 1
 }
 
-# The cgroups and the host snapshot live beside this file.
+# The cgroups, the isolation checks and the host snapshot live beside this file.
 # shellcheck source=tests/harness/harness-host.sh
 . "$(dirname "$SELF")/harness-host.sh"
 
@@ -98,7 +101,8 @@ set -euo pipefail
 state=$1; shift
 base=/run/systemd/ocid-harness
 # mount -n: libmount must not create /run/mount/utab on the host.
-# nspawn writes scratch dirs and locks under /tmp and /run/systemd: keep them private.
+# nspawn writes scratch dirs and locks under /tmp and /run/systemd: keep them, and
+# /var/tmp, private (after the binds, which may lie below them).
 mount -n -t tmpfs -o mode=0755,size=64m ocid-harness /run/systemd
 mkdir -p "$base/root" "$base/units" "$base/binds"
 binds=()
@@ -110,6 +114,7 @@ for d in "$@"; do
     i=$((i + 1))
 done
 mount -n -t tmpfs -o mode=1777,size=64m ocid-harness /tmp
+mount -n -t tmpfs -o mode=1777,size=64m ocid-harness /var/tmp
 # The throw-away root: "/" alone (no submounts), booted with an overlay on top.
 mount -n --bind / "$base/root"
 
@@ -169,6 +174,7 @@ boot() {
         name="$TAG-$owner-$(proc_start "$owner")"
         echo "$name" >"$STATE/name"
         canaries_set "${name#"$TAG"-}"
+        export OCID_HARNESS_RUN=$name
     fi
     (
         # The launcher: joins the harness cgroups, then becomes unshare, then nspawn
@@ -176,7 +182,9 @@ boot() {
         me=$BASHPID
         o=$owner
         [ "$o" = self ] && o=$me
-        cg_create "$TAG-$o-$(proc_start "$o")" >"$STATE/cgroups"
+        OCID_HARNESS_RUN=$TAG-$o-$(proc_start "$o")
+        export OCID_HARNESS_RUN
+        cg_create "$OCID_HARNESS_RUN" >"$STATE/cgroups"
         while IFS= read -r d; do echo "$me" >"$d/cgroup.procs"; done <"$STATE/cgroups"
         export NSPAWN
         exec </dev/null >>"$STATE/console.log" 2>&1
@@ -193,6 +201,7 @@ boot() {
         name="$TAG-$NSPAWN_PID-$(cat "$STATE/nspawn.start")"
         echo "$name" >"$STATE/name"
         canaries_set "${name#"$TAG"-}"
+        export OCID_HARNESS_RUN=$name
     fi
     log "nspawn pid $NSPAWN_PID, $name"
     deadline=$(( $(date +%s%N) + OCID_HARNESS_BOOT_TIMEOUT * 1000000000 ))
@@ -225,6 +234,11 @@ boot() {
     log "ready in $(elapsed "$t0")s"
     writable_cgroups || { boot_failed "could not make the cgroup controllers writable"; return 1; }
     log "cgroups writable at $(elapsed "$t0")s"
+    reach_allowed "$@" >"$STATE/reach"
+    if ! isolation_check "at boot"; then
+        warn "boot failed: the container is not isolated from the host; CMD not run"
+        return 1
+    fi
 }
 
 boot_failed() {
@@ -296,8 +310,10 @@ teardown() {
         kill -KILL "$NSPAWN_PID" 2>/dev/null || true
         wait_gone "$NSPAWN_PID" 5 || true
     fi
-    # Whatever is left (a hung nspawn, orphans) dies with the harness cgroups.
-    if name=$(cat "$STATE/name" 2>/dev/null); then
+    # Whatever is left (a hung nspawn, orphans) dies with the harness cgroups. Only the
+    # dirs it made are removed here; others under its name are leaks (own_leftovers),
+    # unless the launcher died before it could list them.
+    if [ "${#dirs[@]}" = 0 ] && name=$(cat "$STATE/name" 2>/dev/null); then
         mapfile -t -O "${#dirs[@]}" dirs < <(cg_find_harness | awk -v n="$name" '$1 == n { print $2 }')
     fi
     if [ "${#dirs[@]}" != 0 ]; then
@@ -321,10 +337,25 @@ own_leftovers() {
     canaries_check "${name#"$TAG"-}" || bad=1
     while IFS= read -r d; do
         [ -n "$d" ] || continue
-        warn "leftover cgroup: $d"; bad=1
+        warn "leftover cgroup of this run: $d"; bad=1
+        cg_destroy "$d" || true
     done < <(cg_find_harness | awk -v n="$name" '$1 == n { print $2 }')
     for pid in "$INIT_PID" "$NSPAWN_PID"; do
         if [ -n "$pid" ] && pid_alive "$pid"; then warn "leftover process: $pid"; bad=1; fi
+    done
+    # Host-side processes of the run: the client side of CMD ends once the container is
+    # gone, give it a moment; what is still there then is a leak, reported and killed.
+    local i left=
+    for ((i = 0; i < 100; i++)); do
+        left=$(marked_procs "$name")
+        [ -n "$left" ] || break
+        sleep 0.02
+    done
+    for pid in $left; do
+        warn "leftover process of this run: $pid ($(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | head -c 200))"
+        kill -KILL "$pid" 2>/dev/null || true
+        wait_gone "$pid" 5 || warn "could not kill $pid"
+        bad=1
     done
     return "$bad"
 }
@@ -426,6 +457,7 @@ load_state() {
 
 RUN_BEFORE=
 RUN_OWN_STATE=0
+RUN_BOOTED=0
 CMD_PID=
 
 # The end of 'run', normal or on a signal: tear down, check, exit.
@@ -434,6 +466,7 @@ run_finish() {
     trap - EXIT INT TERM HUP
     trap '' INT TERM HUP         # finish the cleanup even if signalled again
     # the client side (timeout, nsenter, systemd-run) ends once the container is gone
+    if [ "$RUN_BOOTED" = 1 ] && ! isolation_check "before teardown"; then rc=$EX_HOST; fi
     if [ -n "$CMD_PID" ]; then kill -TERM "$CMD_PID" 2>/dev/null || true; fi
     teardown
     own_leftovers || rc=$EX_HOST
@@ -464,10 +497,14 @@ cmd_run() {
     trap 'run_finish 143' TERM
     trap 'run_finish 129' HUP
     trap 'run_finish $EX_HARNESS' EXIT
+    # the run's mark, for everything it starts on the host (see marked_procs)
+    export OCID_HARNESS_RUN
+    OCID_HARNESS_RUN=$TAG-$$-$(proc_start $$)
     start_watcher $$
     if ! boot $$ "${BINDS[@]}"; then
         run_finish "$EX_HARNESS"
     fi
+    RUN_BOOTED=1
     log "booted in $(elapsed "$t0")s"
     # In the background, so that a signal to the harness runs its trap at once (bash
     # defers traps while a foreground child runs); stdin is handed on explicitly.
@@ -509,6 +546,8 @@ cmd_exec() {
     parse_opts "$@"
     [ ${#ARGS[@]} -gt 0 ] || usage
     load_state
+    export OCID_HARNESS_RUN
+    OCID_HARNESS_RUN=$(cat "$STATE/name")
     set +e
     in_container "${ARGS[@]}"
     exit $?
@@ -523,8 +562,13 @@ cmd_shell() {
 cmd_down() {
     STATE=${OCID_HARNESS_STATE:-}
     [ -n "$STATE" ] && [ -d "$STATE" ] || die "set OCID_HARNESS_STATE to the state dir used with 'up'"
-    teardown
     local rc=0
+    INIT_PID=$(cat "$STATE/init.pid" 2>/dev/null) || INIT_PID=
+    NSPAWN_PID=$(cat "$STATE/nspawn.pid" 2>/dev/null) || NSPAWN_PID=
+    if [ -s "$STATE/reach" ] && pid_alive "$INIT_PID" && ! isolation_check "before teardown"; then
+        rc=$EX_HOST
+    fi
+    teardown
     own_leftovers || rc=$EX_HOST
     if [ -s "$STATE/snapshot.before" ]; then
         host_compare "$STATE/snapshot.before" <(host_snapshot) || rc=$EX_HOST

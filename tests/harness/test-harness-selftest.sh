@@ -238,6 +238,116 @@ is "SIGKILLed run: its cgroups, processes and canaries are removed" "" "$left"
 "$H" run -- true
 is "a run after a killed run exits 0" 0 $?
 
+# 7. what other processes do on the host meanwhile is not the run's: cgroups next to
+# the harness's and at the top of a hierarchy, /tmp, /var/tmp and /run entries made or
+# removed, a mount. The run waits in the container until the outside is done.
+own_cg() {  # this script's cgroup dir in every hierarchy
+    local id ctrl path m
+    while IFS=: read -r id ctrl path; do
+        if [ "$id" = 0 ]; then m=unified; else m=${ctrl#name=}; fi
+        [ -d "/sys/fs/cgroup/$m" ] && echo "/sys/fs/cgroup/$m${path%/}"
+    done </proc/self/cgroup
+}
+other=ocid-selftest-other-$$
+touch "/tmp/$other-old"
+"$H" run --bind "$SCRATCH" -- sh -c "touch '$SCRATCH/started'; while [ ! -e '$SCRATCH/go' ]; do sleep 0.05; done" &
+hpid=$!
+for ((i = 0; i < 300; i++)); do [ -e "$SCRATCH/started" ] && break; sleep 0.1; done
+made=()
+for d in $( (own_cg; echo /sys/fs/cgroup/pids) | sort -u); do mkdir "$d/$other" && made+=("$d/$other"); done
+mkdir "${made[0]}/system.slice" 2>/dev/null && made=("${made[0]}/system.slice" "${made[@]}")
+touch "/tmp/$other" "/var/tmp/$other" "/run/$other"
+mkdir "/tmp/$other-mnt" && mount -t tmpfs "$other" "/tmp/$other-mnt"
+rm -f "/tmp/$other-old"
+touch "$SCRATCH/go"
+wait "$hpid"
+is "cgroups, /tmp, /var/tmp, /run entries and a mount made elsewhere meanwhile do not fail a run" 0 $?
+umount "/tmp/$other-mnt"; rmdir "/tmp/$other-mnt"
+rm -f "/tmp/$other" "/var/tmp/$other" "/run/$other"
+for d in "${made[@]}"; do rmdir "$d"; done
+
+# 8. what the run leaks still fails it. The leaks come from a host-side helper the
+# harness runs (OCID_HARNESS_NSPAWN, a wrapper around systemd-nspawn), the only part of
+# a run that is not confined to the container.
+# nspawn runs where /tmp and /var/tmp are private: the wrappers live in /run.
+WRAPS=$(mktemp -d /run/ocid-harness-selftest.XXXXXX)
+trap 'rm -rf "$SCRATCH" "$WRAPS"' EXIT
+wrap() {  # wrap NAME BODY: a wrapper that runs BODY, then becomes systemd-nspawn
+    printf '#!/bin/bash\n%s\nexec systemd-nspawn "$@"\n' "$2" >"$WRAPS/$1"
+    chmod +x "$WRAPS/$1"
+    echo "$WRAPS/$1"
+}
+leak_run() {  # leak_run WRAPPER: run 'true' with it; stderr to $SCRATCH/leak.err
+    OCID_HARNESS_NSPAWN=$1 "$H" run -- true 2>"$SCRATCH/leak.err"
+}
+# a process left running, moved out of the harness's cgroups
+w=$(wrap leak-proc 'setsid sleep 300 </dev/null >/dev/null 2>&1 &
+p=$!
+while IFS=: read -r id ctrl path; do
+    if [ "$id" = 0 ]; then m=unified; else m=${ctrl#name=}; fi
+    [ -d "/sys/fs/cgroup/$m" ] && echo "$p" >"/sys/fs/cgroup/$m${path%/*}/cgroup.procs"
+done </proc/self/cgroup
+echo "$p" >'"$WRAPS"'/leak-proc.pid')
+leak_run "$w"
+is "a process the run leaves running fails it (120)" 120 $?
+grep -q 'leftover process of this run' "$SCRATCH/leak.err"
+is "... and is named" 0 $?
+p=$(cat "$WRAPS/leak-proc.pid" 2>/dev/null)
+st=$(ps -o stat= -p "$p" 2>/dev/null) || st=
+if [ -n "$p" ] && { [ -z "$st" ] || [ "${st#Z}" != "$st" ]; }; then ok "... and is killed"; else notok "... and is killed" "pid [$p] still there"; kill -KILL "$p" 2>/dev/null; fi
+# a cgroup under the run's name outside its subtree
+leakcg=/sys/fs/cgroup/pids/ocid-selftest-leak-$$
+w=$(wrap leak-cg "mkdir -p '$leakcg'/\"\$OCID_HARNESS_RUN\"")
+leak_run "$w"
+is "a cgroup the run leaves outside its subtree fails it (120)" 120 $?
+grep -q "leftover cgroup of this run: $leakcg/" "$SCRATCH/leak.err"
+is "... and is named" 0 $?
+left=$(find "$leakcg" -mindepth 1 -type d 2>/dev/null)
+is "... and is removed" "" "$left"
+rmdir "$leakcg" 2>/dev/null
+# a host /tmp entry removed by the run (here: the harness's canary, through the
+# harness's /proc/PID/root, since the helper's own /tmp is private)
+w=$(wrap wipe 'rm -f "/proc/$PPID/root/tmp/ocid-harness-canary-${OCID_HARNESS_RUN#ocid-harness-}"
+touch /tmp/ocid-selftest-private-'$$)
+leak_run "$w"
+is "a host /tmp entry the run removes fails it (120)" 120 $?
+grep -q 'canary /tmp/ocid-harness-canary-.* is gone' "$SCRATCH/leak.err"
+is "... and is named" 0 $?
+if [ -e "/tmp/ocid-selftest-private-$$" ]; then
+    notok "the helper's own /tmp is private (nothing it writes there reaches the host)"; rm -f "/tmp/ocid-selftest-private-$$"
+else
+    ok "the helper's own /tmp is private (nothing it writes there reaches the host)"
+fi
+# a host dir the caller did not --bind, made writable inside: refused before CMD runs
+exposed=/run/ocid-selftest-exposed-$$
+mkdir -p "$exposed"
+w=$(wrap expose "exec systemd-nspawn --bind=$exposed:/mnt/exposed \"\$@\"")
+OCID_HARNESS_NSPAWN=$w "$H" run -- touch /mnt/exposed/written 2>"$SCRATCH/leak.err"
+is "a writable host dir that is no --bind dir: boot refused (125)" 125 $?
+grep -q 'can write to a host file system at /mnt/exposed' "$SCRATCH/leak.err"
+is "... and is named" 0 $?
+is "... and CMD did not run" "" "$(ls "$exposed")"
+rm -rf "$exposed"
+# the container's init moved out of the harness's cgroups: refused before CMD runs
+w=$(wrap move-init 'me=$$
+(   for ((i = 0; i < 200; i++)); do
+        c=$(cat /proc/$me/task/$me/children 2>/dev/null)
+        for k in $c; do
+            if grep -q "^NSpid:.*[[:space:]]1$" /proc/$k/status; then
+                path=$(sed -n "s/^[0-9]*:pids://p" /proc/$k/cgroup)
+                echo "$k" >"/sys/fs/cgroup/pids${path%/*}/cgroup.procs"
+                exit 0
+            fi
+        done
+        sleep 0.01
+    done ) </dev/null >/dev/null 2>&1 &')
+leak_run "$w"
+is "the container's init outside the harness's cgroups: boot refused (125)" 125 $?
+grep -q "container's init is in cgroup /sys/fs/cgroup/pids" "$SCRATCH/leak.err"
+is "... and is named" 0 $?
+"$H" run -- true
+is "a run after the leaks exits 0" 0 $?
+
 echo "1..$N"
 [ "$FAILED" = 0 ] && echo "# all $N checks passed" || echo "# $FAILED of $N checks FAILED"
 [ "$FAILED" = 0 ]
