@@ -25,10 +25,7 @@ typedef struct {
 
 typedef struct OcidContainer OcidContainer;
 typedef struct OcidCreateOp OcidCreateOp;
-
-/* Called after every change, with the D-Bus names of the changed properties. */
-typedef void (*OcidContainerChangedFunc)(OcidContainer *container, const char *const *properties,
-					 gpointer user_data);
+struct OcidManager;
 
 struct OcidContainer {
 	/* Fixed at creation. */
@@ -103,12 +100,9 @@ struct OcidContainer {
 	gboolean starting;       /* a Start is in flight */
 	GPtrArray *stop_waiters; /* pending Stop/Delete calls, see manager.c */
 	guint stop_timer;
-
-	OcidContainerChangedFunc changed_func;
-	/* Called once, when it leaves CREATING: the object appears. */
-	void (*announce_func)(OcidContainer *container, gpointer user_data);
-	gpointer changed_data;
-	gboolean (*persist_func)(OcidContainer *container, gboolean durable, GError **error);
+	/* The manager it belongs to, from its adoption on (manager.h): the state machine
+	 * persists through it and tells its listener. */
+	struct OcidManager *manager;
 };
 
 OcidContainer *ocid_container_new(const char *id, const char *name);

@@ -56,8 +56,17 @@ void ocid_manager_monitor_args(OcidManager *manager, const OcidContainer *contai
 
 char *ocid_manager_exit_file_path(OcidManager *manager, const OcidContainer *container);
 
-/* Hooks a container up to persistence and the listener, with a fresh serial. */
+/* Makes @container the manager's (container->manager), with a fresh serial. */
 void ocid_manager_adopt(OcidManager *manager, OcidContainer *container);
+
+/* state-machine.c: what a transition does through the container's manager. Writes
+ * state.json; @durable queues its flush. */
+gboolean ocid_manager_persist_container(OcidManager *manager, OcidContainer *container,
+					gboolean durable, GError **error);
+/* Tells the listener of changed properties, or of the container's first appearance. */
+void ocid_manager_container_changed(OcidManager *manager, OcidContainer *container,
+				    const char *const *properties);
+void ocid_manager_container_announced(OcidManager *manager, OcidContainer *container);
 
 void ocid_manager_notify_count(OcidManager *manager);
 

@@ -25,11 +25,10 @@ ensure_dir(const char *path, int mode, GError **error)
 /* Every record is in place before anyone is told (a daemon crash keeps it); the fsyncs that
  * keep a durable one through a crash of the host follow in order, off the main loop, so no
  * reply waits for the disk. */
-static gboolean
-persist_container(OcidContainer *c, gboolean durable, GError **error)
+gboolean
+ocid_manager_persist_container(OcidManager *manager, OcidContainer *c, gboolean durable,
+			       GError **error)
 {
-	OcidManager *manager = ocid_container_get_manager(c);
-
 	if (!ocid_persist_save(c, FALSE, error))
 		return FALSE;
 	if (durable)
@@ -37,20 +36,17 @@ persist_container(OcidContainer *c, gboolean durable, GError **error)
 	return TRUE;
 }
 
-static void
-on_container_changed(OcidContainer *c, const char *const *properties, gpointer user_data)
+void
+ocid_manager_container_changed(OcidManager *manager, OcidContainer *c,
+			       const char *const *properties)
 {
-	OcidManager *manager = user_data;
-
 	if (manager->listener.container_changed != NULL)
 		manager->listener.container_changed(c, properties, manager->listener.data);
 }
 
-static void
-on_container_announced(OcidContainer *c, gpointer user_data)
+void
+ocid_manager_container_announced(OcidManager *manager, OcidContainer *c)
 {
-	OcidManager *manager = user_data;
-
 	if (manager->listener.container_added != NULL)
 		manager->listener.container_added(c, manager->listener.data);
 	ocid_manager_notify_count(manager);
@@ -60,16 +56,7 @@ void
 ocid_manager_adopt(OcidManager *manager, OcidContainer *c)
 {
 	c->serial = ++manager->next_serial;
-	c->persist_func = persist_container;
-	c->changed_func = on_container_changed;
-	c->announce_func = on_container_announced;
-	c->changed_data = manager;
-}
-
-OcidManager *
-ocid_container_get_manager(OcidContainer *c)
-{
-	return c->changed_data;
+	c->manager = manager;
 }
 
 OcidRuntime
@@ -174,19 +161,34 @@ ocid_runtime_result_ignored(const char *out, GError *error, gpointer user_data)
 {
 }
 
-OcidManager *
-ocid_manager_new(OcidConfig *config, GError **error)
+/* What every manager has: the store, the flusher, no exits watch yet. */
+static OcidManager *
+manager_alloc(OcidConfig *config)
 {
-	g_autoptr(OcidManager) manager = g_new0(OcidManager, 1);
+	OcidManager *manager = g_new0(OcidManager, 1);
 
 	manager->config = config;
 	manager->store = ocid_store_new();
+	manager->exits_inotify_fd = -1;
+	manager->flusher = ocid_flusher_new();
+	return manager;
+}
+
+OcidManager *
+ocid_manager_new_for_tests(void)
+{
+	return manager_alloc(NULL);
+}
+
+OcidManager *
+ocid_manager_new(OcidConfig *config, GError **error)
+{
+	g_autoptr(OcidManager) manager = manager_alloc(config);
+
 	manager->cgroups = ocid_cgroup_manager_new(config);
 	manager->containers_dir = g_build_filename(config->state_dir, "containers", NULL);
 	manager->exits_dir = g_build_filename(config->run_dir, "exits", NULL);
-	manager->exits_inotify_fd = -1;
 	manager->runtime_root = g_build_filename(config->run_dir, "runtime", NULL);
-	manager->flusher = ocid_flusher_new();
 
 	if (!ensure_dir(config->state_dir, 0700, error) ||
 	    !ensure_dir(manager->containers_dir, 0700, error) ||

@@ -20,7 +20,9 @@ typedef struct {
 	void (*container_added)(OcidContainer *container, gpointer data);
 	/* Called just before the container is freed. */
 	void (*container_removed)(OcidContainer *container, gpointer data);
-	OcidContainerChangedFunc container_changed;
+	/* After every change, with the D-Bus names of the changed properties. */
+	void (*container_changed)(OcidContainer *container, const char *const *properties,
+				  gpointer data);
 	void (*manager_changed)(const char *const *properties, gpointer data);
 	gpointer data;
 } OcidManagerListener;
@@ -37,7 +39,13 @@ void ocid_manager_free(OcidManager *manager);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OcidManager, ocid_manager_free)
 
-/* Tells @listener (copied; NULL to stop) of containers and changes. */
+/* A manager with no configuration, runtime, dirs or cgroup manager: what the state
+ * machine needs (persistence to each container's state_path, the listener) and no more,
+ * for its unit test. */
+OcidManager *ocid_manager_new_for_tests(void);
+
+/* Tells @listener (copied) of containers and changes: set once, by the one face of the
+ * daemon; NULL stops it at teardown. */
 void ocid_manager_set_listener(OcidManager *manager, const OcidManagerListener *listener);
 
 /* The data given with the listener. */
@@ -62,9 +70,6 @@ OcidContainer *ocid_manager_lookup(OcidManager *manager, const char *id_or_name)
 OcidContainer *ocid_manager_get(OcidManager *manager, const char *id);
 /* Announced containers, newest first (the array does not own them). */
 GPtrArray *ocid_manager_list(OcidManager *manager, const OcidStoreFilter *filter);
-
-/* The manager a container belongs to. */
-OcidManager *ocid_container_get_manager(OcidContainer *container);
 
 /* Loads every container from disk and reconciles it with what is alive; an interrupted
  * create (a dir without state.json) is cleaned up. */

@@ -4,6 +4,7 @@
 
 #include "errors.h"
 #include "log.h"
+#include "manager-private.h"
 
 static gboolean
 refuse(OcidContainer *c, const char *transition, GError **error)
@@ -19,7 +20,7 @@ persist(OcidContainer *c, gboolean durable)
 {
 	g_autoptr(GError) error = NULL;
 
-	if (c->persist_func != NULL && !c->persist_func(c, durable, &error))
+	if (!ocid_manager_persist_container(c->manager, c, durable, &error))
 		ocid_log_container(c, G_LOG_LEVEL_WARNING, OCID_MESSAGE_FAILED,
 				   "Could not save the state of container %s: %s", c->id,
 				   error->message);
@@ -28,8 +29,7 @@ persist(OcidContainer *c, gboolean durable)
 static void
 notify(OcidContainer *c, const char *const *properties)
 {
-	if (c->changed_func != NULL)
-		c->changed_func(c, properties, c->changed_data);
+	ocid_manager_container_changed(c->manager, c, properties);
 }
 
 /* Persist before telling anyone: a client that saw the change must find it on disk after
@@ -57,8 +57,7 @@ ocid_state_created(OcidContainer *c, int32_t pid, const OcidProcessIdentity *pid
 	c->monitor_identity = *monitor_identity;
 	persist(c, TRUE);
 	/* Its first appearance carries every property: nothing changed for anyone yet. */
-	if (c->announce_func != NULL)
-		c->announce_func(c, c->changed_data);
+	ocid_manager_container_announced(c->manager, c);
 	return TRUE;
 }
 

@@ -1,7 +1,8 @@
 /* The container state machine: the only code that changes a container's State, Pid,
  * ExitCode, OOMKilled, Error and timestamps. Each transition checks where it starts and
  * refuses an illegal one with OCID_ERROR_INVALID_STATE, leaving the container untouched;
- * a legal one persists state.json and tells the listener which properties changed. The
+ * a legal one persists state.json and tells the listener which properties changed, both
+ * through the container's manager. The
  * table is in docs/state-machine.md.
  *
  *   creating --created--> created --started--> running <--paused/resumed--> paused

@@ -113,7 +113,7 @@ static gboolean
 on_container_pidfd(int fd, GIOCondition condition, gpointer user_data)
 {
 	OcidContainer *c = user_data;
-	OcidManager *manager = ocid_container_get_manager(c);
+	OcidManager *manager = c->manager;
 	int exit_code = 0;
 	gboolean oom = FALSE;
 
@@ -176,7 +176,7 @@ on_monitor_pidfd(int fd, GIOCondition condition, gpointer user_data)
 	c->monitor_watch = 0;
 	(void)ocid_pidfd_reap(fd, &monitor_status);
 	closep(&c->monitor_pidfd);
-	monitor_gone(ocid_container_get_manager(c), c);
+	monitor_gone(c->manager, c);
 	/* After monitor_gone: a container still running is watched by now, not adopted. */
 	ocid_reaper_adopt_orphans();
 	return G_SOURCE_REMOVE;

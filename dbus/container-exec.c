@@ -108,7 +108,7 @@ static const OcidBusDictReader option_reader = {
 static int
 exec_sync(sd_bus_message *m, OcidContainer *c, gboolean ex, sd_bus_error *error)
 {
-	OcidBusService *service = ocid_manager_get_listener_data(ocid_container_get_manager(c));
+	OcidBusService *service = ocid_bus_service_of(c);
 	g_autoptr(ExecReply) r = g_new0(ExecReply, 1);
 	g_autoptr(GError) local_error = NULL;
 	g_auto(GStrv) argv = NULL;

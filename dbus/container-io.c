@@ -25,12 +25,6 @@ typedef struct {
 	OcidLogFollow *follow;
 } Follower;
 
-static OcidBusService *
-service_of(OcidContainer *c)
-{
-	return ocid_manager_get_listener_data(ocid_container_get_manager(c));
-}
-
 static void
 follower_free(Follower *f)
 {
@@ -192,7 +186,7 @@ do_open_log(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	if (r < 0)
 		return r;
 	call = g_new0(OpenLogCall, 1);
-	call->service = service_of(c);
+	call->service = ocid_bus_service_of(c);
 	call->call = sd_bus_message_ref(m);
 	call->serial = c->serial;
 	call->request = ocid_log_open_new(c, options.has_tail, options.tail, options.follow);
@@ -209,7 +203,7 @@ ocid_container_io_open_log(sd_bus_message *m, void *userdata, sd_bus_error *erro
 {
 	OcidContainer *c = userdata;
 
-	return ocid_polkit_require(service_of(c), m, OCID_ACTION_LOGS, c->id, TRUE, "logs",
+	return ocid_polkit_require(ocid_bus_service_of(c), m, OCID_ACTION_LOGS, c->id, TRUE, "logs",
 				   do_open_log, error);
 }
 
@@ -218,7 +212,7 @@ ocid_container_io_open_log(sd_bus_message *m, void *userdata, sd_bus_error *erro
 static char *
 attach_path(OcidContainer *c)
 {
-	const OcidConfig *config = ocid_manager_get_config(ocid_container_get_manager(c));
+	const OcidConfig *config = ocid_manager_get_config(c->manager);
 
 	return g_strdup_printf("%s/attach/%s", config->run_dir, c->id);
 }
@@ -294,8 +288,8 @@ ocid_container_io_attach(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
 
-	return ocid_polkit_require(service_of(c), m, OCID_ACTION_ATTACH, c->id, TRUE, "attach",
-				   do_attach, error);
+	return ocid_polkit_require(ocid_bus_service_of(c), m, OCID_ACTION_ATTACH, c->id, TRUE,
+				   "attach", do_attach, error);
 }
 
 static int
@@ -336,8 +330,8 @@ ocid_container_io_resize(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
 
-	return ocid_polkit_require(service_of(c), m, OCID_ACTION_ATTACH, c->id, TRUE, "resize",
-				   do_resize, error);
+	return ocid_polkit_require(ocid_bus_service_of(c), m, OCID_ACTION_ATTACH, c->id, TRUE,
+				   "resize", do_resize, error);
 }
 
 /* ---- Wait, GetStatistics -------------------------------------------------------------- */
@@ -352,7 +346,7 @@ int
 ocid_container_io_wait(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
-	OcidBusService *service = service_of(c);
+	OcidBusService *service = ocid_bus_service_of(c);
 	GPtrArray *waits;
 
 	if (c->state == OCID_STATE_STOPPED)

@@ -135,17 +135,11 @@ on_done_reply_empty(OcidContainer *container, GError *error, gpointer user_data)
 
 /* Handlers may run from sd-bus's dispatch or later, once polkit has answered, so the
  * service is found from the container rather than from the current slot. */
-static OcidBusService *
-service_of(OcidContainer *c)
-{
-	return ocid_manager_get_listener_data(ocid_container_get_manager(c));
-}
-
 static int
 do_start(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
-	OcidBusService *service = service_of(c);
+	OcidBusService *service = ocid_bus_service_of(c);
 	g_autoptr(GError) local_error = NULL;
 
 	if (!ocid_manager_start(service->manager, c, on_done_reply_empty, sd_bus_message_ref(m),
@@ -160,7 +154,7 @@ static int
 do_stop(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
-	OcidBusService *service = service_of(c);
+	OcidBusService *service = ocid_bus_service_of(c);
 	g_autoptr(GError) local_error = NULL;
 	uint64_t timeout;
 	int r;
@@ -180,7 +174,7 @@ static int
 do_kill(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
-	OcidBusService *service = service_of(c);
+	OcidBusService *service = ocid_bus_service_of(c);
 	g_autoptr(GError) local_error = NULL;
 	const char *signal;
 	int r;
@@ -197,7 +191,7 @@ static int
 do_delete(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
-	OcidBusService *service = service_of(c);
+	OcidBusService *service = ocid_bus_service_of(c);
 	g_autoptr(GError) local_error = NULL;
 	int force;
 	int r;
@@ -217,7 +211,7 @@ static int
 method_update_status(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
-	OcidBusService *service = service_of(c);
+	OcidBusService *service = ocid_bus_service_of(c);
 	g_autoptr(GError) local_error = NULL;
 
 	if (!ocid_manager_update_status(service->manager, c, &local_error))
@@ -229,7 +223,7 @@ static int
 method_pause_or_unpause(sd_bus_message *m, void *userdata, sd_bus_error *error, gboolean pause)
 {
 	OcidContainer *c = userdata;
-	OcidBusService *service = service_of(c);
+	OcidBusService *service = ocid_bus_service_of(c);
 	g_autoptr(GError) local_error = NULL;
 
 	if (!ocid_manager_pause(service->manager, c, pause, on_done_reply_empty,
@@ -351,7 +345,7 @@ static int
 do_update(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
-	OcidBusService *service = service_of(c);
+	OcidBusService *service = ocid_bus_service_of(c);
 	g_autoptr(GError) local_error = NULL;
 	g_auto(OcidResources) resources = { 0 };
 	int r;
@@ -372,8 +366,8 @@ method_start(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
 
-	return ocid_polkit_require(service_of(c), m, OCID_ACTION_MANAGE, c->id, TRUE, "start",
-				   do_start, error);
+	return ocid_polkit_require(ocid_bus_service_of(c), m, OCID_ACTION_MANAGE, c->id, TRUE,
+				   "start", do_start, error);
 }
 
 static int
@@ -381,8 +375,8 @@ method_stop(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
 
-	return ocid_polkit_require(service_of(c), m, OCID_ACTION_MANAGE, c->id, TRUE, "stop",
-				   do_stop, error);
+	return ocid_polkit_require(ocid_bus_service_of(c), m, OCID_ACTION_MANAGE, c->id, TRUE,
+				   "stop", do_stop, error);
 }
 
 static int
@@ -390,8 +384,8 @@ method_kill(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
 
-	return ocid_polkit_require(service_of(c), m, OCID_ACTION_MANAGE, c->id, TRUE, "kill",
-				   do_kill, error);
+	return ocid_polkit_require(ocid_bus_service_of(c), m, OCID_ACTION_MANAGE, c->id, TRUE,
+				   "kill", do_kill, error);
 }
 
 static int
@@ -399,8 +393,8 @@ method_delete(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
 
-	return ocid_polkit_require(service_of(c), m, OCID_ACTION_MANAGE, c->id, TRUE, "delete",
-				   do_delete, error);
+	return ocid_polkit_require(ocid_bus_service_of(c), m, OCID_ACTION_MANAGE, c->id, TRUE,
+				   "delete", do_delete, error);
 }
 
 static int
@@ -408,8 +402,8 @@ method_pause(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
 
-	return ocid_polkit_require(service_of(c), m, OCID_ACTION_MANAGE, c->id, TRUE, "pause",
-				   do_pause, error);
+	return ocid_polkit_require(ocid_bus_service_of(c), m, OCID_ACTION_MANAGE, c->id, TRUE,
+				   "pause", do_pause, error);
 }
 
 static int
@@ -417,8 +411,8 @@ method_unpause(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
 
-	return ocid_polkit_require(service_of(c), m, OCID_ACTION_MANAGE, c->id, TRUE, "unpause",
-				   do_unpause, error);
+	return ocid_polkit_require(ocid_bus_service_of(c), m, OCID_ACTION_MANAGE, c->id, TRUE,
+				   "unpause", do_unpause, error);
 }
 
 static int
@@ -426,8 +420,8 @@ method_update(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
 
-	return ocid_polkit_require(service_of(c), m, OCID_ACTION_MANAGE, c->id, TRUE, "update",
-				   do_update, error);
+	return ocid_polkit_require(ocid_bus_service_of(c), m, OCID_ACTION_MANAGE, c->id, TRUE,
+				   "update", do_update, error);
 }
 
 static int
@@ -435,7 +429,7 @@ method_exec_sync(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
 
-	return ocid_polkit_require(service_of(c), m, OCID_ACTION_EXEC, c->id, TRUE, "exec",
+	return ocid_polkit_require(ocid_bus_service_of(c), m, OCID_ACTION_EXEC, c->id, TRUE, "exec",
 				   ocid_container_exec_sync, error);
 }
 
@@ -444,7 +438,7 @@ method_exec_sync_ex(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
 
-	return ocid_polkit_require(service_of(c), m, OCID_ACTION_EXEC, c->id, TRUE, "exec",
+	return ocid_polkit_require(ocid_bus_service_of(c), m, OCID_ACTION_EXEC, c->id, TRUE, "exec",
 				   ocid_container_exec_sync_ex, error);
 }
 

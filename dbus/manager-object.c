@@ -246,7 +246,7 @@ run_privileged_create(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	if (!ocid_manager_create_is_for(c, m))
 		return sd_bus_error_set(error, ocid_error_dbus_name(OCID_ERROR_NO_SUCH_CONTAINER),
 					"The container being created was deleted meanwhile");
-	ocid_manager_create_run(ocid_container_get_manager(c), c);
+	ocid_manager_create_run(c->manager, c);
 	return 1;
 }
 
@@ -264,7 +264,7 @@ refuse_privileged_create(sd_bus_message *m, void *userdata, const sd_bus_error *
 	}
 	error = g_error_new_literal(OCID_ERROR, ocid_error_from_dbus_name(denial->name),
 				    denial->message != NULL ? denial->message : denial->name);
-	ocid_manager_create_cancel(ocid_container_get_manager(c), c, error);
+	ocid_manager_create_cancel(c->manager, c, error);
 }
 
 /* Once the caller's files are read: the request is accepted (a CREATING container takes

@@ -32,12 +32,6 @@ struct OcidProcessObject {
 	uid_t owner; /* who ran Exec: may signal and resize it without asking again */
 };
 
-static OcidBusService *
-service_of(OcidContainer *c)
-{
-	return ocid_manager_get_listener_data(ocid_container_get_manager(c));
-}
-
 void
 ocid_process_object_free(OcidProcessObject *p)
 {
@@ -185,7 +179,7 @@ static int
 do_exec(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
-	OcidBusService *service = service_of(c);
+	OcidBusService *service = ocid_bus_service_of(c);
 	g_autoptr(GError) local_error = NULL;
 	g_auto(GStrv) argv = NULL;
 	g_auto(GStrv) env = NULL;
@@ -232,8 +226,8 @@ ocid_process_object_exec(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
 
-	return ocid_polkit_require(service_of(c), m, OCID_ACTION_EXEC, c->id, TRUE, "exec", do_exec,
-				   error);
+	return ocid_polkit_require(ocid_bus_service_of(c), m, OCID_ACTION_EXEC, c->id, TRUE, "exec",
+				   do_exec, error);
 }
 
 void
@@ -312,7 +306,7 @@ static OcidProcessObject *
 process_of_call(OcidContainer *c, sd_bus_message *m, sd_bus_error *error)
 {
 	OcidProcessObject *p =
-	    g_hash_table_lookup(service_of(c)->processes, sd_bus_message_get_path(m));
+	    g_hash_table_lookup(ocid_bus_service_of(c)->processes, sd_bus_message_get_path(m));
 
 	if (p == NULL)
 		(void)sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_OBJECT,

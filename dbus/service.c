@@ -131,6 +131,12 @@ ocid_bus_service_new(OcidManager *manager, GError **error)
 	return g_steal_pointer(&service);
 }
 
+OcidBusService *
+ocid_bus_service_of(OcidContainer *container)
+{
+	return ocid_manager_get_listener_data(container->manager);
+}
+
 gboolean
 ocid_bus_service_request_name(OcidBusService *service, GError **error)
 {

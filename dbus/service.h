@@ -37,6 +37,9 @@ typedef struct {
  * wires the manager's listener. The name is requested separately, once restored. */
 OcidBusService *ocid_bus_service_new(OcidManager *manager, GError **error);
 
+/* The service a container's objects belong to: its manager's listener. */
+OcidBusService *ocid_bus_service_of(OcidContainer *container);
+
 gboolean ocid_bus_service_request_name(OcidBusService *service, GError **error);
 
 /* @lost runs once, from the main loop, when the bus connection is gone for good. */

@@ -1,53 +1,63 @@
 /* Every legal and illegal transition of the container state machine, without a runtime:
  * what each one changes, what it persists and announces, and that a refused one leaves
- * the container as it was. */
+ * the container as it was. The container belongs to a manager made for tests, whose
+ * listener records what it is told; what is persisted is read back from state.json. */
 #include "container.h"
 #include "errors.h"
+#include "manager.h"
+#include "persist.h"
 #include "state-machine.h"
 
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 typedef struct {
-	guint persisted;
+	OcidManager *manager;
+	char *dir; /* holds the container's state.json */
 	guint announced;
 	guint changes;
-	GPtrArray *last;  /* the properties of the last change */
-	GPtrArray *order; /* "persist", "announce", "changed" */
+	GPtrArray *last; /* the properties of the last change */
+	/* "announce <state>" and "changed <state>", with the state state.json held then */
+	GPtrArray *told;
 } Events;
 
 static const OcidProcessIdentity pid_identity = { .start_time = 7 };
 static const OcidProcessIdentity monitor_identity = { .start_time = 6 };
 
-static gboolean
-on_persist(OcidContainer *c, gboolean durable, GError **error)
+/* The state state.json holds, "none" without one. */
+static const char *
+state_on_disk(OcidContainer *c)
 {
-	Events *e = c->changed_data;
+	g_autoptr(OcidContainer) stored = NULL;
+	g_autoptr(GError) error = NULL;
 
-	e->persisted++;
-	g_ptr_array_add(e->order, g_strdup("persist"));
-	return TRUE;
+	if (!g_file_test(c->state_path, G_FILE_TEST_EXISTS))
+		return "none";
+	stored = ocid_persist_load(c->state_path, &error);
+	g_assert_no_error(error);
+	return ocid_container_state_to_string(stored->state);
 }
 
 static void
-on_announce(OcidContainer *c, gpointer user_data)
+on_added(OcidContainer *c, gpointer data)
 {
-	Events *e = user_data;
+	Events *e = data;
 
 	e->announced++;
-	g_ptr_array_add(e->order, g_strdup("announce"));
+	g_ptr_array_add(e->told, g_strdup_printf("announce %s", state_on_disk(c)));
 }
 
 static void
-on_changed(OcidContainer *c, const char *const *properties, gpointer user_data)
+on_changed(OcidContainer *c, const char *const *properties, gpointer data)
 {
-	Events *e = user_data;
+	Events *e = data;
 
 	e->changes++;
 	g_ptr_array_set_size(e->last, 0);
 	for (guint i = 0; properties[i] != NULL; i++)
 		g_ptr_array_add(e->last, g_strdup(properties[i]));
-	g_ptr_array_add(e->order, g_strdup("changed"));
+	g_ptr_array_add(e->told, g_strdup_printf("changed %s", state_on_disk(c)));
 }
 
 static gboolean
@@ -62,23 +72,39 @@ changed(Events *e, const char *property)
 static OcidContainer *
 new_container(Events *e)
 {
+	const OcidManagerListener listener = {
+		.container_added = on_added,
+		.container_changed = on_changed,
+		.data = e,
+	};
 	OcidContainer *c = ocid_container_new("sm", "sm");
+	g_autoptr(GError) error = NULL;
 
 	memset(e, 0, sizeof *e);
+	e->manager = ocid_manager_new_for_tests();
+	ocid_manager_set_listener(e->manager, &listener);
+	e->dir = g_dir_make_tmp("ocid-state-machine-XXXXXX", &error);
+	g_assert_no_error(error);
 	e->last = g_ptr_array_new_with_free_func(g_free);
-	e->order = g_ptr_array_new_with_free_func(g_free);
-	c->persist_func = on_persist;
-	c->announce_func = on_announce;
-	c->changed_func = on_changed;
-	c->changed_data = e;
+	e->told = g_ptr_array_new_with_free_func(g_free);
+	/* What state.json must hold to be read back. */
+	c->dir = g_strdup(e->dir);
+	c->bundle_path = g_strdup(e->dir);
+	c->state_path = g_build_filename(e->dir, "state.json", NULL);
+	c->manager = e->manager;
 	return c;
 }
 
+/* After the container: the flusher may still be at its state.json. */
 static void
-events_clear(Events *e)
+events_clear(Events *e, OcidContainer *c)
 {
+	g_clear_pointer(&e->manager, ocid_manager_free);
+	(void)g_unlink(c->state_path);
+	g_assert_cmpint(g_rmdir(e->dir), ==, 0);
+	g_free(e->dir);
 	g_ptr_array_unref(e->last);
-	g_ptr_array_unref(e->order);
+	g_ptr_array_unref(e->told);
 }
 
 /* Brings a container into @state by legal transitions. */
@@ -147,13 +173,15 @@ test_table(void)
 			Events e;
 			g_autoptr(OcidContainer) c = container_in(&e, (OcidContainerState)from);
 			g_autoptr(GError) error = NULL;
-			guint persisted = e.persisted, changes = e.changes;
+			guint announced = e.announced, changes = e.changes;
 			gboolean ok;
 
 			/* started from stopped-before-start is its own case, below. */
 			if (transitions[t].transition == ocid_state_started &&
 			    from == OCID_STATE_STOPPED)
 				c->started_usec = 1;
+			/* What is on disk after the transition is its own record. */
+			(void)g_unlink(c->state_path);
 			ok = transitions[t].transition(c, &error);
 			g_test_message("%s from %s: %s", transitions[t].name,
 				       ocid_container_state_to_string((OcidContainerState)from),
@@ -162,10 +190,12 @@ test_table(void)
 				g_assert_no_error(error);
 				g_assert_true(ok);
 				g_assert_cmpint(c->state, ==, transitions[t].to);
-				g_assert_cmpuint(e.persisted, ==, persisted + 1);
-				if (from == OCID_STATE_CREATING)
+				g_assert_cmpstr(state_on_disk(c), ==,
+						ocid_container_state_to_string(transitions[t].to));
+				if (from == OCID_STATE_CREATING) {
+					g_assert_cmpuint(e.announced, ==, announced + 1);
 					g_assert_cmpuint(e.changes, ==, changes);
-				else {
+				} else {
 					g_assert_cmpuint(e.changes, ==, changes + 1);
 					g_assert_true(changed(&e, "State"));
 				}
@@ -173,16 +203,18 @@ test_table(void)
 				g_assert_error(error, OCID_ERROR, OCID_ERROR_INVALID_STATE);
 				g_assert_false(ok);
 				g_assert_cmpint(c->state, ==, from);
-				g_assert_cmpuint(e.persisted, ==, persisted);
+				g_assert_cmpstr(state_on_disk(c), ==, "none");
+				g_assert_cmpuint(e.announced, ==, announced);
 				g_assert_cmpuint(e.changes, ==, changes);
 			}
-			events_clear(&e);
+			events_clear(&e, c);
 		}
 	}
 }
 
 /* A new container is announced, never changed: its first PropertiesChanged can only
- * follow its InterfacesAdded. */
+ * follow its InterfacesAdded. Each is told once its record is on disk (the record is
+ * removed in between, so the second one is the start's own). */
 static void
 test_announced_before_changes(void)
 {
@@ -190,16 +222,15 @@ test_announced_before_changes(void)
 	g_autoptr(OcidContainer) c = new_container(&e);
 
 	g_assert_true(ocid_state_created(c, 42, &pid_identity, 41, &monitor_identity, NULL));
+	g_assert_cmpint(g_unlink(c->state_path), ==, 0);
 	g_assert_true(ocid_state_started(c, NULL));
 	g_assert_cmpuint(e.announced, ==, 1);
-	g_assert_cmpuint(e.order->len, ==, 4);
-	g_assert_cmpstr(e.order->pdata[0], ==, "persist");
-	g_assert_cmpstr(e.order->pdata[1], ==, "announce");
-	g_assert_cmpstr(e.order->pdata[2], ==, "persist");
-	g_assert_cmpstr(e.order->pdata[3], ==, "changed");
+	g_assert_cmpuint(e.told->len, ==, 2);
+	g_assert_cmpstr(e.told->pdata[0], ==, "announce created");
+	g_assert_cmpstr(e.told->pdata[1], ==, "changed running");
 	g_assert_cmpint(c->pid, ==, 42);
 	g_assert_cmpint(c->monitor_pid, ==, 41);
-	events_clear(&e);
+	events_clear(&e, c);
 }
 
 /* What each transition sets, and that every one of those is in its PropertiesChanged. */
@@ -220,7 +251,7 @@ test_exit_fields(void)
 							   "FinishedTimestamp", "Error", NULL };
 	     *p != NULL; p++)
 		g_assert_true(changed(&e, *p));
-	events_clear(&e);
+	events_clear(&e, c);
 }
 
 static void
@@ -234,7 +265,7 @@ test_start_failed_fields(void)
 	g_assert_cmpstr(c->error, ==, "exec failed");
 	g_assert_true(changed(&e, "Error"));
 	g_assert_true(changed(&e, "FinishedTimestamp"));
-	events_clear(&e);
+	events_clear(&e, c);
 }
 
 /* A container that exits before its start is confirmed gets a StartedTimestamp, told
@@ -254,7 +285,7 @@ test_started_after_exit(void)
 	g_assert_false(changed(&e, "State"));
 	g_assert_false(ocid_state_started(c, &error));
 	g_assert_error(error, OCID_ERROR, OCID_ERROR_INVALID_STATE);
-	events_clear(&e);
+	events_clear(&e, c);
 }
 
 int
