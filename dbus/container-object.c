@@ -133,8 +133,6 @@ on_done_reply_empty(OcidContainer *container, GError *error, gpointer user_data)
 		(void)sd_bus_reply_method_return(call, NULL);
 }
 
-/* Handlers may run from sd-bus's dispatch or later, once polkit has answered, so the
- * service is found from the container rather than from the current slot. */
 static int
 do_start(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
