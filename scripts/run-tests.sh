@@ -51,7 +51,7 @@ systemd_suite() { tap_suite timeout 1200 tests/systemd/run.sh "$@"; }
 # on a fresh machine. OCID_VM_LANE=0 leaves it out (a quick local run).
 vm_lane() {
 	[ "${OCID_VM_LANE:-1}" != 0 ] || return 0
-	tap_suite timeout 1800 tests/vm/run.sh
+	tap_suite timeout 2700 tests/vm/run.sh
 }
 
 # Runs a lane and says how long it took, for keeping CI time in check.

@@ -102,7 +102,11 @@ status=0
 # test-systemd restarts and kills ocid on purpose; from here on the daemon must live.
 systemctl start ocid.service
 pid_before=$(main_pid)
-"$build/tests/integration/test-polkit" || status=$?
+# tests/vm runs it for one of its runtimes only (OCID_SYSTEMD_POLKIT=0 for the other): who
+# may do what is the daemon's decision, whatever the runtime, and the guest is slow.
+if [ "${OCID_SYSTEMD_POLKIT:-1}" = 1 ]; then
+	"$build/tests/integration/test-polkit" || status=$?
+fi
 
 # The daemon survived what was asked of it: the same process, still active.
 pid_after=$(main_pid)

@@ -18,10 +18,14 @@ for runtime in "$@"; do
 	mkdir -p /etc/ocid/ocid.conf.d
 	printf '[runtime]\nruntime_path = %s\n' "$path" >/etc/ocid/ocid.conf.d/10-runtime.conf
 	systemctl restart ocid.service
-	# The kill -9 suite with the last runtime only (crun, which runs nowhere else).
-	kill9=0
+	# The kill -9 suite with the last runtime only (crun, which runs nowhere else); the
+	# polkit suite (the daemon's decisions) with the first only. The escape and desktop
+	# suites, the confined run itself, run with every runtime.
+	kill9=0 polkit=0
 	[ "$runtime" != "${*: -1}" ] || kill9=1
-	OCID_INSTALLED=1 OCID_RUNTIME=$path OCID_FAULTS_KILL9=$kill9 OCID_FAULTS_SYSTEMD_CONTAINERS=55 \
+	[ "$runtime" != "$1" ] || polkit=1
+	OCID_INSTALLED=1 OCID_RUNTIME=$path OCID_FAULTS_KILL9=$kill9 OCID_SYSTEMD_POLKIT=$polkit \
+		OCID_FAULTS_SYSTEMD_CONTAINERS=55 \
 		"$src/tests/systemd/inside.sh" "$build" || status=1
 	OCID_BINARY=/usr/sbin/ocid OCID_MONITOR=/usr/libexec/ocid-monitor \
 		OCID_MONITOR_TEST="$build/monitor/ocid-monitor-test" OCID_CTL=/usr/bin/ocictl \

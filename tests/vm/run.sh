@@ -58,7 +58,7 @@ if [ ${#cmd[@]} -gt 0 ]; then
 	g "cd /srv/ocid/src && OCID_VM_BUILD=/srv/ocid/build $quoted" || status=$?
 else
 	# The emulated guest is some 20 times slower: every wait of the tests is stretched.
-	timeout 1500 "$top/tests/vm/guest.sh" ssh "$state" \
+	timeout 2400 "$top/tests/vm/guest.sh" ssh "$state" \
 		"OCID_TEST_TIME_SCALE=10 OCID_TEST_SURVIVORS=6 /srv/ocid/src/tests/vm/inside.sh /srv/ocid/build $runtimes" ||
 		status=$?
 fi
