@@ -62,10 +62,13 @@ exec_sync(Ctl *ctl, const char *path, const char *name, char **command, int time
 	err = g_variant_get_child_value(reply, 1);
 	g_variant_get_child(reply, 2, "i", &exit_code);
 	g_variant_get_child(reply, 3, "b", &timed_out);
+	/* An empty array's data is NULL, which fwrite may not be given. */
 	data = g_variant_get_fixed_array(out, &len, 1);
-	fwrite(data, 1, len, stdout);
+	if (len > 0)
+		fwrite(data, 1, len, stdout);
 	data = g_variant_get_fixed_array(err, &len, 1);
-	fwrite(data, 1, len, stderr);
+	if (len > 0)
+		fwrite(data, 1, len, stderr);
 	if (timed_out) {
 		g_set_error(error, OCICTL_ERROR, OCICTL_ERROR_FAILED,
 			    "'%s' was killed after the --timeout of %d s", command[0], timeout);

@@ -8,6 +8,7 @@ test_monitor_hardened(void)
 {
 	OcidTest *t = ocid_test_get_or_skip();
 	g_autofree char *probe = NULL;
+	g_autofree char *bundle = NULL;
 	g_autofree char *path = NULL;
 	g_autofree char *probe_text = NULL;
 	g_autofree char *no_new_privs = NULL;
@@ -21,8 +22,10 @@ test_monitor_hardened(void)
 	probe = g_build_filename(t->tmpdir, "monitor-probe", NULL);
 	if (!restart_with_test_monitor(t, "OCID_MONITOR_PROBE", probe))
 		return;
-	path = ocid_test_make_container(t, "guarded-monitor", "echo still logging; sleep 30", NULL,
-					TRUE);
+	/* Stopped only once its shell runs: a stop signal that reaches `runc init` (Go, pid 1
+	 * with handlers) before its exec of the shell ends it with Go's exit code 2. */
+	bundle = ocid_test_make_bundle(t, "guarded-monitor", "echo still logging; sleep 30");
+	path = ocid_test_bring_up(t, "guarded-monitor", bundle, NULL, TRUE, "still logging");
 	monitor = ocid_test_monitor_pid(t, path);
 	g_assert_true(ocid_test_wait_file_contains(probe, "\n", 5000)); /* written whole */
 	probe_text = ocid_test_read_file(probe);
