@@ -217,6 +217,17 @@ cgroup_cpu_usec(int pid)
 	return g_file_test("/sys/fs/cgroup/cgroup.controllers", G_FILE_TEST_EXISTS) ? v : v / 1000;
 }
 
+/* The container's process has become `sleep` (its shell's exec): from then on its memory
+ * and pids stay put between the reads compared below. */
+static gboolean
+runs_sleep(gpointer data)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/comm", GPOINTER_TO_INT(data));
+	g_autofree char *comm = NULL;
+
+	return g_file_get_contents(path, &comm, NULL, NULL) && g_str_equal(comm, "sleep\n");
+}
+
 static guint64
 stat_of(GVariant *stats, const char *key)
 {
@@ -243,6 +254,7 @@ test_statistics(void)
 	path = run(t, "counted",
 		   "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; exec sleep 1000", NULL);
 	pid = ocid_test_get_int(t, path, "Pid");
+	g_assert_true(ocid_test_wait_for(runs_sleep, GINT_TO_POINTER(pid), 10000));
 	cpu_before = cgroup_cpu_usec(pid);
 	reply = ocid_test_call(t, path, CONTAINER, "GetStatistics", NULL, "(a{sv})", &error);
 	g_assert_no_error(error);
