@@ -2,6 +2,7 @@
  * the privilege decision is made on the parsed spec. */
 #include "bounded-read.h"
 #include "caller.h"
+#include "create-request.h"
 #include "errors.h"
 #include "privilege.h"
 #include "seccomp-profile.h"
@@ -569,6 +570,59 @@ test_privilege_paths(Bundle *b, gconstpointer data)
 	g_assert_nonnull(strstr(error->message, "relative source"));
 }
 
+/* What a non-root caller's own options ask of the runtime as host root needs
+ * create-privileged too; without any of it, the container is confined. */
+static void
+test_options_need_privilege(Bundle *b, gconstpointer data)
+{
+	static const struct {
+		const char *option;
+		const char *reason;
+	} cases[] = {
+		{ NULL, NULL },
+		{ "privileged", "it asks for a privileged container" },
+		{ "cgroup_parent", "it chooses its cgroup parent other.slice" },
+		{ "annotation", "its annotation org.systemd.property.DeviceAllow" },
+		{ "netns_path", "it joins the network namespace at /proc/self/ns/net" },
+	};
+
+	if (geteuid() != 0) {
+		g_test_skip("needs root to act as another user");
+		return;
+	}
+	write_text(b, default_spec, -1);
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(OcidCreateRequest) r = ocid_create_request_new("c", "c", b->bundle);
+		g_autoptr(GError) error = NULL;
+		const char *option = cases[i].option != NULL ? cases[i].option : "";
+
+		r->caller = ocid_caller_new(NOBODY, (gid_t)-1);
+		if (g_str_equal(option, "privileged"))
+			r->privileged = TRUE;
+		else if (g_str_equal(option, "cgroup_parent"))
+			r->cgroup_parent = g_strdup("other.slice");
+		else if (g_str_equal(option, "annotation"))
+			g_hash_table_insert(r->annotations,
+					    g_strdup("org.systemd.property.DeviceAllow"),
+					    g_strdup("/dev/sda rw"));
+		else if (g_str_equal(option, "netns_path"))
+			r->netns_path = g_strdup("/proc/self/ns/net");
+		g_assert_true(ocid_create_request_prepare(r, &error));
+		g_assert_no_error(error);
+		if (cases[i].reason == NULL) {
+			g_assert_null(r->privilege_reason);
+			g_assert_true(r->confined);
+			g_assert_nonnull(r->id_map);
+		} else {
+			g_assert_nonnull(r->privilege_reason);
+			if (strstr(r->privilege_reason, cases[i].reason) == NULL)
+				g_error("%s: expected '%s', got '%s'", option, cases[i].reason,
+					r->privilege_reason);
+			g_assert_false(r->confined);
+		}
+	}
+}
+
 static void
 test_dir_check(Bundle *b, gconstpointer data)
 {
@@ -628,6 +682,7 @@ main(int argc, char **argv)
 	ADD("/spec/wrong-types", test_wrong_types);
 	ADD("/spec/privilege", test_privilege);
 	ADD("/spec/privilege-paths", test_privilege_paths);
+	ADD("/spec/options-need-privilege", test_options_need_privilege);
 	ADD("/spec/dir-check", test_dir_check);
 #undef ADD
 	return g_test_run();
