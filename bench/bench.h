@@ -169,6 +169,7 @@ typedef struct {
 	double create;
 	double start;
 	double exit;
+	double remove; /* from the exit seen to the container gone (ocid's Delete reply) */
 } LifeSample;
 
 /* helpers.c: messages, time, files, /proc figures, results and statistics, processes */

@@ -265,7 +265,7 @@ conmon_lifecycle(Bench *b, int run)
 	_cleanup_(freep) char *id = xprintf("lc-conmon-%d", run);
 	ConmonContainer c;
 	_cleanup_(closep) int inotify_fd = -1;
-	uint64_t t0, t1, t2, t_exit = 0, t3 = 0;
+	uint64_t t0, t1, t2, t_exit = 0, t3 = 0, t4;
 	LifeSample s;
 
 	conmon_init(b, &c, id);
@@ -281,10 +281,12 @@ conmon_lifecycle(Bench *b, int run)
 	wait_exit_file(inotify_fd, id, -1, &t_exit, &t3);
 	conmon_read_pid(&c);
 	conmon_finish(b, &c);
-	s.total = ms_between(t0, t3);
+	t4 = now_usec();
+	s.total = ms_between(t0, t4);
 	s.create = ms_between(t0, t1);
 	s.start = ms_between(t1, t2);
 	s.exit = ms_between(t2, t3);
+	s.remove = ms_between(t3, t4);
 	return s;
 }
 

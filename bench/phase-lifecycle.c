@@ -1,5 +1,7 @@
 /* Phase 1, life-cycle latency: ocid (from C and from python-dbus, root's and confined
- * containers) and its peers, interleaved run by run; the CPU each life cycle costs. */
+ * containers) and its peers, interleaved run by run; the CPU each life cycle costs. A life
+ * cycle ends when the container is gone, as `runc run`'s does: ocid's with Delete's reply,
+ * conmon's with `runc delete`. */
 #include "bench.h"
 
 /* What the runtime ran for her first container, kept in the results: it must have its own
@@ -41,7 +43,7 @@ ocid_lifecycle(Bench *b, int run, bool one_call, bool confined)
 	_cleanup_(freep) char *path = container_path(id);
 	sd_bus_slot *match = NULL, *create = NULL;
 	Life life = { .pidfd = -1, .path = path, .one_call = one_call };
-	uint64_t deadline;
+	uint64_t deadline, t_deleted;
 	LifeSample s;
 	int r;
 
@@ -68,13 +70,18 @@ ocid_lifecycle(Bench *b, int run, bool one_call, bool confined)
 		die("%s", life.error);
 	sd_bus_slot_unref(match);
 	sd_bus_slot_unref(create);
+	/* Run 0 is a warm-up: its figures are not kept. */
 	if (confined && run == 0)
 		check_confined_spec(b, id);
+	/* A bare `runc run` removes its container before it exits: Delete is part of the
+	 * life cycle. */
 	ocid_delete(bus, path, false);
-	s.total = ms_between(life.t0, life.t_stopped);
+	t_deleted = now_usec();
+	s.total = ms_between(life.t0, t_deleted);
 	s.create = ms_between(life.t0, life.t_created);
 	s.start = ms_between(life.t_created, life.t_started);
 	s.exit = ms_between(life.t_started, life.t_stopped);
+	s.remove = ms_between(life.t_stopped, t_deleted);
 	return s;
 }
 
@@ -130,16 +137,16 @@ static LifeSample
 python_lifecycle(Bench *b, int run)
 {
 	_cleanup_(freep) char *id = xprintf("lc-python-%d", run);
-	LifeSample s = { NAN, NAN, NAN, NAN };
+	LifeSample s = { NAN, NAN, NAN, NAN, NAN };
 	char line[1024];
 
 	fprintf(b->python_in, "%s %s\n", id, b->bundle_true);
 	fflush(b->python_in);
 	if (fgets(line, sizeof line, b->python_out) == NULL)
 		die("the python-dbus client exited");
-	if (sscanf(line, "%lf %lf %lf", &s.total, &s.create, &s.start) != 3)
+	if (sscanf(line, "%lf %lf %lf %lf %lf", &s.total, &s.create, &s.start, &s.exit,
+		   &s.remove) != 5)
 		die("python-dbus client: %s", line);
-	s.exit = s.total - s.create - s.start;
 	return s;
 }
 
@@ -170,7 +177,7 @@ method_enabled(Bench *b, int m)
 static LifeSample
 lifecycle_once(Bench *b, int m, int run)
 {
-	LifeSample s = { NAN, NAN, NAN, NAN };
+	LifeSample s = { NAN, NAN, NAN, NAN, NAN };
 
 	switch (m) {
 	case M_OCID:
@@ -230,14 +237,14 @@ bench_lifecycle(Bench *b)
 	const int warmup = 3;
 	_cleanup_(freep) char *csv_path = xprintf("%s/lifecycle.csv", b->out);
 	_cleanup_(fclosep) FILE *csv = fopen(csv_path, "we");
-	double *samples[M_COUNT][4];
+	double *samples[M_COUNT][5];
 	int n[M_COUNT] = { 0 };
 
 	if (csv == NULL)
 		die("cannot write %s: %m", csv_path);
-	fprintf(csv, "method,run,total_ms,create_ms,start_ms,exit_ms\n");
+	fprintf(csv, "method,run,total_ms,create_ms,start_ms,exit_ms,delete_ms\n");
 	for (int m = 0; m < M_COUNT; m++)
-		for (int k = 0; k < 4; k++)
+		for (int k = 0; k < 5; k++)
 			samples[m][k] = calloc((size_t)b->runs, sizeof(double));
 	progress("life cycle of 'true': %d interleaved runs of each (+%d warm-up)", b->runs,
 		 warmup);
@@ -259,9 +266,10 @@ bench_lifecycle(Bench *b)
 			samples[m][1][n[m]] = s.create;
 			samples[m][2][n[m]] = s.start;
 			samples[m][3][n[m]] = s.exit;
+			samples[m][4][n[m]] = s.remove;
 			n[m]++;
-			fprintf(csv, "%s,%d,%.3f,%.3f,%.3f,%.3f\n", method_names[m], run, s.total,
-				s.create, s.start, s.exit);
+			fprintf(csv, "%s,%d,%.3f,%.3f,%.3f,%.3f,%.3f\n", method_names[m], run,
+				s.total, s.create, s.start, s.exit, s.remove);
 		}
 		reap_strays(b);
 		if (run >= 0 && (run + 1) % 10 == 0)
@@ -274,14 +282,15 @@ bench_lifecycle(Bench *b)
 		result_stats(b, k, samples[m][0], n[m]);
 		if (m == M_OCID || m == M_CONMON || m == M_OCID_RUN || m == M_PYTHON ||
 		    m == M_CONFINED) {
-			static const char *const phase[] = { NULL, "create", "start", "exit" };
-			for (int p = 1; p < 4; p++) {
+			static const char *const phase[] = { NULL, "create", "start", "exit",
+							     "delete" };
+			for (int p = 1; p < 5; p++) {
 				_cleanup_(freep) char *kp =
 				    xprintf("lc.%s.%s", method_names[m], phase[p]);
 				result_stats(b, kp, samples[m][p], n[m]);
 			}
 		}
-		for (int p = 0; p < 4; p++)
+		for (int p = 0; p < 5; p++)
 			free(samples[m][p]);
 	}
 	python_stop(b);

@@ -3,8 +3,9 @@
 
 One long-lived client, as the C client is: it connects once, then reads "ID BUNDLE" lines on
 stdin and for each does what the C client does (subscribe to PropertiesChanged, CreateContainer,
-Start when it returns, wait for State=stopped, Delete untimed) and answers
-"TOTAL_MS CREATE_MS START_MS" (or "error MESSAGE"). Times are time.monotonic(), which is
+Start when it returns, wait for State=stopped, Delete) and answers
+"TOTAL_MS CREATE_MS START_MS EXIT_MS DELETE_MS" (or "error MESSAGE"), the total up to
+Delete's reply. Times are time.monotonic(), which is
 CLOCK_MONOTONIC like the driver's. The bus address is the first argument.
 """
 import sys
@@ -56,8 +57,11 @@ def run(bus, loop, cid, bundle):
     if errors:
         return "error " + errors[0].replace("\n", " ")
     bus.get_object(NAME, path, introspect=False).Delete(False, dbus_interface=CONTAINER)
+    t["deleted"] = time.monotonic()
     ms = lambda a, b: (t[b] - t[a]) * 1000.0
-    return "%.3f %.3f %.3f" % (ms("0", "stopped"), ms("0", "created"), ms("created", "started"))
+    return "%.3f %.3f %.3f %.3f %.3f" % (ms("0", "deleted"), ms("0", "created"),
+                                         ms("created", "started"), ms("started", "stopped"),
+                                         ms("stopped", "deleted"))
 
 
 def main():

@@ -350,7 +350,9 @@ table() {
   if [ -n "$(get lc.ocid.n)" ]; then
     echo "### 1. Life cycle of a container running \`true\` (ms)"
     echo
-    echo "Create, start, and the exit seen by the caller; $(get lc.ocid.n) interleaved runs of each."
+    echo "The whole life cycle, create through delete: \`$rt_name run\` removes its container" \
+      "when it ends, so ocid's is timed up to Delete's reply, conmon's through \`$rt_name delete\`," \
+      "podman's with \`--rm\`; $(get lc.ocid.n) interleaved runs of each."
     echo
     echo "| runner | median | p95 | median vs runc | p95 vs runc |"
     echo "|---|---:|---:|---:|---:|"
@@ -360,11 +362,11 @@ table() {
       case $m in
       runc) label="bare \`$rt_name run\`" ;;
       runcuserns) label="bare \`$rt_name run\`, her bundle in a user namespace (ocid's mappings)" ;;
-      confined) label="ocid, confined: CreateContainer, Start by a non-root user" ;;
-      ocid) label='ocid over D-Bus (C client): CreateContainer, Start' ;;
-      ocidrun) label='ocid, one call (C client): CreateContainer with start' ;;
-      python) label='ocid over D-Bus (python-dbus client): CreateContainer, Start' ;;
-      conmon) label="conmon + $rt_name (CRI-O style)" ;;
+      confined) label="ocid, confined: CreateContainer, Start, Delete by a non-root user" ;;
+      ocid) label='ocid over D-Bus (C client): CreateContainer, Start, Delete' ;;
+      ocidrun) label='ocid, one call (C client): CreateContainer with start, Delete' ;;
+      python) label='ocid over D-Bus (python-dbus client): CreateContainer, Start, Delete' ;;
+      conmon) label="conmon + $rt_name (CRI-O style), $rt_name delete" ;;
       podman) label='`podman run --rm --rootfs`' ;;
       esac
       echo "| $label | $(num "$(get lc.$m.p50)") | $(num "$(get lc.$m.p95)") |" \
@@ -374,14 +376,16 @@ table() {
       echo
       echo "Phases (medians, ms): ocid create $(num "$(get lc.ocid.create.p50)")," \
         "start $(num "$(get lc.ocid.start.p50)"), exit seen $(num "$(get lc.ocid.exit.p50)") after the Start reply" \
-        "(\`true\` is often gone before Start returns)."
+        "(\`true\` is often gone before Start returns), **delete $(num "$(get lc.ocid.delete.p50)")** from the exit seen to Delete's reply" \
+        "(p95 $(num "$(get lc.ocid.delete.p95)"))."
       [ -n "$(get lc.ocidrun.create.p50)" ] &&
-        echo "ocid one call: CreateContainer with start $(num "$(get lc.ocidrun.create.p50)"), exit seen $(num "$(get lc.ocidrun.exit.p50)") after its reply."
+        echo "ocid one call: CreateContainer with start $(num "$(get lc.ocidrun.create.p50)"), exit seen $(num "$(get lc.ocidrun.exit.p50)") after its reply, delete $(num "$(get lc.ocidrun.delete.p50)")."
       [ -n "$(get lc.python.create.p50)" ] &&
-        echo "python-dbus client: create $(num "$(get lc.python.create.p50)"), start $(num "$(get lc.python.start.p50)"), exit seen $(num "$(get lc.python.exit.p50)") after the Start reply."
+        echo "python-dbus client: create $(num "$(get lc.python.create.p50)"), start $(num "$(get lc.python.start.p50)"), exit seen $(num "$(get lc.python.exit.p50)") after the Start reply, delete $(num "$(get lc.python.delete.p50)")."
       [ -n "$(get lc.conmon.create.p50)" ] &&
         echo "conmon create $(num "$(get lc.conmon.create.p50)")," \
-          "$rt_name start $(num "$(get lc.conmon.start.p50)"), exit file $(num "$(get lc.conmon.exit.p50)") after runc start returned."
+          "$rt_name start $(num "$(get lc.conmon.start.p50)"), exit file $(num "$(get lc.conmon.exit.p50)") after runc start returned," \
+          "$rt_name delete $(num "$(get lc.conmon.delete.p50)")."
     fi
   fi
   if [ -n "$(get mem.monitor.pss_kb)$(get mem.monitor.pss_avg_kb_at_n)" ]; then
@@ -493,8 +497,8 @@ table() {
     echo
     echo "### 7. Confined containers: a non-root user's life cycle beside root's (ms)"
     echo
-    echo "The life cycle of section 1 (\`true\`: CreateContainer, Start, the exit seen, Delete" \
-      "untimed), created by \`$confined_user\` (uid $(id -u "$confined_user"), not root, no" \
+    echo "The life cycle of section 1 (\`true\`: CreateContainer, Start, the exit seen, Delete)," \
+      "created by \`$confined_user\` (uid $(id -u "$confined_user"), not root, no" \
       "create-privileged): ocid runs it in a user namespace whose root is her uid. Interleaved" \
       "with the others, $(get lc.confined.n) runs. polkit: a stand-in authority on the private bus" \
       "that says yes at once to her create, and no to anything else (see below)."
@@ -515,7 +519,8 @@ table() {
       "Phases (medians, ms): confined create $(num "$(get lc.confined.create.p50)")" \
       "(root: $(num "$(get lc.ocid.create.p50)")), start $(num "$(get lc.confined.start.p50)")" \
       "(root: $(num "$(get lc.ocid.start.p50)")), exit seen $(num "$(get lc.confined.exit.p50)")" \
-      "(root: $(num "$(get lc.ocid.exit.p50)")) after the Start reply."
+      "(root: $(num "$(get lc.ocid.exit.p50)")) after the Start reply, delete $(num "$(get lc.confined.delete.p50)")" \
+      "(root: $(num "$(get lc.ocid.delete.p50)"))."
     if [ -n "$(get cpu.root.daemon_ms_per_lc)" ]; then
       echo
       echo "CPU per life cycle (create, start, exit, delete), ms; a block of $(get cpu.n) root life cycles, then" \
@@ -574,7 +579,7 @@ if command -v gnuplot >/dev/null 2>&1 && [ -s "$out/lifecycle.csv" ]; then
     echo "set multiplot layout 1,2"
     echo "set grid; set key bottom right; set logscale x; set yrange [0:1]"
     echo "set ylabel 'fraction of runs'"
-    echo "set title 'Life cycle of \"true\": create, start, exit seen by the caller'"
+    echo "set title 'Life cycle of \"true\": create, start, exit, delete'"
     echo "set xlabel 'ms (log scale)'"
     sep="plot"
     for m in runc ocid ocidrun python conmon podman runcuserns confined; do
