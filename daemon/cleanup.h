@@ -6,9 +6,11 @@
 #include "common/cleanup.h"
 
 #include <glib.h>
+#include <dirent.h>
 #include <json-glib/json-glib.h>
 #include <systemd/sd-bus.h>
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DIR, closedir)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus, sd_bus_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_message, sd_bus_message_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_slot, sd_bus_slot_unref)

@@ -1,5 +1,7 @@
 #include "container.h"
 
+#include "teardown.h"
+
 #include <unistd.h>
 
 OcidContainer *
@@ -38,6 +40,7 @@ ocid_container_free(OcidContainer *container)
 		return;
 	/* create.c ends its operation before it lets a container go. */
 	g_warn_if_fail(container->create == NULL);
+	ocid_teardown_free(container->teardown);
 	g_clear_handle_id(&container->monitor_watch, g_source_remove);
 	g_clear_handle_id(&container->container_watch, g_source_remove);
 	g_clear_handle_id(&container->stop_timer, g_source_remove);

@@ -25,6 +25,7 @@ typedef struct {
 
 typedef struct OcidContainer OcidContainer;
 typedef struct OcidCreateOp OcidCreateOp;
+typedef struct OcidTeardown OcidTeardown;
 struct OcidManager;
 
 struct OcidContainer {
@@ -69,6 +70,9 @@ struct OcidContainer {
 	 * without create-privileged. */
 	int confined;
 	uint64_t created_usec;
+	/* A Delete has begun to take it apart: a daemon that finds it so at restore finishes
+	 * the job (teardown.h). */
+	int removing;
 
 	/* Changed only through state-machine.h. */
 	OcidContainerState state;
@@ -97,7 +101,11 @@ struct OcidContainer {
 	guint container_watch;
 	gboolean container_is_child; /* reparented to the daemon after its monitor died */
 	gboolean deleting;
-	gboolean starting;       /* a Start is in flight */
+	gboolean starting;      /* a Start is in flight */
+	OcidTeardown *teardown; /* its way down, once begun (teardown.h) */
+	/* Its spec has no poststop hooks, so that the runtime's delete of it, once it has
+	 * exited, is only its state dir and its cgroup, which ocid can remove itself. */
+	gboolean no_poststop_hooks;
 	GPtrArray *stop_waiters; /* pending Stop/Delete calls, see manager.c */
 	guint stop_timer;
 	/* The manager it belongs to, from its adoption on (manager.h): the state machine

@@ -1,15 +1,14 @@
 /* The create pipeline. A create accepted by ocid_manager_create_begin() is a CREATING
  * container in the store, and everything in flight for it belongs to its OcidCreateOp:
- * the parsed spec, the caller's reply, the monitor spawn, the unit job, the cleanup
- * calls. Completions find the container again by id and serial (OcidContainerRef) and
- * do nothing when it is gone.
+ * the parsed spec, the caller's reply, the monitor spawn, the unit job. Completions find the
+ * container again by id and serial (OcidContainerRef) and do nothing when it is gone.
  *
  * Cancellation is one path, whatever triggers it (a failure, create_timeout, Delete,
  * refused authorization, shutdown): fail() records the first error and stops the monitor;
- * advance() waits until nothing is in flight any more, then undoes, in order, the
- * runtime's state, the unit, the dirs, and only then answers the caller and lets the
- * container go. So no callback outlives what it points at, and an error reaches the
- * caller only once nothing of the container is left. */
+ * advance() waits until nothing is in flight any more, then hands the container to the
+ * one teardown (teardown.h), and answers the caller once that is done. So no callback
+ * outlives what it points at, and an error reaches the caller only once nothing of the
+ * container is left. */
 #define G_LOG_DOMAIN "ocid"
 
 #include "manager-private.h"
@@ -27,6 +26,7 @@
 #include "process.h"
 #include "spec.h"
 #include "state-machine.h"
+#include "teardown.h"
 #include "userns.h"
 
 #include "common/pidfd.h"
@@ -36,18 +36,6 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
-
-/* What a cancelled create undoes, in this order: the runtime's state, then whatever is
- * still in the container's cgroup (a runtime killed halfway keeps no state, and its
- * `runc init` sits in a session of its own), both before the unit that holds them, the
- * files last. */
-typedef enum {
-	UNDO_RUNTIME,
-	UNDO_CGROUP,
-	UNDO_UNIT,
-	UNDO_UNIT_CGROUP,
-	UNDO_FILES,
-} UndoStep;
 
 struct OcidCreateOp {
 	JsonNode *spec; /* read once: the privilege decision and the container's spec */
@@ -60,11 +48,9 @@ struct OcidCreateOp {
 	OcidMonitorSpawn *spawn;
 	gboolean spawn_pending; /* the monitor has not answered */
 	gboolean unit_pending;  /* the unit's job has not finished */
-	gboolean unit_made;     /* a unit may exist: it is stopped on the way out */
 
-	GError *error;         /* the first failure: set means cancelling */
-	UndoStep undo;         /* what the cancellation undoes next */
-	gboolean undo_pending; /* that step's call has not answered */
+	GError *error;    /* the first failure: set means cancelling */
+	gboolean undoing; /* handed to the teardown */
 };
 
 static void advance(OcidManager *manager, OcidContainer *c);
@@ -286,112 +272,30 @@ ocid_manager_create_cancel(OcidManager *manager, OcidContainer *c, const GError 
 	fail(manager, c, error);
 }
 
-/* A step of the undoing answered; whether it worked, the next one follows. */
+/* The teardown is done: nothing of the container is left but this record, which goes
+ * once the caller has its answer. */
 static void
-undo_step_done(OcidContainerRef *ref)
-{
-	OcidContainer *c = ocid_container_ref_resolve(ref);
-
-	if (c == NULL || c->create == NULL)
-		return;
-	c->create->undo_pending = FALSE;
-	advance(ref->manager, c);
-}
-
-static void
-on_runtime_undone(const char *out, GError *error, gpointer user_data)
-{
-	g_autoptr(OcidContainerRef) ref = user_data;
-
-	undo_step_done(ref);
-}
-
-static void
-on_cgroup_undone(GError *error, gpointer user_data)
-{
-	g_autoptr(OcidContainerRef) ref = user_data;
-
-	if (error != NULL)
-		g_warning("Container %s: %s", ref->id, error->message);
-	/* Every process of the cgroup is dead now; those whose parent died first were
-	 * handed to us, the subreaper, perhaps after the last reap that looked for them. */
-	ocid_reaper_adopt_orphans();
-	undo_step_done(ref);
-}
-
-static void
-on_unit_undone(GError *error, gpointer user_data)
-{
-	g_autoptr(OcidContainerRef) ref = user_data;
-
-	if (error != NULL)
-		g_warning("Container %s: %s", ref->id, error->message);
-	undo_step_done(ref);
-}
-
-static void
-finish_failed(OcidManager *manager, OcidContainer *c)
+on_undone(OcidContainer *c, GError *error, gpointer user_data)
 {
 	OcidCreateOp *op = g_steal_pointer(&c->create);
-	g_autofree char *exit_file = ocid_manager_exit_file_path(manager, c);
 
-	(void)g_unlink(exit_file);
-	if (op->log_is_ours)
-		(void)g_unlink(c->log_path);
-	if (!ocid_manager_remove_dir(c->dir))
-		g_warning("Could not remove %s: %s", c->dir, g_strerror(errno));
 	op->done(NULL, op->error, op->user_data);
 	/* Delete calls that cancelled it. */
 	ocid_lifecycle_complete_waiters(c, NULL);
 	op_free(op);
-	ocid_store_remove(manager->store, c);
 }
 
+/* Once nothing is in flight any more, the one teardown undoes what the create made. */
 static void
 advance(OcidManager *manager, OcidContainer *c)
 {
 	OcidCreateOp *op = c->create;
 
 	if (op->error == NULL || op->authorizing || op->spawn_pending || op->unit_pending ||
-	    op->undo_pending)
+	    op->undoing)
 		return;
-	if (op->undo == UNDO_RUNTIME) {
-		op->undo = UNDO_CGROUP;
-		if (ocid_manager_runtime_has_state(manager, c->id)) {
-			op->undo_pending = TRUE;
-			ocid_manager_runtime_delete(manager, c, on_runtime_undone,
-						    ocid_container_ref_new(manager, c, NULL, NULL));
-			return;
-		}
-	}
-	if (op->undo == UNDO_CGROUP) {
-		op->undo = UNDO_UNIT;
-		op->undo_pending = TRUE;
-		ocid_cgroup_kill_and_remove(ocid_cgroup_container_path(c), on_cgroup_undone,
-					    ocid_container_ref_new(manager, c, NULL, NULL));
-		return;
-	}
-	if (op->undo == UNDO_UNIT) {
-		op->undo = UNDO_UNIT_CGROUP;
-		if (op->unit_made) {
-			op->undo_pending = TRUE;
-			manager->cgroups->remove(manager->cgroups, c, on_unit_undone,
-						 ocid_container_ref_new(manager, c, NULL, NULL));
-			return;
-		}
-	}
-	if (op->undo == UNDO_UNIT_CGROUP) {
-		op->undo = UNDO_FILES;
-		/* The unit is stopped: what is left of its cgroup (a v1 hierarchy the
-		 * service manager did not trim) belongs to nobody. */
-		if (op->unit_made && c->control_group != NULL) {
-			op->undo_pending = TRUE;
-			ocid_cgroup_kill_and_remove(c->control_group, on_cgroup_undone,
-						    ocid_container_ref_new(manager, c, NULL, NULL));
-			return;
-		}
-	}
-	finish_failed(manager, c);
+	op->undoing = TRUE;
+	ocid_teardown_remove(manager, c, on_undone, NULL);
 }
 
 /* ---- the pipeline ---------------------------------------------------------------- */
@@ -416,6 +320,7 @@ created(OcidManager *manager, OcidContainer *c, pid_t pid)
 
 	c->monitor_pidfd = ocid_monitor_spawn_steal_pidfd(op->spawn);
 	c->fifo_start = ocid_start_spec_allows_fifo(op->spec);
+	c->no_poststop_hooks = !ocid_spec_has_hooks(op->spec, "poststop");
 	pid_identity = ocid_process_identify(pid, c->container_pidfd);
 	monitor_identity = ocid_process_identify(monitor_pid, c->monitor_pidfd);
 	(void)ocid_state_created(c, (int32_t)pid, &pid_identity, (int32_t)monitor_pid,
@@ -522,6 +427,10 @@ prepare_dirs(OcidManager *manager, OcidContainer *c, char **attach_path, char **
 		return ocid_error_set(error, OCID_ERROR_FAILED, "Cannot create %s: %s", c->dir,
 				      g_strerror(errno));
 	}
+	/* Before anything else is made: a daemon killed from here on finds a "creating"
+	 * record at restore, with what it needs to take the rest down (teardown.h). */
+	if (!ocid_manager_persist_container(manager, c, FALSE, error))
+		return FALSE;
 	if (g_mkdir_with_parents(log_dir, 0700) < 0)
 		return ocid_error_set(error, OCID_ERROR_FAILED, "Cannot create %s: %s", log_dir,
 				      g_strerror(errno));
@@ -568,11 +477,9 @@ spawn_monitor(OcidManager *manager, OcidContainer *c, GError **error)
 	if (!prepare_dirs(manager, c, &attach_path, &console_socket, error))
 		return FALSE;
 	/* What prepare makes, even half, is the unit's to remove if the create fails. */
-	if (manager->cgroups->prepare != NULL) {
-		op->unit_made = TRUE;
-		if (!manager->cgroups->prepare(manager->cgroups, c, error))
-			return FALSE;
-	}
+	if (manager->cgroups->prepare != NULL &&
+	    !manager->cgroups->prepare(manager->cgroups, c, error))
+		return FALSE;
 	pid_file = g_build_filename(c->dir, "container.pid", NULL);
 	exit_file = ocid_manager_exit_file_path(manager, c);
 	(void)g_unlink(exit_file);
@@ -620,7 +527,6 @@ ocid_manager_create_run(OcidManager *manager, OcidContainer *c)
 	}
 	if (manager->cgroups->attach != NULL) {
 		op->unit_pending = TRUE;
-		op->unit_made = TRUE;
 		manager->cgroups->attach(manager->cgroups, c, ocid_monitor_spawn_get_pid(op->spawn),
 					 op->spec, on_unit_attached,
 					 ocid_container_ref_new(manager, c, NULL, NULL));

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "process.h"
 #include "state-machine.h"
+#include "teardown.h"
 
 #include "common/pidfd.h"
 
@@ -123,14 +124,19 @@ on_started(const char *out, GError *error, gpointer user_data)
 		ocid_log_container(c, G_LOG_LEVEL_WARNING, OCID_MESSAGE_FAILED,
 				   "Starting container %s failed: %s", c->id, error->message);
 		ref->done(c, error, ref->user_data);
-		return;
+	} else {
+		/* A short-lived container may already have exited and been reported: the
+		 * state machine then only records when it started. */
+		(void)ocid_state_started(c, NULL);
+		ocid_log_container(c, G_LOG_LEVEL_MESSAGE, OCID_MESSAGE_STARTED,
+				   "Started container %s (%s)", c->id, c->name);
+		ref->done(c, NULL, ref->user_data);
 	}
-	/* A short-lived container may already have exited and been reported: the state
-	 * machine then only records when it started. */
-	(void)ocid_state_started(c, NULL);
-	ocid_log_container(c, G_LOG_LEVEL_MESSAGE, OCID_MESSAGE_STARTED,
-			   "Started container %s (%s)", c->id, c->name);
-	ref->done(c, NULL, ref->user_data);
+	/* An exit while the runtime's start ran waited for it: its teardown begins now. The
+	 * reply above may have deleted the container. */
+	c = ocid_container_ref_resolve(ref);
+	if (c != NULL)
+		ocid_teardown_exited(ref->manager, c);
 }
 
 static OcidStartProtocol
@@ -138,11 +144,7 @@ start_protocol_for(OcidManager *manager, const OcidContainer *c)
 {
 	if (!c->fifo_start)
 		return OCID_START_BY_RUNTIME;
-	if (g_strcmp0(c->runtime_path, manager->config->runtime_path) == 0)
-		return manager->start_protocol;
-	if (g_strcmp0(c->runtime_path, manager->config->untrusted_runtime_path) == 0)
-		return manager->untrusted_start_protocol;
-	return OCID_START_BY_RUNTIME;
+	return ocid_manager_runtime_protocol(manager, c);
 }
 
 gboolean
@@ -448,75 +450,24 @@ ocid_manager_update(OcidManager *manager, OcidContainer *c, const OcidResources 
 /* ---- delete --------------------------------------------------------------------- */
 
 static void
-finish_delete(OcidManager *manager, OcidContainer *c)
-{
-	g_autofree char *exit_file = ocid_manager_exit_file_path(manager, c);
-
-	(void)g_unlink(exit_file);
-	ocid_container_log_remove_owned(manager->config, c);
-	if (!ocid_manager_remove_dir(c->dir))
-		g_warning("Could not remove %s: %s", c->dir, g_strerror(errno));
-	ocid_log_container(c, G_LOG_LEVEL_MESSAGE, OCID_MESSAGE_REMOVED,
-			   "Removed container %s (%s)", c->id, c->name);
-	if (manager->listener.container_removed != NULL)
-		manager->listener.container_removed(c, manager->listener.data);
-	ocid_supervise_unwatch(c);
-	ocid_store_remove(manager->store, c);
-	ocid_manager_notify_count(manager);
-}
-
-static void
-on_unit_cgroup_removed(GError *error, gpointer user_data)
+on_deleted(OcidContainer *c, GError *error, gpointer user_data)
 {
 	g_autoptr(OcidContainerRef) ref = user_data;
-	OcidContainer *c = ocid_container_ref_resolve(ref);
 
-	if (error != NULL)
-		g_warning("Container %s: %s", ref->id, error->message);
-	if (c != NULL)
-		finish_delete(ref->manager, c);
-	ref->done(NULL, NULL, ref->user_data);
-}
-
-static void
-on_unit_removed(GError *error, gpointer user_data)
-{
-	OcidContainerRef *ref = user_data;
-	OcidContainer *c = ocid_container_ref_resolve(ref);
-
-	if (error != NULL)
-		g_warning("Container %s: %s", ref->id, error->message);
-	/* The unit is gone: what is left of its cgroup (a v1 hierarchy the service manager
-	 * did not trim) belongs to nobody. */
-	ocid_cgroup_kill_and_remove(c != NULL ? c->control_group : NULL, on_unit_cgroup_removed,
-				    ref);
-}
-
-static void
-on_runtime_deleted(const char *out, GError *error, gpointer user_data)
-{
-	g_autoptr(OcidContainerRef) ref = user_data;
-	OcidContainer *c = ocid_container_ref_resolve(ref);
-	OcidManager *manager = ref->manager;
-
-	if (c == NULL) {
-		ref->done(NULL, NULL, ref->user_data);
-		return;
-	}
-	if (error != NULL && ocid_manager_runtime_has_state(manager, c->id)) {
+	if (error != NULL) {
 		c->deleting = FALSE;
 		ref->done(c, error, ref->user_data);
 		return;
 	}
-	/* The unit goes last: only then is nothing of the container left. */
-	manager->cgroups->remove(manager->cgroups, c, on_unit_removed, g_steal_pointer(&ref));
+	ref->done(NULL, NULL, ref->user_data);
 }
 
+/* A container that is not alive: what its exit began (teardown.h) goes on to its end. */
 static void
 delete_from_runtime(OcidManager *manager, OcidContainer *c, OcidDoneFunc done, gpointer user_data)
 {
-	ocid_manager_runtime_delete(manager, c, on_runtime_deleted,
-				    ocid_container_ref_new(manager, c, done, user_data));
+	ocid_teardown_remove(manager, c, on_deleted,
+			     ocid_container_ref_new(manager, c, done, user_data));
 }
 
 static void

@@ -49,6 +49,10 @@ void ocid_container_ref_free(OcidContainerRef *ref);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OcidContainerRef, ocid_container_ref_free)
 
 OcidRuntime ocid_manager_runtime_for(OcidManager *manager, const OcidContainer *container);
+/* How the container's runtime is started through its fifo, if ocid knows the runtime (runc,
+ * crun); OCID_START_BY_RUNTIME if not. */
+OcidStartProtocol ocid_manager_runtime_protocol(OcidManager *manager,
+						const OcidContainer *container);
 /* Sets @args to what every monitor of @container is told (the container, the runtime and
  * its global options, the log's owner); the rest is left off. */
 void ocid_manager_monitor_args(OcidManager *manager, const OcidContainer *container,

@@ -70,6 +70,16 @@ ocid_manager_runtime_for(OcidManager *manager, const OcidContainer *c)
 	return runtime;
 }
 
+OcidStartProtocol
+ocid_manager_runtime_protocol(OcidManager *manager, const OcidContainer *c)
+{
+	if (g_strcmp0(c->runtime_path, manager->config->runtime_path) == 0)
+		return manager->start_protocol;
+	if (g_strcmp0(c->runtime_path, manager->config->untrusted_runtime_path) == 0)
+		return manager->untrusted_start_protocol;
+	return OCID_START_BY_RUNTIME;
+}
+
 void
 ocid_manager_monitor_args(OcidManager *manager, const OcidContainer *c, MonitorArgs *args)
 {

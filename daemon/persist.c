@@ -100,6 +100,8 @@ ocid_persist_to_json(const OcidContainer *c)
 	add_int(&w, "owner_uid", (gint64)c->owner_uid);
 	add_int(&w, "owner_gid", (gint64)c->owner_gid);
 	add_bool(&w, "confined", c->confined);
+	if (c->removing)
+		add_bool(&w, "removing", c->removing);
 	add_int(&w, "created_usec", (gint64)c->created_usec);
 	add_string(&w, "state", ocid_container_state_to_string(c->state));
 	add_int(&w, "pid", c->pid);
@@ -322,6 +324,7 @@ ocid_persist_from_json(const char *data, gsize len, const char *origin, GError *
 	    !read_bool(&r, o, "fifo_start", &c->fifo_start) ||
 	    !read_bool(&r, o, "log_owned", &c->log_owned) ||
 	    !read_bool(&r, o, "confined", &c->confined) ||
+	    !read_bool(&r, o, "removing", &c->removing) ||
 	    !read_bool(&r, o, "oom_killed", &c->oom_killed))
 		return NULL;
 

@@ -23,25 +23,28 @@ ocid_start_protocol_for_version(const char *version_line)
 }
 
 gboolean
-ocid_start_spec_allows_fifo(JsonNode *spec)
+ocid_spec_has_hooks(JsonNode *spec, const char *kind)
 {
-	JsonObject *root;
 	JsonNode *hooks;
-	JsonNode *poststart;
+	JsonNode *list;
 
 	if (spec == NULL || !JSON_NODE_HOLDS_OBJECT(spec))
-		return FALSE;
-	root = json_node_get_object(spec);
-	hooks = json_object_get_member(root, "hooks");
+		return TRUE;
+	hooks = json_object_get_member(json_node_get_object(spec), "hooks");
 	if (hooks == NULL || JSON_NODE_HOLDS_NULL(hooks))
-		return TRUE;
-	if (!JSON_NODE_HOLDS_OBJECT(hooks))
 		return FALSE;
-	poststart = json_object_get_member(json_node_get_object(hooks), "poststart");
-	if (poststart == NULL || JSON_NODE_HOLDS_NULL(poststart))
+	if (!JSON_NODE_HOLDS_OBJECT(hooks))
 		return TRUE;
-	return JSON_NODE_HOLDS_ARRAY(poststart) &&
-	       json_array_get_length(json_node_get_array(poststart)) == 0;
+	list = json_object_get_member(json_node_get_object(hooks), kind);
+	if (list == NULL || JSON_NODE_HOLDS_NULL(list))
+		return FALSE;
+	return !JSON_NODE_HOLDS_ARRAY(list) || json_array_get_length(json_node_get_array(list)) > 0;
+}
+
+gboolean
+ocid_start_spec_allows_fifo(JsonNode *spec)
+{
+	return !ocid_spec_has_hooks(spec, "poststart");
 }
 
 /* A runc start in flight: init has not written its byte yet. */

@@ -31,6 +31,10 @@ OcidStartProtocol ocid_start_protocol_for_version(const char *version_line);
  * the runtime's own start runs. */
 gboolean ocid_start_spec_allows_fifo(JsonNode *spec);
 
+/* Whether @spec has hooks of @kind ("poststart", "poststop"), or cannot be read well
+ * enough to tell. */
+gboolean ocid_spec_has_hooks(JsonNode *spec, const char *kind);
+
 /* Releases the container @id (whose init's pidfd is @container_pidfd, borrowed) through
  * the fifo in @runtime_root. @done gets "" once the process is released, or an
  * OCID_ERROR_RUNTIME_FAILED error when the init exited before that. Returns FALSE, without

@@ -16,6 +16,7 @@
 #include "process.h"
 #include "reaper.h"
 #include "state-machine.h"
+#include "teardown.h"
 
 #include <errno.h>
 #include <glib-unix.h>
@@ -69,6 +70,9 @@ container_exited(OcidContainer *c, int exit_code, gboolean oom_killed, const cha
 	if (!oom_killed && exit_code == 128 + SIGKILL)
 		oom_killed = ocid_cgroup_oom_killed(c);
 	reported = ocid_state_exited(c, exit_code, oom_killed, message, NULL);
+	/* Before the unwatch, which lets the monitor go: the teardown waits for it. */
+	if (reported)
+		ocid_teardown_exited(c->manager, c);
 	/* Only now that the exit is on disk may the pidfd leave the fd store. */
 	ocid_supervise_unwatch(c);
 	if (!reported)
@@ -337,28 +341,26 @@ reconcile(OcidManager *manager, OcidContainer *c, GHashTable *stored, GHashTable
 			 "file descriptor store), so its exit code is unknown");
 }
 
-/* A dir without state.json is a create that ocid did not live to finish: nothing of it
- * was ever announced, so it is undone, runtime state included. */
-static void
-undo_interrupted_create(OcidManager *manager, const char *id)
+/* A dir without state.json is a create that ocid did not live to persist: only its dir
+ * was made. */
+static OcidContainer *
+interrupted_create(OcidManager *manager, const char *id)
 {
-	g_autofree char *dir = g_build_filename(manager->containers_dir, id, NULL);
-	g_autofree char *exit_file = g_build_filename(manager->exits_dir, id, NULL);
-	OcidRuntime runtime = {
-		.path = manager->config->runtime_path,
-		.root = manager->runtime_root,
-		.systemd_cgroup = manager->cgroups->runtime_systemd_cgroup,
-	};
-	const char *args[] = { "delete", "--force", id, NULL };
+	OcidContainer *c = ocid_container_new(id, id);
 
-	if (ocid_manager_runtime_has_state(manager, id))
-		g_free(ocid_runtime_run_sync(&runtime, args, NULL));
-	(void)g_unlink(exit_file);
-	if (!ocid_manager_remove_dir(dir))
-		g_warning("Could not remove %s, left by an interrupted create: %s", dir,
-			  g_strerror(errno));
-	else
-		g_message("Removed %s, left by a create that ocid did not finish", dir);
+	c->dir = g_build_filename(manager->containers_dir, id, NULL);
+	c->runtime_path = g_strdup(manager->config->runtime_path);
+	c->log_owned = FALSE;
+	return c;
+}
+
+static void
+take_down(OcidManager *manager, OcidContainer *c)
+{
+	g_message("Taking down container %s, whose %s ocid did not live to finish", c->id,
+		  c->state == OCID_STATE_CREATING ? "create" : "Delete");
+	c->deleting = c->state != OCID_STATE_CREATING;
+	ocid_teardown_remove(manager, c, NULL, NULL);
 }
 
 /* One getdents for all the containers instead of one failed open of an exit file each:
@@ -385,6 +387,7 @@ ocid_manager_restore(OcidManager *manager)
 	gpointer id, fd;
 	const char *name;
 	guint restored = 0;
+	g_autoptr(GPtrArray) interrupted = g_ptr_array_new();
 
 	/* The watch first: an exit file written from now on is seen by one or the other. */
 	ocid_supervise_watch_exits(manager);
@@ -400,10 +403,8 @@ ocid_manager_restore(OcidManager *manager)
 		if (!ocid_id_is_valid(name))
 			continue;
 		c = ocid_persist_load(path, &error);
-		if (c == NULL && g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
-			undo_interrupted_create(manager, name);
-			continue;
-		}
+		if (c == NULL && g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+			c = interrupted_create(manager, name);
 		if (c == NULL) {
 			g_warning("Skipping container in %s/%s: %s. Fix or remove the file",
 				  manager->containers_dir, name, error->message);
@@ -417,6 +418,12 @@ ocid_manager_restore(OcidManager *manager)
 		}
 		ocid_manager_adopt(manager, c);
 		ocid_store_add(manager->store, c);
+		/* A create or a Delete interrupted by a crash: nothing of it is announced, and
+		 * the teardown begins once every container is known. */
+		if (c->state == OCID_STATE_CREATING || c->removing) {
+			g_ptr_array_add(interrupted, g_steal_pointer(&c));
+			continue;
+		}
 		reconcile(manager, c, stored, exits);
 		ocid_log_container(c, G_LOG_LEVEL_INFO, OCID_MESSAGE_RESTORED,
 				   "Restored container %s (%s), %s", c->id, c->name,
@@ -426,6 +433,8 @@ ocid_manager_restore(OcidManager *manager)
 	}
 	if (restored > 0)
 		g_message("Restored %u containers from %s", restored, manager->containers_dir);
+	for (guint i = 0; i < interrupted->len; i++)
+		take_down(manager, interrupted->pdata[i]);
 	/* Pidfds of containers that are no more. */
 	g_hash_table_iter_init(&iter, stored);
 	while (g_hash_table_iter_next(&iter, &id, &fd)) {

@@ -51,6 +51,13 @@ test_manager_properties(void)
 	g_assert_true(g_variant_get_boolean(ready));
 }
 
+/* Neither a file nor a cgroup (in any hierarchy) is at @path. */
+static gboolean
+gone(gpointer path)
+{
+	return !g_file_test(path, G_FILE_TEST_EXISTS) && !ocid_test_cgroup_exists(path);
+}
+
 /* create -> created -> start -> running -> exits with its code; the log is CRI. */
 static void
 test_run_to_exit(void)
@@ -68,6 +75,8 @@ test_run_to_exit(void)
 	g_autofree char *effective = NULL;
 	g_autofree char *exit_file = NULL;
 	g_autofree char *exit_text = NULL;
+	g_autofree char *runtime_state = NULL;
+	g_autofree char *group = NULL;
 	g_autoptr(GError) error = NULL;
 	g_auto(GStrv) lines = NULL;
 	g_autoptr(GVariant) created = NULL;
@@ -114,6 +123,13 @@ test_run_to_exit(void)
 	finished = ocid_test_get_property(t, path, "FinishedTimestamp");
 	g_assert_cmpuint(g_variant_get_uint64(started), >=, g_variant_get_uint64(created));
 	g_assert_cmpuint(g_variant_get_uint64(finished), >=, g_variant_get_uint64(started));
+
+	/* What the runtime and the cgroup manager kept of it goes at its exit, unasked: its
+	 * runtime state and every cgroup made for it. */
+	runtime_state = g_build_filename(t->run_dir, "runtime", "exit3", NULL);
+	group = ocid_test_get_string(t, path, "ControlGroup");
+	g_assert_true(ocid_test_wait_for(gone, runtime_state, 10000));
+	g_assert_true(ocid_test_wait_for(gone, group, 10000));
 
 	/* The exit code the monitor wrote, atomically, where DESIGN.md says. */
 	exit_file = g_build_filename(t->run_dir, "exits", "exit3", NULL);

@@ -1,0 +1,429 @@
+/* The teardown of a container: the steps of teardown.h, in order, each begun once the one
+ * before has answered, owned by the container (OcidContainer.teardown) so that nothing of
+ * it outlives the container. A completion finds its container again by id and serial and
+ * does nothing when it is gone (a daemon shutting down frees containers mid-teardown; the
+ * next one starts over from the mark in state.json).
+ *
+ * Who calls it: create.c once a failed or cancelled create has nothing in flight any more,
+ * lifecycle.c for Delete, supervise.c at an exit, and at restore for a create or a Delete
+ * that a crash interrupted. None of them undoes anything itself. */
+#define G_LOG_DOMAIN "ocid"
+
+#include "teardown.h"
+
+#include "manager-private.h"
+
+#include "cgroup-kill.h"
+#include "cgroup-tree.h"
+#include "cleanup.h"
+#include "container-log.h"
+#include "log.h"
+#include "reaper.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+typedef struct {
+	OcidDoneFunc done;
+	gpointer user_data;
+} Waiter;
+
+struct OcidTeardown {
+	OcidTeardownStep step; /* the next one to begin */
+	gboolean remove;       /* all the way: its files and the container itself */
+	gboolean pending;      /* the step begun last has not answered */
+	/* advance() is at work further up the stack: a step that answers at once (a
+	 * cgroupfs unit) leaves the next one to it, so that the container is freed by the
+	 * outermost call only. */
+	gboolean advancing;
+	/* Begun at its exit: nothing of it runs but its monitor on its way out, which is
+	 * waited for before its group goes, and the runtime's delete may be ocid's own. */
+	gboolean exited;
+	int monitor_pidfd;
+	guint monitor_watch;
+	GPtrArray *waiters; /* Waiter */
+};
+
+static const char *const step_names[] = {
+	[OCID_TEARDOWN_RUNTIME] = "runtime", [OCID_TEARDOWN_CGROUP] = "cgroup",
+	[OCID_TEARDOWN_UNIT] = "unit",       [OCID_TEARDOWN_UNIT_CGROUP] = "unit-cgroup",
+	[OCID_TEARDOWN_FILES] = "files",     [OCID_TEARDOWN_DONE] = "done",
+};
+
+const char *
+ocid_teardown_step_to_string(OcidTeardownStep step)
+{
+	return step <= OCID_TEARDOWN_DONE ? step_names[step] : "unknown";
+}
+
+void
+ocid_teardown_free(OcidTeardown *t)
+{
+	if (t == NULL)
+		return;
+	g_clear_handle_id(&t->monitor_watch, g_source_remove);
+	closep(&t->monitor_pidfd);
+	g_ptr_array_unref(t->waiters);
+	g_free(t);
+}
+
+gboolean
+ocid_teardown_is_removing(const OcidContainer *c)
+{
+	return c->teardown != NULL && c->teardown->remove;
+}
+
+/* The fault tests' way of killing the daemon inside a step (tests/faults/test-teardown.c):
+ * OCID_TEST_CRASH_IN_TEARDOWN names the step. Read once. */
+static void
+crash_point(OcidTeardownStep step)
+{
+	static const char *which = NULL;
+	static gboolean read = FALSE;
+
+	if (!read) {
+		which = g_getenv("OCID_TEST_CRASH_IN_TEARDOWN");
+		read = TRUE;
+	}
+	if (which != NULL && g_str_equal(which, step_names[step])) {
+		g_message("Killed inside the teardown's %s step (OCID_TEST_CRASH_IN_TEARDOWN)",
+			  which);
+		raise(SIGKILL);
+	}
+}
+
+static void advance(OcidManager *manager, OcidContainer *c);
+
+/* A step's call answered; whatever it said, the next step follows. */
+static void
+step_answered(OcidContainerRef *ref)
+{
+	OcidContainer *c = ocid_container_ref_resolve(ref);
+
+	if (c == NULL || c->teardown == NULL)
+		return;
+	c->teardown->pending = FALSE;
+	advance(ref->manager, c);
+}
+
+static void
+mark_removing(OcidManager *manager, OcidContainer *c, gboolean removing)
+{
+	g_autoptr(GError) error = NULL;
+
+	c->removing = removing;
+	if (c->state_path != NULL && !ocid_manager_persist_container(manager, c, FALSE, &error))
+		g_warning("Container %s: %s", c->id, error->message);
+}
+
+/* The runtime refused to delete it: the teardown ends there, and the container stays. */
+static void
+abandon(OcidManager *manager, OcidContainer *c, const GError *error)
+{
+	OcidTeardown *t = g_steal_pointer(&c->teardown);
+	g_autoptr(GPtrArray) waiters = g_ptr_array_ref(t->waiters);
+
+	if (t->remove)
+		mark_removing(manager, c, FALSE);
+	else
+		ocid_log_container(c, G_LOG_LEVEL_WARNING, OCID_MESSAGE_FAILED,
+				   "The runtime could not remove container %s after it exited: "
+				   "%s; Delete tries again",
+				   c->id, error->message);
+	ocid_teardown_free(t);
+	for (guint i = 0; i < waiters->len; i++) {
+		Waiter *w = waiters->pdata[i];
+		w->done(c, (GError *)error, w->user_data);
+	}
+}
+
+/* ---- the runtime ------------------------------------------------------------------ */
+
+/* rm -r of the runtime's state dir (runc removes it with os.RemoveAll): files, fifos,
+ * sockets and the dirs below, never through a symlink. */
+static gboolean
+remove_state_dir(int parent_fd, const char *name)
+{
+	_cleanup_close_ int fd =
+	    openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	g_autoptr(DIR) dir = NULL;
+	struct dirent *entry;
+
+	if (fd < 0)
+		return errno == ENOENT;
+	dir = fdopendir(fd);
+	if (dir == NULL)
+		return FALSE;
+	fd = -1; /* the DIR's now */
+	while ((entry = readdir(dir)) != NULL) {
+		if (g_str_equal(entry->d_name, ".") || g_str_equal(entry->d_name, ".."))
+			continue;
+		if (unlinkat(dirfd(dir), entry->d_name, 0) == 0 || errno == ENOENT)
+			continue;
+		if (errno != EISDIR || !remove_state_dir(dirfd(dir), entry->d_name))
+			return FALSE;
+	}
+	return unlinkat(parent_fd, name, AT_REMOVEDIR) == 0 || errno == ENOENT;
+}
+
+/* What `runc delete` and `crun delete` do for a container that has exited, when its spec
+ * has no poststop hooks: kill what its init left in its cgroup (something is left only in
+ * a shared pid namespace), remove the cgroup, remove their state dir. The cgroup steps do
+ * the first two; ocid does the last itself, without a runtime process (some 8 ms), where
+ * no unit encloses the container (the cgroupfs manager). */
+static gboolean
+runtime_delete_is_ours(OcidManager *manager, const OcidContainer *c)
+{
+	return c->no_poststop_hooks && c->unit == NULL && c->control_group != NULL &&
+	       ocid_manager_runtime_protocol(manager, c) != OCID_START_BY_RUNTIME;
+}
+
+static void
+on_runtime_deleted(const char *out, GError *error, gpointer user_data)
+{
+	g_autoptr(OcidContainerRef) ref = user_data;
+	OcidContainer *c = ocid_container_ref_resolve(ref);
+
+	if (c == NULL || c->teardown == NULL)
+		return;
+	/* A create being undone goes on whatever the runtime says: nobody would be left to
+	 * ask again. */
+	if (error != NULL && c->state != OCID_STATE_CREATING &&
+	    ocid_manager_runtime_has_state(ref->manager, c->id)) {
+		abandon(ref->manager, c, error);
+		return;
+	}
+	step_answered(ref);
+}
+
+static void
+step_runtime(OcidManager *manager, OcidContainer *c)
+{
+	OcidTeardown *t = c->teardown;
+
+	if (!ocid_manager_runtime_has_state(manager, c->id))
+		return;
+	if (t->exited && runtime_delete_is_ours(manager, c)) {
+		OcidRuntime runtime = ocid_manager_runtime_for(manager, c);
+		g_autofree char *state_dir = g_build_filename(runtime.root, c->id, NULL);
+		if (remove_state_dir(AT_FDCWD, state_dir))
+			return;
+	}
+	t->pending = TRUE;
+	ocid_manager_runtime_delete(manager, c, on_runtime_deleted,
+				    ocid_container_ref_new(manager, c, NULL, NULL));
+}
+
+/* ---- the cgroups and the unit ----------------------------------------------------- */
+
+static void
+on_cgroup_removed(GError *error, gpointer user_data)
+{
+	g_autoptr(OcidContainerRef) ref = user_data;
+
+	if (error != NULL)
+		g_warning("Container %s: %s", ref->id, error->message);
+	/* Every process of the cgroup is dead now; those whose parent died first were handed
+	 * to us, the subreaper, perhaps after the last reap that looked for them. */
+	ocid_reaper_adopt_orphans();
+	step_answered(ref);
+}
+
+/* rmdir first, which takes an empty cgroup at once and kills nothing; a cgroup that still
+ * holds processes is killed and then removed. */
+static void
+remove_cgroup(OcidManager *manager, OcidContainer *c, const char *path)
+{
+	if (path == NULL || ocid_cgroup_remove_group(path, NULL))
+		return;
+	c->teardown->pending = TRUE;
+	ocid_cgroup_kill_and_remove(path, on_cgroup_removed,
+				    ocid_container_ref_new(manager, c, NULL, NULL));
+}
+
+static void
+on_unit_removed(GError *error, gpointer user_data)
+{
+	g_autoptr(OcidContainerRef) ref = user_data;
+
+	if (error != NULL)
+		g_warning("Container %s: %s", ref->id, error->message);
+	step_answered(ref);
+}
+
+static void
+remove_unit(OcidManager *manager, OcidContainer *c)
+{
+	c->teardown->pending = TRUE;
+	manager->cgroups->remove(manager->cgroups, c, on_unit_removed,
+				 ocid_container_ref_new(manager, c, NULL, NULL));
+}
+
+static gboolean
+on_monitor_gone(int fd, GIOCondition condition, gpointer user_data)
+{
+	OcidContainerRef *ref = user_data;
+	OcidContainer *c = ocid_container_ref_resolve(ref);
+
+	/* The watch is the teardown's: removed before the container goes. */
+	c->teardown->monitor_watch = 0;
+	closep(&c->teardown->monitor_pidfd);
+	/* Its answer goes on with the next step. */
+	remove_unit(ref->manager, c);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+step_unit(OcidManager *manager, OcidContainer *c)
+{
+	OcidTeardown *t = c->teardown;
+	struct pollfd pfd = { .fd = t->monitor_pidfd, .events = POLLIN };
+
+	/* The monitor, which has written the exit file and is on its way out, lives in the
+	 * group: the group goes once it is gone. */
+	if (t->monitor_pidfd >= 0 && poll(&pfd, 1, 0) == 0) {
+		t->pending = TRUE;
+		t->monitor_watch = g_unix_fd_add_full(
+		    G_PRIORITY_DEFAULT, t->monitor_pidfd, G_IO_IN, on_monitor_gone,
+		    ocid_container_ref_new(manager, c, NULL, NULL),
+		    (GDestroyNotify)ocid_container_ref_free);
+		return;
+	}
+	remove_unit(manager, c);
+}
+
+/* ---- ocid's files, and the end ---------------------------------------------------- */
+
+static void
+step_files(OcidManager *manager, OcidContainer *c)
+{
+	g_autofree char *exit_file = ocid_manager_exit_file_path(manager, c);
+
+	(void)g_unlink(exit_file);
+	if (c->log_path != NULL)
+		ocid_container_log_remove_owned(manager->config, c);
+	crash_point(OCID_TEARDOWN_FILES);
+	if (c->dir != NULL && !ocid_manager_remove_dir(c->dir))
+		g_warning("Could not remove %s: %s", c->dir, g_strerror(errno));
+}
+
+static void
+finish(OcidManager *manager, OcidContainer *c)
+{
+	g_autoptr(GPtrArray) waiters = g_ptr_array_ref(c->teardown->waiters);
+	gboolean announced = c->state != OCID_STATE_CREATING;
+
+	if (announced) {
+		ocid_log_container(c, G_LOG_LEVEL_MESSAGE, OCID_MESSAGE_REMOVED,
+				   "Removed container %s (%s)", c->id, c->name);
+		if (manager->listener.container_removed != NULL)
+			manager->listener.container_removed(c, manager->listener.data);
+	}
+	for (guint i = 0; i < waiters->len; i++) {
+		Waiter *w = waiters->pdata[i];
+		w->done(c, NULL, w->user_data);
+	}
+	ocid_supervise_unwatch(c);
+	ocid_store_remove(manager->store, c);
+	if (announced)
+		ocid_manager_notify_count(manager);
+}
+
+static void
+advance(OcidManager *manager, OcidContainer *c)
+{
+	OcidTeardown *t = c->teardown;
+
+	if (t->advancing)
+		return;
+	t->advancing = TRUE;
+	while (!t->pending) {
+		OcidTeardownStep step = t->step;
+
+		if (step == OCID_TEARDOWN_FILES && !t->remove)
+			break; /* the exit's part is done; Delete goes on from here */
+		if (step == OCID_TEARDOWN_DONE) {
+			finish(manager, c); /* c is gone */
+			return;
+		}
+		t->step++;
+		switch (step) {
+		case OCID_TEARDOWN_RUNTIME:
+			step_runtime(manager, c);
+			break;
+		case OCID_TEARDOWN_CGROUP:
+			remove_cgroup(manager, c, ocid_cgroup_container_path(c));
+			break;
+		case OCID_TEARDOWN_UNIT:
+			step_unit(manager, c);
+			break;
+		case OCID_TEARDOWN_UNIT_CGROUP:
+			/* The unit is stopped: what is left of its cgroup belongs to nobody. */
+			remove_cgroup(manager, c, c->control_group);
+			break;
+		case OCID_TEARDOWN_FILES:
+			step_files(manager, c);
+			break;
+		case OCID_TEARDOWN_DONE:
+			g_assert_not_reached();
+		}
+		if (step != OCID_TEARDOWN_FILES)
+			crash_point(step);
+		/* The runtime refused: the container stays, without a teardown. */
+		if (c->teardown != t)
+			return;
+	}
+	t->advancing = FALSE;
+}
+
+static OcidTeardown *
+teardown_new(void)
+{
+	OcidTeardown *t = g_new0(OcidTeardown, 1);
+
+	t->monitor_pidfd = -1;
+	t->waiters = g_ptr_array_new_with_free_func(g_free);
+	return t;
+}
+
+void
+ocid_teardown_remove(OcidManager *manager, OcidContainer *c, OcidDoneFunc done, gpointer user_data)
+{
+	OcidTeardown *t = c->teardown;
+
+	if (t == NULL)
+		t = c->teardown = teardown_new();
+	if (done != NULL) {
+		Waiter *w = g_new0(Waiter, 1);
+		w->done = done;
+		w->user_data = user_data;
+		g_ptr_array_add(t->waiters, w);
+	}
+	if (t->remove)
+		return;
+	t->remove = TRUE;
+	if (c->state != OCID_STATE_CREATING && !c->removing)
+		mark_removing(manager, c, TRUE);
+	advance(manager, c);
+}
+
+void
+ocid_teardown_exited(OcidManager *manager, OcidContainer *c)
+{
+	OcidTeardown *t;
+
+	if (c->teardown != NULL || c->starting || ocid_container_is_alive(c) ||
+	    !runtime_delete_is_ours(manager, c))
+		return;
+	t = c->teardown = teardown_new();
+	t->exited = TRUE;
+	if (c->monitor_pidfd >= 0)
+		t->monitor_pidfd = fcntl(c->monitor_pidfd, F_DUPFD_CLOEXEC, 3);
+	advance(manager, c);
+}
