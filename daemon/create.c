@@ -37,6 +37,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* The create's way forward; the way back is the teardown's (teardown.h). */
+typedef enum {
+	CREATE_AUTHORIZING, /* accepted, not yet run: polkit is being asked */
+	CREATE_MAKING,      /* the monitor runs the runtime, and the unit is being made */
+	CREATE_UNDOING,     /* failed or cancelled: handed to the teardown */
+} CreateStep;
+
 struct OcidCreateOp {
 	JsonNode *spec; /* read once: the privilege decision and the container's spec */
 	OcidDoneFunc done;
@@ -44,13 +51,13 @@ struct OcidCreateOp {
 	gboolean log_is_ours; /* ocid chose log_path, so a failed create removes the log */
 	gboolean start;       /* the caller asked for a run: Start before the reply */
 
-	gboolean authorizing; /* accepted, not yet run: polkit is being asked */
+	CreateStep step;
 	OcidMonitorSpawn *spawn;
-	gboolean spawn_pending; /* the monitor has not answered */
-	gboolean unit_pending;  /* the unit's job has not finished */
+	/* While MAKING: the answers still to come, the monitor's and the unit job's. They
+	 * come in either order (cgroupfs moves the monitor while the runtime works). */
+	guint waiting;
 
-	GError *error;    /* the first failure: set means cancelling */
-	gboolean undoing; /* handed to the teardown */
+	GError *error; /* the first failure: set means cancelling */
 };
 
 static void advance(OcidManager *manager, OcidContainer *c);
@@ -216,7 +223,7 @@ ocid_manager_create_begin(OcidManager *manager, OcidCreateRequest *request, Ocid
 	op->user_data = user_data;
 	op->log_is_ours = log_is_ours;
 	op->start = r->start;
-	op->authorizing = TRUE;
+	op->step = CREATE_AUTHORIZING;
 	c->create = op;
 	ocid_manager_adopt(manager, c);
 	ocid_store_add(manager->store, c);
@@ -254,7 +261,7 @@ fail(OcidManager *manager, OcidContainer *c, const GError *error)
 	record_failure(c, error);
 	/* The monitor leads its own process group, which holds the runtime too. Its pid
 	 * is safe to use: it is our child and not reaped before the spawn is freed. */
-	if (op->spawn_pending)
+	if (op->spawn != NULL)
 		ocid_monitor_spawn_abort(op->spawn);
 	advance(manager, c);
 }
@@ -268,7 +275,7 @@ ocid_create_abort(OcidManager *manager, OcidContainer *c, const GError *error)
 void
 ocid_manager_create_cancel(OcidManager *manager, OcidContainer *c, const GError *error)
 {
-	c->create->authorizing = FALSE;
+	c->create->step = CREATE_MAKING;
 	fail(manager, c, error);
 }
 
@@ -285,16 +292,24 @@ on_undone(OcidContainer *c, GError *error, gpointer user_data)
 	op_free(op);
 }
 
-/* Once nothing is in flight any more, the one teardown undoes what the create made. */
+static void created(OcidManager *manager, OcidContainer *c, pid_t pid);
+
+/* Once nothing is in flight any more: the container is created, or the one teardown
+ * undoes what the create made. */
 static void
 advance(OcidManager *manager, OcidContainer *c)
 {
 	OcidCreateOp *op = c->create;
 
-	if (op->error == NULL || op->authorizing || op->spawn_pending || op->unit_pending ||
-	    op->undoing)
+	if (op->step != CREATE_MAKING || op->waiting > 0)
 		return;
-	op->undoing = TRUE;
+	if (op->error == NULL) {
+		created(manager, c, ocid_monitor_spawn_get_container_pid(op->spawn));
+		return;
+	}
+	/* The monitor is gone (aborted), and the runtime's delete takes the container. */
+	closep(&c->container_pidfd);
+	op->step = CREATE_UNDOING;
 	ocid_teardown_remove(manager, c, on_undone, NULL);
 }
 
@@ -339,23 +354,6 @@ created(OcidManager *manager, OcidContainer *c, pid_t pid)
 	op_free(op);
 }
 
-/* The monitor has created the container, and it sits in its unit (or cgroup). */
-static void
-monitor_and_unit_ready(OcidManager *manager, OcidContainer *c)
-{
-	OcidMonitorSpawn *spawn = c->create->spawn;
-
-	if (c->create->error != NULL) {
-		/* Cancelled while the runtime worked: the monitor goes, and the runtime's
-		 * delete takes the container with it. */
-		ocid_monitor_spawn_abort(spawn);
-		closep(&c->container_pidfd);
-		advance(manager, c);
-		return;
-	}
-	created(manager, c, ocid_monitor_spawn_get_container_pid(spawn));
-}
-
 static void
 on_monitor_ready(OcidMonitorSpawn *spawn, GError *error, gpointer user_data)
 {
@@ -366,7 +364,7 @@ on_monitor_ready(OcidMonitorSpawn *spawn, GError *error, gpointer user_data)
 
 	/* The spawn belongs to the op, which outlives it: c is found. */
 	g_return_if_fail(c != NULL && c->create != NULL);
-	c->create->spawn_pending = FALSE;
+	c->create->waiting--;
 	if (error == NULL) {
 		c->container_pidfd = sys_pidfd_open(pid);
 		if (c->container_pidfd < 0 && c->container_pidfd != -ESRCH)
@@ -378,10 +376,7 @@ on_monitor_ready(OcidMonitorSpawn *spawn, GError *error, gpointer user_data)
 		fail(ref->manager, c, error != NULL ? error : local_error);
 		return;
 	}
-	/* The monitor did not wait for its move (cgroupfs): the move's end goes on. */
-	if (c->create->unit_pending)
-		return;
-	monitor_and_unit_ready(ref->manager, c);
+	advance(ref->manager, c);
 }
 
 static void
@@ -392,23 +387,15 @@ on_unit_attached(GError *error, gpointer user_data)
 
 	if (c == NULL || c->create == NULL)
 		return;
-	c->create->unit_pending = FALSE;
-	if (!c->create->spawn_pending) {
-		/* The monitor did not wait for its move (cgroupfs) and has answered. */
-		if (error != NULL)
-			record_failure(c, error);
-		monitor_and_unit_ready(ref->manager, c);
-		return;
-	}
+	c->create->waiting--;
 	if (error != NULL) {
 		fail(ref->manager, c, error);
 		return;
 	}
-	if (c->create->error != NULL) {
-		advance(ref->manager, c);
-		return;
-	}
-	ocid_monitor_spawn_go(c->create->spawn);
+	/* The monitor may run the runtime now (systemd: the unit is there for its leaf). */
+	if (c->create->error == NULL)
+		ocid_monitor_spawn_go(c->create->spawn);
+	advance(ref->manager, c);
 }
 
 static gboolean
@@ -505,7 +492,7 @@ spawn_monitor(OcidManager *manager, OcidContainer *c, GError **error)
 				       ocid_container_ref_new(manager, c, NULL, NULL), error);
 	if (op->spawn == NULL)
 		return FALSE;
-	op->spawn_pending = TRUE;
+	op->waiting++;
 	return TRUE;
 }
 
@@ -515,7 +502,7 @@ ocid_manager_create_run(OcidManager *manager, OcidContainer *c)
 	OcidCreateOp *op = c->create;
 	g_autoptr(GError) error = NULL;
 
-	op->authorizing = FALSE;
+	op->step = CREATE_MAKING;
 	if (op->error != NULL) {
 		/* Cancelled while it was being authorized. */
 		advance(manager, c);
@@ -526,7 +513,7 @@ ocid_manager_create_run(OcidManager *manager, OcidContainer *c)
 		return;
 	}
 	if (manager->cgroups->attach != NULL) {
-		op->unit_pending = TRUE;
+		op->waiting++;
 		manager->cgroups->attach(manager->cgroups, c, ocid_monitor_spawn_get_pid(op->spawn),
 					 op->spec, on_unit_attached,
 					 ocid_container_ref_new(manager, c, NULL, NULL));

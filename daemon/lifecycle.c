@@ -478,6 +478,7 @@ on_stopped_for_delete(OcidContainer *c, GError *error, gpointer user_data)
 	/* A stop waiter is called with its container, which is alive at that moment. */
 	if (error != NULL) {
 		c->deleting = FALSE;
+		ocid_teardown_mark_removing(ref->manager, c, FALSE);
 		ref->done(c, error, ref->user_data);
 		return;
 	}
@@ -529,6 +530,7 @@ ocid_manager_delete(OcidManager *manager, OcidContainer *c, gboolean force, Ocid
 		if (!begin_stop(manager, c, 0, error))
 			return FALSE;
 		c->deleting = TRUE;
+		ocid_teardown_mark_removing(manager, c, TRUE);
 		add_waiter(c, on_stopped_for_delete,
 			   ocid_container_ref_new(manager, c, done, user_data));
 		return TRUE;

@@ -285,9 +285,13 @@ ocid_persist_from_json(const char *data, gsize len, const char *origin, GError *
 		return NULL;
 	}
 	c = ocid_container_new(id, name);
-	if (!ocid_container_state_from_string(state, &c->state)) {
+	/* "creating": a create that a crash interrupted, which restore takes down. */
+	if (g_strcmp0(state, "creating") == 0) {
+		c->state = OCID_STATE_CREATING;
+	} else if (!ocid_container_state_from_string(state, &c->state)) {
 		g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT,
-			    "%s: 'state' must be created, running, paused or stopped", origin);
+			    "%s: 'state' must be creating, created, running, paused or stopped",
+			    origin);
 		return NULL;
 	}
 

@@ -112,11 +112,13 @@ step_answered(OcidContainerRef *ref)
 	advance(ref->manager, c);
 }
 
-static void
-mark_removing(OcidManager *manager, OcidContainer *c, gboolean removing)
+void
+ocid_teardown_mark_removing(OcidManager *manager, OcidContainer *c, gboolean removing)
 {
 	g_autoptr(GError) error = NULL;
 
+	if (c->removing == removing)
+		return;
 	c->removing = removing;
 	if (c->state_path != NULL && !ocid_manager_persist_container(manager, c, FALSE, &error))
 		g_warning("Container %s: %s", c->id, error->message);
@@ -130,7 +132,7 @@ abandon(OcidManager *manager, OcidContainer *c, const GError *error)
 	g_autoptr(GPtrArray) waiters = g_ptr_array_ref(t->waiters);
 
 	if (t->remove)
-		mark_removing(manager, c, FALSE);
+		ocid_teardown_mark_removing(manager, c, FALSE);
 	else
 		ocid_log_container(c, G_LOG_LEVEL_WARNING, OCID_MESSAGE_FAILED,
 				   "The runtime could not remove container %s after it exited: "
@@ -408,8 +410,8 @@ ocid_teardown_remove(OcidManager *manager, OcidContainer *c, OcidDoneFunc done, 
 	if (t->remove)
 		return;
 	t->remove = TRUE;
-	if (c->state != OCID_STATE_CREATING && !c->removing)
-		mark_removing(manager, c, TRUE);
+	if (c->state != OCID_STATE_CREATING)
+		ocid_teardown_mark_removing(manager, c, TRUE);
 	advance(manager, c);
 }
 

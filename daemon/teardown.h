@@ -45,6 +45,10 @@ void ocid_teardown_remove(OcidManager *manager, OcidContainer *container, OcidDo
  * when another teardown is under way. */
 void ocid_teardown_exited(OcidManager *manager, OcidContainer *container);
 
+/* Marks the container in its state.json as one a Delete takes down (or no more, after a
+ * refusal), before that Delete has stopped it: a daemon killed meanwhile finishes it. */
+void ocid_teardown_mark_removing(OcidManager *manager, OcidContainer *container, gboolean removing);
+
 /* Whether a teardown that removes it is under way. */
 gboolean ocid_teardown_is_removing(const OcidContainer *container);
 

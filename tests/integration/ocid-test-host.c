@@ -269,3 +269,59 @@ ocid_test_monitor_pid(OcidTest *t, const char *path)
 	g_assert_nonnull(p);
 	return atoi(p + strlen(key));
 }
+
+void
+ocid_test_assert_nothing_left(OcidTest *t, const char *id)
+{
+	g_autofree char *dir = g_build_filename(t->state_dir, "containers", id, NULL);
+	g_autofree char *runtime = g_build_filename(t->run_dir, "runtime", id, NULL);
+	g_autofree char *exit_file = g_build_filename(t->run_dir, "exits", id, NULL);
+	g_autofree char *log = g_strdup_printf("%s/%s.log", t->log_dir, id);
+	g_autofree char *cgroup = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) found = NULL;
+
+	g_assert_false(g_file_test(dir, G_FILE_TEST_EXISTS));
+	g_assert_false(g_file_test(runtime, G_FILE_TEST_EXISTS));
+	g_assert_false(g_file_test(exit_file, G_FILE_TEST_EXISTS));
+	g_assert_false(g_file_test(log, G_FILE_TEST_EXISTS));
+	found = ocid_test_call(t, MANAGER_PATH, MANAGER, "GetContainer", g_variant_new("(s)", id),
+			       "(o)", &error);
+	ocid_test_assert_error(error, "NoSuchContainer");
+	/* No cgroup of it, and every process of it reaped: the daemon is a subreaper, so
+	 * the monitor's orphans (runtime, hooks, runc init) became its children. */
+	cgroup = ocid_test_wait_cgroup_gone(t, id, 5000);
+	if (cgroup != NULL)
+		g_error("the cgroup %s of %s was left behind", cgroup, id);
+	g_assert_true(ocid_test_wait_no_zombies((int)ocid_test_daemon_pid(t), 5000));
+	{
+		g_autofree char *id_arg = g_strdup_printf("--id %s ", id);
+		g_assert_cmpuint(ocid_test_count_monitors(id_arg), ==, 0);
+	}
+	if (t->system_mode) {
+		g_autofree char *unit = g_strdup_printf("ocid-%s.scope", id);
+		g_assert_cmpint(ocid_test_systemctl("is-active", unit), !=, 0);
+	}
+}
+
+/* A bundle whose createRuntime hook (run by the runtime on the host during create)
+ * runs @hook_script: the way to make a create fail or hang on purpose. */
+char *
+ocid_test_bundle_with_hook(OcidTest *t, const char *name, const char *hook_script)
+{
+	g_autofree char *bundle = ocid_test_make_bundle(t, name, "sleep 300");
+	g_autofree char *config_path = g_build_filename(bundle, "config.json", NULL);
+	g_autofree char *config = ocid_test_read_file(config_path);
+	g_autofree char *escaped = g_strescape(hook_script, NULL);
+	g_autofree char *hooks = g_strdup_printf(
+	    "{\n\t\"hooks\": {\"createRuntime\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", "
+	    "\"-c\", \"%s\"]}]},",
+	    escaped);
+	g_autofree char *patched = NULL;
+
+	g_assert_nonnull(config);
+	g_assert_true(config[0] == '{');
+	patched = g_strconcat(hooks, config + 1, NULL);
+	g_assert_true(g_file_set_contents(config_path, patched, -1, NULL));
+	return g_steal_pointer(&bundle);
+}

@@ -195,6 +195,14 @@ char *ocid_test_cgroup_left(OcidTest *t, const char *id);
  * stop job); NULL then, else the dir still there. */
 char *ocid_test_wait_cgroup_gone(OcidTest *t, const char *id, guint timeout_ms);
 
+/* Nothing of container @id is left: no dir, runtime state, exit file, log (ocid's own
+ * name for it), object, cgroup, monitor, unreaped process, or unit. */
+void ocid_test_assert_nothing_left(OcidTest *t, const char *id);
+
+/* A bundle whose createRuntime hook (run by the runtime on the host during create) runs
+ * @hook_script: the way to make a create fail or hang on purpose. */
+char *ocid_test_bundle_with_hook(OcidTest *t, const char *name, const char *hook_script);
+
 /* Children of @pid (any of its threads) that are zombies: exited, never reaped. */
 int ocid_test_count_zombie_children(int pid);
 

@@ -51,62 +51,6 @@ assert_bystander_alive_and_end(GPid pid)
 }
 
 /* Nothing of container @id is left anywhere. */
-static void
-assert_nothing_left(OcidTest *t, const char *id)
-{
-	g_autofree char *dir = g_build_filename(t->state_dir, "containers", id, NULL);
-	g_autofree char *runtime = g_build_filename(t->run_dir, "runtime", id, NULL);
-	g_autofree char *exit_file = g_build_filename(t->run_dir, "exits", id, NULL);
-	g_autofree char *log = g_strdup_printf("%s/%s.log", t->log_dir, id);
-	g_autofree char *cgroup = NULL;
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GVariant) found = NULL;
-
-	g_assert_false(g_file_test(dir, G_FILE_TEST_EXISTS));
-	g_assert_false(g_file_test(runtime, G_FILE_TEST_EXISTS));
-	g_assert_false(g_file_test(exit_file, G_FILE_TEST_EXISTS));
-	g_assert_false(g_file_test(log, G_FILE_TEST_EXISTS));
-	found = ocid_test_call(t, MANAGER_PATH, MANAGER, "GetContainer", g_variant_new("(s)", id),
-			       "(o)", &error);
-	ocid_test_assert_error(error, "NoSuchContainer");
-	/* No cgroup of it, and every process of it reaped: the daemon is a subreaper, so
-	 * the monitor's orphans (runtime, hooks, runc init) became its children. */
-	cgroup = ocid_test_wait_cgroup_gone(t, id, 5000);
-	if (cgroup != NULL)
-		g_error("the cgroup %s of %s was left behind", cgroup, id);
-	g_assert_true(ocid_test_wait_no_zombies((int)ocid_test_daemon_pid(t), 5000));
-	{
-		g_autofree char *id_arg = g_strdup_printf("--id %s ", id);
-		g_assert_cmpuint(ocid_test_count_monitors(id_arg), ==, 0);
-	}
-	if (t->system_mode) {
-		g_autofree char *unit = g_strdup_printf("ocid-%s.scope", id);
-		g_assert_cmpint(ocid_test_systemctl("is-active", unit), !=, 0);
-	}
-}
-
-/* A bundle whose createRuntime hook (run by the runtime on the host during create)
- * runs @hook_script: the way to make a create fail or hang on purpose. */
-static char *
-bundle_with_hook(OcidTest *t, const char *name, const char *hook_script)
-{
-	g_autofree char *bundle = ocid_test_make_bundle(t, name, "sleep 300");
-	g_autofree char *config_path = g_build_filename(bundle, "config.json", NULL);
-	g_autofree char *config = ocid_test_read_file(config_path);
-	g_autofree char *escaped = g_strescape(hook_script, NULL);
-	g_autofree char *hooks = g_strdup_printf(
-	    "{\n\t\"hooks\": {\"createRuntime\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", "
-	    "\"-c\", \"%s\"]}]},",
-	    escaped);
-	g_autofree char *patched = NULL;
-
-	g_assert_nonnull(config);
-	g_assert_true(config[0] == '{');
-	patched = g_strconcat(hooks, config + 1, NULL);
-	g_assert_true(g_file_set_contents(config_path, patched, -1, NULL));
-	return g_steal_pointer(&bundle);
-}
-
 static GVariant *
 no_options(void)
 {
@@ -131,7 +75,7 @@ test_failing_creates(void)
 		return;
 	}
 	bundle = ocid_test_make_bundle(t, "fails", "sleep 300");
-	hooked = bundle_with_hook(t, "hookfails", "echo the hook refuses >&2; exit 1");
+	hooked = ocid_test_bundle_with_hook(t, "hookfails", "echo the hook refuses >&2; exit 1");
 	log_dir = g_build_filename(t->tmpdir, "a-dir.log", NULL);
 	g_assert_cmpint(g_mkdir_with_parents(log_dir, 0700), ==, 0);
 	pid = ocid_test_daemon_pid(t);
@@ -146,7 +90,7 @@ test_failing_creates(void)
 		g_variant_builder_add(&b, "{sv}", "log_path", g_variant_new_string(log_dir));
 		path = ocid_test_create(t, id, "", bundle, g_variant_builder_end(&b), &error);
 		ocid_test_assert_error(error, "InvalidArgument");
-		assert_nothing_left(t, id);
+		ocid_test_assert_nothing_left(t, id);
 	}
 	for (int i = 0; i < 20; i++) {
 		g_autofree char *id = g_strdup_printf("hook-%d", i);
@@ -159,7 +103,7 @@ test_failing_creates(void)
 			g_assert_nonnull(strstr(error->message, "error executing hook"));
 		else
 			g_assert_nonnull(strstr(error->message, "the hook refuses"));
-		assert_nothing_left(t, id);
+		ocid_test_assert_nothing_left(t, id);
 	}
 	g_assert_cmpuint(ocid_test_daemon_pid(t), ==, pid);
 	assert_bystander_alive_and_end(bystander);
@@ -188,14 +132,14 @@ create_times_out(OcidTest *t, const char *id, gboolean terminal)
 
 	marker = g_build_filename(t->tmpdir, name, NULL);
 	script = g_strdup_printf("touch %s; exec sleep 31", marker);
-	hooked = bundle_with_hook(t, name, script);
+	hooked = ocid_test_bundle_with_hook(t, name, script);
 	g_variant_builder_init(&b, G_VARIANT_TYPE("a{sv}"));
 	if (terminal)
 		g_variant_builder_add(&b, "{sv}", "terminal", g_variant_new_boolean(TRUE));
 	path = ocid_test_create(t, id, "", hooked, g_variant_builder_end(&b), &error);
 	ocid_test_assert_error(error, "Timeout");
 	g_assert_true(g_file_test(marker, G_FILE_TEST_EXISTS));
-	assert_nothing_left(t, id);
+	ocid_test_assert_nothing_left(t, id);
 	{
 		/* The hook's sleep was the runtime's child: it went with it. */
 		const char *argv[] = { "pgrep", "-f", "^sleep 31$", NULL };
@@ -271,7 +215,7 @@ test_delete_during_create(void)
 	}
 	marker = g_build_filename(t->tmpdir, "slow-hook-ran", NULL);
 	script = g_strdup_printf("touch %s; exec sleep 32", marker);
-	hooked = bundle_with_hook(t, "slowcreate", script);
+	hooked = ocid_test_bundle_with_hook(t, "slowcreate", script);
 	plain = ocid_test_make_bundle(t, "plain", "sleep 300");
 	pid = ocid_test_daemon_pid(t);
 	bystander = start_bystander();
@@ -302,7 +246,7 @@ test_delete_during_create(void)
 		g_main_context_iteration(NULL, TRUE);
 	ocid_test_assert_error(create.error, "NoSuchContainer");
 	g_clear_error(&create.error);
-	assert_nothing_left(t, "halfway");
+	ocid_test_assert_nothing_left(t, "halfway");
 	g_assert_false(ocid_test_saw_signal(t, "ContainerNew", NULL, "halfway"));
 
 	/* The id is free again. */

@@ -40,5 +40,7 @@ if [ $sanitize = 1 ]; then
 	inside_args+=(--sanitize "$monitor_build/monitor/ocid-monitor")
 	binds+=(--bind "$monitor_build")
 fi
+# OCID_SYSTEMD_ONLY (inside.sh) reaches the suite.
+[ -z "${OCID_SYSTEMD_ONLY:-}" ] || binds+=(--env OCID_SYSTEMD_ONLY)
 exec "$top/tests/harness/systemd-harness.sh" run "${binds[@]}" --wd "$top" -- \
 	"$top/tests/systemd/inside.sh" "${inside_args[@]}"
