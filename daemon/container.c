@@ -16,6 +16,7 @@ ocid_container_new(const char *id, const char *name)
 	container->metadata = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	container->volumes = g_ptr_array_new_with_free_func((GDestroyNotify)ocid_volume_free);
 	container->stop_waiters = g_ptr_array_new();
+	container->execs = g_ptr_array_new();
 	container->state = OCID_STATE_CREATING;
 	container->monitor_pidfd = -1;
 	container->container_pidfd = -1;
@@ -74,6 +75,8 @@ ocid_container_free(OcidContainer *container)
 	g_clear_pointer(&container->metadata, g_hash_table_unref);
 	g_clear_pointer(&container->volumes, g_ptr_array_unref);
 	g_clear_pointer(&container->stop_waiters, g_ptr_array_unref);
+	/* Each call answered since finds its container gone (by id and serial). */
+	g_clear_pointer(&container->execs, g_ptr_array_unref);
 	g_free(container);
 }
 

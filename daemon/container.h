@@ -103,6 +103,7 @@ struct OcidContainer {
 	gboolean deleting;
 	gboolean starting;      /* a Start is in flight */
 	OcidTeardown *teardown; /* its way down, once begun (teardown.h) */
+	GPtrArray *execs;       /* ExecSync calls running in it (exec.c), not owned */
 	/* Its spec has no poststop hooks, so that the runtime's delete of it, once it has
 	 * exited, is only its state dir and its cgroup, which ocid can remove itself. */
 	gboolean no_poststop_hooks;

@@ -23,10 +23,12 @@
 
 typedef struct {
 	OcidMonitorSpawn *spawn;
+	OcidContainerRef *ref; /* the container, whose execs list holds this call */
 	char *dir;
 	OcidExecDoneFunc done;
 	gpointer user_data;
 	GError *placement_error; /* the monitor could not join the container's supervisor */
+	GError *cancelled;       /* a Delete ended it */
 	OcidExecResult result;
 } ExecCall;
 
@@ -76,9 +78,23 @@ remove_exec_dir(const char *dir)
 	(void)g_rmdir(dir);
 }
 
+/* The call is answered: it is no longer the container's. */
+static void
+detach(ExecCall *call)
+{
+	OcidContainer *c = ocid_container_ref_resolve(call->ref);
+
+	if (c != NULL)
+		g_ptr_array_remove_fast(c->execs, call);
+	g_clear_pointer(&call->ref, ocid_container_ref_free);
+}
+
 static void
 exec_call_free(ExecCall *call)
 {
+	if (call->ref != NULL)
+		detach(call);
+	g_clear_error(&call->cancelled);
 	g_clear_pointer(&call->result.stdout_data, g_bytes_unref);
 	g_clear_pointer(&call->result.stderr_data, g_bytes_unref);
 	g_clear_error(&call->placement_error);
@@ -115,16 +131,18 @@ on_exec_answer(OcidMonitorSpawn *spawn, GError *error, gpointer user_data)
 
 	/* Freed from an idle: this runs inside the spawn's own callback. */
 	g_idle_add_once((GSourceOnceFunc)ocid_monitor_spawn_free, call->spawn);
-	if (call->placement_error == NULL && error == NULL &&
-	    ocid_monitor_spawn_get_exec_result(spawn, &call->result.exit_code, &timed_out)) {
+	detach(call);
+	if (call->cancelled != NULL) {
+		call->done(NULL, call->cancelled, call->user_data);
+	} else if (call->placement_error == NULL && error == NULL &&
+		   ocid_monitor_spawn_get_exec_result(spawn, &call->result.exit_code, &timed_out)) {
 		g_autoptr(GTask) task = g_task_new(NULL, NULL, on_outputs_read, call);
 
 		call->result.timed_out = timed_out;
 		g_task_set_task_data(task, call, NULL);
 		g_task_run_in_thread(task, read_outputs_in_thread);
 		return;
-	}
-	if (call->placement_error != NULL) {
+	} else if (call->placement_error != NULL) {
 		call->done(NULL, call->placement_error, call->user_data);
 	} else if (error != NULL) {
 		call->done(NULL, error, call->user_data);
@@ -179,6 +197,7 @@ ocid_manager_exec_sync(OcidManager *manager, OcidContainer *c, const char *const
 	args.exec_timeout_sec = (int64_t)timeout_sec;
 
 	call = g_new0(ExecCall, 1);
+	call->ref = ocid_container_ref_new(manager, c, NULL, NULL);
 	call->done = done;
 	call->user_data = user_data;
 	call->dir = g_steal_pointer(&dir);
@@ -189,10 +208,10 @@ ocid_manager_exec_sync(OcidManager *manager, OcidContainer *c, const char *const
 	    ocid_monitor_spawn(manager->config, &args, TRUE, 0, on_exec_answer, call, error);
 	if (call->spawn == NULL) {
 		remove_exec_dir(call->dir);
-		g_free(call->dir);
-		g_free(call);
+		exec_call_free(call);
 		return FALSE;
 	}
+	g_ptr_array_add(c->execs, call);
 	if (!ocid_cgroup_enter_supervisor(c, ocid_monitor_spawn_get_pid(call->spawn),
 					  &call->placement_error)) {
 		/* Its answer, an error now, reports the placement's. */
@@ -201,4 +220,21 @@ ocid_manager_exec_sync(OcidManager *manager, OcidContainer *c, const char *const
 	}
 	ocid_monitor_spawn_go(call->spawn);
 	return TRUE;
+}
+
+void
+ocid_exec_cancel_all(OcidContainer *c)
+{
+	for (guint i = 0; i < c->execs->len; i++) {
+		ExecCall *call = c->execs->pdata[i];
+
+		if (call->cancelled != NULL)
+			continue;
+		call->cancelled =
+		    g_error_new(OCID_ERROR, OCID_ERROR_NO_SUCH_CONTAINER,
+				"Container %s was deleted while the command ran", c->id);
+		/* Its runtime's exec and what waits for it; the command itself dies with the
+		 * container. The answer comes back as the monitor's death. */
+		ocid_monitor_spawn_abort(call->spawn);
+	}
 }

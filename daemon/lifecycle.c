@@ -529,6 +529,7 @@ ocid_manager_delete(OcidManager *manager, OcidContainer *c, gboolean force, Ocid
 	if (ocid_container_is_alive(c)) {
 		if (!begin_stop(manager, c, 0, error))
 			return FALSE;
+		ocid_exec_cancel_all(c);
 		c->deleting = TRUE;
 		ocid_teardown_mark_removing(manager, c, TRUE);
 		add_waiter(c, on_stopped_for_delete,

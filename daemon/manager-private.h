@@ -99,6 +99,9 @@ void ocid_supervise_unwatch(OcidContainer *container);
 void ocid_supervise_watch_exits(OcidManager *manager);
 void ocid_supervise_unwatch_exits(OcidManager *manager);
 
+/* exec.c: ends the container's ExecSync calls, which answer NoSuchContainer. */
+void ocid_exec_cancel_all(OcidContainer *container);
+
 /* lifecycle.c: ends a container's pending Stop and Delete calls. */
 void ocid_lifecycle_complete_waiters(OcidContainer *container, GError *error);
 

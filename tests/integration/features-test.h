@@ -40,6 +40,7 @@ void test_oom_killed(void);
 
 /* test-features-io.c */
 void test_exec_sync(void);
+void test_exec_sync_deleted(void);
 void test_log_size_max(void);
 GSocketConnection *attach(OcidTest *t, const char *id);
 void test_attach_and_terminal(void);

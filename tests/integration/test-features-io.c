@@ -316,3 +316,49 @@ status_field(int pid, const char *field)
 			return g_strstrip(g_strdup(lines[i] + strlen(prefix)));
 	return NULL;
 }
+
+static void
+on_exec_error(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	GError **error = user_data;
+	g_autoptr(GVariant) reply =
+	    g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, error);
+
+	g_assert_null(reply);
+}
+
+static gboolean
+exec_started(gpointer data)
+{
+	return ocid_test_count_processes("sleep 27182", NULL) > 0;
+}
+
+/* A Delete(force) ends the ExecSync calls running in the container: they answer
+ * NoSuchContainer at once, not when their command or timeout ends (issue 20). */
+void
+test_exec_sync_deleted(void)
+{
+	OcidTest *t = ocid_test_get_or_skip();
+	const char *argv[] = { "/bin/sh", "-c", "exec sleep 27182", NULL };
+	g_autofree char *path = NULL;
+	GError *error = NULL;
+	gint64 before;
+
+	if (t == NULL)
+		return;
+	path = ocid_test_make_container(t, "exec-deleted", "sleep 600", NULL, TRUE);
+	g_dbus_connection_call(t->conn, "org.oci.Runtime", path, CONTAINER, "ExecSync",
+			       g_variant_new("(^ast)", argv, (guint64)600),
+			       G_VARIANT_TYPE("(ayayib)"), G_DBUS_CALL_FLAGS_NONE, 600000, NULL,
+			       on_exec_error, &error);
+	g_assert_true(ocid_test_wait_for(exec_started, NULL, 10000 * ocid_test_time_scale()));
+	before = g_get_monotonic_time();
+	ocid_test_delete(t, path, TRUE);
+	while (error == NULL)
+		g_main_context_iteration(NULL, TRUE);
+	ocid_test_assert_error(error, "NoSuchContainer");
+	g_assert_nonnull(strstr(error->message, "deleted while the command ran"));
+	g_assert_cmpint(g_get_monotonic_time() - before, <, 30 * G_USEC_PER_SEC);
+	g_clear_error(&error);
+	g_assert_cmpuint(ocid_test_count_processes("sleep 27182", NULL), ==, 0);
+}

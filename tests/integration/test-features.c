@@ -452,6 +452,7 @@ add_tests(void)
 	g_test_add_func("/features/attach-and-terminal", test_attach_and_terminal);
 	g_test_add_func("/features/log-size-max", test_log_size_max);
 	g_test_add_func("/features/exec-sync", test_exec_sync);
+	g_test_add_func("/features/exec-sync-deleted", test_exec_sync_deleted);
 	g_test_add_func("/features/volumes-netns-kept", test_volumes_netns_kept);
 	g_test_add_func("/features/pause", test_pause);
 	g_test_add_func("/features/update", test_update);
