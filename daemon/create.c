@@ -1,4 +1,4 @@
-/* The create pipeline. A create accepted by ocid_manager_create_begin() is a CREATING
+/* The create pipeline. A create accepted by ocid_manager_create() is a CREATING
  * container in the store, and everything in flight for it belongs to its OcidCreateOp:
  * the parsed spec, the caller's reply, the monitor spawn, the unit job, the cleanup
  * calls. Completions find the container again by id and serial (OcidContainerRef) and
@@ -56,7 +56,6 @@ struct OcidCreateOp {
 	gboolean log_is_ours; /* ocid chose log_path, so a failed create removes the log */
 	gboolean start;       /* the caller asked for a run: Start before the reply */
 
-	gboolean authorizing; /* accepted, not yet run: polkit is being asked */
 	OcidMonitorSpawn *spawn;
 	gboolean spawn_pending; /* the monitor has not answered */
 	gboolean unit_pending;  /* the unit's job has not finished */
@@ -68,6 +67,7 @@ struct OcidCreateOp {
 };
 
 static void advance(OcidManager *manager, OcidContainer *c);
+static void run(OcidManager *manager, OcidContainer *c);
 
 static void
 op_free(OcidCreateOp *op)
@@ -200,29 +200,25 @@ ocid_manager_create_check(OcidManager *manager, OcidCreateRequest *r, GError **e
 	return TRUE;
 }
 
-OcidContainer *
-ocid_manager_create_begin(OcidManager *manager, OcidCreateRequest *request, OcidDoneFunc done,
-			  gpointer user_data, char **privilege_reason, GError **error)
+gboolean
+ocid_manager_create(OcidManager *manager, OcidCreateRequest *request, OcidDoneFunc done,
+		    gpointer user_data, GError **error)
 {
 	g_autoptr(OcidCreateRequest) r = request;
 	g_autoptr(JsonNode) spec = NULL;
-	g_autofree char *reason = NULL;
 	OcidContainer *c;
 	OcidCreateOp *op;
 	gboolean log_is_ours = FALSE;
 
-	/* Again, if the files were read meanwhile: another create may have taken the name. */
-	if (!ocid_manager_create_check(manager, r, error))
-		return NULL;
-	/* The one read of the bundle, with the caller's authority (done already where the
-	 * caller read it off the main loop): what is decided about privilege is what runs. */
-	if (!r->prepared && !ocid_create_request_prepare(r, error))
-		return NULL;
+	g_return_val_if_fail(r->prepared, FALSE);
+	/* Not the request's checks again, only what may have changed since: another create
+	 * may have taken the name while the files were read and polkit was asked. */
+	if (!check_free_names(manager, r->id, r->name, error))
+		return FALSE;
 	spec = g_steal_pointer(&r->spec);
 	c = container_from_request(manager, r, spec, &log_is_ours, error);
 	if (c == NULL)
-		return NULL;
-	reason = g_strdup(r->privilege_reason);
+		return FALSE;
 
 	op = g_new0(OcidCreateOp, 1);
 	op->spec = g_steal_pointer(&spec);
@@ -230,19 +226,11 @@ ocid_manager_create_begin(OcidManager *manager, OcidCreateRequest *request, Ocid
 	op->user_data = user_data;
 	op->log_is_ours = log_is_ours;
 	op->start = r->start;
-	op->authorizing = TRUE;
 	c->create = op;
 	ocid_manager_adopt(manager, c);
 	ocid_store_add(manager->store, c);
-	if (privilege_reason != NULL)
-		*privilege_reason = g_steal_pointer(&reason);
-	return c;
-}
-
-gboolean
-ocid_manager_create_is_for(OcidContainer *c, gpointer user_data)
-{
-	return c->create != NULL && c->create->user_data == user_data;
+	run(manager, c);
+	return TRUE;
 }
 
 /* ---- failure and cleanup --------------------------------------------------------- */
@@ -276,13 +264,6 @@ fail(OcidManager *manager, OcidContainer *c, const GError *error)
 void
 ocid_create_abort(OcidManager *manager, OcidContainer *c, const GError *error)
 {
-	fail(manager, c, error);
-}
-
-void
-ocid_manager_create_cancel(OcidManager *manager, OcidContainer *c, const GError *error)
-{
-	c->create->authorizing = FALSE;
 	fail(manager, c, error);
 }
 
@@ -352,8 +333,7 @@ advance(OcidManager *manager, OcidContainer *c)
 {
 	OcidCreateOp *op = c->create;
 
-	if (op->error == NULL || op->authorizing || op->spawn_pending || op->unit_pending ||
-	    op->undo_pending)
+	if (op->error == NULL || op->spawn_pending || op->unit_pending || op->undo_pending)
 		return;
 	if (op->undo == UNDO_RUNTIME) {
 		op->undo = UNDO_CGROUP;
@@ -602,18 +582,13 @@ spawn_monitor(OcidManager *manager, OcidContainer *c, GError **error)
 	return TRUE;
 }
 
-void
-ocid_manager_create_run(OcidManager *manager, OcidContainer *c)
+/* The monitor, the unit, the runtime. */
+static void
+run(OcidManager *manager, OcidContainer *c)
 {
 	OcidCreateOp *op = c->create;
 	g_autoptr(GError) error = NULL;
 
-	op->authorizing = FALSE;
-	if (op->error != NULL) {
-		/* Cancelled while it was being authorized. */
-		advance(manager, c);
-		return;
-	}
 	if (!spawn_monitor(manager, c, &error)) {
 		fail(manager, c, error);
 		return;
@@ -662,7 +637,7 @@ ocid_create_cancel_all(OcidManager *manager)
 	for (guint i = 0; i < all->len; i++) {
 		OcidContainer *c = all->pdata[i];
 		if (c->create != NULL)
-			ocid_manager_create_cancel(manager, c, error);
+			fail(manager, c, error);
 	}
 	/* The same undoing as for any failure, given a bounded time to finish; the timer
 	 * wakes the loop even if nothing else does. */

@@ -31,6 +31,7 @@ typedef struct {
 	 * never given to another connection, and a connection's euid never changes, so its
 	 * next call needs no round trip to the bus to ask again. */
 	char *root_sender;
+	GHashTable *polkit; /* call -> its polkit question or answer, polkit.c */
 } OcidBusService;
 
 /* Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS honoured), exports the objects and
