@@ -38,9 +38,9 @@ typedef struct {
  * wires the manager's listener. The name is requested separately, once restored. */
 OcidBusService *ocid_bus_service_new(OcidManager *manager, GError **error);
 
-/* The service a container's objects belong to: its manager's listener. Handlers may run
- * from sd-bus's dispatch or later, once polkit has answered, so they find the service
- * from the container rather than from the current slot. */
+/* The service a container's objects belong to: its manager's listener. Completions run
+ * long after the handler's dispatch, so they find the service from the container rather
+ * than from the current slot. */
 OcidBusService *ocid_bus_service_of(OcidContainer *container);
 
 gboolean ocid_bus_service_request_name(OcidBusService *service, GError **error);
