@@ -220,8 +220,20 @@ append_question(sd_bus_message *m, const char *sender, const Query *q)
 	return r;
 }
 
-/* Asks the bus to say when @sender leaves. Without it a question whose caller left is
- * only dropped once polkit answers, so a failure here costs time, not a leak. */
+/* A match the bus refused (a caller with too many calls waiting, say): sd-bus would close
+ * the connection for it without this callback. The question is then only dropped once
+ * polkit answers: it costs time, not a leak. */
+static int
+on_watch_installed(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+	const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+	if (e != NULL)
+		g_debug("Cannot watch a caller leave the bus: %s", e->message);
+	return 0;
+}
+
+/* Asks the bus to say when @sender leaves. */
 static void
 watch_caller(OcidBusService *service, const char *sender, Query *q)
 {
@@ -229,8 +241,8 @@ watch_caller(OcidBusService *service, const char *sender, Query *q)
 	    "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
 	    "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='%s',arg2=''",
 	    sender);
-	int r =
-	    sd_bus_add_match_async(service->bus, &q->vanished, match, on_caller_vanished, NULL, q);
+	int r = sd_bus_add_match_async(service->bus, &q->vanished, match, on_caller_vanished,
+				       on_watch_installed, q);
 
 	if (r < 0)
 		g_debug("Cannot watch %s leave the bus: %s", sender, g_strerror(-r));
