@@ -1,4 +1,4 @@
-/* The create pipeline. A create accepted by ocid_manager_create_begin() is a CREATING
+/* The create pipeline. A create accepted by ocid_manager_create() is a CREATING
  * container in the store, and everything in flight for it belongs to its OcidCreateOp:
  * the parsed spec, the caller's reply, the monitor spawn, the unit job. Completions find the
  * container again by id and serial (OcidContainerRef) and do nothing when it is gone.
@@ -39,7 +39,6 @@
 
 /* The create's way forward; the way back is the teardown's (teardown.h). */
 typedef enum {
-	CREATE_AUTHORIZING, /* accepted, not yet run: polkit is being asked */
 	CREATE_MAKING,      /* the monitor runs the runtime, and the unit is being made */
 	CREATE_UNDOING,     /* failed or cancelled: handed to the teardown */
 } CreateStep;
@@ -61,6 +60,7 @@ struct OcidCreateOp {
 };
 
 static void advance(OcidManager *manager, OcidContainer *c);
+static void run(OcidManager *manager, OcidContainer *c);
 
 static void
 op_free(OcidCreateOp *op)
@@ -193,29 +193,25 @@ ocid_manager_create_check(OcidManager *manager, OcidCreateRequest *r, GError **e
 	return TRUE;
 }
 
-OcidContainer *
-ocid_manager_create_begin(OcidManager *manager, OcidCreateRequest *request, OcidDoneFunc done,
-			  gpointer user_data, char **privilege_reason, GError **error)
+gboolean
+ocid_manager_create(OcidManager *manager, OcidCreateRequest *request, OcidDoneFunc done,
+		    gpointer user_data, GError **error)
 {
 	g_autoptr(OcidCreateRequest) r = request;
 	g_autoptr(JsonNode) spec = NULL;
-	g_autofree char *reason = NULL;
 	OcidContainer *c;
 	OcidCreateOp *op;
 	gboolean log_is_ours = FALSE;
 
-	/* Again, if the files were read meanwhile: another create may have taken the name. */
-	if (!ocid_manager_create_check(manager, r, error))
-		return NULL;
-	/* The one read of the bundle, with the caller's authority (done already where the
-	 * caller read it off the main loop): what is decided about privilege is what runs. */
-	if (!r->prepared && !ocid_create_request_prepare(r, error))
-		return NULL;
+	g_return_val_if_fail(r->prepared, FALSE);
+	/* Not the request's checks again, only what may have changed since: another create
+	 * may have taken the name while the files were read and polkit was asked. */
+	if (!check_free_names(manager, r->id, r->name, error))
+		return FALSE;
 	spec = g_steal_pointer(&r->spec);
 	c = container_from_request(manager, r, spec, &log_is_ours, error);
 	if (c == NULL)
-		return NULL;
-	reason = g_strdup(r->privilege_reason);
+		return FALSE;
 
 	op = g_new0(OcidCreateOp, 1);
 	op->spec = g_steal_pointer(&spec);
@@ -223,19 +219,12 @@ ocid_manager_create_begin(OcidManager *manager, OcidCreateRequest *request, Ocid
 	op->user_data = user_data;
 	op->log_is_ours = log_is_ours;
 	op->start = r->start;
-	op->step = CREATE_AUTHORIZING;
+	op->step = CREATE_MAKING;
 	c->create = op;
 	ocid_manager_adopt(manager, c);
 	ocid_store_add(manager->store, c);
-	if (privilege_reason != NULL)
-		*privilege_reason = g_steal_pointer(&reason);
-	return c;
-}
-
-gboolean
-ocid_manager_create_is_for(OcidContainer *c, gpointer user_data)
-{
-	return c->create != NULL && c->create->user_data == user_data;
+	run(manager, c);
+	return TRUE;
 }
 
 /* ---- failure and cleanup --------------------------------------------------------- */
@@ -269,13 +258,6 @@ fail(OcidManager *manager, OcidContainer *c, const GError *error)
 void
 ocid_create_abort(OcidManager *manager, OcidContainer *c, const GError *error)
 {
-	fail(manager, c, error);
-}
-
-void
-ocid_manager_create_cancel(OcidManager *manager, OcidContainer *c, const GError *error)
-{
-	c->create->step = CREATE_MAKING;
 	fail(manager, c, error);
 }
 
@@ -496,18 +478,13 @@ spawn_monitor(OcidManager *manager, OcidContainer *c, GError **error)
 	return TRUE;
 }
 
-void
-ocid_manager_create_run(OcidManager *manager, OcidContainer *c)
+/* The monitor, the unit, the runtime. */
+static void
+run(OcidManager *manager, OcidContainer *c)
 {
 	OcidCreateOp *op = c->create;
 	g_autoptr(GError) error = NULL;
 
-	op->step = CREATE_MAKING;
-	if (op->error != NULL) {
-		/* Cancelled while it was being authorized. */
-		advance(manager, c);
-		return;
-	}
 	if (!spawn_monitor(manager, c, &error)) {
 		fail(manager, c, error);
 		return;
@@ -555,7 +532,7 @@ ocid_create_cancel_all(OcidManager *manager)
 	for (guint i = 0; i < all->len; i++) {
 		OcidContainer *c = all->pdata[i];
 		if (c->create != NULL)
-			ocid_manager_create_cancel(manager, c, error);
+			fail(manager, c, error);
 	}
 	/* The same undoing as for any failure, given a bounded time to finish; the timer
 	 * wakes the loop even if nothing else does. */

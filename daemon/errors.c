@@ -57,12 +57,3 @@ ocid_error_errno(OcidError code)
 {
 	return errors[known(code)].errno_value;
 }
-
-OcidError
-ocid_error_from_dbus_name(const char *name)
-{
-	for (size_t i = 0; i < G_N_ELEMENTS(errors); i++)
-		if (g_strcmp0(name, errors[i].dbus_name) == 0)
-			return (OcidError)i;
-	return OCID_ERROR_FAILED;
-}

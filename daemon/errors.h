@@ -28,6 +28,3 @@ int ocid_error_errno(OcidError code);
 /* Sets @error (may be NULL) to @code with a printf message; returns FALSE, so that a
  * refusal is one statement: return ocid_error_set(error, ...). */
 gboolean ocid_error_set(GError **error, OcidError code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
-
-/* The OcidError code of one of our D-Bus error names; OCID_ERROR_FAILED for others. */
-OcidError ocid_error_from_dbus_name(const char *name);

@@ -105,7 +105,7 @@ void ocid_exec_cancel_all(OcidContainer *container);
 /* lifecycle.c: ends a container's pending Stop and Delete calls. */
 void ocid_lifecycle_complete_waiters(OcidContainer *container, GError *error);
 
-/* create.c: a Delete's cancellation, which waits for an authorization in flight. */
+/* create.c: a Delete's cancellation, through the create's one undoing path. */
 void ocid_create_abort(OcidManager *manager, OcidContainer *container, const GError *error);
 
 /* create.c: ends creates in flight at shutdown, through the same cancellation. */

@@ -83,28 +83,15 @@ void ocid_manager_shutdown(OcidManager *manager);
 gboolean ocid_manager_create_check(OcidManager *manager, OcidCreateRequest *request,
 				   GError **error);
 
-/* Accepts a create: checks the request, reads the bundle once unless
- * ocid_create_request_load_files() did already (the same parsed spec
- * serves the privilege decision and the container) and takes the id and name with a
- * CREATING container, which it returns; NULL with @error for an immediate refusal. The
- * manager takes @request. @done is called exactly once, when the create is over: with
- * the created container, or with the error once everything it made is cleaned up.
- * @privilege_reason, when not NULL, says why the bundle needs create-privileged (NULL
- * when it does not). Nothing runs until ocid_manager_create_run(). */
-OcidContainer *ocid_manager_create_begin(OcidManager *manager, OcidCreateRequest *request,
-					 OcidDoneFunc done, gpointer user_data,
-					 char **privilege_reason, GError **error);
-
-/* Whether @container is being created for the call whose done data is @user_data. */
-gboolean ocid_manager_create_is_for(OcidContainer *container, gpointer user_data);
-
-/* Runs an accepted create: the monitor, the unit, the runtime. */
-void ocid_manager_create_run(OcidManager *manager, OcidContainer *container);
-
-/* Ends an accepted create with @error (authorization refused, a Delete, shutdown):
- * whatever is in flight is stopped and cleaned up, then done gets @error. */
-void ocid_manager_create_cancel(OcidManager *manager, OcidContainer *container,
-				const GError *error);
+/* Runs a create whose request was checked (ocid_manager_create_check()) and prepared
+ * (ocid_create_request_prepare(): its files read once, its privilege decided): a CREATING
+ * container takes the id and name, then the monitor, the unit and the runtime run with
+ * the spec read then. The manager takes @request. FALSE with @error for an immediate
+ * refusal (the name was taken meanwhile); otherwise @done is called exactly once, when
+ * the create is over: with the created container, or with the error once everything it
+ * made is cleaned up. */
+gboolean ocid_manager_create(OcidManager *manager, OcidCreateRequest *request, OcidDoneFunc done,
+			     gpointer user_data, GError **error);
 
 gboolean ocid_manager_start(OcidManager *manager, OcidContainer *container, OcidDoneFunc done,
 			    gpointer user_data, GError **error);

@@ -4,6 +4,7 @@
 
 #include "bus-dict.h"
 #include "bus-errors.h"
+#include "polkit.h"
 #include "service.h"
 
 #include "../daemon/cleanup.h"
@@ -116,6 +117,11 @@ exec_sync(sd_bus_message *m, OcidContainer *c, gboolean ex, sd_bus_error *error)
 	uint64_t timeout;
 	int ret;
 
+	ret = ocid_polkit_verify_container(c, m, OCID_ACTION_EXEC, "exec", error);
+	if (ret < 0)
+		return ret;
+	if (ret == 0)
+		return 1; /* polkit is asked; sd-bus calls again with its answer */
 	ret = sd_bus_message_read_strv(m, &sd_argv);
 	if (ret < 0)
 		return ret;

@@ -6,6 +6,7 @@
 
 #include <systemd/sd-bus.h>
 
-/* sd-bus method handlers, run once polkit allowed the exec; userdata is the container. */
+/* sd-bus method handlers, which ask polkit for org.oci.Runtime.exec themselves (and are
+ * called again with its answer); userdata is the container. */
 int ocid_container_exec_sync(sd_bus_message *m, void *userdata, sd_bus_error *error);
 int ocid_container_exec_sync_ex(sd_bus_message *m, void *userdata, sd_bus_error *error);

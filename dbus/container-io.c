@@ -173,8 +173,8 @@ on_log_opened(GObject *source, GAsyncResult *result, gpointer user_data)
 			g_strerror(-r));
 }
 
-static int
-do_open_log(sd_bus_message *m, void *userdata, sd_bus_error *error)
+int
+ocid_container_io_open_log(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
 	g_autoptr(GTask) task = NULL;
@@ -182,6 +182,11 @@ do_open_log(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	OpenLogCall *call;
 	int r;
 
+	r = ocid_polkit_verify_container(c, m, OCID_ACTION_LOGS, "logs", error);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return 1; /* polkit is asked; sd-bus calls again with its answer */
 	r = ocid_bus_read_dict(m, &log_reader, &options, error);
 	if (r < 0)
 		return r;
@@ -196,15 +201,6 @@ do_open_log(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	g_task_set_task_data(task, call, (GDestroyNotify)open_log_call_free);
 	g_task_run_in_thread(task, open_log_in_thread);
 	return 1;
-}
-
-int
-ocid_container_io_open_log(sd_bus_message *m, void *userdata, sd_bus_error *error)
-{
-	OcidContainer *c = userdata;
-
-	return ocid_polkit_require(ocid_bus_service_of(c), m, OCID_ACTION_LOGS, c->id, TRUE, "logs",
-				   do_open_log, error);
 }
 
 /* ---- Attach, ResizeTerminal ----------------------------------------------------------- */
@@ -263,8 +259,8 @@ static const OcidBusDictReader attach_reader = {
 	.signature_of = no_option_signature,
 };
 
-static int
-do_attach(sd_bus_message *m, void *userdata, sd_bus_error *error)
+int
+ocid_container_io_attach(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
 	g_autoptr(GError) local_error = NULL;
@@ -272,6 +268,11 @@ do_attach(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	_cleanup_close_ int fd = -1;
 	int r;
 
+	r = ocid_polkit_verify_container(c, m, OCID_ACTION_ATTACH, "attach", error);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return 1; /* polkit is asked; sd-bus calls again with its answer */
 	r = ocid_bus_read_dict(m, &attach_reader, NULL, error);
 	if (r < 0)
 		return r;
@@ -284,16 +285,7 @@ do_attach(sd_bus_message *m, void *userdata, sd_bus_error *error)
 }
 
 int
-ocid_container_io_attach(sd_bus_message *m, void *userdata, sd_bus_error *error)
-{
-	OcidContainer *c = userdata;
-
-	return ocid_polkit_require(ocid_bus_service_of(c), m, OCID_ACTION_ATTACH, c->id, TRUE,
-				   "attach", do_attach, error);
-}
-
-static int
-do_resize(sd_bus_message *m, void *userdata, sd_bus_error *error)
+ocid_container_io_resize(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
 	g_autoptr(GError) local_error = NULL;
@@ -305,6 +297,11 @@ do_resize(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	int len;
 	int r;
 
+	r = ocid_polkit_verify_container(c, m, OCID_ACTION_ATTACH, "resize", error);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return 1; /* polkit is asked; sd-bus calls again with its answer */
 	r = sd_bus_message_read(m, "uu", &rows, &cols);
 	if (r < 0)
 		return r;
@@ -323,15 +320,6 @@ do_resize(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	if (send(fd, message, (size_t)len, MSG_NOSIGNAL) != len)
 		return sd_bus_error_set_errnof(error, errno, "Cannot send the size to the monitor");
 	return sd_bus_reply_method_return(m, NULL);
-}
-
-int
-ocid_container_io_resize(sd_bus_message *m, void *userdata, sd_bus_error *error)
-{
-	OcidContainer *c = userdata;
-
-	return ocid_polkit_require(ocid_bus_service_of(c), m, OCID_ACTION_ATTACH, c->id, TRUE,
-				   "resize", do_resize, error);
 }
 
 /* ---- Wait, GetStatistics -------------------------------------------------------------- */

@@ -134,12 +134,18 @@ on_done_reply_empty(OcidContainer *container, GError *error, gpointer user_data)
 }
 
 static int
-do_start(sd_bus_message *m, void *userdata, sd_bus_error *error)
+method_start(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
 	OcidBusService *service = ocid_bus_service_of(c);
 	g_autoptr(GError) local_error = NULL;
+	int r;
 
+	r = ocid_polkit_verify_container(c, m, OCID_ACTION_MANAGE, "start", error);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return 1; /* polkit is asked; sd-bus calls again with its answer */
 	if (!ocid_manager_start(service->manager, c, on_done_reply_empty, sd_bus_message_ref(m),
 				&local_error)) {
 		sd_bus_message_unref(m);
@@ -149,7 +155,7 @@ do_start(sd_bus_message *m, void *userdata, sd_bus_error *error)
 }
 
 static int
-do_stop(sd_bus_message *m, void *userdata, sd_bus_error *error)
+method_stop(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
 	OcidBusService *service = ocid_bus_service_of(c);
@@ -157,6 +163,11 @@ do_stop(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	uint64_t timeout;
 	int r;
 
+	r = ocid_polkit_verify_container(c, m, OCID_ACTION_MANAGE, "stop", error);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return 1; /* polkit is asked; sd-bus calls again with its answer */
 	r = sd_bus_message_read(m, "t", &timeout);
 	if (r < 0)
 		return r;
@@ -169,7 +180,7 @@ do_stop(sd_bus_message *m, void *userdata, sd_bus_error *error)
 }
 
 static int
-do_kill(sd_bus_message *m, void *userdata, sd_bus_error *error)
+method_kill(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
 	OcidBusService *service = ocid_bus_service_of(c);
@@ -177,6 +188,11 @@ do_kill(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	const char *signal;
 	int r;
 
+	r = ocid_polkit_verify_container(c, m, OCID_ACTION_MANAGE, "kill", error);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return 1; /* polkit is asked; sd-bus calls again with its answer */
 	r = sd_bus_message_read(m, "s", &signal);
 	if (r < 0)
 		return r;
@@ -186,7 +202,7 @@ do_kill(sd_bus_message *m, void *userdata, sd_bus_error *error)
 }
 
 static int
-do_delete(sd_bus_message *m, void *userdata, sd_bus_error *error)
+method_delete(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
 	OcidBusService *service = ocid_bus_service_of(c);
@@ -194,6 +210,11 @@ do_delete(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	int force;
 	int r;
 
+	r = ocid_polkit_verify_container(c, m, OCID_ACTION_MANAGE, "delete", error);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return 1; /* polkit is asked; sd-bus calls again with its answer */
 	r = sd_bus_message_read(m, "b", &force);
 	if (r < 0)
 		return r;
@@ -218,12 +239,18 @@ method_update_status(sd_bus_message *m, void *userdata, sd_bus_error *error)
 }
 
 static int
-method_pause_or_unpause(sd_bus_message *m, void *userdata, sd_bus_error *error, gboolean pause)
+pause_or_unpause(sd_bus_message *m, OcidContainer *c, gboolean pause, sd_bus_error *error)
 {
-	OcidContainer *c = userdata;
 	OcidBusService *service = ocid_bus_service_of(c);
 	g_autoptr(GError) local_error = NULL;
+	int r;
 
+	r = ocid_polkit_verify_container(c, m, OCID_ACTION_MANAGE, pause ? "pause" : "unpause",
+					 error);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return 1; /* polkit is asked; sd-bus calls again with its answer */
 	if (!ocid_manager_pause(service->manager, c, pause, on_done_reply_empty,
 				sd_bus_message_ref(m), &local_error)) {
 		sd_bus_message_unref(m);
@@ -233,15 +260,15 @@ method_pause_or_unpause(sd_bus_message *m, void *userdata, sd_bus_error *error, 
 }
 
 static int
-do_pause(sd_bus_message *m, void *userdata, sd_bus_error *error)
+method_pause(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
-	return method_pause_or_unpause(m, userdata, error, TRUE);
+	return pause_or_unpause(m, userdata, TRUE, error);
 }
 
 static int
-do_unpause(sd_bus_message *m, void *userdata, sd_bus_error *error)
+method_unpause(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
-	return method_pause_or_unpause(m, userdata, error, FALSE);
+	return pause_or_unpause(m, userdata, FALSE, error);
 }
 
 /* One Update key: its D-Bus type, where it goes, and its has_ flag. */
@@ -340,7 +367,7 @@ on_updated(OcidContainer *container, GError *error, gpointer user_data)
 }
 
 static int
-do_update(sd_bus_message *m, void *userdata, sd_bus_error *error)
+method_update(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
 	OcidBusService *service = ocid_bus_service_of(c);
@@ -348,6 +375,11 @@ do_update(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	g_auto(OcidResources) resources = { 0 };
 	int r;
 
+	r = ocid_polkit_verify_container(c, m, OCID_ACTION_MANAGE, "update", error);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return 1; /* polkit is asked; sd-bus calls again with its answer */
 	r = read_resources(m, &resources, error);
 	if (r < 0)
 		return r;
@@ -357,87 +389,6 @@ do_update(sd_bus_message *m, void *userdata, sd_bus_error *error)
 		return ocid_bus_error_from_gerror(error, local_error);
 	}
 	return 1;
-}
-
-static int
-method_start(sd_bus_message *m, void *userdata, sd_bus_error *error)
-{
-	OcidContainer *c = userdata;
-
-	return ocid_polkit_require(ocid_bus_service_of(c), m, OCID_ACTION_MANAGE, c->id, TRUE,
-				   "start", do_start, error);
-}
-
-static int
-method_stop(sd_bus_message *m, void *userdata, sd_bus_error *error)
-{
-	OcidContainer *c = userdata;
-
-	return ocid_polkit_require(ocid_bus_service_of(c), m, OCID_ACTION_MANAGE, c->id, TRUE,
-				   "stop", do_stop, error);
-}
-
-static int
-method_kill(sd_bus_message *m, void *userdata, sd_bus_error *error)
-{
-	OcidContainer *c = userdata;
-
-	return ocid_polkit_require(ocid_bus_service_of(c), m, OCID_ACTION_MANAGE, c->id, TRUE,
-				   "kill", do_kill, error);
-}
-
-static int
-method_delete(sd_bus_message *m, void *userdata, sd_bus_error *error)
-{
-	OcidContainer *c = userdata;
-
-	return ocid_polkit_require(ocid_bus_service_of(c), m, OCID_ACTION_MANAGE, c->id, TRUE,
-				   "delete", do_delete, error);
-}
-
-static int
-method_pause(sd_bus_message *m, void *userdata, sd_bus_error *error)
-{
-	OcidContainer *c = userdata;
-
-	return ocid_polkit_require(ocid_bus_service_of(c), m, OCID_ACTION_MANAGE, c->id, TRUE,
-				   "pause", do_pause, error);
-}
-
-static int
-method_unpause(sd_bus_message *m, void *userdata, sd_bus_error *error)
-{
-	OcidContainer *c = userdata;
-
-	return ocid_polkit_require(ocid_bus_service_of(c), m, OCID_ACTION_MANAGE, c->id, TRUE,
-				   "unpause", do_unpause, error);
-}
-
-static int
-method_update(sd_bus_message *m, void *userdata, sd_bus_error *error)
-{
-	OcidContainer *c = userdata;
-
-	return ocid_polkit_require(ocid_bus_service_of(c), m, OCID_ACTION_MANAGE, c->id, TRUE,
-				   "update", do_update, error);
-}
-
-static int
-method_exec_sync(sd_bus_message *m, void *userdata, sd_bus_error *error)
-{
-	OcidContainer *c = userdata;
-
-	return ocid_polkit_require(ocid_bus_service_of(c), m, OCID_ACTION_EXEC, c->id, TRUE, "exec",
-				   ocid_container_exec_sync, error);
-}
-
-static int
-method_exec_sync_ex(sd_bus_message *m, void *userdata, sd_bus_error *error)
-{
-	OcidContainer *c = userdata;
-
-	return ocid_polkit_require(ocid_bus_service_of(c), m, OCID_ACTION_EXEC, c->id, TRUE, "exec",
-				   ocid_container_exec_sync_ex, error);
 }
 
 /* ---- properties ----------------------------------------------------------------- */
@@ -561,12 +512,12 @@ static const sd_bus_vtable container_vtable[] = {
 	SD_BUS_METHOD_WITH_ARGS(
 	    "ExecSync", SD_BUS_ARGS("as", argv, "t", timeout_sec),
 	    SD_BUS_RESULT("ay", stdout, "ay", stderr, "i", exit_code, "b", timed_out),
-	    method_exec_sync, SD_BUS_VTABLE_UNPRIVILEGED),
+	    ocid_container_exec_sync, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("ExecSyncEx",
 				SD_BUS_ARGS("as", argv, "t", timeout_sec, "a{sv}", options),
 				SD_BUS_RESULT("ay", stdout, "ay", stderr, "i", exit_code, "b",
 					      timed_out, "a{sv}", info),
-				method_exec_sync_ex, SD_BUS_VTABLE_UNPRIVILEGED),
+				ocid_container_exec_sync_ex, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD("UpdateStatus", NULL, NULL, method_update_status, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("OpenLog", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("h", fd),
 				ocid_container_io_open_log, SD_BUS_VTABLE_UNPRIVILEGED),

@@ -237,69 +237,39 @@ on_created(OcidContainer *container, GError *error, gpointer user_data)
 		(void)sd_bus_reply_method_return(call, "o", ocid_container_path_of(container));
 }
 
-/* polkit said yes to create-privileged: the create accepted for this call goes on. */
+/* Once the caller's files are read and her options checked, the decision about
+ * privilege comes from that same parsed spec: a privileged container (the option, or a
+ * bundle that can reach the host) needs create-privileged as well. The request waits with
+ * the question, so that what was read and decided is what runs. */
 static int
-run_privileged_create(sd_bus_message *m, void *userdata, sd_bus_error *error)
+create_when_allowed(OcidBusService *service, sd_bus_message *m, OcidCreateRequest *request,
+		    sd_bus_error *error)
 {
-	OcidContainer *c = userdata;
-
-	if (!ocid_manager_create_is_for(c, m))
-		return sd_bus_error_set(error, ocid_error_dbus_name(OCID_ERROR_NO_SUCH_CONTAINER),
-					"The container being created was deleted meanwhile");
-	ocid_manager_create_run(c->manager, c);
-	return 1;
-}
-
-/* polkit said no (or could not be asked): the accepted create is undone, and its
- * caller gets the refusal once it is. */
-static void
-refuse_privileged_create(sd_bus_message *m, void *userdata, const sd_bus_error *denial)
-{
-	OcidContainer *c = userdata;
-	g_autoptr(GError) error = NULL;
-
-	if (c == NULL || !ocid_manager_create_is_for(c, m)) {
-		(void)sd_bus_reply_method_error(m, denial);
-		return;
-	}
-	error = g_error_new_literal(OCID_ERROR, ocid_error_from_dbus_name(denial->name),
-				    denial->message != NULL ? denial->message : denial->name);
-	ocid_manager_create_cancel(c->manager, c, error);
-}
-
-/* Once the caller's files are read: the request is accepted (a CREATING container takes
- * its id and name) and the privilege decision comes from that same parsed spec: a
- * privileged container (the option, or a bundle that can reach the host) needs
- * create-privileged as well. */
-static void
-accept_create(OcidBusService *service, sd_bus_message *m, OcidCreateRequest *request)
-{
+	g_autoptr(OcidCreateRequest) r = request;
 	g_autoptr(GError) local_error = NULL;
-	g_autofree char *reason = NULL;
-	OcidContainer *c;
-	int r;
+	int ret;
 
-	c = ocid_manager_create_begin(service->manager, request, on_created, sd_bus_message_ref(m),
-				      &reason, &local_error);
-	if (c == NULL) {
-		(void)ocid_bus_reply_gerror(m, local_error);
+	if (r->privilege_reason != NULL) {
+		OcidPolkitCheck check = { OCID_ACTION_CREATE_PRIVILEGED, r->id, "create",
+					  r->privilege_reason, (uid_t)-1 };
+
+		g_debug("Container %s needs create-privileged: %s", r->id, r->privilege_reason);
+		ret = ocid_polkit_verify(service, m, &check, error);
+		if (ret < 0)
+			return ret;
+		if (ret == 0) {
+			/* polkit is asked; sd-bus calls again with its answer */
+			ocid_polkit_keep(service, m, g_steal_pointer(&r),
+					 (GDestroyNotify)ocid_create_request_free);
+			return 1;
+		}
+	}
+	if (!ocid_manager_create(service->manager, g_steal_pointer(&r), on_created,
+				 sd_bus_message_ref(m), &local_error)) {
 		sd_bus_message_unref(m);
-		return;
+		return ocid_bus_error_from_gerror(error, local_error);
 	}
-	if (reason != NULL) {
-		g_auto(sd_bus_error) polkit_error = SD_BUS_ERROR_NULL;
-
-		if (reason != NULL)
-			g_debug("Container %s needs create-privileged: %s", c->id, reason);
-		r = ocid_polkit_require_or(service, m, OCID_ACTION_CREATE_PRIVILEGED, c->id,
-					   "create", reason, run_privileged_create,
-					   refuse_privileged_create, &polkit_error);
-		if (r < 0)
-			refuse_privileged_create(m, ocid_manager_get(service->manager, c->id),
-						 &polkit_error);
-		return;
-	}
-	ocid_manager_create_run(service->manager, c);
+	return 1;
 }
 
 /* The caller's files (config.json, a seccomp profile) are read in a worker thread:
@@ -338,21 +308,27 @@ static void
 on_files_loaded(GObject *source, GAsyncResult *result, gpointer user_data)
 {
 	CreateLoad *load = g_task_get_task_data(G_TASK(result));
+	g_auto(sd_bus_error) bus_error = SD_BUS_ERROR_NULL;
 	g_autoptr(GError) error = NULL;
+	int r;
 
 	if (!g_task_propagate_boolean(G_TASK(result), &error)) {
 		(void)ocid_bus_reply_gerror(load->call, error);
 		return;
 	}
-	accept_create(load->service, load->call, g_steal_pointer(&load->request));
+	r = create_when_allowed(load->service, load->call, g_steal_pointer(&load->request),
+				&bus_error);
+	if (r < 0 && sd_bus_error_is_set(&bus_error))
+		(void)sd_bus_reply_method_error(load->call, &bus_error);
+	else if (r < 0)
+		(void)sd_bus_reply_method_errno(load->call, r, NULL);
 }
 
-/* Runs once the caller may manage. The arguments are read once, into a request; what
- * needs no file is checked at once, then the bundle is read once, off the main loop. */
+/* The arguments are read once, into a request; what needs no file is checked at once,
+ * then the bundle is read once, off the main loop. */
 static int
-do_create_container(sd_bus_message *m, void *userdata, sd_bus_error *error)
+load_files(OcidBusService *service, sd_bus_message *m, sd_bus_error *error)
 {
-	OcidBusService *service = userdata;
 	g_autoptr(OcidCreateRequest) request = NULL;
 	g_autoptr(GError) local_error = NULL;
 	g_autoptr(GTask) task = NULL;
@@ -387,20 +363,31 @@ do_create_container(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	return 1;
 }
 
+/* Dispatched once, and again after each of polkit's answers: first org.oci.Runtime.create
+ * (a confined container, with her own authority), then, once her files are read, the
+ * request that waited for create-privileged, if it would be more. */
 static int
 method_create_container(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidBusService *service = userdata;
-	const char *id;
+	OcidCreateRequest *prepared = ocid_polkit_take_kept(service, m);
+	OcidPolkitCheck check = { OCID_ACTION_CREATE, NULL, "create", NULL, (uid_t)-1 };
 	int r;
 
-	r = sd_bus_message_read(m, "s", &id);
+	if (prepared != NULL)
+		return create_when_allowed(service, m, prepared, error);
+	r = sd_bus_message_read(m, "s", &check.container);
 	if (r < 0)
 		return r;
-	/* A confined container, with her own authority: create-privileged is asked for
-	 * too once her files are read, if it would be more. */
-	return ocid_polkit_require(service, m, OCID_ACTION_CREATE, id, FALSE, "create",
-				   do_create_container, error);
+	r = ocid_polkit_verify(service, m, &check, error);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return 1; /* polkit is asked; sd-bus calls again with its answer */
+	r = sd_bus_message_rewind(m, 1);
+	if (r < 0)
+		return r;
+	return load_files(service, m, error);
 }
 
 static OcidContainer *

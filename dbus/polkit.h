@@ -1,8 +1,9 @@
 /* Authorization of every method that changes state: root is allowed at once, anyone else
  * is asked about through polkit's CheckAuthorization (asynchronously, with the caller's
  * bus name as subject and the container and verb as details, and interactive
- * authentication when the caller's message allows it). Without polkit on the bus only
- * root gets through. */
+ * authentication when the caller's message allows it), from inside the method handler,
+ * which sd-bus calls again once polkit has answered. Without polkit on the bus only root
+ * gets through. */
 #pragma once
 
 #include "service.h"
@@ -16,29 +17,47 @@
 #define OCID_ACTION_LOGS              "org.oci.Runtime.logs"
 #define OCID_ACTION_ATTACH            "org.oci.Runtime.attach"
 
-/* Runs @handler(@call) once the caller may do @action on @container with @verb; the
- * handler reads @call from its start. With @on_container the handler is a container
- * method: the container is looked up again when polkit answers and passed as userdata;
- * otherwise the userdata is @service. @container may be NULL or empty (a container whose
- * id the daemon will choose). Returns what an sd-bus method handler returns: the
- * handler's result for root, 1 while polkit is being asked (the reply comes later). */
-int ocid_polkit_require(OcidBusService *service, sd_bus_message *call, const char *action,
-			const char *container, gboolean on_container, const char *verb,
-			sd_bus_message_handler_t handler, sd_bus_error *error);
+/* One question: may the caller do @action with @verb on @container (the detail: an id,
+ * or "" for a container whose id the daemon will choose)? @reason, when not NULL, is
+ * passed to polkit as the detail "reason" (for rules: action.lookup("reason")) and said
+ * in the refusal. A caller whose bus-vouched euid is @owner ((uid_t)-1: nobody) is not
+ * asked about. */
+typedef struct {
+	const char *action;
+	const char *container;
+	const char *verb;
+	const char *reason;
+	uid_t owner;
+} OcidPolkitCheck;
+
+/* Called by a method handler before it changes anything, each time sd-bus dispatches
+ * @call to it. Returns 1: the caller may (root, the owner, or polkit said yes), go on;
+ * 0: polkit is being asked, so the handler leaves @call unreplied and returns 1 (handled;
+ * 0 would make sd-bus answer UnknownMethod): once
+ * polkit answers, sd-bus dispatches @call to the handler again, which calls this again
+ * with the same @check and gets the answer; negative with @error set: reply with it (an
+ * AccessDenied that says why and what to do). Should the caller leave the bus, or the
+ * container go away, while polkit is asked, the question is dropped. */
+int ocid_polkit_verify(OcidBusService *service, sd_bus_message *call, const OcidPolkitCheck *check,
+		       sd_bus_error *error);
+
+/* ocid_polkit_verify() about @container, whose owner is not asked about once it is
+ * created. */
+int ocid_polkit_verify_container(OcidContainer *container, sd_bus_message *call, const char *action,
+				 const char *verb, sd_bus_error *error);
+
+/* After ocid_polkit_verify() returned 0: @data is kept with @call until its handler runs
+ * again and takes it (ocid_polkit_take_kept()); freed by @free_data if it never does. */
+void ocid_polkit_keep(OcidBusService *service, sd_bus_message *call, gpointer data,
+		      GDestroyNotify free_data);
+gpointer ocid_polkit_take_kept(OcidBusService *service, sd_bus_message *call);
+
+/* The container @id is going away: questions of calls on its objects are dropped, and
+ * their callers told that it is gone. */
+void ocid_polkit_forget_container(OcidBusService *service, const char *id);
+
+/* service->polkit: the questions in flight and answers not yet taken, by call. */
+GHashTable *ocid_polkit_queries_new(void);
 
 /* The caller's euid as the bus vouches for it; FALSE when the bus does not say. */
 gboolean ocid_polkit_caller_euid(sd_bus_message *call, uid_t *euid);
-
-/* Called instead of a reply when the caller may not: @container is the one named (NULL
- * if it is gone), @denial the AccessDenied error the caller is owed. */
-typedef void (*OcidPolkitDeniedFunc)(sd_bus_message *call, void *container,
-				     const sd_bus_error *denial);
-
-/* As ocid_polkit_require with @on_container, but a refusal goes to @denied, which then
- * owns the reply: for an operation that must be undone before its caller hears no.
- * @reason, when not NULL, is passed to polkit as the detail "reason" (for rules:
- * action.lookup("reason")) and said in the refusal. */
-int ocid_polkit_require_or(OcidBusService *service, sd_bus_message *call, const char *action,
-			   const char *container, const char *verb, const char *reason,
-			   sd_bus_message_handler_t handler, OcidPolkitDeniedFunc denied,
-			   sd_bus_error *error);

@@ -175,8 +175,8 @@ static const OcidBusDictReader exec_reader = {
 	.read = read_exec_option,
 };
 
-static int
-do_exec(sd_bus_message *m, void *userdata, sd_bus_error *error)
+int
+ocid_process_object_exec(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
 	OcidBusService *service = ocid_bus_service_of(c);
@@ -189,6 +189,11 @@ do_exec(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	OcidProcessObject *p;
 	int r;
 
+	r = ocid_polkit_verify_container(c, m, OCID_ACTION_EXEC, "exec", error);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return 1; /* polkit is asked; sd-bus calls again with its answer */
 	r = sd_bus_message_read_strv(m, &sd_argv);
 	if (r < 0)
 		return r;
@@ -219,15 +224,6 @@ do_exec(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	p->exec_call = sd_bus_message_ref(m);
 	g_hash_table_insert(service->processes, p->path, p);
 	return 1;
-}
-
-int
-ocid_process_object_exec(sd_bus_message *m, void *userdata, sd_bus_error *error)
-{
-	OcidContainer *c = userdata;
-
-	return ocid_polkit_require(ocid_bus_service_of(c), m, OCID_ACTION_EXEC, c->id, TRUE, "exec",
-				   do_exec, error);
 }
 
 void
@@ -301,31 +297,37 @@ method_wait(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	return 1;
 }
 
-/* The process of the call's path, once polkit has answered (it may be gone by then). */
-static OcidProcessObject *
-process_of_call(OcidContainer *c, sd_bus_message *m, sd_bus_error *error)
+/* Whoever ran Exec was authorized for the process already: a terminal's every resize must
+ * not ask for a password again. Anyone else needs org.oci.Runtime.exec on its container
+ * (whose owner needs nothing). */
+static int
+verify_exec(OcidProcessObject *p, sd_bus_message *m, const char *verb, sd_bus_error *error)
 {
-	OcidProcessObject *p =
-	    g_hash_table_lookup(ocid_bus_service_of(c)->processes, sd_bus_message_get_path(m));
+	OcidContainer *c = ocid_manager_get(p->service->manager, p->container_id);
+	uid_t euid = (uid_t)-1;
 
-	if (p == NULL)
-		(void)sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_OBJECT,
-					"The process object %s is gone",
-					sd_bus_message_get_path(m));
-	return p;
+	if (c == NULL)
+		return sd_bus_error_setf(error, ocid_error_dbus_name(OCID_ERROR_NO_SUCH_CONTAINER),
+					 "Container %s went away", p->container_id);
+	if (p->has_owner && ocid_polkit_caller_euid(m, &euid) && euid == p->owner)
+		return 1;
+	return ocid_polkit_verify_container(c, m, OCID_ACTION_EXEC, verb, error);
 }
 
 static int
-do_kill(sd_bus_message *m, void *userdata, sd_bus_error *error)
+method_kill(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
-	OcidProcessObject *p = process_of_call(userdata, m, error);
+	OcidProcessObject *p = userdata;
 	g_autoptr(GError) local_error = NULL;
 	const char *name;
 	int signal;
 	int r;
 
-	if (p == NULL)
-		return -ENOENT;
+	r = verify_exec(p, m, "kill-exec", error);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return 1; /* polkit is asked; sd-bus calls again with its answer */
 	r = sd_bus_message_read(m, "s", &name);
 	if (r < 0)
 		return r;
@@ -341,48 +343,24 @@ do_kill(sd_bus_message *m, void *userdata, sd_bus_error *error)
 }
 
 static int
-do_resize(sd_bus_message *m, void *userdata, sd_bus_error *error)
+method_resize(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
-	OcidProcessObject *p = process_of_call(userdata, m, error);
+	OcidProcessObject *p = userdata;
 	g_autoptr(GError) local_error = NULL;
 	uint32_t rows, cols;
 	int r;
 
-	if (p == NULL)
-		return -ENOENT;
+	r = verify_exec(p, m, "resize-exec", error);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return 1; /* polkit is asked; sd-bus calls again with its answer */
 	r = sd_bus_message_read(m, "uu", &rows, &cols);
 	if (r < 0)
 		return r;
 	if (!ocid_exec_session_resize(p->session, rows, cols, &local_error))
 		return ocid_bus_error_from_gerror(error, local_error);
 	return sd_bus_reply_method_return(m, NULL);
-}
-
-/* Whoever ran Exec was authorized for the process already: a terminal's every resize must
- * not ask for a password again. Anyone else needs org.oci.Runtime.exec. */
-static int
-require_exec(OcidProcessObject *p, sd_bus_message *m, const char *verb,
-	     sd_bus_message_handler_t handler, sd_bus_error *error)
-{
-	OcidContainer *c = ocid_manager_get(p->service->manager, p->container_id);
-	uid_t euid = (uid_t)-1;
-
-	if (c != NULL && p->has_owner && ocid_polkit_caller_euid(m, &euid) && euid == p->owner)
-		return handler(m, c, error);
-	return ocid_polkit_require(p->service, m, OCID_ACTION_EXEC, p->container_id, TRUE, verb,
-				   handler, error);
-}
-
-static int
-method_kill(sd_bus_message *m, void *userdata, sd_bus_error *error)
-{
-	return require_exec(userdata, m, "kill-exec", do_kill, error);
-}
-
-static int
-method_resize(sd_bus_message *m, void *userdata, sd_bus_error *error)
-{
-	return require_exec(userdata, m, "resize-exec", do_resize, error);
 }
 
 static int

@@ -4,6 +4,7 @@
 
 #include "bus-glib.h"
 #include "container-io.h"
+#include "polkit.h"
 #include "process-object.h"
 
 #include <systemd/sd-daemon.h>
@@ -51,6 +52,7 @@ on_container_removed(OcidContainer *container, gpointer data)
 				 "ContainerRemoved", "so", container->id, path);
 	ocid_container_io_removed(service, container);
 	ocid_process_objects_container_removed(service, container);
+	ocid_polkit_forget_container(service, container->id);
 }
 
 static void
@@ -96,6 +98,7 @@ ocid_bus_service_new(OcidManager *manager, GError **error)
 					       (GDestroyNotify)g_ptr_array_unref);
 	service->processes = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
 						   (GDestroyNotify)ocid_process_object_free);
+	service->polkit = ocid_polkit_queries_new();
 	listener.data = service;
 	r = sd_bus_open_system(&service->bus);
 	if (r < 0) {
@@ -175,6 +178,8 @@ ocid_bus_service_free(OcidBusService *service)
 	sd_bus_slot_unref(service->process_slot);
 	sd_bus_slot_unref(service->process_enumerator_slot);
 	ocid_container_io_clear(service);
+	/* Before the bus: a question's slots belong to it. */
+	g_clear_pointer(&service->polkit, g_hash_table_unref);
 	g_clear_pointer(&service->processes, g_hash_table_unref);
 	g_free(service->root_sender);
 	if (service->bus != NULL) {

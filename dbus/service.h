@@ -31,15 +31,16 @@ typedef struct {
 	 * never given to another connection, and a connection's euid never changes, so its
 	 * next call needs no round trip to the bus to ask again. */
 	char *root_sender;
+	GHashTable *polkit; /* call -> its polkit question or answer, polkit.c */
 } OcidBusService;
 
 /* Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS honoured), exports the objects and
  * wires the manager's listener. The name is requested separately, once restored. */
 OcidBusService *ocid_bus_service_new(OcidManager *manager, GError **error);
 
-/* The service a container's objects belong to: its manager's listener. Handlers may run
- * from sd-bus's dispatch or later, once polkit has answered, so they find the service
- * from the container rather than from the current slot. */
+/* The service a container's objects belong to: its manager's listener. Completions run
+ * long after the handler's dispatch, so they find the service from the container rather
+ * than from the current slot. */
 OcidBusService *ocid_bus_service_of(OcidContainer *container);
 
 gboolean ocid_bus_service_request_name(OcidBusService *service, GError **error);

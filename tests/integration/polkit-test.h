@@ -1,8 +1,8 @@
 /* What the polkit tests share (test-polkit, built from test-polkit*.c): the action names,
  * calls as another user through setpriv and gdbus, and the stand-in polkit authority of
  * the private bus. test-polkit.c: those helpers, and no polkit at all; -authority.c: what
- * ocid asks the authority; -owner.c: issue 19's confined owner; -system.c: a real
- * systemd and polkitd (tests/systemd/inside.sh). */
+ * ocid asks the authority; -owner.c: issue 19's confined owner; -resume.c: calls resumed
+ * by polkit's answer; -system.c: a real systemd and polkitd (tests/systemd/inside.sh). */
 #pragma once
 
 #include "ocid-test.h"
@@ -111,6 +111,7 @@ const Question *authority_question(Authority *a, guint n, guint i);
 void assert_question(const Question *q, uid_t caller, const char *action, const char *container,
 		     const char *verb, guint32 flags);
 gpointer call_as_nobody(gpointer data);
+GThread *call_held_at_second(Authority *a, DelayedCall *call);
 void test_stand_in_authority(void);
 
 /* test-polkit-owner.c */
@@ -121,6 +122,10 @@ char *make_edited_bundle(OcidTest *t, const char *name, const char *from, const 
 char *make_unreachable_bundle(OcidTest *t);
 void test_files_as_caller(void);
 void test_swapped_bundle(void);
+
+/* test-polkit-resume.c */
+void test_files_read_once(void);
+void test_caller_leaves(void);
 
 /* test-polkit-system.c */
 void test_unprivileged_denied(void);

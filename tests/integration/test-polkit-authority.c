@@ -254,6 +254,21 @@ assert_question(const Question *q, uid_t caller, const char *action, const char 
 	g_assert_cmpstr(q->cancellation_id, ==, "");
 }
 
+/* @call as nobody from a thread of its own; the first question (create) is answered, the
+ * second (create-privileged) held until authority_release(). */
+GThread *
+call_held_at_second(Authority *a, DelayedCall *call)
+{
+	GThread *caller;
+
+	authority_hold(a);
+	caller = g_thread_new("caller", call_as_nobody, call);
+	authority_wait_held(a);
+	authority_pass_on(a);
+	authority_wait_held(a);
+	return caller;
+}
+
 gpointer
 call_as_nobody(gpointer data)
 {

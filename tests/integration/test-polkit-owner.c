@@ -364,12 +364,8 @@ test_swapped_bundle(void)
 		GThread *caller;
 
 		authority_set(a, ANSWER_NO, both);
-		authority_hold(a);
-		caller = g_thread_new("caller", call_as_nobody, &call);
 		/* create first, then create-privileged: swap while the second is asked. */
-		authority_wait_held(a);
-		authority_pass_on(a);
-		authority_wait_held(a);
+		caller = call_held_at_second(a, &call);
 		swap_config(bundle, benign);
 		authority_release(a);
 		g_thread_join(caller);

@@ -248,6 +248,8 @@ add_tests(void)
 	g_test_add_func("/polkit/swapped-bundle", test_swapped_bundle);
 	g_test_add_func("/polkit/owner-acts-on-own", test_owner_acts_on_own);
 	g_test_add_func("/polkit/files-as-caller", test_files_as_caller);
+	g_test_add_func("/polkit/files-read-once", test_files_read_once);
+	g_test_add_func("/polkit/caller-leaves", test_caller_leaves);
 	g_test_add_func("/polkit/allow-list", test_allow_list);
 	g_test_add_func("/polkit/unprivileged-denied", test_unprivileged_denied);
 	g_test_add_func("/polkit/rules-by-group-verb-container",
