@@ -39,8 +39,8 @@
 
 /* The create's way forward; the way back is the teardown's (teardown.h). */
 typedef enum {
-	CREATE_MAKING,      /* the monitor runs the runtime, and the unit is being made */
-	CREATE_UNDOING,     /* failed or cancelled: handed to the teardown */
+	CREATE_MAKING,  /* the monitor runs the runtime, and the unit is being made */
+	CREATE_UNDOING, /* failed or cancelled: handed to the teardown */
 } CreateStep;
 
 struct OcidCreateOp {
