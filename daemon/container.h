@@ -26,6 +26,7 @@ typedef struct {
 typedef struct OcidContainer OcidContainer;
 typedef struct OcidCreateOp OcidCreateOp;
 typedef struct OcidTeardown OcidTeardown;
+typedef struct OcidContainerCalls OcidContainerCalls;
 struct OcidManager;
 
 struct OcidContainer {
@@ -104,6 +105,9 @@ struct OcidContainer {
 	gboolean starting;      /* a Start is in flight */
 	OcidTeardown *teardown; /* its way down, once begun (teardown.h) */
 	GPtrArray *execs;       /* ExecSync calls running in it (exec.c), not owned */
+	/* The D-Bus face's calls and streams in flight for it (dbus/container-io.c): its
+	 * pending Waits, log followers, Exec processes. Freed by that face at removal. */
+	OcidContainerCalls *calls;
 	/* Its spec has no poststop hooks, so that the runtime's delete of it, once it has
 	 * exited, is only its state dir and its cgroup, which ocid can remove itself. */
 	gboolean no_poststop_hooks;

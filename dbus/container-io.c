@@ -18,10 +18,20 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-/* A follower and the container it follows, in the service's list. */
+/* What the D-Bus face has in flight for one container, kept on the container
+ * (OcidContainer.calls) rather than in tables keyed by id: its pending Waits, its log
+ * followers, its Exec processes' objects. It goes with the container: a stop answers the
+ * Waits and ends the followers, a removal ends everything. */
+struct OcidContainerCalls {
+	GPtrArray *waits;     /* pending Wait calls (sd_bus_message) */
+	GPtrArray *followers; /* Follower */
+	GPtrArray *processes; /* OcidProcessObject, owned by the service's path index */
+};
+
+/* A follower of the container's log; it never outlives the container (a removal frees
+ * it). */
 typedef struct {
-	OcidBusService *service;
-	char *id;
+	OcidContainer *container;
 	OcidLogFollow *follow;
 } Follower;
 
@@ -29,8 +39,43 @@ static void
 follower_free(Follower *f)
 {
 	ocid_log_follow_free(f->follow);
-	g_free(f->id);
 	g_free(f);
+}
+
+/* The pointers of @array, owning nothing (g_ptr_array_copy would take its free function). */
+static GPtrArray *
+shallow_copy(GPtrArray *array)
+{
+	GPtrArray *copy = g_ptr_array_sized_new(array->len);
+
+	for (guint i = 0; i < array->len; i++)
+		g_ptr_array_add(copy, array->pdata[i]);
+	return copy;
+}
+
+static OcidContainerCalls *
+calls_of(OcidContainer *c)
+{
+	if (c->calls == NULL) {
+		c->calls = g_new0(OcidContainerCalls, 1);
+		c->calls->waits = g_ptr_array_new_with_free_func(ocid_bus_message_release);
+		c->calls->followers = g_ptr_array_new_with_free_func((GDestroyNotify)follower_free);
+		c->calls->processes = g_ptr_array_new();
+	}
+	return c->calls;
+}
+
+static void
+calls_free(OcidContainer *c)
+{
+	OcidContainerCalls *calls = g_steal_pointer(&c->calls);
+
+	if (calls == NULL)
+		return;
+	g_ptr_array_unref(calls->waits);
+	g_ptr_array_unref(calls->followers);
+	g_ptr_array_unref(calls->processes);
+	g_free(calls);
 }
 
 static void
@@ -38,8 +83,26 @@ on_follow_closed(OcidLogFollow *follow, gpointer user_data)
 {
 	Follower *f = user_data;
 
-	f->service->followers = g_list_remove(f->service->followers, f);
-	follower_free(f);
+	g_ptr_array_remove_fast(f->container->calls->followers, f);
+}
+
+void
+ocid_container_calls_add_process(OcidContainer *c, OcidProcessObject *p)
+{
+	g_ptr_array_add(calls_of(c)->processes, p);
+}
+
+GPtrArray *
+ocid_container_calls_processes(OcidContainer *c)
+{
+	return c->calls != NULL ? shallow_copy(c->calls->processes) : NULL;
+}
+
+void
+ocid_container_calls_remove_process(OcidContainer *c, OcidProcessObject *p)
+{
+	if (c->calls != NULL)
+		g_ptr_array_remove_fast(c->calls->processes, p);
 }
 
 /* ---- OpenLog ------------------------------------------------------------------------ */
@@ -138,8 +201,7 @@ reply_log(OpenLogCall *call, GError **error)
 
 	name = g_path_get_basename(call->request->path);
 	f = g_new0(Follower, 1);
-	f->service = service;
-	f->id = g_strdup(c->id);
+	f->container = c;
 	f->follow = ocid_log_follow_new(name, steal_fd(&call->dir_fd), steal_fd(&call->fd),
 					call->request->as_owner, call->request->owner_uid,
 					on_follow_closed, f, &reader, error);
@@ -147,7 +209,7 @@ reply_log(OpenLogCall *call, GError **error)
 		follower_free(f);
 		return -1;
 	}
-	service->followers = g_list_prepend(service->followers, f);
+	g_ptr_array_add(calls_of(c)->followers, f);
 	/* Already over: the reader gets what there is, then EOF. */
 	if (c->state == OCID_STATE_STOPPED)
 		ocid_log_follow_finish(f->follow);
@@ -334,17 +396,10 @@ int
 ocid_container_io_wait(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidContainer *c = userdata;
-	OcidBusService *service = ocid_bus_service_of(c);
-	GPtrArray *waits;
 
 	if (c->state == OCID_STATE_STOPPED)
 		return reply_exit(m, c);
-	waits = g_hash_table_lookup(service->waits, c->id);
-	if (waits == NULL) {
-		waits = g_ptr_array_new_with_free_func(ocid_bus_message_release);
-		g_hash_table_insert(service->waits, g_strdup(c->id), waits);
-	}
-	g_ptr_array_add(waits, sd_bus_message_ref(m));
+	g_ptr_array_add(calls_of(c)->waits, sd_bus_message_ref(m));
 	return 1;
 }
 
@@ -386,50 +441,49 @@ ocid_container_io_statistics(sd_bus_message *m, void *userdata, sd_bus_error *er
 /* ---- the container's changes ---------------------------------------------------------- */
 
 static void
-finish_followers(OcidBusService *service, const char *id)
+finish_followers(OcidContainer *c)
 {
-	/* A finishing follower may end, and leave the list, at once. */
-	g_autoptr(GPtrArray) mine = g_ptr_array_new();
+	/* A finishing follower may end, and leave the array, at once. */
+	g_autoptr(GPtrArray) all = shallow_copy(c->calls->followers);
 
-	for (GList *l = service->followers; l != NULL; l = l->next)
-		if (g_str_equal(((Follower *)l->data)->id, id))
-			g_ptr_array_add(mine, ((Follower *)l->data)->follow);
-	for (guint i = 0; i < mine->len; i++)
-		ocid_log_follow_finish(mine->pdata[i]);
+	for (guint i = 0; i < all->len; i++)
+		ocid_log_follow_finish(((Follower *)all->pdata[i])->follow);
 }
 
 void
 ocid_container_io_changed(OcidBusService *service, OcidContainer *c, const char *const *properties)
 {
 	g_autoptr(GPtrArray) waits = NULL;
-	g_autofree char *key = NULL;
 
-	if (c->state != OCID_STATE_STOPPED || !g_strv_contains(properties, "State"))
+	if (c->calls == NULL || c->state != OCID_STATE_STOPPED ||
+	    !g_strv_contains(properties, "State"))
 		return;
-	if (g_hash_table_steal_extended(service->waits, c->id, (gpointer *)&key,
-					(gpointer *)&waits)) {
-		for (guint i = 0; i < waits->len; i++)
-			(void)reply_exit(waits->pdata[i], c);
-	}
-	finish_followers(service, c->id);
+	waits = g_steal_pointer(&c->calls->waits);
+	c->calls->waits = g_ptr_array_new_with_free_func(ocid_bus_message_release);
+	for (guint i = 0; i < waits->len; i++)
+		(void)reply_exit(waits->pdata[i], c);
+	finish_followers(c);
 }
 
 void
 ocid_container_io_removed(OcidBusService *service, OcidContainer *c)
 {
-	GPtrArray *waits = g_hash_table_lookup(service->waits, c->id);
-
-	for (guint i = 0; waits != NULL && i < waits->len; i++)
+	if (c->calls == NULL)
+		return;
+	for (guint i = 0; i < c->calls->waits->len; i++)
 		(void)sd_bus_reply_method_errorf(
-		    waits->pdata[i], ocid_error_dbus_name(OCID_ERROR_NO_SUCH_CONTAINER),
+		    c->calls->waits->pdata[i], ocid_error_dbus_name(OCID_ERROR_NO_SUCH_CONTAINER),
 		    "Container %s was deleted before it stopped", c->id);
-	g_hash_table_remove(service->waits, c->id);
-	finish_followers(service, c->id);
+	/* Its processes' objects went first (process-object.c); what its followers had not
+	 * copied yet goes with it. */
+	calls_free(c);
 }
 
 void
 ocid_container_io_clear(OcidBusService *service)
 {
-	g_list_free_full(g_steal_pointer(&service->followers), (GDestroyNotify)follower_free);
-	g_clear_pointer(&service->waits, g_hash_table_unref);
+	g_autoptr(GPtrArray) all = ocid_manager_list(service->manager, NULL);
+
+	for (guint i = 0; i < all->len; i++)
+		calls_free(all->pdata[i]);
 }

@@ -1,7 +1,7 @@
 /* The Container methods that hand out what only root could reach (OpenLog, Attach,
  * ResizeTerminal) and the ones that wait or read (Wait, GetStatistics): their handlers for
- * the container vtable, and the service's bookkeeping of the calls and followers that
- * outlive a handler (pending Waits, log followers), fed with the container's changes. */
+ * the container vtable, and what outlives a handler (pending Waits, log followers, Exec
+ * processes' objects), kept on the container and fed with its changes. */
 #pragma once
 
 #include "service.h"
@@ -19,6 +19,14 @@ int ocid_container_io_statistics(sd_bus_message *m, void *userdata, sd_bus_error
 void ocid_container_io_changed(OcidBusService *service, OcidContainer *container,
 			       const char *const *properties);
 void ocid_container_io_removed(OcidBusService *service, OcidContainer *container);
+
+/* The container's Exec processes' objects (process-object.c), which its removal takes
+ * away. */
+typedef struct OcidProcessObject OcidProcessObject;
+void ocid_container_calls_add_process(OcidContainer *container, OcidProcessObject *process);
+void ocid_container_calls_remove_process(OcidContainer *container, OcidProcessObject *process);
+/* Its processes' objects now (a copy), or NULL. */
+GPtrArray *ocid_container_calls_processes(OcidContainer *container);
 
 /* Answers what is pending at shutdown. */
 void ocid_container_io_clear(OcidBusService *service);

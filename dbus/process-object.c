@@ -5,6 +5,7 @@
 #include "process-object.h"
 
 #include "bus-dict.h"
+#include "container-io.h"
 #include "bus-errors.h"
 #include "polkit.h"
 
@@ -21,6 +22,9 @@
 struct OcidProcessObject {
 	OcidBusService *service;
 	char *path;
+	/* Its container, whose calls list it: it never outlives it (the removal of a
+	 * container removes its processes' objects). */
+	OcidContainer *container;
 	char *container_id;
 	OcidExecSession *session;
 	sd_bus_message *exec_call; /* until the process runs */
@@ -38,6 +42,8 @@ ocid_process_object_free(OcidProcessObject *p)
 	if (p == NULL)
 		return;
 	g_clear_handle_id(&p->expire, g_source_remove);
+	if (p->container != NULL)
+		ocid_container_calls_remove_process(p->container, p);
 	ocid_exec_session_free(p->session);
 	if (p->exec_call != NULL)
 		(void)sd_bus_reply_method_errorf(p->exec_call,
@@ -222,6 +228,8 @@ ocid_process_object_exec(sd_bus_message *m, void *userdata, sd_bus_error *error)
 		return ocid_bus_error_from_gerror(error, local_error);
 	}
 	p->exec_call = sd_bus_message_ref(m);
+	p->container = c;
+	ocid_container_calls_add_process(c, p);
 	g_hash_table_insert(service->processes, p->path, p);
 	return 1;
 }
@@ -229,15 +237,9 @@ ocid_process_object_exec(sd_bus_message *m, void *userdata, sd_bus_error *error)
 void
 ocid_process_objects_container_removed(OcidBusService *service, OcidContainer *c)
 {
-	g_autoptr(GPtrArray) gone = g_ptr_array_new();
-	GHashTableIter iter;
-	gpointer value;
+	g_autoptr(GPtrArray) gone = ocid_container_calls_processes(c);
 
-	g_hash_table_iter_init(&iter, service->processes);
-	while (g_hash_table_iter_next(&iter, NULL, &value))
-		if (g_str_equal(((OcidProcessObject *)value)->container_id, c->id))
-			g_ptr_array_add(gone, value);
-	for (guint i = 0; i < gone->len; i++)
+	for (guint i = 0; gone != NULL && i < gone->len; i++)
 		remove_object(gone->pdata[i]);
 }
 

@@ -50,8 +50,9 @@ on_container_removed(OcidContainer *container, gpointer data)
 	(void)sd_bus_emit_object_removed(service->bus, path);
 	(void)sd_bus_emit_signal(service->bus, OCID_MANAGER_PATH, OCID_MANAGER_INTERFACE,
 				 "ContainerRemoved", "so", container->id, path);
-	ocid_container_io_removed(service, container);
+	/* Its processes' objects first: they are listed in what io_removed frees. */
 	ocid_process_objects_container_removed(service, container);
+	ocid_container_io_removed(service, container);
 	ocid_polkit_forget_container(service, container->id);
 }
 
@@ -94,8 +95,6 @@ ocid_bus_service_new(OcidManager *manager, GError **error)
 	int r;
 
 	service->manager = manager;
-	service->waits = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-					       (GDestroyNotify)g_ptr_array_unref);
 	service->processes = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
 						   (GDestroyNotify)ocid_process_object_free);
 	service->polkit = ocid_polkit_queries_new();

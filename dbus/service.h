@@ -22,9 +22,9 @@ typedef struct {
 	sd_bus_slot *object_manager_slot;
 	sd_bus_slot *process_slot;
 	sd_bus_slot *process_enumerator_slot;
-	GHashTable *waits;     /* container id -> pending Wait calls (sd_bus_message) */
-	GList *followers;      /* OpenLog(follow) readers, container-io.c */
-	GHashTable *processes; /* object path -> Exec's process objects, process-object.c */
+	/* Object path -> Exec's process objects (process-object.c): the index the fallback
+	 * vtable looks them up in; each is also listed on its container's calls. */
+	GHashTable *processes;
 	guint64 next_process;
 	guint bus_source; /* the connection's GSource in the default main context */
 	/* The unique name of the last caller the bus vouched for as root. A unique name is
