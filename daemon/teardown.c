@@ -242,8 +242,13 @@ on_cgroup_removed(GError *error, gpointer user_data)
 static void
 remove_cgroup(OcidManager *manager, OcidContainer *c, const char *path)
 {
-	if (path == NULL || ocid_cgroup_remove_group(path, NULL))
+	if (path == NULL || ocid_cgroup_remove_group(path, NULL)) {
+		/* A create's runtime killed halfway leaves its children (a `runc init`) to
+		 * us, the subreaper, dead by now. */
+		if (c->state == OCID_STATE_CREATING)
+			ocid_reaper_adopt_orphans();
 		return;
+	}
 	c->teardown->pending = TRUE;
 	ocid_cgroup_kill_and_remove(path, on_cgroup_removed,
 				    ocid_container_ref_new(manager, c, NULL, NULL));
