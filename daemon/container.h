@@ -71,8 +71,8 @@ struct OcidContainer {
 	 * without create-privileged. */
 	int confined;
 	uint64_t created_usec;
-	/* A Delete has begun to take it apart: a daemon that finds it so at restore finishes
-	 * the job (teardown.h). */
+	/* A Delete has begun to take it apart (and no other verb may begin): a daemon that
+	 * finds it so at restore finishes the job (teardown.h). */
 	int removing;
 
 	/* Changed only through state-machine.h. */
@@ -101,10 +101,9 @@ struct OcidContainer {
 	guint monitor_watch;
 	guint container_watch;
 	gboolean container_is_child; /* reparented to the daemon after its monitor died */
-	gboolean deleting;
-	gboolean starting;      /* a Start is in flight */
-	OcidTeardown *teardown; /* its way down, once begun (teardown.h) */
-	GPtrArray *execs;       /* ExecSync calls running in it (exec.c), not owned */
+	gboolean starting;           /* a Start is in flight */
+	OcidTeardown *teardown;      /* its way down, once begun (teardown.h) */
+	GPtrArray *execs;            /* ExecSync calls running in it (exec.c), not owned */
 	/* The D-Bus face's calls and streams in flight for it (dbus/container-io.c): its
 	 * pending Waits, log followers, Exec processes. Freed by that face at removal. */
 	OcidContainerCalls *calls;

@@ -188,7 +188,7 @@ ocid_manager_exec_session(OcidManager *manager, OcidContainer *c, const char *co
 				       "env entry '%s' must be NAME=value", options->env[i]);
 			return NULL;
 		}
-	if (c->state != OCID_STATE_RUNNING || c->deleting) {
+	if (c->state != OCID_STATE_RUNNING || c->removing) {
 		ocid_error_set(error, OCID_ERROR_INVALID_STATE,
 			       "Container %s is %s; commands run only in a running container",
 			       c->id, ocid_container_state_to_string(c->state));

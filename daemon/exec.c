@@ -171,7 +171,7 @@ ocid_manager_exec_sync(OcidManager *manager, OcidContainer *c, const char *const
 	if (!ocid_check_exec_argv(argv, error) ||
 	    !ocid_check_timeout(timeout_sec, "ExecSync's timeout_sec", error))
 		return FALSE;
-	if (c->state != OCID_STATE_RUNNING || c->deleting) {
+	if (c->state != OCID_STATE_RUNNING || c->removing) {
 		g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_STATE,
 			    "Container %s is %s; commands run only in a running container", c->id,
 			    ocid_container_state_to_string(c->state));

@@ -156,7 +156,7 @@ ocid_manager_start(OcidManager *manager, OcidContainer *c, OcidDoneFunc done, gp
 	const char *args[] = { "start", c->id, NULL };
 	OcidContainerRef *ref;
 
-	if (c->state != OCID_STATE_CREATED || c->deleting)
+	if (c->state != OCID_STATE_CREATED || c->removing)
 		return invalid_state(c,
 				     "only a created container can be started; create a new "
 				     "one to run it again",
@@ -455,7 +455,6 @@ on_deleted(OcidContainer *c, GError *error, gpointer user_data)
 	g_autoptr(OcidContainerRef) ref = user_data;
 
 	if (error != NULL) {
-		c->deleting = FALSE;
 		ref->done(c, error, ref->user_data);
 		return;
 	}
@@ -477,7 +476,6 @@ on_stopped_for_delete(OcidContainer *c, GError *error, gpointer user_data)
 
 	/* A stop waiter is called with its container, which is alive at that moment. */
 	if (error != NULL) {
-		c->deleting = FALSE;
 		ocid_teardown_mark_removing(ref->manager, c, FALSE);
 		ref->done(c, error, ref->user_data);
 		return;
@@ -519,7 +517,7 @@ ocid_manager_delete(OcidManager *manager, OcidContainer *c, gboolean force, Ocid
 		ocid_create_abort(manager, c, cancelled);
 		return TRUE;
 	}
-	if (c->deleting) {
+	if (c->removing) {
 		g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_STATE,
 			    "Container %s is already being deleted", c->id);
 		return FALSE;
@@ -530,13 +528,11 @@ ocid_manager_delete(OcidManager *manager, OcidContainer *c, gboolean force, Ocid
 		if (!begin_stop(manager, c, 0, error))
 			return FALSE;
 		ocid_exec_cancel_all(c);
-		c->deleting = TRUE;
 		ocid_teardown_mark_removing(manager, c, TRUE);
 		add_waiter(c, on_stopped_for_delete,
 			   ocid_container_ref_new(manager, c, done, user_data));
 		return TRUE;
 	}
-	c->deleting = TRUE;
 	delete_from_runtime(manager, c, done, user_data);
 	return TRUE;
 }

@@ -359,7 +359,6 @@ take_down(OcidManager *manager, OcidContainer *c)
 {
 	g_message("Taking down container %s, whose %s ocid did not live to finish", c->id,
 		  c->state == OCID_STATE_CREATING ? "create" : "Delete");
-	c->deleting = c->state != OCID_STATE_CREATING;
 	ocid_teardown_remove(manager, c, NULL, NULL);
 }
 
