@@ -250,15 +250,19 @@ create_when_allowed(OcidBusService *service, sd_bus_message *m, OcidCreateReques
 	int ret;
 
 	if (r->privilege_reason != NULL) {
-		OcidPolkitCheck check = { OCID_ACTION_CREATE_PRIVILEGED, r->id, "create",
-					  r->privilege_reason, (uid_t)-1 };
+		OcidPolkitCheck check = { .action = OCID_ACTION_CREATE_PRIVILEGED,
+					  .container = r->id,
+					  .verb = "create",
+					  .reason = r->privilege_reason,
+					  .owner = (uid_t)-1 };
 
-		g_debug("Container %s needs create-privileged: %s", r->id, r->privilege_reason);
 		ret = ocid_polkit_verify(service, m, &check, error);
 		if (ret < 0)
 			return ret;
 		if (ret == 0) {
 			/* polkit is asked; sd-bus calls again with its answer */
+			g_debug("Container %s needs create-privileged: %s", r->id,
+				r->privilege_reason);
 			ocid_polkit_keep(service, m, g_steal_pointer(&r),
 					 (GDestroyNotify)ocid_create_request_free);
 			return 1;
@@ -371,7 +375,10 @@ method_create_container(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidBusService *service = userdata;
 	OcidCreateRequest *prepared = ocid_polkit_take_kept(service, m);
-	OcidPolkitCheck check = { OCID_ACTION_CREATE, NULL, "create", NULL, (uid_t)-1 };
+	/* Nobody owns a container that does not exist yet. */
+	OcidPolkitCheck check = { .action = OCID_ACTION_CREATE,
+				  .verb = "create",
+				  .owner = (uid_t)-1 };
 	int r;
 
 	if (prepared != NULL)
