@@ -11,6 +11,8 @@ ocictl_bus(Ctl *ctl, GError **error)
 
 	if (ctl->bus != NULL)
 		return ctl->bus;
+	if (ctl->host != NULL)
+		return ctl->bus = ocictl_remote_bus(ctl->host, error);
 	if (ctl->address != NULL)
 		ctl->bus = g_dbus_connection_new_for_address_sync(
 		    ctl->address,
@@ -34,9 +36,11 @@ GVariant *
 ocictl_call_fds(Ctl *ctl, const char *path, const char *interface, const char *method,
 		GVariant *args, const char *reply_type, GUnixFDList **fds_out, GError **error)
 {
-	GDBusConnection *bus = ocictl_bus(ctl, error);
+	GDBusConnection *bus = NULL;
 	GDBusCallFlags flags = G_DBUS_CALL_FLAGS_NONE;
 
+	if (fds_out == NULL || ocictl_check_local(ctl, error))
+		bus = ocictl_bus(ctl, error);
 	if (bus == NULL) {
 		if (args != NULL)
 			g_variant_unref(g_variant_ref_sink(args));
@@ -257,7 +261,7 @@ ocictl_resolve(Ctl *ctl, const char *name, char **path, char **id, GError **erro
 		*id = g_strdup(value != NULL ? g_variant_get_string(value, NULL) : name);
 		return TRUE;
 	}
-	g_set_error(error, OCICTL_ERROR, OCICTL_ERROR_FAILED,
+	g_set_error(error, OCICTL_ERROR, OCICTL_ERROR_NO_SUCH_CONTAINER,
 		    "no container is named '%s' or has an id starting with it; 'ocictl ps -a' "
 		    "lists them",
 		    name);

@@ -26,10 +26,11 @@ enum {
 
 /* Error codes of OCICTL_ERROR; each maps to one exit code. */
 typedef enum {
-	OCICTL_ERROR_USAGE,         /* 125, with a pointer to COMMAND --help */
-	OCICTL_ERROR_FAILED,        /* 125 */
-	OCICTL_ERROR_CANNOT_INVOKE, /* 126 */
-	OCICTL_ERROR_NOT_FOUND,     /* 127 */
+	OCICTL_ERROR_USAGE,             /* 125, with a pointer to COMMAND --help */
+	OCICTL_ERROR_FAILED,            /* 125 */
+	OCICTL_ERROR_CANNOT_INVOKE,     /* 126 */
+	OCICTL_ERROR_NOT_FOUND,         /* 127 */
+	OCICTL_ERROR_NO_SUCH_CONTAINER, /* 125: a name that matches no container */
 } OcictlError;
 
 #define OCICTL_ERROR (ocictl_error_quark())
@@ -38,6 +39,7 @@ GQuark ocictl_error_quark(void);
 typedef struct {
 	GDBusConnection *bus;
 	char *address;         /* --address, else the system bus */
+	char *host;            /* -H [USER@]HOST[:PORT]: the system bus there, over ssh */
 	gboolean ask_password; /* start pkttyagent when stdin is a terminal */
 	GPid agent_pid;        /* the pkttyagent started, 0 before */
 	const char *command;   /* the command being run, for messages */
@@ -108,6 +110,16 @@ gboolean ocictl_error_is(const GError *error, OcidError code);
 /* Rewrites a D-Bus error from a call on @target (a container's name, or NULL) into a
  * message for the command line. */
 void ocictl_phrase_error(Ctl *ctl, const char *target, GError *error);
+
+/* ---- remote.c: -H, another host's bus over ssh ---- */
+
+/* Runs ssh HOST systemd-stdio-bridge (as sd_bus_open_system_remote() does) and connects
+ * to the remote system bus through it. */
+GDBusConnection *ocictl_remote_bus(const char *host, GError **error);
+
+/* FALSE, with an error naming the command, when the bus is a remote one: file descriptors
+ * (logs, attach, exec, run's output) cannot pass through ssh. */
+gboolean ocictl_check_local(Ctl *ctl, GError **error);
 
 /* ---- agent.c: polkit ---- */
 
