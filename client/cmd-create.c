@@ -354,6 +354,9 @@ ocictl_cmd_run(Ctl *ctl, int argc, char **argv, GError **error)
 	if (!ocictl_wait(ctl, path, &exit_code, &oom, error))
 		return OCICTL_EXIT_ERROR;
 	status = exit_code;
+	if (sdnotify != NULL)
+		(void)sd_notifyf(0, "STATUS=Container %s exited with %d%s", id, exit_code,
+				 oom ? " (out of memory)" : "");
 	if (remove) {
 		g_autoptr(GVariant) removed =
 		    ocictl_call(ctl, path, OCICTL_CONTAINER, "Delete", g_variant_new("(b)", TRUE),

@@ -93,10 +93,11 @@ if [ $sanitize = 1 ]; then
 	export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
 fi
 main_pid() { systemctl show -p MainPID --value ocid.service; }
-# OCID_SYSTEMD_ONLY=escape (harness exec, while working on issue 19): that suite alone.
-if [ "${OCID_SYSTEMD_ONLY:-}" = escape ]; then
-	exec "$top/tests/systemd/escape.sh" "$build"
-fi
+# OCID_SYSTEMD_ONLY=escape, generator or remote (harness exec, while working on issues 19
+# and 22): that suite alone.
+case ${OCID_SYSTEMD_ONLY:-} in
+escape | generator | remote) exec "$top/tests/systemd/$OCID_SYSTEMD_ONLY.sh" "$build" ;;
+esac
 status=0
 "$build/tests/integration/test-systemd" || status=$?
 # test-systemd restarts and kills ocid on purpose; from here on the daemon must live.
@@ -139,6 +140,10 @@ fi
 # test path on its own so that one escape does not hide the next; then a desktop user's own
 # containers through an active local logind session.
 "$top/tests/systemd/escape.sh" "$build" || status=$?
+# Issue 22: declarative containers through ocid-generator and their units; ocictl -H through
+# a real sshd on loopback.
+"$top/tests/systemd/generator.sh" "$build" || status=$?
+"$top/tests/systemd/remote.sh" "$build" || status=$?
 # A sanitizer report, or a daemon that aborted, fails the suite whatever the tests said.
 journalctl -u ocid.service --no-pager -q >/tmp/ocid-journal
 reports='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|status=6/ABRT'

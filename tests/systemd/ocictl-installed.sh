@@ -27,7 +27,7 @@ check "D-Bus policy where dbus-daemon reads it" test -f /usr/share/dbus-1/system
 check "bash completion in bash-completion's completionsdir" test -f /usr/share/bash-completion/completions/ocictl
 check "zsh completion in Debian's vendor-completions" test -f /usr/share/zsh/vendor-completions/_ocictl
 check "fish completion in fish's vendor_completions.d" test -f /usr/share/fish/vendor_completions.d/ocictl.fish
-for page in 8:ocid 1:ocictl 5:ocid.conf 5:org.oci.Runtime; do
+for page in 8:ocid 1:ocictl 5:ocid.conf 5:ocid.container 5:org.oci.Runtime; do
 	check "man ${page#*:}(${page%%:*}) is installed and renders" \
 		bash -c "MANWIDTH=80 man ${page%%:*} ${page#*:} 2>/dev/null | grep -q NAME"
 done

@@ -1,0 +1,183 @@
+#!/bin/bash
+# Declarative containers (issue 22) under the harness's systemd and ocid.service, as an
+# administrator uses them: .container files in /etc/ocid/containers and
+# /usr/lib/ocid/containers, systemctl daemon-reload, then start, status, stop, restart; a
+# failing container fails its unit; a broken file gets a message naming file, line and key,
+# and no unit; systemd-analyze verify of every generated unit is clean. Prints TAP.
+#   tests/systemd/generator.sh BUILD (run by inside.sh, after ocid.service has started)
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+n=0 status=0
+check() {
+	local what=$1
+	shift
+	n=$((n + 1))
+	if "$@"; then
+		echo "ok $n - $what"
+	else
+		echo "not ok $n - $what"
+		status=1
+	fi
+}
+contains() { grep -q -- "$2" <<<"$1" || { echo "# '$2' not in:" && sed 's/^/#   /' <<<"$1" | head -30; return 1; }; }
+lacks() { ! grep -q -- "$2" <<<"$1" || { echo "# '$2' in:" && sed 's/^/#   /' <<<"$1" | head -30; return 1; }; }
+equals() { [ "$1" = "$2" ] || { echo "# '$1' is not '$2'"; return 1; }; }
+# Polls CMD until it succeeds, for at most SECONDS (scaled for the emulated guest).
+wait_for() {
+	local seconds=$(($1 * ${OCID_TEST_TIME_SCALE:-1})) deadline
+	shift
+	deadline=$((SECONDS + seconds))
+	until "$@"; do
+		[ $SECONDS -lt $deadline ] || return 1
+		sleep 0.1
+	done
+}
+bounded() { timeout $((60 * ${OCID_TEST_TIME_SCALE:-1})) "$@"; }
+state_of() { ocictl --no-ask-password inspect -f '{{.State}}' "$1" 2>/dev/null; }
+id_of() { ocictl --no-ask-password inspect -f '{{.Id}}' "$1" 2>/dev/null; }
+unit_prop() { systemctl show -p "$2" --value "$1"; }
+
+generator=$(pkg-config --variable=systemdsystemgeneratordir systemd 2>/dev/null)
+generator=${generator:-/usr/lib/systemd/system-generators}/ocid-generator
+admin=/etc/ocid/containers vendor=/usr/lib/ocid/containers
+dir=$(mktemp -d /tmp/ocid-generator.XXXXXX)
+mkdir -p "$admin" "$vendor"
+cleanup() {
+	systemctl stop gen-web.service gen-fail.service 2>/dev/null
+	systemctl reset-failed gen-fail.service 2>/dev/null
+	rm -f "$admin"/gen-*.container "$vendor"/gen-*.container
+	systemctl daemon-reload
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+
+# web: says hello, and says goodbye on its stop signal (SIGINT here, not the default).
+"$OCID_MAKE_BUNDLE" "$dir/web" /bin/sh -c \
+	'echo web says hello; trap "echo web stops on SIGINT; exit 0" INT; while true; do sleep 0.1; done' >/dev/null
+"$OCID_MAKE_BUNDLE" "$dir/fail" /bin/sh -c 'echo fail is failing; exit 3' >/dev/null
+cat >"$vendor/gen-web.container" <<EOF
+[Unit]
+Description=the vendor's web, replaced by /etc's
+[Container]
+Bundle=$dir/web
+EOF
+cat >"$admin/gen-web.container" <<EOF
+# The administrator's web server
+[Unit]
+Description=Generator test web
+After=network-online.target
+
+[Container]
+Bundle=$dir/web
+Label=app=web "team=web ops"
+Annotation=org.example.tier=front
+StopSignal=SIGINT
+StopTimeout=5
+Notify=running
+
+[Install]
+WantedBy=multi-user.target
+EOF
+cat >"$admin/gen-fail.container" <<EOF
+[Container]
+Bundle=$dir/fail
+EOF
+cat >"$admin/gen-broken.container" <<EOF
+[Unit]
+Description=A file with an error on line 6
+
+[Container]
+Bundle=$dir/web
+Restart=always
+EOF
+# The vendor's file alone is masked by an empty one of the same name in /etc.
+cat >"$vendor/gen-masked.container" <<EOF
+[Container]
+Bundle=$dir/web
+EOF
+: >"$admin/gen-masked.container"
+
+check "ocid-generator is where systemd runs generators" test -x "$generator"
+bounded systemctl daemon-reload
+out=$(systemctl cat gen-web.service 2>&1)
+check "daemon-reload: gen-web.service exists, written from the /etc file" \
+	contains "$out" "Written by ocid-generator from $admin/gen-web.container"
+check "systemctl shows it as generated from its .container file" \
+	contains "$(systemctl status gen-web.service 2>&1)" "Loaded: loaded ($admin/gen-web.container; generated)"
+check "/etc's file wins over the vendor's" equals "$(unit_prop gen-web Description)" "Generator test web"
+check "[Unit] passes through: After=network-online.target, and after ocid.service" \
+	contains "$(unit_prop gen-web After)" "network-online.target.*ocid.service\|ocid.service.*network-online.target"
+check "WantedBy=multi-user.target: the unit starts at boot without systemctl enable" \
+	contains "$(unit_prop gen-web WantedBy)" "multi-user.target"
+check "the wants link is in the generator dir" \
+	test -L /run/systemd/generator/multi-user.target.wants/gen-web.service
+check "Type=notify" equals "$(unit_prop gen-web Type)" notify
+check "ExecStop stops with the stop timeout" contains "$(unit_prop gen-web ExecStop)" "stop --time 5 gen-web"
+check "a masked vendor file gets no unit" equals "$(unit_prop gen-masked LoadState)" not-found
+
+# The broken file: no unit, and the message names file, line and key. systemd runs the
+# generator with its stderr on the console here (a container has no /dev/kmsg), so it is
+# run again by hand, as systemd does (SYSTEMD_SCOPE set), to read what it says.
+check "a broken file gets no unit" equals "$(unit_prop gen-broken LoadState)" not-found
+mkdir -p "$dir/out" "$dir/early" "$dir/late"
+said=$(SYSTEMD_SCOPE=system "$generator" "$dir/out" "$dir/early" "$dir/late" 2>&1)
+code=$?
+check "the generator exits 0 with a broken file (it never fails the boot)" equals "$code" 0
+check "the message names the file, the line and the key" \
+	contains "$said" "$admin/gen-broken.container:6: Restart=: not supported: .*use Restart= in \[Service\]"
+check "the message says no unit was written" contains "$said" "no unit written"
+check "by hand too, no gen-broken.service" test ! -e "$dir/out/gen-broken.service"
+check "the good files are written all the same" test -f "$dir/out/gen-web.service" -a -f "$dir/out/gen-fail.service"
+
+for unit in /run/systemd/generator/gen-*.service; do
+	out=$(bounded systemd-analyze verify "$unit" 2>&1)
+	code=$?
+	check "systemd-analyze verify $(basename "$unit") is clean" \
+		bash -c "[ $code = 0 ] && [ -z \"\$1\" ] || { echo \"# exit $code: \$1\"; exit 1; }" _ "$out"
+done
+
+# start: active only once the container runs (ocictl run sends READY=1 after Start).
+bounded systemctl start gen-web.service
+code=$?
+check "systemctl start gen-web: exit 0" equals "$code" 0
+check "when start returns, the container runs" equals "$(state_of gen-web)" running
+check "and the unit is active" equals "$(systemctl is-active gen-web.service)" active
+out=$(ocictl inspect gen-web)
+check "the container has the file's labels" contains "$out" '"team" : "web ops"'
+check "and its annotations" contains "$out" '"org.example.tier" : "front"'
+first_id=$(id_of gen-web)
+has_hello() { systemctl status gen-web.service --no-pager -n 20 2>&1 | grep -q "web says hello"; }
+check "systemctl status shows the container's output (its journal)" wait_for 20 has_hello
+out=$(systemctl status gen-web.service --no-pager 2>&1)
+check "systemctl status: active (running)" contains "$out" "Active: active (running)"
+check "systemctl status: the container's state" contains "$out" "Status: \"Container $first_id is running\""
+check "journalctl -u shows the output under the unit's name" \
+	contains "$(journalctl -u gen-web.service --no-pager -o cat)" "web says hello"
+
+# restart: a new container in place of the old one.
+bounded systemctl restart gen-web.service
+check "systemctl restart: active" equals "$(systemctl is-active gen-web.service)" active
+check "restart made a new container, running" \
+	bash -c '[ "$(ocictl inspect -f "{{.State}}" gen-web)" = running ] && [ "$(ocictl inspect -f "{{.Id}}" gen-web)" != "$1" ]' _ "$first_id"
+check "the old container is gone" bash -c '! ocictl inspect "$1" >/dev/null 2>&1' _ "$first_id"
+
+# stop: the stop signal reaches the container, the unit is inactive (not failed), the
+# container is removed.
+bounded systemctl stop gen-web.service
+check "systemctl stop: inactive, not failed" equals "$(systemctl is-active gen-web.service)" inactive
+has_goodbye() { journalctl -u gen-web.service --no-pager -o cat | grep -q "web stops on SIGINT"; }
+check "the container got its stop signal, SIGINT" wait_for 20 has_goodbye
+check "the stopped container is removed" bash -c '! ocictl inspect gen-web >/dev/null 2>&1'
+
+# A container that exits 3 fails its unit with its exit code.
+bounded systemctl start gen-fail.service
+is_failed() { [ "$(systemctl is-failed gen-fail.service)" = failed ]; }
+check "a container exiting 3 fails its unit" wait_for 30 is_failed
+check "the unit's result is exit-code" equals "$(unit_prop gen-fail Result)" exit-code
+check "the unit's main status is the container's exit code" equals "$(unit_prop gen-fail ExecMainStatus)" 3
+check "systemctl status shows the failing container's output" \
+	contains "$(systemctl status gen-fail.service --no-pager 2>&1)" "fail is failing"
+check "the failed container is removed" bash -c '! ocictl inspect gen-fail >/dev/null 2>&1'
+
+echo "1..$n"
+exit $status
