@@ -130,17 +130,32 @@ split_words(const char *value, const Where *at, GError **error)
 }
 
 static gboolean
-add_pairs(GPtrArray *to, const char *value, const Where *at, GError **error)
+is_pair(const char *word)
+{
+	const char *equals = strchr(word, '=');
+
+	return equals != NULL && equals != word;
+}
+
+static gboolean
+is_unit_name(const char *word)
+{
+	return unit_chars_valid(word) && strchr(word, '.') != NULL;
+}
+
+/* The value's words into @to, each checked by @valid; @what says what one should be. */
+static gboolean
+add_words(GPtrArray *to, const char *value, gboolean (*valid)(const char *), const char *what,
+	  const Where *at, GError **error)
 {
 	g_auto(GStrv) words = split_words(value, at, error);
 
 	if (words == NULL)
 		return FALSE;
 	for (char **w = words; *w != NULL; w++) {
-		const char *equals = strchr(*w, '=');
-		if (equals == NULL || equals == *w) {
-			fail_at(error, OCID_CONTAINER_FILE_ERROR_INVALID, at,
-				"'%s' is not KEY=VALUE", *w);
+		if (!valid(*w)) {
+			fail_at(error, OCID_CONTAINER_FILE_ERROR_INVALID, at, "'%s' is not %s", *w,
+				what);
 			return FALSE;
 		}
 		g_ptr_array_add(to, g_strdup(*w));
@@ -292,9 +307,9 @@ container_key(OcidContainerFile *file, const char *key, const char *value, const
 		return TRUE;
 	}
 	if (g_str_equal(key, "Annotation"))
-		return add_pairs(file->annotations, value, at, error);
+		return add_words(file->annotations, value, is_pair, "KEY=VALUE", at, error);
 	if (g_str_equal(key, "Label"))
-		return add_pairs(file->labels, value, at, error);
+		return add_words(file->labels, value, is_pair, "KEY=VALUE", at, error);
 	if (g_str_equal(key, "Volume"))
 		return add_volume(file, value, at, error);
 	if (g_str_equal(key, "LogPath"))
@@ -316,25 +331,6 @@ container_key(OcidContainerFile *file, const char *key, const char *value, const
 	fail_at(error, OCID_CONTAINER_FILE_ERROR_UNKNOWN, at,
 		"unknown key in [Container] (ocid.container(5) lists the keys)");
 	return FALSE;
-}
-
-/* The unit names in an [Install] dependency: each gets a symlink named after it. */
-static gboolean
-add_install_targets(GPtrArray *to, const char *value, const Where *at, GError **error)
-{
-	g_auto(GStrv) words = split_words(value, at, error);
-
-	if (words == NULL)
-		return FALSE;
-	for (char **w = words; *w != NULL; w++) {
-		if (!unit_chars_valid(*w) || strchr(*w, '.') == NULL) {
-			fail_at(error, OCID_CONTAINER_FILE_ERROR_INVALID, at,
-				"'%s' is not a unit name (e.g. multi-user.target)", *w);
-			return FALSE;
-		}
-		g_ptr_array_add(to, g_strdup(*w));
-	}
-	return TRUE;
 }
 
 typedef enum {
@@ -365,11 +361,14 @@ pass_through(OcidContainerFile *file, Section section, const char *key, const ch
 		g_ptr_array_add(file->service_lines, g_strdup_printf("%s=%s", key, value));
 		return TRUE;
 	case SECTION_INSTALL:
+		/* Each target named gets a symlink to the unit. */
 		if (g_str_equal(key, "WantedBy") &&
-		    !add_install_targets(file->wanted_by, value, at, error))
+		    !add_words(file->wanted_by, value, is_unit_name,
+			       "a unit name (e.g. multi-user.target)", at, error))
 			return FALSE;
 		if (g_str_equal(key, "RequiredBy") &&
-		    !add_install_targets(file->required_by, value, at, error))
+		    !add_words(file->required_by, value, is_unit_name,
+			       "a unit name (e.g. multi-user.target)", at, error))
 			return FALSE;
 		g_ptr_array_add(file->install_lines, g_strdup_printf("%s=%s", key, value));
 		return TRUE;

@@ -7,32 +7,8 @@
 #   tests/systemd/generator.sh BUILD (run by inside.sh, after ocid.service has started)
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
-n=0 status=0
-check() {
-	local what=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $what"
-	else
-		echo "not ok $n - $what"
-		status=1
-	fi
-}
-contains() { grep -q -- "$2" <<<"$1" || { echo "# '$2' not in:" && sed 's/^/#   /' <<<"$1" | head -30; return 1; }; }
-lacks() { ! grep -q -- "$2" <<<"$1" || { echo "# '$2' in:" && sed 's/^/#   /' <<<"$1" | head -30; return 1; }; }
-equals() { [ "$1" = "$2" ] || { echo "# '$1' is not '$2'"; return 1; }; }
-# Polls CMD until it succeeds, for at most SECONDS (scaled for the emulated guest).
-wait_for() {
-	local seconds=$(($1 * ${OCID_TEST_TIME_SCALE:-1})) deadline
-	shift
-	deadline=$((SECONDS + seconds))
-	until "$@"; do
-		[ $SECONDS -lt $deadline ] || return 1
-		sleep 0.1
-	done
-}
-bounded() { timeout $((60 * ${OCID_TEST_TIME_SCALE:-1})) "$@"; }
+# shellcheck source=tests/systemd/tap.sh
+. "$top/tests/systemd/tap.sh"
 state_of() { ocictl --no-ask-password inspect -f '{{.State}}' "$1" 2>/dev/null; }
 id_of() { ocictl --no-ask-password inspect -f '{{.Id}}' "$1" 2>/dev/null; }
 unit_prop() { systemctl show -p "$2" --value "$1"; }

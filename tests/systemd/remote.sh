@@ -7,22 +7,10 @@
 # Prints TAP.
 #   tests/systemd/remote.sh BUILD (run by inside.sh, after ocid.service has started)
 set -u
-n=0 status=0
-check() {
-	local what=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $what"
-	else
-		echo "not ok $n - $what"
-		status=1
-	fi
-}
-contains() { grep -q -- "$2" <<<"$1" || { echo "# '$2' not in:" && sed 's/^/#   /' <<<"$1" | head -20; return 1; }; }
-equals() { [ "$1" = "$2" ] || { echo "# '$1' is not '$2'"; return 1; }; }
+top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tests/systemd/tap.sh
+. "$top/tests/systemd/tap.sh"
 scale=${OCID_TEST_TIME_SCALE:-1}
-bounded() { timeout $((60 * scale)) "$@"; }
 
 sshd=/usr/sbin/sshd
 for needed in "$sshd" /usr/bin/ssh /usr/bin/ssh-keygen /usr/bin/systemd-stdio-bridge; do
@@ -113,8 +101,11 @@ check "ocictl -H run --detach creates and starts" equals "$(ocictl inspect -f '{
 ocictl --no-ask-password rm --force remote-run >/dev/null 2>&1
 
 # A host nobody answers on: ocictl says how it tried.
-kill -KILL "$sshd_pid"
-wait "$sshd_pid" 2>/dev/null
+# (bash reports the killed job on the shell's own stderr.)
+{
+	kill -KILL "$sshd_pid"
+	wait "$sshd_pid"
+} 2>/dev/null
 sshd_pid=
 out=$(bounded ocictl -H root@localhost ps 2>&1)
 code=$?
