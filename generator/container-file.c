@@ -236,14 +236,14 @@ static const struct {
 } refused_keys[] = {
 	{ "Restart", "ocid has no restart policy of its own yet; use Restart= in [Service], which "
 		     "systemd honours for this unit (e.g. Restart=on-failure)" },
-	{ "HealthCmd", "ocid has no health checks yet; no unit written" },
-	{ "HealthInterval", "ocid has no health checks yet; no unit written" },
-	{ "HealthRetries", "ocid has no health checks yet; no unit written" },
-	{ "HealthStartPeriod", "ocid has no health checks yet; no unit written" },
-	{ "HealthTimeout", "ocid has no health checks yet; no unit written" },
+	{ "HealthCmd", "ocid has no health checks yet" },
+	{ "HealthInterval", "ocid has no health checks yet" },
+	{ "HealthRetries", "ocid has no health checks yet" },
+	{ "HealthStartPeriod", "ocid has no health checks yet" },
+	{ "HealthTimeout", "ocid has no health checks yet" },
 	{ "HealthOnFailure", "ocid has no health checks yet; use Restart= in [Service] to restart "
 			     "a failed container" },
-	{ "HealthStartupCmd", "ocid has no health checks yet; no unit written" },
+	{ "HealthStartupCmd", "ocid has no health checks yet" },
 	{ "Environment", "ocid's CreateContainer has no environment option yet; set the "
 			 "variables in the bundle's config.json (process.env)" },
 	{ "EnvironmentFile", "ocid's CreateContainer has no environment option yet; set the "
