@@ -106,12 +106,13 @@ ocictl_remote_bus(const char *host, GError **error)
 					 G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
 					     G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
 					 NULL, NULL, &local);
-	if (bus == NULL)
+	if (bus == NULL) {
+		g_autofree char *command = g_strjoinv(" ", (char **)argv->pdata);
 		g_set_error(error, OCICTL_ERROR, OCICTL_ERROR_FAILED,
-			    "cannot reach the system bus of %s over ssh: %s (ssh -xT %s "
-			    "systemd-stdio-bridge must work: a key or password for ssh, and "
-			    "systemd on %s)",
-			    host, local->message, destination, host);
+			    "cannot reach the system bus of %s over ssh: %s ('%s' must work: ssh "
+			    "reaches the host with a key or password, and systemd runs there)",
+			    host, local->message, command);
+	}
 	return bus;
 }
 
