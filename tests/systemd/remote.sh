@@ -29,12 +29,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A free port: the kernel's choice for a socket bound to port 0.
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 ssh-keygen -q -t ed25519 -N '' -f "$dir/host_key" -C ocid-test-host
 ssh-keygen -q -t ed25519 -N '' -f "$dir/client_key" -C ocid-test-client
 cp "$dir/client_key.pub" "$dir/authorized_keys"
-echo "[127.0.0.1]:$port $(cat "$dir/host_key.pub")" >"$dir/known_hosts"
 cat >"$dir/sshd_config" <<EOF
 ListenAddress 127.0.0.1
 HostKey $dir/host_key
@@ -46,10 +43,11 @@ KbdInteractiveAuthentication no
 UsePAM no
 StrictModes no
 EOF
+# The port is known only once sshd listens (below); ssh reads it from this file then.
 cat >"$dir/ssh_config" <<EOF
 Host localhost 127.0.0.1
 	HostName 127.0.0.1
-	Port $port
+	Port PORT
 	IdentityFile $dir/client_key
 	IdentitiesOnly yes
 	UserKnownHostsFile $dir/known_hosts
@@ -62,14 +60,28 @@ chmod +x "$dir/bin/ssh"
 export PATH=$dir/bin:$PATH
 # sshd's privilege separation directory.
 mkdir -p /run/sshd
-"$sshd" -D -e -f "$dir/sshd_config" -p "$port" 2>"$dir/sshd.log" &
-sshd_pid=$!
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
-deadline=$((SECONDS + 20 * scale))
-until listening || [ $SECONDS -ge $deadline ] || ! kill -0 "$sshd_pid" 2>/dev/null; do
-	sleep 0.1
+# A port picked at random (no python3 in the VM lane's guest to ask the kernel for one);
+# one that is taken makes sshd exit at once, and the next is tried.
+for attempt in 1 2 3 4 5; do
+	port=$((20000 + RANDOM % 40000))
+	listening && continue
+	"$sshd" -D -e -f "$dir/sshd_config" -p "$port" 2>"$dir/sshd.log" &
+	sshd_pid=$!
+	deadline=$((SECONDS + 20 * scale))
+	until listening || [ $SECONDS -ge $deadline ] || ! kill -0 "$sshd_pid" 2>/dev/null; do
+		sleep 0.1
+	done
+	listening && break
+	{
+		kill -KILL "$sshd_pid"
+		wait "$sshd_pid"
+	} 2>/dev/null
+	sshd_pid=
 done
 check "sshd listens on 127.0.0.1:$port" listening || { sed 's/^/# /' "$dir/sshd.log"; }
+sed -i "s/Port PORT/Port $port/" "$dir/ssh_config"
+echo "[127.0.0.1]:$port $(cat "$dir/host_key.pub")" >"$dir/known_hosts"
 
 "$OCID_MAKE_BUNDLE" "$dir/bundle" /bin/sh -c 'trap "exit 0" TERM; while true; do sleep 0.1; done' >/dev/null
 ocictl --no-ask-password create --name remote-seen "$dir/bundle" >/dev/null
