@@ -2,6 +2,7 @@
  * the start, the output until the container exits, and its exit code. */
 #include "ctl.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -318,8 +319,13 @@ ocictl_cmd_run(Ctl *ctl, int argc, char **argv, GError **error)
 		g_print("%s\n", id);
 		return 0;
 	}
-	if (sdnotify != NULL)
+	if (sdnotify != NULL) {
 		notify_running(ctl, path, id);
+		/* On systemctl stop, systemd sends SIGTERM to the main process once ExecStop
+		 * has stopped the container; ocictl lives on to copy the container's last
+		 * lines and return its exit code, which it does at once (the log has ended). */
+		signal(SIGTERM, SIG_IGN);
+	}
 	if (stream >= 0) {
 		void *pair[] = { ctl, path };
 		OcictlStream how = { .send_stdin = o.stdin_open,
@@ -340,16 +346,8 @@ ocictl_cmd_run(Ctl *ctl, int argc, char **argv, GError **error)
 			    id);
 			return 0;
 		}
-	} else {
-		int log = ocictl_open_log(ctl, path, -1, TRUE, error);
-		gboolean ok;
-
-		if (log < 0)
-			return OCICTL_EXIT_ERROR;
-		ok = ocictl_print_log(log, FALSE, 0, error);
-		close(log);
-		if (!ok)
-			return OCICTL_EXIT_ERROR;
+	} else if (!ocictl_follow_log(ctl, path, error)) {
+		return OCICTL_EXIT_ERROR;
 	}
 	if (!ocictl_wait(ctl, path, &exit_code, &oom, error))
 		return OCICTL_EXIT_ERROR;

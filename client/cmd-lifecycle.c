@@ -149,7 +149,7 @@ gboolean
 ocictl_wait(Ctl *ctl, const char *path, gint32 *exit_code, gboolean *oom, GError **error)
 {
 	g_autoptr(GVariant) reply =
-	    ocictl_call(ctl, path, OCICTL_CONTAINER, "Wait", NULL, "(ib)", FALSE, error);
+	    ocictl_call_through_restart(ctl, path, OCICTL_CONTAINER, "Wait", NULL, "(ib)", error);
 
 	if (reply == NULL)
 		return FALSE;

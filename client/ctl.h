@@ -104,6 +104,19 @@ GVariant *ocictl_get_all(Ctl *ctl, const char *path, const char *interface, GErr
 /* One property of a container, or NULL with @error. */
 GVariant *ocictl_get(Ctl *ctl, const char *path, const char *name, GError **error);
 
+/* Whether @error says ocid is away for a moment: it left during the call, or is not
+ * (yet) back on the bus. */
+gboolean ocictl_daemon_away(const GError *error);
+
+/* ocictl_call (not interactive), again while ocid is away (a restart), for up to two
+ * minutes. */
+GVariant *ocictl_call_through_restart(Ctl *ctl, const char *path, const char *interface,
+				      const char *method, GVariant *args, const char *reply_type,
+				      GError **error);
+
+/* The unique name that owns ocid's bus name now, or NULL: a new one after a restart. */
+char *ocictl_daemon_owner(Ctl *ctl);
+
 /* Whether @error is the daemon's D-Bus error for @code (daemon/errors.h). */
 gboolean ocictl_error_is(const GError *error, OcidError code);
 
@@ -167,13 +180,20 @@ gboolean ocictl_parse_detach_keys(const char *text, GByteArray **keys, GError **
 
 /* Prints the CRI log lines read from @fd: each line's payload to stdout or stderr (with
  * the timestamp when @timestamps), partial lines joined; lines before @since_usec (0: all)
- * skipped. Returns at EOF. */
-gboolean ocictl_print_log(int fd, gboolean timestamps, gint64 since_usec, GError **error);
+ * skipped. Returns at EOF, with the time of the last line printed in @last_usec (may be
+ * NULL; left alone when none was). */
+gboolean ocictl_print_log(int fd, gboolean timestamps, gint64 since_usec, gint64 *last_usec,
+			  GError **error);
+
+/* run's output: the container's log followed until it has stopped, across restarts of
+ * ocid (each one closes the followed log; the rest is read from a new one). */
+gboolean ocictl_follow_log(Ctl *ctl, const char *path, GError **error);
 
 /* Opens the log of @path through OpenLog (tail: -1 for all). */
 int ocictl_open_log(Ctl *ctl, const char *path, gint64 tail, gboolean follow, GError **error);
 
-/* Waits for the container to stop and returns its exit code (Wait). */
+/* Waits for the container to stop and returns its exit code (Wait), across restarts of
+ * ocid. */
 gboolean ocictl_wait(Ctl *ctl, const char *path, gint32 *exit_code, gboolean *oom, GError **error);
 
 /* ---- the commands ---- */

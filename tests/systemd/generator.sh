@@ -27,9 +27,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# web: says hello, and says goodbye on its stop signal (SIGINT here, not the default).
+# web: says hello, answers SIGUSR1, and says goodbye on its stop signal (SIGINT here, not
+# the default).
 "$OCID_MAKE_BUNDLE" "$dir/web" /bin/sh -c \
-	'echo web says hello; trap "echo web stops on SIGINT; exit 0" INT; while true; do sleep 0.1; done' >/dev/null
+	'echo web says hello; trap "echo web got USR1" USR1; trap "echo web stops on SIGINT; exit 0" INT; while true; do sleep 0.1; done' >/dev/null
 "$OCID_MAKE_BUNDLE" "$dir/fail" /bin/sh -c 'echo fail is failing; exit 3' >/dev/null
 cat >"$vendor/gen-web.container" <<EOF
 [Unit]
@@ -154,6 +155,18 @@ check "systemctl status: active (running)" contains "$out" "Active: active (runn
 check "systemctl status: the container's state" contains "$out" "Status: \"Container $first_id is running\""
 check "journalctl -u shows the output under the unit's name" \
 	contains "$(journalctl -u gen-web.service --no-pager -o cat)" "web says hello"
+
+# A restart of ocid (an upgrade) leaves the container running, and the unit active: ocictl
+# run follows the log of the new ocid, so what the container says later still reaches the
+# unit's journal.
+bounded systemctl restart ocid.service
+check "after systemctl restart ocid, the unit is still active" \
+	equals "$(systemctl is-active gen-web.service)" active
+check "and its container is the same, running" \
+	bash -c '[ "$(ocictl inspect -f "{{.Id}}" gen-web)" = "$1" ] && [ "$(ocictl inspect -f "{{.State}}" gen-web)" = running ]' _ "$first_id"
+bounded ocictl --no-ask-password kill --signal USR1 gen-web >/dev/null
+has_usr1() { journalctl -u gen-web.service --no-pager -o cat | grep -q "web got USR1"; }
+check "what the container says after the restart reaches the unit's journal" wait_for 20 has_usr1
 
 # restart: a new container in place of the old one.
 bounded systemctl restart gen-web.service
