@@ -11,6 +11,8 @@ ocictl_bus(Ctl *ctl, GError **error)
 
 	if (ctl->bus != NULL)
 		return ctl->bus;
+	if (ctl->host != NULL)
+		return ctl->bus = ocictl_remote_bus(ctl->host, error);
 	if (ctl->address != NULL)
 		ctl->bus = g_dbus_connection_new_for_address_sync(
 		    ctl->address,
@@ -34,9 +36,11 @@ GVariant *
 ocictl_call_fds(Ctl *ctl, const char *path, const char *interface, const char *method,
 		GVariant *args, const char *reply_type, GUnixFDList **fds_out, GError **error)
 {
-	GDBusConnection *bus = ocictl_bus(ctl, error);
+	GDBusConnection *bus = NULL;
 	GDBusCallFlags flags = G_DBUS_CALL_FLAGS_NONE;
 
+	if (fds_out == NULL || ocictl_check_local(ctl, error))
+		bus = ocictl_bus(ctl, error);
 	if (bus == NULL) {
 		if (args != NULL)
 			g_variant_unref(g_variant_ref_sink(args));
@@ -69,6 +73,66 @@ ocictl_call(Ctl *ctl, const char *path, const char *interface, const char *metho
 	return g_dbus_connection_call_sync(bus, OCICTL_BUS_NAME, path, interface, method, args,
 					   reply_type != NULL ? G_VARIANT_TYPE(reply_type) : NULL,
 					   G_DBUS_CALL_FLAGS_NONE, G_MAXINT, NULL, error);
+}
+
+/* How long a restart of ocid (an upgrade, a crash and Restart=on-failure) may take before a
+ * call that survives it gives up. */
+#define DAEMON_RETURN_SEC 120
+
+gboolean
+ocictl_daemon_away(const GError *error)
+{
+	static const char *const away[] = {
+		"org.freedesktop.DBus.Error.NoReply",        /* it left with our call */
+		"org.freedesktop.DBus.Error.ServiceUnknown", /* not there, not activatable yet */
+		"org.freedesktop.DBus.Error.NameHasNoOwner", /* between two owners */
+		"org.freedesktop.DBus.Error.UnknownObject",  /* back, restoring containers */
+		NULL,
+	};
+	g_autofree char *remote = error != NULL ? g_dbus_error_get_remote_error(error) : NULL;
+
+	return remote != NULL && g_strv_contains(away, remote);
+}
+
+GVariant *
+ocictl_call_through_restart(Ctl *ctl, const char *path, const char *interface, const char *method,
+			    GVariant *args, const char *reply_type, GError **error)
+{
+	gint64 deadline = g_get_monotonic_time() + DAEMON_RETURN_SEC * G_USEC_PER_SEC;
+	g_autoptr(GVariant) owned = args != NULL ? g_variant_ref_sink(args) : NULL;
+
+	for (;;) {
+		g_autoptr(GError) local = NULL;
+		GVariant *reply = ocictl_call(ctl, path, interface, method,
+					      owned != NULL ? g_variant_ref(owned) : NULL,
+					      reply_type, FALSE, &local);
+
+		if (reply != NULL)
+			return reply;
+		if (!ocictl_daemon_away(local) || g_get_monotonic_time() > deadline) {
+			g_propagate_error(error, g_steal_pointer(&local));
+			return NULL;
+		}
+		g_usleep(200 * 1000);
+	}
+}
+
+char *
+ocictl_daemon_owner(Ctl *ctl)
+{
+	GDBusConnection *bus = ocictl_bus(ctl, NULL);
+	g_autoptr(GVariant) reply =
+	    bus != NULL
+		? g_dbus_connection_call_sync(
+		      bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+		      "GetNameOwner", g_variant_new("(s)", OCICTL_BUS_NAME), G_VARIANT_TYPE("(s)"),
+		      G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL)
+		: NULL;
+	char *owner = NULL;
+
+	if (reply != NULL)
+		g_variant_get(reply, "(s)", &owner);
+	return owner;
 }
 
 gboolean
@@ -257,7 +321,7 @@ ocictl_resolve(Ctl *ctl, const char *name, char **path, char **id, GError **erro
 		*id = g_strdup(value != NULL ? g_variant_get_string(value, NULL) : name);
 		return TRUE;
 	}
-	g_set_error(error, OCICTL_ERROR, OCICTL_ERROR_FAILED,
+	g_set_error(error, OCICTL_ERROR, OCICTL_ERROR_NO_SUCH_CONTAINER,
 		    "no container is named '%s' or has an id starting with it; 'ocictl ps -a' "
 		    "lists them",
 		    name);

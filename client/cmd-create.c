@@ -2,7 +2,9 @@
  * the start, the output until the container exits, and its exit code. */
 #include "ctl.h"
 
+#include <signal.h>
 #include <stdio.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 typedef struct {
@@ -11,6 +13,7 @@ typedef struct {
 	char **annotations;
 	char *log_path;
 	char *stop_signal;
+	char **volumes;
 	gboolean terminal, stdin_open, stdin_once, privileged;
 } CreateOptions;
 
@@ -22,6 +25,7 @@ create_options_clear(CreateOptions *o)
 	g_strfreev(o->annotations);
 	g_free(o->log_path);
 	g_free(o->stop_signal);
+	g_strfreev(o->volumes);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CreateOptions, create_options_clear)
@@ -51,6 +55,13 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CreateOptions, create_options_clear)
 	      &(o)->stop_signal,                                                                   \
 	      "The signal 'ocictl stop' sends first (default SIGTERM)",                            \
 	      "SIGNAL" },                                                                          \
+	    { "volume",                                                                            \
+	      'v',                                                                                 \
+	      0,                                                                                   \
+	      G_OPTION_ARG_STRING_ARRAY,                                                           \
+	      &(o)->volumes,                                                                       \
+	      "Bind HOST-PATH at CONTAINER-PATH (repeatable; :ro read-only)",                      \
+	      "HOST-PATH:CONTAINER-PATH[:ro|rw]" },                                                \
 	    { "tty", 't', 0, G_OPTION_ARG_NONE, &(o)->terminal, "Give the container a terminal",   \
 	      NULL },                                                                              \
 	    { "terminal",      0,   G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &(o)->terminal,       \
@@ -94,6 +105,34 @@ add_map(GVariantBuilder *options, const char *key, char **pairs)
 	g_variant_builder_add(options, "{sv}", key, g_variant_builder_end(&map));
 }
 
+/* HOST:CONTAINER[:ro|rw] into the volumes option's a(ssb). */
+static gboolean
+add_volumes(GVariantBuilder *options, char **volumes, GError **error)
+{
+	GVariantBuilder list;
+
+	if (volumes == NULL)
+		return TRUE;
+	g_variant_builder_init(&list, G_VARIANT_TYPE("a(ssb)"));
+	for (char **v = volumes; *v != NULL; v++) {
+		g_auto(GStrv) parts = g_strsplit(*v, ":", -1);
+		guint n = g_strv_length(parts);
+
+		if (n < 2 || n > 3 || *parts[0] == '\0' || *parts[1] == '\0' ||
+		    (n == 3 && !g_str_equal(parts[2], "ro") && !g_str_equal(parts[2], "rw"))) {
+			g_variant_builder_clear(&list);
+			ocictl_usage_error(error, "create",
+					   "--volume '%s' is not HOST-PATH:CONTAINER-PATH[:ro|rw]",
+					   *v);
+			return FALSE;
+		}
+		g_variant_builder_add(&list, "(ssb)", parts[1], parts[0],
+				      n == 3 && g_str_equal(parts[2], "ro"));
+	}
+	g_variant_builder_add(options, "{sv}", "volumes", g_variant_builder_end(&list));
+	return TRUE;
+}
+
 /* CreateContainer; the new container's path and id. */
 static gboolean
 create(Ctl *ctl, const CreateOptions *o, const char *bundle, const char *id, char **path,
@@ -105,6 +144,10 @@ create(Ctl *ctl, const CreateOptions *o, const char *bundle, const char *id, cha
 	g_autoptr(GVariant) value = NULL;
 
 	g_variant_builder_init(&options, G_VARIANT_TYPE("a{sv}"));
+	if (!add_volumes(&options, o->volumes, error)) {
+		g_variant_builder_clear(&options);
+		return FALSE;
+	}
 	add_map(&options, "labels", o->labels);
 	add_map(&options, "annotations", o->annotations);
 	if (o->log_path != NULL)
@@ -182,14 +225,53 @@ open_attach(Ctl *ctl, const char *path, GError **error)
 	return g_unix_fd_list_get(fds, index, error);
 }
 
+/* Only "running" until readiness and health checks exist; ocictl must stay alive to be the
+ * unit's main process. */
+static gboolean
+check_sdnotify(const char *mode, gboolean detach, GError **error)
+{
+	if (g_str_equal(mode, "ready") || g_str_equal(mode, "healthy")) {
+		ocictl_usage_error(error, "run",
+				   "--sdnotify=%s needs readiness and health checks, which ocid "
+				   "does not have yet; --sdnotify=running is what works today",
+				   mode);
+		return FALSE;
+	}
+	if (!g_str_equal(mode, "running")) {
+		ocictl_usage_error(error, "run", "--sdnotify takes running, not '%s'", mode);
+		return FALSE;
+	}
+	if (detach) {
+		ocictl_usage_error(error, "run",
+				   "--sdnotify and --detach do not go together: ocictl run is "
+				   "the unit's main process until the container exits");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Start has returned, so the container has run (it may already have exited: then its
+ * exit code, which run returns, is the unit's result). */
+static void
+notify_running(Ctl *ctl, const char *path, const char *id)
+{
+	g_autoptr(GVariant) state = ocictl_get(ctl, path, "State", NULL);
+
+	(void)sd_notifyf(0, "READY=1\nSTATUS=Container %s is %s", id,
+			 state != NULL ? g_variant_get_string(state, NULL) : "started");
+}
+
 int
 ocictl_cmd_run(Ctl *ctl, int argc, char **argv, GError **error)
 {
 	g_auto(CreateOptions) o = { 0 };
 	gboolean detach = FALSE, remove = FALSE;
-	g_autofree char *detach_keys = NULL;
+	g_autofree char *detach_keys = NULL, *sdnotify = NULL;
 	const GOptionEntry entries[] = {
 		CREATE_ENTRIES(&o),
+		{ "sdnotify", 0, 0, G_OPTION_ARG_STRING, &sdnotify,
+		  "Tell systemd READY=1 once the container runs (running; for Type=notify units)",
+		  "running" },
 		{ "detach", 'd', 0, G_OPTION_ARG_NONE, &detach,
 		  "Print the id and return once it runs", NULL },
 		{ "rm", 0, 0, G_OPTION_ARG_NONE, &remove, "Remove the container once it has exited",
@@ -218,6 +300,11 @@ ocictl_cmd_run(Ctl *ctl, int argc, char **argv, GError **error)
 		ocictl_usage_error(error, "run", "--rm and --detach do not go together");
 		return OCICTL_EXIT_ERROR;
 	}
+	if (sdnotify != NULL && !check_sdnotify(sdnotify, detach, error))
+		return OCICTL_EXIT_ERROR;
+	/* Its output comes as a file descriptor: refuse before anything is created. */
+	if (!detach && !ocictl_check_local(ctl, error))
+		return OCICTL_EXIT_ERROR;
 	if (!create(ctl, &o, argv[1], argc > 2 ? argv[2] : "", &path, &id, error))
 		return OCICTL_EXIT_ERROR;
 	if (!detach && (o.terminal || o.stdin_open)) {
@@ -231,6 +318,13 @@ ocictl_cmd_run(Ctl *ctl, int argc, char **argv, GError **error)
 	if (detach) {
 		g_print("%s\n", id);
 		return 0;
+	}
+	if (sdnotify != NULL) {
+		notify_running(ctl, path, id);
+		/* On systemctl stop, systemd sends SIGTERM to the main process once ExecStop
+		 * has stopped the container; ocictl lives on to copy the container's last
+		 * lines and return its exit code, which it does at once (the log has ended). */
+		signal(SIGTERM, SIG_IGN);
 	}
 	if (stream >= 0) {
 		void *pair[] = { ctl, path };
@@ -252,20 +346,15 @@ ocictl_cmd_run(Ctl *ctl, int argc, char **argv, GError **error)
 			    id);
 			return 0;
 		}
-	} else {
-		int log = ocictl_open_log(ctl, path, -1, TRUE, error);
-		gboolean ok;
-
-		if (log < 0)
-			return OCICTL_EXIT_ERROR;
-		ok = ocictl_print_log(log, FALSE, 0, error);
-		close(log);
-		if (!ok)
-			return OCICTL_EXIT_ERROR;
+	} else if (!ocictl_follow_log(ctl, path, error)) {
+		return OCICTL_EXIT_ERROR;
 	}
 	if (!ocictl_wait(ctl, path, &exit_code, &oom, error))
 		return OCICTL_EXIT_ERROR;
 	status = exit_code;
+	if (sdnotify != NULL)
+		(void)sd_notifyf(0, "STATUS=Container %s exited with %d%s", id, exit_code,
+				 oom ? " (out of memory)" : "");
 	if (remove) {
 		g_autoptr(GVariant) removed =
 		    ocictl_call(ctl, path, OCICTL_CONTAINER, "Delete", g_variant_new("(b)", TRUE),

@@ -6,9 +6,11 @@
 #include <stdio.h>
 
 /* Calls @method with @args on every container named in argv[1..], printing each name
- * done (as podman does) unless @quiet. */
+ * done (as podman does) unless @quiet. With @ignore_missing, a name that matches no
+ * container is skipped in silence. */
 static int
-for_each(Ctl *ctl, int argc, char **argv, const char *method, GVariant *args, gboolean quiet)
+for_each_of(Ctl *ctl, int argc, char **argv, const char *method, GVariant *args, gboolean quiet,
+	    gboolean ignore_missing)
 {
 	int status = 0;
 
@@ -23,6 +25,10 @@ for_each(Ctl *ctl, int argc, char **argv, const char *method, GVariant *args, gb
 			reply = ocictl_call(ctl, path, OCICTL_CONTAINER, method,
 					    args != NULL ? g_variant_ref(args) : NULL, NULL, TRUE,
 					    &error);
+		if (reply == NULL && ignore_missing &&
+		    (g_error_matches(error, OCICTL_ERROR, OCICTL_ERROR_NO_SUCH_CONTAINER) ||
+		     ocictl_error_is(error, OCID_ERROR_NO_SUCH_CONTAINER)))
+			continue;
 		if (reply == NULL) {
 			ocictl_phrase_error(ctl, argv[i], error);
 			g_printerr("ocictl %s: %s\n", ctl->command, error->message);
@@ -35,6 +41,12 @@ for_each(Ctl *ctl, int argc, char **argv, const char *method, GVariant *args, gb
 	if (args != NULL)
 		g_variant_unref(args);
 	return status;
+}
+
+static int
+for_each(Ctl *ctl, int argc, char **argv, const char *method, GVariant *args, gboolean quiet)
+{
+	return for_each_of(ctl, argc, argv, method, args, quiet, FALSE);
 }
 
 int
@@ -96,10 +108,12 @@ ocictl_cmd_kill(Ctl *ctl, int argc, char **argv, GError **error)
 int
 ocictl_cmd_rm(Ctl *ctl, int argc, char **argv, GError **error)
 {
-	gboolean force = FALSE;
+	gboolean force = FALSE, ignore = FALSE;
 	const GOptionEntry entries[] = {
 		{ "force", 'f', 0, G_OPTION_ARG_NONE, &force,
 		  "Kill a running container first (or cancel its create)", NULL },
+		{ "ignore", 'i', 0, G_OPTION_ARG_NONE, &ignore,
+		  "A name that matches no container is no error", NULL },
 		{ NULL },
 	};
 
@@ -108,7 +122,7 @@ ocictl_cmd_rm(Ctl *ctl, int argc, char **argv, GError **error)
 			  entries, FALSE, &argc, &argv, error) ||
 	    !ocictl_check_args("rm", argc, argv, 1, -1, "a container", error))
 		return OCICTL_EXIT_ERROR;
-	return for_each(ctl, argc, argv, "Delete", g_variant_new("(b)", force), FALSE);
+	return for_each_of(ctl, argc, argv, "Delete", g_variant_new("(b)", force), FALSE, ignore);
 }
 
 int
@@ -135,7 +149,7 @@ gboolean
 ocictl_wait(Ctl *ctl, const char *path, gint32 *exit_code, gboolean *oom, GError **error)
 {
 	g_autoptr(GVariant) reply =
-	    ocictl_call(ctl, path, OCICTL_CONTAINER, "Wait", NULL, "(ib)", FALSE, error);
+	    ocictl_call_through_restart(ctl, path, OCICTL_CONTAINER, "Wait", NULL, "(ib)", error);
 
 	if (reply == NULL)
 		return FALSE;

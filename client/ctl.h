@@ -26,10 +26,11 @@ enum {
 
 /* Error codes of OCICTL_ERROR; each maps to one exit code. */
 typedef enum {
-	OCICTL_ERROR_USAGE,         /* 125, with a pointer to COMMAND --help */
-	OCICTL_ERROR_FAILED,        /* 125 */
-	OCICTL_ERROR_CANNOT_INVOKE, /* 126 */
-	OCICTL_ERROR_NOT_FOUND,     /* 127 */
+	OCICTL_ERROR_USAGE,             /* 125, with a pointer to COMMAND --help */
+	OCICTL_ERROR_FAILED,            /* 125 */
+	OCICTL_ERROR_CANNOT_INVOKE,     /* 126 */
+	OCICTL_ERROR_NOT_FOUND,         /* 127 */
+	OCICTL_ERROR_NO_SUCH_CONTAINER, /* 125: a name that matches no container */
 } OcictlError;
 
 #define OCICTL_ERROR (ocictl_error_quark())
@@ -38,6 +39,7 @@ GQuark ocictl_error_quark(void);
 typedef struct {
 	GDBusConnection *bus;
 	char *address;         /* --address, else the system bus */
+	char *host;            /* -H [USER@]HOST[:PORT]: the system bus there, over ssh */
 	gboolean ask_password; /* start pkttyagent when stdin is a terminal */
 	GPid agent_pid;        /* the pkttyagent started, 0 before */
 	const char *command;   /* the command being run, for messages */
@@ -102,12 +104,35 @@ GVariant *ocictl_get_all(Ctl *ctl, const char *path, const char *interface, GErr
 /* One property of a container, or NULL with @error. */
 GVariant *ocictl_get(Ctl *ctl, const char *path, const char *name, GError **error);
 
+/* Whether @error says ocid is away for a moment: it left during the call, or is not
+ * (yet) back on the bus. */
+gboolean ocictl_daemon_away(const GError *error);
+
+/* ocictl_call (not interactive), again while ocid is away (a restart), for up to two
+ * minutes. */
+GVariant *ocictl_call_through_restart(Ctl *ctl, const char *path, const char *interface,
+				      const char *method, GVariant *args, const char *reply_type,
+				      GError **error);
+
+/* The unique name that owns ocid's bus name now, or NULL: a new one after a restart. */
+char *ocictl_daemon_owner(Ctl *ctl);
+
 /* Whether @error is the daemon's D-Bus error for @code (daemon/errors.h). */
 gboolean ocictl_error_is(const GError *error, OcidError code);
 
 /* Rewrites a D-Bus error from a call on @target (a container's name, or NULL) into a
  * message for the command line. */
 void ocictl_phrase_error(Ctl *ctl, const char *target, GError *error);
+
+/* ---- remote.c: -H, another host's bus over ssh ---- */
+
+/* Runs ssh HOST systemd-stdio-bridge (as sd_bus_open_system_remote() does) and connects
+ * to the remote system bus through it. */
+GDBusConnection *ocictl_remote_bus(const char *host, GError **error);
+
+/* FALSE, with an error naming the command, when the bus is a remote one: file descriptors
+ * (logs, attach, exec, run's output) cannot pass through ssh. */
+gboolean ocictl_check_local(Ctl *ctl, GError **error);
 
 /* ---- agent.c: polkit ---- */
 
@@ -155,13 +180,20 @@ gboolean ocictl_parse_detach_keys(const char *text, GByteArray **keys, GError **
 
 /* Prints the CRI log lines read from @fd: each line's payload to stdout or stderr (with
  * the timestamp when @timestamps), partial lines joined; lines before @since_usec (0: all)
- * skipped. Returns at EOF. */
-gboolean ocictl_print_log(int fd, gboolean timestamps, gint64 since_usec, GError **error);
+ * skipped. Returns at EOF, with the time of the last line printed in @last_usec (may be
+ * NULL; left alone when none was). */
+gboolean ocictl_print_log(int fd, gboolean timestamps, gint64 since_usec, gint64 *last_usec,
+			  GError **error);
+
+/* run's output: the container's log followed until it has stopped, across restarts of
+ * ocid (each one closes the followed log; the rest is read from a new one). */
+gboolean ocictl_follow_log(Ctl *ctl, const char *path, GError **error);
 
 /* Opens the log of @path through OpenLog (tail: -1 for all). */
 int ocictl_open_log(Ctl *ctl, const char *path, gint64 tail, gboolean follow, GError **error);
 
-/* Waits for the container to stop and returns its exit code (Wait). */
+/* Waits for the container to stop and returns its exit code (Wait), across restarts of
+ * ocid. */
 gboolean ocictl_wait(Ctl *ctl, const char *path, gint32 *exit_code, gboolean *oom, GError **error);
 
 /* ---- the commands ---- */

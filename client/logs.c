@@ -50,7 +50,7 @@ line_time(const char *line)
 }
 
 gboolean
-ocictl_print_log(int fd, gboolean timestamps, gint64 since_usec, GError **error)
+ocictl_print_log(int fd, gboolean timestamps, gint64 since_usec, gint64 *last_usec, GError **error)
 {
 	g_autoptr(GInputStream) raw = g_unix_input_stream_new(fd, FALSE);
 	g_autoptr(GDataInputStream) in = g_data_input_stream_new(raw);
@@ -74,8 +74,10 @@ ocictl_print_log(int fd, gboolean timestamps, gint64 since_usec, GError **error)
 		fields = g_strsplit(line, " ", 4);
 		if (g_strv_length(fields) < 3)
 			continue;
-		if (since_usec > 0 && line_time(line) < since_usec)
+		if ((since_usec > 0 || last_usec != NULL) && line_time(line) < since_usec)
 			continue;
+		if (last_usec != NULL)
+			*last_usec = line_time(line);
 		to = g_str_equal(fields[1], "stderr") ? stderr : stdout;
 		if (timestamps)
 			fprintf(to, "%s\n", line);
@@ -163,7 +165,54 @@ ocictl_cmd_logs(Ctl *ctl, int argc, char **argv, GError **error)
 		ocictl_phrase_error(ctl, argv[1], *error);
 		return OCICTL_EXIT_ERROR;
 	}
-	ok = ocictl_print_log(fd, timestamps, since_usec, error);
+	ok = ocictl_print_log(fd, timestamps, since_usec, NULL, error);
 	close(fd);
 	return ok ? 0 : OCICTL_EXIT_ERROR;
+}
+
+static gboolean
+is_live(const char *state)
+{
+	return g_str_equal(state, "running") || g_str_equal(state, "paused");
+}
+
+gboolean
+ocictl_follow_log(Ctl *ctl, const char *path, GError **error)
+{
+	g_autofree char *owner = ocictl_daemon_owner(ctl);
+	gint64 last_usec = 0;
+	gboolean follow = TRUE;
+
+	for (;;) {
+		g_autoptr(GVariant) reply = NULL, state = NULL;
+		g_autofree char *owner_now = NULL;
+		/* After a restart, from just after the last line printed. */
+		gint64 since_usec = last_usec > 0 ? last_usec + 1 : 0;
+		int fd = ocictl_open_log(ctl, path, -1, follow, error);
+		gboolean ok;
+
+		if (fd < 0)
+			return FALSE;
+		ok = ocictl_print_log(fd, FALSE, since_usec, &last_usec, error);
+		close(fd);
+		if (!ok)
+			return FALSE;
+		if (!follow)
+			return TRUE;
+		/* The followed log ends when the container has stopped, or when the ocid that
+		 * fed it went away: then the container lives on, and so does its log. */
+		reply = ocictl_call_through_restart(
+		    ctl, path, "org.freedesktop.DBus.Properties", "Get",
+		    g_variant_new("(ss)", OCICTL_CONTAINER, "State"), "(v)", error);
+		if (reply == NULL)
+			return FALSE;
+		owner_now = ocictl_daemon_owner(ctl);
+		if (g_strcmp0(owner, owner_now) == 0)
+			return TRUE;
+		g_free(owner);
+		owner = g_steal_pointer(&owner_now);
+		g_variant_get(reply, "(v)", &state);
+		/* Stopped meanwhile: what it wrote since is read once, to its end. */
+		follow = is_live(g_variant_get_string(state, NULL));
+	}
 }

@@ -1,13 +1,13 @@
 # bash completion for ocictl: commands, each command's flags (read from its --help, so
 # they never drift), and the names and ids of the containers ocid has right now.
 
-# ocictl with the --address the command line gave, if any.
+# ocictl with the --address or -H the command line gave, if any.
 _ocictl_run() {
 	local i
 	for ((i = 1; i < ${#COMP_WORDS[@]}; i++)); do
 		case ${COMP_WORDS[i]} in
-		--address=*) set -- "${COMP_WORDS[i]}" "$@" ;;
-		--address) set -- --address "${COMP_WORDS[i + 1]}" "$@" ;;
+		--address=* | --host=*) set -- "${COMP_WORDS[i]}" "$@" ;;
+		--address | --host | -H) set -- "${COMP_WORDS[i]}" "${COMP_WORDS[i + 1]}" "$@" ;;
 		esac
 	done
 	ocictl --no-ask-password "$@" 2>/dev/null
@@ -16,9 +16,16 @@ _ocictl_run() {
 _ocictl() {
 	local cur=${COMP_WORDS[COMP_CWORD]} cmd="" i
 	COMPREPLY=()
+	# -H takes a host, as systemctl -H does: the hosts ssh knows.
+	if [[ ${COMP_WORDS[COMP_CWORD - 1]} == @(-H|--host) ]]; then
+		if declare -F _known_hosts_real >/dev/null; then
+			_known_hosts_real -a -- "$cur"
+		fi
+		return
+	fi
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		--address) ((i++)) ;;
+		--address | --host | -H) ((i++)) ;;
 		-*) ;;
 		*)
 			cmd=${COMP_WORDS[i]}
@@ -28,7 +35,7 @@ _ocictl() {
 	done
 	if [[ -z $cmd ]]; then
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "--address --no-ask-password --help --version" -- "$cur"))
+			COMPREPLY=($(compgen -W "--address --host -H --no-ask-password --help --version" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W "$(_ocictl_run --help | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }' | tr -d ,)" -- "$cur"))
 		fi

@@ -16,7 +16,7 @@ function __ocictl_command
 	set -e words[1]
 	while set -q words[1]
 		switch $words[1]
-			case --address
+			case --address --host -H
 				set -e words[1]
 			case '-*'
 			case '*'
@@ -33,14 +33,14 @@ function __ocictl_flags
 	ocictl $cmd --help 2>/dev/null | string match -r -a -- '(?<=^|[ ,])--?[a-zA-Z][a-zA-Z-]*'
 end
 
-# The --address the command line gave, if any.
+# The --address or -H the command line gave, if any.
 function __ocictl_address
 	set -l words (commandline -opc)
 	for i in (seq (count $words))
-		if string match -q -- '--address=*' $words[$i]
+		if string match -q -- '--address=*' $words[$i]; or string match -q -- '--host=*' $words[$i]
 			echo $words[$i]
-		else if test "$words[$i]" = --address; and set -q words[(math $i + 1)]
-			echo --address
+		else if contains -- "$words[$i]" --address --host -H; and set -q words[(math $i + 1)]
+			echo $words[$i]
 			echo $words[(math $i + 1)]
 		end
 	end
@@ -64,6 +64,7 @@ end
 
 complete -c ocictl -f
 complete -c ocictl -n 'not __ocictl_command' -l address -r -d "ocid's D-Bus address"
+complete -c ocictl -n 'not __ocictl_command' -s H -l host -x -a '(__fish_print_hostnames)' -d 'ocid on another host, over ssh'
 complete -c ocictl -n 'not __ocictl_command' -l no-ask-password -d 'Start no polkit agent'
 complete -c ocictl -n 'not __ocictl_command' -l version -d "ocictl's version"
 complete -c ocictl -n 'not __ocictl_command' -a '(__ocictl_commands)'

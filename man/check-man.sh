@@ -9,7 +9,7 @@ top=$1 built=$2 ocictl=$3 ocid=$4
 status=0
 fail() { echo "$*"; status=1; }
 
-for page in ocid.8 ocictl.1 ocid.conf.5 org.oci.Runtime.5; do
+for page in ocid.8 ocictl.1 ocid.conf.5 ocid.container.5 org.oci.Runtime.5; do
 	out=$(MANWIDTH=80 man --warnings -l "$built/$page" 2>&1 >/dev/null)
 	[ -z "$out" ] || fail "$page: man -l warns: $out"
 	text=$(MANWIDTH=80 man -l "$built/$page" 2>/dev/null)

@@ -93,11 +93,12 @@ if [ $sanitize = 1 ]; then
 	export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
 fi
 main_pid() { systemctl show -p MainPID --value ocid.service; }
-# OCID_SYSTEMD_ONLY=escape: that suite alone; OCID_SYSTEMD_ONLY="tests/faults/test-x ...":
-# those test binaries of the build alone (while working on one part).
-if [ "${OCID_SYSTEMD_ONLY:-}" = escape ]; then
-	exec "$top/tests/systemd/escape.sh" "$build"
-elif [ -n "${OCID_SYSTEMD_ONLY:-}" ]; then
+# OCID_SYSTEMD_ONLY, while working on one part: a suite of tests/systemd (escape,
+# generator, remote, ...), or test binaries of the build ("tests/faults/test-x ..."), alone.
+if [ -n "${OCID_SYSTEMD_ONLY:-}" ]; then
+	if [ -f "$top/tests/systemd/$OCID_SYSTEMD_ONLY.sh" ]; then
+		exec "$top/tests/systemd/$OCID_SYSTEMD_ONLY.sh" "$build"
+	fi
 	status=0
 	for test in $OCID_SYSTEMD_ONLY; do "$build/$test" || status=$?; done
 	exit $status
@@ -147,6 +148,10 @@ fi
 # test path on its own so that one escape does not hide the next; then a desktop user's own
 # containers through an active local logind session.
 "$top/tests/systemd/escape.sh" "$build" || status=$?
+# Issue 22: declarative containers through ocid-generator and their units; ocictl -H through
+# a real sshd on loopback.
+"$top/tests/systemd/generator.sh" "$build" || status=$?
+"$top/tests/systemd/remote.sh" "$build" || status=$?
 # A sanitizer report, or a daemon that aborted, fails the suite whatever the tests said.
 journalctl -u ocid.service --no-pager -q >/tmp/ocid-journal
 reports='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|status=6/ABRT'

@@ -7,27 +7,16 @@
 #  - a user's ocictl on a terminal (a pty made by script) starts pkttyagent, so polkit asks
 #    for a password; with --no-ask-password, or without a terminal, nothing asks.
 set -u
-n=0 status=0
-check() {
-	local what=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $what"
-	else
-		echo "not ok $n - $what"
-		status=1
-	fi
-}
-contains() { grep -q -- "$2" <<<"$1" || { echo "# '$2' not in: $1" | head -20; return 1; }; }
-lacks() { ! grep -q -- "$2" <<<"$1" || { echo "# '$2' in: $1" | head -20; return 1; }; }
+top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tests/systemd/tap.sh
+. "$top/tests/systemd/tap.sh"
 
 check "polkit actions where polkitd reads them" test -f /usr/share/polkit-1/actions/org.oci.Runtime.policy
 check "D-Bus policy where dbus-daemon reads it" test -f /usr/share/dbus-1/system.d/org.oci.Runtime.conf
 check "bash completion in bash-completion's completionsdir" test -f /usr/share/bash-completion/completions/ocictl
 check "zsh completion in Debian's vendor-completions" test -f /usr/share/zsh/vendor-completions/_ocictl
 check "fish completion in fish's vendor_completions.d" test -f /usr/share/fish/vendor_completions.d/ocictl.fish
-for page in 8:ocid 1:ocictl 5:ocid.conf 5:org.oci.Runtime; do
+for page in 8:ocid 1:ocictl 5:ocid.conf 5:ocid.container 5:org.oci.Runtime; do
 	check "man ${page#*:}(${page%%:*}) is installed and renders" \
 		bash -c "MANWIDTH=80 man ${page%%:*} ${page#*:} 2>/dev/null | grep -q NAME"
 done

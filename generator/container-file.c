@@ -1,0 +1,527 @@
+#include "container-file.h"
+
+#include "daemon/process.h"
+
+#include <signal.h>
+#include <string.h>
+
+G_DEFINE_QUARK(ocid - container - file - error - quark, ocid_container_file_error)
+
+/* A whole file is small; a bigger one is a mistake (a log, a binary), not a container. */
+#define MAX_FILE_SIZE (1024 * 1024)
+
+/* What the administrator sees for a statement: file, line, key. */
+typedef struct {
+	const char *path;
+	guint line;
+	const char *key;
+} Where;
+
+static void
+volume_free(OcidContainerVolume *volume)
+{
+	g_free(volume->host_path);
+	g_free(volume->container_path);
+	g_free(volume);
+}
+
+void
+ocid_container_file_free(OcidContainerFile *file)
+{
+	if (file == NULL)
+		return;
+	g_free(file->path);
+	g_free(file->unit_name);
+	g_free(file->container_name);
+	g_free(file->bundle);
+	g_clear_pointer(&file->annotations, g_ptr_array_unref);
+	g_clear_pointer(&file->labels, g_ptr_array_unref);
+	g_clear_pointer(&file->volumes, g_ptr_array_unref);
+	g_free(file->log_path);
+	g_free(file->stop_signal);
+	g_clear_pointer(&file->unit_lines, g_ptr_array_unref);
+	g_clear_pointer(&file->service_lines, g_ptr_array_unref);
+	g_clear_pointer(&file->install_lines, g_ptr_array_unref);
+	g_clear_pointer(&file->wanted_by, g_ptr_array_unref);
+	g_clear_pointer(&file->required_by, g_ptr_array_unref);
+	g_free(file);
+}
+
+static void G_GNUC_PRINTF(4, 5)
+    fail_at(GError **error, OcidContainerFileError code, const Where *at, const char *format, ...)
+{
+	g_autofree char *text = NULL;
+	va_list args;
+
+	va_start(args, format);
+	text = g_strdup_vprintf(format, args);
+	va_end(args);
+	if (at->key != NULL)
+		g_set_error(error, OCID_CONTAINER_FILE_ERROR, code, "%s:%u: %s=: %s", at->path,
+			    at->line, at->key, text);
+	else
+		g_set_error(error, OCID_CONTAINER_FILE_ERROR, code, "%s:%u: %s", at->path, at->line,
+			    text);
+}
+
+/* systemd's unit name characters (unit-name.c's VALID_CHARS) */
+static gboolean
+unit_chars_valid(const char *name)
+{
+	return name[0] != '\0' &&
+	       strspn(name,
+		      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-_.\\") ==
+		   strlen(name);
+}
+
+gboolean
+ocid_container_file_name_valid(const char *basename, GError **error)
+{
+	g_autofree char *name = NULL;
+
+	if (!g_str_has_suffix(basename, ".container")) {
+		g_set_error(error, OCID_CONTAINER_FILE_ERROR, OCID_CONTAINER_FILE_ERROR_INVALID,
+			    "%s: not a .container file", basename);
+		return FALSE;
+	}
+	name = g_strndup(basename, strlen(basename) - strlen(".container"));
+	if (strchr(name, '@') != NULL) {
+		g_set_error(error, OCID_CONTAINER_FILE_ERROR, OCID_CONTAINER_FILE_ERROR_UNSUPPORTED,
+			    "%s: templates (NAME@.container) are not supported; no unit written",
+			    basename);
+		return FALSE;
+	}
+	if (!unit_chars_valid(name) || strlen(name) > 200) {
+		g_set_error(error, OCID_CONTAINER_FILE_ERROR, OCID_CONTAINER_FILE_ERROR_INVALID,
+			    "%s: '%s' is no valid unit name (letters, digits and ':-_.\\' only, "
+			    "at most 200); no unit written",
+			    basename, name);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* podman's container name rule, which ocid's names follow. */
+static gboolean
+container_name_valid(const char *name)
+{
+	return g_ascii_isalnum(name[0]) &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+		   strlen(name) &&
+	       strlen(name) <= 253;
+}
+
+/* The value's words, with shell-like quoting as systemd's own list settings have. */
+static char **
+split_words(const char *value, const Where *at, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	char **words = NULL;
+	int count = 0;
+
+	if (*value == '\0')
+		return g_new0(char *, 1);
+	if (!g_shell_parse_argv(value, &count, &words, &local)) {
+		fail_at(error, OCID_CONTAINER_FILE_ERROR_INVALID, at,
+			"cannot split '%s' into words: %s", value, local->message);
+		return NULL;
+	}
+	return words;
+}
+
+static gboolean
+is_pair(const char *word)
+{
+	const char *equals = strchr(word, '=');
+
+	return equals != NULL && equals != word;
+}
+
+static gboolean
+is_unit_name(const char *word)
+{
+	return unit_chars_valid(word) && strchr(word, '.') != NULL;
+}
+
+/* The value's words into @to, each checked by @valid; @what says what one should be. */
+static gboolean
+add_words(GPtrArray *to, const char *value, gboolean (*valid)(const char *), const char *what,
+	  const Where *at, GError **error)
+{
+	g_auto(GStrv) words = split_words(value, at, error);
+
+	if (words == NULL)
+		return FALSE;
+	for (char **w = words; *w != NULL; w++) {
+		if (!valid(*w)) {
+			fail_at(error, OCID_CONTAINER_FILE_ERROR_INVALID, at, "'%s' is not %s", *w,
+				what);
+			return FALSE;
+		}
+		g_ptr_array_add(to, g_strdup(*w));
+	}
+	return TRUE;
+}
+
+static gboolean
+add_volume(OcidContainerFile *file, const char *value, const Where *at, GError **error)
+{
+	g_auto(GStrv) parts = g_strsplit(value, ":", -1);
+	guint n = g_strv_length(parts);
+	OcidContainerVolume *volume;
+
+	if (n < 2 || n > 3 || !g_path_is_absolute(parts[0]) || !g_path_is_absolute(parts[1]) ||
+	    (n == 3 && !g_str_equal(parts[2], "ro") && !g_str_equal(parts[2], "rw"))) {
+		fail_at(error, OCID_CONTAINER_FILE_ERROR_INVALID, at,
+			"'%s' is not HOST-PATH:CONTAINER-PATH[:ro|rw] with absolute paths", value);
+		return FALSE;
+	}
+	volume = g_new0(OcidContainerVolume, 1);
+	volume->host_path = g_strdup(parts[0]);
+	volume->container_path = g_strdup(parts[1]);
+	volume->readonly = n == 3 && g_str_equal(parts[2], "ro");
+	g_ptr_array_add(file->volumes, volume);
+	return TRUE;
+}
+
+static gboolean
+set_absolute(char **to, const char *value, const Where *at, GError **error)
+{
+	if (!g_path_is_absolute(value)) {
+		fail_at(error, OCID_CONTAINER_FILE_ERROR_INVALID, at,
+			"'%s' is not an absolute path", value);
+		return FALSE;
+	}
+	g_free(*to);
+	*to = g_strdup(value);
+	return TRUE;
+}
+
+static gboolean
+set_stop_timeout(OcidContainerFile *file, const char *value, const Where *at, GError **error)
+{
+	guint64 seconds;
+
+	if (!g_ascii_string_to_unsigned(value, 10, 0, 24 * 3600, &seconds, NULL)) {
+		fail_at(error, OCID_CONTAINER_FILE_ERROR_INVALID, at,
+			"'%s' is not a number of seconds from 0 to 86400", value);
+		return FALSE;
+	}
+	file->stop_timeout = (int)seconds;
+	return TRUE;
+}
+
+static gboolean
+set_stop_signal(OcidContainerFile *file, const char *value, const Where *at, GError **error)
+{
+	int number = ocid_signal_from_string(value);
+
+	if (number < 0 || number == SIGKILL || number == SIGSTOP) {
+		fail_at(error, OCID_CONTAINER_FILE_ERROR_INVALID, at,
+			"'%s' is not a signal a container can be asked to stop with (e.g. SIGTERM, "
+			"SIGINT, SIGQUIT, or a number)",
+			value);
+		return FALSE;
+	}
+	g_free(file->stop_signal);
+	file->stop_signal = g_strdup(value);
+	file->stop_signal_number = number;
+	return TRUE;
+}
+
+/* [Container] keys that ocid knows and cannot honour yet, with what to do instead. */
+static const struct {
+	const char *key;
+	const char *why;
+} refused_keys[] = {
+	{ "Restart", "ocid has no restart policy of its own yet; use Restart= in [Service], which "
+		     "systemd honours for this unit (e.g. Restart=on-failure)" },
+	{ "HealthCmd", "ocid has no health checks yet" },
+	{ "HealthInterval", "ocid has no health checks yet" },
+	{ "HealthRetries", "ocid has no health checks yet" },
+	{ "HealthStartPeriod", "ocid has no health checks yet" },
+	{ "HealthTimeout", "ocid has no health checks yet" },
+	{ "HealthOnFailure", "ocid has no health checks yet; use Restart= in [Service] to restart "
+			     "a failed container" },
+	{ "HealthStartupCmd", "ocid has no health checks yet" },
+	{ "Environment", "ocid's CreateContainer has no environment option yet; set the "
+			 "variables in the bundle's config.json (process.env)" },
+	{ "EnvironmentFile", "ocid's CreateContainer has no environment option yet; set the "
+			     "variables in the bundle's config.json (process.env)" },
+	{ "Image", "ocid runs OCI bundles, not images; unpack the image (umoci unpack) and give "
+		   "the directory as Bundle=" },
+};
+
+static gboolean
+set_notify(const char *value, const Where *at, GError **error)
+{
+	if (g_str_equal(value, "running"))
+		return TRUE;
+	if (g_str_equal(value, "ready") || g_str_equal(value, "healthy")) {
+		fail_at(error, OCID_CONTAINER_FILE_ERROR_UNSUPPORTED, at,
+			"'%s' needs readiness and health checks, which ocid does not have yet; "
+			"Notify=running is what works today",
+			value);
+		return FALSE;
+	}
+	fail_at(error, OCID_CONTAINER_FILE_ERROR_INVALID, at,
+		"'%s' is not one of running, ready, healthy", value);
+	return FALSE;
+}
+
+static gboolean
+set_log_driver(const char *value, const Where *at, GError **error)
+{
+	if (g_str_equal(value, "k8s-file"))
+		return TRUE;
+	/* When ocictl run grows --log-driver (the journald driver), pass it through. */
+	if (g_str_equal(value, "journald")) {
+		fail_at(
+		    error, OCID_CONTAINER_FILE_ERROR_UNSUPPORTED, at,
+		    "the journald log driver is not in this ocid yet (ocictl run has no "
+		    "--log-driver); use LogDriver=k8s-file, the default; the container's output "
+		    "reaches the unit's journal through ocictl run anyway");
+		return FALSE;
+	}
+	fail_at(error, OCID_CONTAINER_FILE_ERROR_INVALID, at,
+		"'%s' is not one of k8s-file, journald", value);
+	return FALSE;
+}
+
+static gboolean
+container_key(OcidContainerFile *file, const char *key, const char *value, const Where *at,
+	      GError **error)
+{
+	if (g_str_equal(key, "Bundle"))
+		return set_absolute(&file->bundle, value, at, error);
+	if (g_str_equal(key, "Name")) {
+		if (!container_name_valid(value)) {
+			fail_at(error, OCID_CONTAINER_FILE_ERROR_INVALID, at,
+				"'%s' is not a container name (a letter or digit, then letters, "
+				"digits, '_', '.', '-')",
+				value);
+			return FALSE;
+		}
+		g_free(file->container_name);
+		file->container_name = g_strdup(value);
+		return TRUE;
+	}
+	if (g_str_equal(key, "Annotation"))
+		return add_words(file->annotations, value, is_pair, "KEY=VALUE", at, error);
+	if (g_str_equal(key, "Label"))
+		return add_words(file->labels, value, is_pair, "KEY=VALUE", at, error);
+	if (g_str_equal(key, "Volume"))
+		return add_volume(file, value, at, error);
+	if (g_str_equal(key, "LogPath"))
+		return set_absolute(&file->log_path, value, at, error);
+	if (g_str_equal(key, "LogDriver"))
+		return set_log_driver(value, at, error);
+	if (g_str_equal(key, "StopSignal"))
+		return set_stop_signal(file, value, at, error);
+	if (g_str_equal(key, "StopTimeout"))
+		return set_stop_timeout(file, value, at, error);
+	if (g_str_equal(key, "Notify"))
+		return set_notify(value, at, error);
+	for (gsize i = 0; i < G_N_ELEMENTS(refused_keys); i++)
+		if (g_str_equal(key, refused_keys[i].key)) {
+			fail_at(error, OCID_CONTAINER_FILE_ERROR_UNSUPPORTED, at,
+				"not supported: %s", refused_keys[i].why);
+			return FALSE;
+		}
+	fail_at(error, OCID_CONTAINER_FILE_ERROR_UNKNOWN, at,
+		"unknown key in [Container] (ocid.container(5) lists the keys)");
+	return FALSE;
+}
+
+typedef enum {
+	SECTION_NONE,
+	SECTION_CONTAINER,
+	SECTION_UNIT,
+	SECTION_SERVICE,
+	SECTION_INSTALL
+} Section;
+
+static gboolean
+pass_through(OcidContainerFile *file, Section section, const char *key, const char *value,
+	     const Where *at, GError **error)
+{
+	static const char *const generated[] = { "Type", "ExecStart", "ExecStop", NULL };
+
+	switch (section) {
+	case SECTION_UNIT:
+		g_ptr_array_add(file->unit_lines, g_strdup_printf("%s=%s", key, value));
+		return TRUE;
+	case SECTION_SERVICE:
+		if (g_strv_contains(generated, key)) {
+			fail_at(error, OCID_CONTAINER_FILE_ERROR_INVALID, at,
+				"the generator writes this key of the service itself; describe the "
+				"container in [Container] instead");
+			return FALSE;
+		}
+		g_ptr_array_add(file->service_lines, g_strdup_printf("%s=%s", key, value));
+		return TRUE;
+	case SECTION_INSTALL:
+		/* Each target named gets a symlink to the unit. */
+		if (g_str_equal(key, "WantedBy") &&
+		    !add_words(file->wanted_by, value, is_unit_name,
+			       "a unit name (e.g. multi-user.target)", at, error))
+			return FALSE;
+		if (g_str_equal(key, "RequiredBy") &&
+		    !add_words(file->required_by, value, is_unit_name,
+			       "a unit name (e.g. multi-user.target)", at, error))
+			return FALSE;
+		g_ptr_array_add(file->install_lines, g_strdup_printf("%s=%s", key, value));
+		return TRUE;
+	case SECTION_NONE:
+	case SECTION_CONTAINER:
+		break;
+	}
+	g_assert_not_reached();
+}
+
+static gboolean
+parse_section(const char *line, Section *section, const Where *at, GError **error)
+{
+	static const struct {
+		const char *name;
+		Section section;
+	} sections[] = {
+		{ "[Container]", SECTION_CONTAINER },
+		{ "[Unit]", SECTION_UNIT },
+		{ "[Service]", SECTION_SERVICE },
+		{ "[Install]", SECTION_INSTALL },
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(sections); i++)
+		if (g_str_equal(line, sections[i].name)) {
+			*section = sections[i].section;
+			return TRUE;
+		}
+	fail_at(error, OCID_CONTAINER_FILE_ERROR_UNKNOWN, at,
+		"unknown section %s (a .container file has [Unit], [Container], [Service] and "
+		"[Install])",
+		line);
+	return FALSE;
+}
+
+/* One KEY=VALUE in @section; at->key is set to KEY for the messages. */
+static gboolean
+parse_assignment(OcidContainerFile *file, Section section, char *line, Where *at, GError **error)
+{
+	char *equals = strchr(line, '=');
+	const char *value;
+
+	if (equals == NULL) {
+		fail_at(error, OCID_CONTAINER_FILE_ERROR_SYNTAX, at,
+			"'%s' is not KEY=VALUE, a [Section] or a comment", line);
+		return FALSE;
+	}
+	*equals = '\0';
+	g_strchomp(line);
+	value = g_strchug(equals + 1);
+	if (*line == '\0' || strspn(line, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					  "0123456789-") != strlen(line)) {
+		fail_at(error, OCID_CONTAINER_FILE_ERROR_SYNTAX, at, "'%s' is not a key name",
+			line);
+		return FALSE;
+	}
+	at->key = line;
+	if (section == SECTION_NONE) {
+		fail_at(error, OCID_CONTAINER_FILE_ERROR_SYNTAX, at,
+			"comes before any section; start with [Unit] or [Container]");
+		return FALSE;
+	}
+	if (section == SECTION_CONTAINER)
+		return container_key(file, line, value, at, error);
+	return pass_through(file, section, line, value, at, error);
+}
+
+OcidContainerFile *
+ocid_container_file_parse(const char *path, const char *text, GError **error)
+{
+	g_autoptr(OcidContainerFile) file = g_new0(OcidContainerFile, 1);
+	g_autofree char *basename = g_path_get_basename(path);
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	guint container_line = 0;
+	Section section = SECTION_NONE;
+
+	file->path = g_strdup(path);
+	file->annotations = g_ptr_array_new_with_free_func(g_free);
+	file->labels = g_ptr_array_new_with_free_func(g_free);
+	file->volumes = g_ptr_array_new_with_free_func((GDestroyNotify)volume_free);
+	file->unit_lines = g_ptr_array_new_with_free_func(g_free);
+	file->service_lines = g_ptr_array_new_with_free_func(g_free);
+	file->install_lines = g_ptr_array_new_with_free_func(g_free);
+	file->wanted_by = g_ptr_array_new_with_free_func(g_free);
+	file->required_by = g_ptr_array_new_with_free_func(g_free);
+	file->stop_signal_number = SIGTERM;
+	file->stop_timeout = -1;
+	if (!ocid_container_file_name_valid(basename, error))
+		return NULL;
+	file->unit_name = g_strdup_printf("%.*s.service",
+					  (int)(strlen(basename) - strlen(".container")), basename);
+
+	for (guint i = 0; lines[i] != NULL; i++) {
+		Where at = { .path = path, .line = i + 1 };
+		g_autoptr(GString) statement = g_string_new(lines[i]);
+
+		/* systemd joins a line ending in a backslash with the next, with a space. */
+		while (statement->len > 0 && statement->str[statement->len - 1] == '\\' &&
+		       lines[i + 1] != NULL) {
+			g_string_truncate(statement, statement->len - 1);
+			g_string_append_c(statement, ' ');
+			g_string_append(statement, lines[++i]);
+		}
+		g_strstrip(statement->str);
+		if (statement->str[0] == '\0' || statement->str[0] == '#' ||
+		    statement->str[0] == ';')
+			continue;
+		if (statement->str[0] == '[') {
+			if (!parse_section(statement->str, &section, &at, error))
+				return NULL;
+			if (section == SECTION_CONTAINER && container_line == 0)
+				container_line = at.line;
+			continue;
+		}
+		if (!parse_assignment(file, section, statement->str, &at, error))
+			return NULL;
+	}
+	if (file->bundle == NULL) {
+		Where at = { .path = path, .line = MAX(container_line, 1), .key = "Bundle" };
+		fail_at(error, OCID_CONTAINER_FILE_ERROR_MISSING, &at,
+			"missing; a [Container] section must name the OCI bundle to run "
+			"(Bundle=/path/to/bundle)");
+		return NULL;
+	}
+	if (file->container_name == NULL)
+		file->container_name =
+		    g_strndup(file->unit_name, strlen(file->unit_name) - strlen(".service"));
+	if (!container_name_valid(file->container_name)) {
+		Where at = { .path = path, .line = container_line, .key = "Name" };
+		fail_at(error, OCID_CONTAINER_FILE_ERROR_MISSING, &at,
+			"missing, and the file's name '%s' is no container name; set Name=",
+			file->container_name);
+		return NULL;
+	}
+	return g_steal_pointer(&file);
+}
+
+OcidContainerFile *
+ocid_container_file_load(const char *path, GError **error)
+{
+	g_autofree char *text = NULL;
+	g_autoptr(GError) local = NULL;
+	gsize length = 0;
+
+	if (!g_file_get_contents(path, &text, &length, &local)) {
+		g_set_error(error, OCID_CONTAINER_FILE_ERROR, OCID_CONTAINER_FILE_ERROR_READ,
+			    "%s: cannot read it: %s", path, local->message);
+		return NULL;
+	}
+	if (length > MAX_FILE_SIZE || strlen(text) != length) {
+		g_set_error(error, OCID_CONTAINER_FILE_ERROR, OCID_CONTAINER_FILE_ERROR_INVALID,
+			    "%s: not a text file of at most 1 MiB", path);
+		return NULL;
+	}
+	return ocid_container_file_parse(path, text, error);
+}
