@@ -183,7 +183,7 @@ source_from(const CreateOptions *o, const char *word, char **command, Source *so
 	}
 	if (!ocictl_pull_options_from_flags(&o->pull, &pull, error))
 		return FALSE;
-	store = ocictl_image_store_open(error);
+	store = ocictl_image_store_open(TRUE, error);
 	if (store == NULL)
 		return FALSE;
 	image = ocictl_image_get(store, word, &pull, &source->image_name, error);

@@ -19,7 +19,7 @@ ocictl_image_release_bundle(const char *bundle)
 
 	if (bundle == NULL || bundle[0] != '/')
 		return;
-	store = ocictl_image_store_open(NULL);
+	store = ocictl_image_store_open(FALSE, NULL);
 	if (store == NULL || !ocictl_image_store_owns_bundle(store, bundle))
 		return;
 	if (!ocictl_remove_tree(bundle, &error))
@@ -102,7 +102,7 @@ ocictl_cmd_pull(Ctl *ctl, int argc, char **argv, GError **error)
 	    !ocictl_pull_options_from_flags(&flags, &options, error))
 		return OCICTL_EXIT_ERROR;
 	options.policy = OCICTL_PULL_ALWAYS;
-	store = ocictl_image_store_open(error);
+	store = ocictl_image_store_open(TRUE, error);
 	if (store == NULL)
 		return OCICTL_EXIT_ERROR;
 	for (int i = 1; i < argc; i++) {
@@ -220,7 +220,7 @@ ocictl_cmd_images(Ctl *ctl, int argc, char **argv, GError **error)
 		ocictl_usage_error(error, "images", "--format takes json");
 		return OCICTL_EXIT_ERROR;
 	}
-	store = ocictl_image_store_open(error);
+	store = ocictl_image_store_open(TRUE, error);
 	list = store != NULL ? ocictl_image_store_list(store, error) : NULL;
 	if (list == NULL)
 		return OCICTL_EXIT_ERROR;
@@ -305,7 +305,7 @@ remove_images(Ctl *ctl, const char *command, int argc, char **argv, GError **err
 			  entries, FALSE, &argc, &argv, error) ||
 	    !ocictl_check_args(command, argc, argv, 1, -1, "an image", error))
 		return OCICTL_EXIT_ERROR;
-	store = ocictl_image_store_open(error);
+	store = ocictl_image_store_open(TRUE, error);
 	if (store == NULL || !list_users(ctl, &users, error) ||
 	    !ocictl_image_store_lock(store, error))
 		return OCICTL_EXIT_ERROR;
@@ -367,7 +367,7 @@ prune(Ctl *ctl, int argc, char **argv, GError **error)
 			  entries, FALSE, &argc, &argv, error) ||
 	    !ocictl_check_args("image prune", argc, argv, 0, 0, "nothing", error))
 		return OCICTL_EXIT_ERROR;
-	store = ocictl_image_store_open(error);
+	store = ocictl_image_store_open(TRUE, error);
 	if (store == NULL || !list_users(ctl, &users, error) ||
 	    !ocictl_image_store_lock(store, error))
 		return OCICTL_EXIT_ERROR;
@@ -404,7 +404,7 @@ inspect(Ctl *ctl, int argc, char **argv, GError **error)
 			  NULL, FALSE, &argc, &argv, error) ||
 	    !ocictl_check_args("image inspect", argc, argv, 1, -1, "an image", error))
 		return OCICTL_EXIT_ERROR;
-	store = ocictl_image_store_open(error);
+	store = ocictl_image_store_open(TRUE, error);
 	if (store == NULL)
 		return OCICTL_EXIT_ERROR;
 	/* Without the daemon, the image is still shown, without its containers. */

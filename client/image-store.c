@@ -44,7 +44,7 @@ ocictl_image_store_free(OcictlImageStore *store)
 }
 
 OcictlImageStore *
-ocictl_image_store_open(GError **error)
+ocictl_image_store_open(gboolean create, GError **error)
 {
 	g_autoptr(OcictlImageStore) store = g_new0(OcictlImageStore, 1);
 	const char *given = g_getenv("OCID_IMAGE_STORE");
@@ -58,7 +58,7 @@ ocictl_image_store_open(GError **error)
 		store->root = g_strdup(ROOT_STORE);
 	else
 		store->root = g_build_filename(g_get_user_data_dir(), "ocid", "images", NULL);
-	for (size_t i = 0; i < G_N_ELEMENTS(subs); i++) {
+	for (size_t i = 0; create && i < G_N_ELEMENTS(subs); i++) {
 		g_autofree char *dir = g_build_filename(store->root, subs[i], NULL);
 		if (g_mkdir_with_parents(dir, 0700) < 0) {
 			int saved = errno;

@@ -57,8 +57,8 @@ void ocictl_image_store_free(OcictlImageStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OcictlImageStore, ocictl_image_store_free)
 
 /* The caller's store ($OCID_IMAGE_STORE, else root's /var/lib/ocid/images, else
- * $XDG_DATA_HOME/ocid/images), made if missing. */
-OcictlImageStore *ocictl_image_store_open(GError **error);
+ * $XDG_DATA_HOME/ocid/images), made if missing when @create. */
+OcictlImageStore *ocictl_image_store_open(gboolean create, GError **error);
 
 /* The store's lock (flock), for changes to names and images. */
 gboolean ocictl_image_store_lock(OcictlImageStore *store, GError **error);

@@ -1,0 +1,374 @@
+/* Issue 24: ocictl pull, run, images, rmi and image prune as root, on real parts: a
+ * docker-registry on loopback (its own config, port and storage, killed by pid at the
+ * end), into which the test pushes an image it builds from the busybox rootfs with umoci
+ * (tests/make-image.sh), the same image as an OCI layout, an oci-archive and a
+ * docker-archive, and a store of the test's own (OCID_IMAGE_STORE). */
+#include "ocictl-run.h"
+
+#include <json-glib/json-glib.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct {
+	char *dir;       /* tests/make-image.sh's output */
+	char *store;     /* OCID_IMAGE_STORE=... */
+	char *reference; /* 127.0.0.1:PORT/ocid-test/busybox:1 */
+	GPid registry;
+	guint16 port;
+} Images;
+
+static Images images;
+
+static OcictlResult images_run(OcidTest *t, const char *first, ...) G_GNUC_NULL_TERMINATED;
+
+static OcictlResult
+images_run(OcidTest *t, const char *first, ...)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	const char *env[] = { images.store, NULL };
+	va_list ap;
+
+	va_start(ap, first);
+	for (const char *a = first; a != NULL; a = va_arg(ap, const char *))
+		g_ptr_array_add(argv, (gpointer)a);
+	va_end(ap);
+	g_ptr_array_add(argv, NULL);
+	return ocictl_runv(t, (const char *const *)argv->pdata, env, NULL);
+}
+
+static guint16
+free_port(void)
+{
+	struct sockaddr_in address = { .sin_family = AF_INET,
+				       .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t length = sizeof address;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(bind(fd, (struct sockaddr *)&address, sizeof address), ==, 0);
+	g_assert_cmpint(getsockname(fd, (struct sockaddr *)&address, &length), ==, 0);
+	close(fd);
+	return ntohs(address.sin_port);
+}
+
+static gboolean
+registry_answers(gpointer data)
+{
+	struct sockaddr_in address = { .sin_family = AF_INET,
+				       .sin_port = htons(images.port),
+				       .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	gboolean up = connect(fd, (struct sockaddr *)&address, sizeof address) == 0;
+
+	close(fd);
+	return up;
+}
+
+static void
+die_with_parent(gpointer data)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static void
+run_tool(const char *const *argv)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *err = NULL;
+	int status = -1;
+
+	g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, &err,
+		     &status, &error);
+	g_assert_no_error(error);
+	if (!g_spawn_check_wait_status(status, NULL))
+		g_error("%s failed: %s", argv[0], err);
+}
+
+/* The image in every form, and the registry with it pushed; NULL with the test skipped
+ * where a tool is missing. */
+static OcidTest *
+images_setup_or_skip(void)
+{
+	OcidTest *t = ocictl_test_setup_or_skip();
+	const char *tools[] = { "skopeo", "umoci", "docker-registry" };
+	g_autofree char *config = NULL, *text = NULL, *destination = NULL, *source = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (t == NULL || images.dir != NULL)
+		return t;
+	for (size_t i = 0; i < G_N_ELEMENTS(tools); i++) {
+		g_autofree char *found = g_find_program_in_path(tools[i]);
+		if (found == NULL) {
+			g_autofree char *why = g_strdup_printf("needs %s", tools[i]);
+			g_test_skip(why);
+			return NULL;
+		}
+	}
+	images.dir = g_build_filename(t->tmpdir, "image", NULL);
+	images.store = g_strdup_printf("OCID_IMAGE_STORE=%s/store", t->tmpdir);
+	{
+		g_autofree char *script =
+		    g_build_filename(g_getenv("OCID_SOURCE_DIR"), "tests", "make-image.sh", NULL);
+		const char *argv[] = { script, images.dir, NULL };
+		run_tool(argv);
+	}
+	images.port = free_port();
+	config = g_build_filename(t->tmpdir, "registry.yml", NULL);
+	text = g_strdup_printf("version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n"
+			       "    rootdirectory: %s/registry\nhttp:\n  addr: 127.0.0.1:%u\n",
+			       t->tmpdir, images.port);
+	g_assert_true(g_file_set_contents(config, text, -1, NULL));
+	{
+		const char *argv[] = { "docker-registry", "serve", config, NULL };
+		g_spawn_async(NULL, (char **)argv, NULL,
+			      G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
+				  G_SPAWN_STDOUT_TO_DEV_NULL,
+			      die_with_parent, NULL, &images.registry, &error);
+		g_assert_no_error(error);
+	}
+	g_assert_true(ocid_test_wait_for(registry_answers, NULL, 20000));
+	images.reference = g_strdup_printf("127.0.0.1:%u/ocid-test/busybox:1", images.port);
+	source = g_strdup_printf("oci:%s/layout:1", images.dir);
+	destination = g_strdup_printf("docker://%s", images.reference);
+	{
+		const char *argv[] = { "skopeo", "copy",      "--quiet", "--dest-tls-verify=false",
+				       source,   destination, NULL };
+		run_tool(argv);
+	}
+	return t;
+}
+
+static JsonArray *
+parse_array(const char *text, JsonParser *parser)
+{
+	g_assert_true(json_parser_load_from_data(parser, text, -1, NULL));
+	return json_node_get_array(json_parser_get_root(parser));
+}
+
+/* Each kind of source: its id, and the one image the registry, the layout and the
+ * oci-archive share; images lists them with --format json. */
+static void
+test_pull_kinds(void)
+{
+	OcidTest *t = images_setup_or_skip();
+	g_autofree char *layout = NULL, *archive = NULL, *docker = NULL, *id = NULL;
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonArray *array;
+
+	if (t == NULL)
+		return;
+	layout = g_strdup_printf("oci:%s/layout:1", images.dir);
+	archive = g_strdup_printf("oci-archive:%s/image.tar", images.dir);
+	docker = g_strdup_printf("docker-archive:%s/docker.tar", images.dir);
+	{
+		g_auto(OcictlResult) r =
+		    images_run(t, "pull", "--tls-verify=false", images.reference, NULL);
+		ocictl_assert_status(&r, 0);
+		g_assert_cmpuint(strlen(r.out), ==, 65);
+		id = g_strndup(r.out, 64);
+		g_assert_cmpstr(r.err, ==, ""); /* quiet: not on a terminal */
+	}
+	{
+		g_auto(OcictlResult) r = images_run(t, "pull", layout, archive, NULL);
+		g_autofree char *twice = g_strdup_printf("%s\n%s\n", id, id);
+		ocictl_assert_status(&r, 0);
+		g_assert_cmpstr(r.out, ==, twice);
+	}
+	{
+		g_auto(OcictlResult) r = images_run(t, "pull", docker, NULL);
+		ocictl_assert_status(&r, 0);
+	}
+	{
+		g_auto(OcictlResult) r = images_run(t, "images", "--format", "json", NULL);
+		ocictl_assert_status(&r, 0);
+		array = parse_array(r.out, parser);
+		g_assert_cmpuint(json_array_get_length(array), ==, 2);
+	}
+	{
+		g_auto(OcictlResult) r = images_run(t, "images", NULL);
+		g_autofree char *short_id = g_strndup(id, 12);
+		ocictl_assert_status(&r, 0);
+		ocictl_assert_contains(r.out, "REPOSITORY");
+		ocictl_assert_contains(r.out, short_id);
+		ocictl_assert_contains(r.out, "ocid-test/busybox");
+	}
+	{
+		g_autofree char *prefix = g_strndup(id, 5);
+		g_auto(OcictlResult) r = images_run(t, "image", "inspect", prefix, NULL);
+		JsonObject *object;
+		ocictl_assert_status(&r, 0);
+		array = parse_array(r.out, parser);
+		object = json_array_get_object_element(array, 0);
+		g_assert_cmpstr(json_object_get_string_member(object, "Id"), ==, id);
+		g_assert_cmpstr(json_object_get_string_member(
+				    json_object_get_object_member(object, "Config"), "WorkingDir"),
+				==, "/tmp");
+	}
+}
+
+/* run with the image's entrypoint and cmd, then with a command of ours; env, working
+ * dir, user and stop signal come from the image; ImageName and ImageRef are set. */
+static void
+test_run(void)
+{
+	OcidTest *t = images_setup_or_skip();
+
+	if (t == NULL)
+		return;
+	{
+		g_auto(OcictlResult) r =
+		    images_run(t, "run", "--rm", "--tls-verify=false", images.reference, NULL);
+		ocictl_assert_status(&r, 0);
+		g_assert_cmpstr(r.out, ==, "hello from the image\nFOO=bar\n/tmp\n1000\n");
+	}
+	{
+		g_autofree char *archive = g_strdup_printf("oci-archive:%s/image.tar", images.dir);
+		g_auto(OcictlResult) r =
+		    images_run(t, "run", "--name", "from-image", archive,
+			       "echo $FOO in $(pwd) as $(id -u); exit 7", NULL);
+		ocictl_assert_status(&r, 7);
+		g_assert_cmpstr(r.out, ==, "bar in /tmp as 1000\n");
+	}
+	{
+		g_auto(OcictlResult) r = ocictl_run(t, "inspect", "from-image", NULL);
+		ocictl_assert_status(&r, 0);
+		ocictl_assert_contains(r.out, "\"StopSignal\" : \"SIGINT\"");
+		ocictl_assert_contains(r.out, "\"ImageRef\" : \"sha256:");
+		ocictl_assert_contains(r.out, "\"ImageName\" : \"oci-archive:");
+	}
+	/* --pull=never: what is in the store only. */
+	{
+		g_auto(OcictlResult) r = images_run(t, "run", "--pull=never", "--rm",
+						    images.reference, "echo stored", NULL);
+		ocictl_assert_status(&r, 0);
+		g_assert_cmpstr(r.out, ==, "stored\n");
+	}
+	{
+		g_auto(OcictlResult) r =
+		    images_run(t, "create", "--pull=never", "never-pulled:1", NULL);
+		ocictl_assert_status(&r, 120);
+		ocictl_assert_contains(r.err, "never-pulled");
+	}
+}
+
+/* rmi is refused while a container uses the image, and works once it is gone; prune. */
+static void
+test_rmi_prune(void)
+{
+	OcidTest *t = images_setup_or_skip();
+	g_autofree char *docker = NULL;
+
+	if (t == NULL)
+		return;
+	{
+		g_auto(OcictlResult) r = images_run(t, "rmi", images.reference, NULL);
+		/* Several names point at it (registry, layout, archive): the name goes. */
+		ocictl_assert_status(&r, 0);
+		ocictl_assert_contains(r.out, "Untagged: ");
+	}
+	{
+		g_auto(OcictlResult) r = images_run(t, "rmi", "ocid-test/nothing", NULL);
+		ocictl_assert_status(&r, 125);
+	}
+	docker = g_strdup_printf("docker-archive:%s/docker.tar", images.dir);
+	{
+		g_auto(OcictlResult) r =
+		    images_run(t, "run", "-d", "--name", "user", docker, "sleep 300", NULL);
+		ocictl_assert_status(&r, 0);
+	}
+	{
+		g_auto(OcictlResult) r = images_run(t, "rmi", docker, NULL);
+		ocictl_assert_status(&r, 125);
+		ocictl_assert_contains(r.err, "in use by the container");
+	}
+	{
+		/* rm of a container made from an image takes its bundle along. */
+		g_auto(OcictlResult) r = images_run(t, "rm", "-f", "user", "from-image", NULL);
+		ocictl_assert_status(&r, 0);
+	}
+	{
+		g_autofree char *containers = NULL;
+		g_autoptr(GDir) dir = NULL;
+		containers = g_build_filename(images.store + strlen("OCID_IMAGE_STORE="),
+					      "containers", NULL);
+		dir = g_dir_open(containers, 0, NULL);
+		/* rm took the bundles */
+		g_assert_cmpstr(g_dir_read_name(dir), ==, NULL);
+	}
+	{
+		g_auto(OcictlResult) r = images_run(t, "rmi", docker, NULL);
+		ocictl_assert_status(&r, 0);
+		ocictl_assert_contains(r.out, "Deleted: ");
+	}
+	{
+		g_auto(OcictlResult) r = images_run(t, "image", "prune", "--all", NULL);
+		ocictl_assert_status(&r, 0);
+	}
+	{
+		g_auto(OcictlResult) r = images_run(t, "images", "-q", NULL);
+		ocictl_assert_status(&r, 0);
+		g_assert_cmpstr(r.out, ==, "");
+	}
+}
+
+/* Each failure has its exit code, and leaves nothing half-made in the store. */
+static void
+test_errors(void)
+{
+	OcidTest *t = images_setup_or_skip();
+	g_autofree char *unknown = NULL, *broken = NULL, *tmp = NULL;
+	g_autoptr(GDir) dir = NULL;
+
+	if (t == NULL)
+		return;
+	unknown = g_strdup_printf("127.0.0.1:%u/ocid-test/busybox:nosuch", images.port);
+	{
+		g_auto(OcictlResult) r = images_run(t, "pull", "--tls-verify=false", unknown, NULL);
+		ocictl_assert_status(&r, 120);
+		ocictl_assert_contains(r.err, "manifest unknown");
+	}
+	broken = g_strdup_printf("oci-archive:%s/broken.tar", images.dir);
+	{
+		g_auto(OcictlResult) r = images_run(t, "pull", broken, NULL);
+		ocictl_assert_status(&r, 122);
+	}
+	{
+		g_auto(OcictlResult) r = images_run(t, "pull", "bad ref", NULL);
+		ocictl_assert_status(&r, 125);
+	}
+	/* The registry stopped: killed by its pid. */
+	kill(images.registry, SIGKILL);
+	g_assert_cmpint(waitpid(images.registry, NULL, 0), ==, images.registry);
+	images.registry = 0;
+	{
+		g_auto(OcictlResult) r =
+		    images_run(t, "run", "--tls-verify=false", images.reference, NULL);
+		ocictl_assert_status(&r, 121);
+		ocictl_assert_contains(r.err, "connection refused");
+	}
+	tmp = g_build_filename(images.store + strlen("OCID_IMAGE_STORE="), "tmp", NULL);
+	dir = g_dir_open(tmp, 0, NULL);
+	g_assert_nonnull(dir);
+	g_assert_null(g_dir_read_name(dir));
+	ocictl_remove_all(t);
+}
+
+static void
+add_tests(void)
+{
+	g_test_add_func("/ocictl-images/pull-kinds", test_pull_kinds);
+	g_test_add_func("/ocictl-images/run", test_run);
+	g_test_add_func("/ocictl-images/rmi-prune", test_rmi_prune);
+	g_test_add_func("/ocictl-images/errors", test_errors);
+}
+
+int
+main(int argc, char **argv)
+{
+	return ocid_test_main(argc, argv, add_tests);
+}
