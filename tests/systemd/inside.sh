@@ -97,6 +97,10 @@ main_pid() { systemctl show -p MainPID --value ocid.service; }
 if [ "${OCID_SYSTEMD_ONLY:-}" = escape ]; then
 	exec "$top/tests/systemd/escape.sh" "$build"
 fi
+# OCID_SYSTEMD_ONLY=images: issue 24's images suite alone.
+if [ "${OCID_SYSTEMD_ONLY:-}" = images ]; then
+	exec "$top/tests/systemd/images.sh"
+fi
 status=0
 "$build/tests/integration/test-systemd" || status=$?
 # test-systemd restarts and kills ocid on purpose; from here on the daemon must live.
@@ -139,6 +143,10 @@ fi
 # test path on its own so that one escape does not hide the next; then a desktop user's own
 # containers through an active local logind session.
 "$top/tests/systemd/escape.sh" "$build" || status=$?
+# Issue 24: images pulled from a registry on loopback and an archive, run by root and by
+# ocidtest7 (her own store, her confined container); skipped without skopeo, umoci or
+# docker-registry.
+"$top/tests/systemd/images.sh" || status=$?
 # A sanitizer report, or a daemon that aborted, fails the suite whatever the tests said.
 journalctl -u ocid.service --no-pager -q >/tmp/ocid-journal
 reports='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|status=6/ABRT'
