@@ -220,7 +220,7 @@ ocictl_cmd_images(Ctl *ctl, int argc, char **argv, GError **error)
 		ocictl_usage_error(error, "images", "--format takes json");
 		return OCICTL_EXIT_ERROR;
 	}
-	store = ocictl_image_store_open(TRUE, error);
+	store = ocictl_image_store_open(FALSE, error);
 	list = store != NULL ? ocictl_image_store_list(store, error) : NULL;
 	if (list == NULL)
 		return OCICTL_EXIT_ERROR;

@@ -180,11 +180,15 @@ GPtrArray *
 ocictl_image_store_list(OcictlImageStore *store, GError **error)
 {
 	g_autofree char *images = g_build_filename(store->root, "images", NULL);
-	g_autoptr(GDir) dir = g_dir_open(images, 0, error);
 	g_autoptr(GPtrArray) list =
 	    g_ptr_array_new_with_free_func((GDestroyNotify)ocictl_image_free);
+	g_autoptr(GDir) dir = NULL;
 	const char *entry;
 
+	/* A store never made holds nothing (listing does not make it). */
+	if (!g_file_test(images, G_FILE_TEST_IS_DIR))
+		return g_steal_pointer(&list);
+	dir = g_dir_open(images, 0, error);
 	if (dir == NULL)
 		return NULL;
 	while ((entry = g_dir_read_name(dir)) != NULL) {

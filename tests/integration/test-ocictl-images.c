@@ -163,8 +163,8 @@ test_pull_kinds(void)
 	if (t == NULL)
 		return;
 	layout = g_strdup_printf("oci:%s/layout:1", images.dir);
-	archive = g_strdup_printf("oci-archive:%s/image.tar", images.dir);
-	docker = g_strdup_printf("docker-archive:%s/docker.tar", images.dir);
+	archive = g_strdup_printf("oci-archive:%s/busybox.tar", images.dir);
+	docker = g_strdup_printf("docker-archive:%s/busybox-docker.tar", images.dir);
 	{
 		g_auto(OcictlResult) r =
 		    images_run(t, "pull", "--tls-verify=false", images.reference, NULL);
@@ -227,7 +227,8 @@ test_run(void)
 		g_assert_cmpstr(r.out, ==, "hello from the image\nFOO=bar\n/tmp\n1000\n");
 	}
 	{
-		g_autofree char *archive = g_strdup_printf("oci-archive:%s/image.tar", images.dir);
+		g_autofree char *archive =
+		    g_strdup_printf("oci-archive:%s/busybox.tar", images.dir);
 		g_auto(OcictlResult) r =
 		    images_run(t, "run", "--name", "from-image", archive,
 			       "echo $FOO in $(pwd) as $(id -u); exit 7", NULL);
@@ -275,7 +276,7 @@ test_rmi_prune(void)
 		g_auto(OcictlResult) r = images_run(t, "rmi", "ocid-test/nothing", NULL);
 		ocictl_assert_status(&r, 125);
 	}
-	docker = g_strdup_printf("docker-archive:%s/docker.tar", images.dir);
+	docker = g_strdup_printf("docker-archive:%s/busybox-docker.tar", images.dir);
 	{
 		g_auto(OcictlResult) r =
 		    images_run(t, "run", "-d", "--name", "user", docker, "sleep 300", NULL);
@@ -332,7 +333,7 @@ test_errors(void)
 		ocictl_assert_status(&r, 120);
 		ocictl_assert_contains(r.err, "manifest unknown");
 	}
-	broken = g_strdup_printf("oci-archive:%s/broken.tar", images.dir);
+	broken = g_strdup_printf("oci-archive:%s/busybox-broken.tar", images.dir);
 	{
 		g_auto(OcictlResult) r = images_run(t, "pull", broken, NULL);
 		ocictl_assert_status(&r, 122);

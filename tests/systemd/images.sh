@@ -93,7 +93,7 @@ id=$(ctl pull --tls-verify=false "$ref" 2>&1) && ok "she pulls $ref" || not_ok "
 owner=$(stat -c %U "$store/images/$id/bundle/rootfs/bin/busybox" 2>&1)
 [ "$owner" = "$(id -un)" ] && ok "her image is unpacked as her, in her XDG data home" ||
 	not_ok "her image's files are hers: $owner"
-out=$(ctl pull "oci-archive:$work/image/image.tar" 2>&1)
+out=$(ctl pull "oci-archive:$work/image/busybox.tar" 2>&1)
 [ "$out" = "$id" ] && ok "she pulls the oci-archive: the same image" || not_ok "oci-archive: $out"
 out=$(ctl run --name img-hers "$ref" 2>&1)
 [ "$out" = "$expected" ] && ok "she runs the image's entrypoint as its user 1000" ||
