@@ -69,6 +69,18 @@ list_users(Ctl *ctl, Users *users, GError **error)
 	return TRUE;
 }
 
+/* The store, locked, and the containers that may use its images: for changes. */
+static OcictlImageStore *
+open_locked(Ctl *ctl, Users *users, GError **error)
+{
+	g_autoptr(OcictlImageStore) store = ocictl_image_store_open(TRUE, error);
+
+	if (store == NULL || !list_users(ctl, users, error) ||
+	    !ocictl_image_store_lock(store, error))
+		return NULL;
+	return g_steal_pointer(&store);
+}
+
 /* The ids of the containers made from @image out of @store. */
 static GPtrArray *
 users_of(const Users *users, OcictlImageStore *store, const OcictlImage *image)
@@ -124,21 +136,7 @@ image_to_json(const OcictlImage *image, GPtrArray *users, gboolean with_config)
 	g_autoptr(JsonBuilder) b = json_builder_new();
 
 	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "Id");
-	json_builder_add_string_value(b, image->id);
-	json_builder_set_member_name(b, "Digest");
-	json_builder_add_string_value(b, image->digest);
-	json_builder_set_member_name(b, "Names");
-	json_builder_begin_array(b);
-	for (char **n = image->names; *n != NULL; n++)
-		json_builder_add_string_value(b, *n);
-	json_builder_end_array(b);
-	json_builder_set_member_name(b, "Created");
-	json_builder_add_string_value(b, image->created);
-	json_builder_set_member_name(b, "Pulled");
-	json_builder_add_string_value(b, image->pulled);
-	json_builder_set_member_name(b, "Size");
-	json_builder_add_int_value(b, image->size);
+	ocictl_image_add_members(b, image);
 	json_builder_set_member_name(b, "Directory");
 	json_builder_add_string_value(b, image->dir);
 	if (users != NULL) {
@@ -305,9 +303,8 @@ remove_images(Ctl *ctl, const char *command, int argc, char **argv, GError **err
 			  entries, FALSE, &argc, &argv, error) ||
 	    !ocictl_check_args(command, argc, argv, 1, -1, "an image", error))
 		return OCICTL_EXIT_ERROR;
-	store = ocictl_image_store_open(TRUE, error);
-	if (store == NULL || !list_users(ctl, &users, error) ||
-	    !ocictl_image_store_lock(store, error))
+	store = open_locked(ctl, &users, error);
+	if (store == NULL)
 		return OCICTL_EXIT_ERROR;
 	for (int i = 1; i < argc; i++) {
 		g_autoptr(GError) local = NULL;
@@ -367,9 +364,8 @@ prune(Ctl *ctl, int argc, char **argv, GError **error)
 			  entries, FALSE, &argc, &argv, error) ||
 	    !ocictl_check_args("image prune", argc, argv, 0, 0, "nothing", error))
 		return OCICTL_EXIT_ERROR;
-	store = ocictl_image_store_open(TRUE, error);
-	if (store == NULL || !list_users(ctl, &users, error) ||
-	    !ocictl_image_store_lock(store, error))
+	store = open_locked(ctl, &users, error);
+	if (store == NULL)
 		return OCICTL_EXIT_ERROR;
 	list = ocictl_image_store_list(store, error);
 	if (list == NULL)

@@ -128,6 +128,29 @@ read_record(const char *dir, GError **error)
 	return g_steal_pointer(&image);
 }
 
+static void
+add_string(JsonBuilder *b, const char *name, const char *value)
+{
+	json_builder_set_member_name(b, name);
+	json_builder_add_string_value(b, value != NULL ? value : "");
+}
+
+void
+ocictl_image_add_members(JsonBuilder *b, const OcictlImage *image)
+{
+	add_string(b, "Id", image->id);
+	add_string(b, "Digest", image->digest);
+	json_builder_set_member_name(b, "Names");
+	json_builder_begin_array(b);
+	for (char **n = image->names; n != NULL && *n != NULL; n++)
+		json_builder_add_string_value(b, *n);
+	json_builder_end_array(b);
+	add_string(b, "Created", image->created);
+	add_string(b, "Pulled", image->pulled);
+	json_builder_set_member_name(b, "Size");
+	json_builder_add_int_value(b, image->size);
+}
+
 gboolean
 ocictl_image_store_write(const OcictlImage *image, const char *dir, GError **error)
 {
@@ -139,21 +162,7 @@ ocictl_image_store_write(const OcictlImage *image, const char *dir, GError **err
 	    g_build_filename(dir != NULL ? dir : image->dir, "image.json", NULL);
 
 	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "Id");
-	json_builder_add_string_value(b, image->id);
-	json_builder_set_member_name(b, "Digest");
-	json_builder_add_string_value(b, image->digest);
-	json_builder_set_member_name(b, "Names");
-	json_builder_begin_array(b);
-	for (char **n = image->names; n != NULL && *n != NULL; n++)
-		json_builder_add_string_value(b, *n);
-	json_builder_end_array(b);
-	json_builder_set_member_name(b, "Created");
-	json_builder_add_string_value(b, image->created);
-	json_builder_set_member_name(b, "Pulled");
-	json_builder_add_string_value(b, image->pulled);
-	json_builder_set_member_name(b, "Size");
-	json_builder_add_int_value(b, image->size);
+	ocictl_image_add_members(b, image);
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
 	json_generator_set_root(generator, root);

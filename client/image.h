@@ -71,6 +71,9 @@ GPtrArray *ocictl_image_store_list(OcictlImageStore *store, GError **error);
  * OCICTL_ERROR_IMAGE_UNKNOWN when none. */
 OcictlImage *ocictl_image_store_find(OcictlImageStore *store, const char *word, GError **error);
 
+/* Adds the record's members (Id, Digest, Names, Created, Pulled, Size) to an object. */
+void ocictl_image_add_members(JsonBuilder *b, const OcictlImage *image);
+
 /* Writes @image's record (ROOT/images/ID/image.json, or @dir's when given). */
 gboolean ocictl_image_store_write(const OcictlImage *image, const char *dir, GError **error);
 

@@ -6,6 +6,7 @@
 # TAP; run by tests/systemd/inside.sh (root), after desktop.sh has made her session work.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/systemd/session.sh"
 user=ocidtest7
 home=/home/$user
 n=0
@@ -120,20 +121,7 @@ USER
 )
 printf '%s\n' "$user_script" >"$home/images-user.sh"
 chmod 0644 "$home/images-user.sh"
-vt=()
-if [ "$(loginctl show-seat seat0 -p CanTTY --value 2>/dev/null)" = yes ]; then
-	active=$(cat /sys/class/tty/tty0/active 2>/dev/null)
-	vt=(-E "XDG_VTNR=${active#tty}")
-fi
-out=$(systemd-run --quiet --wait --pipe --collect --uid="$user" -p PAMName=login "${vt[@]}" \
-	-p WorkingDirectory="$home" -E HOME="$home" -E XDG_SEAT=seat0 -E XDG_SESSION_TYPE=tty \
-	-E XDG_SESSION_CLASS=user -- /bin/sh "$home/images-user.sh" "$n" "$ref" "$work" \
-	</dev/null 2>&1)
-user_status=$?
-echo "$out" | grep -v '^n='
-n=$(echo "$out" | sed -n 's/^n=//p' | tail -1)
-[ -n "$n" ] || { n=0; echo "not ok - her session did not run to its end (exit $user_status)"; status=1; }
-[ $user_status = 0 ] || status=1
+session_tap "$user" "$home" "$home/images-user.sh" "$ref" "$work"
 
 # The registry stopped: its own exit code, and nothing half-pulled.
 kill -9 "$registry_pid"
