@@ -9,10 +9,6 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/systemd/session.sh"
 user=ocidtest7
 home=/home/$user
-n=0
-status=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $*"; status=1; }
 ctl() { timeout 120 ocictl --no-ask-password "$@"; }
 
 for tool in skopeo umoci docker-registry; do

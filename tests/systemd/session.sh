@@ -1,9 +1,14 @@
-# Sourced by tests/systemd/desktop.sh and images.sh: runs a user's TAP script in a logind
-# session of hers. PAMName=login opens a PAM session: pam_systemd registers it with
+# Sourced by tests/systemd/desktop.sh and images.sh: TAP lines counted in $n (a failure
+# sets status=1), and a user's TAP script run in a logind session of hers. PAMName=login opens a PAM session: pam_systemd registers it with
 # logind; XDG_SEAT puts it on seat0, which logind always has and which (having no VTs
 # here) makes the first session on it active. Remote=no without PAM_RHOST.
 # On a seat with VTs (the VM lane's guest: CanTTY=yes) logind wants a VT number, and the
 # session is active when its VT is the one in front.
+
+n=0
+status=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $*"; status=1; }
 
 # session_tap USER HOME SCRIPT ARG...: runs /bin/sh SCRIPT N ARG... as USER (N is the
 # caller's TAP count $n); prints its TAP lines, takes the count it ends with ("n=N") into
