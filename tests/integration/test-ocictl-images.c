@@ -359,6 +359,62 @@ test_errors(void)
 	ocictl_remove_all(t);
 }
 
+static int
+spawn_status(const char *const *argv, char **out)
+{
+	g_autoptr(GError) error = NULL;
+	int status = -1;
+
+	g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, out,
+				   NULL, &status, &error));
+	g_assert_no_error(error);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* On a terminal (script(1) gives it one) a pull shows skopeo's progress; a store on a full
+ * disk (a 512 KiB tmpfs in a mount namespace of its own) is exit code 123, as it says. */
+static void
+test_progress_and_full_disk(void)
+{
+	OcidTest *t = images_setup_or_skip();
+	g_autofree char *archive = NULL, *command = NULL, *out = NULL, *full = NULL;
+	g_autofree char *store = NULL;
+
+	if (t == NULL)
+		return;
+	archive = g_strdup_printf("oci-archive:%s/busybox.tar", images.dir);
+	store = g_build_filename(t->tmpdir, "terminal-store", NULL);
+	command = g_strdup_printf("OCID_IMAGE_STORE=%s timeout 60 %s pull %s", store,
+				  g_getenv("OCID_CTL"), archive);
+	{
+		const char *argv[] = { "script", "-qec", command, "/dev/null", NULL };
+		g_assert_cmpint(spawn_status(argv, &out), ==, 0);
+		ocictl_assert_contains(out, "Pulling oci-archive:");
+		ocictl_assert_contains(out, "Writing manifest");
+		ocictl_assert_contains(out, "Unpacking ");
+	}
+	full = g_build_filename(t->tmpdir, "full-store", NULL);
+	g_assert_cmpint(g_mkdir_with_parents(full, 0700), ==, 0);
+	{
+		const char *argv[] = { "unshare",
+				       "--mount",
+				       "--propagation",
+				       "private",
+				       "sh",
+				       "-c",
+				       "mount -t tmpfs -o size=512k tmpfs \"$1\" && "
+				       "OCID_IMAGE_STORE=\"$1\" timeout 60 \"$2\" pull \"$3\" 2>&1",
+				       "sh",
+				       full,
+				       g_getenv("OCID_CTL"),
+				       archive,
+				       NULL };
+		g_autofree char *said = NULL;
+		g_assert_cmpint(spawn_status(argv, &said), ==, 123);
+		ocictl_assert_contains(said, "no space left on device");
+	}
+}
+
 static void
 add_tests(void)
 {
@@ -366,6 +422,7 @@ add_tests(void)
 	g_test_add_func("/ocictl-images/run", test_run);
 	g_test_add_func("/ocictl-images/rmi-prune", test_rmi_prune);
 	g_test_add_func("/ocictl-images/errors", test_errors);
+	g_test_add_func("/ocictl-images/progress-and-full-disk", test_progress_and_full_disk);
 }
 
 int
