@@ -5,6 +5,7 @@
 #include "image.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -69,24 +70,28 @@ list_users(Ctl *ctl, Users *users, GError **error)
 	return TRUE;
 }
 
-/* The store, locked, and the containers that may use its images: for changes. */
+/* The store, locked, for changes. */
 static OcictlImageStore *
-open_locked(Ctl *ctl, Users *users, GError **error)
+open_locked(GError **error)
 {
 	g_autoptr(OcictlImageStore) store = ocictl_image_store_open(TRUE, error);
 
-	if (store == NULL || !list_users(ctl, users, error) ||
-	    !ocictl_image_store_lock(store, error))
+	if (store == NULL || !ocictl_image_store_lock(store, error))
 		return NULL;
 	return g_steal_pointer(&store);
 }
 
-/* The ids of the containers made from @image out of @store. */
+/* The ids of the containers made from @image out of @store; the daemon is asked once, when
+ * first needed (rmi of a name that is not the image's last needs no daemon). */
 static GPtrArray *
-users_of(const Users *users, OcictlImageStore *store, const OcictlImage *image)
+users_of(Ctl *ctl, Users *users, OcictlImageStore *store, const OcictlImage *image, GError **error)
 {
 	g_autofree char *ref = g_strconcat("sha256:", image->id, NULL);
-	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *ids;
+
+	if (users->ids == NULL && !list_users(ctl, users, error))
+		return NULL;
+	ids = g_ptr_array_new_with_free_func(g_free);
 
 	for (guint i = 0; i < users->ids->len; i++)
 		if (g_str_equal(g_ptr_array_index(users->image_refs, i), ref) &&
@@ -169,27 +174,54 @@ format_created(const char *created)
 	return ocictl_format_time((guint64)g_date_time_to_unix(time) * G_USEC_PER_SEC);
 }
 
+typedef struct {
+	char *repository, *tag;
+	const OcictlImage *image;
+} Row;
+
+static void
+row_clear(gpointer data)
+{
+	Row *row = data;
+
+	g_free(row->repository);
+	g_free(row->tag);
+}
+
+/* One row a name (an image without one has a row of <none>), columns as wide as their
+ * widest repository and tag. */
 static void
 print_table(GPtrArray *list, gboolean no_trunc)
 {
-	g_print("%-40s %-10s %-19s %-12s %-25s %s\n", "REPOSITORY", "TAG", "DIGEST", "IMAGE ID",
-		"CREATED", "SIZE");
+	g_autoptr(GArray) rows = g_array_new(FALSE, TRUE, sizeof(Row));
+	int repository_width = strlen("REPOSITORY"), tag_width = strlen("TAG");
+
+	g_array_set_clear_func(rows, row_clear);
 	for (guint i = 0; i < list->len; i++) {
-		OcictlImage *image = g_ptr_array_index(list, i);
-		g_autofree char *created = format_created(image->created);
-		g_autofree char *size = g_format_size((guint64)image->size);
-		g_autofree char *id = ocictl_short_id(image->id, no_trunc);
-		g_autofree char *digest =
-		    no_trunc ? g_strdup(image->digest) : g_strndup(image->digest, 19);
+		const OcictlImage *image = g_ptr_array_index(list, i);
 		const char *none[] = { "<none>:<none>", NULL };
 		char **names = image->names[0] != NULL ? image->names : (char **)none;
 
 		for (char **n = names; *n != NULL; n++) {
-			g_autofree char *repository = NULL, *tag = NULL;
-			ocictl_image_name_split(*n, &repository, &tag);
-			g_print("%-40s %-10s %-19s %-12s %-25s %s\n", repository, tag, digest, id,
-				created, size);
+			Row row = { .image = image };
+			ocictl_image_name_split(*n, &row.repository, &row.tag);
+			repository_width = MAX(repository_width, (int)strlen(row.repository));
+			tag_width = MAX(tag_width, (int)strlen(row.tag));
+			g_array_append_val(rows, row);
 		}
+	}
+	g_print("%-*s  %-*s  %-19s  %-12s  %-25s  %s\n", repository_width, "REPOSITORY", tag_width,
+		"TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE");
+	for (guint i = 0; i < rows->len; i++) {
+		const Row *row = &g_array_index(rows, Row, i);
+		g_autofree char *created = format_created(row->image->created);
+		g_autofree char *size = g_format_size((guint64)row->image->size);
+		g_autofree char *id = ocictl_short_id(row->image->id, no_trunc);
+		g_autofree char *digest =
+		    no_trunc ? g_strdup(row->image->digest) : g_strndup(row->image->digest, 19);
+
+		g_print("%-*s  %-*s  %-19s  %-12s  %-25s  %s\n", repository_width, row->repository,
+			tag_width, row->tag, digest, id, created, size);
 	}
 }
 
@@ -245,7 +277,7 @@ ocictl_cmd_images(Ctl *ctl, int argc, char **argv, GError **error)
 /* Removes @word: a name loses that name (the image goes with its last name), an id
  * removes the image. Refused while a container uses it, unless @force. */
 static gboolean
-remove_one(OcictlImageStore *store, const Users *users, const char *word, gboolean force,
+remove_one(Ctl *ctl, OcictlImageStore *store, Users *users, const char *word, gboolean force,
 	   GError **error)
 {
 	g_autoptr(OcictlImage) image = ocictl_image_store_find(store, word, error);
@@ -265,8 +297,17 @@ remove_one(OcictlImageStore *store, const Users *users, const char *word, gboole
 		g_print("Untagged: %s\n", name);
 		return TRUE;
 	}
-	using = users_of(users, store, image);
-	if (using->len > 0 && !force) {
+	using = users_of(ctl, users, store, image, error);
+	if (using == NULL) {
+		if (!force) {
+			g_prefix_error(error,
+				       "cannot tell whether a container uses image %.12s (--force "
+				       "removes it anyway): ",
+				       image->id);
+			return FALSE;
+		}
+		g_clear_error(error);
+	} else if (using->len > 0 && !force) {
 		g_ptr_array_add(using, NULL);
 		g_autofree char *list = g_strjoinv(", ", (char **)using->pdata);
 		g_set_error(error, OCICTL_ERROR, OCICTL_ERROR_FAILED,
@@ -303,12 +344,12 @@ remove_images(Ctl *ctl, const char *command, int argc, char **argv, GError **err
 			  entries, FALSE, &argc, &argv, error) ||
 	    !ocictl_check_args(command, argc, argv, 1, -1, "an image", error))
 		return OCICTL_EXIT_ERROR;
-	store = open_locked(ctl, &users, error);
+	store = open_locked(error);
 	if (store == NULL)
 		return OCICTL_EXIT_ERROR;
 	for (int i = 1; i < argc; i++) {
 		g_autoptr(GError) local = NULL;
-		if (!remove_one(store, &users, argv[i], force, &local)) {
+		if (!remove_one(ctl, store, &users, argv[i], force, &local)) {
 			g_printerr("ocictl %s: %s\n", command, local->message);
 			status = OCICTL_EXIT_ERROR;
 		}
@@ -364,15 +405,18 @@ prune(Ctl *ctl, int argc, char **argv, GError **error)
 			  entries, FALSE, &argc, &argv, error) ||
 	    !ocictl_check_args("image prune", argc, argv, 0, 0, "nothing", error))
 		return OCICTL_EXIT_ERROR;
-	store = open_locked(ctl, &users, error);
+	store = open_locked(error);
 	if (store == NULL)
 		return OCICTL_EXIT_ERROR;
 	list = ocictl_image_store_list(store, error);
-	if (list == NULL)
+	/* The bundles of gone containers are found from the containers that remain. */
+	if (list == NULL || !list_users(ctl, &users, error))
 		return OCICTL_EXIT_ERROR;
 	for (guint i = 0; i < list->len; i++) {
 		OcictlImage *image = g_ptr_array_index(list, i);
-		g_autoptr(GPtrArray) using = users_of(&users, store, image);
+		g_autoptr(GPtrArray) using = users_of(ctl, &users, store, image, error);
+		if (using == NULL)
+			return OCICTL_EXIT_ERROR;
 		if (using->len > 0 || (!all && image->names[0] != NULL))
 			continue;
 		if (!ocictl_image_store_remove(store, image, error))
@@ -414,7 +458,7 @@ inspect(Ctl *ctl, int argc, char **argv, GError **error)
 			status = OCICTL_EXIT_ERROR;
 			continue;
 		}
-		using = have_users ? users_of(&users, store, image) : NULL;
+		using = have_users ? users_of(ctl, &users, store, image, NULL) : NULL;
 		json_array_add_element(array, image_to_json(image, using, TRUE));
 	}
 	ocictl_print_json(node, TRUE);
