@@ -60,7 +60,7 @@ static gboolean
 registry_answers(gpointer data)
 {
 	struct sockaddr_in address = { .sin_family = AF_INET,
-				       .sin_port = htons(images.port),
+				       .sin_port = htons(GPOINTER_TO_UINT(data)),
 				       .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	gboolean up = connect(fd, (struct sockaddr *)&address, sizeof address) == 0;
@@ -89,6 +89,54 @@ run_tool(const char *const *argv)
 		g_error("%s failed: %s", argv[0], err);
 }
 
+/* A docker-registry on a free loopback port, its config and storage under @name in the
+ * test's dir (@extra: more YAML), answering; it dies with the test if the test dies. */
+static GPid
+start_registry(OcidTest *t, const char *name, const char *extra, guint16 *port)
+{
+	g_autofree char *config = g_strdup_printf("%s/%s.yml", t->tmpdir, name);
+	g_autofree char *text = NULL;
+	g_autoptr(GError) error = NULL;
+	const char *argv[] = { "docker-registry", "serve", config, NULL };
+	GPid pid;
+
+	*port = free_port();
+	text = g_strdup_printf("version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n"
+			       "    rootdirectory: %s/%s\nhttp:\n  addr: 127.0.0.1:%u\n%s",
+			       t->tmpdir, name, *port, extra);
+	g_assert_true(g_file_set_contents(config, text, -1, NULL));
+	g_spawn_async(NULL, (char **)argv, NULL,
+		      G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
+		      die_with_parent, NULL, &pid, &error);
+	g_assert_no_error(error);
+	g_assert_true(ocid_test_wait_for(registry_answers, GUINT_TO_POINTER(*port), 20000));
+	return pid;
+}
+
+static void
+stop_registry(GPid pid)
+{
+	kill(pid, SIGKILL);
+	g_assert_cmpint(waitpid(pid, NULL, 0), ==, pid);
+}
+
+/* skopeo copy to a registry on plain http, with @authfile's credentials if given. */
+static void
+push(const char *source, const char *destination, const char *authfile)
+{
+	g_autofree char *credentials =
+	    g_strdup_printf("--dest-authfile=%s", authfile != NULL ? authfile : "");
+	const char *argv[] = { "skopeo", "copy",      "--quiet", "--dest-tls-verify=false",
+			       source,   destination, NULL,      NULL };
+
+	if (authfile != NULL) {
+		argv[4] = credentials;
+		argv[5] = source;
+		argv[6] = destination;
+	}
+	run_tool(argv);
+}
+
 /* The image in every form, and the registry with it pushed; NULL with the test skipped
  * where a tool is missing. */
 static OcidTest *
@@ -96,8 +144,7 @@ images_setup_or_skip(void)
 {
 	OcidTest *t = ocictl_test_setup_or_skip();
 	const char *tools[] = { "skopeo", "umoci", "docker-registry" };
-	g_autofree char *config = NULL, *text = NULL, *destination = NULL, *source = NULL;
-	g_autoptr(GError) error = NULL;
+	g_autofree char *destination = NULL, *source = NULL;
 
 	if (t == NULL || images.dir != NULL)
 		return t;
@@ -117,29 +164,11 @@ images_setup_or_skip(void)
 		const char *argv[] = { script, images.dir, NULL };
 		run_tool(argv);
 	}
-	images.port = free_port();
-	config = g_build_filename(t->tmpdir, "registry.yml", NULL);
-	text = g_strdup_printf("version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n"
-			       "    rootdirectory: %s/registry\nhttp:\n  addr: 127.0.0.1:%u\n",
-			       t->tmpdir, images.port);
-	g_assert_true(g_file_set_contents(config, text, -1, NULL));
-	{
-		const char *argv[] = { "docker-registry", "serve", config, NULL };
-		g_spawn_async(NULL, (char **)argv, NULL,
-			      G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
-				  G_SPAWN_STDOUT_TO_DEV_NULL,
-			      die_with_parent, NULL, &images.registry, &error);
-		g_assert_no_error(error);
-	}
-	g_assert_true(ocid_test_wait_for(registry_answers, NULL, 20000));
+	images.registry = start_registry(t, "registry", "", &images.port);
 	images.reference = g_strdup_printf("127.0.0.1:%u/ocid-test/busybox:1", images.port);
 	source = g_strdup_printf("oci:%s/layout:1", images.dir);
 	destination = g_strdup_printf("docker://%s", images.reference);
-	{
-		const char *argv[] = { "skopeo", "copy",      "--quiet", "--dest-tls-verify=false",
-				       source,   destination, NULL };
-		run_tool(argv);
-	}
+	push(source, destination, NULL);
 	return t;
 }
 
@@ -343,8 +372,7 @@ test_errors(void)
 		ocictl_assert_status(&r, 125);
 	}
 	/* The registry stopped: killed by its pid. */
-	kill(images.registry, SIGKILL);
-	g_assert_cmpint(waitpid(images.registry, NULL, 0), ==, images.registry);
+	stop_registry(images.registry);
 	images.registry = 0;
 	{
 		g_auto(OcictlResult) r =
@@ -357,6 +385,78 @@ test_errors(void)
 	g_assert_nonnull(dir);
 	g_assert_null(g_dir_read_name(dir));
 	ocictl_remove_all(t);
+}
+
+static int spawn_status(const char *const *argv, char **out);
+
+/* A registry that wants a password (htpasswd, bcrypt of cost 4 from python3's crypt, which meson
+ * brings): refused without credentials (120, as for an unknown image: registries do not
+ * tell them apart), pulled with the usual auth file, $XDG_RUNTIME_DIR/containers/auth.json
+ * (containers-auth.json(5)), and with --authfile. */
+static void
+test_credentials(void)
+{
+	OcidTest *t = images_setup_or_skip();
+	g_autofree char *htpasswd = NULL, *extra = NULL, *runtime_dir = NULL, *auth_dir = NULL;
+	g_autofree char *authfile = NULL, *auth = NULL, *encoded = NULL, *reference = NULL;
+	g_autofree char *source = NULL, *destination = NULL, *hash = NULL, *runtime_env = NULL;
+	g_autofree char *line = NULL;
+	guint16 port;
+	GPid registry;
+
+	if (t == NULL)
+		return;
+	{
+		const char *argv[] = { "python3",
+				       "-W",
+				       "ignore",
+				       "-c",
+				       "import crypt; print(crypt.crypt('secret', "
+				       "crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)), end='')",
+				       NULL };
+		g_assert_cmpint(spawn_status(argv, &hash), ==, 0);
+	}
+	htpasswd = g_build_filename(t->tmpdir, "htpasswd", NULL);
+	line = g_strconcat("tester:", hash, "\n", NULL);
+	g_assert_true(g_file_set_contents(htpasswd, line, -1, NULL));
+	extra =
+	    g_strdup_printf("auth:\n  htpasswd:\n    realm: ocid-test\n    path: %s\n", htpasswd);
+	registry = start_registry(t, "private-registry", extra, &port);
+	runtime_dir = g_build_filename(t->tmpdir, "runtime-dir", NULL);
+	auth_dir = g_build_filename(runtime_dir, "containers", NULL);
+	g_assert_cmpint(g_mkdir_with_parents(auth_dir, 0700), ==, 0);
+	authfile = g_build_filename(auth_dir, "auth.json", NULL);
+	encoded = g_base64_encode((const guchar *)"tester:secret", strlen("tester:secret"));
+	auth =
+	    g_strdup_printf("{\"auths\": {\"127.0.0.1:%u\": {\"auth\": \"%s\"}}}", port, encoded);
+	g_assert_true(g_file_set_contents(authfile, auth, -1, NULL));
+	reference = g_strdup_printf("127.0.0.1:%u/private/busybox:1", port);
+	source = g_strdup_printf("oci:%s/layout:1", images.dir);
+	destination = g_strdup_printf("docker://%s", reference);
+	push(source, destination, authfile);
+	{
+		g_auto(OcictlResult) r =
+		    images_run(t, "pull", "--tls-verify=false", reference, NULL);
+		ocictl_assert_status(&r, 120);
+		ocictl_assert_contains(r.err, "authentication required");
+	}
+	runtime_env = g_strdup_printf("XDG_RUNTIME_DIR=%s", runtime_dir);
+	{
+		const char *argv[] = { "pull", "--tls-verify=false", reference, NULL };
+		const char *env[] = { images.store, runtime_env, NULL };
+		g_auto(OcictlResult) r = ocictl_runv(t, argv, env, NULL);
+		ocictl_assert_status(&r, 0);
+	}
+	{
+		g_auto(OcictlResult) r = images_run(t, "pull", "--tls-verify=false", "--authfile",
+						    authfile, reference, NULL);
+		ocictl_assert_status(&r, 0);
+	}
+	stop_registry(registry);
+	{
+		g_auto(OcictlResult) r = images_run(t, "rmi", reference, NULL);
+		ocictl_assert_status(&r, 0);
+	}
 }
 
 static int
@@ -421,6 +521,7 @@ add_tests(void)
 	g_test_add_func("/ocictl-images/pull-kinds", test_pull_kinds);
 	g_test_add_func("/ocictl-images/run", test_run);
 	g_test_add_func("/ocictl-images/rmi-prune", test_rmi_prune);
+	g_test_add_func("/ocictl-images/credentials", test_credentials);
 	g_test_add_func("/ocictl-images/errors", test_errors);
 	g_test_add_func("/ocictl-images/progress-and-full-disk", test_progress_and_full_disk);
 }
