@@ -286,7 +286,8 @@ test_run(void)
 	}
 }
 
-/* rmi is refused while a container uses the image, and works once it is gone; prune. */
+/* rmi is refused while a container uses the image, unless --force (the containers keep
+ * their copy and run on); rm takes the bundles; prune. */
 static void
 test_rmi_prune(void)
 {
@@ -316,9 +317,37 @@ test_rmi_prune(void)
 		ocictl_assert_status(&r, 125);
 		ocictl_assert_contains(r.err, "in use by the container");
 	}
+	/* create and start, then --force: the image goes, the container keeps its copy. */
+	{
+		g_auto(OcictlResult) r = images_run(t, "create", "--name", "second", docker,
+						    "echo second from $(pwd)", NULL);
+		ocictl_assert_status(&r, 0);
+	}
+	ocictl_run_ok(t, "start", "second", NULL);
+	{
+		g_auto(OcictlResult) r = images_run(t, "rmi", "--force", docker, NULL);
+		ocictl_assert_status(&r, 0);
+		ocictl_assert_contains(r.out, "Deleted: ");
+	}
+	{
+		g_auto(OcictlResult) r =
+		    ocictl_run(t, "exec", "user", "sh", "-c", "echo $FOO", NULL);
+		ocictl_assert_status(&r, 0);
+		g_assert_cmpstr(r.out, ==, "bar\n");
+	}
+	{
+		g_auto(OcictlResult) r = ocictl_run(t, "wait", "second", NULL);
+		ocictl_assert_status(&r, 0);
+	}
+	{
+		g_auto(OcictlResult) r = ocictl_run(t, "logs", "second", NULL);
+		ocictl_assert_status(&r, 0);
+		g_assert_cmpstr(r.out, ==, "second from /tmp\n");
+	}
 	{
 		/* rm of a container made from an image takes its bundle along. */
-		g_auto(OcictlResult) r = images_run(t, "rm", "-f", "user", "from-image", NULL);
+		g_auto(OcictlResult) r =
+		    images_run(t, "rm", "-f", "user", "from-image", "second", NULL);
 		ocictl_assert_status(&r, 0);
 	}
 	{
@@ -329,11 +358,6 @@ test_rmi_prune(void)
 		dir = g_dir_open(containers, 0, NULL);
 		/* rm took the bundles */
 		g_assert_cmpstr(g_dir_read_name(dir), ==, NULL);
-	}
-	{
-		g_auto(OcictlResult) r = images_run(t, "rmi", docker, NULL);
-		ocictl_assert_status(&r, 0);
-		ocictl_assert_contains(r.out, "Deleted: ");
 	}
 	{
 		g_auto(OcictlResult) r = images_run(t, "image", "prune", "--all", NULL);
