@@ -1,6 +1,8 @@
 /* create and run: one CreateContainer from the options people give podman, and for run
- * the start, the output until the container exits, and its exit code. */
+ * the start, the output until the container exits, and its exit code. The container comes
+ * from a bundle, or from an image that ocictl pulls and makes a bundle of (image.h). */
 #include "ctl.h"
+#include "image.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@ typedef struct {
 	char *stop_signal;
 	char **volumes;
 	gboolean terminal, stdin_open, stdin_once, privileged;
+	OcictlPullFlags pull;
 } CreateOptions;
 
 static void
@@ -26,6 +29,7 @@ create_options_clear(CreateOptions *o)
 	g_free(o->log_path);
 	g_free(o->stop_signal);
 	g_strfreev(o->volumes);
+	ocictl_pull_flags_clear(&o->pull);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CreateOptions, create_options_clear)
@@ -87,10 +91,14 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CreateOptions, create_options_clear)
 	      &(o)->stdin_once,                                                                    \
 	      "Close stdin when the first attached client leaves",                                 \
 	      NULL },                                                                              \
-	{                                                                                          \
-		"privileged", 0, 0, G_OPTION_ARG_NONE, &(o)->privileged,                           \
-		    "All capabilities and devices (needs org.oci.Runtime.create-privileged)", NULL \
-	}
+	    { "privileged",                                                                        \
+	      0,                                                                                   \
+	      0,                                                                                   \
+	      G_OPTION_ARG_NONE,                                                                   \
+	      &(o)->privileged,                                                                    \
+	      "All capabilities and devices (needs org.oci.Runtime.create-privileged)",            \
+	      NULL },                                                                              \
+	    OCICTL_PULL_ENTRIES(&(o)->pull)
 
 static void
 add_map(GVariantBuilder *options, const char *key, char **pairs)
@@ -133,13 +141,108 @@ add_volumes(GVariantBuilder *options, char **volumes, GError **error)
 	return TRUE;
 }
 
+/* What a container is made from: a bundle, or an image and the bundle made of it. */
+typedef struct {
+	char *bundle;
+	char *image;      /* the reference as given */
+	char *image_name; /* the store's name for it */
+	char *image_ref;  /* its id, sha256:... */
+	gboolean made;    /* the bundle is ours to remove if the create fails */
+} Source;
+
+static void
+source_clear(Source *source)
+{
+	g_free(source->bundle);
+	g_free(source->image);
+	g_free(source->image_name);
+	g_free(source->image_ref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Source, source_clear)
+
+/* The first positional argument of a command line with @entries: the bundle or image. */
+static int
+first_positional(const GOptionEntry *entries, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		gboolean takes_value = FALSE;
+
+		if (g_str_equal(a, "--"))
+			return i + 1;
+		if (a[0] != '-' || a[1] == '\0')
+			return i;
+		for (const GOptionEntry *e = entries; e->long_name != NULL; e++) {
+			gboolean named = a[1] == '-' ? g_str_equal(a + 2, e->long_name)
+						     : e->short_name == a[strlen(a) - 1];
+			if (named && e->arg != G_OPTION_ARG_NONE)
+				takes_value = TRUE;
+		}
+		if (takes_value)
+			i++;
+	}
+	return argc;
+}
+
+/* Parses a create or run command line. A bundle is followed by an optional ID, with
+ * options anywhere; an image by the command to run, with options before the image. */
+static gboolean
+parse_source(const char *command, const char *summary, const GOptionEntry *entries, int *argc,
+	     char ***argv, char ***image_command, GError **error)
+{
+	int at = first_positional(entries, *argc, *argv);
+	gboolean image = at < *argc && !ocictl_is_bundle((*argv)[at]);
+	int full = *argc;
+
+	/* What follows the image is the command's, options included, as with podman. */
+	if (image) {
+		*image_command = g_new0(char *, full - at);
+		for (int i = at + 1; i < full; i++)
+			(*image_command)[i - at - 1] = g_strdup((*argv)[i]);
+		*argc = at + 1;
+	}
+	return ocictl_parse(command, "IMAGE [COMMAND [ARG…]] | BUNDLE [ID]", summary, entries,
+			    FALSE, argc, argv, error) &&
+	       ocictl_check_args(command, *argc, *argv, 1, image ? 1 : 2,
+				 "an image or a bundle directory", error);
+}
+
+static gboolean
+source_from(const CreateOptions *o, const char *word, char **command, Source *source,
+	    GError **error)
+{
+	g_autoptr(OcictlImageStore) store = NULL;
+	g_autoptr(OcictlImage) image = NULL;
+	OcictlPullOptions pull;
+
+	if (ocictl_is_bundle(word)) {
+		source->bundle = g_canonicalize_filename(word, NULL);
+		return TRUE;
+	}
+	if (!ocictl_pull_options_from_flags(&o->pull, &pull, error))
+		return FALSE;
+	store = ocictl_image_store_open(TRUE, error);
+	if (store == NULL)
+		return FALSE;
+	image = ocictl_image_get(store, word, &pull, &source->image_name, error);
+	if (image == NULL)
+		return FALSE;
+	source->bundle = ocictl_image_bundle_make(store, image, command, o->name, error);
+	if (source->bundle == NULL)
+		return FALSE;
+	source->made = TRUE;
+	source->image = g_strdup(word);
+	source->image_ref = g_strconcat("sha256:", image->id, NULL);
+	return TRUE;
+}
+
 /* CreateContainer; the new container's path and id. */
 static gboolean
-create(Ctl *ctl, const CreateOptions *o, const char *bundle, const char *id, char **path,
+create(Ctl *ctl, const CreateOptions *o, const Source *source, const char *id, char **path,
        char **created_id, GError **error)
 {
 	GVariantBuilder options;
-	g_autofree char *absolute = g_canonicalize_filename(bundle, NULL);
 	g_autoptr(GVariant) reply = NULL;
 	g_autoptr(GVariant) value = NULL;
 
@@ -147,6 +250,14 @@ create(Ctl *ctl, const CreateOptions *o, const char *bundle, const char *id, cha
 	if (!add_volumes(&options, o->volumes, error)) {
 		g_variant_builder_clear(&options);
 		return FALSE;
+	}
+	if (source->image != NULL) {
+		g_variant_builder_add(&options, "{sv}", "image",
+				      g_variant_new_string(source->image));
+		g_variant_builder_add(&options, "{sv}", "image_name",
+				      g_variant_new_string(source->image_name));
+		g_variant_builder_add(&options, "{sv}", "image_ref",
+				      g_variant_new_string(source->image_ref));
 	}
 	add_map(&options, "labels", o->labels);
 	add_map(&options, "annotations", o->annotations);
@@ -166,10 +277,13 @@ create(Ctl *ctl, const CreateOptions *o, const char *bundle, const char *id, cha
 		g_variant_builder_add(&options, "{sv}", "privileged", g_variant_new_boolean(TRUE));
 	reply = ocictl_call(ctl, OCICTL_MANAGER_PATH, OCICTL_MANAGER, "CreateContainer",
 			    g_variant_new("(sss@a{sv})", id, o->name != NULL ? o->name : "",
-					  absolute, g_variant_builder_end(&options)),
+					  source->bundle, g_variant_builder_end(&options)),
 			    "(o)", TRUE, error);
-	if (reply == NULL)
+	if (reply == NULL) {
+		if (source->made)
+			ocictl_remove_tree(source->bundle, NULL);
 		return FALSE;
+	}
 	g_variant_get(reply, "(o)", path);
 	value = ocictl_get(ctl, *path, "Id", error);
 	if (value == NULL)
@@ -184,15 +298,18 @@ ocictl_cmd_create(Ctl *ctl, int argc, char **argv, GError **error)
 	g_auto(CreateOptions) o = { 0 };
 	const GOptionEntry entries[] = { CREATE_ENTRIES(&o), { NULL } };
 	g_autofree char *path = NULL, *id = NULL;
+	g_auto(GStrv) command = NULL;
+	g_auto(Source) source = { 0 };
 
-	if (!ocictl_parse("create", "BUNDLE [ID]",
-			  "Creates a container from the OCI bundle BUNDLE (a directory with "
-			  "config.json and rootfs); prints its id. Without ID, ocid makes one.",
-			  entries, FALSE, &argc, &argv, error) ||
-	    !ocictl_check_args("create", argc, argv, 1, 2, "a bundle directory and maybe an id",
-			       error))
-		return OCICTL_EXIT_ERROR;
-	if (!create(ctl, &o, argv[1], argc > 2 ? argv[2] : "", &path, &id, error))
+	if (!parse_source("create",
+			  "Creates a container from IMAGE (pulled if missing, see 'ocictl pull'), "
+			  "running COMMAND instead of the image's cmd when given, or from the OCI "
+			  "bundle BUNDLE (a path: a directory with config.json and rootfs); prints "
+			  "its id. Without ID, ocid makes one.",
+			  entries, &argc, &argv, &command, error) ||
+	    !source_from(&o, argv[1], command, &source, error) ||
+	    !create(ctl, &o, &source, argc > 2 && command == NULL ? argv[2] : "", &path, &id,
+		    error))
 		return OCICTL_EXIT_ERROR;
 	g_print("%s\n", id);
 	return 0;
@@ -287,14 +404,14 @@ ocictl_cmd_run(Ctl *ctl, int argc, char **argv, GError **error)
 	gint32 exit_code = 0;
 	gboolean oom, detached = FALSE;
 	int stream = -1, status;
+	g_auto(GStrv) command = NULL;
+	g_auto(Source) source = { 0 };
 
-	if (!ocictl_parse("run", "BUNDLE [ID]",
-			  "Creates a container from BUNDLE and starts it. With --detach, prints "
-			  "its id; otherwise shows its output until it exits and exits with its "
-			  "exit code.",
-			  entries, FALSE, &argc, &argv, error) ||
-	    !ocictl_check_args("run", argc, argv, 1, 2, "a bundle directory and maybe an id",
-			       error))
+	if (!parse_source("run",
+			  "Creates a container from IMAGE or BUNDLE (as 'ocictl create') and "
+			  "starts it. With --detach, prints its id; otherwise shows its output "
+			  "until it exits and exits with its exit code.",
+			  entries, &argc, &argv, &command, error))
 		return OCICTL_EXIT_ERROR;
 	if (detach && remove) {
 		ocictl_usage_error(error, "run", "--rm and --detach do not go together");
@@ -305,7 +422,9 @@ ocictl_cmd_run(Ctl *ctl, int argc, char **argv, GError **error)
 	/* Its output comes as a file descriptor: refuse before anything is created. */
 	if (!detach && !ocictl_check_local(ctl, error))
 		return OCICTL_EXIT_ERROR;
-	if (!create(ctl, &o, argv[1], argc > 2 ? argv[2] : "", &path, &id, error))
+	if (!source_from(&o, argv[1], command, &source, error) ||
+	    !create(ctl, &o, &source, argc > 2 && command == NULL ? argv[2] : "", &path, &id,
+		    error))
 		return OCICTL_EXIT_ERROR;
 	if (!detach && (o.terminal || o.stdin_open)) {
 		stream = open_attach(ctl, path, error);
@@ -361,6 +480,7 @@ ocictl_cmd_run(Ctl *ctl, int argc, char **argv, GError **error)
 				NULL, TRUE, error);
 		if (removed == NULL)
 			return OCICTL_EXIT_ERROR;
+		ocictl_image_release_bundle(source.bundle);
 	}
 	return status;
 fail:
@@ -370,6 +490,8 @@ fail:
 		g_autoptr(GVariant) removed =
 		    ocictl_call(ctl, path, OCICTL_CONTAINER, "Delete", g_variant_new("(b)", TRUE),
 				NULL, TRUE, NULL);
+		if (removed != NULL)
+			ocictl_image_release_bundle(source.bundle);
 	}
 	return OCICTL_EXIT_ERROR;
 }

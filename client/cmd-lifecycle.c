@@ -2,6 +2,7 @@
  * rm, pause, unpause and wait. Each container is tried even when one fails; the command
  * exits 125 if any did. */
 #include "ctl.h"
+#include "image.h"
 
 #include <stdio.h>
 
@@ -19,16 +20,22 @@ for_each_of(Ctl *ctl, int argc, char **argv, const char *method, GVariant *args,
 	for (int i = 1; i < argc; i++) {
 		g_autoptr(GError) error = NULL;
 		g_autofree char *path = NULL, *id = NULL;
-		g_autoptr(GVariant) reply = NULL;
+		g_autoptr(GVariant) reply = NULL, bundle = NULL;
 
-		if (ocictl_resolve(ctl, argv[i], &path, &id, &error))
+		if (ocictl_resolve(ctl, argv[i], &path, &id, &error)) {
+			/* rm: a bundle ocictl made from an image goes with its container. */
+			if (g_str_equal(method, "Delete"))
+				bundle = ocictl_get(ctl, path, "BundlePath", NULL);
 			reply = ocictl_call(ctl, path, OCICTL_CONTAINER, method,
 					    args != NULL ? g_variant_ref(args) : NULL, NULL, TRUE,
 					    &error);
+		}
 		if (reply == NULL && ignore_missing &&
 		    (g_error_matches(error, OCICTL_ERROR, OCICTL_ERROR_NO_SUCH_CONTAINER) ||
 		     ocictl_error_is(error, OCID_ERROR_NO_SUCH_CONTAINER)))
 			continue;
+		if (reply != NULL && bundle != NULL)
+			ocictl_image_release_bundle(g_variant_get_string(bundle, NULL));
 		if (reply == NULL) {
 			ocictl_phrase_error(ctl, argv[i], error);
 			g_printerr("ocictl %s: %s\n", ctl->command, error->message);

@@ -22,6 +22,11 @@ enum {
 	OCICTL_EXIT_ERROR = 125,
 	OCICTL_EXIT_CANNOT_INVOKE = 126,
 	OCICTL_EXIT_NOT_FOUND = 127,
+	/* An image that cannot be had, before any container exists (ocictl(1)). */
+	OCICTL_EXIT_IMAGE_UNKNOWN = 120,
+	OCICTL_EXIT_REGISTRY = 121,
+	OCICTL_EXIT_IMAGE_CORRUPT = 122,
+	OCICTL_EXIT_NO_SPACE = 123,
 };
 
 /* Error codes of OCICTL_ERROR; each maps to one exit code. */
@@ -31,6 +36,10 @@ typedef enum {
 	OCICTL_ERROR_CANNOT_INVOKE,     /* 126 */
 	OCICTL_ERROR_NOT_FOUND,         /* 127 */
 	OCICTL_ERROR_NO_SUCH_CONTAINER, /* 125: a name that matches no container */
+	OCICTL_ERROR_IMAGE_UNKNOWN,     /* 120: no such image, tag, layout or archive */
+	OCICTL_ERROR_REGISTRY,          /* 121: the registry cannot be reached */
+	OCICTL_ERROR_IMAGE_CORRUPT,     /* 122: a layer, manifest or archive that does not read */
+	OCICTL_ERROR_NO_SPACE,          /* 123: the store's disk is full */
 } OcictlError;
 
 #define OCICTL_ERROR (ocictl_error_quark())
@@ -216,6 +225,10 @@ int ocictl_cmd_update(Ctl *ctl, int argc, char **argv, GError **error);
 int ocictl_cmd_stats(Ctl *ctl, int argc, char **argv, GError **error);
 int ocictl_cmd_attach(Ctl *ctl, int argc, char **argv, GError **error);
 int ocictl_cmd_version(Ctl *ctl, int argc, char **argv, GError **error);
+int ocictl_cmd_pull(Ctl *ctl, int argc, char **argv, GError **error);
+int ocictl_cmd_images(Ctl *ctl, int argc, char **argv, GError **error);
+int ocictl_cmd_rmi(Ctl *ctl, int argc, char **argv, GError **error);
+int ocictl_cmd_image(Ctl *ctl, int argc, char **argv, GError **error);
 
 /* The command table (ocictl.c), for help and completion. */
 extern const OcictlCommand ocictl_commands[];

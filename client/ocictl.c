@@ -13,7 +13,7 @@ const OcictlCommand ocictl_commands[] = {
 	{ "list", "ps", "List containers", ocictl_cmd_list },
 	{ "inspect", NULL, "Show every property of containers, as JSON", ocictl_cmd_inspect },
 	{ "status", NULL, "Show a container's state in a few lines", ocictl_cmd_status },
-	{ "create", NULL, "Create a container from an OCI bundle", ocictl_cmd_create },
+	{ "create", NULL, "Create a container from an image or an OCI bundle", ocictl_cmd_create },
 	{ "run", NULL, "Create and start a container, showing its output", ocictl_cmd_run },
 	{ "start", NULL, "Start created containers", ocictl_cmd_start },
 	{ "stop", NULL, "Stop containers (stop signal, then SIGKILL)", ocictl_cmd_stop },
@@ -28,6 +28,10 @@ const OcictlCommand ocictl_commands[] = {
 	{ "events", NULL, "Show what happens to containers as it happens", ocictl_cmd_events },
 	{ "update", NULL, "Change a container's resource limits", ocictl_cmd_update },
 	{ "stats", NULL, "Show containers' memory, cpu and pids", ocictl_cmd_stats },
+	{ "pull", NULL, "Bring an image into your image store", ocictl_cmd_pull },
+	{ "images", NULL, "List the images in your store", ocictl_cmd_images },
+	{ "rmi", NULL, "Remove images from your store", ocictl_cmd_rmi },
+	{ "image", NULL, "Manage images: inspect, prune, ls, rm, pull", ocictl_cmd_image },
 	{ "version", NULL, "Show the versions of ocictl and ocid", ocictl_cmd_version },
 	{ NULL, NULL, NULL, NULL },
 };
@@ -57,7 +61,8 @@ print_help(void)
 		"  --version           ocictl's version\n\n"
 		"Exit codes: 0 success, 125 ocictl's own error, 126 a command that cannot be "
 		"invoked,\n127 a command that is not found, otherwise the container's or "
-		"command's own.\nSee ocictl(1).\n");
+		"command's own;\nfor images: 120 unknown, 121 registry unreachable, 122 "
+		"corrupt, 123 disk full.\nSee ocictl(1).\n");
 }
 
 static const OcictlCommand *
@@ -74,8 +79,22 @@ exit_code_of(const GError *error)
 {
 	if (error->domain == OCICTL_ERROR && error->code == OCICTL_ERROR_CANNOT_INVOKE)
 		return OCICTL_EXIT_CANNOT_INVOKE;
-	if (error->domain == OCICTL_ERROR && error->code == OCICTL_ERROR_NOT_FOUND)
+	if (error->domain != OCICTL_ERROR)
+		return OCICTL_EXIT_ERROR;
+	switch (error->code) {
+	case OCICTL_ERROR_NOT_FOUND:
 		return OCICTL_EXIT_NOT_FOUND;
+	case OCICTL_ERROR_IMAGE_UNKNOWN:
+		return OCICTL_EXIT_IMAGE_UNKNOWN;
+	case OCICTL_ERROR_REGISTRY:
+		return OCICTL_EXIT_REGISTRY;
+	case OCICTL_ERROR_IMAGE_CORRUPT:
+		return OCICTL_EXIT_IMAGE_CORRUPT;
+	case OCICTL_ERROR_NO_SPACE:
+		return OCICTL_EXIT_NO_SPACE;
+	default:
+		break;
+	}
 	return OCICTL_EXIT_ERROR;
 }
 

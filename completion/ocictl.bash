@@ -1,5 +1,6 @@
 # bash completion for ocictl: commands, each command's flags (read from its --help, so
-# they never drift), and the names and ids of the containers ocid has right now.
+# they never drift), the names and ids of the containers ocid has right now, and the
+# images in the caller's store.
 
 # ocictl with the --address or -H the command line gave, if any.
 _ocictl_run() {
@@ -11,6 +12,12 @@ _ocictl_run() {
 		esac
 	done
 	ocictl --no-ask-password "$@" 2>/dev/null
+}
+
+# REPOSITORY:TAG of each image in the store, and the short ids.
+_ocictl_images() {
+	ocictl images 2>/dev/null | awk 'NR > 1 && $2 != "<none>" { print $1 ":" $2 }'
+	ocictl images -q 2>/dev/null
 }
 
 _ocictl() {
@@ -48,9 +55,19 @@ _ocictl() {
 	case $cmd in
 	create | run)
 		compopt -o filenames 2>/dev/null
-		COMPREPLY=($(compgen -d -- "$cur"))
+		COMPREPLY=($(compgen -d -- "$cur") $(compgen -W "$(_ocictl_images)" -- "$cur"))
 		;;
-	list | ps | events | version) ;;
+	rmi)
+		COMPREPLY=($(compgen -W "$(_ocictl_images)" -- "$cur"))
+		;;
+	image)
+		if [[ ${COMP_WORDS[COMP_CWORD - 1]} == image ]]; then
+			COMPREPLY=($(compgen -W "inspect prune ls rm pull" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$(_ocictl_images)" -- "$cur"))
+		fi
+		;;
+	list | ps | events | version | pull | images) ;;
 	*)
 		COMPREPLY=($(compgen -W "$(_ocictl_run ps -a --format '{{.Names}}') $(_ocictl_run ps -a -q --no-trunc)" -- "$cur"))
 		;;

@@ -1,5 +1,6 @@
 # fish completion for ocictl: commands, each command's flags (read from its --help, so
-# they never drift), and the names and ids of the containers ocid has right now.
+# they never drift), the names and ids of the containers ocid has right now, and the
+# images in the caller's store.
 
 function __ocictl_commands
 	ocictl --help 2>/dev/null | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && NF {
@@ -54,7 +55,17 @@ end
 
 function __ocictl_takes_containers
 	set -l cmd (__ocictl_command); or return 1
-	not contains -- $cmd list ps events version create run
+	not contains -- $cmd list ps events version create run pull images rmi image
+end
+
+function __ocictl_images
+	ocictl images 2>/dev/null | awk 'NR > 1 && $2 != "<none>" { print $1 ":" $2 }'
+	ocictl images -q 2>/dev/null
+end
+
+function __ocictl_takes_images
+	set -l cmd (__ocictl_command); or return 1
+	contains -- $cmd create run rmi image
 end
 
 function __ocictl_takes_bundle
@@ -71,3 +82,4 @@ complete -c ocictl -n 'not __ocictl_command' -a '(__ocictl_commands)'
 complete -c ocictl -n '__ocictl_command; and string match -q -- "-*" (commandline -ct)' -a '(__ocictl_flags)'
 complete -c ocictl -n '__ocictl_takes_containers' -a '(__ocictl_containers)'
 complete -c ocictl -n '__ocictl_takes_bundle' -a '(__fish_complete_directories)'
+complete -c ocictl -n '__ocictl_takes_images' -a '(__ocictl_images)'

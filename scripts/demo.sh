@@ -33,6 +33,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The same busybox as an image (an OCI archive), and an image store of the demo's own.
+tests/make-image.sh "$demo" >/dev/null
+export OCID_IMAGE_STORE=$demo/images
 tests/make-bundle.sh "$demo/bundle" /bin/sh -c \
 	'echo "hello from busybox, pid $$"; trap "echo got SIGTERM; exit 3" TERM; while true; do sleep 0.2; done'
 cat > "$demo/bus.conf" <<XML
@@ -86,6 +89,11 @@ show ocictl stop -t 5 web
 show ocictl wait web
 show ocictl logs web
 show ocictl rm web
+echo "--- a container from an image: pulled, unpacked once, run in its own copy"
+show ocictl run --rm "oci-archive:$demo/busybox.tar"
+show ocictl images
+show ocictl run --rm "oci-archive:$demo/busybox.tar" 'echo a command of mine in $(pwd)'
+show ocictl rmi "oci-archive:$demo/busybox.tar"
 echo "--- ocid's own log"; cat "$demo/ocid.log"
 
 if [ "$shell" = 1 ]; then
@@ -93,7 +101,8 @@ if [ "$shell" = 1 ]; then
 	cat <<TEXT
 --- a shell on the demo's bus: ocictl and busctl --system talk to this ocid.
     DBUS_SYSTEM_BUS_ADDRESS=$DBUS_SYSTEM_BUS_ADDRESS
-    OCID_DEMO=$demo (a busybox bundle is in \$OCID_DEMO/bundle)
+    OCID_DEMO=$demo (a busybox bundle is in \$OCID_DEMO/bundle, an image in
+    \$OCID_DEMO/busybox.tar; the image store is \$OCID_IMAGE_STORE)
     Exit the shell to stop the demo and remove everything.
 TEXT
 	PS1='(demo) # ' bash --norc -i || true

@@ -1,8 +1,10 @@
 #!/bin/sh
 # Installs what ocid needs to build, run and be tested on Debian 12 (run as root): also
 # scdoc for the manuals, man-db to render them, the shells whose completion is tested,
-# polkit's pkg-config file (where actions go) and socat for the README's attach socket;
-# openssh-server for tests/systemd/remote.sh (ocictl -H through a real sshd on loopback).
+# polkit's pkg-config file (where actions go), socat for the README's attach socket,
+# openssh-server for tests/systemd/remote.sh (ocictl -H through a real sshd on loopback),
+# and skopeo, umoci and docker-registry for ocictl's images and their tests (curl: the
+# systemd suite waits for the registry with it).
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
@@ -12,4 +14,5 @@ apt-get install -y -qq --no-install-recommends \
 	runc busybox-static dbus-daemon dbus systemd systemd-container polkitd libpam-systemd util-linux \
 	libpolkit-gobject-1-dev bash-completion scdoc man-db zsh fish socat \
 	crun qemu-system-x86 mmdebstrap e2fsprogs openssh-client openssh-server \
+	skopeo umoci docker-registry curl \
 	>/dev/null

@@ -8,12 +8,9 @@
 # Root still runs a privileged one. TAP; run by tests/systemd/escape.sh (root).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/systemd/session.sh"
 user=ocidtest7
 home=/home/$user
-n=0
-status=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $*"; status=1; }
 check() { # check DESCRIPTION COMMAND...
 	local what=$1
 	shift
@@ -112,27 +109,9 @@ echo "n=$n"
 exit $status
 USER
 )
-# A file, not sh -c: systemd 252 expands $VARIABLES in a transient unit's command line.
 printf '%s\n' "$user_script" >"$home/desktop-user.sh"
 chmod 0644 "$home/desktop-user.sh"
-# PAMName=login opens a PAM session: pam_systemd registers it with logind; XDG_SEAT puts
-# it on seat0, which logind always has and which (having no VTs here) makes the first
-# session on it active. Remote=no without PAM_RHOST.
-# On a seat with VTs (the VM lane's guest: CanTTY=yes) logind wants a VT number, and the
-# session is active when its VT is the one in front.
-vt=()
-if [ "$(loginctl show-seat seat0 -p CanTTY --value 2>/dev/null)" = yes ]; then
-	active=$(cat /sys/class/tty/tty0/active 2>/dev/null)
-	vt=(-E "XDG_VTNR=${active#tty}")
-fi
-out=$(systemd-run --quiet --wait --pipe --collect --uid="$user" -p PAMName=login "${vt[@]}" \
-	-p WorkingDirectory="$home" -E HOME="$home" -E XDG_SEAT=seat0 -E XDG_SESSION_TYPE=tty \
-	-E XDG_SESSION_CLASS=user -- /bin/sh "$home/desktop-user.sh" "$n" </dev/null 2>&1)
-user_status=$?
-echo "$out" | grep -v '^n='
-n=$(echo "$out" | sed -n 's/^n=//p' | tail -1)
-[ -n "$n" ] || { n=0; echo "not ok - her session did not run to its end (exit $user_status)"; status=1; }
-[ $user_status = 0 ] || status=1
+session_tap "$user" "$home" "$home/desktop-user.sh"
 
 # No refusal changed root's container.
 state=$(busctl get-property org.oci.Runtime /org/oci/Runtime/container/desk_2droots \

@@ -152,6 +152,10 @@ fi
 # a real sshd on loopback.
 "$top/tests/systemd/generator.sh" "$build" || status=$?
 "$top/tests/systemd/remote.sh" "$build" || status=$?
+# Issue 24: images pulled from a registry on loopback and an archive, run by root and by
+# ocidtest7 (her own store, her confined container); skipped without skopeo, umoci or
+# docker-registry.
+"$top/tests/systemd/images.sh" || status=$?
 # A sanitizer report, or a daemon that aborted, fails the suite whatever the tests said.
 journalctl -u ocid.service --no-pager -q >/tmp/ocid-journal
 reports='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|status=6/ABRT'
