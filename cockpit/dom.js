@@ -34,7 +34,7 @@ function append(el, children) {
 }
 
 export function button(label, onclick, kind = "secondary", data = {}) {
-    return h("button.pf-c-button.pf-m-" + kind, { type: "button", onclick, dataset: data }, label);
+    return h("button.pf-c-button.pf-m-small.pf-m-" + kind, { type: "button", onclick, dataset: data }, label);
 }
 
 export function label(text, color) {
