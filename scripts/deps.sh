@@ -1,7 +1,9 @@
 #!/bin/sh
 # Installs what ocid needs to build, run and be tested on Debian 12 (run as root): also
 # scdoc for the manuals, man-db to render them, the shells whose completion is tested,
-# polkit's pkg-config file (where actions go) and socat for the README's attach socket.
+# polkit's pkg-config file (where actions go) and socat for the README's attach socket;
+# for the Cockpit page (cockpit/), npm for its locked PatternFly and xterm.js, and for its
+# browser test (tests/systemd/cockpit.sh) a real cockpit-ws and headless Chromium.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
@@ -11,4 +13,7 @@ apt-get install -y -qq --no-install-recommends \
 	runc busybox-static dbus-daemon dbus systemd systemd-container polkitd libpam-systemd util-linux \
 	libpolkit-gobject-1-dev bash-completion scdoc man-db zsh fish socat \
 	crun qemu-system-x86 mmdebstrap e2fsprogs openssh-client \
+	cockpit-ws cockpit-bridge cockpit-system chromium chromium-driver python3 \
 	>/dev/null
+# Debian's npm, unless an npm (a newer Node.js's own) is already there.
+command -v npm >/dev/null || apt-get install -y -qq --no-install-recommends npm >/dev/null
