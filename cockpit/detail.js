@@ -42,7 +42,7 @@ export class Detail {
                                                         h("li.pf-c-breadcrumb__item", {},
                                                           h("a.pf-c-breadcrumb__link", { href: "#/", onclick: ev => { ev.preventDefault(); cockpit.location.go([]) } },
                                                             _("Containers"))),
-                                                        h("li.pf-c-breadcrumb__item", {}, id))),
+                                                        h("li.pf-c-breadcrumb__item", { id: "breadcrumb-name" }, id.slice(0, 12)))),
                          h("div.pf-c-card", { id: "detail" }, this.header,
                            h("div.pf-c-card__body", {},
                              h("h3.pf-c-title.pf-m-md", {}, _("Memory and CPU")), this.chart,
@@ -62,6 +62,7 @@ export class Detail {
             this.propsEl.replaceChildren();
             return;
         }
+        this.element.querySelector("#breadcrumb-name").textContent = props.Name;
         this.header.replaceChildren(
             h("h2.pf-c-title.pf-m-xl", { id: "detail-name" }, props.Name),
             h("span", { id: "detail-state", dataset: { state: props.State } }, this.helpers.stateLabel(props.State)),

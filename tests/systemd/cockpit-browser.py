@@ -295,6 +295,15 @@ def run(d):
         timings["ocictl rm -> row gone"] = time.monotonic() - t0
     step("a container deleted from outside leaves the list", gone)
 
+    def absent():
+        sh("systemctl", "stop", "ocid.service")
+        d.wait("return !!document.getElementById('ocid-absent')", "the 'not running' state", 10)
+        sh("systemctl", "start", "ocid.service")
+        d.wait("return !document.getElementById('ocid-absent') &&"
+               " !!document.querySelector('tr[data-name=\"web-roots\"]')",
+               "the list again, with the containers that outlived the daemon", 20)
+    step("the page says when ocid is not running, and comes back with it", absent)
+
 
 if __name__ == "__main__":
     try:
