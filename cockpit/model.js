@@ -36,6 +36,24 @@ export class Model extends EventTarget {
         this.dispatchEvent(new CustomEvent("changed", { detail: path || null }));
     }
 
+    /* Cockpit's administrative access (sudo) switched on or off: the same calls now go as
+     * root or as the user, so everything is read again through a new connection. */
+    watchSuperuser() {
+        const su = cockpit.dbus(null, { bus: "internal" }).proxy("cockpit.Superuser", "/superuser");
+        let current = null;
+        su.addEventListener("changed", () => {
+            if (su.Current === current || su.Current === "init")
+                return;
+            const first = current === null;
+            current = su.Current;
+            /* Current names the bridge that gives it ("sudo"), or is "none". */
+            this.admin = current !== "none";
+            if (!first)
+                this.connect();
+            this.changed();
+        });
+    }
+
     connect() {
         if (this.client)
             this.client.close();
@@ -63,7 +81,7 @@ export class Model extends EventTarget {
                 this.absent(_("ocid is not running."));
         });
         client.addEventListener("close", (event, options) => {
-            if (client === this.client)
+            if (client === this.client && options.problem !== "cancelled")
                 this.absent(options.message || options.problem);
         });
         return this.load();

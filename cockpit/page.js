@@ -8,6 +8,7 @@ import { Detail } from "./detail.js";
 
 const model = new Model();
 const users = new Map(); /* uid -> login name, from /etc/passwd */
+let userName = "";
 let detail = null;
 const main = document.querySelector("main");
 
@@ -103,6 +104,10 @@ function listView() {
                  h("h2.pf-c-title.pf-m-xl", {}, _("Containers")),
                  model.manager ? h("small", {}, cockpit.format(_("ocid $0, $1 $2"), model.manager.Version,
                                                               model.manager.RuntimeName, model.manager.RuntimeVersion)) : null,
+                 h("small", { id: "access-mode" }, model.admin
+                     ? _("Administrative access: every action runs as root.")
+                     : cockpit.format(_("As $0: your own containers, and what polkit grants you on others."),
+                                      userName)),
                  model.status === "ready" ? button(_("Create container"), () => createDialog(model), "primary", { action: "create" }) : null),
                h("div.pf-c-card__body", {}, body)));
 }
@@ -152,6 +157,11 @@ cockpit.addEventListener("locationchanged", render);
 cockpit.addEventListener("visibilitychange", () => model.sample());
 setInterval(refreshFigures, 1000);
 readUsers();
+cockpit.user().then(u => {
+    userName = u.name;
+    render();
+});
 render();
+model.watchSuperuser();
 model.connect();
 cockpit.transport.wait(() => {});

@@ -13,7 +13,7 @@ apt-get install -y -qq --no-install-recommends \
 	runc busybox-static dbus-daemon dbus systemd systemd-container polkitd libpam-systemd util-linux \
 	libpolkit-gobject-1-dev bash-completion scdoc man-db zsh fish socat \
 	crun qemu-system-x86 mmdebstrap e2fsprogs openssh-client \
-	cockpit-ws cockpit-bridge cockpit-system chromium chromium-driver python3 \
+	cockpit-ws cockpit-bridge cockpit-system chromium chromium-driver python3 sudo \
 	>/dev/null
 # Debian's npm, unless an npm (a newer Node.js's own) is already there.
 command -v npm >/dev/null || apt-get install -y -qq --no-install-recommends npm >/dev/null

@@ -139,6 +139,12 @@ def click(d, css, what):
            % json.dumps(css), what)
 
 
+def click_text(d, tag, text):
+    d.wait("const e = [...document.querySelectorAll(arguments[0])]"
+           ".find(b => b.innerText.includes(arguments[1]) && b.offsetParent !== null);"
+           " if (!e) return false; e.click(); return true;", "a %s '%s'" % (tag, text), 20, tag, text)
+
+
 def step(what, fn, needed=False):
     t0 = time.monotonic()
     try:
@@ -303,6 +309,25 @@ def run(d):
                " !!document.querySelector('tr[data-name=\"web-roots\"]')",
                "the list again, with the containers that outlived the daemon", 20)
     step("the page says when ocid is not running, and comes back with it", absent)
+
+    def admin():
+        d.top()
+        click_text(d, "button", "Limited access")
+        field = d.wait("const e = document.querySelector('input[type=password]');"
+                       " return e && e.offsetParent !== null;", "the password prompt", 20)
+        el = d.s("POST", "/element", {"using": "css selector", "value": "input[type=password]"})
+        d.s("POST", "/element/%s/value" % list(el.values())[0], {"text": PASSWORD + "\ue007"})
+        d.wait("return document.body.innerText.includes('Administrative access');",
+               "administrative access", 30)
+        d.frame('iframe[name="cockpit1:localhost/ocid"]')
+        d.wait("const e = document.getElementById('access-mode');"
+               " return e && e.textContent.includes('root');", "the page acting as root", 20)
+        click(d, 'tr[data-name="web-roots"] button[data-action=stop]', "web-roots' Stop")
+        d.js("document.getElementById('stop-timeout').value = '0'")
+        click(d, 'button[data-action=confirm-stop]', "the stop dialog's Stop")
+        d.wait("const r = document.querySelector('tr[data-name=\"web-roots\"]');"
+               " return r && r.dataset.state === 'stopped';", "web-roots stopped", 20)
+    step("with administrative access (sudo), root's container that was refused stops", admin)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 # Issue 23: the Cockpit page cockpit-ocid in a real browser, under ocid.service, real
 # polkitd and a real cockpit-ws on loopback. An ordinary user, ocidweb (a password, a
 # shell; polkit gives her org.oci.Runtime.create and nothing else), logs in and drives the
-# page (tests/systemd/cockpit-browser.py); root's container is refused to her.
+# page (tests/systemd/cockpit-browser.py); root's container is refused to her, until she
+# turns on Cockpit's administrative access (sudo, her password) and acts as root.
 # Skips (TAP "# SKIP") where cockpit-ws, chromium, chromedriver or the installed page are
 # missing, as in the VM lane's guest. Run by tests/systemd/inside.sh (root), after the
 # daemon is installed and started.
@@ -38,6 +39,8 @@ systemctl start systemd-user-sessions.service || rm -f /run/nologin
 id -u $user >/dev/null 2>&1 || useradd -m -s /bin/sh $user
 password=ocid-web-$RANDOM$RANDOM
 echo "$user:$password" | chpasswd
+# Cockpit's administrative access goes through sudo, as on Debian for its admins.
+usermod -aG sudo $user
 mkdir -p /etc/polkit-1/rules.d
 cat > /etc/polkit-1/rules.d/60-ocid-cockpit-test.rules <<'RULES'
 /* tests/systemd/cockpit.sh: the web user creates containers, and acts on her own ones
