@@ -105,13 +105,19 @@ export class Model extends EventTarget {
                     for (const [path, ifaces] of Object.entries(objects)) {
                         if (ifaces[CONTAINER])
                             this.containers.set(path, unwrap(ifaces[CONTAINER]));
-                        else if (ifaces[MANAGER])
-                            this.manager = unwrap(ifaces[MANAGER]);
                     }
                     this.status = "ready";
                     this.problem = null;
                     this.changed();
                     this.sample();
+                    /* The manager is the ObjectManager's own object, which it does not list. */
+                    return client.call(MANAGER_PATH, PROPERTIES, "GetAll", [MANAGER]);
+                })
+                .then(reply => {
+                    if (reply && client === this.client) {
+                        this.manager = unwrap(reply[0]);
+                        this.changed();
+                    }
                 })
                 .catch(ex => this.absent(ex.message || ex.problem || String(ex)));
     }
