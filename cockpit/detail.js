@@ -149,8 +149,9 @@ export class Detail {
         const W = 300, H = 80, n = st.history.length;
         const maxMem = Math.max(...st.history.map(p => p.memory), 1);
         const maxCpu = Math.max(100, ...st.history.map(p => p.cpu));
+        /* Left to right over the samples so far (at most HISTORY), 5 % headroom. */
         const points = f => st.history.map((p, i) =>
-            ((W * (i + 60 - n)) / 59).toFixed(1) + "," + (H - (H * f(p))).toFixed(1)).join(" ");
+            ((W * i) / Math.max(n - 1, 1)).toFixed(1) + "," + (H - (H * 0.95 * f(p))).toFixed(1)).join(" ");
         const ns = "http://www.w3.org/2000/svg";
         const svg = document.createElementNS(ns, "svg");
         svg.setAttribute("viewBox", `0 0 ${W} ${H}`);

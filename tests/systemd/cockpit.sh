@@ -63,15 +63,7 @@ roots=$(mktemp -d /tmp/ocid-cockpit-XXXXXX)
 chmod 0755 "$roots"
 "$top/tests/make-bundle.sh" "$roots/roots" /bin/sh -c 'sleep 600' >/dev/null
 
-as_user() { timeout 60 runuser -u $user -- ocictl --no-ask-password "$@"; }
 status=0
-timeout 60 ocictl --no-ask-password run --detach --name web-roots "$roots/roots" >/dev/null ||
-	{ echo "not ok - root runs web-roots"; status=1; }
-as_user run --detach --name web-log "$home/logger" >/dev/null ||
-	{ echo "not ok - $user runs web-log"; status=1; }
-as_user run --detach --name web-victim "$home/sleeper" >/dev/null ||
-	{ echo "not ok - $user runs web-victim"; status=1; }
-
 # cockpit-ws as Cockpit's own http instance runs it (cockpit-wsinstance-http.service),
 # on loopback without TLS; it logs in through cockpit-session and PAM.
 systemd-run --quiet --unit=ocid-test-cockpit-ws -p User=cockpit-wsinstance \
@@ -82,7 +74,7 @@ until timeout 2 bash -c "echo >/dev/tcp/127.0.0.1/$port" 2>/dev/null; do
 	sleep 0.1
 done
 
-WEB_BUNDLE=$home/sleeper timeout 300 "$top/tests/systemd/cockpit-browser.py" \
+WEB_BUNDLES=$home ROOT_BUNDLES=$roots timeout 300 "$top/tests/systemd/cockpit-browser.py" \
 	"http://127.0.0.1:$port" $user "$password" "$shots" || status=1
 echo "# the Cockpit browser lane took $(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $started }") s in all"
 
@@ -91,7 +83,7 @@ if [ $status -ne 0 ]; then
 	journalctl -u ocid-test-cockpit-ws --no-pager -n 40 | sed 's/^/# /'
 fi
 systemctl stop ocid-test-cockpit-ws.service 2>/dev/null
-for c in web-roots web-log web-victim web-new; do
+for c in web-roots web-log web-victim web-new web-form; do
 	timeout 60 ocictl --no-ask-password rm -f $c >/dev/null 2>&1
 done
 rm -rf "$roots"
