@@ -165,9 +165,10 @@ export class Detail {
         }
         const started = Number(this.props?.StartedTimestamp || 0) / 1e6;
         this.chart.replaceChildren(svg, h("p", { id: "figures" },
-                                          cockpit.format(_("Memory $0 (blue), CPU $1 % (orange), $2 processes, up $3"),
+                                          cockpit.format(_("Memory $0 (blue), CPU $1 % (orange), $2, up $3"),
                                                          bytes(st.memory), st.cpu === null ? "–" : st.cpu.toFixed(1),
-                                                         st.pids, duration(Date.now() / 1000 - started))));
+                                                         cockpit.format(cockpit.ngettext("$0 process", "$0 processes", st.pids), st.pids),
+                                                         duration(Date.now() / 1000 - started))));
     }
 
     close() {
