@@ -14,8 +14,17 @@ const main = document.querySelector("main");
 
 const STATE_COLORS = { running: "green", paused: "orange", created: "blue", stopped: "grey", creating: "cyan" };
 
+/* ocid's state names (docs/state-machine.md), in the user's language. */
+const STATE_NAMES = {
+    running: _("running"),
+    paused: _("paused"),
+    created: _("created"),
+    stopped: _("stopped"),
+    creating: _("creating"),
+};
+
 export function stateLabel(state) {
-    return label(state, STATE_COLORS[state] || "grey");
+    return label(STATE_NAMES[state] || state, STATE_COLORS[state] || "grey");
 }
 
 export function ownerName(uid) {
@@ -102,8 +111,8 @@ function listView() {
              h("div.pf-c-card", {},
                h("div.pf-c-card__header.ocid-toolbar", {},
                  h("h2.pf-c-title.pf-m-xl", {}, _("Containers")),
-                 model.manager ? h("small", {}, cockpit.format(_("ocid $0, $1 $2"), model.manager.Version,
-                                                              model.manager.RuntimeName, model.manager.RuntimeVersion)) : null,
+                 model.manager ? h("small", { id: "versions" }, cockpit.format(_("ocid $0 with $1"), model.manager.Version,
+                                                                               model.manager.RuntimeVersion || model.manager.RuntimeName)) : null,
                  h("small", { id: "access-mode" }, model.admin
                      ? _("Administrative access: every action runs as root.")
                      : cockpit.format(_("As $0: your own containers, and what polkit grants you on others."),
