@@ -236,6 +236,8 @@ def run(d):
                "web-roots and web-log listed as running")
         d.wait("const r = document.querySelector('tr[data-name=\"web-log\"] td.memory');"
                " return r && r.textContent.includes('B');", "web-log's memory from GetStatistics")
+        d.wait("const r = document.querySelector('tr[data-name=\"web-log\"] td.cpu');"
+               " return r && r.textContent.includes('%');", "web-log's cpu from two samples", 10)
         owner = d.js("return document.querySelector('tr[data-name=\"web-roots\"] td.owner').textContent")
         if owner != "root":
             raise AssertionError("web-roots' owner shows %r" % owner)
