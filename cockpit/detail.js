@@ -78,6 +78,12 @@ export class Detail {
         const live = props.State === "running";
         if (!was || (was.State === "running") !== live)
             this.updateTerminal(live);
+        /* ocictl logs -f ends when the container stops; a restart (a new create with
+         * the same id) has a new log to follow. */
+        if (was && live && was.State !== "running" && was.State !== "paused") {
+            this.logProc.close("cancelled");
+            this.startLog();
+        }
         this.refreshStats();
     }
 
