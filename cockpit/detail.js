@@ -57,6 +57,7 @@ export class Detail {
         this.path = path;
         this.props = props;
         if (!props) {
+            this.stale = true; /* deleted: a container created again with this id logs anew */
             this.header.replaceChildren(emptyState(this.model.status === "ready"
                 ? cockpit.format(_("No container $0"), this.id) : _("Loading…")));
             this.propsEl.replaceChildren();
@@ -80,7 +81,8 @@ export class Detail {
             this.updateTerminal(live);
         /* ocictl logs -f ends when the container stops; a restart (a new create with
          * the same id) has a new log to follow. */
-        if (was && live && was.State !== "running" && was.State !== "paused") {
+        if (live && (this.stale || (was && was.State !== "running" && was.State !== "paused"))) {
+            this.stale = false;
             this.logProc.close("cancelled");
             this.startLog();
         }
