@@ -156,6 +156,9 @@ fi
 # ocidtest7 (her own store, her confined container); skipped without skopeo, umoci or
 # docker-registry.
 "$top/tests/systemd/images.sh" || status=$?
+# Issue 23: the Cockpit page in headless Chromium through a real cockpit-ws (skips where
+# they are missing, as in the VM lane's guest).
+"$top/tests/systemd/cockpit.sh" "$build" || status=$?
 # A sanitizer report, or a daemon that aborted, fails the suite whatever the tests said.
 journalctl -u ocid.service --no-pager -q >/tmp/ocid-journal
 reports='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|status=6/ABRT'
