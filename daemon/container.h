@@ -2,6 +2,7 @@
  * made of it so far. Its state changes only through state-machine.h. */
 #pragma once
 
+#include "log-driver.h"
 #include "process.h"
 
 #include <glib.h>
@@ -69,6 +70,9 @@ struct OcidContainer {
 	 * without create-privileged. */
 	int confined;
 	uint64_t created_usec;
+	int log_driver; /* OcidLogDriver */
+	/* Registered with systemd-machined while it runs (machined.h). */
+	int machined;
 
 	/* Changed only through state-machine.h. */
 	OcidContainerState state;

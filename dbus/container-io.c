@@ -9,6 +9,7 @@
 #include "../daemon/cleanup.h"
 #include "../daemon/container-log.h"
 #include "../daemon/errors.h"
+#include "../daemon/journal-log.h"
 #include "../daemon/statistics.h"
 
 #include "common/monitor-protocol.h"
@@ -18,28 +19,50 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-/* A follower and the container it follows, in the service's list. */
+/* A reader of a container's log and the container it follows, in the service's list: a
+ * file's follower, or (journald log driver) a journal reader. */
 typedef struct {
 	OcidBusService *service;
 	char *id;
 	OcidLogFollow *follow;
+	OcidJournalFollow *journal;
 } Follower;
 
 static void
 follower_free(Follower *f)
 {
 	ocid_log_follow_free(f->follow);
+	ocid_journal_follow_free(f->journal);
 	g_free(f->id);
 	g_free(f);
 }
 
 static void
-on_follow_closed(OcidLogFollow *follow, gpointer user_data)
+follower_finish(Follower *f)
 {
-	Follower *f = user_data;
+	if (f->journal != NULL)
+		ocid_journal_follow_finish(f->journal);
+	else
+		ocid_log_follow_finish(f->follow);
+}
 
+static void
+on_follower_closed(Follower *f)
+{
 	f->service->followers = g_list_remove(f->service->followers, f);
 	follower_free(f);
+}
+
+static void
+on_follow_closed(OcidLogFollow *follow, gpointer user_data)
+{
+	on_follower_closed(user_data);
+}
+
+static void
+on_journal_closed(OcidJournalFollow *journal, gpointer user_data)
+{
+	on_follower_closed(user_data);
 }
 
 /* ---- OpenLog ------------------------------------------------------------------------ */
@@ -173,6 +196,28 @@ on_log_opened(GObject *source, GAsyncResult *result, gpointer user_data)
 			g_strerror(-r));
 }
 
+/* The journald driver's log: a journal reader in a thread of its own, which opens the
+ * journal itself, so the reply goes at once. */
+static int
+open_journal_log(sd_bus_message *m, OcidContainer *c, OcidLogOpen *request, sd_bus_error *error)
+{
+	g_autoptr(GError) local_error = NULL;
+	_cleanup_close_ int reader = -1;
+	Follower *f = g_new0(Follower, 1);
+
+	f->service = ocid_bus_service_of(c);
+	f->id = g_strdup(c->id);
+	f->journal = ocid_journal_follow_new(request, on_journal_closed, f, &reader, &local_error);
+	if (f->journal == NULL) {
+		follower_free(f);
+		return ocid_bus_error_from_gerror(error, local_error);
+	}
+	f->service->followers = g_list_prepend(f->service->followers, f);
+	if (c->state == OCID_STATE_STOPPED)
+		follower_finish(f);
+	return sd_bus_reply_method_return(m, "h", reader);
+}
+
 static int
 do_open_log(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
@@ -185,6 +230,12 @@ do_open_log(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	r = ocid_bus_read_dict(m, &log_reader, &options, error);
 	if (r < 0)
 		return r;
+	if (c->log_driver == OCID_LOG_DRIVER_JOURNALD) {
+		g_autoptr(OcidLogOpen) request =
+		    ocid_log_open_new(c, options.has_tail, options.tail, options.follow);
+
+		return open_journal_log(m, c, request, error);
+	}
 	call = g_new0(OpenLogCall, 1);
 	call->service = ocid_bus_service_of(c);
 	call->call = sd_bus_message_ref(m);
@@ -405,9 +456,9 @@ finish_followers(OcidBusService *service, const char *id)
 
 	for (GList *l = service->followers; l != NULL; l = l->next)
 		if (g_str_equal(((Follower *)l->data)->id, id))
-			g_ptr_array_add(mine, ((Follower *)l->data)->follow);
+			g_ptr_array_add(mine, l->data);
 	for (guint i = 0; i < mine->len; i++)
-		ocid_log_follow_finish(mine->pdata[i]);
+		follower_finish(mine->pdata[i]);
 }
 
 void
