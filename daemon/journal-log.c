@@ -124,23 +124,28 @@ is_end_entry(sd_journal *j)
 	return sd_journal_get_data(j, "OCID_LOG_END_ID", &data, &len) >= 0;
 }
 
-/* The entry at @j's position, if it is a line of the container's: appended to @out. */
+/* The entry at @j's position, if it is a line of the container's: appended to @out. A
+ * field's data is only valid until the next sd_journal_get_data(), so MESSAGE comes last. */
 static void
 render_entry(sd_journal *j, GString *out)
 {
 	const void *message, *priority, *partial;
 	size_t message_len, priority_len, partial_len;
+	gboolean is_error, is_partial;
 	uint64_t realtime;
 
-	if (sd_journal_get_data(j, "MESSAGE", &message, &message_len) < 0 ||
-	    sd_journal_get_realtime_usec(j, &realtime) < 0)
+	if (sd_journal_get_realtime_usec(j, &realtime) < 0)
 		return;
-	ocid_journal_render_cri(
-	    out, realtime,
-	    sd_journal_get_data(j, "PRIORITY", &priority, &priority_len) >= 0 &&
-		priority_len == sizeof "PRIORITY=3" - 1 && memcmp(priority, "PRIORITY=3", 10) == 0,
-	    sd_journal_get_data(j, "CONTAINER_PARTIAL_MESSAGE", &partial, &partial_len) >= 0,
-	    (const char *)message + sizeof "MESSAGE=" - 1, message_len - (sizeof "MESSAGE=" - 1));
+	is_error = sd_journal_get_data(j, "PRIORITY", &priority, &priority_len) >= 0 &&
+		   priority_len == sizeof "PRIORITY=3" - 1 &&
+		   memcmp(priority, "PRIORITY=3", priority_len) == 0;
+	is_partial =
+	    sd_journal_get_data(j, "CONTAINER_PARTIAL_MESSAGE", &partial, &partial_len) >= 0;
+	if (sd_journal_get_data(j, "MESSAGE", &message, &message_len) < 0)
+		return;
+	ocid_journal_render_cri(out, realtime, is_error, is_partial,
+				(const char *)message + sizeof "MESSAGE=" - 1,
+				message_len - (sizeof "MESSAGE=" - 1));
 }
 
 static int

@@ -93,10 +93,11 @@ if [ $sanitize = 1 ]; then
 	export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
 fi
 main_pid() { systemctl show -p MainPID --value ocid.service; }
-# OCID_SYSTEMD_ONLY=escape (harness exec, while working on issue 19): that suite alone.
-if [ "${OCID_SYSTEMD_ONLY:-}" = escape ]; then
-	exec "$top/tests/systemd/escape.sh" "$build"
-fi
+# OCID_SYSTEMD_ONLY=escape, journald or machined (harness exec, while working on one of
+# them): that suite alone.
+case ${OCID_SYSTEMD_ONLY:-} in
+escape | journald | machined) exec "$top/tests/systemd/$OCID_SYSTEMD_ONLY.sh" "$build" ;;
+esac
 status=0
 "$build/tests/integration/test-systemd" || status=$?
 # test-systemd restarts and kills ocid on purpose; from here on the daemon must live.

@@ -1,0 +1,149 @@
+#!/bin/bash
+# The journald log driver under the harness's systemd (run by inside.sh once ocid.service
+# has started). Prints TAP.
+#  - each line is a journal entry with podman's fields (CONTAINER_ID, CONTAINER_ID_FULL,
+#    CONTAINER_NAME, SYSLOG_IDENTIFIER, PRIORITY 6 or 3), a line longer than a read comes
+#    as partial entries (CONTAINER_PARTIAL_MESSAGE=true) and a final one;
+#  - ocictl logs, logs -f and logs --tail show the same lines as journalctl, in the CRI
+#    format's terms (stdout to stdout, stderr to stderr, a partial last line unended);
+#  - lines written while ocid.service is stopped are not lost (the monitor writes them);
+#  - only the container's own entries are read: fields a user logs herself are not.
+set -u
+n=0 status=0
+check() {
+	local what=$1
+	shift
+	n=$((n + 1))
+	if "$@"; then
+		echo "ok $n - $what"
+	else
+		echo "not ok $n - $what"
+		status=1
+	fi
+}
+contains() { grep -qF -- "$2" <<<"$1" || { echo "# '$2' not in:"; cut -c1-200 <<<"$1" | head -20 | sed 's/^/# /'; return 1; }; }
+lacks() { ! grep -qF -- "$2" <<<"$1" || { echo "# '$2' in:"; cut -c1-200 <<<"$1" | head -20 | sed 's/^/# /'; return 1; }; }
+same() { [ "$1" = "$2" ] || { diff <(echo "$1") <(echo "$2") | head -20 | cut -c1-200 | sed 's/^/# /'; return 1; }; }
+scale=${OCID_TEST_TIME_SCALE:-1}
+# Polls CMD until it succeeds, for at most SECONDS (scaled).
+wait_for() {
+	local seconds=$1
+	shift
+	local deadline=$((SECONDS + seconds * scale))
+	until "$@"; do
+		[ $SECONDS -lt $deadline ] || return 1
+		sleep 0.1
+	done
+}
+state_is() { [ "$(timeout 30 ocictl inspect -f '{{.State}}' "$1" 2>/dev/null)" = "$2" ]; }
+journal_has() { timeout 30 journalctl -q --no-pager CONTAINER_NAME="$1" -o cat | grep -qxF -- "$2"; }
+
+dir=$(mktemp -d /tmp/journald.XXXXXX)
+# The long line is 131072 characters: more than two 64 KiB reads of the monitor. The
+# container waits for the file "go" in its rootfs (written while ocid.service is stopped),
+# then for "go2" (once an ocictl logs -f follows it), and its last line has no newline.
+"$OCID_MAKE_BUNDLE" "$dir/bundle" /bin/sh -c '
+	echo out-1; echo err-1 >&2
+	long=x; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17; do long=$long$long; done
+	echo "$long"
+	while [ ! -e /go ]; do sleep 0.05; done
+	echo out-while-down; echo err-while-down >&2
+	while [ ! -e /go2 ]; do sleep 0.05; done
+	echo out-followed
+	printf partial-end' >/dev/null
+chmod -R a+rX "$dir"
+long=$(printf 'x%.0s' $(seq 131072))
+
+timeout 60 ocictl create --name jd --log-driver journald "$dir/bundle" >/dev/null
+id=$(timeout 30 ocictl inspect -f '{{.Id}}' jd)
+path=$(timeout 30 busctl call org.oci.Runtime /org/oci/Runtime org.oci.Runtime.Manager \
+	GetContainer s jd | cut -d'"' -f2)
+check "the container's LogDriver is journald" test "$(timeout 30 busctl get-property \
+	org.oci.Runtime "$path" org.oci.Runtime.Container LogDriver)" = 's "journald"'
+timeout 60 ocictl start jd >/dev/null
+check "the first lines reach the journal" wait_for 30 journal_has jd err-1
+
+# The daemon stopped (nothing calls it meanwhile, so the bus does not start it again), the
+# container writes; then it starts again.
+timeout 60 systemctl stop ocid.service
+touch "$dir/bundle/rootfs/go"
+check "lines written while ocid is stopped reach the journal" \
+	wait_for 30 journal_has jd err-while-down
+check "ocid was stopped meanwhile" sh -c '! systemctl is-active --quiet ocid.service'
+timeout 60 systemctl start ocid.service
+
+follow_out=$dir/follow.out
+follow_err=$dir/follow.err
+timeout $((120 * scale)) ocictl logs -f jd >"$follow_out" 2>"$follow_err" &
+follow_pid=$!
+check "ocictl logs -f shows the lines so far" wait_for 30 grep -qx out-while-down "$follow_out"
+touch "$dir/bundle/rootfs/go2"
+check "the container stops on its own" wait_for 60 state_is jd stopped
+check "ocictl logs -f ends on its own once the container stopped" \
+	wait_for 30 sh -c "! kill -0 $follow_pid 2>/dev/null"
+
+# -a: journalctl shows a field over 4096 bytes as null otherwise.
+json=$(timeout 30 journalctl -q -a --no-pager CONTAINER_ID_FULL="$id" -o json \
+	--output-fields=MESSAGE,PRIORITY,CONTAINER_ID,CONTAINER_NAME,SYSLOG_IDENTIFIER,CONTAINER_PARTIAL_MESSAGE,_UID)
+summary=$(python3 -c '
+import json, sys
+for line in sys.stdin:
+    e = json.loads(line)
+    m = e.get("MESSAGE") or ""
+    if isinstance(m, list):
+        m = bytes(m).decode()
+    print(e.get("PRIORITY"), e.get("CONTAINER_PARTIAL_MESSAGE", "-"), e.get("CONTAINER_ID"),
+          e.get("CONTAINER_NAME"), e.get("SYSLOG_IDENTIFIER"), e.get("_UID"), len(m), m[:20])
+' <<<"$json")
+echo "$summary" | sed 's/^/# /'
+short=${id:0:12}
+check "stdout: PRIORITY 6, the 12-character id, the name" contains "$summary" "6 - $short jd jd 0 5 out-1"
+check "stderr: PRIORITY 3" contains "$summary" "3 - $short jd jd 0 5 err-1"
+# Its partial entries and the complete one that ends it (empty when the line ended at a
+# read's end, as in the CRI file) add up to the line.
+long_entries=$(awk -v s="$short" '$3 == s && $2 == "true" && $8 ~ /^x/ { n++; sum += $7; next }
+	n && $2 == "-" { sum += $7; print n, sum; exit }' <<<"$summary")
+check "the long line: partial entries, then a complete one, 131072 characters in all" \
+	test "${long_entries#* }" = 131072 -a "${long_entries% *}" -ge 1
+check "the last line, without its newline, is partial" contains "$summary" "6 true $short jd jd 0 11 partial-end"
+check "the journal holds the lines written while ocid was stopped" \
+	contains "$summary" "3 - $short jd jd 0 14 err-while-down"
+
+out=$(timeout 60 ocictl logs jd 2>"$dir/logs.err")
+err=$(cat "$dir/logs.err")
+expected_out=$(printf 'out-1\n%s\nout-while-down\nout-followed\npartial-end' "$long")
+expected_err=$(printf 'err-1\nerr-while-down')
+check "ocictl logs: the stdout lines, the long one whole" same "$out" "$expected_out"
+check "ocictl logs: the stderr lines on stderr" same "$err" "$expected_err"
+check "ocictl logs -f showed the same lines" same "$(cat "$follow_out")" "$expected_out"
+check "ocictl logs -f showed the same stderr lines" same "$(cat "$follow_err")" "$expected_err"
+tail=$(timeout 60 ocictl logs --tail 2 jd 2>/dev/null)
+check "ocictl logs --tail 2: the last two lines" same "$tail" "$(printf 'out-followed\npartial-end')"
+stamped=$(timeout 60 ocictl logs -t jd 2>&1)
+check "ocictl logs -t: CRI lines" contains "$stamped" " stderr F err-1"
+check "ocictl logs -t: the partial last line is a P record" contains "$stamped" " stdout P partial-end"
+
+# A user logging the container's id as her own field adds nothing to its log.
+printf 'MESSAGE=forged-line\nCONTAINER_ID_FULL=%s\nCONTAINER_NAME=jd\n' "$id" >"$dir/forged"
+chmod a+r "$dir/forged"
+setpriv --reuid=ocidtest1 --regid=ocidtest1 --init-groups logger --journald="$dir/forged"
+check "a user's forged entry is in the journal" wait_for 30 journal_has jd forged-line
+check "ocictl logs leaves the forged entry out" lacks "$(timeout 60 ocictl logs jd 2>&1)" forged-line
+
+# A second container of the same id does not read the first one's lines.
+timeout 60 ocictl rm jd >/dev/null
+"$OCID_MAKE_BUNDLE" "$dir/again" /bin/sh -c 'echo second-life' >/dev/null
+timeout 60 ocictl create --name jd2 --log-driver journald "$dir/again" "$id" >/dev/null
+timeout 60 ocictl start jd2 >/dev/null
+check "a new container reads only its own lines" wait_for 30 sh -c \
+	"test \"\$(timeout 30 ocictl logs jd2 2>&1)\" = second-life"
+check "log_path with journald is refused" \
+	sh -c "! timeout 60 ocictl create --log-driver journald --log-path $dir/x.log $dir/again 2>/dev/null"
+check "an unknown log driver is refused" \
+	sh -c "! timeout 60 ocictl create --log-driver syslog $dir/again 2>/dev/null"
+
+kill "$follow_pid" 2>/dev/null
+timeout 60 ocictl rm -f jd2 >/dev/null 2>&1
+rm -rf "$dir"
+echo "1..$n"
+exit $status
