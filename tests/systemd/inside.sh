@@ -140,6 +140,10 @@ fi
 # test path on its own so that one escape does not hide the next; then a desktop user's own
 # containers through an active local logind session.
 "$top/tests/systemd/escape.sh" "$build" || status=$?
+# Issue 22: the journald log driver, and machined registration (systemd-machined is
+# bus-activated here).
+"$top/tests/systemd/journald.sh" "$build" || status=$?
+"$top/tests/systemd/machined.sh" "$build" || status=$?
 # A sanitizer report, or a daemon that aborted, fails the suite whatever the tests said.
 journalctl -u ocid.service --no-pager -q >/tmp/ocid-journal
 reports='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|status=6/ABRT'
