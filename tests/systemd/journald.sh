@@ -9,33 +9,7 @@
 #  - lines written while ocid.service is stopped are not lost (the monitor writes them);
 #  - only the container's own entries are read: fields a user logs herself are not.
 set -u
-n=0 status=0
-check() {
-	local what=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $what"
-	else
-		echo "not ok $n - $what"
-		status=1
-	fi
-}
-contains() { grep -qF -- "$2" <<<"$1" || { echo "# '$2' not in:"; cut -c1-200 <<<"$1" | head -20 | sed 's/^/# /'; return 1; }; }
-lacks() { ! grep -qF -- "$2" <<<"$1" || { echo "# '$2' in:"; cut -c1-200 <<<"$1" | head -20 | sed 's/^/# /'; return 1; }; }
-same() { [ "$1" = "$2" ] || { diff <(echo "$1") <(echo "$2") | head -20 | cut -c1-200 | sed 's/^/# /'; return 1; }; }
-scale=${OCID_TEST_TIME_SCALE:-1}
-# Polls CMD until it succeeds, for at most SECONDS (scaled).
-wait_for() {
-	local seconds=$1
-	shift
-	local deadline=$((SECONDS + seconds * scale))
-	until "$@"; do
-		[ $SECONDS -lt $deadline ] || return 1
-		sleep 0.1
-	done
-}
-state_is() { [ "$(timeout 30 ocictl inspect -f '{{.State}}' "$1" 2>/dev/null)" = "$2" ]; }
+. "$(dirname "$0")/tap.sh"
 journal_has() { timeout 30 journalctl -q --no-pager CONTAINER_NAME="$1" -o cat | grep -qxF -- "$2"; }
 
 dir=$(mktemp -d /tmp/journald.XXXXXX)

@@ -7,31 +7,7 @@
 #  - machinectl terminate and kill stop it, and ocid records the exit code;
 #  - Delete of a running registered container leaves no machine behind.
 set -u
-n=0 status=0
-check() {
-	local what=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $what"
-	else
-		echo "not ok $n - $what"
-		status=1
-	fi
-}
-contains() { grep -qF -- "$2" <<<"$1" || { echo "# '$2' not in:"; head -30 <<<"$1" | sed 's/^/# /'; return 1; }; }
-lacks() { ! grep -qF -- "$2" <<<"$1" || { echo "# '$2' in:"; head -30 <<<"$1" | sed 's/^/# /'; return 1; }; }
-scale=${OCID_TEST_TIME_SCALE:-1}
-wait_for() {
-	local seconds=$1
-	shift
-	local deadline=$((SECONDS + seconds * scale))
-	until "$@"; do
-		[ $SECONDS -lt $deadline ] || return 1
-		sleep 0.1
-	done
-}
-state_is() { [ "$(timeout 30 ocictl inspect -f '{{.State}}' "$1" 2>/dev/null)" = "$2" ]; }
+. "$(dirname "$0")/tap.sh"
 machines() { timeout 30 machinectl list --no-legend --no-pager 2>&1; }
 is_machine() { machines | grep -q "^$1 "; }
 not_machine() { ! is_machine "$1"; }
