@@ -96,6 +96,24 @@ stamped=$(timeout 60 ocictl logs -t jd 2>&1)
 check "ocictl logs -t: CRI lines" contains "$stamped" " stderr F err-1"
 check "ocictl logs -t: the partial last line is a P record" contains "$stamped" " stdout P partial-end"
 
+# A user's confined container: she reads its lines; another user may not read root's.
+as_user() {
+	local user=$1
+	shift
+	timeout 60 setpriv --reuid="$user" --regid="$user" --init-groups "$@"
+}
+"$OCID_MAKE_BUNDLE" "$dir/mine" /bin/sh -c 'echo her-line; echo her-error >&2' >/dev/null
+chmod -R a+rX "$dir"
+as_user ocidtest6 ocictl run -d --name jd-user --log-driver journald "$dir/mine" \
+	>/dev/null
+check "a user's journald container stops on its own" wait_for 60 state_is jd-user stopped
+check "its owner reads its lines" same "$(as_user ocidtest6 ocictl logs jd-user 2>&1 |
+	sort)" "$(printf 'her-error\nher-line')"
+check "a user without the logs action may not read root's container" \
+	sh -c "! timeout 60 setpriv --reuid=ocidtest1 --regid=ocidtest1 --init-groups \
+		ocictl --no-ask-password logs jd >/dev/null 2>&1"
+timeout 60 ocictl rm jd-user >/dev/null
+
 # A user logging the container's id as her own field adds nothing to its log.
 printf 'MESSAGE=forged-line\nCONTAINER_ID_FULL=%s\nCONTAINER_NAME=jd\n' "$id" >"$dir/forged"
 chmod a+r "$dir/forged"
