@@ -93,10 +93,12 @@ if [ $sanitize = 1 ]; then
 	export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
 fi
 main_pid() { systemctl show -p MainPID --value ocid.service; }
-# OCID_SYSTEMD_ONLY=escape, journald or machined (harness exec, while working on one of
-# them): that suite alone.
+# OCID_SYSTEMD_ONLY=escape, journald, machined or ocictl-installed (harness run or exec
+# --env, while working on one of them): that suite alone.
 case ${OCID_SYSTEMD_ONLY:-} in
-escape | journald | machined) exec "$top/tests/systemd/$OCID_SYSTEMD_ONLY.sh" "$build" ;;
+escape | journald | machined | ocictl-installed)
+	exec "$top/tests/systemd/$OCID_SYSTEMD_ONLY.sh" "$build"
+	;;
 esac
 status=0
 "$build/tests/integration/test-systemd" || status=$?

@@ -7,20 +7,7 @@
 #  - a user's ocictl on a terminal (a pty made by script) starts pkttyagent, so polkit asks
 #    for a password; with --no-ask-password, or without a terminal, nothing asks.
 set -u
-n=0 status=0
-check() {
-	local what=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $what"
-	else
-		echo "not ok $n - $what"
-		status=1
-	fi
-}
-contains() { grep -q -- "$2" <<<"$1" || { echo "# '$2' not in: $1" | head -20; return 1; }; }
-lacks() { ! grep -q -- "$2" <<<"$1" || { echo "# '$2' in: $1" | head -20; return 1; }; }
+. "$(dirname "$0")/tap.sh"
 
 check "polkit actions where polkitd reads them" test -f /usr/share/polkit-1/actions/org.oci.Runtime.policy
 check "D-Bus policy where dbus-daemon reads it" test -f /usr/share/dbus-1/system.d/org.oci.Runtime.conf
