@@ -17,6 +17,9 @@
 
 typedef struct OcidJournalFollow OcidJournalFollow;
 
+/* Readers open at once, daemon-wide: each holds a thread and the journal's files open. */
+#define OCID_JOURNAL_READERS_MAX 64
+
 /* Called on the main loop once the reader has its EOF or went away; it may free the
  * follower. */
 typedef void (*OcidJournalFollowClosedFunc)(OcidJournalFollow *follow, gpointer user_data);

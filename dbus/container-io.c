@@ -201,11 +201,21 @@ on_log_opened(GObject *source, GAsyncResult *result, gpointer user_data)
 static int
 open_journal_log(sd_bus_message *m, OcidContainer *c, OcidLogOpen *request, sd_bus_error *error)
 {
+	OcidBusService *service = ocid_bus_service_of(c);
 	g_autoptr(GError) local_error = NULL;
 	_cleanup_close_ int reader = -1;
-	Follower *f = g_new0(Follower, 1);
+	guint readers = 0;
+	Follower *f;
 
-	f->service = ocid_bus_service_of(c);
+	for (GList *l = service->followers; l != NULL; l = l->next)
+		readers += ((Follower *)l->data)->journal != NULL;
+	if (readers >= OCID_JOURNAL_READERS_MAX)
+		return sd_bus_error_setf(error, ocid_error_dbus_name(OCID_ERROR_INVALID_ARGUMENT),
+					 "%u logs are being read from the journal already, the "
+					 "most ocid serves at once; close one and try again",
+					 readers);
+	f = g_new0(Follower, 1);
+	f->service = service;
 	f->id = g_strdup(c->id);
 	f->journal = ocid_journal_follow_new(request, on_journal_closed, f, &reader, &local_error);
 	if (f->journal == NULL) {

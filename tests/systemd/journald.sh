@@ -51,6 +51,8 @@ follow_err=$dir/follow.err
 timeout $((120 * scale)) ocictl logs -f jd >"$follow_out" 2>"$follow_err" &
 follow_pid=$!
 check "ocictl logs -f shows the lines so far" wait_for 30 grep -qx out-while-down "$follow_out"
+check "ocictl logs -f shows the stderr lines so far" \
+	wait_for 30 grep -qx err-while-down "$follow_err"
 touch "$dir/bundle/rootfs/go2"
 check "the container stops on its own" wait_for 60 state_is jd stopped
 check "ocictl logs -f ends on its own once the container stopped" \
@@ -73,9 +75,11 @@ short=${id:0:12}
 check "stdout: PRIORITY 6, the 12-character id, the name" contains "$summary" "6 - $short jd jd 0 5 out-1"
 check "stderr: PRIORITY 3" contains "$summary" "3 - $short jd jd 0 5 err-1"
 # Its partial entries and the complete one that ends it (empty when the line ended at a
-# read's end, as in the CRI file) add up to the line.
-long_entries=$(awk -v s="$short" '$3 == s && $2 == "true" && $8 ~ /^x/ { n++; sum += $7; next }
+# read's end, as in the CRI file) add up to the line; stderr's may come between them.
+long_entries=$(awk -v s="$short" '$1 != 6 || $3 != s { next }
+	$2 == "true" && $8 ~ /^x/ { n++; sum += $7; next }
 	n && $2 == "-" { sum += $7; print n, sum; exit }' <<<"$summary")
+echo "# the long line: ${long_entries:-none} (partial entries, characters)"
 check "the long line: partial entries, then a complete one, 131072 characters in all" \
 	test "${long_entries#* }" = 131072 -a "${long_entries% *}" -ge 1
 check "the last line, without its newline, is partial" contains "$summary" "6 true $short jd jd 0 11 partial-end"
@@ -132,6 +136,24 @@ check "log_path with journald is refused" \
 	sh -c "! timeout 60 ocictl create --log-driver journald --log-path $dir/x.log $dir/again 2>/dev/null"
 check "an unknown log driver is refused" \
 	sh -c "! timeout 60 ocictl create --log-driver syslog $dir/again 2>/dev/null"
+
+# Readers of the journal are bounded: 64 ocictl logs -f at once, and the next is refused.
+"$OCID_MAKE_BUNDLE" "$dir/busy" /bin/sh -c 'echo busy; while true; do sleep 0.1; done' >/dev/null
+timeout 60 ocictl run -d --name jd-busy --log-driver journald "$dir/busy" >/dev/null
+followers=()
+for i in $(seq 64); do
+	timeout $((120 * scale)) ocictl logs -f jd-busy >"$dir/busy.$i" 2>&1 &
+	followers+=($!)
+done
+all_following() { [ "$(cat "$dir"/busy.* | grep -c '^busy$')" = 64 ]; }
+check "64 readers of the journal follow at once" wait_for 60 all_following
+refused=$(timeout 60 ocictl logs jd-busy 2>&1)
+check "the 65th is refused, saying why" contains "$refused" "the most ocid serves at once"
+kill "${followers[@]}" 2>/dev/null
+wait "${followers[@]}" 2>/dev/null
+readable() { [ "$(timeout 60 ocictl logs jd-busy 2>&1)" = busy ]; }
+check "once they closed, the log reads again" wait_for 30 readable
+timeout 60 ocictl rm -f jd-busy >/dev/null
 
 kill "$follow_pid" 2>/dev/null
 timeout 60 ocictl rm -f jd2 >/dev/null 2>&1
