@@ -178,17 +178,21 @@ seek_start(sd_journal *j, const OcidLogOpen *request)
 
 	if (!request->has_tail)
 		return sd_journal_seek_realtime_usec(j, request->created_usec);
+	/* Back from the end: the end entry, if the container's output is over, and up to tail
+	 * lines before it; @first is the earliest of them. */
 	r = sd_journal_seek_tail(j);
-	while (r >= 0 && lines < request->tail) {
+	while (r >= 0) {
 		uint64_t realtime;
 
 		r = sd_journal_previous(j);
 		if (r <= 0 || sd_journal_get_realtime_usec(j, &realtime) < 0 ||
 		    realtime < request->created_usec)
 			break;
-		if (is_end_entry(j))
-			continue;
-		lines++;
+		if (!is_end_entry(j)) {
+			if (lines == request->tail)
+				break;
+			lines++;
+		}
 		g_free(first);
 		first = NULL;
 		r = sd_journal_get_cursor(j, &first);
@@ -205,9 +209,10 @@ seek_start(sd_journal *j, const OcidLogOpen *request)
 }
 
 /* Waits for the journal to change. FALSE: the reader is done (gone, stopped, or the
- * container over and the journal quiet). */
+ * container over and the journal quiet until *@quiet_deadline, which the first wait after
+ * the container stopped sets and a new entry clears). */
 static gboolean
-wait_for_entries(OcidJournalFollow *f, sd_journal *j)
+wait_for_entries(OcidJournalFollow *f, sd_journal *j, gint64 *quiet_deadline)
 {
 	struct pollfd fds[3] = {
 		{ .fd = sd_journal_get_fd(j), .events = (short)sd_journal_get_events(j) },
@@ -215,22 +220,24 @@ wait_for_entries(OcidJournalFollow *f, sd_journal *j)
 		/* No events: POLLERR alone says the reader closed her end. */
 		{ .fd = f->write_fd, .events = 0 },
 	};
-	gboolean finished = g_atomic_int_get(&f->finished);
+	gint64 now = g_get_monotonic_time();
 	uint64_t timeout_usec = UINT64_MAX;
-	int timeout_msec = -1;
+	gint64 wake_at = G_MAXINT64;
 	int n;
 
 	if (fds[0].fd < 0)
 		return FALSE;
-	if (sd_journal_get_timeout(j, &timeout_usec) >= 0 && timeout_usec != UINT64_MAX) {
-		uint64_t now = g_get_monotonic_time();
-		timeout_msec =
-		    timeout_usec > now ? (int)MIN((timeout_usec - now) / 1000, 60000) : 0;
+	if (g_atomic_int_get(&f->finished)) {
+		if (*quiet_deadline == 0)
+			*quiet_deadline = now + QUIET_END_MSEC * G_GINT64_CONSTANT(1000);
+		if (now >= *quiet_deadline)
+			return FALSE;
+		wake_at = *quiet_deadline;
 	}
-	if (finished)
-		timeout_msec =
-		    timeout_msec < 0 ? QUIET_END_MSEC : MIN(timeout_msec, QUIET_END_MSEC);
-	n = poll(fds, 3, timeout_msec);
+	if (sd_journal_get_timeout(j, &timeout_usec) >= 0 && timeout_usec != UINT64_MAX)
+		wake_at = MIN(wake_at, (gint64)MIN(timeout_usec, (uint64_t)G_MAXINT64));
+	n = poll(fds, 3,
+		 wake_at == G_MAXINT64 ? -1 : (int)MIN(MAX(wake_at - now, 0) / 1000 + 1, 60000));
 	if (n < 0 && errno != EINTR)
 		return FALSE;
 	if (g_atomic_int_get(&f->stopping) || (fds[2].revents & (POLLERR | POLLHUP)))
@@ -239,8 +246,6 @@ wait_for_entries(OcidJournalFollow *f, sd_journal *j)
 		eventfd_t value;
 		(void)eventfd_read(f->wake_fd, &value);
 	}
-	if (n == 0 && finished && sd_journal_process(j) == SD_JOURNAL_NOP)
-		return FALSE;
 	(void)sd_journal_process(j);
 	return TRUE;
 }
@@ -250,6 +255,7 @@ read_entries(OcidJournalFollow *f, sd_journal *j)
 {
 	g_autoptr(GString) out = g_string_sized_new(FLUSH_AT + 4096);
 	const OcidLogOpen *request = f->request;
+	gint64 quiet_deadline = 0;
 
 	for (;;) {
 		uint64_t realtime;
@@ -263,12 +269,13 @@ read_entries(OcidJournalFollow *f, sd_journal *j)
 				continue;
 			if (is_end_entry(j))
 				break;
+			quiet_deadline = 0;
 			render_entry(j, out);
 			if (out->len >= FLUSH_AT && !flush(f, out))
 				return;
 			continue;
 		}
-		if (!flush(f, out) || !request->follow || !wait_for_entries(f, j))
+		if (!flush(f, out) || !request->follow || !wait_for_entries(f, j, &quiet_deadline))
 			return;
 	}
 	(void)flush(f, out);

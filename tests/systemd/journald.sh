@@ -96,6 +96,12 @@ check "ocictl logs -f showed the same lines" same "$(cat "$follow_out")" "$expec
 check "ocictl logs -f showed the same stderr lines" same "$(cat "$follow_err")" "$expected_err"
 tail=$(timeout 60 ocictl logs --tail 2 jd 2>/dev/null)
 check "ocictl logs --tail 2: the last two lines" same "$tail" "$(printf 'out-followed\npartial-end')"
+# Of a stopped container, -f ends at the monitor's end entry, not after the 5 s that a
+# monitor killed before writing it costs.
+check "ocictl logs -f --tail 1 of a stopped container: its last line, then the end" \
+	same "$(timeout $((3 * scale)) ocictl logs -f --tail 1 jd 2>&1)" partial-end
+check "ocictl logs -f --tail 0 of a stopped container ends at once" \
+	same "$(timeout $((3 * scale)) ocictl logs -f --tail 0 jd 2>&1; echo "exit $?")" "exit 0"
 stamped=$(timeout 60 ocictl logs -t jd 2>&1)
 check "ocictl logs -t: CRI lines" contains "$stamped" " stderr F err-1"
 check "ocictl logs -t: the partial last line is a P record" contains "$stamped" " stdout P partial-end"
@@ -136,6 +142,22 @@ check "log_path with journald is refused" \
 	sh -c "! timeout 60 ocictl create --log-driver journald --log-path $dir/x.log $dir/again 2>/dev/null"
 check "an unknown log driver is refused" \
 	sh -c "! timeout 60 ocictl create --log-driver syslog $dir/again 2>/dev/null"
+
+# A monitor killed before its end entry: logs -f still ends, once the container stopped
+# and the journal stayed quiet for 5 s.
+"$OCID_MAKE_BUNDLE" "$dir/orphan" /bin/sh -c 'echo orphan; while true; do sleep 0.1; done' \
+	>/dev/null
+timeout 60 ocictl run -d --name jd-orphan --log-driver journald "$dir/orphan" >/dev/null
+orphan_id=$(timeout 30 ocictl inspect -f '{{.Id}}' jd-orphan)
+timeout $((120 * scale)) ocictl logs -f jd-orphan >"$dir/orphan.out" 2>&1 &
+orphan_follow=$!
+check "logs -f of the orphan's container follows" wait_for 30 grep -qx orphan "$dir/orphan.out"
+pkill -KILL -f "^/usr/libexec/ocid-monitor --id $orphan_id "
+timeout 60 ocictl kill jd-orphan >/dev/null
+check "its container stops" wait_for 60 state_is jd-orphan stopped
+check "logs -f ends without the monitor's end entry" \
+	wait_for 30 sh -c "! kill -0 $orphan_follow 2>/dev/null"
+timeout 60 ocictl rm -f jd-orphan >/dev/null
 
 # Readers of the journal are bounded: 64 ocictl logs -f at once, and the next is refused.
 "$OCID_MAKE_BUNDLE" "$dir/busy" /bin/sh -c 'echo busy; while true; do sleep 0.1; done' >/dev/null
