@@ -16,7 +16,9 @@ typedef struct {
 	char *log_path;
 	char *stop_signal;
 	char **volumes;
+	char *log_driver;
 	gboolean terminal, stdin_open, stdin_once, privileged;
+	gboolean machined, no_machined;
 	OcictlPullFlags pull;
 } CreateOptions;
 
@@ -30,6 +32,7 @@ create_options_clear(CreateOptions *o)
 	g_free(o->stop_signal);
 	g_strfreev(o->volumes);
 	ocictl_pull_flags_clear(&o->pull);
+	g_free(o->log_driver);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CreateOptions, create_options_clear)
@@ -52,6 +55,28 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CreateOptions, create_options_clear)
 	      &(o)->log_path,                                                                      \
 	      "Where the CRI log goes (default: the daemon's log_dir)",                            \
 	      "PATH" },                                                                            \
+	    { "log-driver",                                                                        \
+	      0,                                                                                   \
+	      0,                                                                                   \
+	      G_OPTION_ARG_STRING,                                                                 \
+	      &(o)->log_driver,                                                                    \
+	      "Where the output goes: k8s-file (a CRI log file) or journald (default: the "        \
+	      "daemon's log_driver)",                                                              \
+	      "DRIVER" },                                                                          \
+	    { "machined",                                                                          \
+	      0,                                                                                   \
+	      0,                                                                                   \
+	      G_OPTION_ARG_NONE,                                                                   \
+	      &(o)->machined,                                                                      \
+	      "Register the container with systemd-machined (every local user can see it)",        \
+	      NULL },                                                                              \
+	    { "no-machined",                                                                       \
+	      0,                                                                                   \
+	      0,                                                                                   \
+	      G_OPTION_ARG_NONE,                                                                   \
+	      &(o)->no_machined,                                                                   \
+	      "Do not register it with systemd-machined, whatever ocid.conf says",                 \
+	      NULL },                                                                              \
 	    { "stop-signal",                                                                       \
 	      0,                                                                                   \
 	      0,                                                                                   \
@@ -264,6 +289,12 @@ create(Ctl *ctl, const CreateOptions *o, const Source *source, const char *id, c
 	if (o->log_path != NULL)
 		g_variant_builder_add(&options, "{sv}", "log_path",
 				      g_variant_new_string(o->log_path));
+	if (o->log_driver != NULL)
+		g_variant_builder_add(&options, "{sv}", "log_driver",
+				      g_variant_new_string(o->log_driver));
+	if (o->machined || o->no_machined)
+		g_variant_builder_add(&options, "{sv}", "machined",
+				      g_variant_new_boolean(o->machined && !o->no_machined));
 	if (o->stop_signal != NULL)
 		g_variant_builder_add(&options, "{sv}", "stop_signal",
 				      g_variant_new_string(o->stop_signal));

@@ -36,6 +36,8 @@ static const Option options[] = {
 	{ "pid-file", OPTION_STRING, FIELD(pid_file) },
 	{ "log-path", OPTION_STRING, FIELD(log_path) },
 	{ "log-owner", OPTION_OWNER, FIELD(log_owner) },
+	{ "journald", OPTION_FLAG, FIELD(journald) },
+	{ "name", OPTION_STRING, FIELD(name) },
 	{ "exit-file", OPTION_STRING, FIELD(exit_file) },
 	{ "attach-path", OPTION_STRING, FIELD(attach_path) },
 	{ "console-socket", OPTION_STRING, FIELD(console_socket) },
@@ -178,6 +180,8 @@ monitor_args_check(const MonitorArgs *args, char *error, size_t error_size)
 	     args->log_owner.uid == (uid_t)-1 || args->log_owner.gid == (gid_t)-1))
 		return set_error(error, error_size,
 				 "--log-owner needs --log-path and a non-root UID:GID");
+	if (args->journald && (args->name == NULL || args->exec_argv != NULL))
+		return set_error(error, error_size, "--journald needs --name, in create mode");
 	return 0;
 }
 

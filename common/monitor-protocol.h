@@ -34,7 +34,11 @@ typedef struct {
 	const char *runtime_root; /* the runtime's --root */
 	const char *bundle;       /* create mode: the container's own dir */
 	const char *pid_file;
-	const char *log_path;  /* create mode: the CRI log */
+	const char *log_path; /* create mode: the CRI log */
+	/* Create mode: the output goes to the journal (the journald log driver) instead of
+	 * log_path, with the container's name in its fields. */
+	bool journald;
+	const char *name;
 	const char *exit_file; /* create mode */
 	int sync_fd;           /* where the answer goes; required */
 	int wait_fd;           /* -1, or a pipe to read one byte from before create */

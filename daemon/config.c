@@ -79,6 +79,7 @@ static const struct {
 	{ "runtime", "create_timeout" }, { "runtime", "log_size_max" },
 	{ "paths", "state_dir" },        { "paths", "run_dir" },
 	{ "paths", "log_dir" },          { "runtime", "bind_mount_allowlist" },
+	{ "runtime", "log_driver" },     { "runtime", "machined" },
 };
 
 static gboolean
@@ -222,6 +223,7 @@ ocid_config_apply_data(OcidConfig *config, const char *data, gsize len, const ch
 	static const char *const bools[] = { "false", "true", NULL };
 	static const char *const trust_levels[] = { "trusted", "untrusted", NULL };
 	static const char *const managers[] = { "systemd", "cgroupfs", NULL };
+	static const char *const log_drivers[] = OCID_LOG_DRIVER_NAMES;
 	int choice;
 	gint64 number;
 
@@ -334,6 +336,15 @@ ocid_config_apply_data(OcidConfig *config, const char *data, gsize len, const ch
 		return set_config_error(error, origin, "runtime", "log_size_max",
 					"0 would keep no log at all; use -1 for unlimited or a "
 					"size in bytes");
+
+	choice = (int)config->log_driver;
+	if (!take_choice(kf, origin, "runtime", "log_driver", log_drivers, &choice, error))
+		return FALSE;
+	config->log_driver = (OcidLogDriver)choice;
+	choice = config->machined ? 1 : 0;
+	if (!take_choice(kf, origin, "runtime", "machined", bools, &choice, error))
+		return FALSE;
+	config->machined = choice == 1;
 
 	if (!take_path_list(kf, origin, "runtime", "bind_mount_allowlist",
 			    &config->bind_mount_allowlist, error))

@@ -3,6 +3,8 @@
  * validation; a bad file is refused with its path, key and reason. */
 #pragma once
 
+#include "log-driver.h"
+
 #include <glib.h>
 
 typedef enum {
@@ -21,6 +23,10 @@ typedef struct {
 	gboolean no_pivot;
 	guint create_timeout_sec;
 	gint64 log_size_max;
+	OcidLogDriver log_driver; /* a container's default (the log_driver create option) */
+	/* Containers are registered with systemd-machined unless they say otherwise (the
+	 * machined create option); off by default, see ocid.conf(5). */
+	gboolean machined;
 	/* Host dirs a container may bind-mount from without create-privileged; NULL-terminated,
 	 * empty by default. */
 	char **bind_mount_allowlist;

@@ -45,7 +45,19 @@ ocid_log_open_new(const OcidContainer *c, gboolean has_tail, guint64 tail, gbool
 	request->has_tail = has_tail;
 	request->tail = tail;
 	request->follow = follow;
+	request->driver = c->log_driver;
+	request->created_usec = c->created_usec;
 	return request;
+}
+
+OcidLogOpen *
+ocid_log_open_copy(const OcidLogOpen *request)
+{
+	OcidLogOpen *copy = g_memdup2(request, sizeof *request);
+
+	copy->id = g_strdup(request->id);
+	copy->path = g_strdup(request->path);
+	return copy;
 }
 
 void

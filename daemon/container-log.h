@@ -24,10 +24,13 @@ typedef struct {
 	gboolean has_tail;
 	guint64 tail;
 	gboolean follow;
+	OcidLogDriver driver;
+	guint64 created_usec; /* journald: entries older than the container are not its own */
 } OcidLogOpen;
 
 OcidLogOpen *ocid_log_open_new(const OcidContainer *container, gboolean has_tail, guint64 tail,
 			       gboolean follow);
+OcidLogOpen *ocid_log_open_copy(const OcidLogOpen *request);
 void ocid_log_open_free(OcidLogOpen *request);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OcidLogOpen, ocid_log_open_free)
 

@@ -2,6 +2,7 @@
  * made of it so far. Its state changes only through state-machine.h. */
 #pragma once
 
+#include "log-driver.h"
 #include "process.h"
 
 #include <glib.h>
@@ -74,6 +75,9 @@ struct OcidContainer {
 	/* A Delete has begun to take it apart (and no other verb may begin): a daemon that
 	 * finds it so at restore finishes the job (teardown.h). */
 	int removing;
+	int log_driver; /* OcidLogDriver */
+	/* Registered with systemd-machined while it runs (machined.h). */
+	int machined;
 
 	/* Changed only through state-machine.h. */
 	OcidContainerState state;

@@ -4,6 +4,7 @@
 #include "cleanup.h"
 #include "errors.h"
 #include "input-limits.h"
+#include "machined.h"
 #include "privilege.h"
 #include "seccomp-profile.h"
 #include "spec.h"
@@ -35,6 +36,7 @@ ocid_create_request_new(const char *id, const char *name, const char *bundle)
 	request->volumes = g_ptr_array_new_with_free_func((GDestroyNotify)ocid_volume_free);
 	/* The seed's default: a container is trusted unless the caller says otherwise. */
 	request->trusted = TRUE;
+	request->machined = -1;
 	return request;
 }
 
@@ -59,6 +61,7 @@ ocid_create_request_free(OcidCreateRequest *request)
 	g_free(request->stop_signal);
 	g_free(request->seccomp_profile_path);
 	g_free(request->cgroup_parent);
+	g_free(request->log_driver_name);
 	g_clear_pointer(&request->volumes, g_ptr_array_unref);
 	g_clear_pointer(&request->spec, json_node_unref);
 	g_clear_pointer(&request->seccomp, json_node_unref);
@@ -67,6 +70,31 @@ ocid_create_request_free(OcidCreateRequest *request)
 	ocid_id_map_free(request->id_map);
 	g_free(request->log_path_resolved);
 	g_free(request);
+}
+
+gboolean
+ocid_create_request_apply_config(OcidCreateRequest *r, const OcidConfig *config, GError **error)
+{
+	r->log_driver = config->log_driver;
+	if (r->log_driver_name != NULL &&
+	    !ocid_log_driver_from_string(r->log_driver_name, &r->log_driver))
+		return ocid_error_set(error, OCID_ERROR_INVALID_ARGUMENT,
+				      "Log driver '%s' is unknown; use k8s-file or journald",
+				      r->log_driver_name);
+	if (r->log_driver == OCID_LOG_DRIVER_JOURNALD && r->log_path != NULL)
+		return ocid_error_set(error, OCID_ERROR_INVALID_ARGUMENT,
+				      "log_path is for the k8s-file log driver; leave it out with "
+				      "log_driver journald");
+	if (r->machined < 0)
+		r->machined = config->machined;
+	if (r->machined && !ocid_machined_name_is_valid(ocid_machined_name(r->id, r->name)))
+		return ocid_error_set(error, OCID_ERROR_INVALID_ARGUMENT,
+				      "Neither the name '%s' nor the id of the container is a "
+				      "valid machine name for machined (a host name of up to 64 "
+				      "letters, digits, '-' and '.'); choose such a name or leave "
+				      "machined off",
+				      r->name);
+	return TRUE;
 }
 
 gboolean

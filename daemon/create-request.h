@@ -4,6 +4,7 @@
 #pragma once
 
 #include "caller.h"
+#include "config.h"
 #include "container.h"
 #include "userns.h"
 
@@ -33,7 +34,11 @@ typedef struct {
 	gboolean stdin_once;
 	gboolean privileged;
 	gboolean trusted;
-	gboolean start; /* started once created, before the reply: a run in one call */
+	gboolean start;        /* started once created, before the reply: a run in one call */
+	char *log_driver_name; /* the log_driver option; NULL: the configured one */
+	int machined;          /* the machined option; -1: the configured default */
+	/* Decided by ocid_create_request_apply_config() from the two above. */
+	OcidLogDriver log_driver;
 	/* The files the caller named, read by ocid_create_request_load_files() off the main
 	 * loop: the bundle's config.json, and the seccomp profile (NULL without one). */
 	JsonNode *spec;
@@ -56,6 +61,13 @@ typedef struct {
 OcidCreateRequest *ocid_create_request_new(const char *id, const char *name, const char *bundle);
 void ocid_create_request_free(OcidCreateRequest *request);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OcidCreateRequest, ocid_create_request_free)
+
+/* The options whose default is the configuration's (log_driver, machined), resolved and
+ * checked against the rest of the request once its id and name are final: log_path goes
+ * with the k8s-file driver only, and a container registered with machined needs a name or
+ * id that is a valid machine name (machined.h). */
+gboolean ocid_create_request_apply_config(OcidCreateRequest *request, const OcidConfig *config,
+					  GError **error);
 
 /* Reads and parses the files the request names (bounded, regular files only). It
  * touches nothing but @request, so it may run in a worker thread: a caller's files

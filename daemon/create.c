@@ -131,6 +131,8 @@ container_from_request(OcidManager *manager, OcidCreateRequest *r, JsonNode *spe
 	c->owner_uid = r->caller != NULL ? r->caller->uid : 0;
 	c->owner_gid = r->caller != NULL ? r->caller->gid : 0;
 	c->confined = r->confined;
+	c->log_driver = r->log_driver;
+	c->machined = r->machined;
 
 	*log_is_ours = c->log_path == NULL || *c->log_path == '\0';
 	c->log_owned = *log_is_ours;
@@ -456,6 +458,8 @@ spawn_monitor(OcidManager *manager, OcidContainer *c, GError **error)
 	args.bundle = c->dir;
 	args.pid_file = pid_file;
 	args.log_path = c->log_path;
+	args.journald = c->log_driver == OCID_LOG_DRIVER_JOURNALD;
+	args.name = c->name;
 	args.exit_file = exit_file;
 	args.log_size_max = manager->config->log_size_max;
 	args.no_pivot = manager->config->no_pivot;

@@ -13,6 +13,7 @@
 #define OCID_MESSAGE_FAILED         "1864dec05f7d4b418b3bb95169afcabf"
 #define OCID_MESSAGE_DAEMON_STARTED "9716d81aa0b04222904a3a67f9b06e29"
 #define OCID_MESSAGE_STOP_REQUESTED "80ec0bdad74b458bad425c080b092dcc"
+#define OCID_MESSAGE_MACHINE        "1a95d2d0db8546ce941ae06811acec16"
 
 #define ocid_log_container(c, level, message_id, ...)                                              \
 	g_log_structured(G_LOG_DOMAIN, level, "CONTAINER_ID", (c)->id, "CONTAINER_NAME",           \

@@ -102,6 +102,8 @@ ocid_persist_to_json(const OcidContainer *c)
 	add_bool(&w, "confined", c->confined);
 	if (c->removing)
 		add_bool(&w, "removing", c->removing);
+	add_string(&w, "log_driver", ocid_log_driver_to_string(c->log_driver));
+	add_bool(&w, "machined", c->machined);
 	add_int(&w, "created_usec", (gint64)c->created_usec);
 	add_string(&w, "state", ocid_container_state_to_string(c->state));
 	add_int(&w, "pid", c->pid);
@@ -257,6 +259,7 @@ ocid_persist_from_json(const char *data, gsize len, const char *origin, GError *
 	g_autofree char *id = NULL;
 	g_autofree char *name = NULL;
 	g_autofree char *state = NULL;
+	g_autofree char *log_driver = NULL;
 	const OcidJsonNode *o;
 	gint64 number = 0;
 	Reader r = { .origin = origin, .error = error };
@@ -329,8 +332,23 @@ ocid_persist_from_json(const char *data, gsize len, const char *origin, GError *
 	    !read_bool(&r, o, "log_owned", &c->log_owned) ||
 	    !read_bool(&r, o, "confined", &c->confined) ||
 	    !read_bool(&r, o, "removing", &c->removing) ||
+	    !read_bool(&r, o, "machined", &c->machined) ||
 	    !read_bool(&r, o, "oom_killed", &c->oom_killed))
 		return NULL;
+
+	/* A state.json from before log drivers has none: its log is a file. */
+	if (!read_string(&r, o, "log_driver", &log_driver))
+		return NULL;
+	if (log_driver != NULL) {
+		OcidLogDriver driver;
+
+		if (!ocid_log_driver_from_string(log_driver, &driver)) {
+			g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT,
+				    "%s: 'log_driver' must be k8s-file or journald", origin);
+			return NULL;
+		}
+		c->log_driver = driver;
+	}
 
 #define INT(key, field, min, max)                                                                  \
 	number = (gint64)c->field;                                                                 \

@@ -9,6 +9,7 @@
 #include "../daemon/cleanup.h"
 #include "../daemon/container-log.h"
 #include "../daemon/errors.h"
+#include "../daemon/journal-log.h"
 #include "../daemon/statistics.h"
 
 #include "common/monitor-protocol.h"
@@ -28,18 +29,33 @@ struct OcidContainerCalls {
 	GPtrArray *processes; /* OcidProcessObject, owned by the service's path index */
 };
 
-/* A follower of the container's log; it never outlives the container (a removal frees
- * it). */
+/* A follower of the container's log, a file's or (journald log driver) a journal reader;
+ * it never outlives the container (a removal frees it). */
 typedef struct {
 	OcidContainer *container;
 	OcidLogFollow *follow;
+	OcidJournalFollow *journal;
+	OcidBusService *service; /* whose count of journal readers it is in */
 } Follower;
 
 static void
 follower_free(Follower *f)
 {
 	ocid_log_follow_free(f->follow);
+	if (f->journal != NULL) {
+		ocid_journal_follow_free(f->journal);
+		f->service->journal_readers--;
+	}
 	g_free(f);
+}
+
+static void
+follower_finish(Follower *f)
+{
+	if (f->journal != NULL)
+		ocid_journal_follow_finish(f->journal);
+	else
+		ocid_log_follow_finish(f->follow);
 }
 
 /* The pointers of @array, owning nothing (g_ptr_array_copy would take its free function). */
@@ -79,11 +95,21 @@ calls_free(OcidContainer *c)
 }
 
 static void
+on_follower_closed(Follower *f)
+{
+	g_ptr_array_remove_fast(f->container->calls->followers, f);
+}
+
+static void
 on_follow_closed(OcidLogFollow *follow, gpointer user_data)
 {
-	Follower *f = user_data;
+	on_follower_closed(user_data);
+}
 
-	g_ptr_array_remove_fast(f->container->calls->followers, f);
+static void
+on_journal_closed(OcidJournalFollow *journal, gpointer user_data)
+{
+	on_follower_closed(user_data);
 }
 
 void
@@ -235,6 +261,36 @@ on_log_opened(GObject *source, GAsyncResult *result, gpointer user_data)
 			g_strerror(-r));
 }
 
+/* The journald driver's log: a journal reader in a thread of its own, which opens the
+ * journal itself, so the reply goes at once. */
+static int
+open_journal_log(sd_bus_message *m, OcidContainer *c, OcidLogOpen *request, sd_bus_error *error)
+{
+	OcidBusService *service = ocid_bus_service_of(c);
+	g_autoptr(GError) local_error = NULL;
+	_cleanup_close_ int reader = -1;
+	Follower *f;
+
+	if (service->journal_readers >= OCID_JOURNAL_READERS_MAX)
+		return sd_bus_error_setf(error, ocid_error_dbus_name(OCID_ERROR_INVALID_ARGUMENT),
+					 "%u logs are being read from the journal already, the "
+					 "most ocid serves at once; close one and try again",
+					 service->journal_readers);
+	f = g_new0(Follower, 1);
+	f->container = c;
+	f->service = service;
+	f->journal = ocid_journal_follow_new(request, on_journal_closed, f, &reader, &local_error);
+	if (f->journal == NULL) {
+		g_free(f);
+		return ocid_bus_error_from_gerror(error, local_error);
+	}
+	service->journal_readers++;
+	g_ptr_array_add(calls_of(c)->followers, f);
+	if (c->state == OCID_STATE_STOPPED)
+		follower_finish(f);
+	return sd_bus_reply_method_return(m, "h", reader);
+}
+
 int
 ocid_container_io_open_log(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
@@ -252,6 +308,12 @@ ocid_container_io_open_log(sd_bus_message *m, void *userdata, sd_bus_error *erro
 	r = ocid_bus_read_dict(m, &log_reader, &options, error);
 	if (r < 0)
 		return r;
+	if (c->log_driver == OCID_LOG_DRIVER_JOURNALD) {
+		g_autoptr(OcidLogOpen) request =
+		    ocid_log_open_new(c, options.has_tail, options.tail, options.follow);
+
+		return open_journal_log(m, c, request, error);
+	}
 	call = g_new0(OpenLogCall, 1);
 	call->service = ocid_bus_service_of(c);
 	call->call = sd_bus_message_ref(m);
@@ -447,7 +509,7 @@ finish_followers(OcidContainer *c)
 	g_autoptr(GPtrArray) all = shallow_copy(c->calls->followers);
 
 	for (guint i = 0; i < all->len; i++)
-		ocid_log_follow_finish(((Follower *)all->pdata[i])->follow);
+		follower_finish(all->pdata[i]);
 }
 
 void

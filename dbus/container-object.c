@@ -403,6 +403,15 @@ property_get_state(sd_bus *bus, const char *path, const char *interface, const c
 }
 
 static int
+property_get_log_driver(sd_bus *bus, const char *path, const char *interface, const char *property,
+			sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	const OcidContainer *c = userdata;
+
+	return sd_bus_message_append(reply, "s", ocid_log_driver_to_string(c->log_driver));
+}
+
+static int
 append_string_map(sd_bus_message *reply, GHashTable *map)
 {
 	g_autoptr(GList) keys = g_hash_table_get_keys(map);
@@ -471,6 +480,8 @@ static const sd_bus_vtable container_vtable[] = {
 	CHANGING_PROP("FinishedTimestamp", "t", finished_usec),
 	CONST_PROP("BundlePath", "s", bundle_path),
 	CONST_PROP("LogPath", "s", log_path),
+	SD_BUS_PROPERTY("LogDriver", "s", property_get_log_driver, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	CONST_PROP("Machined", "b", machined),
 	CONST_PROP("Dir", "s", dir),
 	CONST_PROP("StatePath", "s", state_path),
 	CONST_PROP("MountPoint", "s", mount_point),

@@ -85,6 +85,7 @@ typedef enum {
 	OPT_BOOL,
 	OPT_MAP,
 	OPT_VOLUMES,
+	OPT_DEFAULTED_BOOL, /* an int: -1 until given, for a default of the configuration's */
 } OptionKind;
 
 typedef struct {
@@ -131,6 +132,8 @@ static const OptionSpec create_options[] = {
 	{ "volumes", OPT_VOLUMES, offsetof(OcidCreateRequest, volumes) },
 	PATH_OPT("seccomp_profile_path", seccomp_profile_path),
 	STR_OPT("cgroup_parent", cgroup_parent),
+	STR_OPT("log_driver", log_driver_name),
+	{ "machined", OPT_DEFAULTED_BOOL, offsetof(OcidCreateRequest, machined) },
 };
 
 static const char *
@@ -141,6 +144,7 @@ signature_of(OptionKind kind)
 	case OPT_PATH:
 		return "s";
 	case OPT_BOOL:
+	case OPT_DEFAULTED_BOOL:
 		return "b";
 	case OPT_MAP:
 		return "a{ss}";
@@ -179,6 +183,12 @@ read_option_value(sd_bus_message *m, const OptionSpec *spec, OcidCreateRequest *
 		if (r < 0)
 			return r;
 		*(gboolean *)(base + spec->offset) = b;
+		return 0;
+	case OPT_DEFAULTED_BOOL:
+		r = sd_bus_message_read(m, "b", &b);
+		if (r < 0)
+			return r;
+		*(int *)(base + spec->offset) = b != 0;
 		return 0;
 	case OPT_MAP:
 		return read_string_map(m, spec->key, *(GHashTable **)(base + spec->offset), error);
@@ -348,7 +358,9 @@ load_files(OcidBusService *service, sd_bus_message *m, sd_bus_error *error)
 	r = ocid_bus_read_create_options(m, request, error);
 	if (r < 0)
 		return r;
-	if (!ocid_manager_create_check(service->manager, request, &local_error))
+	if (!ocid_manager_create_check(service->manager, request, &local_error) ||
+	    !ocid_create_request_apply_config(request, ocid_manager_get_config(service->manager),
+					      &local_error))
 		return ocid_bus_error_from_gerror(error, local_error);
 	/* Her uid decides what the container may do, so it must be one the bus vouches
 	 * for: never assumed. */

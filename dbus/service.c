@@ -13,6 +13,7 @@
 
 #include "../daemon/cleanup.h"
 #include "../daemon/errors.h"
+#include "../daemon/machined.h"
 
 /* systemctl status shows what ocid supervises, kept current as containers come, go and
  * change. */
@@ -50,6 +51,8 @@ on_container_removed(OcidContainer *container, gpointer data)
 	(void)sd_bus_emit_object_removed(service->bus, path);
 	(void)sd_bus_emit_signal(service->bus, OCID_MANAGER_PATH, OCID_MANAGER_INTERFACE,
 				 "ContainerRemoved", "so", container->id, path);
+	if (container->machined)
+		ocid_machined_unregister(service->bus, container);
 	/* Its processes' objects first: they are listed in what io_removed frees. */
 	ocid_process_objects_container_removed(service, container);
 	ocid_container_io_removed(service, container);
@@ -65,6 +68,10 @@ on_container_changed(OcidContainer *container, const char *const *properties, gp
 	ocid_container_io_changed(service, container, properties);
 	if (g_strv_contains(properties, "State"))
 		notify_status(service);
+	/* Started, not resumed: a paused container was registered when it started. */
+	if (container->machined && container->state == OCID_STATE_RUNNING &&
+	    g_strv_contains(properties, "StartedTimestamp"))
+		ocid_machined_register(service->bus, container);
 }
 
 static void

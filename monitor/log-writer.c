@@ -1,6 +1,7 @@
 #include "log-writer.h"
 
 #include "fd-util.h"
+#include "log-lines.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -209,12 +210,27 @@ log_writer_write_line(LogWriter *w, const char *timestamp, const char *stream, c
 	}
 }
 
+typedef struct {
+	LogWriter *writer;
+	const char *timestamp;
+	const char *stream;
+} LogWriteCall;
+
+static int
+write_record(void *data, const char *line, size_t len, bool complete)
+{
+	LogWriteCall *call = data;
+
+	return log_writer_write_line(call->writer, call->timestamp, call->stream, line, len,
+				     complete);
+}
+
 int
 log_writer_write(LogWriter *w, const char *stream, const char *buf, size_t len)
 {
 	char timestamp[LOG_TIMESTAMP_MAX];
 	struct timespec now;
-	int first_error = 0;
+	LogWriteCall call = { .writer = w, .timestamp = timestamp, .stream = stream };
 	int r;
 
 	if (clock_gettime(CLOCK_REALTIME, &now) < 0)
@@ -222,17 +238,5 @@ log_writer_write(LogWriter *w, const char *stream, const char *buf, size_t len)
 	r = log_writer_format_timestamp(&now, timestamp, sizeof timestamp);
 	if (r < 0)
 		return r;
-
-	while (len > 0) {
-		const char *newline = memchr(buf, '\n', len);
-		size_t line_len = newline != NULL ? (size_t)(newline - buf) : len;
-		size_t consumed = line_len + (newline != NULL ? 1 : 0);
-
-		r = log_writer_write_line(w, timestamp, stream, buf, line_len, newline != NULL);
-		if (r < 0 && first_error == 0)
-			first_error = r;
-		buf += consumed;
-		len -= consumed;
-	}
-	return first_error;
+	return log_lines_split(buf, len, write_record, &call);
 }

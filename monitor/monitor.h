@@ -3,6 +3,7 @@
  * terminal) and attach.c (the attach socket and stdin). Only these three include it. */
 #pragma once
 
+#include "journal-writer.h"
 #include "log-writer.h"
 #include "oom.h"
 
@@ -36,6 +37,7 @@ typedef struct {
 	int last_log_error;
 	OutputPipe pipes[2];
 	LogWriter log;
+	JournalWriter journal; /* instead of log, with the journald driver */
 	int stdin_fd;   /* write end of the container's stdin (the pty master for a terminal) */
 	int console_fd; /* the listening console socket during create */
 	int attach_fd;  /* the listening attach socket */

@@ -337,10 +337,14 @@ pump_pipe(Monitor *m, OutputPipe *p)
 		return 0;
 	}
 	monitor_attach_broadcast(m, m->buf, (size_t)n);
-	r = log_writer_write(&m->log, p->stream, m->buf, (size_t)n);
+	if (m->options->journald)
+		r = journal_writer_write(&m->journal, p->stream, m->buf, (size_t)n);
+	else
+		r = log_writer_write(&m->log, p->stream, m->buf, (size_t)n);
 	/* Once per kind of failure, not once per chunk: a full disk stays full for a while. */
 	if (r < 0 && r != m->last_log_error)
-		warn_errno(r, "cannot write to the log %s", m->options->log_path);
+		warn_errno(r, "cannot write to the log %s",
+			   m->options->journald ? "in the journal" : m->options->log_path);
 	m->last_log_error = r;
 	return n;
 }
@@ -495,6 +499,7 @@ monitor_supervise(const MonitorArgs *options)
 		.oom = MONITOR_OOM_INIT,
 		.pipes = { { .fd = -1, .stream = "stdout" }, { .fd = -1, .stream = "stderr" } },
 		.log = LOG_WRITER_INIT,
+		.journal = JOURNAL_WRITER_INIT,
 		.stdin_fd = -1,
 		.console_fd = -1,
 		.attach_fd = -1,
@@ -504,7 +509,13 @@ monitor_supervise(const MonitorArgs *options)
 		m->clients[i] = -1;
 	m->signal_fd = monitor_setup_signals();
 
-	if (options->log_owner.set) {
+	if (options->journald) {
+		/* Connected now: the seccomp filter lets the monitor send, not connect. */
+		r = journal_writer_open(&m->journal, options->id, options->name,
+					JOURNAL_SOCKET_PATH);
+		if (r < 0)
+			die_errno(r, "cannot connect to the journal at %s", JOURNAL_SOCKET_PATH);
+	} else if (options->log_owner.set) {
 		/* The user database is read once, now, before the seccomp filter: it may need
 		 * files and sockets the filter refuses. */
 		r = fs_identity_init(&owner, options->log_owner.uid, options->log_owner.gid);
@@ -513,7 +524,9 @@ monitor_supervise(const MonitorArgs *options)
 				  (unsigned)options->log_owner.uid,
 				  (unsigned)options->log_owner.gid);
 	}
-	r = log_writer_open_as(&m->log, options->log_path, options->log_size_max, &owner);
+	r = options->journald
+		? 0
+		: log_writer_open_as(&m->log, options->log_path, options->log_size_max, &owner);
 	if (r < 0 && options->log_owner.set)
 		die_errno(r,
 			  "cannot open the log %s as its owner (uid %u); name a file that "
@@ -561,6 +574,9 @@ monitor_supervise(const MonitorArgs *options)
 	monitor_attach_stop(m);
 	monitor_close_stdin(m);
 	log_writer_close(&m->log);
+	r = journal_writer_finish(&m->journal);
+	if (r < 0)
+		warn_errno(r, "cannot tell the journal that the output has ended");
 
 	exit_code = exit_code_from_wait_status(m->container_status);
 	if (exit_code < 0) {

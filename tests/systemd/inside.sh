@@ -159,6 +159,10 @@ fi
 # Issue 23: the Cockpit page in headless Chromium through a real cockpit-ws (skips where
 # they are missing, as in the VM lane's guest).
 "$top/tests/systemd/cockpit.sh" "$build" || status=$?
+# Issue 22: the journald log driver, and machined registration (systemd-machined is
+# bus-activated here).
+"$top/tests/systemd/journald.sh" "$build" || status=$?
+"$top/tests/systemd/machined.sh" "$build" || status=$?
 # A sanitizer report, or a daemon that aborted, fails the suite whatever the tests said.
 journalctl -u ocid.service --no-pager -q >/tmp/ocid-journal
 reports='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|status=6/ABRT'

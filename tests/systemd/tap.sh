@@ -2,7 +2,10 @@
 # "not ok N" and remembers a failure in $status; the predicates print what they saw when
 # they fail; wait_for polls a command with a deadline (tests never sleep a fixed time).
 # The emulated guest (tests/vm) is slower: OCID_TEST_TIME_SCALE stretches every bound.
+# Also for journald.sh and machined.sh: same compares two texts, state_is asks ocictl for
+# a container's state. A suite ends with 'echo "1..$n"; exit $status'.
 n=0 status=0
+scale=${OCID_TEST_TIME_SCALE:-1}
 check() {
 	local what=$1
 	shift
@@ -28,3 +31,6 @@ wait_for() {
 }
 # A command that could block, bounded.
 bounded() { timeout $((60 * ${OCID_TEST_TIME_SCALE:-1})) "$@"; }
+show() { cut -c1-200 <<<"$1" | head -30 | sed 's/^/# /'; }
+same() { [ "$1" = "$2" ] || { show "$(diff <(echo "$1") <(echo "$2"))"; return 1; }; }
+state_is() { [ "$(timeout 30 ocictl inspect -f '{{.State}}' "$1" 2>/dev/null)" = "$2" ]; }

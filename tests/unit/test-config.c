@@ -19,6 +19,9 @@ test_defaults(void)
 	g_assert_cmpstr(config->cgroup_parent, ==, "machine.slice");
 	g_assert_cmpuint(config->create_timeout_sec, ==, 240);
 	g_assert_cmpint(config->log_size_max, ==, -1);
+	g_assert_cmpint(config->log_driver, ==, OCID_LOG_DRIVER_K8S_FILE);
+	/* machined shows every machine to every local user: opt-in. */
+	g_assert_false(config->machined);
 	g_assert_cmpstr(config->state_dir, ==, "/var/lib/ocid");
 	g_assert_cmpstr(config->run_dir, ==, "/run/ocid");
 	g_assert_cmpstr(config->log_dir, ==, "/var/log/ocid");
@@ -44,6 +47,8 @@ test_every_key(void)
 			   "no_pivot = true\n"
 			   "create_timeout = 30\n"
 			   "log_size_max = 1048576\n"
+			   "log_driver = journald\n"
+			   "machined = true\n"
 			   "bind_mount_allowlist = /srv/shared; /var/lib/data\n"
 			   "[paths]\n"
 			   "state_dir = /srv/state\n"
@@ -64,6 +69,8 @@ test_every_key(void)
 	g_assert_true(config->no_pivot);
 	g_assert_cmpuint(config->create_timeout_sec, ==, 30);
 	g_assert_cmpint(config->log_size_max, ==, 1048576);
+	g_assert_cmpint(config->log_driver, ==, OCID_LOG_DRIVER_JOURNALD);
+	g_assert_true(config->machined);
 	g_assert_cmpstr(config->bind_mount_allowlist[0], ==, "/srv/shared");
 	g_assert_cmpstr(config->bind_mount_allowlist[1], ==, "/var/lib/data");
 	g_assert_null(config->bind_mount_allowlist[2]);
@@ -99,6 +106,8 @@ test_refusals(void)
 	assert_refused("[runtime]\ncreate_timeout = 10s\n", "create_timeout", "not an integer");
 	assert_refused("[runtime]\nlog_size_max = 0\n", "log_size_max", "-1 for unlimited");
 	assert_refused("[runtime]\nlog_size_max = -2\n", "log_size_max", "out of range");
+	assert_refused("[runtime]\nlog_driver = syslog\n", "log_driver", "k8s-file, journald");
+	assert_refused("[runtime]\nmachined = yes\n", "machined", "false, true");
 	assert_refused("[runtime]\nmonitor_env = PATH\n", "monitor_env", "NAME=VALUE");
 	assert_refused("[runtime]\ncgroup_parent = ../x\n", "cgroup_parent", "not a slice");
 	assert_refused("[runtime]\nruntime = /usr/bin/runc\n", "[runtime] runtime", "unknown key");

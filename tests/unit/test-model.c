@@ -98,6 +98,8 @@ test_persist_round_trip(void)
 	c->owner_uid = 1001;
 	c->owner_gid = 1002;
 	c->confined = TRUE;
+	c->log_driver = OCID_LOG_DRIVER_JOURNALD;
+	c->machined = TRUE;
 	g_hash_table_insert(c->labels, g_strdup("app"), g_strdup("web"));
 	g_hash_table_insert(c->annotations, g_strdup("io.example/x"), g_strdup("y\"z"));
 	v->container_path = g_strdup("/data");
@@ -119,6 +121,8 @@ test_persist_round_trip(void)
 	g_assert_cmpuint(back->owner_uid, ==, 1001);
 	g_assert_cmpuint(back->owner_gid, ==, 1002);
 	g_assert_true(back->confined);
+	g_assert_cmpint(back->log_driver, ==, OCID_LOG_DRIVER_JOURNALD);
+	g_assert_true(back->machined);
 }
 
 static void
