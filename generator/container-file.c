@@ -270,19 +270,11 @@ set_notify(const char *value, const Where *at, GError **error)
 }
 
 static gboolean
-set_log_driver(const char *value, const Where *at, GError **error)
+set_log_driver(OcidContainerFile *file, const char *value, const Where *at, GError **error)
 {
-	if (g_str_equal(value, "k8s-file"))
+	file->journald = g_str_equal(value, "journald");
+	if (g_str_equal(value, "k8s-file") || file->journald)
 		return TRUE;
-	/* When ocictl run grows --log-driver (the journald driver), pass it through. */
-	if (g_str_equal(value, "journald")) {
-		fail_at(
-		    error, OCID_CONTAINER_FILE_ERROR_UNSUPPORTED, at,
-		    "the journald log driver is not in this ocid yet (ocictl run has no "
-		    "--log-driver); use LogDriver=k8s-file, the default; the container's output "
-		    "reaches the unit's journal through ocictl run anyway");
-		return FALSE;
-	}
 	fail_at(error, OCID_CONTAINER_FILE_ERROR_INVALID, at,
 		"'%s' is not one of k8s-file, journald", value);
 	return FALSE;
@@ -315,7 +307,7 @@ container_key(OcidContainerFile *file, const char *key, const char *value, const
 	if (g_str_equal(key, "LogPath"))
 		return set_absolute(&file->log_path, value, at, error);
 	if (g_str_equal(key, "LogDriver"))
-		return set_log_driver(value, at, error);
+		return set_log_driver(file, value, at, error);
 	if (g_str_equal(key, "StopSignal"))
 		return set_stop_signal(file, value, at, error);
 	if (g_str_equal(key, "StopTimeout"))
@@ -491,6 +483,12 @@ ocid_container_file_parse(const char *path, const char *text, GError **error)
 		fail_at(error, OCID_CONTAINER_FILE_ERROR_MISSING, &at,
 			"missing; a [Container] section must name the OCI bundle to run "
 			"(Bundle=/path/to/bundle)");
+		return NULL;
+	}
+	if (file->journald && file->log_path != NULL) {
+		Where at = { .path = path, .line = MAX(container_line, 1), .key = "LogDriver" };
+		fail_at(error, OCID_CONTAINER_FILE_ERROR_INVALID, &at,
+			"journald does not go with LogPath=: the journal is where the lines go");
 		return NULL;
 	}
 	if (file->container_name == NULL)

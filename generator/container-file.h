@@ -35,6 +35,7 @@ typedef struct {
 	GPtrArray *labels;      /* "KEY=VALUE" */
 	GPtrArray *volumes;     /* OcidContainerVolume */
 	char *log_path;         /* LogPath=, or NULL */
+	gboolean journald;      /* LogDriver=journald */
 	char *stop_signal;      /* StopSignal= as written, or NULL */
 	int stop_signal_number; /* its number; SIGTERM when unset */
 	int stop_timeout;       /* StopTimeout=, seconds; -1 when unset */

@@ -65,6 +65,8 @@ exec_start(const OcidContainerFile *file, const char *ocictl)
 	}
 	if (file->log_path != NULL)
 		append_option(line, "--log-path", file->log_path);
+	if (file->journald)
+		append_option(line, "--log-driver", "journald");
 	if (file->stop_signal != NULL)
 		append_option(line, "--stop-signal", file->stop_signal);
 	g_string_append(line, " --");
