@@ -16,6 +16,7 @@ typedef struct {
 	char *log_path;
 	char *stop_signal;
 	char **volumes;
+	char **env;
 	char *log_driver;
 	gboolean terminal, stdin_open, stdin_once, privileged;
 	gboolean machined, no_machined;
@@ -31,6 +32,7 @@ create_options_clear(CreateOptions *o)
 	g_free(o->log_path);
 	g_free(o->stop_signal);
 	g_strfreev(o->volumes);
+	g_strfreev(o->env);
 	ocictl_pull_flags_clear(&o->pull);
 	g_free(o->log_driver);
 }
@@ -84,6 +86,10 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CreateOptions, create_options_clear)
 	      &(o)->stop_signal,                                                                   \
 	      "The signal 'ocictl stop' sends first (default SIGTERM)",                            \
 	      "SIGNAL" },                                                                          \
+	    { "env",       'e',                                                                    \
+	      0,           G_OPTION_ARG_STRING_ARRAY,                                              \
+	      &(o)->env,   "Set NAME=VALUE in the container's environment (repeatable)",           \
+	      "NAME=VALUE" },                                                                      \
 	    { "volume",                                                                            \
 	      'v',                                                                                 \
 	      0,                                                                                   \
@@ -276,6 +282,9 @@ create(Ctl *ctl, const CreateOptions *o, const Source *source, const char *id, c
 		g_variant_builder_clear(&options);
 		return FALSE;
 	}
+	if (o->env != NULL)
+		g_variant_builder_add(&options, "{sv}", "env",
+				      g_variant_new_strv((const char *const *)o->env, -1));
 	if (source->image != NULL) {
 		g_variant_builder_add(&options, "{sv}", "image",
 				      g_variant_new_string(source->image));

@@ -34,6 +34,7 @@ ocid_create_request_new(const char *id, const char *name, const char *bundle)
 	request->annotations = string_map_new();
 	request->metadata = string_map_new();
 	request->volumes = g_ptr_array_new_with_free_func((GDestroyNotify)ocid_volume_free);
+	request->env = g_ptr_array_new_with_free_func(g_free);
 	/* The seed's default: a container is trusted unless the caller says otherwise. */
 	request->trusted = TRUE;
 	request->machined = -1;
@@ -63,6 +64,7 @@ ocid_create_request_free(OcidCreateRequest *request)
 	g_free(request->cgroup_parent);
 	g_free(request->log_driver_name);
 	g_clear_pointer(&request->volumes, g_ptr_array_unref);
+	g_clear_pointer(&request->env, g_ptr_array_unref);
 	g_clear_pointer(&request->spec, json_node_unref);
 	g_clear_pointer(&request->seccomp, json_node_unref);
 	ocid_caller_free(request->caller);

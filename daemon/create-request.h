@@ -29,6 +29,7 @@ typedef struct {
 	char *seccomp_profile_path;
 	char *cgroup_parent;
 	GPtrArray *volumes; /* OcidVolume */
+	GPtrArray *env;     /* NAME=VALUE: set in process.env, replacing the bundle's */
 	gboolean terminal;
 	gboolean stdin_open;
 	gboolean stdin_once;

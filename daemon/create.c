@@ -165,6 +165,7 @@ container_from_request(OcidManager *manager, OcidCreateRequest *r, JsonNode *spe
 		return NULL;
 	if (!ocid_spec_apply(spec, c, r->seccomp, error))
 		return NULL;
+	ocid_spec_set_env(spec, r->env);
 	if (c->confined)
 		ocid_userns_apply(spec, r->id_map);
 	return g_steal_pointer(&c);

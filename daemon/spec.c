@@ -478,6 +478,37 @@ check_capabilities(JsonObject *process, GError **error)
 	return TRUE;
 }
 
+void
+ocid_spec_set_env(JsonNode *spec, GPtrArray *env)
+{
+	JsonObject *process = json_object_get_object_member(json_node_get_object(spec), "process");
+	JsonArray *list;
+
+	if (env->len == 0)
+		return;
+	if (!json_object_has_member(process, "env") ||
+	    !JSON_NODE_HOLDS_ARRAY(json_object_get_member(process, "env")))
+		json_object_set_array_member(process, "env", json_array_new());
+	list = json_object_get_array_member(process, "env");
+	for (guint i = 0; i < env->len; i++) {
+		const char *entry = env->pdata[i];
+		size_t name_len = (size_t)(strchr(entry, '=') - entry) + 1;
+		guint j;
+
+		for (j = 0; j < json_array_get_length(list); j++) {
+			JsonNode *old = json_array_get_element(list, j);
+			if (JSON_NODE_HOLDS_VALUE(old) &&
+			    json_node_get_value_type(old) == G_TYPE_STRING &&
+			    strncmp(json_node_get_string(old), entry, name_len) == 0)
+				break;
+		}
+		if (j < json_array_get_length(list))
+			json_node_set_string(json_array_get_element(list, j), entry);
+		else
+			json_array_add_string_element(list, entry);
+	}
+}
+
 gboolean
 ocid_spec_apply(JsonNode *spec, const OcidContainer *c, JsonNode *seccomp, GError **error)
 {

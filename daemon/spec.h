@@ -19,6 +19,10 @@
  * OCID_ERROR_INVALID_ARGUMENT and name the file and what is wrong; nothing is replaced. */
 JsonNode *ocid_spec_load_bundle(const char *bundle_path, GError **error);
 
+/* Sets each NAME=VALUE of @env in @spec's process.env: it replaces an entry of the same
+ * name, or is added after the others. */
+void ocid_spec_set_env(JsonNode *spec, GPtrArray *env);
+
 /* Applies the container's settings to @spec, which ocid_spec_load_bundle() returned (its
  * checks are what make the members' types safe to assume here). */
 gboolean ocid_spec_apply(JsonNode *spec, const OcidContainer *container, JsonNode *seccomp,

@@ -79,12 +79,41 @@ read_volumes(sd_bus_message *m, GPtrArray *volumes, sd_bus_error *error)
 	return sd_bus_message_exit_container(m);
 }
 
+/* The env option: NAME=VALUE entries for the container's process.env, each name non-empty
+ * and without '=' (as the OCI spec has them). */
+static int
+read_env(sd_bus_message *m, GPtrArray *env, sd_bus_error *error)
+{
+	const char *entry;
+	int r;
+
+	r = sd_bus_message_enter_container(m, 'a', "s");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_read(m, "s", &entry)) > 0) {
+		const char *eq = strchr(entry, '=');
+
+		if (eq == NULL || eq == entry)
+			return ocid_bus_error_invalid(error, "Option 'env': '%s' is not NAME=VALUE",
+						      entry);
+		if (strlen(entry) > MAX_VALUE_LEN)
+			return ocid_bus_error_invalid(error, "Option 'env': an entry is too long");
+		if (env->len >= MAX_MAP_ENTRIES)
+			return ocid_bus_error_invalid(error, "Option 'env': too many entries");
+		g_ptr_array_add(env, g_strdup(entry));
+	}
+	if (r < 0)
+		return r;
+	return sd_bus_message_exit_container(m);
+}
+
 typedef enum {
 	OPT_STRING,
 	OPT_PATH,
 	OPT_BOOL,
 	OPT_MAP,
 	OPT_VOLUMES,
+	OPT_ENV,            /* as of NAME=VALUE */
 	OPT_DEFAULTED_BOOL, /* an int: -1 until given, for a default of the configuration's */
 } OptionKind;
 
@@ -130,6 +159,7 @@ static const OptionSpec create_options[] = {
 	BOOL_OPT("start", start),
 	STR_OPT("stop_signal", stop_signal),
 	{ "volumes", OPT_VOLUMES, offsetof(OcidCreateRequest, volumes) },
+	{ "env", OPT_ENV, offsetof(OcidCreateRequest, env) },
 	PATH_OPT("seccomp_profile_path", seccomp_profile_path),
 	STR_OPT("cgroup_parent", cgroup_parent),
 	STR_OPT("log_driver", log_driver_name),
@@ -150,6 +180,8 @@ signature_of(OptionKind kind)
 		return "a{ss}";
 	case OPT_VOLUMES:
 		return "a(ssb)";
+	case OPT_ENV:
+		return "as";
 	}
 	return "";
 }
@@ -194,6 +226,8 @@ read_option_value(sd_bus_message *m, const OptionSpec *spec, OcidCreateRequest *
 		return read_string_map(m, spec->key, *(GHashTable **)(base + spec->offset), error);
 	case OPT_VOLUMES:
 		return read_volumes(m, *(GPtrArray **)(base + spec->offset), error);
+	case OPT_ENV:
+		return read_env(m, *(GPtrArray **)(base + spec->offset), error);
 	}
 	return -EINVAL;
 }

@@ -36,6 +36,7 @@ ocid_container_file_free(OcidContainerFile *file)
 	g_free(file->bundle);
 	g_clear_pointer(&file->annotations, g_ptr_array_unref);
 	g_clear_pointer(&file->labels, g_ptr_array_unref);
+	g_clear_pointer(&file->env, g_ptr_array_unref);
 	g_clear_pointer(&file->volumes, g_ptr_array_unref);
 	g_free(file->log_path);
 	g_free(file->stop_signal);
@@ -244,10 +245,8 @@ static const struct {
 	{ "HealthOnFailure", "ocid has no health checks yet; use Restart= in [Service] to restart "
 			     "a failed container" },
 	{ "HealthStartupCmd", "ocid has no health checks yet" },
-	{ "Environment", "ocid's CreateContainer has no environment option yet; set the "
-			 "variables in the bundle's config.json (process.env)" },
-	{ "EnvironmentFile", "ocid's CreateContainer has no environment option yet; set the "
-			     "variables in the bundle's config.json (process.env)" },
+	{ "EnvironmentFile", "ocid reads no environment files; list the variables with "
+			     "Environment=NAME=VALUE" },
 	{ "Image", "ocid runs OCI bundles, not images; unpack the image (umoci unpack) and give "
 		   "the directory as Bundle=" },
 };
@@ -302,6 +301,8 @@ container_key(OcidContainerFile *file, const char *key, const char *value, const
 		return add_words(file->annotations, value, is_pair, "KEY=VALUE", at, error);
 	if (g_str_equal(key, "Label"))
 		return add_words(file->labels, value, is_pair, "KEY=VALUE", at, error);
+	if (g_str_equal(key, "Environment"))
+		return add_words(file->env, value, is_pair, "NAME=VALUE", at, error);
 	if (g_str_equal(key, "Volume"))
 		return add_volume(file, value, at, error);
 	if (g_str_equal(key, "LogPath"))
@@ -440,6 +441,7 @@ ocid_container_file_parse(const char *path, const char *text, GError **error)
 	file->path = g_strdup(path);
 	file->annotations = g_ptr_array_new_with_free_func(g_free);
 	file->labels = g_ptr_array_new_with_free_func(g_free);
+	file->env = g_ptr_array_new_with_free_func(g_free);
 	file->volumes = g_ptr_array_new_with_free_func((GDestroyNotify)volume_free);
 	file->unit_lines = g_ptr_array_new_with_free_func(g_free);
 	file->service_lines = g_ptr_array_new_with_free_func(g_free);

@@ -33,6 +33,7 @@ typedef struct {
 	char *bundle;           /* Bundle=, absolute */
 	GPtrArray *annotations; /* "KEY=VALUE" */
 	GPtrArray *labels;      /* "KEY=VALUE" */
+	GPtrArray *env;         /* Environment=: "NAME=VALUE" for the container */
 	GPtrArray *volumes;     /* OcidContainerVolume */
 	char *log_path;         /* LogPath=, or NULL */
 	gboolean journald;      /* LogDriver=journald */

@@ -36,6 +36,7 @@ void on_exec_reply(GObject *source, GAsyncResult *res, gpointer user_data);
 
 /* test-features-resources.c */
 void test_update(void);
+void test_env(void);
 void test_oom_killed(void);
 
 /* test-features-io.c */

@@ -8,7 +8,9 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#define LOOP "trap 'exit 0' TERM; while true; do sleep 0.05; done"
+/* It says "trapped" once its TERM trap is set: a stop before that would find a pid 1
+ * with no handler, which the kernel spares from SIGTERM (or runc's init, still Go). */
+#define LOOP "trap 'exit 0' TERM; echo trapped; while true; do sleep 0.05; done"
 
 /* test-ocictl.c */
 char *run_detached(OcidTest *t, const char *bundle, const char *name, const char *id);

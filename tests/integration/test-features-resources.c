@@ -110,3 +110,37 @@ test_oom_killed(void)
 	g_assert_true(g_variant_get_boolean(oom));
 	ocid_test_delete(t, path, FALSE);
 }
+
+/* The env option sets the process's environment: a new name is added, a name the bundle
+ * has (PATH) is replaced, a value may hold '='. An entry without '=' is refused. */
+void
+test_env(void)
+{
+	OcidTest *t = ocid_test_get_or_skip();
+	const char *env[] = { "FOO=one", "PATH=/bin:/usr/bin:/opt/none", "BAR=two=2", NULL };
+	const char *bad[] = { "NOEQUALS", NULL };
+	g_autofree char *path = NULL;
+	g_autofree char *refused = NULL;
+	g_autoptr(GError) error = NULL;
+	GVariantBuilder options;
+
+	if (t == NULL)
+		return;
+	g_variant_builder_init(&options, G_VARIANT_TYPE("a{sv}"));
+	g_variant_builder_add(&options, "{sv}", "env", g_variant_new_strv(env, -1));
+	path = ocid_test_make_container(t, "with-env", "echo \"env $FOO $BAR $PATH\"",
+					g_variant_builder_end(&options), TRUE);
+	g_assert_true(
+	    ocid_test_wait_output(t, path, "env one two=2 /bin:/usr/bin:/opt/none", 10000));
+	ocid_test_delete(t, path, TRUE);
+
+	g_variant_builder_init(&options, G_VARIANT_TYPE("a{sv}"));
+	g_variant_builder_add(&options, "{sv}", "env", g_variant_new_strv(bad, -1));
+	{
+		g_autofree char *bundle = ocid_test_make_bundle(t, "bad-env", "true");
+		refused = ocid_test_create(t, "bad-env", "", bundle,
+					   g_variant_builder_end(&options), &error);
+	}
+	ocid_test_assert_error(error, "InvalidArgument");
+	g_assert_nonnull(strstr(error->message, "'NOEQUALS' is not NAME=VALUE"));
+}

@@ -456,6 +456,7 @@ add_tests(void)
 	g_test_add_func("/features/volumes-netns-kept", test_volumes_netns_kept);
 	g_test_add_func("/features/pause", test_pause);
 	g_test_add_func("/features/update", test_update);
+	g_test_add_func("/features/env", test_env);
 	g_test_add_func("/features/oom-killed", test_oom_killed);
 	g_test_add_func("/features/stop-signal", test_stop_signal);
 }

@@ -4,13 +4,32 @@
  * name ocictl commands, update's sizes, and events. */
 #include "ocictl-test.h"
 
-/* A running container made with ocictl run -d; returns its id. */
+/* ocictl logs NAME holds "trapped": LOOP's trap is set. */
+static gboolean
+trapped(gpointer data)
+{
+	struct {
+		OcidTest *t;
+		const char *name;
+	} *of = data;
+	g_auto(OcictlResult) r = ocictl_run(of->t, "logs", of->name, NULL);
+
+	return r.status == 0 && strstr(r.out, "trapped") != NULL;
+}
+
+/* A running container made with ocictl run -d from a LOOP bundle; returns its id once its
+ * trap is set. */
 char *
 run_detached(OcidTest *t, const char *bundle, const char *name, const char *id)
 {
 	g_auto(OcictlResult) r = ocictl_run(t, "run", "-d", "--name", name, bundle, id, NULL);
+	struct {
+		OcidTest *t;
+		const char *name;
+	} of = { t, name };
 
 	ocictl_assert_status(&r, 0);
+	g_assert_true(ocid_test_wait_for(trapped, &of, 10000 * ocid_test_time_scale()));
 	return g_strstrip(g_strdup(r.out));
 }
 

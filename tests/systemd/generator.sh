@@ -30,7 +30,7 @@ trap cleanup EXIT
 # web: says hello, answers SIGUSR1, and says goodbye on its stop signal (SIGINT here, not
 # the default).
 "$OCID_MAKE_BUNDLE" "$dir/web" /bin/sh -c \
-	'echo web says hello; trap "echo web got USR1" USR1; trap "echo web stops on SIGINT; exit 0" INT; while true; do sleep 0.1; done' >/dev/null
+	'echo web says hello \"$GREETING\"; trap "echo web got USR1" USR1; trap "echo web stops on SIGINT; exit 0" INT; while true; do sleep 0.1; done' >/dev/null
 "$OCID_MAKE_BUNDLE" "$dir/fail" /bin/sh -c 'echo fail is failing; exit 3' >/dev/null
 cat >"$vendor/gen-web.container" <<EOF
 [Unit]
@@ -48,6 +48,7 @@ After=network-online.target
 Bundle=$dir/web
 Label=app=web "team=web ops"
 Annotation=org.example.tier=front
+Environment=GREETING="from the unit"
 StopSignal=SIGINT
 StopTimeout=5
 Notify=running
@@ -154,7 +155,7 @@ out=$(systemctl status gen-web.service --no-pager 2>&1)
 check "systemctl status: active (running)" contains "$out" "Active: active (running)"
 check "systemctl status: the container's state" contains "$out" "Status: \"Container $first_id is running\""
 check "journalctl -u shows the output under the unit's name" \
-	contains "$(journalctl -u gen-web.service --no-pager -o cat)" "web says hello"
+	contains "$(journalctl -u gen-web.service --no-pager -o cat)" "web says hello \"from the unit\""
 
 # A restart of ocid (an upgrade) leaves the container running, and the unit active: ocictl
 # run follows the log of the new ocid, so what the container says later still reaches the

@@ -23,6 +23,7 @@ static const char *const full_file = "# A web server\n"
 				     "Volume=/srv/data:/data\n"
 				     "LogPath=/var/log/web.log\n"
 				     "LogDriver=k8s-file\n"
+				     "Environment=GREETING=\"hello world\" MODE=prod\n"
 				     "StopSignal=SIGINT\n"
 				     "StopTimeout=5\n"
 				     "Notify=running\n"
@@ -62,7 +63,8 @@ test_full(void)
 	g_assert_nonnull(strstr(
 	    unit, "\nExecStart=/usr/bin/ocictl --no-ask-password run --sdnotify=running --name "
 		  "\"web-1\" --annotation \"org.example.tier=front\" --label \"app=web\" --label "
-		  "\"team=web ops\" --label \"cost=100%%\" --volume \"/srv/www:/var/www:ro\" "
+		  "\"team=web ops\" --label \"cost=100%%\" --env \"GREETING=hello world\" --env "
+		  "\"MODE=prod\" --volume \"/srv/www:/var/www:ro\" "
 		  "--volume \"/srv/data:/data\" --log-path \"/var/log/web.log\" --stop-signal "
 		  "\"SIGINT\" -- \"/srv/bundles/web\"\n"));
 	g_assert_nonnull(strstr(unit, "\nExecStop=-/usr/bin/ocictl --no-ask-password stop --time 5 "
@@ -129,8 +131,11 @@ static const struct {
 	  PATH ":1: LogDriver=: journald does not go with LogPath=" },
 	{ "log-driver-bad", "[Container]\nLogDriver=syslog\n", OCID_CONTAINER_FILE_ERROR_INVALID,
 	  PATH ":2: LogDriver=: 'syslog' is not one of k8s-file, journald" },
-	{ "environment", "[Container]\nEnvironment=A=1\n", OCID_CONTAINER_FILE_ERROR_UNSUPPORTED,
-	  PATH ":2: Environment=: not supported: ocid's CreateContainer has no environment" },
+	{ "environment-file", "[Container]\nEnvironmentFile=/etc/web.env\n",
+	  OCID_CONTAINER_FILE_ERROR_UNSUPPORTED,
+	  PATH ":2: EnvironmentFile=: not supported: ocid reads no environment files" },
+	{ "environment-bad", "[Container]\nEnvironment=NOVALUE\n", OCID_CONTAINER_FILE_ERROR_INVALID,
+	  PATH ":2: Environment=: " },
 	{ "image", "[Container]\nImage=busybox\n", OCID_CONTAINER_FILE_ERROR_UNSUPPORTED,
 	  PATH ":2: Image=: not supported: ocid runs OCI bundles" },
 	{ "relative-bundle", "[Container]\nBundle=srv/web\n", OCID_CONTAINER_FILE_ERROR_INVALID,
