@@ -45,6 +45,7 @@ ocid_container_free(OcidContainer *container)
 	g_clear_handle_id(&container->monitor_watch, g_source_remove);
 	g_clear_handle_id(&container->container_watch, g_source_remove);
 	g_clear_handle_id(&container->stop_timer, g_source_remove);
+	g_clear_handle_id(&container->restart_timer, g_source_remove);
 	if (container->monitor_pidfd >= 0)
 		close(container->monitor_pidfd);
 	if (container->container_pidfd >= 0)

@@ -74,6 +74,15 @@ struct OcidContainer {
 	/* A Delete has begun to take it apart (and no other verb may begin): a daemon that
 	 * finds it so at restore finishes the job (teardown.h). */
 	int removing;
+	/* What ocid does when it exits (restart.h): an OcidRestartPolicy, and for on-failure
+	 * how many restarts in a row it gets (0: no limit). */
+	int restart_policy;
+	uint32_t restart_max;
+	/* A caller's Stop, Kill or Delete stopped it: no policy starts it again. */
+	int stopped_by_caller;
+	/* It exited and its policy starts it again: a daemon that finds it so at restore
+	 * does that. */
+	int restart_pending;
 
 	/* Changed only through state-machine.h. */
 	OcidContainerState state;
@@ -83,6 +92,7 @@ struct OcidContainer {
 	char *error;
 	uint64_t started_usec;
 	uint64_t finished_usec;
+	uint32_t restart_count; /* the times its policy started it again */
 
 	/* Processes, persisted so that a restarted daemon finds them again. The identities
 	 * (pidfs inodes, or start times) tell a live pid from a recycled one. */
@@ -112,6 +122,8 @@ struct OcidContainer {
 	gboolean no_poststop_hooks;
 	GPtrArray *stop_waiters; /* pending Stop/Delete calls, see manager.c */
 	guint stop_timer;
+	guint restart_timer; /* its back-off before a restart (restart.c) */
+	gboolean restarting; /* a restart is taking it down and creating it again */
 	/* The manager it belongs to, from its adoption on (manager.h): the state machine
 	 * persists through it and tells its listener. */
 	struct OcidManager *manager;

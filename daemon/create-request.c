@@ -57,6 +57,7 @@ ocid_create_request_free(OcidCreateRequest *request)
 	g_free(request->netns_path);
 	g_free(request->mount_point);
 	g_free(request->stop_signal);
+	g_free(request->restart_policy);
 	g_free(request->seccomp_profile_path);
 	g_free(request->cgroup_parent);
 	g_clear_pointer(&request->volumes, g_ptr_array_unref);

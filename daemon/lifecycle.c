@@ -13,6 +13,7 @@
 #include "input-limits.h"
 #include "log.h"
 #include "process.h"
+#include "restart.h"
 #include "state-machine.h"
 #include "teardown.h"
 
@@ -135,8 +136,10 @@ on_started(const char *out, GError *error, gpointer user_data)
 	/* An exit while the runtime's start ran waited for it: its teardown begins now. The
 	 * reply above may have deleted the container. */
 	c = ocid_container_ref_resolve(ref);
-	if (c != NULL)
+	if (c != NULL) {
 		ocid_teardown_exited(ref->manager, c);
+		ocid_restart_on_exit(ref->manager, c);
+	}
 }
 
 static OcidStartProtocol
@@ -280,6 +283,7 @@ ocid_manager_stop(OcidManager *manager, OcidContainer *c, guint64 timeout_sec, O
 	if (!ocid_check_timeout(timeout_sec, "Stop's timeout_sec", error) ||
 	    !check_not_creating(c, error))
 		return FALSE;
+	ocid_restart_cancel_for_caller(manager, c);
 	if (!ocid_container_is_alive(c)) {
 		done(c, NULL, user_data);
 		return TRUE;
@@ -288,6 +292,13 @@ ocid_manager_stop(OcidManager *manager, OcidContainer *c, guint64 timeout_sec, O
 		return FALSE;
 	add_waiter(c, done, user_data);
 	return TRUE;
+}
+
+static gboolean
+signal_ends(const OcidContainer *c, int signal)
+{
+	return signal == SIGKILL || signal == SIGTERM || signal == SIGINT || signal == SIGQUIT ||
+	       signal == ocid_signal_from_string(c->stop_signal);
 }
 
 gboolean
@@ -303,6 +314,9 @@ ocid_manager_kill(OcidManager *manager, OcidContainer *c, const char *signal_nam
 	}
 	if (!ocid_container_is_alive(c))
 		return invalid_state(c, "there is no process to signal", error);
+	/* A signal meant to end it: the exit it brings is the caller's, not a failure. */
+	if (signal_ends(c, signal))
+		ocid_restart_cancel_for_caller(manager, c);
 	return send_signal(c, signal, error);
 }
 
@@ -483,6 +497,15 @@ on_stopped_for_delete(OcidContainer *c, GError *error, gpointer user_data)
 	delete_from_runtime(ref->manager, c, ref->done, ref->user_data);
 }
 
+/* A restart's create was undone for this Delete: it goes on as for any stopped one. */
+static void
+on_restart_undone(OcidContainer *c, GError *error, gpointer user_data)
+{
+	g_autoptr(OcidContainerRef) ref = user_data;
+
+	delete_from_runtime(ref->manager, c, ref->done, ref->user_data);
+}
+
 static void
 on_create_cancelled(OcidContainer *c, GError *error, gpointer user_data)
 {
@@ -524,6 +547,12 @@ ocid_manager_delete(OcidManager *manager, OcidContainer *c, gboolean force, Ocid
 	}
 	if (ocid_container_is_alive(c) && c->state != OCID_STATE_CREATED && !force)
 		return invalid_state(c, "stop it first, or delete it with force=true", error);
+	ocid_restart_cancel_for_caller(manager, c);
+	if (c->create != NULL) {
+		add_waiter(c, on_restart_undone,
+			   ocid_container_ref_new(manager, c, done, user_data));
+		return TRUE;
+	}
 	if (ocid_container_is_alive(c)) {
 		if (!begin_stop(manager, c, 0, error))
 			return FALSE;

@@ -13,6 +13,7 @@
 #define OCID_MESSAGE_FAILED         "1864dec05f7d4b418b3bb95169afcabf"
 #define OCID_MESSAGE_DAEMON_STARTED "9716d81aa0b04222904a3a67f9b06e29"
 #define OCID_MESSAGE_STOP_REQUESTED "80ec0bdad74b458bad425c080b092dcc"
+#define OCID_MESSAGE_RESTARTED      "5c1f0e2b7a3d4c8e9b6a2f4d1e0c7b93"
 
 #define ocid_log_container(c, level, message_id, ...)                                              \
 	g_log_structured(G_LOG_DOMAIN, level, "CONTAINER_ID", (c)->id, "CONTAINER_NAME",           \

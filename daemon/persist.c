@@ -4,6 +4,7 @@
 #include "errors.h"
 #include "ids.h"
 #include "json-text.h"
+#include "restart.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -102,6 +103,13 @@ ocid_persist_to_json(const OcidContainer *c)
 	add_bool(&w, "confined", c->confined);
 	if (c->removing)
 		add_bool(&w, "removing", c->removing);
+	add_int(&w, "restart_policy", c->restart_policy);
+	add_int(&w, "restart_max", c->restart_max);
+	add_int(&w, "restart_count", c->restart_count);
+	if (c->stopped_by_caller)
+		add_bool(&w, "stopped_by_caller", c->stopped_by_caller);
+	if (c->restart_pending)
+		add_bool(&w, "restart_pending", c->restart_pending);
 	add_int(&w, "created_usec", (gint64)c->created_usec);
 	add_string(&w, "state", ocid_container_state_to_string(c->state));
 	add_int(&w, "pid", c->pid);
@@ -329,6 +337,8 @@ ocid_persist_from_json(const char *data, gsize len, const char *origin, GError *
 	    !read_bool(&r, o, "log_owned", &c->log_owned) ||
 	    !read_bool(&r, o, "confined", &c->confined) ||
 	    !read_bool(&r, o, "removing", &c->removing) ||
+	    !read_bool(&r, o, "stopped_by_caller", &c->stopped_by_caller) ||
+	    !read_bool(&r, o, "restart_pending", &c->restart_pending) ||
 	    !read_bool(&r, o, "oom_killed", &c->oom_killed))
 		return NULL;
 
@@ -338,6 +348,9 @@ ocid_persist_from_json(const char *data, gsize len, const char *origin, GError *
 		return NULL;                                                                       \
 	c->field = (__typeof__(c->field))number
 	INT("created_usec", created_usec, 0, G_MAXINT64);
+	INT("restart_policy", restart_policy, 0, OCID_RESTART_UNLESS_STOPPED);
+	INT("restart_max", restart_max, 0, G_MAXUINT32);
+	INT("restart_count", restart_count, 0, G_MAXUINT32);
 	INT("started_usec", started_usec, 0, G_MAXINT64);
 	INT("finished_usec", finished_usec, 0, G_MAXINT64);
 	INT("pid", pid, 0, G_MAXINT32);

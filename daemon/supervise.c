@@ -15,6 +15,7 @@
 #include "persist.h"
 #include "process.h"
 #include "reaper.h"
+#include "restart.h"
 #include "state-machine.h"
 #include "teardown.h"
 
@@ -71,8 +72,10 @@ container_exited(OcidContainer *c, int exit_code, gboolean oom_killed, const cha
 		oom_killed = ocid_cgroup_oom_killed(c);
 	reported = ocid_state_exited(c, exit_code, oom_killed, message, NULL);
 	/* Before the unwatch, which lets the monitor go: the teardown waits for it. */
-	if (reported)
+	if (reported) {
 		ocid_teardown_exited(c->manager, c);
+		ocid_restart_on_exit(c->manager, c);
+	}
 	/* Only now that the exit is on disk may the pidfd leave the fd store. */
 	ocid_supervise_unwatch(c);
 	if (!reported)
@@ -424,6 +427,8 @@ ocid_manager_restore(OcidManager *manager)
 			continue;
 		}
 		reconcile(manager, c, stored, exits);
+		/* A restart that the last daemon did not live to make. */
+		ocid_restart_resume(manager, c);
 		ocid_log_container(c, G_LOG_LEVEL_INFO, OCID_MESSAGE_RESTORED,
 				   "Restored container %s (%s), %s", c->id, c->name,
 				   ocid_container_state_to_string(c->state));

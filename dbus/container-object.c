@@ -13,6 +13,7 @@
 #include "../daemon/cleanup.h"
 #include "../daemon/errors.h"
 #include "../daemon/ids.h"
+#include "../daemon/restart.h"
 
 #include <errno.h>
 
@@ -450,6 +451,16 @@ property_get_volumes(sd_bus *bus, const char *path, const char *interface, const
 	return sd_bus_message_close_container(reply);
 }
 
+static int
+property_get_restart_policy(sd_bus *bus, const char *path, const char *interface,
+			    const char *property, sd_bus_message *reply, void *userdata,
+			    sd_bus_error *error)
+{
+	const OcidContainer *c = userdata;
+
+	return sd_bus_message_append(reply, "s", ocid_restart_policy_to_string(c->restart_policy));
+}
+
 #define CONST_PROP(name, sig, field)                                                               \
 	SD_BUS_PROPERTY(name, sig, NULL, offsetof(OcidContainer, field),                           \
 			SD_BUS_VTABLE_PROPERTY_CONST)
@@ -498,6 +509,10 @@ static const sd_bus_vtable container_vtable[] = {
 	CONST_PROP("ControlGroup", "s", control_group),
 	CONST_PROP("Owner", "u", owner_uid),
 	CONST_PROP("Confined", "b", confined),
+	SD_BUS_PROPERTY("RestartPolicy", "s", property_get_restart_policy, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	CHANGING_PROP("RestartMax", "u", restart_max),
+	CHANGING_PROP("RestartCount", "u", restart_count),
 	SD_BUS_METHOD("Start", NULL, NULL, method_start, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Stop", SD_BUS_ARGS("t", timeout_sec), SD_BUS_NO_RESULT,
 				method_stop, SD_BUS_VTABLE_UNPRIVILEGED),

@@ -83,6 +83,7 @@ typedef enum {
 	OPT_STRING,
 	OPT_PATH,
 	OPT_BOOL,
+	OPT_UINT32,
 	OPT_MAP,
 	OPT_VOLUMES,
 } OptionKind;
@@ -104,6 +105,10 @@ typedef struct {
 #define BOOL_OPT(k, field)                                                                         \
 	{                                                                                          \
 		k, OPT_BOOL, offsetof(OcidCreateRequest, field)                                    \
+	}
+#define UINT32_OPT(k, field)                                                                       \
+	{                                                                                          \
+		k, OPT_UINT32, offsetof(OcidCreateRequest, field)                                  \
 	}
 #define MAP_OPT(k, field)                                                                          \
 	{                                                                                          \
@@ -131,6 +136,8 @@ static const OptionSpec create_options[] = {
 	{ "volumes", OPT_VOLUMES, offsetof(OcidCreateRequest, volumes) },
 	PATH_OPT("seccomp_profile_path", seccomp_profile_path),
 	STR_OPT("cgroup_parent", cgroup_parent),
+	STR_OPT("restart_policy", restart_policy),
+	UINT32_OPT("restart_max", restart_max),
 };
 
 static const char *
@@ -142,6 +149,8 @@ signature_of(OptionKind kind)
 		return "s";
 	case OPT_BOOL:
 		return "b";
+	case OPT_UINT32:
+		return "u";
 	case OPT_MAP:
 		return "a{ss}";
 	case OPT_VOLUMES:
@@ -180,6 +189,8 @@ read_option_value(sd_bus_message *m, const OptionSpec *spec, OcidCreateRequest *
 			return r;
 		*(gboolean *)(base + spec->offset) = b;
 		return 0;
+	case OPT_UINT32:
+		return sd_bus_message_read(m, "u", (uint32_t *)(base + spec->offset));
 	case OPT_MAP:
 		return read_string_map(m, spec->key, *(GHashTable **)(base + spec->offset), error);
 	case OPT_VOLUMES:
