@@ -3,6 +3,7 @@
 #include "ctl.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 typedef struct {
@@ -11,6 +12,7 @@ typedef struct {
 	char **annotations;
 	char *log_path;
 	char *stop_signal;
+	char *restart;
 	gboolean terminal, stdin_open, stdin_once, privileged;
 } CreateOptions;
 
@@ -22,6 +24,7 @@ create_options_clear(CreateOptions *o)
 	g_strfreev(o->annotations);
 	g_free(o->log_path);
 	g_free(o->stop_signal);
+	g_free(o->restart);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CreateOptions, create_options_clear)
@@ -51,6 +54,13 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CreateOptions, create_options_clear)
 	      &(o)->stop_signal,                                                                   \
 	      "The signal 'ocictl stop' sends first (default SIGTERM)",                            \
 	      "SIGNAL" },                                                                          \
+	    { "restart",                                                                           \
+	      0,                                                                                   \
+	      0,                                                                                   \
+	      G_OPTION_ARG_STRING,                                                                 \
+	      &(o)->restart,                                                                       \
+	      "Restart policy when it exits: no, on-failure[:MAX], always, unless-stopped",        \
+	      "POLICY" },                                                                          \
 	    { "tty", 't', 0, G_OPTION_ARG_NONE, &(o)->terminal, "Give the container a terminal",   \
 	      NULL },                                                                              \
 	    { "terminal",      0,   G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &(o)->terminal,       \
@@ -94,6 +104,30 @@ add_map(GVariantBuilder *options, const char *key, char **pairs)
 	g_variant_builder_add(options, "{sv}", key, g_variant_builder_end(&map));
 }
 
+/* podman's --restart: no, on-failure[:N], always, unless-stopped; ocid checks the name. */
+static gboolean
+add_restart(GVariantBuilder *options, const char *restart, GError **error)
+{
+	g_autofree char *policy = g_strdup(restart);
+	char *max = strchr(policy, ':');
+	guint64 n = 0;
+
+	if (max != NULL) {
+		*max++ = '\0';
+		if (!g_str_equal(policy, "on-failure") ||
+		    !g_ascii_string_to_unsigned(max, 10, 0, G_MAXUINT32, &n, NULL)) {
+			g_set_error(error, OCICTL_ERROR, OCICTL_ERROR_USAGE,
+				    "--restart %s: only on-failure takes a count, on-failure:N",
+				    restart);
+			return FALSE;
+		}
+		g_variant_builder_add(options, "{sv}", "restart_max",
+				      g_variant_new_uint32((guint32)n));
+	}
+	g_variant_builder_add(options, "{sv}", "restart_policy", g_variant_new_string(policy));
+	return TRUE;
+}
+
 /* CreateContainer; the new container's path and id. */
 static gboolean
 create(Ctl *ctl, const CreateOptions *o, const char *bundle, const char *id, char **path,
@@ -113,6 +147,10 @@ create(Ctl *ctl, const CreateOptions *o, const char *bundle, const char *id, cha
 	if (o->stop_signal != NULL)
 		g_variant_builder_add(&options, "{sv}", "stop_signal",
 				      g_variant_new_string(o->stop_signal));
+	if (o->restart != NULL && !add_restart(&options, o->restart, error)) {
+		g_variant_builder_clear(&options);
+		return FALSE;
+	}
 	if (o->terminal)
 		g_variant_builder_add(&options, "{sv}", "terminal", g_variant_new_boolean(TRUE));
 	if (o->stdin_open)

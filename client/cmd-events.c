@@ -114,8 +114,12 @@ on_signal(GDBusConnection *bus, const char *sender, const char *path, const char
 		g_autoptr(GVariant) changed = NULL;
 
 		g_variant_get(parameters, "(&s@a{sv}@as)", &changed_interface, &changed, NULL);
-		if (!g_str_equal(changed_interface, OCICTL_CONTAINER) ||
-		    !g_variant_lookup(changed, "State", "&s", &state))
+		if (!g_str_equal(changed_interface, OCICTL_CONTAINER))
+			return;
+		/* Its restart policy made it again (created; "start" follows). */
+		if (g_variant_lookup(changed, "RestartCount", "u", NULL))
+			emit(e, path, "restart");
+		if (!g_variant_lookup(changed, "State", "&s", &state))
 			return;
 		status = status_of_change(g_hash_table_lookup(e->states, path), state);
 		g_hash_table_replace(e->states, g_strdup(path), g_strdup(state));
@@ -134,7 +138,7 @@ ocictl_cmd_events(Ctl *ctl, int argc, char **argv, GError **error)
 		  "FORMAT" },
 		{ "filter", 'f', 0, G_OPTION_ARG_STRING_ARRAY, &filters,
 		  "Only events with container=NAME|ID, event=STATUS (create, start, pause, "
-		  "unpause, died, remove, update) or type=container",
+		  "unpause, died, restart, remove, update) or type=container",
 		  "KEY=VALUE" },
 		{ NULL },
 	};

@@ -402,10 +402,11 @@ ocictl_cmd_inspect(Ctl *ctl, int argc, char **argv, GError **error)
 int
 ocictl_cmd_status(Ctl *ctl, int argc, char **argv, GError **error)
 {
-	static const char *const props[] = { "Id",       "Name",      "State",        "Pid",
-					     "ExitCode", "OOMKilled", "Error",        "BundlePath",
-					     "LogPath",  "Unit",      "ControlGroup", "Owner",
-					     "Confined", NULL };
+	static const char *const props[] = {
+		"Id",       "Name",          "State",        "Pid",  "ExitCode",     "OOMKilled",
+		"Error",    "BundlePath",    "LogPath",      "Unit", "ControlGroup", "Owner",
+		"Confined", "RestartPolicy", "RestartCount", NULL
+	};
 	g_autofree char *path = NULL, *id = NULL, *state = NULL;
 	g_autoptr(GVariant) properties = NULL;
 

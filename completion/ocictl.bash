@@ -34,6 +34,11 @@ _ocictl() {
 		fi
 		return
 	fi
+	# The values of podman's --restart (on-failure also takes :N).
+	if [[ ${COMP_WORDS[COMP_CWORD - 1]} == --restart ]]; then
+		COMPREPLY=($(compgen -W "no on-failure always unless-stopped" -- "$cur"))
+		return
+	fi
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$(_ocictl_run "$cmd" --help | grep -oE -- '(^|[ ,])--?[a-zA-Z][a-zA-Z-]*' | tr -d ' ,' | sort -u)" -- "$cur"))
 		return

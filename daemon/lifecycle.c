@@ -437,18 +437,34 @@ ocid_manager_update(OcidManager *manager, OcidContainer *c, const OcidResources 
 {
 	g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
 	OcidResources effective;
+	gboolean restart = resources->has_restart_policy || resources->has_restart_max;
+	int policy = c->restart_policy;
 
 	if (!ocid_resources_validate(resources, error))
 		return FALSE;
-	if (ocid_resources_is_empty(resources)) {
+	if (resources->has_restart_policy &&
+	    !ocid_restart_policy_from_string(resources->restart_policy, &policy, error))
+		return FALSE;
+	if (ocid_resources_is_empty(resources) && !restart) {
 		g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT,
 			    "No resources given; pass at least one of cpu_shares, cpu_quota, "
 			    "cpu_period, cpuset_cpus, cpuset_mems, memory_limit, memory_swap, "
-			    "pids_limit, blkio_weight");
+			    "pids_limit, blkio_weight, restart_policy, restart_max");
 		return FALSE;
 	}
-	if (!ocid_container_is_alive(c))
+	if (!check_not_creating(c, error))
+		return FALSE;
+	if (!ocid_resources_is_empty(resources) && !ocid_container_is_alive(c))
 		return invalid_state(c, "only a live container's resources can be updated", error);
+	if (restart)
+		ocid_restart_set_policy(manager, c, policy,
+					resources->has_restart_max ? resources->restart_max
+								   : c->restart_max);
+	/* The policy alone is ocid's own: no runtime to ask. */
+	if (ocid_resources_is_empty(resources)) {
+		done(c, NULL, user_data);
+		return TRUE;
+	}
 	g_ptr_array_add(args, g_strdup("update"));
 	ocid_resources_to_runtime_args(with_current_memory(c, resources, &effective), args);
 	g_ptr_array_add(args, g_strdup(c->id));

@@ -10,6 +10,7 @@ ocid_resources_clear(OcidResources *resources)
 {
 	g_clear_pointer(&resources->cpuset_cpus, g_free);
 	g_clear_pointer(&resources->cpuset_mems, g_free);
+	g_clear_pointer(&resources->restart_policy, g_free);
 }
 
 static gboolean

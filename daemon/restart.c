@@ -242,3 +242,17 @@ ocid_restart_cancel_for_caller(OcidManager *manager, OcidContainer *c)
 	else if (c->create != NULL)
 		ocid_create_cancel_again(manager, c);
 }
+
+void
+ocid_restart_set_policy(OcidManager *manager, OcidContainer *c, int policy, guint32 max)
+{
+	static const char *const props[] = { "RestartPolicy", "RestartMax", NULL };
+	g_autofree char *why = NULL;
+
+	c->restart_policy = policy;
+	c->restart_max = max;
+	persist(manager, c);
+	ocid_manager_container_changed(manager, c, props);
+	if (c->restart_timer != 0 && !wants_restart(c, &why))
+		settle(manager, c);
+}

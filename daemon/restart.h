@@ -36,5 +36,10 @@ void ocid_restart_on_exit(OcidManager *manager, OcidContainer *container);
  * the undoing completes the container's stop waiters). */
 void ocid_restart_cancel_for_caller(OcidManager *manager, OcidContainer *container);
 
+/* Update: the policy from now on. A restart waiting is cancelled if the new policy would
+ * not have made it; an exit already past is not looked at again. */
+void ocid_restart_set_policy(OcidManager *manager, OcidContainer *container, int policy,
+			     guint32 max);
+
 /* At restore: a container whose restart a daemon did not live to make is restarted. */
 void ocid_restart_resume(OcidManager *manager, OcidContainer *container);

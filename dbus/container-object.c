@@ -290,7 +290,8 @@ static const ResourceKey resource_keys[] = {
 	RESOURCE_KEY(cpu_period, "t"),   RESOURCE_KEY(cpuset_cpus, "s"),
 	RESOURCE_KEY(cpuset_mems, "s"),  RESOURCE_KEY(memory_limit, "x"),
 	RESOURCE_KEY(memory_swap, "x"),  RESOURCE_KEY(pids_limit, "x"),
-	RESOURCE_KEY(blkio_weight, "q"),
+	RESOURCE_KEY(blkio_weight, "q"), RESOURCE_KEY(restart_policy, "s"),
+	RESOURCE_KEY(restart_max, "u"),
 };
 
 static const ResourceKey *
@@ -335,7 +336,8 @@ read_resource(sd_bus_message *m, const char *key, void *data, sd_bus_error *erro
 static const OcidBusDictReader resource_reader = {
 	.what = "resource",
 	.known = "use cpu_shares, cpu_quota, cpu_period, cpuset_cpus, cpuset_mems, "
-		 "memory_limit, memory_swap, pids_limit or blkio_weight",
+		 "memory_limit, memory_swap, pids_limit, blkio_weight, restart_policy or "
+		 "restart_max",
 	.signature_of = resource_signature,
 	.read = read_resource,
 };

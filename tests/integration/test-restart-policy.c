@@ -198,6 +198,36 @@ test_delete_while_restarting(void)
 	ocid_test_assert_nothing_left(t, "crashing");
 }
 
+/* Update sets the policy of a container that runs: it takes effect at its next exit. */
+static void
+test_update_policy(void)
+{
+	OcidTest *t = ocid_test_get_or_skip();
+	g_autofree char *path = NULL;
+	g_autofree char *policy_name = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = NULL;
+
+	if (t == NULL)
+		return;
+	path = ocid_test_make_container(t, "updated", "echo up; while true; do sleep 0.05; done",
+					NULL, TRUE);
+	reply = ocid_test_call(t, path, CONTAINER, "Update",
+			       g_variant_new("(@a{sv})", policy("always", 0)), NULL, &error);
+	g_assert_no_error(error);
+	policy_name = ocid_test_get_string(t, path, "RestartPolicy");
+	g_assert_cmpstr(policy_name, ==, "always");
+	g_assert_cmpint(kill(ocid_test_get_int(t, path, "Pid"), SIGKILL), ==, 0);
+	g_assert_true(ocid_test_wait_state(t, path, "stopped", 5000));
+	g_assert_true(wait_restarted(t, path, 1));
+	g_clear_pointer(&reply, g_variant_unref);
+	reply = ocid_test_call(t, path, CONTAINER, "Update",
+			       g_variant_new("(@a{sv})", policy("often", 0)), NULL, &error);
+	ocid_test_assert_error(error, "InvalidArgument");
+	ocid_test_delete(t, path, TRUE);
+	ocid_test_assert_nothing_left(t, "updated");
+}
+
 static void
 test_bad_policy(void)
 {
@@ -223,6 +253,7 @@ add_tests(void)
 	g_test_add_func("/restart-policy/on-failure-max", test_on_failure_max);
 	g_test_add_func("/restart-policy/unless-stopped", test_unless_stopped);
 	g_test_add_func("/restart-policy/delete-while-restarting", test_delete_while_restarting);
+	g_test_add_func("/restart-policy/update-policy", test_update_policy);
 	g_test_add_func("/restart-policy/bad-policy", test_bad_policy);
 }
 
