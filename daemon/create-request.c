@@ -3,6 +3,7 @@
 #include "bounded-read.h"
 #include "cleanup.h"
 #include "errors.h"
+#include "health.h"
 #include "input-limits.h"
 #include "privilege.h"
 #include "seccomp-profile.h"
@@ -58,6 +59,7 @@ ocid_create_request_free(OcidCreateRequest *request)
 	g_free(request->mount_point);
 	g_free(request->stop_signal);
 	g_free(request->restart_policy);
+	ocid_health_config_free(request->healthcheck);
 	g_free(request->seccomp_profile_path);
 	g_free(request->cgroup_parent);
 	g_clear_pointer(&request->volumes, g_ptr_array_unref);

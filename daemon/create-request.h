@@ -37,6 +37,7 @@ typedef struct {
 	char *restart_policy;     /* restart.h's names; checked by ocid_manager_create_check */
 	uint32_t restart_max;     /* for on-failure; 0: no limit */
 	int restart_policy_value; /* an OcidRestartPolicy, once checked */
+	struct OcidHealthConfig *healthcheck; /* checked by ocid_manager_create_check */
 	/* The files the caller named, read by ocid_create_request_load_files() off the main
 	 * loop: the bundle's config.json, and the seccomp profile (NULL without one). */
 	JsonNode *spec;

@@ -14,6 +14,7 @@
 #include "manager-private.h"
 
 #include "bounded-read.h"
+#include "health.h"
 #include "reaper.h"
 #include "restart.h"
 #include "cgroup-kill.h"
@@ -137,6 +138,7 @@ container_from_request(OcidManager *manager, OcidCreateRequest *r, JsonNode *spe
 	c->confined = r->confined;
 	c->restart_policy = r->restart_policy_value;
 	c->restart_max = r->restart_max;
+	c->healthcheck = g_steal_pointer(&r->healthcheck);
 
 	*log_is_ours = c->log_path == NULL || *c->log_path == '\0';
 	c->log_owned = *log_is_ours;
@@ -190,6 +192,8 @@ ocid_manager_create_check(OcidManager *manager, OcidCreateRequest *r, GError **e
 	if (!ocid_check_name(r->name, error) || !check_free_names(manager, r->id, r->name, error))
 		return FALSE;
 	if (!ocid_restart_policy_from_string(r->restart_policy, &r->restart_policy_value, error))
+		return FALSE;
+	if (r->healthcheck != NULL && !ocid_health_config_check(r->healthcheck, error))
 		return FALSE;
 	if (!manager->runtime_ready) {
 		ocid_error_set(error, OCID_ERROR_RUNTIME_FAILED,

@@ -12,6 +12,7 @@
 #include "errors.h"
 #include "input-limits.h"
 #include "log.h"
+#include "health.h"
 #include "process.h"
 #include "restart.h"
 #include "state-machine.h"
@@ -131,6 +132,7 @@ on_started(const char *out, GError *error, gpointer user_data)
 		(void)ocid_state_started(c, NULL);
 		ocid_log_container(c, G_LOG_LEVEL_MESSAGE, OCID_MESSAGE_STARTED,
 				   "Started container %s (%s)", c->id, c->name);
+		ocid_health_begin(ref->manager, c);
 		ref->done(c, NULL, ref->user_data);
 	}
 	/* An exit while the runtime's start ran waited for it: its teardown begins now. The

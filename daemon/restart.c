@@ -92,6 +92,9 @@ wants_restart(const OcidContainer *c, char **why)
 {
 	if (c->stopped_by_caller || c->removing)
 		return FALSE;
+	/* Unhealthy, with on_failure=restart (health.c): whatever the policy. */
+	if (c->health_restart)
+		return TRUE;
 	switch ((OcidRestartPolicy)c->restart_policy) {
 	case OCID_RESTART_NO:
 		return FALSE;
@@ -121,6 +124,7 @@ static void
 begin(OcidManager *manager, OcidContainer *c)
 {
 	c->restarting = TRUE;
+	c->health_restart = FALSE;
 	if (!c->restart_pending) {
 		c->restart_pending = TRUE;
 		persist(manager, c);

@@ -9,6 +9,7 @@
 #include "cleanup.h"
 #include "errors.h"
 #include "fd-store.h"
+#include "health.h"
 #include "ids.h"
 #include "log.h"
 #include "monitor-spawn.h"
@@ -71,6 +72,7 @@ container_exited(OcidContainer *c, int exit_code, gboolean oom_killed, const cha
 	if (!oom_killed && exit_code == 128 + SIGKILL)
 		oom_killed = ocid_cgroup_oom_killed(c);
 	reported = ocid_state_exited(c, exit_code, oom_killed, message, NULL);
+	ocid_health_end(c);
 	/* Before the unwatch, which lets the monitor go: the teardown waits for it. */
 	if (reported) {
 		ocid_teardown_exited(c->manager, c);
@@ -429,6 +431,8 @@ ocid_manager_restore(OcidManager *manager)
 		reconcile(manager, c, stored, exits);
 		/* A restart that the last daemon did not live to make. */
 		ocid_restart_resume(manager, c);
+		/* Its checks go on, from `starting` again. */
+		ocid_health_begin(manager, c);
 		ocid_log_container(c, G_LOG_LEVEL_INFO, OCID_MESSAGE_RESTORED,
 				   "Restored container %s (%s), %s", c->id, c->name,
 				   ocid_container_state_to_string(c->state));

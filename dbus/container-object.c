@@ -4,6 +4,7 @@
 
 #include "bus-dict.h"
 #include "container-exec.h"
+#include "container-health.h"
 #include "container-io.h"
 #include "process-object.h"
 #include "bus-errors.h"
@@ -515,6 +516,14 @@ static const sd_bus_vtable container_vtable[] = {
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	CHANGING_PROP("RestartMax", "u", restart_max),
 	CHANGING_PROP("RestartCount", "u", restart_count),
+	SD_BUS_PROPERTY("Health", "s", ocid_container_health_get_health, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	/* Not told on every check: only Health changes are (issue 21). */
+	SD_BUS_PROPERTY("HealthFailingStreak", "u", NULL,
+			offsetof(OcidContainer, health_failing_streak), 0),
+	SD_BUS_PROPERTY("HealthLog", "a(ttis)", ocid_container_health_get_log, 0, 0),
+	SD_BUS_PROPERTY("HealthcheckConfig", "a{sv}", ocid_container_health_get_config, 0,
+			SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_METHOD("Start", NULL, NULL, method_start, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Stop", SD_BUS_ARGS("t", timeout_sec), SD_BUS_NO_RESULT,
 				method_stop, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -535,6 +544,8 @@ static const sd_bus_vtable container_vtable[] = {
 				SD_BUS_RESULT("ay", stdout, "ay", stderr, "i", exit_code, "b",
 					      timed_out, "a{sv}", info),
 				ocid_container_exec_sync_ex, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Healthcheck", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", health),
+				ocid_container_health_check, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD("UpdateStatus", NULL, NULL, method_update_status, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("OpenLog", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("h", fd),
 				ocid_container_io_open_log, SD_BUS_VTABLE_UNPRIVILEGED),

@@ -3,6 +3,7 @@
 
 #include "bus-dict.h"
 #include "bus-errors.h"
+#include "container-health.h"
 #include "manager-options.h"
 #include "polkit.h"
 #include "service.h"
@@ -84,6 +85,7 @@ typedef enum {
 	OPT_PATH,
 	OPT_BOOL,
 	OPT_UINT32,
+	OPT_HEALTHCHECK,
 	OPT_MAP,
 	OPT_VOLUMES,
 } OptionKind;
@@ -138,6 +140,7 @@ static const OptionSpec create_options[] = {
 	STR_OPT("cgroup_parent", cgroup_parent),
 	STR_OPT("restart_policy", restart_policy),
 	UINT32_OPT("restart_max", restart_max),
+	{ "healthcheck", OPT_HEALTHCHECK, offsetof(OcidCreateRequest, healthcheck) },
 };
 
 static const char *
@@ -151,6 +154,8 @@ signature_of(OptionKind kind)
 		return "b";
 	case OPT_UINT32:
 		return "u";
+	case OPT_HEALTHCHECK:
+		return "a{sv}";
 	case OPT_MAP:
 		return "a{ss}";
 	case OPT_VOLUMES:
@@ -191,6 +196,9 @@ read_option_value(sd_bus_message *m, const OptionSpec *spec, OcidCreateRequest *
 		return 0;
 	case OPT_UINT32:
 		return sd_bus_message_read(m, "u", (uint32_t *)(base + spec->offset));
+	case OPT_HEALTHCHECK:
+		return ocid_bus_read_healthcheck(m, (OcidHealthConfig **)(base + spec->offset),
+						 error);
 	case OPT_MAP:
 		return read_string_map(m, spec->key, *(GHashTable **)(base + spec->offset), error);
 	case OPT_VOLUMES:
