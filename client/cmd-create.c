@@ -13,6 +13,7 @@ typedef struct {
 	char *log_path;
 	char *stop_signal;
 	char *restart;
+	OcictlHealthFlags health;
 	gboolean terminal, stdin_open, stdin_once, privileged;
 } CreateOptions;
 
@@ -25,6 +26,7 @@ create_options_clear(CreateOptions *o)
 	g_free(o->log_path);
 	g_free(o->stop_signal);
 	g_free(o->restart);
+	ocictl_health_flags_clear(&o->health);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CreateOptions, create_options_clear)
@@ -61,6 +63,48 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CreateOptions, create_options_clear)
 	      &(o)->restart,                                                                       \
 	      "Restart policy when it exits: no, on-failure[:MAX], always, unless-stopped",        \
 	      "POLICY" },                                                                          \
+	    { "health-cmd",                                                                        \
+	      0,                                                                                   \
+	      0,                                                                                   \
+	      G_OPTION_ARG_STRING,                                                                 \
+	      &(o)->health.cmd,                                                                    \
+	      "A health check ocid runs in it with /bin/sh -c ('none': none)",                     \
+	      "COMMAND" },                                                                         \
+	    { "health-interval",                                                                   \
+	      0,                                                                                   \
+	      0,                                                                                   \
+	      G_OPTION_ARG_STRING,                                                                 \
+	      &(o)->health.interval,                                                               \
+	      "Time between health checks (default 30s)",                                          \
+	      "DURATION" },                                                                        \
+	    { "health-timeout",                                                                    \
+	      0,                                                                                   \
+	      0,                                                                                   \
+	      G_OPTION_ARG_STRING,                                                                 \
+	      &(o)->health.timeout,                                                                \
+	      "Time a health check may take (default 30s)",                                        \
+	      "DURATION" },                                                                        \
+	    { "health-start-period",                                                               \
+	      0,                                                                                   \
+	      0,                                                                                   \
+	      G_OPTION_ARG_STRING,                                                                 \
+	      &(o)->health.start_period,                                                           \
+	      "Time after start when failed checks do not count (default 0s)",                     \
+	      "DURATION" },                                                                        \
+	    { "health-retries",                                                                    \
+	      0,                                                                                   \
+	      0,                                                                                   \
+	      G_OPTION_ARG_INT,                                                                    \
+	      &(o)->health.retries,                                                                \
+	      "Failed checks in a row that make it unhealthy (default 3)",                         \
+	      "N" },                                                                               \
+	    { "health-on-failure",                                                                 \
+	      0,                                                                                   \
+	      0,                                                                                   \
+	      G_OPTION_ARG_STRING,                                                                 \
+	      &(o)->health.on_failure,                                                             \
+	      "What ocid does once it is unhealthy: none, kill, restart, stop",                    \
+	      "ACTION" },                                                                          \
 	    { "tty", 't', 0, G_OPTION_ARG_NONE, &(o)->terminal, "Give the container a terminal",   \
 	      NULL },                                                                              \
 	    { "terminal",      0,   G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &(o)->terminal,       \
@@ -147,7 +191,8 @@ create(Ctl *ctl, const CreateOptions *o, const char *bundle, const char *id, cha
 	if (o->stop_signal != NULL)
 		g_variant_builder_add(&options, "{sv}", "stop_signal",
 				      g_variant_new_string(o->stop_signal));
-	if (o->restart != NULL && !add_restart(&options, o->restart, error)) {
+	if ((o->restart != NULL && !add_restart(&options, o->restart, error)) ||
+	    !ocictl_add_healthcheck(&options, &o->health, error)) {
 		g_variant_builder_clear(&options);
 		return FALSE;
 	}

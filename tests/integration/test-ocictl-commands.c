@@ -350,6 +350,57 @@ test_events(void)
 		g_main_context_iteration(NULL, TRUE);
 }
 
+/* --health-cmd and its flags, `healthcheck run` with podman's exit codes, and the
+ * (healthy) of ps. */
+void
+test_healthcheck(void)
+{
+	OcidTest *t = ocictl_test_setup_or_skip();
+	g_autofree char *bundle = NULL;
+
+	if (t == NULL)
+		return;
+	bundle = ocid_test_make_bundle(t, "checked", "touch /tmp/ok; " LOOP);
+	{
+		g_auto(OcictlResult) r =
+		    ocictl_run(t, "run", "-d", "--name", "checked", "--health-cmd",
+			       "test -e /tmp/ok", "--health-interval", "1h", "--health-retries",
+			       "1", "--health-timeout", "10s", bundle, NULL);
+		ocictl_assert_status(&r, 0);
+	}
+	{
+		g_auto(OcictlResult) r = ocictl_run(t, "healthcheck", "run", "checked", NULL);
+		ocictl_assert_status(&r, 0);
+		g_assert_cmpstr(r.out, ==, "healthy\n");
+	}
+	{
+		g_auto(OcictlResult) r = ocictl_run(t, "ps", NULL);
+		ocictl_assert_status(&r, 0);
+		ocictl_assert_contains(r.out, "running (healthy)");
+	}
+	{
+		g_auto(OcictlResult) r =
+		    ocictl_run(t, "exec", "checked", "/bin/sh", "-c", "rm /tmp/ok", NULL);
+		ocictl_assert_status(&r, 0);
+	}
+	{
+		g_auto(OcictlResult) r = ocictl_run(t, "healthcheck", "run", "checked", NULL);
+		ocictl_assert_status(&r, 1);
+		g_assert_cmpstr(r.out, ==, "unhealthy\n");
+	}
+	{
+		g_auto(OcictlResult) r = ocictl_run(t, "ps", NULL);
+		ocictl_assert_contains(r.out, "running (unhealthy)");
+	}
+	{
+		g_auto(OcictlResult) r = ocictl_run(t, "run", "-d", "--health-cmd", "true",
+						    "--health-interval", "5x", bundle, NULL);
+		ocictl_assert_status(&r, 125);
+		ocictl_assert_contains(r.err, "--health-interval");
+	}
+	ocictl_remove_all(t);
+}
+
 /* What @shell's completion offers for @line, the bus named by --address only. */
 static char *
 complete(OcidTest *t, const char *shell, const char *line)
