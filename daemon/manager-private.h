@@ -27,6 +27,10 @@ struct OcidManager {
 	OcidStartProtocol untrusted_start_protocol;
 	OcidFlusher *flusher; /* makes durable records durable, off the main loop */
 	gboolean runtime_ready;
+	/* No ocid ran since the host booted: its run_dir (a tmpfs, /run) had no mark. Every
+	 * container that ran before is gone, and restart policies say which come back
+	 * (restart.h). */
+	gboolean first_since_boot;
 	guint64 next_serial;
 	OcidManagerListener listener;
 };

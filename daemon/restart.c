@@ -154,6 +154,19 @@ ocid_restart_on_exit(OcidManager *manager, OcidContainer *c)
 }
 
 void
+ocid_restart_at_boot(OcidManager *manager, OcidContainer *c)
+{
+	if (c->state != OCID_STATE_STOPPED || c->removing || c->restarting)
+		return;
+	if (c->restart_policy == OCID_RESTART_ALWAYS)
+		c->stopped_by_caller = FALSE;
+	else if (c->restart_policy != OCID_RESTART_UNLESS_STOPPED || c->stopped_by_caller)
+		return;
+	c->restart_pending = TRUE;
+	persist(manager, c);
+}
+
+void
 ocid_restart_resume(OcidManager *manager, OcidContainer *c)
 {
 	if (c->state != OCID_STATE_STOPPED || c->restarting || !c->restart_pending)

@@ -41,5 +41,9 @@ void ocid_restart_cancel_for_caller(OcidManager *manager, OcidContainer *contain
 void ocid_restart_set_policy(OcidManager *manager, OcidContainer *container, int policy,
 			     guint32 max);
 
+/* At the first restore since the host booted: `always` runs again even after a caller's
+ * Stop, `unless-stopped` if nobody stopped it (then ocid_restart_resume() makes it). */
+void ocid_restart_at_boot(OcidManager *manager, OcidContainer *container);
+
 /* At restore: a container whose restart a daemon did not live to make is restarted. */
 void ocid_restart_resume(OcidManager *manager, OcidContainer *container);

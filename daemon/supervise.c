@@ -428,8 +428,16 @@ ocid_manager_restore(OcidManager *manager)
 			g_ptr_array_add(interrupted, g_steal_pointer(&c));
 			continue;
 		}
-		reconcile(manager, c, stored, exits);
-		/* A restart that the last daemon did not live to make. */
+		if (manager->first_since_boot && ocid_container_is_alive(c))
+			container_exited(c, EXIT_CODE_UNKNOWN, FALSE,
+					 "The host restarted (ocid's run_dir is new) while the "
+					 "container ran; its exit code is unknown");
+		else
+			reconcile(manager, c, stored, exits);
+		/* A restart that the last daemon did not live to make, or one the boot asks
+		 * for. */
+		if (manager->first_since_boot)
+			ocid_restart_at_boot(manager, c);
 		ocid_restart_resume(manager, c);
 		/* Its checks go on, from `starting` again. */
 		ocid_health_begin(manager, c);

@@ -198,6 +198,85 @@ test_delete_while_restarting(void)
 	ocid_test_assert_nothing_left(t, "crashing");
 }
 
+/* A container's init and monitor, asked while the daemon runs. */
+static void
+pids_of(OcidTest *t, const char *path, int *pids)
+{
+	pids[0] = ocid_test_get_int(t, path, "Pid");
+	pids[1] = ocid_test_monitor_pid(t, path);
+}
+
+/* Kills them, as a reboot does, and waits until they are gone. */
+static void
+kill_for_reboot(const int *pids, gsize n)
+{
+	for (gsize i = 0; i < n; i++) {
+		g_assert_cmpint(kill(pids[i], SIGKILL), ==, 0);
+		g_assert_true(ocid_test_wait_pid_exit(pids[i], 5000));
+	}
+}
+
+/* A reboot, simulated (issue 21, point 2): the daemon, every container and monitor
+ * killed, the run dir with the runtime's state wiped, the daemon started again. `always`
+ * comes back under the same id and object, and so does an `always` a caller had
+ * stopped; `no` is stopped with an Error that says what happened; `unless-stopped`
+ * stopped by a caller stays stopped. */
+static void
+test_reboot(void)
+{
+	OcidTest *t = ocid_test_get_or_skip();
+	g_autofree char *always = NULL;
+	g_autofree char *never = NULL;
+	g_autofree char *stopped = NULL;
+	g_autofree char *always_stopped = NULL;
+	g_autofree char *error_text = NULL;
+	g_autofree char *state = NULL;
+	g_autoptr(GError) error = NULL;
+	const char *loop = "trap 'exit 0' TERM; echo up; while true; do sleep 0.05; done";
+	const char *wipe[] = { "rm", "-rf", NULL, NULL };
+	int pids[4];
+
+	if (t == NULL)
+		return;
+	always = ocid_test_make_container(t, "boot-always", loop, policy("always", 0), TRUE);
+	never = ocid_test_make_container(t, "boot-no", loop, NULL, TRUE);
+	stopped =
+	    ocid_test_make_container(t, "boot-stopped", loop, policy("unless-stopped", 0), TRUE);
+	always_stopped =
+	    ocid_test_make_container(t, "boot-always-stopped", loop, policy("always", 0), TRUE);
+	for (int i = 0; i < 2; i++) {
+		g_autoptr(GVariant) stop_reply =
+		    ocid_test_call(t, i == 0 ? stopped : always_stopped, CONTAINER, "Stop",
+				   g_variant_new("(t)", (guint64)10), NULL, &error);
+		g_assert_no_error(error);
+	}
+
+	pids_of(t, always, pids);
+	pids_of(t, never, pids + 2);
+	ocid_test_kill_daemon(t);
+	kill_for_reboot(pids, G_N_ELEMENTS(pids));
+	wipe[2] = t->run_dir;
+	g_assert_true(g_spawn_sync(NULL, (char **)wipe, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
+				   NULL, NULL, &error));
+	g_assert_no_error(error);
+	ocid_test_start_daemon(t);
+
+	g_assert_true(wait_restarted(t, always, 1));
+	g_assert_true(wait_restarted(t, always_stopped, 1));
+	g_assert_true(ocid_test_wait_output(t, always, "up", 5000));
+	state = ocid_test_get_string(t, never, "State");
+	g_assert_cmpstr(state, ==, "stopped");
+	error_text = ocid_test_get_string(t, never, "Error");
+	g_assert_cmpint(ocid_test_get_int(t, never, "ExitCode"), ==, 255);
+	g_assert_nonnull(strstr(error_text, "The host restarted"));
+	assert_stays_stopped(t, stopped);
+	ocid_test_delete(t, always, TRUE);
+	ocid_test_delete(t, never, FALSE);
+	ocid_test_delete(t, stopped, FALSE);
+	ocid_test_delete(t, always_stopped, TRUE);
+	ocid_test_assert_nothing_left(t, "boot-always");
+}
+
 /* Update sets the policy of a container that runs: it takes effect at its next exit. */
 static void
 test_update_policy(void)
@@ -254,6 +333,7 @@ add_tests(void)
 	g_test_add_func("/restart-policy/unless-stopped", test_unless_stopped);
 	g_test_add_func("/restart-policy/delete-while-restarting", test_delete_while_restarting);
 	g_test_add_func("/restart-policy/update-policy", test_update_policy);
+	g_test_add_func("/restart-policy/reboot", test_reboot);
 	g_test_add_func("/restart-policy/bad-policy", test_bad_policy);
 }
 
