@@ -1,6 +1,7 @@
 /* Health checks run by ocid (issue 21, point 3): a check that tests a file goes healthy,
  * then unhealthy once the file is removed, with one PropertiesChanged per change of Health
- * however many checks ran; Healthcheck() runs one now; on_failure=restart restarts the
+ * however many checks ran; Healthcheck() runs one now; the check survives a daemon
+ * restart; on_failure=restart restarts the
  * container, whatever its restart policy. */
 #include "ocid-test.h"
 
@@ -112,6 +113,21 @@ test_healthy_then_unhealthy(void)
 	/* One signal per change, none per check. */
 	changes = health_changes(t, path);
 	g_assert_cmpstr(changes, ==, "starting healthy unhealthy");
+
+	/* The check survives a daemon restart: kept in state.json, begun again. */
+	ocid_test_kill_daemon(t);
+	g_assert_true(g_file_set_contents(ok, "", -1, NULL));
+	ocid_test_start_daemon(t);
+	{
+		g_autoptr(GVariant) config = ocid_test_get_property(t, path, "HealthcheckConfig");
+		guint64 interval = 0;
+		g_assert_true(g_variant_lookup(config, "interval", "t", &interval));
+		g_assert_cmpuint(interval, ==, 3600);
+	}
+	{
+		g_autofree char *health = healthcheck_now(t, path);
+		g_assert_cmpstr(health, ==, "healthy");
+	}
 	ocid_test_delete(t, path, TRUE);
 }
 
