@@ -53,6 +53,16 @@ ocid_health_config_new(void)
 	return g_new0(OcidHealthConfig, 1);
 }
 
+OcidHealthConfig *
+ocid_health_config_copy(const OcidHealthConfig *config)
+{
+	OcidHealthConfig *copy = g_memdup2(config, sizeof *config);
+
+	copy->cmd = g_strdupv(config->cmd);
+	copy->on_failure_name = g_strdup(config->on_failure_name);
+	return copy;
+}
+
 void
 ocid_health_config_free(OcidHealthConfig *config)
 {
@@ -144,6 +154,29 @@ ocid_health_begin(OcidManager *manager, OcidContainer *c)
 	c->health_failing_streak = 0;
 	set_health(c, OCID_HEALTH_STARTING);
 	arm(c);
+}
+
+void
+ocid_health_set_config(OcidManager *manager, OcidContainer *c, OcidHealthConfig *config)
+{
+	static const char *const props[] = { "HealthcheckConfig", NULL };
+
+	ocid_health_config_free(c->healthcheck);
+	c->healthcheck = config;
+	ocid_health_end(c);
+	g_ptr_array_set_size(c->health_log, 0);
+	c->health_failing_streak = 0;
+	ocid_manager_container_changed(manager, c, props);
+	if (config == NULL)
+		set_health(c, OCID_HEALTH_NONE);
+	else
+		ocid_health_begin(manager, c);
+	/* set_health persists only a change of Health. */
+	{
+		g_autoptr(GError) error = NULL;
+		if (!ocid_manager_persist_container(manager, c, FALSE, &error))
+			g_warning("Container %s: %s", c->id, error->message);
+	}
 }
 
 void

@@ -44,6 +44,7 @@ typedef struct {
 
 OcidHealthConfig *ocid_health_config_new(void);
 void ocid_health_config_free(OcidHealthConfig *config);
+OcidHealthConfig *ocid_health_config_copy(const OcidHealthConfig *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OcidHealthConfig, ocid_health_config_free)
 
 /* Defaults filled in, ranges and names checked: InvalidArgument naming the key. */
@@ -56,6 +57,11 @@ void ocid_health_result_free(OcidHealthResult *result);
 
 /* It runs now (started, restarted, found running at restore): checks begin, `starting`. */
 void ocid_health_begin(OcidManager *manager, OcidContainer *container);
+
+/* Update: @config (taken; NULL: none) from now on; a running container's checks begin
+ * again, from `starting`. */
+void ocid_health_set_config(OcidManager *manager, OcidContainer *container,
+			    OcidHealthConfig *config);
 
 /* It stopped: no more checks, no timer. */
 void ocid_health_end(OcidContainer *container);

@@ -440,6 +440,7 @@ ocid_manager_update(OcidManager *manager, OcidContainer *c, const OcidResources 
 	g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
 	OcidResources effective;
 	gboolean restart = resources->has_restart_policy || resources->has_restart_max;
+	gboolean health = resources->has_healthcheck;
 	int policy = c->restart_policy;
 
 	if (!ocid_resources_validate(resources, error))
@@ -447,11 +448,14 @@ ocid_manager_update(OcidManager *manager, OcidContainer *c, const OcidResources 
 	if (resources->has_restart_policy &&
 	    !ocid_restart_policy_from_string(resources->restart_policy, &policy, error))
 		return FALSE;
-	if (ocid_resources_is_empty(resources) && !restart) {
+	if (health && resources->healthcheck->cmd != NULL &&
+	    !ocid_health_config_check(resources->healthcheck, error))
+		return FALSE;
+	if (ocid_resources_is_empty(resources) && !restart && !health) {
 		g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT,
 			    "No resources given; pass at least one of cpu_shares, cpu_quota, "
 			    "cpu_period, cpuset_cpus, cpuset_mems, memory_limit, memory_swap, "
-			    "pids_limit, blkio_weight, restart_policy, restart_max");
+			    "pids_limit, blkio_weight, restart_policy, restart_max, healthcheck");
 		return FALSE;
 	}
 	if (!check_not_creating(c, error))
@@ -462,7 +466,12 @@ ocid_manager_update(OcidManager *manager, OcidContainer *c, const OcidResources 
 		ocid_restart_set_policy(manager, c, policy,
 					resources->has_restart_max ? resources->restart_max
 								   : c->restart_max);
-	/* The policy alone is ocid's own: no runtime to ask. */
+	if (health)
+		ocid_health_set_config(manager, c,
+				       resources->healthcheck->cmd != NULL
+					   ? ocid_health_config_copy(resources->healthcheck)
+					   : NULL);
+	/* The policy and the check are ocid's own: no runtime to ask. */
 	if (ocid_resources_is_empty(resources)) {
 		done(c, NULL, user_data);
 		return TRUE;

@@ -20,9 +20,11 @@ typedef struct {
 	uint16_t blkio_weight;
 	/* Not a resource, but changed by the same Update: the restart policy (restart.h),
 	 * whose name ocid_manager_update() checks. */
-	gboolean has_restart_policy, has_restart_max;
+	gboolean has_restart_policy, has_restart_max, has_healthcheck;
 	char *restart_policy;
 	uint32_t restart_max;
+	/* The health check from now on (health.h); one without cmd removes it. */
+	struct OcidHealthConfig *healthcheck;
 } OcidResources;
 
 void ocid_resources_clear(OcidResources *resources);

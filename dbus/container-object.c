@@ -292,7 +292,7 @@ static const ResourceKey resource_keys[] = {
 	RESOURCE_KEY(cpuset_mems, "s"),  RESOURCE_KEY(memory_limit, "x"),
 	RESOURCE_KEY(memory_swap, "x"),  RESOURCE_KEY(pids_limit, "x"),
 	RESOURCE_KEY(blkio_weight, "q"), RESOURCE_KEY(restart_policy, "s"),
-	RESOURCE_KEY(restart_max, "u"),
+	RESOURCE_KEY(restart_max, "u"),  RESOURCE_KEY(healthcheck, "a{sv}"),
 };
 
 static const ResourceKey *
@@ -319,7 +319,10 @@ read_resource(sd_bus_message *m, const char *key, void *data, sd_bus_error *erro
 	char *base = data;
 	int r;
 
-	if (spec->signature[0] == 's') {
+	if (spec->signature[0] == 'a') {
+		r = ocid_bus_read_healthcheck(m, (OcidHealthConfig **)(base + spec->value_offset),
+					      error);
+	} else if (spec->signature[0] == 's') {
 		const char *s;
 		r = sd_bus_message_read(m, "s", &s);
 		if (r >= 0) {
@@ -337,8 +340,8 @@ read_resource(sd_bus_message *m, const char *key, void *data, sd_bus_error *erro
 static const OcidBusDictReader resource_reader = {
 	.what = "resource",
 	.known = "use cpu_shares, cpu_quota, cpu_period, cpuset_cpus, cpuset_mems, "
-		 "memory_limit, memory_swap, pids_limit, blkio_weight, restart_policy or "
-		 "restart_max",
+		 "memory_limit, memory_swap, pids_limit, blkio_weight, restart_policy, "
+		 "restart_max or healthcheck",
 	.signature_of = resource_signature,
 	.read = read_resource,
 };
@@ -523,7 +526,7 @@ static const sd_bus_vtable container_vtable[] = {
 			offsetof(OcidContainer, health_failing_streak), 0),
 	SD_BUS_PROPERTY("HealthLog", "a(ttis)", ocid_container_health_get_log, 0, 0),
 	SD_BUS_PROPERTY("HealthcheckConfig", "a{sv}", ocid_container_health_get_config, 0,
-			SD_BUS_VTABLE_PROPERTY_CONST),
+			SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
 	SD_BUS_METHOD("Start", NULL, NULL, method_start, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Stop", SD_BUS_ARGS("t", timeout_sec), SD_BUS_NO_RESULT,
 				method_stop, SD_BUS_VTABLE_UNPRIVILEGED),

@@ -164,6 +164,52 @@ test_on_failure_restart(void)
 }
 
 static void
+update_healthcheck(OcidTest *t, const char *path, GVariant *health)
+{
+	GVariantBuilder resources;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = NULL;
+
+	g_variant_builder_init(&resources, G_VARIANT_TYPE("a{sv}"));
+	g_variant_builder_add(&resources, "{sv}", "healthcheck", health);
+	reply = ocid_test_call(t, path, CONTAINER, "Update",
+			       g_variant_new("(@a{sv})", g_variant_builder_end(&resources)), NULL,
+			       &error);
+	g_assert_no_error(error);
+}
+
+/* Update gives a running container a check, then takes it away. */
+static void
+test_update_healthcheck(void)
+{
+	OcidTest *t = ocid_test_get_or_skip();
+	g_autofree char *path = NULL;
+	g_autofree char *health = NULL;
+	g_autofree char *changes = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	GVariantBuilder check;
+	const char *const cmd[] = { "/bin/true", NULL };
+
+	if (t == NULL)
+		return;
+	path = ocid_test_make_container(t, "later", "echo up; while true; do sleep 0.05; done",
+					NULL, TRUE);
+	g_variant_builder_init(&check, G_VARIANT_TYPE("a{sv}"));
+	g_variant_builder_add(&check, "{sv}", "cmd", g_variant_new_strv(cmd, -1));
+	g_variant_builder_add(&check, "{sv}", "interval", g_variant_new_uint64(3600));
+	update_healthcheck(t, path, g_variant_builder_end(&check));
+	health = healthcheck_now(t, path);
+	g_assert_cmpstr(health, ==, "healthy");
+	update_healthcheck(t, path, g_variant_new_array(G_VARIANT_TYPE("{sv}"), NULL, 0));
+	changes = health_changes(t, path);
+	g_assert_cmpstr(changes, ==, "starting healthy none");
+	reply = ocid_test_call(t, path, CONTAINER, "Healthcheck", NULL, "(s)", &error);
+	ocid_test_assert_error(error, "InvalidArgument");
+	ocid_test_delete(t, path, TRUE);
+}
+
+static void
 test_bad_healthcheck(void)
 {
 	OcidTest *t = ocid_test_get_or_skip();
@@ -191,6 +237,7 @@ add_tests(void)
 {
 	g_test_add_func("/health/healthy-then-unhealthy", test_healthy_then_unhealthy);
 	g_test_add_func("/health/on-failure-restart", test_on_failure_restart);
+	g_test_add_func("/health/update-healthcheck", test_update_healthcheck);
 	g_test_add_func("/health/bad-healthcheck", test_bad_healthcheck);
 }
 
