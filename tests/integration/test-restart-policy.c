@@ -198,6 +198,51 @@ test_delete_while_restarting(void)
 	ocid_test_assert_nothing_left(t, "crashing");
 }
 
+typedef struct {
+	OcidTest *t;
+	const char *path;
+	guint32 count;
+} AtLeast;
+
+static gboolean
+restarted_at_least(gpointer data)
+{
+	AtLeast *w = data;
+
+	return restart_count(w->t, w->path) >= w->count;
+}
+
+/* A container that exits at once, forever: a restart is always under way somewhere
+ * (teardown, back-off, create) when the daemon is killed, and the next daemon goes on
+ * with it (restart_pending), however many times. */
+static void
+test_daemon_killed_mid_restart(void)
+{
+	OcidTest *t = ocid_test_get_or_skip();
+	g_autofree char *bundle = NULL;
+	g_autofree char *path = NULL;
+	g_autoptr(GError) error = NULL;
+	AtLeast w = { t, NULL, 0 };
+
+	if (t == NULL)
+		return;
+	bundle = ocid_test_make_bundle(t, "flapping", "exit 1");
+	path = ocid_test_create(t, "flapping", "flapping", bundle, policy("always", 0), &error);
+	g_assert_no_error(error);
+	w.path = path;
+	ocid_test_start(t, path);
+	for (int i = 0; i < 3; i++) {
+		w.count = restart_count(t, path) + 1;
+		g_assert_true(ocid_test_wait_for(restarted_at_least, &w, 10000));
+		ocid_test_kill_daemon(t);
+		ocid_test_start_daemon(t);
+	}
+	w.count = restart_count(t, path) + 1;
+	g_assert_true(ocid_test_wait_for(restarted_at_least, &w, 10000));
+	ocid_test_delete(t, path, TRUE);
+	ocid_test_assert_nothing_left(t, "flapping");
+}
+
 /* A container's init and monitor, asked while the daemon runs. */
 static void
 pids_of(OcidTest *t, const char *path, int *pids)
@@ -333,6 +378,8 @@ add_tests(void)
 	g_test_add_func("/restart-policy/unless-stopped", test_unless_stopped);
 	g_test_add_func("/restart-policy/delete-while-restarting", test_delete_while_restarting);
 	g_test_add_func("/restart-policy/update-policy", test_update_policy);
+	g_test_add_func("/restart-policy/daemon-killed-mid-restart",
+			test_daemon_killed_mid_restart);
 	g_test_add_func("/restart-policy/reboot", test_reboot);
 	g_test_add_func("/restart-policy/bad-policy", test_bad_policy);
 }
