@@ -89,6 +89,7 @@ typedef struct {
 	int clients;
 	int idle_count;
 	int idle_sec;
+	int idle_health; /* of the idle containers, how many have a health check (every 10 s) */
 	bool with_conmon;
 	bool with_podman;
 
@@ -212,6 +213,8 @@ char *container_path(const char *id);
 void call_or_die(sd_bus *bus, const char *path, const char *iface, const char *member,
 		 sd_bus_message **reply, const char *types, ...);
 char *ocid_create(sd_bus *bus, const char *id, const char *bundle);
+/* The same with a health check, /bin/true every @interval_sec (issue 21). */
+char *ocid_create_checked(sd_bus *bus, const char *id, const char *bundle, uint64_t interval_sec);
 void ocid_simple(sd_bus *bus, const char *path, const char *member);
 void ocid_stop(sd_bus *bus, const char *path, uint64_t timeout_sec);
 void ocid_delete(sd_bus *bus, const char *path, bool force);

@@ -9,7 +9,7 @@ usage(void)
 	      "       --bundle-true DIR --bundle-sleep DIR\n"
 	      "       --bundle-short DIR [--podman-rootfs DIR] --cgroup-parent /PATH\n"
 	      "       [--runs N] [--signal-runs N] [--scale N] [--clients N]\n"
-	      "       [--idle-count N] [--idle-sec N] [--only PHASES]\n"
+	      "       [--idle-count N] [--idle-sec N] [--idle-health N] [--only PHASES]\n"
 	      "       [--confined-user USER --bundle-confined DIR]\n"
 	      "Normally started by bench/run.sh, which prepares all of this.\n",
 	      stderr);
@@ -54,6 +54,7 @@ main(int argc, char **argv)
 		{ "clients", required_argument, NULL, 'k' },
 		{ "idle-count", required_argument, NULL, 'i' },
 		{ "idle-sec", required_argument, NULL, 'I' },
+		{ "idle-health", required_argument, NULL, 'h' },
 		{ "only", required_argument, NULL, 'O' },
 		{ "confined-user", required_argument, NULL, 'u' },
 		{ "bundle-confined", required_argument, NULL, 'B' },
@@ -132,6 +133,9 @@ main(int argc, char **argv)
 		case 'I':
 			b->idle_sec = atoi(optarg);
 			break;
+		case 'h':
+			b->idle_health = atoi(optarg);
+			break;
 		case 'O':
 			only = optarg;
 			break;
@@ -149,7 +153,7 @@ main(int argc, char **argv)
 	    b->runc_path == NULL || b->bundle_true == NULL || b->bundle_sleep == NULL ||
 	    b->bundle_short == NULL || b->cgroup_parent == NULL || b->runs < 1 ||
 	    b->signal_runs < 1 || b->scale < 1 || b->clients < 1 || b->idle_count < 1 ||
-	    b->idle_sec < 0)
+	    b->idle_sec < 0 || b->idle_health < 0 || b->idle_health > b->idle_count)
 		usage();
 	if (b->python_client == NULL)
 		b->python_path = NULL;

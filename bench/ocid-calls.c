@@ -50,6 +50,20 @@ ocid_create(sd_bus *bus, const char *id, const char *bundle)
 	return strdup(path);
 }
 
+char *
+ocid_create_checked(sd_bus *bus, const char *id, const char *bundle, uint64_t interval_sec)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	const char *path;
+
+	call_or_die(bus, MANAGER_PATH, MANAGER_IFACE, "CreateContainer", &reply, "sssa{sv}", id, id,
+		    bundle, 1, "healthcheck", "a{sv}", 2, "cmd", "as", 1, "/bin/true", "interval",
+		    "t", interval_sec);
+	if (sd_bus_message_read(reply, "o", &path) < 0)
+		die("CreateContainer: bad reply");
+	return strdup(path);
+}
+
 void
 ocid_simple(sd_bus *bus, const char *path, const char *member)
 {

@@ -22,7 +22,13 @@ bench_idle(Bench *b)
 
 	progress("idleness: %d sleeping containers, %d s after %d s of settling", n, b->idle_sec,
 		 IDLE_SETTLE_MS / 1000);
-	(void)run_workers(b, "idle", n, 1, paths, latency, WORK_CREATE_START);
+	(void)run_workers(b, "idle", n - b->idle_health, 1, paths, latency, WORK_CREATE_START);
+	/* The rest with a health check every 10 s: the daemon should wake for those only. */
+	for (int i = n - b->idle_health; i < n; i++) {
+		_cleanup_(freep) char *id = xprintf("idle-%04d", i);
+		paths[i] = ocid_create_checked(b->bus, id, b->bundle_sleep, 10);
+		ocid_simple(b->bus, paths[i], "Start");
+	}
 	for (int i = 0; i < n; i++) {
 		_cleanup_(freep) char *id = xprintf("idle-%04d", i);
 		monitors[i] = ocid_monitor_pid(b, id);
@@ -53,6 +59,7 @@ bench_idle(Bench *b)
 	}
 	result(b, "idle.n", "%d", n);
 	result(b, "idle.sec", "%d", b->idle_sec);
+	result(b, "idle.health_checked", "%d", b->idle_health);
 	result(b, "idle.settle_sec", "%d", IDLE_SETTLE_MS / 1000);
 	result(b, "idle.daemon.voluntary", "%ld", daemon.voluntary);
 	result(b, "idle.daemon.involuntary", "%ld", daemon.involuntary);

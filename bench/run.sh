@@ -24,6 +24,7 @@ usage: bench/run.sh [options]
   --clients N         concurrent clients in the second scale run (default 8)
   --idle-count N      containers during the idle measurement (default 100; quick 20)
   --idle-sec N        length of the idle measurement (default 60; quick 10)
+  --idle-health N     of the idle containers, N get a health check every 10 s (default 0)
   --only LIST         comma-separated phases: lifecycle,signal,memory,idle,scale,restart
   --no-conmon         leave conmon out
   --no-podman         leave podman out
@@ -52,6 +53,7 @@ scale=""
 clients=8
 idle_count=""
 idle_sec=""
+idle_health=0
 only=""
 use_conmon=1
 use_podman=1
@@ -75,6 +77,7 @@ while [ $# -gt 0 ]; do
   --clients) clients=$2; shift ;;
   --idle-count) idle_count=$2; shift ;;
   --idle-sec) idle_sec=$2; shift ;;
+  --idle-health) idle_health=$2; shift ;;
   --only) only=$2; shift ;;
   --no-conmon) use_conmon=0 ;;
   --no-podman) use_podman=0 ;;
@@ -293,7 +296,7 @@ args=(--tmp "$tmp" --out "$tmp/out" --ocid "$ocid" --monitor "$monitor" --runc "
   --bundle-true "$tmp/bundles/true" --bundle-sleep "$tmp/bundles/sleep"
   --bundle-short "$tmp/bundles/short" --cgroup-parent "/$cgroup_name"
   --runs "$runs" --signal-runs "$signal_runs" --scale "$scale" --clients "$clients"
-  --idle-count "$idle_count" --idle-sec "$idle_sec")
+  --idle-count "$idle_count" --idle-sec "$idle_sec" --idle-health "$idle_health")
 [ $use_conmon = 1 ] && args+=(--conmon "$(command -v conmon)")
 [ $use_podman = 1 ] && args+=(--podman "$(command -v podman)" --podman-rootfs "$tmp/podman-rootfs")
 if [ $use_python = 1 ]; then
@@ -466,7 +469,12 @@ table() {
     echo
     echo "### 5. Idleness"
     echo
-    echo "With $(get idle.n) running containers, over $(get idle.sec) idle seconds" \
+    checked=""
+    case $(get idle.health_checked) in
+    "" | 0) ;;
+    *) checked=", $(get idle.health_checked) of them with a health check every 10 s," ;;
+    esac
+    echo "With $(get idle.n) running containers$checked over $(get idle.sec) idle seconds" \
       "(starting $(get idle.settle_sec) s after the last start):"
     echo
     echo "| process | voluntary switches | involuntary | threads started / ended |"

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <systemd/sd-daemon.h>
+#include <string.h>
 #include <unistd.h>
 
 typedef struct {
@@ -18,6 +19,8 @@ typedef struct {
 	char **volumes;
 	char **env;
 	char *log_driver;
+	char *restart;
+	OcictlHealthFlags health;
 	gboolean terminal, stdin_open, stdin_once, privileged;
 	gboolean machined, no_machined;
 	OcictlPullFlags pull;
@@ -35,6 +38,8 @@ create_options_clear(CreateOptions *o)
 	g_strfreev(o->env);
 	ocictl_pull_flags_clear(&o->pull);
 	g_free(o->log_driver);
+	g_free(o->restart);
+	ocictl_health_flags_clear(&o->health);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CreateOptions, create_options_clear)
@@ -97,6 +102,55 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CreateOptions, create_options_clear)
 	      &(o)->volumes,                                                                       \
 	      "Bind HOST-PATH at CONTAINER-PATH (repeatable; :ro read-only)",                      \
 	      "HOST-PATH:CONTAINER-PATH[:ro|rw]" },                                                \
+	    { "restart",                                                                           \
+	      0,                                                                                   \
+	      0,                                                                                   \
+	      G_OPTION_ARG_STRING,                                                                 \
+	      &(o)->restart,                                                                       \
+	      "Restart policy when it exits: no, on-failure[:MAX], always, unless-stopped",        \
+	      "POLICY" },                                                                          \
+	    { "health-cmd",                                                                        \
+	      0,                                                                                   \
+	      0,                                                                                   \
+	      G_OPTION_ARG_STRING,                                                                 \
+	      &(o)->health.cmd,                                                                    \
+	      "A health check ocid runs in it with /bin/sh -c ('none': none)",                     \
+	      "COMMAND" },                                                                         \
+	    { "health-interval",                                                                   \
+	      0,                                                                                   \
+	      0,                                                                                   \
+	      G_OPTION_ARG_STRING,                                                                 \
+	      &(o)->health.interval,                                                               \
+	      "Time between health checks (default 30s)",                                          \
+	      "DURATION" },                                                                        \
+	    { "health-timeout",                                                                    \
+	      0,                                                                                   \
+	      0,                                                                                   \
+	      G_OPTION_ARG_STRING,                                                                 \
+	      &(o)->health.timeout,                                                                \
+	      "Time a health check may take (default 30s)",                                        \
+	      "DURATION" },                                                                        \
+	    { "health-start-period",                                                               \
+	      0,                                                                                   \
+	      0,                                                                                   \
+	      G_OPTION_ARG_STRING,                                                                 \
+	      &(o)->health.start_period,                                                           \
+	      "Time after start when failed checks do not count (default 0s)",                     \
+	      "DURATION" },                                                                        \
+	    { "health-retries",                                                                    \
+	      0,                                                                                   \
+	      0,                                                                                   \
+	      G_OPTION_ARG_INT,                                                                    \
+	      &(o)->health.retries,                                                                \
+	      "Failed checks in a row that make it unhealthy (default 3)",                         \
+	      "N" },                                                                               \
+	    { "health-on-failure",                                                                 \
+	      0,                                                                                   \
+	      0,                                                                                   \
+	      G_OPTION_ARG_STRING,                                                                 \
+	      &(o)->health.on_failure,                                                             \
+	      "What ocid does once it is unhealthy: none, kill, restart, stop",                    \
+	      "ACTION" },                                                                          \
 	    { "tty", 't', 0, G_OPTION_ARG_NONE, &(o)->terminal, "Give the container a terminal",   \
 	      NULL },                                                                              \
 	    { "terminal",      0,   G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &(o)->terminal,       \
@@ -268,6 +322,30 @@ source_from(const CreateOptions *o, const char *word, char **command, Source *so
 	return TRUE;
 }
 
+/* podman's --restart: no, on-failure[:N], always, unless-stopped; ocid checks the name. */
+static gboolean
+add_restart(GVariantBuilder *options, const char *restart, GError **error)
+{
+	g_autofree char *policy = g_strdup(restart);
+	char *max = strchr(policy, ':');
+	guint64 n = 0;
+
+	if (max != NULL) {
+		*max++ = '\0';
+		if (!g_str_equal(policy, "on-failure") ||
+		    !g_ascii_string_to_unsigned(max, 10, 0, G_MAXUINT32, &n, NULL)) {
+			g_set_error(error, OCICTL_ERROR, OCICTL_ERROR_USAGE,
+				    "--restart %s: only on-failure takes a count, on-failure:N",
+				    restart);
+			return FALSE;
+		}
+		g_variant_builder_add(options, "{sv}", "restart_max",
+				      g_variant_new_uint32((guint32)n));
+	}
+	g_variant_builder_add(options, "{sv}", "restart_policy", g_variant_new_string(policy));
+	return TRUE;
+}
+
 /* CreateContainer; the new container's path and id. */
 static gboolean
 create(Ctl *ctl, const CreateOptions *o, const Source *source, const char *id, char **path,
@@ -307,6 +385,11 @@ create(Ctl *ctl, const CreateOptions *o, const Source *source, const char *id, c
 	if (o->stop_signal != NULL)
 		g_variant_builder_add(&options, "{sv}", "stop_signal",
 				      g_variant_new_string(o->stop_signal));
+	if ((o->restart != NULL && !add_restart(&options, o->restart, error)) ||
+	    !ocictl_add_healthcheck(&options, &o->health, error)) {
+		g_variant_builder_clear(&options);
+		return FALSE;
+	}
 	if (o->terminal)
 		g_variant_builder_add(&options, "{sv}", "terminal", g_variant_new_boolean(TRUE));
 	if (o->stdin_open)

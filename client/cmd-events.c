@@ -27,8 +27,9 @@ wanted(char **set, const char *a, const char *b, gboolean prefix)
 	return FALSE;
 }
 
+/* @health: podman's HealthStatus, for health_status only (else NULL). */
 static void
-emit(Events *e, const char *path, const char *status)
+emit(Events *e, const char *path, const char *status, const char *health)
 {
 	const char *known = g_hash_table_lookup(e->names, path);
 	g_auto(GStrv) id_name = g_strsplit(known != NULL ? known : "\n", "\n", 2);
@@ -53,12 +54,17 @@ emit(Events *e, const char *path, const char *status)
 		json_builder_add_string_value(b, time_text);
 		json_builder_set_member_name(b, "Type");
 		json_builder_add_string_value(b, "container");
+		if (health != NULL) {
+			json_builder_set_member_name(b, "HealthStatus");
+			json_builder_add_string_value(b, health);
+		}
 		json_builder_end_object(b);
 		node = json_builder_get_root(b);
 		ocictl_print_json(node, FALSE);
 	} else {
-		g_print("%s container %s %s (name=%s)\n", time_text, status, id_name[0],
-			id_name[1] != NULL ? id_name[1] : "");
+		g_print("%s container %s %s (name=%s%s%s)\n", time_text, status, id_name[0],
+			id_name[1] != NULL ? id_name[1] : "",
+			health != NULL ? ", health_status=" : "", health != NULL ? health : "");
 	}
 	fflush(stdout);
 }
@@ -97,30 +103,37 @@ on_signal(GDBusConnection *bus, const char *sender, const char *path, const char
 		name = ocictl_get(e->ctl, object, "Name", NULL);
 		remember(e, object, id, name != NULL ? g_variant_get_string(name, NULL) : id,
 			 "created");
-		emit(e, object, "create");
+		emit(e, object, "create", NULL);
 	} else if (g_str_equal(member, "ContainerRemoved")) {
 		const char *id, *object;
 
 		g_variant_get(parameters, "(&s&o)", &id, &object);
 		if (!g_hash_table_contains(e->names, object))
 			remember(e, object, id, id, "stopped");
-		emit(e, object, "remove");
+		emit(e, object, "remove", NULL);
 		g_hash_table_remove(e->names, object);
 		g_hash_table_remove(e->states, object);
 	} else if (g_str_equal(member, "Updated") && g_str_equal(interface, OCICTL_CONTAINER)) {
-		emit(e, path, "update");
+		emit(e, path, "update", NULL);
 	} else if (g_str_equal(member, "PropertiesChanged")) {
-		const char *changed_interface, *state = NULL, *status;
+		const char *changed_interface, *state = NULL, *health = NULL, *status;
 		g_autoptr(GVariant) changed = NULL;
 
 		g_variant_get(parameters, "(&s@a{sv}@as)", &changed_interface, &changed, NULL);
-		if (!g_str_equal(changed_interface, OCICTL_CONTAINER) ||
-		    !g_variant_lookup(changed, "State", "&s", &state))
+		if (!g_str_equal(changed_interface, OCICTL_CONTAINER))
+			return;
+		/* Its restart policy made it again (created; "start" follows). */
+		if (g_variant_lookup(changed, "RestartCount", "u", NULL))
+			emit(e, path, "restart", NULL);
+		/* Health is told only when it changes: one event per change. */
+		if (g_variant_lookup(changed, "Health", "&s", &health))
+			emit(e, path, "health_status", health);
+		if (!g_variant_lookup(changed, "State", "&s", &state))
 			return;
 		status = status_of_change(g_hash_table_lookup(e->states, path), state);
 		g_hash_table_replace(e->states, g_strdup(path), g_strdup(state));
 		if (status != NULL)
-			emit(e, path, status);
+			emit(e, path, status, NULL);
 	}
 }
 
@@ -134,7 +147,7 @@ ocictl_cmd_events(Ctl *ctl, int argc, char **argv, GError **error)
 		  "FORMAT" },
 		{ "filter", 'f', 0, G_OPTION_ARG_STRING_ARRAY, &filters,
 		  "Only events with container=NAME|ID, event=STATUS (create, start, pause, "
-		  "unpause, died, remove, update) or type=container",
+		  "unpause, died, restart, health_status, remove, update) or type=container",
 		  "KEY=VALUE" },
 		{ NULL },
 	};

@@ -342,8 +342,15 @@ ocictl_cmd_list(Ctl *ctl, int argc, char **argv, GError **error)
 							  : g_strdup(row.name);
 			g_autofree char *shown_owner =
 			    owner != G_MAXUINT32 ? user_name(owner) : g_strdup("-");
+			/* podman's (healthy) beside a running one with a health check. */
+			g_autofree char *health = g_str_equal(row.state, "running")
+						      ? ocictl_health_of(ctl, row.path)
+						      : NULL;
+			g_autofree char *shown_state =
+			    health != NULL ? g_strdup_printf("%s (%s)", row.state, health)
+					   : g_strdup(row.state);
 			g_print("%-*s  %-20s  %-8s  %-12s  %s\n", no_trunc ? 64 : 12, short_id,
-				shown_name, row.state, shown_owner, when);
+				shown_name, shown_state, shown_owner, when);
 		}
 	}
 	if (as_json) {
@@ -402,10 +409,11 @@ ocictl_cmd_inspect(Ctl *ctl, int argc, char **argv, GError **error)
 int
 ocictl_cmd_status(Ctl *ctl, int argc, char **argv, GError **error)
 {
-	static const char *const props[] = { "Id",       "Name",      "State",        "Pid",
-					     "ExitCode", "OOMKilled", "Error",        "BundlePath",
-					     "LogPath",  "Unit",      "ControlGroup", "Owner",
-					     "Confined", NULL };
+	static const char *const props[] = {
+		"Id",       "Name",          "State",        "Pid",  "ExitCode",     "OOMKilled",
+		"Error",    "BundlePath",    "LogPath",      "Unit", "ControlGroup", "Owner",
+		"Confined", "RestartPolicy", "RestartCount", NULL
+	};
 	g_autofree char *path = NULL, *id = NULL, *state = NULL;
 	g_autoptr(GVariant) properties = NULL;
 

@@ -88,6 +88,25 @@ gboolean ocictl_parse_size(const char *text, gint64 *bytes, GError **error);
 /* KEY=VALUE into an a{ss} builder. */
 void ocictl_add_pair(GVariantBuilder *builder, const char *text);
 
+/* ---- cmd-health.c: health checks ---- */
+
+/* podman's --health-* flags of create and run. */
+typedef struct {
+	char *cmd; /* run with /bin/sh -c; "none": no check */
+	char *interval, *timeout, *start_period;
+	int retries;
+	char *on_failure;
+} OcictlHealthFlags;
+
+void ocictl_health_flags_clear(OcictlHealthFlags *flags);
+
+/* Adds the create option `healthcheck` when --health-cmd was given. */
+gboolean ocictl_add_healthcheck(GVariantBuilder *options, const OcictlHealthFlags *flags,
+				GError **error);
+
+/* "healthy" or "unhealthy", NULL otherwise: what ps shows beside a running container. */
+char *ocictl_health_of(Ctl *ctl, const char *path);
+
 /* ---- bus.c: the daemon ---- */
 
 /* Connects on first use; the error says how to reach the daemon. */
@@ -224,6 +243,7 @@ int ocictl_cmd_events(Ctl *ctl, int argc, char **argv, GError **error);
 int ocictl_cmd_update(Ctl *ctl, int argc, char **argv, GError **error);
 int ocictl_cmd_stats(Ctl *ctl, int argc, char **argv, GError **error);
 int ocictl_cmd_attach(Ctl *ctl, int argc, char **argv, GError **error);
+int ocictl_cmd_healthcheck(Ctl *ctl, int argc, char **argv, GError **error);
 int ocictl_cmd_version(Ctl *ctl, int argc, char **argv, GError **error);
 int ocictl_cmd_pull(Ctl *ctl, int argc, char **argv, GError **error);
 int ocictl_cmd_images(Ctl *ctl, int argc, char **argv, GError **error);

@@ -27,6 +27,7 @@ const OcictlCommand ocictl_commands[] = {
 	{ "attach", NULL, "Attach the terminal to a container", ocictl_cmd_attach },
 	{ "events", NULL, "Show what happens to containers as it happens", ocictl_cmd_events },
 	{ "update", NULL, "Change a container's resource limits", ocictl_cmd_update },
+	{ "healthcheck", NULL, "Run a container's health check now", ocictl_cmd_healthcheck },
 	{ "stats", NULL, "Show containers' memory, cpu and pids", ocictl_cmd_stats },
 	{ "pull", NULL, "Bring an image into your image store", ocictl_cmd_pull },
 	{ "images", NULL, "List the images in your store", ocictl_cmd_images },

@@ -48,6 +48,21 @@ _ocictl() {
 		fi
 		return
 	fi
+	# The values of podman's --restart (on-failure also takes :N).
+	case ${COMP_WORDS[COMP_CWORD - 1]} in
+	--restart)
+		COMPREPLY=($(compgen -W "no on-failure always unless-stopped" -- "$cur"))
+		return
+		;;
+	--health-on-failure)
+		COMPREPLY=($(compgen -W "none kill restart stop" -- "$cur"))
+		return
+		;;
+	esac
+	if [[ $cmd == healthcheck && $COMP_CWORD -eq $((i + 1)) ]]; then
+		COMPREPLY=($(compgen -W "run" -- "$cur"))
+		return
+	fi
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$(_ocictl_run "$cmd" --help | grep -oE -- '(^|[ ,])--?[a-zA-Z][a-zA-Z-]*' | tr -d ' ,' | sort -u)" -- "$cur"))
 		return

@@ -83,3 +83,6 @@ complete -c ocictl -n '__ocictl_command; and string match -q -- "-*" (commandlin
 complete -c ocictl -n '__ocictl_takes_containers' -a '(__ocictl_containers)'
 complete -c ocictl -n '__ocictl_takes_bundle' -a '(__fish_complete_directories)'
 complete -c ocictl -n '__ocictl_takes_images' -a '(__ocictl_images)'
+complete -c ocictl -n '__ocictl_takes_bundle' -l restart -x -a 'no on-failure always unless-stopped' -d 'Restart policy'
+complete -c ocictl -n '__ocictl_takes_bundle' -l health-on-failure -x -a 'none kill restart stop' -d 'What ocid does once unhealthy'
+complete -c ocictl -n 'test (__ocictl_command) = healthcheck; and not __fish_seen_subcommand_from run' -a run -d 'Run the health check now'

@@ -1,5 +1,6 @@
 #include "container.h"
 
+#include "health.h"
 #include "teardown.h"
 
 #include <unistd.h>
@@ -17,6 +18,8 @@ ocid_container_new(const char *id, const char *name)
 	container->volumes = g_ptr_array_new_with_free_func((GDestroyNotify)ocid_volume_free);
 	container->stop_waiters = g_ptr_array_new();
 	container->execs = g_ptr_array_new();
+	container->health_log =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)ocid_health_result_free);
 	container->state = OCID_STATE_CREATING;
 	container->monitor_pidfd = -1;
 	container->container_pidfd = -1;
@@ -45,6 +48,10 @@ ocid_container_free(OcidContainer *container)
 	g_clear_handle_id(&container->monitor_watch, g_source_remove);
 	g_clear_handle_id(&container->container_watch, g_source_remove);
 	g_clear_handle_id(&container->stop_timer, g_source_remove);
+	g_clear_handle_id(&container->restart_timer, g_source_remove);
+	g_clear_handle_id(&container->health_timer, g_source_remove);
+	g_clear_pointer(&container->health_log, g_ptr_array_unref);
+	g_clear_pointer(&container->healthcheck, ocid_health_config_free);
 	if (container->monitor_pidfd >= 0)
 		close(container->monitor_pidfd);
 	if (container->container_pidfd >= 0)

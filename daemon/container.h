@@ -78,6 +78,17 @@ struct OcidContainer {
 	int log_driver; /* OcidLogDriver */
 	/* Registered with systemd-machined while it runs (machined.h). */
 	int machined;
+	/* What ocid does when it exits (restart.h): an OcidRestartPolicy, and for on-failure
+	 * how many restarts in a row it gets (0: no limit). */
+	int restart_policy;
+	uint32_t restart_max;
+	/* Its health check (health.h), NULL for none. */
+	struct OcidHealthConfig *healthcheck;
+	/* A caller's Stop, Kill or Delete stopped it: no policy starts it again. */
+	int stopped_by_caller;
+	/* It exited and its policy starts it again: a daemon that finds it so at restore
+	 * does that. */
+	int restart_pending;
 
 	/* Changed only through state-machine.h. */
 	OcidContainerState state;
@@ -87,6 +98,9 @@ struct OcidContainer {
 	char *error;
 	uint64_t started_usec;
 	uint64_t finished_usec;
+	uint32_t restart_count;         /* the times its policy started it again */
+	int health;                     /* an OcidHealth */
+	uint32_t health_failing_streak; /* failed checks in a row */
 
 	/* Processes, persisted so that a restarted daemon finds them again. The identities
 	 * (pidfs inodes, or start times) tell a live pid from a recycled one. */
@@ -116,6 +130,12 @@ struct OcidContainer {
 	gboolean no_poststop_hooks;
 	GPtrArray *stop_waiters; /* pending Stop/Delete calls, see manager.c */
 	guint stop_timer;
+	guint restart_timer;      /* its back-off before a restart (restart.c) */
+	gboolean restarting;      /* a restart is taking it down and creating it again */
+	guint health_timer;       /* the next health check (health.c) */
+	gboolean health_checking; /* a health check runs */
+	gboolean health_restart;  /* unhealthy with on_failure=restart: restarted at exit */
+	GPtrArray *health_log;    /* OcidHealthResult, the last few */
 	/* The manager it belongs to, from its adoption on (manager.h): the state machine
 	 * persists through it and tells its listener. */
 	struct OcidManager *manager;

@@ -3,6 +3,7 @@
 #include "bounded-read.h"
 #include "cleanup.h"
 #include "errors.h"
+#include "health.h"
 #include "input-limits.h"
 #include "machined.h"
 #include "privilege.h"
@@ -60,6 +61,8 @@ ocid_create_request_free(OcidCreateRequest *request)
 	g_free(request->netns_path);
 	g_free(request->mount_point);
 	g_free(request->stop_signal);
+	g_free(request->restart_policy);
+	ocid_health_config_free(request->healthcheck);
 	g_free(request->seccomp_profile_path);
 	g_free(request->cgroup_parent);
 	g_free(request->log_driver_name);

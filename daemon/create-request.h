@@ -35,7 +35,11 @@ typedef struct {
 	gboolean stdin_once;
 	gboolean privileged;
 	gboolean trusted;
-	gboolean start;        /* started once created, before the reply: a run in one call */
+	gboolean start;           /* started once created, before the reply: a run in one call */
+	char *restart_policy;     /* restart.h's names; checked by ocid_manager_create_check */
+	uint32_t restart_max;     /* for on-failure; 0: no limit */
+	int restart_policy_value; /* an OcidRestartPolicy, once checked */
+	struct OcidHealthConfig *healthcheck; /* checked by ocid_manager_create_check */
 	char *log_driver_name; /* the log_driver option; NULL: the configured one */
 	int machined;          /* the machined option; -1: the configured default */
 	/* Decided by ocid_create_request_apply_config() from the two above. */

@@ -14,7 +14,9 @@
 #include "manager-private.h"
 
 #include "bounded-read.h"
+#include "health.h"
 #include "reaper.h"
+#include "restart.h"
 #include "cgroup-kill.h"
 #include "cleanup.h"
 #include "errors.h"
@@ -49,6 +51,9 @@ struct OcidCreateOp {
 	gpointer user_data;
 	gboolean log_is_ours; /* ocid chose log_path, so a failed create removes the log */
 	gboolean start;       /* the caller asked for a run: Start before the reply */
+	/* A restart (restart.h): the container exists, stopped, with its dir and spec; a
+	 * failure takes it back to stopped instead of away. */
+	gboolean again;
 
 	CreateStep step;
 	OcidMonitorSpawn *spawn;
@@ -133,6 +138,9 @@ container_from_request(OcidManager *manager, OcidCreateRequest *r, JsonNode *spe
 	c->confined = r->confined;
 	c->log_driver = r->log_driver;
 	c->machined = r->machined;
+	c->restart_policy = r->restart_policy_value;
+	c->restart_max = r->restart_max;
+	c->healthcheck = g_steal_pointer(&r->healthcheck);
 
 	*log_is_ours = c->log_path == NULL || *c->log_path == '\0';
 	c->log_owned = *log_is_ours;
@@ -185,6 +193,10 @@ ocid_manager_create_check(OcidManager *manager, OcidCreateRequest *r, GError **e
 		r->name = g_strdup(r->id);
 	}
 	if (!ocid_check_name(r->name, error) || !check_free_names(manager, r->id, r->name, error))
+		return FALSE;
+	if (!ocid_restart_policy_from_string(r->restart_policy, &r->restart_policy_value, error))
+		return FALSE;
+	if (r->healthcheck != NULL && !ocid_health_config_check(r->healthcheck, error))
 		return FALSE;
 	if (!manager->runtime_ready) {
 		ocid_error_set(error, OCID_ERROR_RUNTIME_FAILED,
@@ -279,6 +291,18 @@ on_undone(OcidContainer *c, GError *error, gpointer user_data)
 
 static void created(OcidManager *manager, OcidContainer *c, pid_t pid);
 
+/* A restart's create undone: the container is stopped again, as it was. */
+static void
+on_again_undone(OcidContainer *c, GError *error, gpointer user_data)
+{
+	OcidCreateOp *op = g_steal_pointer(&c->create);
+
+	op->done(c, error != NULL ? error : op->error, op->user_data);
+	/* A Delete that cancelled it goes on now. */
+	ocid_lifecycle_complete_waiters(c, NULL);
+	op_free(op);
+}
+
 /* Once nothing is in flight any more: the container is created, or the one teardown
  * undoes what the create made. */
 static void
@@ -295,7 +319,10 @@ advance(OcidManager *manager, OcidContainer *c)
 	/* The monitor is gone (aborted), and the runtime's delete takes the container. */
 	closep(&c->container_pidfd);
 	op->step = CREATE_UNDOING;
-	ocid_teardown_remove(manager, c, on_undone, NULL);
+	if (op->again)
+		ocid_teardown_reset(manager, c, on_again_undone, NULL);
+	else
+		ocid_teardown_remove(manager, c, on_undone, NULL);
 }
 
 /* ---- the pipeline ---------------------------------------------------------------- */
@@ -323,8 +350,12 @@ created(OcidManager *manager, OcidContainer *c, pid_t pid)
 	c->no_poststop_hooks = !ocid_spec_has_hooks(op->spec, "poststop");
 	pid_identity = ocid_process_identify(pid, c->container_pidfd);
 	monitor_identity = ocid_process_identify(monitor_pid, c->monitor_pidfd);
-	(void)ocid_state_created(c, (int32_t)pid, &pid_identity, (int32_t)monitor_pid,
-				 &monitor_identity, NULL);
+	if (op->again)
+		(void)ocid_state_recreated(c, (int32_t)pid, &pid_identity, (int32_t)monitor_pid,
+					   &monitor_identity, NULL);
+	else
+		(void)ocid_state_created(c, (int32_t)pid, &pid_identity, (int32_t)monitor_pid,
+					 &monitor_identity, NULL);
 	ocid_supervise_watch_monitor(manager, c);
 	/* Kept while the daemon is down too, so that no exit code is lost. */
 	ocid_fd_store_add_pidfd(c->id, c->container_pidfd);
@@ -383,9 +414,9 @@ on_unit_attached(GError *error, gpointer user_data)
 	advance(ref->manager, c);
 }
 
+/* The container's dir, its "creating" record and its spec: a first create's only. */
 static gboolean
-prepare_dirs(OcidManager *manager, OcidContainer *c, char **attach_path, char **console_socket,
-	     GError **error)
+make_dir(OcidManager *manager, OcidContainer *c, GError **error)
 {
 	g_autofree char *log_dir = g_path_get_dirname(c->log_path);
 
@@ -406,32 +437,37 @@ prepare_dirs(OcidManager *manager, OcidContainer *c, char **attach_path, char **
 	if (g_mkdir_with_parents(log_dir, 0700) < 0)
 		return ocid_error_set(error, OCID_ERROR_FAILED, "Cannot create %s: %s", log_dir,
 				      g_strerror(errno));
-	if (!ocid_spec_write(c->create->spec, c->dir, error))
+	return ocid_spec_write(c->create->spec, c->dir, error);
+}
+
+static gboolean
+prepare_dirs(OcidManager *manager, OcidContainer *c, char **attach_path, char **console_socket,
+	     GError **error)
+{
+	g_autofree char *attach_dir = g_build_filename(manager->config->run_dir, "attach", NULL);
+
+	/* A restart's container has its dir, its record and its spec already. */
+	if (!c->create->again && !make_dir(manager, c, error))
 		return FALSE;
 	/* Every container has an attach socket, for its output (Attach) if not for stdin;
 	 * one without stdin or a terminal goes without when the path is too long. */
-	{
-		g_autofree char *attach_dir =
-		    g_build_filename(manager->config->run_dir, "attach", NULL);
-		*attach_path = g_build_filename(attach_dir, c->id, NULL);
-		*console_socket = g_strconcat(*attach_path, ".console", NULL);
-		/* A unix socket path has room for 107 bytes. */
-		if (strlen(*console_socket) > 107 && !c->terminal && !c->stdin_open) {
-			g_clear_pointer(attach_path, g_free);
-			g_clear_pointer(console_socket, g_free);
-			return TRUE;
-		}
-		if (strlen(*console_socket) > 107)
-			return ocid_error_set(
-			    error, OCID_ERROR_INVALID_ARGUMENT,
-			    "The attach socket %s would be too long for a unix socket; "
-			    "use a shorter id or run_dir for containers with terminal or "
-			    "stdin",
-			    *attach_path);
-		if (g_mkdir_with_parents(attach_dir, 0700) < 0)
-			return ocid_error_set(error, OCID_ERROR_FAILED, "Cannot create %s: %s",
-					      attach_dir, g_strerror(errno));
+	*attach_path = g_build_filename(attach_dir, c->id, NULL);
+	*console_socket = g_strconcat(*attach_path, ".console", NULL);
+	/* A unix socket path has room for 107 bytes. */
+	if (strlen(*console_socket) > 107 && !c->terminal && !c->stdin_open) {
+		g_clear_pointer(attach_path, g_free);
+		g_clear_pointer(console_socket, g_free);
+		return TRUE;
 	}
+	if (strlen(*console_socket) > 107)
+		return ocid_error_set(error, OCID_ERROR_INVALID_ARGUMENT,
+				      "The attach socket %s would be too long for a unix socket; "
+				      "use a shorter id or run_dir for containers with terminal or "
+				      "stdin",
+				      *attach_path);
+	if (g_mkdir_with_parents(attach_dir, 0700) < 0)
+		return ocid_error_set(error, OCID_ERROR_FAILED, "Cannot create %s: %s", attach_dir,
+				      g_strerror(errno));
 	return TRUE;
 }
 
@@ -500,6 +536,40 @@ run(OcidManager *manager, OcidContainer *c)
 					 op->spec, on_unit_attached,
 					 ocid_container_ref_new(manager, c, NULL, NULL));
 	}
+}
+
+void
+ocid_create_again(OcidManager *manager, OcidContainer *c, OcidDoneFunc done, gpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	OcidCreateOp *op = g_new0(OcidCreateOp, 1);
+
+	op->done = done;
+	op->user_data = user_data;
+	op->start = TRUE;
+	op->again = TRUE;
+	op->step = CREATE_MAKING;
+	c->create = op;
+	/* The effective spec ocid wrote at the first create, which the runtime reads again
+	 * from the same dir: the caller's bundle is not read a second time. */
+	op->spec = ocid_spec_load_bundle(c->dir, &error);
+	if (op->spec == NULL) {
+		fail(manager, c, error);
+		return;
+	}
+	run(manager, c);
+}
+
+void
+ocid_create_cancel_again(OcidManager *manager, OcidContainer *c)
+{
+	g_autoptr(GError) error = g_error_new(OCID_ERROR, OCID_ERROR_FAILED,
+					      "The restart of container %s was cancelled by a "
+					      "caller's Stop, Kill or Delete",
+					      c->id);
+
+	if (c->create != NULL && c->create->again)
+		fail(manager, c, error);
 }
 
 static gboolean

@@ -12,7 +12,9 @@
 #include "errors.h"
 #include "input-limits.h"
 #include "log.h"
+#include "health.h"
 #include "process.h"
+#include "restart.h"
 #include "state-machine.h"
 #include "teardown.h"
 
@@ -130,13 +132,16 @@ on_started(const char *out, GError *error, gpointer user_data)
 		(void)ocid_state_started(c, NULL);
 		ocid_log_container(c, G_LOG_LEVEL_MESSAGE, OCID_MESSAGE_STARTED,
 				   "Started container %s (%s)", c->id, c->name);
+		ocid_health_begin(ref->manager, c);
 		ref->done(c, NULL, ref->user_data);
 	}
 	/* An exit while the runtime's start ran waited for it: its teardown begins now. The
 	 * reply above may have deleted the container. */
 	c = ocid_container_ref_resolve(ref);
-	if (c != NULL)
+	if (c != NULL) {
 		ocid_teardown_exited(ref->manager, c);
+		ocid_restart_on_exit(ref->manager, c);
+	}
 }
 
 static OcidStartProtocol
@@ -280,6 +285,7 @@ ocid_manager_stop(OcidManager *manager, OcidContainer *c, guint64 timeout_sec, O
 	if (!ocid_check_timeout(timeout_sec, "Stop's timeout_sec", error) ||
 	    !check_not_creating(c, error))
 		return FALSE;
+	ocid_restart_cancel_for_caller(manager, c);
 	if (!ocid_container_is_alive(c)) {
 		done(c, NULL, user_data);
 		return TRUE;
@@ -288,6 +294,13 @@ ocid_manager_stop(OcidManager *manager, OcidContainer *c, guint64 timeout_sec, O
 		return FALSE;
 	add_waiter(c, done, user_data);
 	return TRUE;
+}
+
+static gboolean
+signal_ends(const OcidContainer *c, int signal)
+{
+	return signal == SIGKILL || signal == SIGTERM || signal == SIGINT || signal == SIGQUIT ||
+	       signal == ocid_signal_from_string(c->stop_signal);
 }
 
 gboolean
@@ -303,6 +316,9 @@ ocid_manager_kill(OcidManager *manager, OcidContainer *c, const char *signal_nam
 	}
 	if (!ocid_container_is_alive(c))
 		return invalid_state(c, "there is no process to signal", error);
+	/* A signal meant to end it: the exit it brings is the caller's, not a failure. */
+	if (signal_ends(c, signal))
+		ocid_restart_cancel_for_caller(manager, c);
 	return send_signal(c, signal, error);
 }
 
@@ -423,18 +439,43 @@ ocid_manager_update(OcidManager *manager, OcidContainer *c, const OcidResources 
 {
 	g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
 	OcidResources effective;
+	gboolean restart = resources->has_restart_policy || resources->has_restart_max;
+	gboolean health = resources->has_healthcheck;
+	int policy = c->restart_policy;
 
 	if (!ocid_resources_validate(resources, error))
 		return FALSE;
-	if (ocid_resources_is_empty(resources)) {
+	if (resources->has_restart_policy &&
+	    !ocid_restart_policy_from_string(resources->restart_policy, &policy, error))
+		return FALSE;
+	if (health && resources->healthcheck->cmd != NULL &&
+	    !ocid_health_config_check(resources->healthcheck, error))
+		return FALSE;
+	if (ocid_resources_is_empty(resources) && !restart && !health) {
 		g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT,
 			    "No resources given; pass at least one of cpu_shares, cpu_quota, "
 			    "cpu_period, cpuset_cpus, cpuset_mems, memory_limit, memory_swap, "
-			    "pids_limit, blkio_weight");
+			    "pids_limit, blkio_weight, restart_policy, restart_max, healthcheck");
 		return FALSE;
 	}
-	if (!ocid_container_is_alive(c))
+	if (!check_not_creating(c, error))
+		return FALSE;
+	if (!ocid_resources_is_empty(resources) && !ocid_container_is_alive(c))
 		return invalid_state(c, "only a live container's resources can be updated", error);
+	if (restart)
+		ocid_restart_set_policy(manager, c, policy,
+					resources->has_restart_max ? resources->restart_max
+								   : c->restart_max);
+	if (health)
+		ocid_health_set_config(manager, c,
+				       resources->healthcheck->cmd != NULL
+					   ? ocid_health_config_copy(resources->healthcheck)
+					   : NULL);
+	/* The policy and the check are ocid's own: no runtime to ask. */
+	if (ocid_resources_is_empty(resources)) {
+		done(c, NULL, user_data);
+		return TRUE;
+	}
 	g_ptr_array_add(args, g_strdup("update"));
 	ocid_resources_to_runtime_args(with_current_memory(c, resources, &effective), args);
 	g_ptr_array_add(args, g_strdup(c->id));
@@ -483,6 +524,15 @@ on_stopped_for_delete(OcidContainer *c, GError *error, gpointer user_data)
 	delete_from_runtime(ref->manager, c, ref->done, ref->user_data);
 }
 
+/* A restart's create was undone for this Delete: it goes on as for any stopped one. */
+static void
+on_restart_undone(OcidContainer *c, GError *error, gpointer user_data)
+{
+	g_autoptr(OcidContainerRef) ref = user_data;
+
+	delete_from_runtime(ref->manager, c, ref->done, ref->user_data);
+}
+
 static void
 on_create_cancelled(OcidContainer *c, GError *error, gpointer user_data)
 {
@@ -524,6 +574,12 @@ ocid_manager_delete(OcidManager *manager, OcidContainer *c, gboolean force, Ocid
 	}
 	if (ocid_container_is_alive(c) && c->state != OCID_STATE_CREATED && !force)
 		return invalid_state(c, "stop it first, or delete it with force=true", error);
+	ocid_restart_cancel_for_caller(manager, c);
+	if (c->create != NULL) {
+		add_waiter(c, on_restart_undone,
+			   ocid_container_ref_new(manager, c, done, user_data));
+		return TRUE;
+	}
 	if (ocid_container_is_alive(c)) {
 		if (!begin_stop(manager, c, 0, error))
 			return FALSE;

@@ -27,6 +27,10 @@ struct OcidManager {
 	OcidStartProtocol untrusted_start_protocol;
 	OcidFlusher *flusher; /* makes durable records durable, off the main loop */
 	gboolean runtime_ready;
+	/* No ocid ran since the host booted: its run_dir (a tmpfs, /run) had no mark. Every
+	 * container that ran before is gone, and restart policies say which come back
+	 * (restart.h). */
+	gboolean first_since_boot;
 	guint64 next_serial;
 	OcidManagerListener listener;
 };
@@ -107,6 +111,14 @@ void ocid_lifecycle_complete_waiters(OcidContainer *container, GError *error);
 
 /* create.c: a Delete's cancellation, through the create's one undoing path. */
 void ocid_create_abort(OcidManager *manager, OcidContainer *container, const GError *error);
+
+/* create.c: a restart (restart.h): @container, stopped, is created again from its dir
+ * and started; @done gets it once the start returns, or once a failure has taken it back
+ * to stopped (with the error). */
+void ocid_create_again(OcidManager *manager, OcidContainer *container, OcidDoneFunc done,
+		       gpointer user_data);
+/* create.c: undoes a restart's create in flight (a caller's Stop or Delete). */
+void ocid_create_cancel_again(OcidManager *manager, OcidContainer *container);
 
 /* create.c: ends creates in flight at shutdown, through the same cancellation. */
 void ocid_create_cancel_all(OcidManager *manager);

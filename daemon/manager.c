@@ -200,12 +200,19 @@ ocid_manager_new(OcidConfig *config, GError **error)
 	manager->exits_dir = g_build_filename(config->run_dir, "exits", NULL);
 	manager->runtime_root = g_build_filename(config->run_dir, "runtime", NULL);
 
+	g_autofree char *boot_mark = g_build_filename(config->run_dir, "started", NULL);
+
+	manager->first_since_boot = !g_file_test(boot_mark, G_FILE_TEST_EXISTS);
 	if (!ensure_dir(config->state_dir, 0700, error) ||
 	    !ensure_dir(manager->containers_dir, 0700, error) ||
 	    !ensure_dir(config->run_dir, 0700, error) ||
 	    !ensure_dir(manager->exits_dir, 0700, error) ||
 	    !ensure_dir(manager->runtime_root, 0700, error) ||
 	    !ensure_dir(config->log_dir, 0700, error))
+		return NULL;
+
+	if (manager->first_since_boot &&
+	    !g_file_set_contents_full(boot_mark, "", 0, G_FILE_SET_CONTENTS_NONE, 0600, error))
 		return NULL;
 
 	/* Orphans land here when their monitor dies, so the real exit code of a container

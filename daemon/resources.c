@@ -1,5 +1,7 @@
 #include "resources.h"
 
+#include "health.h"
+
 #include "errors.h"
 #include "input-limits.h"
 
@@ -10,6 +12,8 @@ ocid_resources_clear(OcidResources *resources)
 {
 	g_clear_pointer(&resources->cpuset_cpus, g_free);
 	g_clear_pointer(&resources->cpuset_mems, g_free);
+	g_clear_pointer(&resources->restart_policy, g_free);
+	g_clear_pointer(&resources->healthcheck, ocid_health_config_free);
 }
 
 static gboolean

@@ -18,6 +18,13 @@ typedef struct {
 	int64_t memory_swap;
 	int64_t pids_limit;
 	uint16_t blkio_weight;
+	/* Not a resource, but changed by the same Update: the restart policy (restart.h),
+	 * whose name ocid_manager_update() checks. */
+	gboolean has_restart_policy, has_restart_max, has_healthcheck;
+	char *restart_policy;
+	uint32_t restart_max;
+	/* The health check from now on (health.h); one without cmd removes it. */
+	struct OcidHealthConfig *healthcheck;
 } OcidResources;
 
 void ocid_resources_clear(OcidResources *resources);
@@ -27,6 +34,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(OcidResources, ocid_resources_clear)
 /* Range and format checks; InvalidArgument naming the key. */
 gboolean ocid_resources_validate(const OcidResources *resources, GError **error);
 
+/* Whether no limit for the runtime is set (the restart policy aside). */
 gboolean ocid_resources_is_empty(const OcidResources *resources);
 
 /* Appends `runc update` options for the set values to @args (strings owned by @args). */

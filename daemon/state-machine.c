@@ -148,3 +148,38 @@ ocid_state_exited(OcidContainer *c, int32_t exit_code, gboolean oom_killed, cons
 	persist(c, TRUE);
 	return TRUE;
 }
+
+gboolean
+ocid_state_recreated(OcidContainer *c, int32_t pid, const OcidProcessIdentity *pid_identity,
+		     int32_t monitor_pid, const OcidProcessIdentity *monitor_identity,
+		     GError **error)
+{
+	static const char *const props[] = { "State", "Pid", "Error", "RestartCount", NULL };
+
+	if (c->state != OCID_STATE_STOPPED)
+		return refuse(c, "created again", error);
+	c->state = OCID_STATE_CREATED;
+	c->pid = pid;
+	c->pid_identity = *pid_identity;
+	c->monitor_pid = monitor_pid;
+	c->monitor_identity = *monitor_identity;
+	c->restart_count++;
+	g_clear_pointer(&c->error, g_free);
+	commit(c, props, TRUE);
+	return TRUE;
+}
+
+gboolean
+ocid_state_explained(OcidContainer *c, const char *message, GError **error)
+{
+	static const char *const props[] = { "Error", NULL };
+
+	if (c->state != OCID_STATE_STOPPED)
+		return refuse(c, "given a reason to stay stopped", error);
+	if (g_strcmp0(c->error, message) == 0)
+		return TRUE;
+	g_free(c->error);
+	c->error = g_strdup(message);
+	commit(c, props, TRUE);
+	return TRUE;
+}

@@ -8,6 +8,7 @@
  *   creating --created--> created --started--> running <--paused/resumed--> paused
  *   created --start_failed--> stopped
  *   created | running | paused --exited--> stopped
+ *   stopped --recreated--> created (a restart policy made it again, restart.h)
  *
  * A container in `creating` has not been announced: the transition to `created`
  * announces it (ContainerNew, InterfacesAdded) and emits no PropertiesChanged, so no
@@ -40,3 +41,12 @@ gboolean ocid_state_resumed(OcidContainer *container, GError **error);
  * becomes Error. */
 gboolean ocid_state_exited(OcidContainer *container, int32_t exit_code, gboolean oom_killed,
 			   const char *message, GError **error);
+
+/* stopped -> created: a restart policy made it again (restart.h); the new init is @pid.
+ * RestartCount goes up, Error is cleared; ExitCode keeps the last run's. */
+gboolean ocid_state_recreated(OcidContainer *container, int32_t pid,
+			      const OcidProcessIdentity *pid_identity, int32_t monitor_pid,
+			      const OcidProcessIdentity *monitor_identity, GError **error);
+
+/* stopped -> stopped: Error says why it stays so (a restart policy gave up). */
+gboolean ocid_state_explained(OcidContainer *container, const char *message, GError **error);

@@ -9,12 +9,14 @@
 #include "cleanup.h"
 #include "errors.h"
 #include "fd-store.h"
+#include "health.h"
 #include "ids.h"
 #include "log.h"
 #include "monitor-spawn.h"
 #include "persist.h"
 #include "process.h"
 #include "reaper.h"
+#include "restart.h"
 #include "state-machine.h"
 #include "teardown.h"
 
@@ -70,9 +72,12 @@ container_exited(OcidContainer *c, int exit_code, gboolean oom_killed, const cha
 	if (!oom_killed && exit_code == 128 + SIGKILL)
 		oom_killed = ocid_cgroup_oom_killed(c);
 	reported = ocid_state_exited(c, exit_code, oom_killed, message, NULL);
+	ocid_health_end(c);
 	/* Before the unwatch, which lets the monitor go: the teardown waits for it. */
-	if (reported)
+	if (reported) {
 		ocid_teardown_exited(c->manager, c);
+		ocid_restart_on_exit(c->manager, c);
+	}
 	/* Only now that the exit is on disk may the pidfd leave the fd store. */
 	ocid_supervise_unwatch(c);
 	if (!reported)
@@ -423,7 +428,19 @@ ocid_manager_restore(OcidManager *manager)
 			g_ptr_array_add(interrupted, g_steal_pointer(&c));
 			continue;
 		}
-		reconcile(manager, c, stored, exits);
+		if (manager->first_since_boot && ocid_container_is_alive(c))
+			container_exited(c, EXIT_CODE_UNKNOWN, FALSE,
+					 "The host restarted (ocid's run_dir is new) while the "
+					 "container ran; its exit code is unknown");
+		else
+			reconcile(manager, c, stored, exits);
+		/* A restart that the last daemon did not live to make, or one the boot asks
+		 * for. */
+		if (manager->first_since_boot)
+			ocid_restart_at_boot(manager, c);
+		ocid_restart_resume(manager, c);
+		/* Its checks go on, from `starting` again. */
+		ocid_health_begin(manager, c);
 		ocid_log_container(c, G_LOG_LEVEL_INFO, OCID_MESSAGE_RESTORED,
 				   "Restored container %s (%s), %s", c->id, c->name,
 				   ocid_container_state_to_string(c->state));

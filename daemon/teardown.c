@@ -342,6 +342,21 @@ finish(OcidManager *manager, OcidContainer *c)
 		ocid_manager_notify_count(manager);
 }
 
+/* The exit's part is done for a restart (ocid_teardown_reset): the teardown leaves the
+ * container, whose next exit or Delete begins another. */
+static void
+detach(OcidContainer *c)
+{
+	OcidTeardown *t = g_steal_pointer(&c->teardown);
+	g_autoptr(GPtrArray) waiters = g_ptr_array_ref(t->waiters);
+
+	ocid_teardown_free(t);
+	for (guint i = 0; i < waiters->len; i++) {
+		Waiter *w = waiters->pdata[i];
+		w->done(c, NULL, w->user_data);
+	}
+}
+
 static void
 advance(OcidManager *manager, OcidContainer *c)
 {
@@ -353,6 +368,10 @@ advance(OcidManager *manager, OcidContainer *c)
 	while (!t->pending) {
 		OcidTeardownStep step = t->step;
 
+		if (step == OCID_TEARDOWN_FILES && !t->remove && t->waiters->len > 0) {
+			detach(c); /* a restart's: the container is made again */
+			return;
+		}
 		if (step == OCID_TEARDOWN_FILES && !t->remove)
 			break; /* the exit's part is done; Delete goes on from here */
 		if (step == OCID_TEARDOWN_DONE) {
@@ -420,17 +439,35 @@ ocid_teardown_remove(OcidManager *manager, OcidContainer *c, OcidDoneFunc done, 
 	advance(manager, c);
 }
 
-void
-ocid_teardown_exited(OcidManager *manager, OcidContainer *c)
+static void
+begin_exit_part(OcidManager *manager, OcidContainer *c)
 {
-	OcidTeardown *t;
+	OcidTeardown *t = c->teardown = teardown_new();
 
-	if (c->teardown != NULL || c->starting || ocid_container_is_alive(c) ||
-	    !runtime_delete_is_ours(manager, c))
-		return;
-	t = c->teardown = teardown_new();
 	t->exited = TRUE;
 	if (c->monitor_pidfd >= 0)
 		t->monitor_pidfd = fcntl(c->monitor_pidfd, F_DUPFD_CLOEXEC, 3);
+}
+
+void
+ocid_teardown_exited(OcidManager *manager, OcidContainer *c)
+{
+	if (c->teardown != NULL || c->starting || ocid_container_is_alive(c) ||
+	    !runtime_delete_is_ours(manager, c))
+		return;
+	begin_exit_part(manager, c);
+	advance(manager, c);
+}
+
+void
+ocid_teardown_reset(OcidManager *manager, OcidContainer *c, OcidDoneFunc done, gpointer user_data)
+{
+	Waiter *w = g_new0(Waiter, 1);
+
+	if (c->teardown == NULL)
+		begin_exit_part(manager, c);
+	w->done = done;
+	w->user_data = user_data;
+	g_ptr_array_add(c->teardown->waiters, w);
 	advance(manager, c);
 }

@@ -45,6 +45,14 @@ void ocid_teardown_remove(OcidManager *manager, OcidContainer *container, OcidDo
  * when another teardown is under way. */
 void ocid_teardown_exited(OcidManager *manager, OcidContainer *container);
 
+/* For a restart (restart.h): the exit's part, whatever the runtime and the cgroup manager
+ * (the runtime's delete, the cgroup, the unit), begun now or joined; then the teardown
+ * leaves the container and @done is called with it, so that it can be created again. A
+ * runtime that refuses to let go gives @done its error; a Delete that joins meanwhile
+ * takes it all the way, and @done is called just before the container goes. */
+void ocid_teardown_reset(OcidManager *manager, OcidContainer *container, OcidDoneFunc done,
+			 gpointer user_data);
+
 /* Marks the container in its state.json as one a Delete takes down (or no more, after a
  * refusal), before that Delete has stopped it: a daemon killed meanwhile finishes it. */
 void ocid_teardown_mark_removing(OcidManager *manager, OcidContainer *container, gboolean removing);

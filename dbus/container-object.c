@@ -4,6 +4,7 @@
 
 #include "bus-dict.h"
 #include "container-exec.h"
+#include "container-health.h"
 #include "container-io.h"
 #include "process-object.h"
 #include "bus-errors.h"
@@ -13,6 +14,7 @@
 #include "../daemon/cleanup.h"
 #include "../daemon/errors.h"
 #include "../daemon/ids.h"
+#include "../daemon/restart.h"
 
 #include <errno.h>
 
@@ -289,7 +291,8 @@ static const ResourceKey resource_keys[] = {
 	RESOURCE_KEY(cpu_period, "t"),   RESOURCE_KEY(cpuset_cpus, "s"),
 	RESOURCE_KEY(cpuset_mems, "s"),  RESOURCE_KEY(memory_limit, "x"),
 	RESOURCE_KEY(memory_swap, "x"),  RESOURCE_KEY(pids_limit, "x"),
-	RESOURCE_KEY(blkio_weight, "q"),
+	RESOURCE_KEY(blkio_weight, "q"), RESOURCE_KEY(restart_policy, "s"),
+	RESOURCE_KEY(restart_max, "u"),  RESOURCE_KEY(healthcheck, "a{sv}"),
 };
 
 static const ResourceKey *
@@ -316,7 +319,10 @@ read_resource(sd_bus_message *m, const char *key, void *data, sd_bus_error *erro
 	char *base = data;
 	int r;
 
-	if (spec->signature[0] == 's') {
+	if (spec->signature[0] == 'a') {
+		r = ocid_bus_read_healthcheck(m, (OcidHealthConfig **)(base + spec->value_offset),
+					      error);
+	} else if (spec->signature[0] == 's') {
 		const char *s;
 		r = sd_bus_message_read(m, "s", &s);
 		if (r >= 0) {
@@ -334,7 +340,8 @@ read_resource(sd_bus_message *m, const char *key, void *data, sd_bus_error *erro
 static const OcidBusDictReader resource_reader = {
 	.what = "resource",
 	.known = "use cpu_shares, cpu_quota, cpu_period, cpuset_cpus, cpuset_mems, "
-		 "memory_limit, memory_swap, pids_limit or blkio_weight",
+		 "memory_limit, memory_swap, pids_limit, blkio_weight, restart_policy, "
+		 "restart_max or healthcheck",
 	.signature_of = resource_signature,
 	.read = read_resource,
 };
@@ -459,6 +466,16 @@ property_get_volumes(sd_bus *bus, const char *path, const char *interface, const
 	return sd_bus_message_close_container(reply);
 }
 
+static int
+property_get_restart_policy(sd_bus *bus, const char *path, const char *interface,
+			    const char *property, sd_bus_message *reply, void *userdata,
+			    sd_bus_error *error)
+{
+	const OcidContainer *c = userdata;
+
+	return sd_bus_message_append(reply, "s", ocid_restart_policy_to_string(c->restart_policy));
+}
+
 #define CONST_PROP(name, sig, field)                                                               \
 	SD_BUS_PROPERTY(name, sig, NULL, offsetof(OcidContainer, field),                           \
 			SD_BUS_VTABLE_PROPERTY_CONST)
@@ -509,6 +526,18 @@ static const sd_bus_vtable container_vtable[] = {
 	CONST_PROP("ControlGroup", "s", control_group),
 	CONST_PROP("Owner", "u", owner_uid),
 	CONST_PROP("Confined", "b", confined),
+	SD_BUS_PROPERTY("RestartPolicy", "s", property_get_restart_policy, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	CHANGING_PROP("RestartMax", "u", restart_max),
+	CHANGING_PROP("RestartCount", "u", restart_count),
+	SD_BUS_PROPERTY("Health", "s", ocid_container_health_get_health, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	/* Not told on every check: only Health changes are (issue 21). */
+	SD_BUS_PROPERTY("HealthFailingStreak", "u", NULL,
+			offsetof(OcidContainer, health_failing_streak), 0),
+	SD_BUS_PROPERTY("HealthLog", "a(ttis)", ocid_container_health_get_log, 0, 0),
+	SD_BUS_PROPERTY("HealthcheckConfig", "a{sv}", ocid_container_health_get_config, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
 	SD_BUS_METHOD("Start", NULL, NULL, method_start, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Stop", SD_BUS_ARGS("t", timeout_sec), SD_BUS_NO_RESULT,
 				method_stop, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -529,6 +558,8 @@ static const sd_bus_vtable container_vtable[] = {
 				SD_BUS_RESULT("ay", stdout, "ay", stderr, "i", exit_code, "b",
 					      timed_out, "a{sv}", info),
 				ocid_container_exec_sync_ex, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Healthcheck", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", health),
+				ocid_container_health_check, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD("UpdateStatus", NULL, NULL, method_update_status, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("OpenLog", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("h", fd),
 				ocid_container_io_open_log, SD_BUS_VTABLE_UNPRIVILEGED),

@@ -3,6 +3,7 @@
 
 #include "bus-dict.h"
 #include "bus-errors.h"
+#include "container-health.h"
 #include "manager-options.h"
 #include "polkit.h"
 #include "service.h"
@@ -111,6 +112,8 @@ typedef enum {
 	OPT_STRING,
 	OPT_PATH,
 	OPT_BOOL,
+	OPT_UINT32,
+	OPT_HEALTHCHECK,
 	OPT_MAP,
 	OPT_VOLUMES,
 	OPT_ENV,            /* as of NAME=VALUE */
@@ -134,6 +137,10 @@ typedef struct {
 #define BOOL_OPT(k, field)                                                                         \
 	{                                                                                          \
 		k, OPT_BOOL, offsetof(OcidCreateRequest, field)                                    \
+	}
+#define UINT32_OPT(k, field)                                                                       \
+	{                                                                                          \
+		k, OPT_UINT32, offsetof(OcidCreateRequest, field)                                  \
 	}
 #define MAP_OPT(k, field)                                                                          \
 	{                                                                                          \
@@ -164,6 +171,9 @@ static const OptionSpec create_options[] = {
 	STR_OPT("cgroup_parent", cgroup_parent),
 	STR_OPT("log_driver", log_driver_name),
 	{ "machined", OPT_DEFAULTED_BOOL, offsetof(OcidCreateRequest, machined) },
+	STR_OPT("restart_policy", restart_policy),
+	UINT32_OPT("restart_max", restart_max),
+	{ "healthcheck", OPT_HEALTHCHECK, offsetof(OcidCreateRequest, healthcheck) },
 };
 
 static const char *
@@ -176,6 +186,10 @@ signature_of(OptionKind kind)
 	case OPT_BOOL:
 	case OPT_DEFAULTED_BOOL:
 		return "b";
+	case OPT_UINT32:
+		return "u";
+	case OPT_HEALTHCHECK:
+		return "a{sv}";
 	case OPT_MAP:
 		return "a{ss}";
 	case OPT_VOLUMES:
@@ -222,6 +236,11 @@ read_option_value(sd_bus_message *m, const OptionSpec *spec, OcidCreateRequest *
 			return r;
 		*(int *)(base + spec->offset) = b != 0;
 		return 0;
+	case OPT_UINT32:
+		return sd_bus_message_read(m, "u", (uint32_t *)(base + spec->offset));
+	case OPT_HEALTHCHECK:
+		return ocid_bus_read_healthcheck(m, (OcidHealthConfig **)(base + spec->offset),
+						 error);
 	case OPT_MAP:
 		return read_string_map(m, spec->key, *(GHashTable **)(base + spec->offset), error);
 	case OPT_VOLUMES:

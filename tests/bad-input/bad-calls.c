@@ -240,7 +240,7 @@ bad_options(GRand *rand, guint i)
 						 "mount_point", NULL };
 	static const char *const bool_keys[] = { "terminal", "stdin", "privileged", "trusted",
 						 NULL };
-	switch (g_rand_int_range(rand, 0, 10)) {
+	switch (g_rand_int_range(rand, 0, 11)) {
 	case 0: {
 		g_autofree char *key = g_strdup_printf("unknown-%s", pick(rand, bool_keys));
 		return one_option(key, g_variant_new_boolean(TRUE));
@@ -289,6 +289,13 @@ bad_options(GRand *rand, guint i)
 						       "0",           "65",          "-9",
 						       "SIGRTMIN+ 1", NULL };
 		return one_option("stop_signal", g_variant_new_string(pick(rand, signals)));
+	}
+	case 9: { /* a restart policy ocid does not have, or its count as a string */
+		static const char *const policies[] = { "sometimes",      "on-failure:3", "Always",
+							"unless_stopped", " no",          NULL };
+		if (g_rand_boolean(rand))
+			return one_option("restart_max", g_variant_new_string("3"));
+		return one_option("restart_policy", g_variant_new_string(pick(rand, policies)));
 	}
 	default: { /* a random key, random bytes as its value */
 		g_autofree char *key = random_string(rand, 40);

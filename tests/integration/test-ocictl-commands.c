@@ -1,6 +1,8 @@
 /* ocictl exec, its messages, update, events, completion, and the README's quick start. */
 #include "ocictl-test.h"
 
+#include <signal.h>
+
 /* exec exits with the command's code; 127 for one not found, 126 for one that cannot be
  * run (issue 13: both were 1, as for a command that exits 1). */
 void
@@ -228,6 +230,21 @@ has_lines(gpointer data)
 }
 
 /* events: one JSON object per event with podman's keys, as things happen. */
+typedef struct {
+	OcidTest *t;
+	const char *name;
+} RestartWait;
+
+static gboolean
+restarted_once(gpointer data)
+{
+	RestartWait *w = data;
+	g_auto(OcictlResult) r =
+	    ocictl_run(w->t, "inspect", "--format", "{{.RestartCount}} {{.State}}", w->name, NULL);
+
+	return r.status == 0 && g_str_equal(r.out, "1 running\n");
+}
+
 void
 test_events(void)
 {
@@ -239,8 +256,9 @@ test_events(void)
 	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
 	g_auto(GStrv) envp = NULL;
 	g_autoptr(GError) error = NULL;
-	static const char *const expected[] = { "create",  "start", "update", "pause",
-						"unpause", "died",  "remove", NULL };
+	static const char *const expected[] = { "create",  "start",  "update",  "pause",
+						"unpause", "died",   "restart", "start",
+						"died",    "remove", NULL };
 	EventReader reader = { NULL, lines, FALSE };
 	EventWait wait = { t, 0, &reader, G_N_ELEMENTS(expected) - 1 };
 
@@ -266,9 +284,22 @@ test_events(void)
 	{
 		g_auto(OcictlResult) other =
 		    ocictl_run(t, "create", "--name", "other", bundle, NULL);
-		g_auto(OcictlResult) r =
-		    ocictl_run(t, "run", "-d", "--name", "evented", bundle, NULL);
+		g_auto(OcictlResult) r = ocictl_run(t, "run", "-d", "--restart", "on-failure:1",
+						    "--name", "evented", bundle, NULL);
 		ocictl_assert_status(&r, 0);
+	}
+	{
+		g_auto(OcictlResult) r =
+		    ocictl_run(t, "inspect", "--format", "{{.RestartPolicy}} {{.RestartMax}}",
+			       "evented", NULL);
+		ocictl_assert_status(&r, 0);
+		g_assert_cmpstr(r.out, ==, "on-failure 1\n");
+	}
+	{
+		g_auto(OcictlResult) r =
+		    ocictl_run(t, "run", "-d", "--restart", "always:3", bundle, NULL);
+		ocictl_assert_status(&r, 125);
+		ocictl_assert_contains(r.err, "only on-failure takes a count");
 	}
 	{
 		g_auto(OcictlResult) r =
@@ -282,6 +313,15 @@ test_events(void)
 	{
 		g_auto(OcictlResult) r = ocictl_run(t, "unpause", "evented", NULL);
 		ocictl_assert_status(&r, 0);
+	}
+	{
+		/* Its init killed from outside: on-failure makes it again. */
+		g_auto(OcictlResult) pid =
+		    ocictl_run(t, "inspect", "--format", "{{.Pid}}", "evented", NULL);
+		RestartWait restart = { t, "evented" };
+		ocictl_assert_status(&pid, 0);
+		g_assert_cmpint(kill((pid_t)g_ascii_strtoll(pid.out, NULL, 10), SIGKILL), ==, 0);
+		g_assert_true(ocid_test_wait_for(restarted_once, &restart, 10000));
 	}
 	{
 		g_auto(OcictlResult) r = ocictl_run(t, "stop", "evented", NULL);
@@ -308,6 +348,57 @@ test_events(void)
 	/* The read pending on the closed pipe ends. */
 	while (!reader.done)
 		g_main_context_iteration(NULL, TRUE);
+}
+
+/* --health-cmd and its flags, `healthcheck run` with podman's exit codes, and the
+ * (healthy) of ps. */
+void
+test_healthcheck(void)
+{
+	OcidTest *t = ocictl_test_setup_or_skip();
+	g_autofree char *bundle = NULL;
+
+	if (t == NULL)
+		return;
+	bundle = ocid_test_make_bundle(t, "checked", "touch /tmp/ok; " LOOP);
+	{
+		g_auto(OcictlResult) r =
+		    ocictl_run(t, "run", "-d", "--name", "checked", "--health-cmd",
+			       "test -e /tmp/ok", "--health-interval", "1h", "--health-retries",
+			       "1", "--health-timeout", "10s", bundle, NULL);
+		ocictl_assert_status(&r, 0);
+	}
+	{
+		g_auto(OcictlResult) r = ocictl_run(t, "healthcheck", "run", "checked", NULL);
+		ocictl_assert_status(&r, 0);
+		g_assert_cmpstr(r.out, ==, "healthy\n");
+	}
+	{
+		g_auto(OcictlResult) r = ocictl_run(t, "ps", NULL);
+		ocictl_assert_status(&r, 0);
+		ocictl_assert_contains(r.out, "running (healthy)");
+	}
+	{
+		g_auto(OcictlResult) r =
+		    ocictl_run(t, "exec", "checked", "/bin/sh", "-c", "rm /tmp/ok", NULL);
+		ocictl_assert_status(&r, 0);
+	}
+	{
+		g_auto(OcictlResult) r = ocictl_run(t, "healthcheck", "run", "checked", NULL);
+		ocictl_assert_status(&r, 1);
+		g_assert_cmpstr(r.out, ==, "unhealthy\n");
+	}
+	{
+		g_auto(OcictlResult) r = ocictl_run(t, "ps", NULL);
+		ocictl_assert_contains(r.out, "running (unhealthy)");
+	}
+	{
+		g_auto(OcictlResult) r = ocictl_run(t, "run", "-d", "--health-cmd", "true",
+						    "--health-interval", "5x", bundle, NULL);
+		ocictl_assert_status(&r, 125);
+		ocictl_assert_contains(r.err, "--health-interval");
+	}
+	ocictl_remove_all(t);
 }
 
 /* What @shell's completion offers for @line, the bus named by --address only. */

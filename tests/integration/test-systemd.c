@@ -9,6 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* test-systemd-restart.c */
+void test_systemd_restart_policy(void);
+
 static OcidTest *
 setup_or_skip(void)
 {
@@ -666,6 +669,7 @@ add_tests(void)
 	g_test_add_func("/systemd/cgroupfs-under-systemd", test_cgroupfs_under_systemd);
 	g_test_add_func("/systemd/oom-spares-monitor", test_oom_spares_monitor);
 	g_test_add_func("/systemd/bus-activation", test_bus_activation);
+	g_test_add_func("/systemd/restart-policy", test_systemd_restart_policy);
 }
 
 int

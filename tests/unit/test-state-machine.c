@@ -145,6 +145,12 @@ do_exited(OcidContainer *c, GError **error)
 	return ocid_state_exited(c, 137, TRUE, NULL, error);
 }
 
+static gboolean
+do_recreated(OcidContainer *c, GError **error)
+{
+	return ocid_state_recreated(c, 52, &pid_identity, 51, &monitor_identity, error);
+}
+
 static const struct {
 	const char *name;
 	Transition transition;
@@ -161,6 +167,7 @@ static const struct {
 	  do_exited,
 	  { [OCID_STATE_CREATED] = TRUE, [OCID_STATE_RUNNING] = TRUE, [OCID_STATE_PAUSED] = TRUE },
 	  OCID_STATE_STOPPED },
+	{ "recreated", do_recreated, { [OCID_STATE_STOPPED] = TRUE }, OCID_STATE_CREATED },
 };
 
 /* The whole table: each transition from each state is either done, persisted and told,
@@ -288,6 +295,36 @@ test_started_after_exit(void)
 	events_clear(&e, c);
 }
 
+/* A restart policy's new run: the same container, a new pid, one more restart, no Error;
+ * its last exit code stays. A policy that gives up says why, and only a stopped one. */
+static void
+test_recreated_fields(void)
+{
+	Events e;
+	g_autoptr(OcidContainer) c = container_in(&e, OCID_STATE_RUNNING);
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(ocid_state_exited(c, 137, FALSE, "gone", NULL));
+	g_assert_true(do_recreated(c, NULL));
+	g_assert_cmpint(c->pid, ==, 52);
+	g_assert_cmpint(c->monitor_pid, ==, 51);
+	g_assert_cmpuint(c->restart_count, ==, 1);
+	g_assert_null(c->error);
+	g_assert_cmpint(c->exit_code, ==, 137);
+	for (const char *const *p =
+		 (const char *const[]){ "State", "Pid", "Error", "RestartCount", NULL };
+	     *p != NULL; p++)
+		g_assert_true(changed(&e, *p));
+	g_assert_false(ocid_state_explained(c, "no more", &error));
+	g_assert_error(error, OCID_ERROR, OCID_ERROR_INVALID_STATE);
+	g_assert_true(ocid_state_exited(c, 3, FALSE, NULL, NULL));
+	g_assert_true(ocid_state_explained(c, "no more", NULL));
+	g_assert_cmpstr(c->error, ==, "no more");
+	g_assert_true(changed(&e, "Error"));
+	g_assert_false(changed(&e, "State"));
+	events_clear(&e, c);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -297,5 +334,6 @@ main(int argc, char **argv)
 	g_test_add_func("/state-machine/exit-fields", test_exit_fields);
 	g_test_add_func("/state-machine/start-failed-fields", test_start_failed_fields);
 	g_test_add_func("/state-machine/started-after-exit", test_started_after_exit);
+	g_test_add_func("/state-machine/recreated-fields", test_recreated_fields);
 	return g_test_run();
 }

@@ -1,0 +1,49 @@
+/* Restart policies: what ocid does when a container exits on its own. A container whose
+ * policy says so is taken down as far as its exit allows (the teardown's exit part,
+ * teardown.h) and created again from its own dir's config.json under the same id and
+ * object, after a back-off (docs/restart.md). A caller's Stop, Kill or Delete is never
+ * undone: it cancels a restart that is waiting or under way. */
+#pragma once
+
+#include "manager.h"
+
+typedef enum {
+	OCID_RESTART_NO,
+	OCID_RESTART_ON_FAILURE,
+	OCID_RESTART_ALWAYS,
+	OCID_RESTART_UNLESS_STOPPED,
+} OcidRestartPolicy;
+
+/* The back-off before restart number n (counted from 1): 100 ms doubled each time, capped
+ * at 30 s. */
+#define OCID_RESTART_BACKOFF_FIRST_MSEC 100u
+#define OCID_RESTART_BACKOFF_MAX_MSEC   30000u
+
+const char *ocid_restart_policy_to_string(int policy);
+
+/* "no", "on-failure", "always", "unless-stopped"; "" is "no". FALSE with an
+ * InvalidArgument error for anything else. */
+gboolean ocid_restart_policy_from_string(const char *s, int *out, GError **error);
+
+guint ocid_restart_backoff_msec(guint32 restart_number);
+
+/* At an exit just recorded (supervise.c): schedules the restart its policy asks for, or,
+ * for an on-failure container out of restarts, says why it stays stopped. */
+void ocid_restart_on_exit(OcidManager *manager, OcidContainer *container);
+
+/* A caller stopped, killed or deleted it: no restart, now or later. A restart waiting is
+ * cancelled; one already creating the container again is undone (a Delete waits for that:
+ * the undoing completes the container's stop waiters). */
+void ocid_restart_cancel_for_caller(OcidManager *manager, OcidContainer *container);
+
+/* Update: the policy from now on. A restart waiting is cancelled if the new policy would
+ * not have made it; an exit already past is not looked at again. */
+void ocid_restart_set_policy(OcidManager *manager, OcidContainer *container, int policy,
+			     guint32 max);
+
+/* At the first restore since the host booted: `always` runs again even after a caller's
+ * Stop, `unless-stopped` if nobody stopped it (then ocid_restart_resume() makes it). */
+void ocid_restart_at_boot(OcidManager *manager, OcidContainer *container);
+
+/* At restore: a container whose restart a daemon did not live to make is restarted. */
+void ocid_restart_resume(OcidManager *manager, OcidContainer *container);
