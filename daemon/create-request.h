@@ -40,8 +40,8 @@ typedef struct {
 	uint32_t restart_max;     /* for on-failure; 0: no limit */
 	int restart_policy_value; /* an OcidRestartPolicy, once checked */
 	struct OcidHealthConfig *healthcheck; /* checked by ocid_manager_create_check */
-	char *log_driver_name; /* the log_driver option; NULL: the configured one */
-	int machined;          /* the machined option; -1: the configured default */
+	char *log_driver_name;                /* the log_driver option; NULL: the configured one */
+	int machined;                         /* the machined option; -1: the configured default */
 	/* Decided by ocid_create_request_apply_config() from the two above. */
 	OcidLogDriver log_driver;
 	/* The files the caller named, read by ocid_create_request_load_files() off the main

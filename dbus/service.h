@@ -27,7 +27,7 @@ typedef struct {
 	GHashTable *processes;
 	guint64 next_process;
 	guint journal_readers; /* journald logs being read (container-io.c), bounded */
-	guint bus_source; /* the connection's GSource in the default main context */
+	guint bus_source;      /* the connection's GSource in the default main context */
 	/* The unique name of the last caller the bus vouched for as root. A unique name is
 	 * never given to another connection, and a connection's euid never changes, so its
 	 * next call needs no round trip to the bus to ask again. */
