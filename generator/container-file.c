@@ -37,6 +37,7 @@ ocid_container_file_free(OcidContainerFile *file)
 	g_clear_pointer(&file->annotations, g_ptr_array_unref);
 	g_clear_pointer(&file->labels, g_ptr_array_unref);
 	g_clear_pointer(&file->env, g_ptr_array_unref);
+	g_clear_pointer(&file->health, g_ptr_array_unref);
 	g_clear_pointer(&file->volumes, g_ptr_array_unref);
 	g_free(file->log_path);
 	g_free(file->stop_signal);
@@ -235,21 +236,51 @@ static const struct {
 	const char *key;
 	const char *why;
 } refused_keys[] = {
-	{ "Restart", "ocid has no restart policy of its own yet; use Restart= in [Service], which "
-		     "systemd honours for this unit (e.g. Restart=on-failure)" },
-	{ "HealthCmd", "ocid has no health checks yet" },
-	{ "HealthInterval", "ocid has no health checks yet" },
-	{ "HealthRetries", "ocid has no health checks yet" },
-	{ "HealthStartPeriod", "ocid has no health checks yet" },
-	{ "HealthTimeout", "ocid has no health checks yet" },
-	{ "HealthOnFailure", "ocid has no health checks yet; use Restart= in [Service] to restart "
-			     "a failed container" },
-	{ "HealthStartupCmd", "ocid has no health checks yet" },
+	/* A unit runs its container in the foreground: ocid's own restart under the same id
+	 * would race the unit's end (ocictl run ends at the exit, and the unit removes the
+	 * container); systemd's Restart= restarts the whole unit instead. */
+	{ "Restart", "a unit's container is restarted by systemd, not by ocid's restart policy; "
+		     "use Restart= in [Service] (e.g. Restart=on-failure)" },
+	{ "HealthStartupCmd", "ocid has no startup health checks" },
 	{ "EnvironmentFile", "ocid reads no environment files; list the variables with "
 			     "Environment=NAME=VALUE" },
 	{ "Image", "ocid runs OCI bundles, not images; unpack the image (umoci unpack) and give "
 		   "the directory as Bundle=" },
 };
+
+/* HealthCmd= and its companions become ocictl's podman-spelled flags, which ocid checks
+ * (a bad interval fails the unit's start with ocid's message). */
+static gboolean
+set_health(OcidContainerFile *file, const char *flag, const char *value, const Where *at,
+	   GError **error)
+{
+	if (*value == '\0') {
+		fail_at(error, OCID_CONTAINER_FILE_ERROR_INVALID, at, "empty");
+		return FALSE;
+	}
+	g_ptr_array_add(file->health, g_strdup(flag));
+	g_ptr_array_add(file->health, g_strdup(value));
+	return TRUE;
+}
+
+static gboolean
+set_health_on_failure(OcidContainerFile *file, const char *value, const Where *at, GError **error)
+{
+	if (g_str_equal(value, "restart")) {
+		fail_at(error, OCID_CONTAINER_FILE_ERROR_UNSUPPORTED, at,
+			"not supported: a unit's container is restarted by systemd: use "
+			"HealthOnFailure=kill "
+			"with Restart=on-failure in [Service]");
+		return FALSE;
+	}
+	if (!g_str_equal(value, "none") && !g_str_equal(value, "kill") &&
+	    !g_str_equal(value, "stop")) {
+		fail_at(error, OCID_CONTAINER_FILE_ERROR_INVALID, at,
+			"'%s' is not one of none, kill, stop", value);
+		return FALSE;
+	}
+	return set_health(file, "--health-on-failure", value, at, error);
+}
 
 static gboolean
 set_notify(const char *value, const Where *at, GError **error)
@@ -301,6 +332,18 @@ container_key(OcidContainerFile *file, const char *key, const char *value, const
 		return add_words(file->annotations, value, is_pair, "KEY=VALUE", at, error);
 	if (g_str_equal(key, "Label"))
 		return add_words(file->labels, value, is_pair, "KEY=VALUE", at, error);
+	if (g_str_equal(key, "HealthCmd"))
+		return set_health(file, "--health-cmd", value, at, error);
+	if (g_str_equal(key, "HealthInterval"))
+		return set_health(file, "--health-interval", value, at, error);
+	if (g_str_equal(key, "HealthRetries"))
+		return set_health(file, "--health-retries", value, at, error);
+	if (g_str_equal(key, "HealthStartPeriod"))
+		return set_health(file, "--health-start-period", value, at, error);
+	if (g_str_equal(key, "HealthTimeout"))
+		return set_health(file, "--health-timeout", value, at, error);
+	if (g_str_equal(key, "HealthOnFailure"))
+		return set_health_on_failure(file, value, at, error);
 	if (g_str_equal(key, "Environment"))
 		return add_words(file->env, value, is_pair, "NAME=VALUE", at, error);
 	if (g_str_equal(key, "Volume"))
@@ -442,6 +485,7 @@ ocid_container_file_parse(const char *path, const char *text, GError **error)
 	file->annotations = g_ptr_array_new_with_free_func(g_free);
 	file->labels = g_ptr_array_new_with_free_func(g_free);
 	file->env = g_ptr_array_new_with_free_func(g_free);
+	file->health = g_ptr_array_new_with_free_func(g_free);
 	file->volumes = g_ptr_array_new_with_free_func((GDestroyNotify)volume_free);
 	file->unit_lines = g_ptr_array_new_with_free_func(g_free);
 	file->service_lines = g_ptr_array_new_with_free_func(g_free);

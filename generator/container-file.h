@@ -34,6 +34,7 @@ typedef struct {
 	GPtrArray *annotations; /* "KEY=VALUE" */
 	GPtrArray *labels;      /* "KEY=VALUE" */
 	GPtrArray *env;         /* Environment=: "NAME=VALUE" for the container */
+	GPtrArray *health;      /* HealthCmd= and companions: ocictl flag, value, ... */
 	GPtrArray *volumes;     /* OcidContainerVolume */
 	char *log_path;         /* LogPath=, or NULL */
 	gboolean journald;      /* LogDriver=journald */

@@ -59,6 +59,9 @@ exec_start(const OcidContainerFile *file, const char *ocictl)
 		append_option(line, "--label", g_ptr_array_index(file->labels, i));
 	for (guint i = 0; i < file->env->len; i++)
 		append_option(line, "--env", g_ptr_array_index(file->env, i));
+	for (guint i = 0; i + 1 < file->health->len; i += 2)
+		append_option(line, g_ptr_array_index(file->health, i),
+			      g_ptr_array_index(file->health, i + 1));
 	for (guint i = 0; i < file->volumes->len; i++) {
 		const OcidContainerVolume *v = g_ptr_array_index(file->volumes, i);
 		g_autofree char *spec = g_strdup_printf("%s:%s%s", v->host_path, v->container_path,

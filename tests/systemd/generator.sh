@@ -49,6 +49,8 @@ Bundle=$dir/web
 Label=app=web "team=web ops"
 Annotation=org.example.tier=front
 Environment=GREETING="from the unit"
+HealthCmd=test -d /proc/1
+HealthInterval=1s
 StopSignal=SIGINT
 StopTimeout=5
 Notify=running
@@ -155,6 +157,8 @@ check "systemctl status shows the container's output (its journal)" wait_for 20 
 out=$(systemctl status gen-web.service --no-pager 2>&1)
 check "systemctl status: active (running)" contains "$out" "Active: active (running)"
 check "systemctl status: the container's state" contains "$out" "Status: \"Container $first_id is running\""
+health_is() { [ "$(ocictl --no-ask-password inspect -f '{{.Health}}' gen-web 2>/dev/null)" = "$1" ]; }
+check "HealthCmd=: ocid checks the container, which becomes healthy" wait_for 30 health_is healthy
 check "journalctl -u shows the output under the unit's name" \
 	contains "$(journalctl -u gen-web.service --no-pager -o cat)" "web says hello \"from the unit\""
 

@@ -24,6 +24,10 @@ static const char *const full_file = "# A web server\n"
 				     "LogPath=/var/log/web.log\n"
 				     "LogDriver=k8s-file\n"
 				     "Environment=GREETING=\"hello world\" MODE=prod\n"
+				     "HealthCmd=test -e /tmp/up\n"
+				     "HealthInterval=10s\n"
+				     "HealthRetries=2\n"
+				     "HealthOnFailure=kill\n"
 				     "StopSignal=SIGINT\n"
 				     "StopTimeout=5\n"
 				     "Notify=running\n"
@@ -61,12 +65,14 @@ test_full(void)
 	g_test_message("%s", unit);
 	g_assert_nonnull(strstr(unit, "\nType=notify\n"));
 	g_assert_nonnull(strstr(
-	    unit, "\nExecStart=/usr/bin/ocictl --no-ask-password run --sdnotify=running --name "
-		  "\"web-1\" --annotation \"org.example.tier=front\" --label \"app=web\" --label "
-		  "\"team=web ops\" --label \"cost=100%%\" --env \"GREETING=hello world\" --env "
-		  "\"MODE=prod\" --volume \"/srv/www:/var/www:ro\" "
-		  "--volume \"/srv/data:/data\" --log-path \"/var/log/web.log\" --stop-signal "
-		  "\"SIGINT\" -- \"/srv/bundles/web\"\n"));
+	    unit,
+	    "\nExecStart=/usr/bin/ocictl --no-ask-password run --sdnotify=running --name "
+	    "\"web-1\" --annotation \"org.example.tier=front\" --label \"app=web\" --label "
+	    "\"team=web ops\" --label \"cost=100%%\" --env \"GREETING=hello world\" --env "
+	    "\"MODE=prod\" --health-cmd \"test -e /tmp/up\" --health-interval \"10s\" "
+	    "--health-retries \"2\" --health-on-failure \"kill\" --volume \"/srv/www:/var/www:ro\" "
+	    "--volume \"/srv/data:/data\" --log-path \"/var/log/web.log\" --stop-signal "
+	    "\"SIGINT\" -- \"/srv/bundles/web\"\n"));
 	g_assert_nonnull(strstr(unit, "\nExecStop=-/usr/bin/ocictl --no-ask-password stop --time 5 "
 				      "\"web-1\"\n"));
 	g_assert_nonnull(strstr(unit, "\nSuccessExitStatus=130\n"));
@@ -113,12 +119,16 @@ static const struct {
 	  PATH ":3: Foo=: unknown key in [Container]" },
 	{ "restart", "[Container]\nBundle=/b\n\nRestart=always\n",
 	  OCID_CONTAINER_FILE_ERROR_UNSUPPORTED,
-	  PATH ":4: Restart=: not supported: ocid has no restart policy of its own yet; use "
-	       "Restart= in [Service]" },
-	{ "health-cmd", "[Container]\nHealthCmd=/bin/true\n", OCID_CONTAINER_FILE_ERROR_UNSUPPORTED,
-	  PATH ":2: HealthCmd=: not supported: ocid has no health checks yet" },
-	{ "health-interval", "[Container]\nHealthInterval=5s\n",
-	  OCID_CONTAINER_FILE_ERROR_UNSUPPORTED, PATH ":2: HealthInterval=: not supported" },
+	  PATH ":4: Restart=: not supported: a unit's container is restarted by systemd, not by "
+	       "ocid's restart policy; use Restart= in [Service]" },
+	{ "health-on-failure-restart", "[Container]\nHealthOnFailure=restart\n",
+	  OCID_CONTAINER_FILE_ERROR_UNSUPPORTED,
+	  PATH ":2: HealthOnFailure=: not supported: a unit's container is restarted by systemd" },
+	{ "health-on-failure-bad", "[Container]\nHealthOnFailure=explode\n",
+	  OCID_CONTAINER_FILE_ERROR_INVALID,
+	  PATH ":2: HealthOnFailure=: 'explode' is not one of none, kill, stop" },
+	{ "health-startup", "[Container]\nHealthStartupCmd=/bin/true\n",
+	  OCID_CONTAINER_FILE_ERROR_UNSUPPORTED, PATH ":2: HealthStartupCmd=: not supported" },
 	{ "notify-ready", "[Container]\nNotify=ready\n", OCID_CONTAINER_FILE_ERROR_UNSUPPORTED,
 	  PATH ":2: Notify=: 'ready' needs readiness and health checks" },
 	{ "notify-healthy", "[Container]\nNotify=healthy\n", OCID_CONTAINER_FILE_ERROR_UNSUPPORTED,
@@ -134,8 +144,8 @@ static const struct {
 	{ "environment-file", "[Container]\nEnvironmentFile=/etc/web.env\n",
 	  OCID_CONTAINER_FILE_ERROR_UNSUPPORTED,
 	  PATH ":2: EnvironmentFile=: not supported: ocid reads no environment files" },
-	{ "environment-bad", "[Container]\nEnvironment=NOVALUE\n", OCID_CONTAINER_FILE_ERROR_INVALID,
-	  PATH ":2: Environment=: " },
+	{ "environment-bad", "[Container]\nEnvironment=NOVALUE\n",
+	  OCID_CONTAINER_FILE_ERROR_INVALID, PATH ":2: Environment=: " },
 	{ "image", "[Container]\nImage=busybox\n", OCID_CONTAINER_FILE_ERROR_UNSUPPORTED,
 	  PATH ":2: Image=: not supported: ocid runs OCI bundles" },
 	{ "relative-bundle", "[Container]\nBundle=srv/web\n", OCID_CONTAINER_FILE_ERROR_INVALID,
