@@ -78,7 +78,7 @@ function deleteDialog(model, path, props) {
                       button(_("Cancel"), () => dlg.close(), "link")]);
 }
 
-/* ocid has no Restart and a stopped container cannot start again (Start wants created),
+/* ocid has no Restart method and a stopped container cannot start again (Start wants created),
  * so a restart is what a user would do with ocictl: stop, delete, and create again from
  * the same bundle with the same id, name and creation options, started. */
 function restart(model, path, props) {
@@ -99,6 +99,13 @@ function restart(model, path, props) {
         ["seccomp_profile_path", "SeccompProfilePath"], ["netns_path", "NetNsPath"]])
         if (props[prop])
             options[key] = v("s", props[prop]);
+    /* Its restart policy and health check go with it. */
+    if (props.RestartPolicy && props.RestartPolicy !== "no") {
+        options.restart_policy = v("s", props.RestartPolicy);
+        options.restart_max = v("u", props.RestartMax || 0);
+    }
+    if (props.HealthcheckConfig && Object.keys(props.HealthcheckConfig).length > 0)
+        options.healthcheck = v("a{sv}", props.HealthcheckConfig);
     const stop = props.State === "running" || props.State === "paused"
         ? model.containerCall(path, "Stop", [DEFAULT_STOP_TIMEOUT]) : Promise.resolve();
     return stop
@@ -108,11 +115,19 @@ function restart(model, path, props) {
             .catch(ex => failed(_("restart"), props.Name, ex));
 }
 
-/* Create from a bundle path: name, labels (KEY=VALUE, one a line), start at once. */
+/* Create from a bundle path: name, labels (KEY=VALUE, one a line), the restart policy, a
+ * health check (a shell command ocid runs in it on a timer), start at once. */
 export function createDialog(model) {
     const bundle = h("input.pf-c-form-control", { id: "create-bundle", type: "text", placeholder: "/srv/bundles/web", required: true });
     const name = h("input.pf-c-form-control", { id: "create-name", type: "text" });
     const labels = h("textarea.pf-c-form-control", { id: "create-labels", rows: "3", placeholder: "app=web" });
+    const restartPolicy = h("select.pf-c-form-control", { id: "create-restart" },
+                            h("option", { value: "no" }, _("No restart")),
+                            h("option", { value: "on-failure" }, _("On failure")),
+                            h("option", { value: "always" }, _("Always")),
+                            h("option", { value: "unless-stopped" }, _("Unless stopped")));
+    const healthCmd = h("input.pf-c-form-control", { id: "create-health-cmd", type: "text", placeholder: "test -e /run/ready" });
+    const healthInterval = h("input.pf-c-form-control", { id: "create-health-interval", type: "number", min: "1", value: "30" });
     const start = h("input.pf-c-check__input", { id: "create-start", type: "checkbox", checked: true });
     const error = h("div");
     const submit = () => {
@@ -125,6 +140,13 @@ export function createDialog(model) {
             map[eq < 0 ? t : t.slice(0, eq)] = eq < 0 ? "" : t.slice(eq + 1);
         }
         const options = { labels: cockpit.variant("a{ss}", map), start: cockpit.variant("b", start.checked) };
+        if (restartPolicy.value !== "no")
+            options.restart_policy = cockpit.variant("s", restartPolicy.value);
+        if (healthCmd.value.trim())
+            options.healthcheck = cockpit.variant("a{sv}", {
+                cmd: cockpit.variant("as", ["/bin/sh", "-c", healthCmd.value.trim()]),
+                interval: cockpit.variant("t", Math.max(1, Number(healthInterval.value) || 30)),
+            });
         model.create(name.value.trim(), bundle.value.trim(), options)
                 .then(() => dlg.close())
                 .catch(ex => {
@@ -139,6 +161,9 @@ export function createDialog(model) {
                         formGroup(_("Bundle path"), bundle, _("An OCI bundle directory on this host: config.json and its rootfs.")),
                         formGroup(_("Name"), name, _("Optional; the id when empty.")),
                         formGroup(_("Labels"), labels, _("KEY=VALUE, one a line.")),
+                        formGroup(_("Restart policy"), restartPolicy, _("What ocid does when it exits; a stop from you is never undone.")),
+                        formGroup(_("Health check"), healthCmd, _("Optional: a shell command ocid runs in it; exit 0 is healthy.")),
+                        formGroup(_("Health check interval (seconds)"), healthInterval),
                         h("div.pf-c-check", {}, start, h("label.pf-c-check__label", { for: "create-start" }, _("Start it now")))),
                       [button(_("Create"), submit, "primary", { action: "confirm-create" }),
                           button(_("Cancel"), () => dlg.close(), "link")]);

@@ -296,7 +296,10 @@ def run(d):
         d.wait("return !!document.getElementById('create-bundle')", "the create dialog")
         d.js("document.getElementById('create-bundle').value = arguments[0];"
              "document.getElementById('create-name').value = 'web-form';"
-             "document.getElementById('create-labels').value = 'app=web\\ntier=test';",
+             "document.getElementById('create-labels').value = 'app=web\\ntier=test';"
+             "document.getElementById('create-restart').value = 'always';"
+             "document.getElementById('create-health-cmd').value = 'test -d /proc/1';"
+             "document.getElementById('create-health-interval').value = '1';",
              os.environ["WEB_BUNDLES"] + "/sleeper")
         click(d, 'button[data-action=confirm-create]', "the dialog's Create")
         row_state("web-form", "running", "web-form running")
@@ -304,7 +307,12 @@ def run(d):
         if '"app"' not in out or '"tier"' not in out or "ocidweb" not in d.js(
                 "return document.querySelector('tr[data-name=\"web-form\"] td.owner').innerText"):
             raise AssertionError("web-form's labels or owner are wrong: %s" % out[:300])
-    step("the create dialog runs a container from a bundle path, with a name and labels", create_form)
+        if sh("ocictl", "inspect", "-f", "{{.RestartPolicy}}", "web-form").strip() != "always":
+            raise AssertionError("web-form's restart policy is not always: %s" % out[:300])
+        d.wait("const td = document.querySelector('tr[data-name=\"web-form\"] td.health');"
+               " return td && td.innerText.trim() === 'healthy';", "web-form healthy in its row")
+    step("the create dialog runs a container from a bundle path, with a name, labels, a restart "
+         "policy and a health check", create_form)
 
     def denied():
         click(d, 'tr[data-name="web-roots"] button[data-action=stop]', "web-roots' Stop")
