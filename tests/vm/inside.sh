@@ -18,13 +18,16 @@ for runtime in "$@"; do
 	mkdir -p /etc/ocid/ocid.conf.d
 	printf '[runtime]\nruntime_path = %s\n' "$path" >/etc/ocid/ocid.conf.d/10-runtime.conf
 	systemctl restart ocid.service
-	# The kill -9 suite with the last runtime only (crun, which runs nowhere else); the
-	# polkit suite (the daemon's decisions) with the first only. The escape and desktop
-	# suites, the confined run itself, run with every runtime.
+	# The kill -9 and teardown suites with the last runtime only (crun, which runs nowhere
+	# else); the polkit suite (the daemon's decisions) with the first only; the daemon's
+	# and host's suites (units, ssh, images, journal, machined), which the host's harness
+	# runs, not at all. The escape and desktop suites, the confined run itself, run with
+	# every runtime.
 	kill9=0 polkit=0
 	[ "$runtime" != "${*: -1}" ] || kill9=1
 	[ "$runtime" != "$1" ] || polkit=1
 	OCID_INSTALLED=1 OCID_RUNTIME=$path OCID_FAULTS_KILL9=$kill9 OCID_SYSTEMD_POLKIT=$polkit \
+		OCID_SYSTEMD_DAEMON_SUITES=0 \
 		OCID_FAULTS_SYSTEMD_CONTAINERS=55 \
 		"$src/tests/systemd/inside.sh" "$build" || status=1
 	OCID_BINARY=/usr/sbin/ocid OCID_MONITOR=/usr/libexec/ocid-monitor \
