@@ -56,12 +56,6 @@ static const char *const step_names[] = {
 	[OCID_TEARDOWN_FILES] = "files",     [OCID_TEARDOWN_DONE] = "done",
 };
 
-const char *
-ocid_teardown_step_to_string(OcidTeardownStep step)
-{
-	return step <= OCID_TEARDOWN_DONE ? step_names[step] : "unknown";
-}
-
 void
 ocid_teardown_free(OcidTeardown *t)
 {

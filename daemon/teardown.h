@@ -27,8 +27,6 @@ typedef enum {
 
 typedef struct OcidTeardown OcidTeardown;
 
-const char *ocid_teardown_step_to_string(OcidTeardownStep step);
-
 /* Takes @container all the way down, or joins the teardown already under way. Once every
  * step is done, @done (if not NULL) is called with the container and no error, and the
  * container leaves the store (and D-Bus, if it was announced). If the runtime refuses to

@@ -1,5 +1,6 @@
 #include "container-file.h"
 
+#include "daemon/ids.h"
 #include "daemon/process.h"
 
 #include <signal.h>
@@ -103,14 +104,11 @@ ocid_container_file_name_valid(const char *basename, GError **error)
 	return TRUE;
 }
 
-/* podman's container name rule, which ocid's names follow. */
+/* ocid's own rule for names (daemon/ids.h): a name it would refuse gets no unit. */
 static gboolean
 container_name_valid(const char *name)
 {
-	return g_ascii_isalnum(name[0]) &&
-	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
-		   strlen(name) &&
-	       strlen(name) <= 253;
+	return ocid_check_name(name, NULL);
 }
 
 /* The value's words, with shell-like quoting as systemd's own list settings have. */
