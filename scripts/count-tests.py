@@ -8,6 +8,9 @@
                                 (its stdout is in the log), any other by its result; a
                                 failed test whose TAP names no failure (a crash) counts
                                 as one failure.
+  count-tests.py failures-tap FILE, failures-testlog FILE
+                                the failures themselves, one line each, so that the end
+                                of a CI log names them.
 """
 import json
 import re
@@ -49,6 +52,35 @@ def testlog(lines):
     return p, f, s
 
 
+def failed_tap_lines(lines, prefix=""):
+    for line in lines:
+        line = line.rstrip("\n")
+        if (re.match(r"not ok\b", line) and not re.search(r"#\s*todo", line, re.I)) \
+                or line.startswith("Bail out!"):
+            yield prefix + line
+
+
+def failures_tap(lines):
+    return list(failed_tap_lines(lines))
+
+
+def failures_testlog(lines):
+    out = []
+    for line in lines:
+        test = json.loads(line)
+        name = test.get("name", "?")
+        named = list(failed_tap_lines(test.get("stdout", "").splitlines(), name + ": "))
+        out += named
+        if not named and test.get("result") in BAD:
+            out.append("%s: %s" % (name, test.get("result")))
+    return out
+
+
 mode, path = sys.argv[1], sys.argv[2]
 with open(path, errors="replace") as lines:
-    print(*{"tap": tap, "testlog": testlog}[mode](lines))
+    if mode.startswith("failures-"):
+        for failure in {"failures-tap": failures_tap,
+                        "failures-testlog": failures_testlog}[mode](lines):
+            print(failure)
+    else:
+        print(*{"tap": tap, "testlog": testlog}[mode](lines))

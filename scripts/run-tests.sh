@@ -6,6 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 passed=0 failed=0 skipped=0
+# Every failure, named, printed again at the end: a CI log is often read from its tail.
+failures=()
+note_failures() {
+	local lane=$1 line
+	while IFS= read -r line; do
+		failures+=("$lane: $line")
+	done
+}
 # Adds "PASSED FAILED SKIPPED" (from scripts/count-tests.py) to the totals.
 add_counts() {
 	local p f s
@@ -18,6 +26,7 @@ count() {
 	local log=$1/meson-logs/testlog.json
 	[ -f "$log" ] || return 0
 	add_counts "$(scripts/count-tests.py testlog "$log")"
+	note_failures "$1" < <(scripts/count-tests.py failures-testlog "$log")
 }
 
 lane() {
@@ -41,7 +50,11 @@ tap_suite() {
 	counts=$(scripts/count-tests.py tap "$out")
 	read -r _ f _ <<<"$counts"
 	add_counts "$counts"
-	[ "$status" -eq 0 ] || [ "$f" -gt 0 ] || failed=$((failed + 1))
+	note_failures "$*" < <(scripts/count-tests.py failures-tap "$out")
+	if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+		failed=$((failed + 1))
+		failures+=("$*: exit $status with no test named")
+	fi
 	rm -f "$out"
 	return $status
 }
@@ -75,6 +88,7 @@ fuzz_lane() {
 		passed=$((passed + 1))
 	else
 		failed=$((failed + 1))
+		failures+=("fuzz: tests/fuzz/run.sh failed")
 		return 1
 	fi
 }
@@ -90,5 +104,8 @@ timed systemd-asan systemd_suite build-systemd-asan --sanitize || status=1
 timed vm vm_lane || status=1
 timed fuzz fuzz_lane || status=1
 echo "lane times: ${timings[*]}"
+for f in "${failures[@]}"; do
+	echo "FAILED $f"
+done
 echo "ocid tests: $passed passed, $failed failed, $skipped skipped"
 exit $status
