@@ -20,6 +20,8 @@ typedef struct {
 	char **env;
 	char *log_driver;
 	char *restart;
+	char *sdnotify;
+	OcictlSdnotify sdnotify_mode;
 	OcictlHealthFlags health;
 	gboolean terminal, stdin_open, stdin_once, privileged;
 	gboolean machined, no_machined;
@@ -39,10 +41,18 @@ create_options_clear(CreateOptions *o)
 	ocictl_pull_flags_clear(&o->pull);
 	g_free(o->log_driver);
 	g_free(o->restart);
+	g_free(o->sdnotify);
 	ocictl_health_flags_clear(&o->health);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CreateOptions, create_options_clear)
+
+/* --health-cmd gives a check ("none" gives none). */
+static gboolean
+has_health_check(const CreateOptions *o)
+{
+	return o->health.cmd != NULL && !g_str_equal(o->health.cmd, "none");
+}
 
 #define CREATE_ENTRIES(o)                                                                          \
 	{ "name", 0, 0, G_OPTION_ARG_STRING, &(o)->name, "The container's name", "NAME" },         \
@@ -151,6 +161,14 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CreateOptions, create_options_clear)
 	      &(o)->health.on_failure,                                                             \
 	      "What ocid does once it is unhealthy: none, kill, restart, stop",                    \
 	      "ACTION" },                                                                          \
+	    { "sdnotify",                                                                          \
+	      0,                                                                                   \
+	      0,                                                                                   \
+	      G_OPTION_ARG_STRING,                                                                 \
+	      &(o)->sdnotify,                                                                      \
+	      "For a Type=notify unit: run tells systemd READY=1 once the container runs, says "   \
+	      "READY=1 on its own NOTIFY_SOCKET (ready), or is healthy",                           \
+	      "running|ready|healthy" },                                                           \
 	    { "tty", 't', 0, G_OPTION_ARG_NONE, &(o)->terminal, "Give the container a terminal",   \
 	      NULL },                                                                              \
 	    { "terminal",      0,   G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &(o)->terminal,       \
@@ -390,6 +408,9 @@ create(Ctl *ctl, const CreateOptions *o, const Source *source, const char *id, c
 		g_variant_builder_clear(&options);
 		return FALSE;
 	}
+	if (o->sdnotify != NULL && o->sdnotify_mode == OCICTL_SDNOTIFY_READY)
+		g_variant_builder_add(&options, "{sv}", "notify",
+				      g_variant_new_string("container"));
 	if (o->terminal)
 		g_variant_builder_add(&options, "{sv}", "terminal", g_variant_new_boolean(TRUE));
 	if (o->stdin_open)
@@ -430,6 +451,9 @@ ocictl_cmd_create(Ctl *ctl, int argc, char **argv, GError **error)
 			  "bundle BUNDLE (a path: a directory with config.json and rootfs); prints "
 			  "its id. Without ID, ocid makes one.",
 			  entries, &argc, &argv, &command, error) ||
+	    (o.sdnotify != NULL &&
+	     !ocictl_sdnotify_parse("create", o.sdnotify, FALSE, has_health_check(&o),
+				    &o.sdnotify_mode, error)) ||
 	    !source_from(&o, argv[1], command, &source, error) ||
 	    !create(ctl, &o, &source, argc > 2 && command == NULL ? argv[2] : "", &path, &id,
 		    error))
@@ -465,53 +489,14 @@ open_attach(Ctl *ctl, const char *path, GError **error)
 	return g_unix_fd_list_get(fds, index, error);
 }
 
-/* Only "running" until readiness and health checks exist; ocictl must stay alive to be the
- * unit's main process. */
-static gboolean
-check_sdnotify(const char *mode, gboolean detach, GError **error)
-{
-	if (g_str_equal(mode, "ready") || g_str_equal(mode, "healthy")) {
-		ocictl_usage_error(error, "run",
-				   "--sdnotify=%s needs readiness and health checks, which ocid "
-				   "does not have yet; --sdnotify=running is what works today",
-				   mode);
-		return FALSE;
-	}
-	if (!g_str_equal(mode, "running")) {
-		ocictl_usage_error(error, "run", "--sdnotify takes running, not '%s'", mode);
-		return FALSE;
-	}
-	if (detach) {
-		ocictl_usage_error(error, "run",
-				   "--sdnotify and --detach do not go together: ocictl run is "
-				   "the unit's main process until the container exits");
-		return FALSE;
-	}
-	return TRUE;
-}
-
-/* Start has returned, so the container has run (it may already have exited: then its
- * exit code, which run returns, is the unit's result). */
-static void
-notify_running(Ctl *ctl, const char *path, const char *id)
-{
-	g_autoptr(GVariant) state = ocictl_get(ctl, path, "State", NULL);
-
-	(void)sd_notifyf(0, "READY=1\nSTATUS=Container %s is %s", id,
-			 state != NULL ? g_variant_get_string(state, NULL) : "started");
-}
-
 int
 ocictl_cmd_run(Ctl *ctl, int argc, char **argv, GError **error)
 {
 	g_auto(CreateOptions) o = { 0 };
 	gboolean detach = FALSE, remove = FALSE;
-	g_autofree char *detach_keys = NULL, *sdnotify = NULL;
+	g_autofree char *detach_keys = NULL;
 	const GOptionEntry entries[] = {
 		CREATE_ENTRIES(&o),
-		{ "sdnotify", 0, 0, G_OPTION_ARG_STRING, &sdnotify,
-		  "Tell systemd READY=1 once the container runs (running; for Type=notify units)",
-		  "running" },
 		{ "detach", 'd', 0, G_OPTION_ARG_NONE, &detach,
 		  "Print the id and return once it runs", NULL },
 		{ "rm", 0, 0, G_OPTION_ARG_NONE, &remove, "Remove the container once it has exited",
@@ -540,7 +525,9 @@ ocictl_cmd_run(Ctl *ctl, int argc, char **argv, GError **error)
 		ocictl_usage_error(error, "run", "--rm and --detach do not go together");
 		return OCICTL_EXIT_ERROR;
 	}
-	if (sdnotify != NULL && !check_sdnotify(sdnotify, detach, error))
+	if (o.sdnotify != NULL &&
+	    !ocictl_sdnotify_parse("run", o.sdnotify, detach, has_health_check(&o),
+				   &o.sdnotify_mode, error))
 		return OCICTL_EXIT_ERROR;
 	/* Its output comes as a file descriptor: refuse before anything is created. */
 	if (!detach && !ocictl_check_local(ctl, error))
@@ -561,8 +548,8 @@ ocictl_cmd_run(Ctl *ctl, int argc, char **argv, GError **error)
 		g_print("%s\n", id);
 		return 0;
 	}
-	if (sdnotify != NULL) {
-		notify_running(ctl, path, id);
+	if (o.sdnotify != NULL) {
+		ocictl_sdnotify_begin(ctl, path, id, o.sdnotify_mode);
 		/* On systemctl stop, systemd sends SIGTERM to the main process once ExecStop
 		 * has stopped the container; ocictl lives on to copy the container's last
 		 * lines and return its exit code, which it does at once (the log has ended). */
@@ -594,7 +581,7 @@ ocictl_cmd_run(Ctl *ctl, int argc, char **argv, GError **error)
 	if (!ocictl_wait(ctl, path, &exit_code, &oom, error))
 		return OCICTL_EXIT_ERROR;
 	status = exit_code;
-	if (sdnotify != NULL)
+	if (o.sdnotify != NULL)
 		(void)sd_notifyf(0, "STATUS=Container %s exited with %d%s", id, exit_code,
 				 oom ? " (out of memory)" : "");
 	if (remove) {

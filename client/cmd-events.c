@@ -117,6 +117,7 @@ on_signal(GDBusConnection *bus, const char *sender, const char *path, const char
 		emit(e, path, "update", NULL);
 	} else if (g_str_equal(member, "PropertiesChanged")) {
 		const char *changed_interface, *state = NULL, *health = NULL, *status;
+		gboolean ready = FALSE;
 		g_autoptr(GVariant) changed = NULL;
 
 		g_variant_get(parameters, "(&s@a{sv}@as)", &changed_interface, &changed, NULL);
@@ -128,6 +129,9 @@ on_signal(GDBusConnection *bus, const char *sender, const char *path, const char
 		/* Health is told only when it changes: one event per change. */
 		if (g_variant_lookup(changed, "Health", "&s", &health))
 			emit(e, path, "health_status", health);
+		/* It said READY=1 on its NOTIFY_SOCKET (not ready again: no event). */
+		if (g_variant_lookup(changed, "Ready", "b", &ready) && ready)
+			emit(e, path, "ready", NULL);
 		if (!g_variant_lookup(changed, "State", "&s", &state))
 			return;
 		status = status_of_change(g_hash_table_lookup(e->states, path), state);
@@ -147,7 +151,7 @@ ocictl_cmd_events(Ctl *ctl, int argc, char **argv, GError **error)
 		  "FORMAT" },
 		{ "filter", 'f', 0, G_OPTION_ARG_STRING_ARRAY, &filters,
 		  "Only events with container=NAME|ID, event=STATUS (create, start, pause, "
-		  "unpause, died, restart, health_status, remove, update) or type=container",
+		  "unpause, died, restart, health_status, ready, remove, update) or type=container",
 		  "KEY=VALUE" },
 		{ NULL },
 	};

@@ -107,6 +107,23 @@ gboolean ocictl_add_healthcheck(GVariantBuilder *options, const OcictlHealthFlag
 /* "healthy" or "unhealthy", NULL otherwise: what ps shows beside a running container. */
 char *ocictl_health_of(Ctl *ctl, const char *path);
 
+/* ---- sdnotify.c: run --sdnotify ---- */
+
+typedef enum {
+	OCICTL_SDNOTIFY_RUNNING, /* Start has returned */
+	OCICTL_SDNOTIFY_READY,   /* the container said READY=1 (the create option notify) */
+	OCICTL_SDNOTIFY_HEALTHY, /* its health check passed */
+} OcictlSdnotify;
+
+/* --sdnotify=MODE of @command (create or run): create takes ready only (the container
+ * gets its NOTIFY_SOCKET), healthy needs a health check, run may not --detach. */
+gboolean ocictl_sdnotify_parse(const char *command, const char *mode, gboolean detach,
+			       gboolean has_health, OcictlSdnotify *out, GError **error);
+
+/* After Start: READY=1 to ocictl's own NOTIFY_SOCKET now (running), or from a thread of
+ * its own once the container is ready or healthy; never if it stops first. */
+void ocictl_sdnotify_begin(Ctl *ctl, const char *path, const char *id, OcictlSdnotify mode);
+
 /* ---- bus.c: the daemon ---- */
 
 /* Connects on first use; the error says how to reach the daemon. */

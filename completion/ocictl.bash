@@ -58,6 +58,10 @@ _ocictl() {
 		COMPREPLY=($(compgen -W "none kill restart stop" -- "$cur"))
 		return
 		;;
+	--sdnotify)
+		COMPREPLY=($(compgen -W "running ready healthy" -- "$cur"))
+		return
+		;;
 	esac
 	if [[ $cmd == healthcheck && $COMP_CWORD -eq $((i + 1)) ]]; then
 		COMPREPLY=($(compgen -W "run" -- "$cur"))

@@ -1,6 +1,7 @@
 #include "container.h"
 
 #include "health.h"
+#include "notify.h"
 #include "teardown.h"
 
 #include <unistd.h>
@@ -23,6 +24,7 @@ ocid_container_new(const char *id, const char *name)
 	container->state = OCID_STATE_CREATING;
 	container->monitor_pidfd = -1;
 	container->container_pidfd = -1;
+	container->notify_fd = -1;
 	container->log_owned = -1;
 	return container;
 }
@@ -50,6 +52,8 @@ ocid_container_free(OcidContainer *container)
 	g_clear_handle_id(&container->stop_timer, g_source_remove);
 	g_clear_handle_id(&container->restart_timer, g_source_remove);
 	g_clear_handle_id(&container->health_timer, g_source_remove);
+	ocid_notify_close(container);
+	g_free(container->status_text);
 	g_clear_pointer(&container->health_log, g_ptr_array_unref);
 	g_clear_pointer(&container->healthcheck, ocid_health_config_free);
 	if (container->monitor_pidfd >= 0)

@@ -89,6 +89,10 @@ struct OcidContainer {
 	/* It exited and its policy starts it again: a daemon that finds it so at restore
 	 * does that. */
 	int restart_pending;
+	/* Readiness (notify.h): an OcidNotifyMode; with "container", what it said last. */
+	int notify;
+	int ready;
+	char *status_text;
 
 	/* Changed only through state-machine.h. */
 	OcidContainerState state;
@@ -130,9 +134,11 @@ struct OcidContainer {
 	gboolean no_poststop_hooks;
 	GPtrArray *stop_waiters; /* pending Stop/Delete calls, see manager.c */
 	guint stop_timer;
-	guint restart_timer;      /* its back-off before a restart (restart.c) */
-	gboolean restarting;      /* a restart is taking it down and creating it again */
-	guint health_timer;       /* the next health check (health.c) */
+	guint restart_timer; /* its back-off before a restart (restart.c) */
+	gboolean restarting; /* a restart is taking it down and creating it again */
+	guint health_timer;  /* the next health check (health.c) */
+	int notify_fd;       /* its NOTIFY_SOCKET, read by the daemon (notify.c) */
+	guint notify_watch;
 	gboolean health_checking; /* a health check runs */
 	gboolean health_restart;  /* unhealthy with on_failure=restart: restarted at exit */
 	GPtrArray *health_log;    /* OcidHealthResult, the last few */

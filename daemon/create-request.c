@@ -62,6 +62,7 @@ ocid_create_request_free(OcidCreateRequest *request)
 	g_free(request->mount_point);
 	g_free(request->stop_signal);
 	g_free(request->restart_policy);
+	g_free(request->notify_name);
 	ocid_health_config_free(request->healthcheck);
 	g_free(request->seccomp_profile_path);
 	g_free(request->cgroup_parent);

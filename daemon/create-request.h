@@ -42,6 +42,8 @@ typedef struct {
 	struct OcidHealthConfig *healthcheck; /* checked by ocid_manager_create_check */
 	char *log_driver_name;                /* the log_driver option; NULL: the configured one */
 	int machined;                         /* the machined option; -1: the configured default */
+	char *notify_name;                    /* the notify option (notify.h) */
+	int notify_value;                     /* an OcidNotifyMode, once checked */
 	/* Decided by ocid_create_request_apply_config() from the two above. */
 	OcidLogDriver log_driver;
 	/* The files the caller named, read by ocid_create_request_load_files() off the main

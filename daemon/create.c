@@ -15,6 +15,7 @@
 
 #include "bounded-read.h"
 #include "health.h"
+#include "notify.h"
 #include "reaper.h"
 #include "restart.h"
 #include "cgroup-kill.h"
@@ -141,6 +142,7 @@ container_from_request(OcidManager *manager, OcidCreateRequest *r, JsonNode *spe
 	c->restart_policy = r->restart_policy_value;
 	c->restart_max = r->restart_max;
 	c->healthcheck = g_steal_pointer(&r->healthcheck);
+	c->notify = r->notify_value;
 
 	*log_is_ours = c->log_path == NULL || *c->log_path == '\0';
 	c->log_owned = *log_is_ours;
@@ -174,6 +176,7 @@ container_from_request(OcidManager *manager, OcidCreateRequest *r, JsonNode *spe
 	if (!ocid_spec_apply(spec, c, r->seccomp, error))
 		return NULL;
 	ocid_spec_set_env(spec, r->env);
+	ocid_notify_apply_spec(spec, c);
 	if (c->confined)
 		ocid_userns_apply(spec, r->id_map);
 	return g_steal_pointer(&c);
@@ -197,6 +200,8 @@ ocid_manager_create_check(OcidManager *manager, OcidCreateRequest *r, GError **e
 	if (!ocid_restart_policy_from_string(r->restart_policy, &r->restart_policy_value, error))
 		return FALSE;
 	if (r->healthcheck != NULL && !ocid_health_config_check(r->healthcheck, error))
+		return FALSE;
+	if (!ocid_notify_mode_from_string(r->notify_name, &r->notify_value, error))
 		return FALSE;
 	if (!manager->runtime_ready) {
 		ocid_error_set(error, OCID_ERROR_RUNTIME_FAILED,
@@ -448,6 +453,9 @@ prepare_dirs(OcidManager *manager, OcidContainer *c, char **attach_path, char **
 
 	/* A restart's container has its dir, its record and its spec already. */
 	if (!c->create->again && !make_dir(manager, c, error))
+		return FALSE;
+	/* Before the runtime: the container may speak as soon as it runs. */
+	if (!ocid_notify_listen(c, error))
 		return FALSE;
 	/* Every container has an attach socket, for its output (Attach) if not for stdin;
 	 * one without stdin or a terminal goes without when the path is too long. */

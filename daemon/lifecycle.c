@@ -13,6 +13,7 @@
 #include "input-limits.h"
 #include "log.h"
 #include "health.h"
+#include "notify.h"
 #include "process.h"
 #include "restart.h"
 #include "state-machine.h"
@@ -175,6 +176,7 @@ ocid_manager_start(OcidManager *manager, OcidContainer *c, OcidDoneFunc done, gp
 		return FALSE;
 	}
 	c->starting = TRUE;
+	ocid_notify_starting(c);
 	ref = ocid_container_ref_new(manager, c, done, user_data);
 	if (protocol != OCID_START_BY_RUNTIME && c->container_pidfd < 0)
 		c->container_pidfd = ocid_pidfd_open_verified(c->pid, &c->pid_identity);

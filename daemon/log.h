@@ -16,6 +16,7 @@
 #define OCID_MESSAGE_MACHINE        "1a95d2d0db8546ce941ae06811acec16"
 #define OCID_MESSAGE_RESTARTED      "5c1f0e2b7a3d4c8e9b6a2f4d1e0c7b93"
 #define OCID_MESSAGE_HEALTH         "a3e4b2d1c0f94e6b8d7a5c3b2e1f0d9c"
+#define OCID_MESSAGE_READY          "6f2d8c4a1b9e4f07a3c5d2e8b1f6a094"
 
 #define ocid_log_container(c, level, message_id, ...)                                              \
 	g_log_structured(G_LOG_DOMAIN, level, "CONTAINER_ID", (c)->id, "CONTAINER_NAME",           \

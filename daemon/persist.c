@@ -4,6 +4,7 @@
 #include "errors.h"
 #include "ids.h"
 #include "health.h"
+#include "notify.h"
 #include "json-text.h"
 #include "restart.h"
 
@@ -135,6 +136,11 @@ ocid_persist_to_json(const OcidContainer *c)
 		add_healthcheck(&w, c->healthcheck);
 	add_int(&w, "health", c->health);
 	add_int(&w, "health_failing_streak", c->health_failing_streak);
+	if (c->notify != 0) {
+		add_int(&w, "notify", c->notify);
+		add_bool(&w, "ready", c->ready);
+		add_string(&w, "status_text", c->status_text);
+	}
 	add_int(&w, "created_usec", (gint64)c->created_usec);
 	add_string(&w, "state", ocid_container_state_to_string(c->state));
 	add_int(&w, "pid", c->pid);
@@ -397,6 +403,7 @@ ocid_persist_from_json(const char *data, gsize len, const char *origin, GError *
 	STR("control_group", control_group);
 	STR("cgroups_path", cgroups_path);
 	STR("error", error);
+	STR("status_text", status_text);
 #undef STR
 
 	if (!read_map(&r, o, "labels", c->labels) ||
@@ -416,6 +423,7 @@ ocid_persist_from_json(const char *data, gsize len, const char *origin, GError *
 	    !read_bool(&r, o, "machined", &c->machined) ||
 	    !read_bool(&r, o, "stopped_by_caller", &c->stopped_by_caller) ||
 	    !read_bool(&r, o, "restart_pending", &c->restart_pending) ||
+	    !read_bool(&r, o, "ready", &c->ready) ||
 	    !read_bool(&r, o, "oom_killed", &c->oom_killed))
 		return NULL;
 
@@ -444,6 +452,7 @@ ocid_persist_from_json(const char *data, gsize len, const char *origin, GError *
 	INT("restart_count", restart_count, 0, G_MAXUINT32);
 	INT("health", health, 0, OCID_HEALTH_UNHEALTHY);
 	INT("health_failing_streak", health_failing_streak, 0, G_MAXUINT32);
+	INT("notify", notify, 0, OCID_NOTIFY_CONTAINER);
 	INT("started_usec", started_usec, 0, G_MAXINT64);
 	INT("finished_usec", finished_usec, 0, G_MAXINT64);
 	INT("pid", pid, 0, G_MAXINT32);

@@ -129,10 +129,16 @@ ocid_state_exited(OcidContainer *c, int32_t exit_code, gboolean oom_killed, cons
 	static const char *const props[] = {
 		"State", "Pid", "ExitCode", "OOMKilled", "FinishedTimestamp", "Error", NULL
 	};
+	static const char *const props_ready[] = { "State",     "Pid",   "ExitCode",
+						   "OOMKilled", "Error", "FinishedTimestamp",
+						   "Ready",     NULL };
+	gboolean was_ready = c->ready;
 
 	if (!ocid_container_is_alive(c))
 		return refuse(c, "reported as exited", error);
 	c->state = OCID_STATE_STOPPED;
+	/* A container that has stopped is not ready (notify.h); its StatusText stays. */
+	c->ready = FALSE;
 	/* The pid is no longer the container's: Pid reads 0, as for one never started. */
 	c->pid = 0;
 	c->exit_code = exit_code;
@@ -144,7 +150,7 @@ ocid_state_exited(OcidContainer *c, int32_t exit_code, gboolean oom_killed, cons
 	}
 	/* An exit is told first: its durable record is the monitor's exit file, which a
 	 * restarted daemon reads again, so the fsyncs of state.json need not delay it. */
-	notify(c, props);
+	notify(c, was_ready ? props_ready : props);
 	persist(c, TRUE);
 	return TRUE;
 }

@@ -10,6 +10,7 @@
 #include "errors.h"
 #include "fd-store.h"
 #include "health.h"
+#include "notify.h"
 #include "ids.h"
 #include "log.h"
 #include "monitor-spawn.h"
@@ -441,6 +442,16 @@ ocid_manager_restore(OcidManager *manager)
 		ocid_restart_resume(manager, c);
 		/* Its checks go on, from `starting` again. */
 		ocid_health_begin(manager, c);
+		/* The last daemon's socket went with it: the container finds a new one at the
+		 * same place, which its bind mount shows. */
+		if (ocid_container_is_alive(c)) {
+			g_autoptr(GError) notify_error = NULL;
+
+			if (!ocid_notify_listen(c, &notify_error))
+				g_warning("Container %s: %s; its readiness is not heard until it "
+					  "is created again",
+					  c->id, notify_error->message);
+		}
 		ocid_log_container(c, G_LOG_LEVEL_INFO, OCID_MESSAGE_RESTORED,
 				   "Restored container %s (%s), %s", c->id, c->name,
 				   ocid_container_state_to_string(c->state));

@@ -14,6 +14,7 @@
 #include "../daemon/cleanup.h"
 #include "../daemon/errors.h"
 #include "../daemon/ids.h"
+#include "../daemon/notify.h"
 #include "../daemon/restart.h"
 
 #include <errno.h>
@@ -467,6 +468,15 @@ property_get_volumes(sd_bus *bus, const char *path, const char *interface, const
 }
 
 static int
+property_get_notify(sd_bus *bus, const char *path, const char *interface, const char *property,
+		    sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	const OcidContainer *c = userdata;
+
+	return sd_bus_message_append(reply, "s", ocid_notify_mode_to_string(c->notify));
+}
+
+static int
 property_get_restart_policy(sd_bus *bus, const char *path, const char *interface,
 			    const char *property, sd_bus_message *reply, void *userdata,
 			    sd_bus_error *error)
@@ -538,6 +548,9 @@ static const sd_bus_vtable container_vtable[] = {
 	SD_BUS_PROPERTY("HealthLog", "a(ttis)", ocid_container_health_get_log, 0, 0),
 	SD_BUS_PROPERTY("HealthcheckConfig", "a{sv}", ocid_container_health_get_config, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+	SD_BUS_PROPERTY("Notify", "s", property_get_notify, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	CHANGING_PROP("Ready", "b", ready),
+	CHANGING_PROP("StatusText", "s", status_text),
 	SD_BUS_METHOD("Start", NULL, NULL, method_start, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Stop", SD_BUS_ARGS("t", timeout_sec), SD_BUS_NO_RESULT,
 				method_stop, SD_BUS_VTABLE_UNPRIVILEGED),

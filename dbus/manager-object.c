@@ -172,6 +172,7 @@ static const OptionSpec create_options[] = {
 	STR_OPT("log_driver", log_driver_name),
 	{ "machined", OPT_DEFAULTED_BOOL, offsetof(OcidCreateRequest, machined) },
 	STR_OPT("restart_policy", restart_policy),
+	STR_OPT("notify", notify_name),
 	UINT32_OPT("restart_max", restart_max),
 	{ "healthcheck", OPT_HEALTHCHECK, offsetof(OcidCreateRequest, healthcheck) },
 };

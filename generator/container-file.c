@@ -42,6 +42,7 @@ ocid_container_file_free(OcidContainerFile *file)
 	g_clear_pointer(&file->volumes, g_ptr_array_unref);
 	g_free(file->log_path);
 	g_free(file->stop_signal);
+	g_free(file->notify);
 	g_clear_pointer(&file->unit_lines, g_ptr_array_unref);
 	g_clear_pointer(&file->service_lines, g_ptr_array_unref);
 	g_clear_pointer(&file->install_lines, g_ptr_array_unref);
@@ -280,21 +281,31 @@ set_health_on_failure(OcidContainerFile *file, const char *value, const Where *a
 	return set_health(file, "--health-on-failure", value, at, error);
 }
 
+/* A HealthCmd= other than none was given. */
 static gboolean
-set_notify(const char *value, const Where *at, GError **error)
+has_health_cmd(const OcidContainerFile *file)
 {
-	if (g_str_equal(value, "running"))
-		return TRUE;
-	if (g_str_equal(value, "ready") || g_str_equal(value, "healthy")) {
-		fail_at(error, OCID_CONTAINER_FILE_ERROR_UNSUPPORTED, at,
-			"'%s' needs readiness and health checks, which ocid does not have yet; "
-			"Notify=running is what works today",
-			value);
+	for (guint i = 0; i + 1 < file->health->len; i += 2)
+		if (g_str_equal(g_ptr_array_index(file->health, i), "--health-cmd") &&
+		    !g_str_equal(g_ptr_array_index(file->health, i + 1), "none"))
+			return TRUE;
+	return FALSE;
+}
+
+/* ocictl run --sdnotify: when the unit becomes active. */
+static gboolean
+set_notify(OcidContainerFile *file, const char *value, const Where *at, GError **error)
+{
+	if (!g_str_equal(value, "running") && !g_str_equal(value, "ready") &&
+	    !g_str_equal(value, "healthy")) {
+		fail_at(error, OCID_CONTAINER_FILE_ERROR_INVALID, at,
+			"'%s' is not one of running, ready, healthy", value);
 		return FALSE;
 	}
-	fail_at(error, OCID_CONTAINER_FILE_ERROR_INVALID, at,
-		"'%s' is not one of running, ready, healthy", value);
-	return FALSE;
+	g_free(file->notify);
+	file->notify = g_strdup(value);
+	file->notify_line = at->line;
+	return TRUE;
 }
 
 static gboolean
@@ -355,7 +366,7 @@ container_key(OcidContainerFile *file, const char *key, const char *value, const
 	if (g_str_equal(key, "StopTimeout"))
 		return set_stop_timeout(file, value, at, error);
 	if (g_str_equal(key, "Notify"))
-		return set_notify(value, at, error);
+		return set_notify(file, value, at, error);
 	for (gsize i = 0; i < G_N_ELEMENTS(refused_keys); i++)
 		if (g_str_equal(key, refused_keys[i].key)) {
 			fail_at(error, OCID_CONTAINER_FILE_ERROR_UNSUPPORTED, at,
@@ -533,6 +544,12 @@ ocid_container_file_parse(const char *path, const char *text, GError **error)
 		Where at = { .path = path, .line = MAX(container_line, 1), .key = "LogDriver" };
 		fail_at(error, OCID_CONTAINER_FILE_ERROR_INVALID, &at,
 			"journald does not go with LogPath=: the journal is where the lines go");
+		return NULL;
+	}
+	if (g_strcmp0(file->notify, "healthy") == 0 && !has_health_cmd(file)) {
+		Where at = { .path = path, .line = file->notify_line, .key = "Notify" };
+		fail_at(error, OCID_CONTAINER_FILE_ERROR_MISSING, &at,
+			"healthy needs a health check: set HealthCmd=");
 		return NULL;
 	}
 	if (file->container_name == NULL)

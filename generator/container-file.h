@@ -41,6 +41,8 @@ typedef struct {
 	char *stop_signal;      /* StopSignal= as written, or NULL */
 	int stop_signal_number; /* its number; SIGTERM when unset */
 	int stop_timeout;       /* StopTimeout=, seconds; -1 when unset */
+	char *notify;           /* Notify=: running (default), ready or healthy */
+	int notify_line;        /* where Notify= was set, for a later complaint */
 	/* The pass-through sections, each line as "KEY=VALUE". */
 	GPtrArray *unit_lines;
 	GPtrArray *service_lines;

@@ -51,7 +51,8 @@ exec_start(const OcidContainerFile *file, const char *ocictl)
 	GString *line = g_string_new(ocictl);
 
 	/* Nobody is there to answer a polkit agent; root's units need none. */
-	g_string_append(line, " --no-ask-password run --sdnotify=running");
+	g_string_append_printf(line, " --no-ask-password run --sdnotify=%s",
+			       file->notify != NULL ? file->notify : "running");
 	append_option(line, "--name", file->container_name);
 	for (guint i = 0; i < file->annotations->len; i++)
 		append_option(line, "--annotation", g_ptr_array_index(file->annotations, i));

@@ -17,6 +17,11 @@ for applet in sh echo cat sleep true false ls printf yes head seq kill date; do
 	ln -sf busybox "$dir/rootfs/bin/$applet"
 done
 echo "root:x:0:0:root:/:/bin/sh" > "$dir/rootfs/etc/passwd"
+# A static sd-notify (tests/sd-notify.c) where the build has one: what a container runs to
+# say READY=1 on its NOTIFY_SOCKET.
+if [ -n "${OCID_SD_NOTIFY:-}" ] && [ -x "$OCID_SD_NOTIFY" ]; then
+	cp "$OCID_SD_NOTIFY" "$dir/rootfs/bin/sd-notify"
+fi
 
 if [ $# -eq 0 ]; then
 	set -- /bin/sh -c 'echo hello from busybox'

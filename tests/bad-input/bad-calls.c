@@ -240,7 +240,7 @@ bad_options(GRand *rand, guint i)
 						 "mount_point", NULL };
 	static const char *const bool_keys[] = { "terminal", "stdin", "privileged", "trusted",
 						 NULL };
-	switch (g_rand_int_range(rand, 0, 11)) {
+	switch (g_rand_int_range(rand, 0, 13)) {
 	case 0: {
 		g_autofree char *key = g_strdup_printf("unknown-%s", pick(rand, bool_keys));
 		return one_option(key, g_variant_new_boolean(TRUE));
@@ -296,6 +296,38 @@ bad_options(GRand *rand, guint i)
 		if (g_rand_boolean(rand))
 			return one_option("restart_max", g_variant_new_string("3"));
 		return one_option("restart_policy", g_variant_new_string(pick(rand, policies)));
+	}
+	case 10: { /* a health check without a command, with a bad action, or too long */
+		static const char *const cmd[] = { "/bin/true", NULL };
+		GVariantBuilder h;
+
+		g_variant_builder_init(&h, G_VARIANT_TYPE("a{sv}"));
+		switch (g_rand_int_range(rand, 0, 4)) {
+		case 0:
+			g_variant_builder_add(&h, "{sv}", "cmd", g_variant_new_strv(NULL, 0));
+			break;
+		case 1:
+			g_variant_builder_add(&h, "{sv}", "cmd", g_variant_new_string("/bin/true"));
+			break;
+		case 2:
+			g_variant_builder_add(&h, "{sv}", "cmd", g_variant_new_strv(cmd, -1));
+			g_variant_builder_add(&h, "{sv}", "on_failure",
+					      g_variant_new_string("reboot"));
+			break;
+		default:
+			g_variant_builder_add(&h, "{sv}", "cmd", g_variant_new_strv(cmd, -1));
+			g_variant_builder_add(&h, "{sv}", "interval",
+					      g_variant_new_uint64(G_MAXUINT64));
+			break;
+		}
+		return one_option("healthcheck", g_variant_builder_end(&h));
+	}
+	case 11: { /* readiness ocid does not have, or not a string */
+		static const char *const modes[] = { "systemd", "Container", "ready", " none",
+						     NULL };
+		if (g_rand_boolean(rand))
+			return one_option("notify", g_variant_new_boolean(TRUE));
+		return one_option("notify", g_variant_new_string(pick(rand, modes)));
 	}
 	default: { /* a random key, random bytes as its value */
 		g_autofree char *key = random_string(rand, 40);

@@ -26,6 +26,7 @@ void test_exec_exit_codes(void);
 void test_messages_name_commands(void);
 void test_update(void);
 void test_events(void);
+void test_events_health_ready(void);
 void test_healthcheck(void);
 void test_completion(void);
 void test_readme_quick_start(void);

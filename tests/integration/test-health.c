@@ -12,7 +12,7 @@
  * passes while /flag/ok exists. */
 static char *
 checked_container(OcidTest *t, const char *id, const char *dir, guint64 interval,
-		  const char *on_failure)
+		  const char *on_failure, const char *policy)
 {
 	GVariantBuilder opts, vols, health;
 	const char *const cmd[] = { "/bin/sh", "-c", "test -e /flag/ok", NULL };
@@ -28,8 +28,13 @@ checked_container(OcidTest *t, const char *id, const char *dir, guint64 interval
 	g_variant_builder_init(&opts, G_VARIANT_TYPE("a{sv}"));
 	g_variant_builder_add(&opts, "{sv}", "volumes", g_variant_builder_end(&vols));
 	g_variant_builder_add(&opts, "{sv}", "healthcheck", g_variant_builder_end(&health));
-	return ocid_test_make_container(t, id, "echo up; while true; do sleep 0.05; done",
-					g_variant_builder_end(&opts), TRUE);
+	if (policy != NULL)
+		g_variant_builder_add(&opts, "{sv}", "restart_policy",
+				      g_variant_new_string(policy));
+	/* Its stop signal ends it at once: as PID 1 it would ignore SIGTERM otherwise. */
+	return ocid_test_make_container(
+	    t, id, "trap 'exit 0' TERM; echo up; while true; do sleep 0.05; done",
+	    g_variant_builder_end(&opts), TRUE);
 }
 
 static char *
@@ -39,6 +44,18 @@ flag_dir(OcidTest *t, const char *name)
 
 	g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
 	return g_steal_pointer(&dir);
+}
+
+/* @name's flag dir, with the file "ok" in it that the check tests; returns that file. */
+static char *
+ok_flag(OcidTest *t, const char *name, char **dir)
+{
+	char *ok;
+
+	*dir = flag_dir(t, name);
+	ok = g_build_filename(*dir, "ok", NULL);
+	g_assert_true(g_file_set_contents(ok, "", -1, NULL));
+	return ok;
 }
 
 /* The Health values the PropertiesChanged signals of @path carried, in order. */
@@ -90,11 +107,9 @@ test_healthy_then_unhealthy(void)
 
 	if (t == NULL)
 		return;
-	dir = flag_dir(t, "health-flag");
-	ok = g_build_filename(dir, "ok", NULL);
-	g_assert_true(g_file_set_contents(ok, "", -1, NULL));
+	ok = ok_flag(t, "health-flag", &dir);
 	/* No timer check during the test: each check is the test's own call. */
-	path = checked_container(t, "healthy", dir, 3600, "none");
+	path = checked_container(t, "healthy", dir, 3600, "none", NULL);
 	for (int i = 0; i < 3; i++) {
 		g_autofree char *health = healthcheck_now(t, path);
 		g_assert_cmpstr(health, ==, "healthy");
@@ -144,10 +159,8 @@ test_on_failure_restart(void)
 
 	if (t == NULL)
 		return;
-	dir = flag_dir(t, "restart-flag");
-	ok = g_build_filename(dir, "ok", NULL);
-	g_assert_true(g_file_set_contents(ok, "", -1, NULL));
-	path = checked_container(t, "unhealthy", dir, 1, "restart");
+	ok = ok_flag(t, "restart-flag", &dir);
+	path = checked_container(t, "unhealthy", dir, 1, "restart", NULL);
 	pid = ocid_test_get_int(t, path, "Pid");
 	g_assert_cmpint(g_unlink(ok), ==, 0);
 	g_assert_true(ocid_test_wait_state(t, path, "stopped", 10000 * ocid_test_time_scale()));
@@ -160,6 +173,67 @@ test_on_failure_restart(void)
 	}
 	state = ocid_test_get_string(t, path, "RestartPolicy");
 	g_assert_cmpstr(state, ==, "no");
+	ocid_test_delete(t, path, TRUE);
+}
+
+/* Unhealthy with on_failure=kill: SIGKILL, and its restart policy (on-failure here)
+ * applies to that exit as to any other. */
+static void
+test_on_failure_kill(void)
+{
+	OcidTest *t = ocid_test_get_or_skip();
+	g_autofree char *dir = NULL, *ok = NULL, *path = NULL;
+	gint32 pid;
+
+	if (t == NULL)
+		return;
+	ok = ok_flag(t, "kill-flag", &dir);
+	path = checked_container(t, "killed", dir, 1, "kill", "on-failure");
+	pid = ocid_test_get_int(t, path, "Pid");
+	g_assert_cmpint(g_unlink(ok), ==, 0);
+	g_assert_true(ocid_test_wait_state(t, path, "stopped", 10000 * ocid_test_time_scale()));
+	g_assert_cmpint(ocid_test_get_int(t, path, "ExitCode"), ==, 128 + 9);
+	/* Made again by its policy, unhealthy until the file is back. */
+	g_assert_true(g_file_set_contents(ok, "", -1, NULL));
+	g_assert_true(ocid_test_wait_state(t, path, "running", 10000 * ocid_test_time_scale()));
+	g_assert_cmpint(ocid_test_get_int(t, path, "Pid"), !=, pid);
+	ocid_test_delete(t, path, TRUE);
+}
+
+/* Unhealthy with on_failure=stop: stopped with its stop signal, as by a caller's Stop, so
+ * that not even the policy always starts it again. */
+static void
+test_on_failure_stop(void)
+{
+	OcidTest *t = ocid_test_get_or_skip();
+	g_autofree char *dir = NULL, *ok = NULL, *path = NULL, *exited = NULL, *log = NULL;
+	g_autofree char *out = NULL;
+	g_autoptr(GVariant) count = NULL;
+
+	if (t == NULL)
+		return;
+	ok = ok_flag(t, "stop-flag", &dir);
+	path = checked_container(t, "stopped-unhealthy", dir, 1, "stop", "always");
+	g_assert_cmpint(g_unlink(ok), ==, 0);
+	g_assert_true(ocid_test_wait_state(t, path, "stopped", 10000 * ocid_test_time_scale()));
+	/* It took its stop signal (the trap's exit 0), not a SIGKILL. */
+	g_assert_cmpint(ocid_test_get_int(t, path, "ExitCode"), ==, 0);
+	count = ocid_test_get_property(t, path, "RestartCount");
+	g_assert_cmpuint(g_variant_get_uint32(count), ==, 0);
+	/* The restart decision is made with the exit, before its log line. */
+	exited = g_strdup_printf("Container %s (%s) exited with code 0", "stopped-unhealthy",
+				 "stopped-unhealthy");
+	g_assert_true(ocid_test_wait_daemon_log(t, exited, 10000));
+	if (!t->system_mode) {
+		log = g_build_filename(t->tmpdir, "ocid.out", NULL);
+		g_assert_true(g_file_get_contents(log, &out, NULL, NULL));
+		g_assert_null(strstr(out, "Container stopped-unhealthy exited with code 0; "
+					  "restarting it"));
+	}
+	{
+		g_autofree char *state = ocid_test_get_string(t, path, "State");
+		g_assert_cmpstr(state, ==, "stopped");
+	}
 	ocid_test_delete(t, path, TRUE);
 }
 
@@ -237,6 +311,8 @@ add_tests(void)
 {
 	g_test_add_func("/health/healthy-then-unhealthy", test_healthy_then_unhealthy);
 	g_test_add_func("/health/on-failure-restart", test_on_failure_restart);
+	g_test_add_func("/health/on-failure-kill", test_on_failure_kill);
+	g_test_add_func("/health/on-failure-stop", test_on_failure_stop);
 	g_test_add_func("/health/update-healthcheck", test_update_healthcheck);
 	g_test_add_func("/health/bad-healthcheck", test_bad_healthcheck);
 }

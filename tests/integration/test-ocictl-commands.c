@@ -1,6 +1,7 @@
 /* ocictl exec, its messages, update, events, completion, and the README's quick start. */
 #include "ocictl-test.h"
 
+#include <glib/gstdio.h>
 #include <signal.h>
 
 /* exec exits with the command's code; 127 for one not found, 126 for one that cannot be
@@ -229,6 +230,69 @@ has_lines(gpointer data)
 	return w->reader->lines->len >= w->count;
 }
 
+/* `ocictl events --format json --filter container=NAME`, read into @reader, once it
+ * listens; NULL (the test skipped) when the bus cannot tell that. */
+static GSubprocess *
+spawn_events(OcidTest *t, const char *name, EventReader *reader, EventWait *wait)
+{
+	g_autoptr(GSubprocessLauncher) launcher =
+	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+	g_auto(GStrv) envp = ocictl_environ(t, NULL);
+	g_autofree char *filter = g_strconcat("container=", name, NULL);
+	g_autoptr(GError) error = NULL;
+	GSubprocess *child;
+
+	wait->before = match_rules(t);
+	if (wait->before == 0) {
+		g_test_skip("the bus has no Debug.Stats to tell when ocictl events listens");
+		return NULL;
+	}
+	g_subprocess_launcher_set_environ(launcher, envp);
+	child = g_subprocess_launcher_spawn(launcher, &error, g_getenv("OCID_CTL"), "events",
+					    "--format", "json", "--filter", filter, NULL);
+	g_assert_no_error(error);
+	reader->in = g_data_input_stream_new(g_subprocess_get_stdout_pipe(child));
+	g_data_input_stream_read_line_async(reader->in, G_PRIORITY_DEFAULT, NULL, on_event_line,
+					    reader);
+	g_assert_true(ocid_test_wait_for(subscribed, wait, 10000));
+	return child;
+}
+
+/* Waits for the events @expected ("Status" or "Status/HealthStatus"), checks them in
+ * order, and ends `ocictl events`. */
+static void
+check_events(EventWait *wait, GSubprocess *child, const char *name, const char *const *expected)
+{
+	EventReader *reader = wait->reader;
+
+	wait->count = g_strv_length((char **)expected);
+	g_assert_true(ocid_test_wait_for(has_lines, wait, 10000));
+	for (guint i = 0; expected[i] != NULL; i++) {
+		g_autoptr(JsonParser) parser = json_parser_new();
+		g_autofree char *seen = NULL;
+		JsonObject *o;
+
+		g_assert_true(
+		    json_parser_load_from_data(parser, reader->lines->pdata[i], -1, NULL));
+		o = json_node_get_object(json_parser_get_root(parser));
+		seen = json_object_has_member(o, "HealthStatus")
+			   ? g_strdup_printf("%s/%s", json_object_get_string_member(o, "Status"),
+					     json_object_get_string_member(o, "HealthStatus"))
+			   : g_strdup(json_object_get_string_member(o, "Status"));
+		g_assert_cmpstr(seen, ==, expected[i]);
+		g_assert_cmpstr(json_object_get_string_member(o, "Name"), ==, name);
+		g_assert_cmpstr(json_object_get_string_member(o, "Type"), ==, "container");
+		g_assert_cmpuint(strlen(json_object_get_string_member(o, "ID")), ==, 64);
+		g_assert_nonnull(json_object_get_string_member(o, "Time"));
+	}
+	g_subprocess_force_exit(child);
+	g_assert_true(g_subprocess_wait(child, NULL, NULL));
+	/* The read pending on the closed pipe ends. */
+	while (!reader->done)
+		g_main_context_iteration(NULL, TRUE);
+	g_clear_object(&reader->in);
+}
+
 /* events: one JSON object per event with podman's keys, as things happen. */
 typedef struct {
 	OcidTest *t;
@@ -250,37 +314,20 @@ test_events(void)
 {
 	OcidTest *t = ocictl_test_setup_or_skip();
 	g_autofree char *bundle = NULL;
-	g_autoptr(GSubprocessLauncher) launcher = NULL;
 	g_autoptr(GSubprocess) child = NULL;
-	g_autoptr(GDataInputStream) in = NULL;
 	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
-	g_auto(GStrv) envp = NULL;
-	g_autoptr(GError) error = NULL;
 	static const char *const expected[] = { "create",  "start",  "update",  "pause",
 						"unpause", "died",   "restart", "start",
 						"died",    "remove", NULL };
 	EventReader reader = { NULL, lines, FALSE };
-	EventWait wait = { t, 0, &reader, G_N_ELEMENTS(expected) - 1 };
+	EventWait wait = { t, 0, &reader, 0 };
 
 	if (t == NULL)
 		return;
 	bundle = ocid_test_make_bundle(t, "events", LOOP);
-	wait.before = match_rules(t);
-	if (wait.before == 0) {
-		g_test_skip("the bus has no Debug.Stats to tell when ocictl events listens");
+	child = spawn_events(t, "evented", &reader, &wait);
+	if (child == NULL)
 		return;
-	}
-	envp = ocictl_environ(t, NULL);
-	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-	g_subprocess_launcher_set_environ(launcher, envp);
-	child =
-	    g_subprocess_launcher_spawn(launcher, &error, g_getenv("OCID_CTL"), "events",
-					"--format", "json", "--filter", "container=evented", NULL);
-	g_assert_no_error(error);
-	in = g_data_input_stream_new(g_subprocess_get_stdout_pipe(child));
-	reader.in = in;
-	g_data_input_stream_read_line_async(in, G_PRIORITY_DEFAULT, NULL, on_event_line, &reader);
-	g_assert_true(ocid_test_wait_for(subscribed, &wait, 10000));
 	{
 		g_auto(OcictlResult) other =
 		    ocictl_run(t, "create", "--name", "other", bundle, NULL);
@@ -331,23 +378,101 @@ test_events(void)
 		g_auto(OcictlResult) r = ocictl_run(t, "rm", "evented", "other", NULL);
 		ocictl_assert_status(&r, 0);
 	}
-	g_assert_true(ocid_test_wait_for(has_lines, &wait, 10000));
-	for (guint i = 0; expected[i] != NULL; i++) {
-		g_autoptr(JsonParser) parser = json_parser_new();
-		JsonObject *o;
-		g_assert_true(json_parser_load_from_data(parser, lines->pdata[i], -1, NULL));
-		o = json_node_get_object(json_parser_get_root(parser));
-		g_assert_cmpstr(json_object_get_string_member(o, "Status"), ==, expected[i]);
-		g_assert_cmpstr(json_object_get_string_member(o, "Name"), ==, "evented");
-		g_assert_cmpstr(json_object_get_string_member(o, "Type"), ==, "container");
-		g_assert_cmpuint(strlen(json_object_get_string_member(o, "ID")), ==, 64);
-		g_assert_nonnull(json_object_get_string_member(o, "Time"));
+	check_events(&wait, child, "evented", expected);
+}
+
+typedef struct {
+	OcidTest *t;
+	const char *format;
+	const char *want;
+} InspectWait;
+
+static gboolean
+inspect_says(gpointer data)
+{
+	InspectWait *w = data;
+	g_auto(OcictlResult) r =
+	    ocictl_run(w->t, "inspect", "--format", w->format, "watched", NULL);
+
+	return r.status == 0 && g_str_equal(r.out, w->want);
+}
+
+/* health_status only when Health changes (not on every check), and ready when the
+ * container says READY=1 (--sdnotify=ready gives it the socket). */
+void
+test_events_health_ready(void)
+{
+	OcidTest *t = ocictl_test_setup_or_skip();
+	g_autofree char *bundle = NULL, *flags = NULL, *ok = NULL, *go = NULL, *volume = NULL;
+	g_autoptr(GSubprocess) child = NULL;
+	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+	static const char *const expected[] = { "create",
+						"start",
+						"health_status/starting",
+						"health_status/healthy",
+						"ready",
+						"health_status/unhealthy",
+						"died",
+						"remove",
+						NULL };
+	EventReader reader = { NULL, lines, FALSE };
+	EventWait wait = { t, 0, &reader, 0 };
+
+	if (t == NULL)
+		return;
+	flags = g_build_filename(t->tmpdir, "event-flags", NULL);
+	g_assert_cmpint(g_mkdir_with_parents(flags, 0755), ==, 0);
+	ok = g_build_filename(flags, "ok", NULL);
+	go = g_build_filename(flags, "go", NULL);
+	g_assert_true(g_file_set_contents(ok, "", -1, NULL));
+	volume = g_strconcat(flags, ":/flag:ro", NULL);
+	bundle = ocid_test_make_bundle(
+	    t, "watched",
+	    "trap 'exit 0' TERM; while [ ! -e /flag/go ]; do sleep 0.05; done; sd-notify READY=1; "
+	    "while true; do sleep 0.05; done");
+	child = spawn_events(t, "watched", &reader, &wait);
+	if (child == NULL)
+		return;
+	{
+		g_auto(OcictlResult) r =
+		    ocictl_run(t, "run", "-d", "--name", "watched", "--sdnotify=ready", "-v",
+			       volume, "--health-cmd", "test -e /flag/ok", "--health-interval",
+			       "1s", "--health-retries", "1", bundle, NULL);
+		ocictl_assert_status(&r, 125);
+		ocictl_assert_contains(r.err, "--sdnotify and --detach do not go together");
 	}
-	g_subprocess_force_exit(child);
-	g_assert_true(g_subprocess_wait(child, NULL, NULL));
-	/* The read pending on the closed pipe ends. */
-	while (!reader.done)
-		g_main_context_iteration(NULL, TRUE);
+	{
+		g_auto(OcictlResult) r =
+		    ocictl_run(t, "create", "--name", "watched", "--sdnotify=ready", "-v", volume,
+			       "--health-cmd", "test -e /flag/ok", "--health-interval", "1s",
+			       "--health-retries", "1", bundle, NULL);
+		InspectWait healthy = { t, "{{.Health}}", "healthy\n" };
+
+		ocictl_assert_status(&r, 0);
+		{
+			g_auto(OcictlResult) started = ocictl_run(t, "start", "watched", NULL);
+			ocictl_assert_status(&started, 0);
+		}
+		g_assert_true(ocid_test_wait_for(inspect_says, &healthy, 10000));
+	}
+	{
+		InspectWait ready = { t, "{{.Notify}} {{.Ready}}", "container true\n" };
+
+		g_assert_true(g_file_set_contents(go, "", -1, NULL));
+		g_assert_true(ocid_test_wait_for(inspect_says, &ready, 10000));
+	}
+	{
+		/* Unhealthy, then two more failed checks: still one event. */
+		InspectWait streak = { t, "{{.Health}} {{.HealthFailingStreak}}", "unhealthy 3\n" };
+
+		g_assert_cmpint(g_unlink(ok), ==, 0);
+		g_assert_true(ocid_test_wait_for(inspect_says, &streak, 15000));
+	}
+	{
+		g_auto(OcictlResult) r = ocictl_run(t, "rm", "--force", "watched", NULL);
+		ocictl_assert_status(&r, 0);
+	}
+	check_events(&wait, child, "watched", expected);
 }
 
 /* --health-cmd and its flags, `healthcheck run` with podman's exit codes, and the

@@ -348,6 +348,7 @@ add_tests(void)
 	g_test_add_func("/ocictl/messages-name-commands", test_messages_name_commands);
 	g_test_add_func("/ocictl/update", test_update);
 	g_test_add_func("/ocictl/events", test_events);
+	g_test_add_func("/ocictl/events-health-ready", test_events_health_ready);
 	g_test_add_func("/ocictl/healthcheck", test_healthcheck);
 	g_test_add_func("/ocictl/completion", test_completion);
 	g_test_add_func("/ocictl/readme-quick-start", test_readme_quick_start);

@@ -19,7 +19,7 @@ admin=/etc/ocid/containers vendor=/usr/lib/ocid/containers
 dir=$(mktemp -d /tmp/ocid-generator.XXXXXX)
 mkdir -p "$admin" "$vendor"
 cleanup() {
-	systemctl stop gen-web.service gen-fail.service 2>/dev/null
+	systemctl stop gen-web.service gen-fail.service gen-ready.service gen-healthy.service 2>/dev/null
 	systemctl reset-failed gen-fail.service 2>/dev/null
 	rm -f "$admin"/gen-*.container "$vendor"/gen-*.container
 	systemctl daemon-reload
@@ -199,14 +199,67 @@ check "systemctl status shows the failing container's output" \
 	contains "$(systemctl status gen-fail.service --no-pager 2>&1)" "fail is failing"
 check "the failed container is removed" bash -c '! ocictl inspect gen-fail >/dev/null 2>&1'
 
-# ocictl run's readiness: only running exists until the self-care issue lands.
+# Readiness (issue 21): a Type=notify unit running 'ocictl run --sdnotify=ready' becomes
+# active only once its container says READY=1 on its own NOTIFY_SOCKET, and one with
+# --sdnotify=healthy only once the health check passes. Each container waits for a file
+# of the test's before it gets there, so the unit is seen activating while it runs.
+mkdir -p "$dir/flags"
+"$OCID_MAKE_BUNDLE" "$dir/ready" /bin/sh -c \
+	'trap "exit 0" TERM; echo ready is up; while [ ! -e /flags/go ]; do sleep 0.05; done; sd-notify READY=1 "STATUS=serving"; echo ready said so; while true; do sleep 0.1; done' >/dev/null
+"$OCID_MAKE_BUNDLE" "$dir/healthy" /bin/sh -c \
+	'trap "exit 0" TERM; echo healthy is up; while true; do sleep 0.1; done' >/dev/null
+cat >"$admin/gen-ready.container" <<EOF
+[Container]
+Bundle=$dir/ready
+Volume=$dir/flags:/flags:ro
+Notify=ready
+EOF
+cat >"$admin/gen-healthy.container" <<EOF
+[Container]
+Bundle=$dir/healthy
+Volume=$dir/flags:/flags:ro
+HealthCmd=test -e /flags/healthy
+HealthInterval=1s
+HealthRetries=1
+Notify=healthy
+EOF
+systemctl daemon-reload
+check "Notify=ready: ExecStart is ocictl run --sdnotify=ready" \
+	contains "$(systemctl cat gen-ready.service)" "run --sdnotify=ready "
 for mode in ready healthy; do
-	out=$(bounded ocictl run --sdnotify=$mode "$dir/web" 2>&1)
-	code=$?
-	check "ocictl run --sdnotify=$mode is refused by name, exit 125, nothing created" \
-		bash -c '[ "$1" = 125 ] && grep -q -- "--sdnotify=$2 needs readiness and health checks" <<<"$3" &&
-			! ocictl ps -a | grep -q web' _ "$code" "$mode" "$out"
+	bounded systemctl start --no-block gen-$mode.service
+	# (not $what: check's own local would hide it from the predicates)
+	check "$mode: the container runs" wait_for 30 state_is gen-$mode running
+	check "$mode: the unit is activating while the container is not $mode" \
+		equals "$(systemctl is-active gen-$mode.service)" activating
+	if [ $mode = ready ]; then
+		check "ready: the container is not Ready yet" \
+			equals "$(ocictl --no-ask-password inspect -f '{{.Ready}}' gen-ready)" false
+		touch "$dir/flags/go"
+	else
+		touch "$dir/flags/healthy"
+	fi
+	active() { [ "$(systemctl is-active gen-$mode.service)" = active ]; }
+	check "$mode: the unit is active once the container is $mode" wait_for 30 active
 done
+check "ready: inspect shows Ready" \
+	equals "$(ocictl --no-ask-password inspect -f '{{.Ready}}' gen-ready)" true
+check "ready: inspect shows what it said last" \
+	equals "$(ocictl --no-ask-password inspect -f '{{.StatusText}}' gen-ready)" serving
+check "ready: systemctl status shows the container's status" \
+	contains "$(systemctl status gen-ready.service --no-pager 2>&1)" "Status: \"Container .* is ready\""
+check "healthy: the container is healthy" \
+	equals "$(ocictl --no-ask-password inspect -f '{{.Health}}' gen-healthy)" healthy
+bounded systemctl stop gen-ready.service gen-healthy.service
+check "ready and healthy units stop, inactive" \
+	equals "$(systemctl is-active gen-ready.service gen-healthy.service | sort -u)" inactive
+
+# 'ocictl run --sdnotify=healthy' without a check is refused before anything is made.
+out=$(bounded ocictl run --sdnotify=healthy "$dir/web" 2>&1)
+code=$?
+check "ocictl run --sdnotify=healthy without --health-cmd is refused, exit 125, nothing created" \
+	bash -c '[ "$1" = 125 ] && grep -q -- "--sdnotify=healthy needs a health check" <<<"$2" &&
+		! ocictl ps -a | grep -q web' _ "$code" "$out"
 
 echo "1..$n"
 exit $status

@@ -83,6 +83,8 @@ systemctl restart polkit.service
 
 export OCID_TEST_SYSTEM_BUS=1
 export OCID_MAKE_BUNDLE=$top/tests/make-bundle.sh
+# make-bundle.sh puts it in every bundle: what a container runs to say READY=1.
+export OCID_SD_NOTIFY=$(cd "$build" && pwd)/tests/sd-notify
 export OCID_SOURCE_DIR=$top
 export OCID_RUNTIME=${OCID_RUNTIME:-/usr/sbin/runc}
 export OCID_CONFIG=/etc/ocid/ocid.conf

@@ -98,6 +98,28 @@ test_defaults(void)
 	g_assert_nonnull(strstr(unit, "\nSuccessExitStatus=143\n"));
 	g_assert_nonnull(strstr(unit, " stop --time 10 \"db\"\n"));
 	g_assert_null(strstr(unit, "[Install]"));
+	g_assert_nonnull(strstr(unit, " run --sdnotify=running "));
+}
+
+/* Notify=ready and healthy (issue 21's readiness) become ocictl run's --sdnotify. */
+static void
+test_notify(void)
+{
+	const char *const modes[] = { "ready", "healthy" };
+
+	for (guint i = 0; i < G_N_ELEMENTS(modes); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autofree char *text = g_strdup_printf(
+		    "[Container]\nBundle=/b\nHealthCmd=test -e /up\nNotify=%s\n", modes[i]);
+		g_autoptr(OcidContainerFile) file = ocid_container_file_parse(PATH, text, &error);
+		g_autofree char *unit = NULL;
+		g_autofree char *want = g_strdup_printf(" run --sdnotify=%s ", modes[i]);
+
+		g_assert_no_error(error);
+		unit = ocid_unit_render(file, "/usr/bin/ocictl");
+		g_assert_nonnull(strstr(unit, want));
+		g_assert_nonnull(strstr(unit, "\nType=notify\n"));
+	}
 }
 
 static void
@@ -129,10 +151,9 @@ static const struct {
 	  PATH ":2: HealthOnFailure=: 'explode' is not one of none, kill, stop" },
 	{ "health-startup", "[Container]\nHealthStartupCmd=/bin/true\n",
 	  OCID_CONTAINER_FILE_ERROR_UNSUPPORTED, PATH ":2: HealthStartupCmd=: not supported" },
-	{ "notify-ready", "[Container]\nNotify=ready\n", OCID_CONTAINER_FILE_ERROR_UNSUPPORTED,
-	  PATH ":2: Notify=: 'ready' needs readiness and health checks" },
-	{ "notify-healthy", "[Container]\nNotify=healthy\n", OCID_CONTAINER_FILE_ERROR_UNSUPPORTED,
-	  PATH ":2: Notify=: 'healthy' needs readiness and health checks" },
+	{ "notify-healthy-without-check", "[Container]\nBundle=/b\nNotify=healthy\n",
+	  OCID_CONTAINER_FILE_ERROR_MISSING,
+	  PATH ":3: Notify=: healthy needs a health check: set HealthCmd=" },
 	{ "notify-bad", "[Container]\nNotify=yes\n", OCID_CONTAINER_FILE_ERROR_INVALID,
 	  PATH ":2: Notify=: 'yes' is not one of running, ready, healthy" },
 	{ "log-driver-journald-path",
@@ -251,6 +272,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/container-file/full", test_full);
 	g_test_add_func("/container-file/defaults", test_defaults);
+	g_test_add_func("/container-file/notify", test_notify);
 	g_test_add_func("/container-file/quote-word", test_quote_word);
 	g_test_add_func("/container-file/file-names", test_file_names);
 	g_test_add_func("/container-file/load-errors", test_load_errors);

@@ -33,6 +33,7 @@ for runtime in "$@"; do
 	OCID_BINARY=/usr/sbin/ocid OCID_MONITOR=/usr/libexec/ocid-monitor \
 		OCID_MONITOR_TEST="$build/monitor/ocid-monitor-test" OCID_CTL=/usr/bin/ocictl \
 		OCID_MAKE_BUNDLE="$src/tests/make-bundle.sh" OCID_SOURCE_DIR="$src" \
+		OCID_SD_NOTIFY="$build/tests/sd-notify" \
 		OCID_RUNTIME=$path "$build/tests/integration/test-features" || status=1
 	systemctl stop ocid.service
 done
