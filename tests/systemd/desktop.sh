@@ -27,6 +27,7 @@ mkbundle() { # mkbundle NAME SCRIPT
 mkbundle plain 'echo hello-desk'
 mkbundle sleeper 'echo up; sleep 300'
 mkbundle echoer 'read line; echo got-$line'
+mkbundle notifier 'sd-notify READY=1 STATUS=hers; echo said; sleep 300'
 chown -R "$user:" "$home"
 # Root's: one to be refused to her, one on the host's network (privileged).
 roots=$(mktemp -d /tmp/ocid-desktop-XXXXXX)
@@ -92,7 +93,17 @@ out=$(ctl run --detach --interactive "$B/echoer" desk-echo 2>&1) &&
 out=$(echo ping | timeout 60 ocictl --no-ask-password attach desk-echo 2>&1)
 case $out in *got-ping*) ok "ocictl attach to her own" ;; *) not_ok "ocictl attach to her own: $out" ;; esac
 out=$(ctl stop desk-sleep 2>&1) && ok "ocictl stop of her own" || not_ok "ocictl stop of her own: $out"
-out=$(ctl rm --force desk-run desk-sleep desk-echo 2>&1) &&
+# Readiness in her confined container: its NOTIFY_SOCKET takes the word of her uid.
+out=$(ctl create --sdnotify=ready "$B/notifier" desk-ready 2>&1) && out=$(ctl start desk-ready 2>&1) &&
+	ok "ocictl create --sdnotify=ready and start of her own" || not_ok "create --sdnotify=ready: $out"
+for i in $(seq 300); do
+	out=$(ctl inspect -f '{{.Ready}} {{.StatusText}}' desk-ready 2>&1)
+	[ "$out" != "true hers" ] || break
+	sleep 0.1
+done
+[ "$out" = "true hers" ] && ok "her confined container said READY=1 and STATUS=hers" ||
+	not_ok "her container's readiness: $out"
+out=$(ctl rm --force desk-run desk-sleep desk-echo desk-ready 2>&1) &&
 	ok "ocictl rm of her own" || not_ok "ocictl rm of her own: $out"
 
 # Root's: refused, and said so.
