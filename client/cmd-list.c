@@ -303,7 +303,8 @@ ocictl_cmd_list(Ctl *ctl, int argc, char **argv, GError **error)
 	if (as_json)
 		json = json_array_new();
 	else if (!quiet && !as_template)
-		g_print("%-*s  %-20s  %-8s  %-12s  %s\n", no_trunc ? 64 : 12, "CONTAINER ID",
+		/* STATE has room for "running (unhealthy)". */
+		g_print("%-*s  %-20s  %-19s  %-12s  %s\n", no_trunc ? 64 : 12, "CONTAINER ID",
 			"NAME", "STATE", "OWNER", "CREATED");
 	g_variant_get(reply, "(a(sssto))", &iter);
 	while (g_variant_iter_loop(iter, "(sssto)", &row.id, &row.name, &row.state, &row.created,
@@ -349,7 +350,7 @@ ocictl_cmd_list(Ctl *ctl, int argc, char **argv, GError **error)
 			g_autofree char *shown_state =
 			    health != NULL ? g_strdup_printf("%s (%s)", row.state, health)
 					   : g_strdup(row.state);
-			g_print("%-*s  %-20s  %-8s  %-12s  %s\n", no_trunc ? 64 : 12, short_id,
+			g_print("%-*s  %-20s  %-19s  %-12s  %s\n", no_trunc ? 64 : 12, short_id,
 				shown_name, shown_state, shown_owner, when);
 		}
 	}

@@ -53,6 +53,7 @@ typedef struct {
 	char *path;
 	char *id;
 	OcictlSdnotify mode;
+	char *status; /* the StatusText passed on last */
 	GMainContext *context;
 	gboolean over;
 } Waiter;
@@ -64,6 +65,7 @@ waiter_free(Waiter *w)
 	g_free(w->owner);
 	g_free(w->path);
 	g_free(w->id);
+	g_free(w->status);
 	g_free(w);
 }
 
@@ -80,8 +82,14 @@ look(Waiter *w, GVariant *properties)
 	(void)g_variant_lookup(properties, "Health", "&s", &health);
 	(void)g_variant_lookup(properties, "Ready", "b", &ready);
 	(void)g_variant_lookup(properties, "StatusText", "&s", &status);
-	if (status != NULL && *status != '\0' && w->mode == OCICTL_SDNOTIFY_READY)
+	/* The container's own status, once per change: the first look and a signal may
+	 * both carry it. */
+	if (status != NULL && *status != '\0' && w->mode == OCICTL_SDNOTIFY_READY &&
+	    g_strcmp0(status, w->status) != 0) {
 		(void)sd_notifyf(0, "STATUS=Container %s: %s", w->id, status);
+		g_free(w->status);
+		w->status = g_strdup(status);
+	}
 	there = w->mode == OCICTL_SDNOTIFY_READY ? ready
 						 : health != NULL && g_str_equal(health, "healthy");
 	if (there) {

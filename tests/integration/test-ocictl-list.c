@@ -87,7 +87,7 @@ test_list_owner(void)
 		ocictl_assert_status(&r, 0);
 		lines = g_strsplit(r.out, "\n", -1);
 		g_assert_true(g_str_has_prefix(lines[0], "CONTAINER ID"));
-		ocictl_assert_contains(lines[0], "  STATE     OWNER         CREATED");
+		ocictl_assert_contains(lines[0], "  STATE                OWNER         CREATED");
 		g_assert_cmpuint(g_strv_length(lines), ==, 4); /* two rows and the last "" */
 		for (int i = 1; i <= 2; i++)
 			if (!g_regex_match(row, lines[i], 0, NULL))
