@@ -1,5 +1,6 @@
 #include "container.h"
 
+#include "fd-watch.h"
 #include "health.h"
 #include "notify.h"
 #include "teardown.h"
@@ -47,8 +48,8 @@ ocid_container_free(OcidContainer *container)
 	/* create.c ends its operation before it lets a container go. */
 	g_warn_if_fail(container->create == NULL);
 	ocid_teardown_free(container->teardown);
-	g_clear_handle_id(&container->monitor_watch, g_source_remove);
-	g_clear_handle_id(&container->container_watch, g_source_remove);
+	g_clear_handle_id(&container->monitor_watch, ocid_fd_watch_remove);
+	g_clear_handle_id(&container->container_watch, ocid_fd_watch_remove);
 	g_clear_handle_id(&container->stop_timer, g_source_remove);
 	g_clear_handle_id(&container->restart_timer, g_source_remove);
 	g_clear_handle_id(&container->health_timer, g_source_remove);

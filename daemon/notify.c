@@ -6,6 +6,7 @@
 #include "manager-private.h"
 
 #include "errors.h"
+#include "fd-watch.h"
 #include "log.h"
 #include "cleanup.h"
 #include "spec.h"
@@ -169,7 +170,7 @@ on_message(int fd, GIOCondition condition, gpointer user_data)
 void
 ocid_notify_close(OcidContainer *c)
 {
-	g_clear_handle_id(&c->notify_watch, g_source_remove);
+	g_clear_handle_id(&c->notify_watch, ocid_fd_watch_remove);
 	if (c->notify_fd >= 0)
 		close(c->notify_fd);
 	c->notify_fd = -1;
@@ -206,7 +207,7 @@ ocid_notify_listen(OcidContainer *c, GError **error)
 				      "Cannot make the notify socket in %s: %s", dir,
 				      g_strerror(errno));
 	c->notify_fd = g_steal_fd(&fd);
-	c->notify_watch = g_unix_fd_add(c->notify_fd, G_IO_IN, on_message, c);
+	c->notify_watch = ocid_fd_watch_add(c->notify_fd, G_IO_IN, on_message, c);
 	return TRUE;
 }
 

@@ -9,6 +9,7 @@
 #include "cleanup.h"
 #include "errors.h"
 #include "fd-store.h"
+#include "fd-watch.h"
 #include "health.h"
 #include "notify.h"
 #include "ids.h"
@@ -51,8 +52,8 @@ pidfd_has_exited(int pidfd)
 void
 ocid_supervise_unwatch(OcidContainer *c)
 {
-	g_clear_handle_id(&c->monitor_watch, g_source_remove);
-	g_clear_handle_id(&c->container_watch, g_source_remove);
+	g_clear_handle_id(&c->monitor_watch, ocid_fd_watch_remove);
+	g_clear_handle_id(&c->container_watch, ocid_fd_watch_remove);
 	g_clear_handle_id(&c->stop_timer, g_source_remove);
 	/* A monitor still running (it has written the exit file and is on its way out) is
 	 * the daemon's child to reap. */
@@ -109,7 +110,7 @@ settle_from_pidfd(OcidContainer *c)
 	} else if (r == 0) {
 		/* Dead, not yet reaped by its parent: the status comes with the reaping. */
 		c->container_watch =
-		    g_unix_fd_add(c->container_pidfd, G_IO_HUP, on_container_pidfd, c);
+		    ocid_fd_watch_add(c->container_pidfd, G_IO_HUP, on_container_pidfd, c);
 	} else {
 		container_exited(c, EXIT_CODE_UNKNOWN, FALSE,
 				 "The container exited after its monitor was lost, and this "
@@ -143,7 +144,7 @@ watch_container_directly(OcidContainer *c)
 		c->container_pidfd = ocid_pidfd_open_verified(c->pid, &c->pid_identity);
 	if (c->container_pidfd < 0)
 		return;
-	c->container_watch = g_unix_fd_add(c->container_pidfd, G_IO_IN, on_container_pidfd, c);
+	c->container_watch = ocid_fd_watch_add(c->container_pidfd, G_IO_IN, on_container_pidfd, c);
 }
 
 /* The monitor is gone: normally it wrote the exit file first. */
@@ -197,7 +198,7 @@ ocid_supervise_watch_monitor(OcidManager *manager, OcidContainer *c)
 {
 	/* The source is the container's own (removed by ocid_supervise_unwatch before the
 	 * container is freed), so it may point at it. */
-	c->monitor_watch = g_unix_fd_add(c->monitor_pidfd, G_IO_IN, on_monitor_pidfd, c);
+	c->monitor_watch = ocid_fd_watch_add(c->monitor_pidfd, G_IO_IN, on_monitor_pidfd, c);
 }
 
 static void
