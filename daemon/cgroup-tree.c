@@ -131,17 +131,8 @@ make_path(const Hierarchy *h, const char *path)
 				return -errno;
 			continue;
 		}
-		if (has_controller(h, "cpuset")) {
-			g_autofree char *clone =
-			    g_build_filename(dir->str, "cgroup.clone_children", NULL);
-
+		if (has_controller(h, "cpuset"))
 			init_cpuset(dir->str);
-			/* Its children are made with its cpus and mems, so nothing below
-			 * writes them: each write of cpuset.cpus rebuilds the scheduler's
-			 * domains, which cost the daemon more than any other step of a create
-			 * (the runtime's own groups below it benefit too). */
-			(void)write_file(clone, "1");
-		}
 	}
 	return 0;
 }
