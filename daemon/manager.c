@@ -160,7 +160,9 @@ ocid_manager_remove_dir(const char *path)
 		return errno == ENOENT;
 	while ((name = g_dir_read_name(dir)) != NULL) {
 		g_autofree char *file = g_build_filename(path, name, NULL);
-		if (g_unlink(file) < 0 && errno != ENOENT)
+		/* A dir inside (notify/, notify.h) goes the same way. */
+		if (g_unlink(file) < 0 && errno != ENOENT &&
+		    !(errno == EISDIR && ocid_manager_remove_dir(file)))
 			return FALSE;
 	}
 	return g_rmdir(path) == 0 || errno == ENOENT;

@@ -137,6 +137,8 @@ test_ready_and_status(void)
 	changes = ready_changes(t, path);
 	g_assert_cmpstr(changes, ==, "0");
 	ocid_test_delete(t, path, TRUE);
+	/* Its socket's dir goes with the container's. */
+	ocid_test_assert_nothing_left(t, "notifier");
 }
 
 /* Without the option: no NOTIFY_SOCKET, no /run/notify, never ready. */
