@@ -306,6 +306,9 @@ step_files(OcidManager *manager, OcidContainer *c)
 {
 	g_autofree char *exit_file = ocid_manager_exit_file_path(manager, c);
 
+	/* The record first: without it, what is left is an interrupted create's. */
+	if (c->state_path != NULL)
+		(void)g_unlink(c->state_path);
 	(void)g_unlink(exit_file);
 	if (c->log_path != NULL)
 		ocid_container_log_remove_owned(manager->config, c);
@@ -428,7 +431,11 @@ ocid_teardown_remove(OcidManager *manager, OcidContainer *c, OcidDoneFunc done, 
 	if (t->remove)
 		return;
 	t->remove = TRUE;
-	if (c->state != OCID_STATE_CREATING)
+	/* With the exit's part done, only ocid's files are left, and they go now, in this
+	 * call, state.json first (step_files): a crash in between leaves a dir without a
+	 * record, which restore takes down as an interrupted create. The mark, a write of
+	 * state.json, is for a Delete that has steps to wait for. */
+	if (c->state != OCID_STATE_CREATING && !(t->step == OCID_TEARDOWN_FILES && !t->pending))
 		ocid_teardown_mark_removing(manager, c, TRUE);
 	advance(manager, c);
 }
