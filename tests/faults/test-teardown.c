@@ -148,10 +148,44 @@ test_failed_create(void)
 	}
 }
 
+/* A Delete of a container that exited on its own, once its exit's part of the teardown
+ * is done (cgroupfs: its runtime state and cgroup are gone): only ocid's files are left,
+ * and no removing mark is written first. Killed inside that step, the daemon comes back
+ * to a dir without a record, and takes it down as an interrupted create. */
+static void
+test_delete_exited(void)
+{
+	OcidTest *t = ocid_test_get();
+	g_autofree char *bundle = NULL, *path = NULL, *runtime = NULL, *left = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = NULL;
+
+	if (t == NULL) {
+		g_test_skip("needs root");
+		return;
+	}
+	daemon_dying_in(t, "files");
+	bundle = ocid_test_make_bundle(t, "gone-by-itself", "echo bye");
+	path = ocid_test_bring_up(t, "gone-by-itself", bundle, NULL, TRUE, "bye");
+	g_assert_true(ocid_test_wait_state(t, path, "stopped", 10000));
+	if (!t->system_mode) {
+		runtime = g_build_filename(t->run_dir, "runtime", "gone-by-itself", NULL);
+		left = ocid_test_wait_cgroup_gone(t, "gone-by-itself", 10000);
+		g_assert_null(left);
+		g_assert_false(g_file_test(runtime, G_FILE_TEST_EXISTS));
+	}
+	reply =
+	    ocid_test_call(t, path, CONTAINER, "Delete", g_variant_new("(b)", FALSE), NULL, &error);
+	g_assert_nonnull(error); /* the daemon died before it could answer */
+	wait_daemon_died(t);
+	assert_finished_after_restart(t, "gone-by-itself");
+}
+
 static void
 add_tests(void)
 {
 	g_test_add_func("/faults/teardown/delete", test_delete);
+	g_test_add_func("/faults/teardown/delete-exited", test_delete_exited);
 	g_test_add_func("/faults/teardown/failed-create", test_failed_create);
 }
 
