@@ -39,8 +39,9 @@ trap 'exit 130' INT TERM
 # test and bench binaries (the guest's userspace is Debian 12 like this host).
 mkdir -p "$state/stage/root"
 DESTDIR="$state/stage/root" meson install -C "$build" --no-rebuild --quiet
-(cd "$build" && find tests/integration tests/faults monitor bench client -maxdepth 1 -type f -perm -u+x \
-	>"$state/stage/binaries")
+# tests/sd-notify: what a test container runs to say READY=1 (make-bundle.sh copies it).
+(cd "$build" && find tests/integration tests/faults monitor bench client tests/sd-notify -maxdepth 1 \
+	-type f -perm -u+x >"$state/stage/binaries")
 
 start=$SECONDS
 "$top/tests/vm/guest.sh" up "$state"
