@@ -145,9 +145,3 @@ ocid_fd_watch_remove(guint id)
 		(void)epoll_ctl(epoll_fd, EPOLL_CTL_DEL, w->fd, NULL);
 	g_hash_table_remove(watches, GUINT_TO_POINTER(id));
 }
-
-guint
-ocid_fd_watch_count(void)
-{
-	return watches != NULL ? g_hash_table_size(watches) : 0;
-}
