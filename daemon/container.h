@@ -89,6 +89,10 @@ struct OcidContainer {
 	/* It exited and its policy starts it again: a daemon that finds it so at restore
 	 * does that. */
 	int restart_pending;
+	/* With restart_pending: the restarts in a row with no long run between them, and the
+	 * wall-clock time the back-off ends (0: at once, as at boot). */
+	uint32_t restart_streak;
+	int64_t restart_due_usec;
 	/* Readiness (notify.h): an OcidNotifyMode; with "container", what it said last. */
 	int notify;
 	int ready;

@@ -130,8 +130,12 @@ ocid_persist_to_json(const OcidContainer *c)
 	add_int(&w, "restart_count", c->restart_count);
 	if (c->stopped_by_caller)
 		add_bool(&w, "stopped_by_caller", c->stopped_by_caller);
-	if (c->restart_pending)
+	if (c->restart_pending) {
 		add_bool(&w, "restart_pending", c->restart_pending);
+		add_int(&w, "restart_due_usec", c->restart_due_usec);
+	}
+	if (c->restart_streak != 0)
+		add_int(&w, "restart_streak", c->restart_streak);
 	if (c->healthcheck != NULL)
 		add_healthcheck(&w, c->healthcheck);
 	add_int(&w, "health", c->health);
@@ -450,6 +454,8 @@ ocid_persist_from_json(const char *data, gsize len, const char *origin, GError *
 	INT("restart_policy", restart_policy, 0, OCID_RESTART_UNLESS_STOPPED);
 	INT("restart_max", restart_max, 0, G_MAXUINT32);
 	INT("restart_count", restart_count, 0, G_MAXUINT32);
+	INT("restart_streak", restart_streak, 0, G_MAXUINT32);
+	INT("restart_due_usec", restart_due_usec, 0, G_MAXINT64);
 	INT("health", health, 0, OCID_HEALTH_UNHEALTHY);
 	INT("health_failing_streak", health_failing_streak, 0, G_MAXUINT32);
 	INT("notify", notify, 0, OCID_NOTIFY_CONTAINER);

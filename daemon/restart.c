@@ -62,6 +62,24 @@ ocid_restart_backoff_msec(guint32 restart_number)
 	return MIN(msec, OCID_RESTART_BACKOFF_MAX_MSEC);
 }
 
+guint32
+ocid_restart_next_streak(guint32 streak, guint64 started_usec, guint64 finished_usec)
+{
+	if (finished_usec >= started_usec + OCID_RESTART_STREAK_RESET_USEC)
+		return 1;
+	return streak < G_MAXUINT32 ? streak + 1 : streak;
+}
+
+guint
+ocid_restart_delay_msec(guint32 streak, gint64 due_usec, gint64 now_usec)
+{
+	gint64 left = due_usec - now_usec;
+
+	if (due_usec <= 0 || left <= 0)
+		return 0;
+	return (guint)MIN((left + 999) / 1000, (gint64)ocid_restart_backoff_msec(streak));
+}
+
 static void
 persist(OcidManager *manager, OcidContainer *c)
 {
@@ -119,13 +137,22 @@ wants_restart(const OcidContainer *c, char **why)
 static void on_reset(OcidContainer *c, GError *error, gpointer user_data);
 
 /* The teardown's exit part first, whatever the cgroup manager: the runtime must forget the
- * container before it can make it again. */
+ * container before it can make it again. The back-off counts from the exit, and its end is
+ * persisted with restart_pending: a daemon killed in the middle of it waits only what is
+ * left, not a whole back-off again (which a container that flaps through kill -9 after
+ * kill -9 would otherwise never get out of). */
 static void
-begin(OcidManager *manager, OcidContainer *c)
+begin(OcidManager *manager, OcidContainer *c, gboolean new_exit)
 {
 	c->restarting = TRUE;
 	c->health_restart = FALSE;
-	if (!c->restart_pending) {
+	/* A restart that failed (restart_pending still set) is a new exit too: it gets the
+	 * next back-off. */
+	if (new_exit) {
+		c->restart_streak =
+		    ocid_restart_next_streak(c->restart_streak, c->started_usec, c->finished_usec);
+		c->restart_due_usec =
+		    g_get_real_time() + (gint64)ocid_restart_backoff_msec(c->restart_streak) * 1000;
 		c->restart_pending = TRUE;
 		persist(manager, c);
 	}
@@ -150,7 +177,7 @@ ocid_restart_on_exit(OcidManager *manager, OcidContainer *c)
 		settle(manager, c);
 		return;
 	}
-	begin(manager, c);
+	begin(manager, c, TRUE);
 }
 
 void
@@ -163,6 +190,7 @@ ocid_restart_at_boot(OcidManager *manager, OcidContainer *c)
 	else if (c->restart_policy != OCID_RESTART_UNLESS_STOPPED || c->stopped_by_caller)
 		return;
 	c->restart_pending = TRUE;
+	c->restart_due_usec = 0;
 	persist(manager, c);
 }
 
@@ -175,7 +203,13 @@ ocid_restart_resume(OcidManager *manager, OcidContainer *c)
 		settle(manager, c);
 		return;
 	}
-	begin(manager, c);
+	/* At boot (no due time) the at-boot start is logged as a restart of its own. */
+	if (c->restart_due_usec != 0)
+		ocid_log_container(c, G_LOG_LEVEL_INFO, OCID_MESSAGE_RESTARTED,
+				   "Container %s was being restarted when ocid stopped; going on "
+				   "with it",
+				   c->id);
+	begin(manager, c, FALSE);
 }
 
 static void
@@ -235,11 +269,12 @@ on_reset(OcidContainer *c, GError *error, gpointer user_data)
 		settle(ref->manager, c);
 		return;
 	}
-	delay = ocid_restart_backoff_msec(c->restart_count + 1);
+	delay = ocid_restart_delay_msec(c->restart_streak, c->restart_due_usec, g_get_real_time());
 	ocid_log_container(c, G_LOG_LEVEL_INFO, OCID_MESSAGE_RESTARTED,
-			   "Container %s exited with code %d; restarting it (policy %s) in %u ms",
+			   "Container %s exited with code %d; restarting it (policy %s) in %u ms "
+			   "(restart %u in a row, back-off %u ms)",
 			   c->id, c->exit_code, ocid_restart_policy_to_string(c->restart_policy),
-			   delay);
+			   delay, c->restart_streak, ocid_restart_backoff_msec(c->restart_streak));
 	c->restart_timer = g_timeout_add(delay, on_backoff_done, c);
 }
 

@@ -14,10 +14,13 @@ typedef enum {
 	OCID_RESTART_UNLESS_STOPPED,
 } OcidRestartPolicy;
 
-/* The back-off before restart number n (counted from 1): 100 ms doubled each time, capped
- * at 30 s. */
+/* The back-off before restart number n of a streak (counted from 1): 100 ms doubled each
+ * time, capped at 30 s. A run of OCID_RESTART_STREAK_RESET_USEC or longer ends the streak,
+ * as Docker's does after 10 s: a container that failed once after days of running is not
+ * made to wait 30 s for its old crashes. */
 #define OCID_RESTART_BACKOFF_FIRST_MSEC 100u
 #define OCID_RESTART_BACKOFF_MAX_MSEC   30000u
+#define OCID_RESTART_STREAK_RESET_USEC  (10 * G_USEC_PER_SEC)
 
 const char *ocid_restart_policy_to_string(int policy);
 
@@ -26,6 +29,15 @@ const char *ocid_restart_policy_to_string(int policy);
 gboolean ocid_restart_policy_from_string(const char *s, int *out, GError **error);
 
 guint ocid_restart_backoff_msec(guint32 restart_number);
+
+/* The streak the restart after a run from @started_usec to @finished_usec is part of,
+ * @streak being the last one's: a new one after a long run. */
+guint32 ocid_restart_next_streak(guint32 streak, guint64 started_usec, guint64 finished_usec);
+
+/* What is left, at @now_usec (wall clock), of the back-off of streak restart @streak that
+ * ends at @due_usec: never more than the back-off itself, whichever way the clock was set
+ * meanwhile, and 0 with no due time (a restart at boot). */
+guint ocid_restart_delay_msec(guint32 streak, gint64 due_usec, gint64 now_usec);
 
 /* At an exit just recorded (supervise.c): schedules the restart its policy asks for, or,
  * for an on-failure container out of restarts, says why it stays stopped. */

@@ -5,6 +5,7 @@
 #include "ocid-test.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
 static GVariant *
@@ -212,6 +213,24 @@ restarted_at_least(gpointer data)
 	return restart_count(w->t, w->path) >= w->count;
 }
 
+/* docs/restart.md: 100 ms before the first restart of a streak, doubled before each next
+ * one, capped at 30 s. A container that never stays up is a streak from its first exit. */
+static guint
+documented_backoff_msec(guint32 restart_number)
+{
+	return restart_number >= 10 ? 30000 : 100u << (restart_number - 1);
+}
+
+/* The next restart comes after its back-off, however long the ones before made it, and
+ * after at most 10 s of taking down and creating again. */
+static gboolean
+wait_next_restart(AtLeast *w)
+{
+	w->count = restart_count(w->t, w->path) + 1;
+	return ocid_test_wait_for(restarted_at_least, w,
+				  (int)documented_backoff_msec(w->count) + 10000);
+}
+
 /* A container that exits at once, forever: a restart is always under way somewhere
  * (teardown, back-off, create) when the daemon is killed, and the next daemon goes on
  * with it (restart_pending), however many times. */
@@ -232,13 +251,104 @@ test_daemon_killed_mid_restart(void)
 	w.path = path;
 	ocid_test_start(t, path);
 	for (int i = 0; i < 3; i++) {
-		w.count = restart_count(t, path) + 1;
-		g_assert_true(ocid_test_wait_for(restarted_at_least, &w, 10000));
+		g_assert_true(wait_next_restart(&w));
 		ocid_test_kill_daemon(t);
 		ocid_test_start_daemon(t);
 	}
-	w.count = restart_count(t, path) + 1;
-	g_assert_true(ocid_test_wait_for(restarted_at_least, &w, 10000));
+	g_assert_true(wait_next_restart(&w));
+	ocid_test_delete(t, path, TRUE);
+	ocid_test_assert_nothing_left(t, "flapping");
+}
+
+typedef struct {
+	const char *log;
+	gsize from;
+	const char *needle;
+} LogTail;
+
+/* What the daemons wrote to their log since @from (ocid.out only grows). */
+static char *
+log_since(const char *log, gsize from)
+{
+	g_autofree char *text = ocid_test_read_file(log);
+
+	return g_strdup(text != NULL && strlen(text) >= from ? text + from : "");
+}
+
+static gboolean
+log_since_holds(gpointer data)
+{
+	LogTail *tail = data;
+	g_autofree char *text = log_since(tail->log, tail->from);
+
+	return strstr(text, tail->needle) != NULL;
+}
+
+static gsize
+log_size(const char *log)
+{
+	g_autofree char *text = ocid_test_read_file(log);
+
+	return text != NULL ? strlen(text) : 0;
+}
+
+#define RESTARTING "restarting it (policy always) in "
+
+/* A daemon killed during a back-off: the next one waits what is left of it, not a whole
+ * back-off again. Without that, a container that flaps through kill after kill would wait
+ * its longest back-off anew at each. The kill must land inside a back-off; it is tried
+ * again should the runtime have been quicker. */
+static void
+test_backoff_kept_across_kill(void)
+{
+	OcidTest *t = ocid_test_get_or_skip();
+	g_autofree char *bundle = NULL;
+	g_autofree char *path = NULL;
+	g_autofree char *log = NULL;
+	g_autoptr(GError) error = NULL;
+	AtLeast w = { t, NULL, 0 };
+	gboolean checked = FALSE;
+
+	if (t == NULL)
+		return;
+	log = g_build_filename(t->tmpdir, "ocid.out", NULL);
+	bundle = ocid_test_make_bundle(t, "flapping", "exit 1");
+	path = ocid_test_create(t, "flapping", "flapping", bundle, policy("always", 0), &error);
+	g_assert_no_error(error);
+	w.path = path;
+	ocid_test_start(t, path);
+	/* The third back-off is 400 ms: room enough for the kill to land inside it. */
+	g_assert_true(wait_next_restart(&w));
+	g_assert_true(wait_next_restart(&w));
+	for (int attempt = 0; attempt < 3 && !checked; attempt++) {
+		LogTail armed = { log, log_size(log), RESTARTING };
+		LogTail resumed = { log, 0, RESTARTING };
+		g_autofree char *text = NULL;
+		const char *going_on, *line;
+		guint left = 0, streak = 0, backoff = 0;
+
+		g_assert_true(ocid_test_wait_for(log_since_holds, &armed, 20000));
+		ocid_test_kill_daemon(t);
+		resumed.from = log_size(log);
+		ocid_test_start_daemon(t);
+		g_assert_true(ocid_test_wait_for(log_since_holds, &resumed, 40000));
+		text = log_since(log, resumed.from);
+		going_on = strstr(text, "was being restarted when ocid stopped");
+		if (going_on == NULL)
+			continue;
+		line = strstr(going_on, RESTARTING);
+		g_assert_nonnull(line);
+		g_assert_cmpint(sscanf(line + strlen(RESTARTING),
+				       "%u ms (restart %u in a row, back-off %u ms)", &left,
+				       &streak, &backoff),
+				==, 3);
+		g_test_message("resumed restart %u: %u of %u ms left", streak, left, backoff);
+		g_assert_cmpuint(streak, >=, 3);
+		g_assert_cmpuint(left, <, backoff);
+		checked = TRUE;
+	}
+	g_assert_true(checked);
+	g_assert_true(wait_next_restart(&w));
 	ocid_test_delete(t, path, TRUE);
 	ocid_test_assert_nothing_left(t, "flapping");
 }
@@ -380,6 +490,7 @@ add_tests(void)
 	g_test_add_func("/restart-policy/update-policy", test_update_policy);
 	g_test_add_func("/restart-policy/daemon-killed-mid-restart",
 			test_daemon_killed_mid_restart);
+	g_test_add_func("/restart-policy/backoff-kept-across-kill", test_backoff_kept_across_kill);
 	g_test_add_func("/restart-policy/reboot", test_reboot);
 	g_test_add_func("/restart-policy/bad-policy", test_bad_policy);
 }

@@ -98,6 +98,9 @@ test_persist_round_trip(void)
 	c->owner_uid = 1001;
 	c->owner_gid = 1002;
 	c->confined = TRUE;
+	c->restart_pending = TRUE;
+	c->restart_streak = 4;
+	c->restart_due_usec = 1800000000000000;
 	c->log_driver = OCID_LOG_DRIVER_JOURNALD;
 	c->machined = TRUE;
 	g_hash_table_insert(c->labels, g_strdup("app"), g_strdup("web"));
@@ -123,6 +126,10 @@ test_persist_round_trip(void)
 	g_assert_true(back->confined);
 	g_assert_cmpint(back->log_driver, ==, OCID_LOG_DRIVER_JOURNALD);
 	g_assert_true(back->machined);
+	/* A back-off under way ends when it would have. */
+	g_assert_true(back->restart_pending);
+	g_assert_cmpuint(back->restart_streak, ==, 4);
+	g_assert_cmpint(back->restart_due_usec, ==, 1800000000000000);
 }
 
 static void

@@ -6,6 +6,7 @@
 #include "errors.h"
 #include "manager.h"
 #include "persist.h"
+#include "restart.h"
 #include "state-machine.h"
 
 #include <glib.h>
@@ -325,6 +326,38 @@ test_recreated_fields(void)
 	events_clear(&e, c);
 }
 
+/* The back-off doubles from 100 ms to its cap, and a daemon restarted in the middle of one
+ * waits what is left of it: never more than the whole, whichever way the clock went. */
+static void
+test_restart_backoff(void)
+{
+	const gint64 now = 1800000000000000;
+
+	g_assert_cmpuint(ocid_restart_backoff_msec(1), ==, 100);
+	g_assert_cmpuint(ocid_restart_backoff_msec(2), ==, 200);
+	g_assert_cmpuint(ocid_restart_backoff_msec(8), ==, 12800);
+	g_assert_cmpuint(ocid_restart_backoff_msec(9), ==, 25600);
+	g_assert_cmpuint(ocid_restart_backoff_msec(10), ==, OCID_RESTART_BACKOFF_MAX_MSEC);
+	g_assert_cmpuint(ocid_restart_backoff_msec(G_MAXUINT32), ==, OCID_RESTART_BACKOFF_MAX_MSEC);
+
+	g_assert_cmpuint(ocid_restart_delay_msec(7, now + 6400 * 1000, now), ==, 6400);
+	g_assert_cmpuint(ocid_restart_delay_msec(7, now + 6400 * 1000, now + 6000 * 1000), ==, 400);
+	g_assert_cmpuint(ocid_restart_delay_msec(7, now + 1, now), ==, 1);
+	g_assert_cmpuint(ocid_restart_delay_msec(7, now, now), ==, 0);
+	g_assert_cmpuint(ocid_restart_delay_msec(7, now - 1, now), ==, 0);
+	/* The clock was set back an hour during the back-off. */
+	g_assert_cmpuint(ocid_restart_delay_msec(7, now, now - (gint64)3600 * G_USEC_PER_SEC), ==,
+			 6400);
+	/* At boot: at once. */
+	g_assert_cmpuint(ocid_restart_delay_msec(7, 0, now), ==, 0);
+
+	/* Quick exits make a streak; a run of 10 s ends it, as Docker's does. */
+	g_assert_cmpuint(ocid_restart_next_streak(0, now, now + 1000), ==, 1);
+	g_assert_cmpuint(ocid_restart_next_streak(6, now, now + 9 * G_USEC_PER_SEC), ==, 7);
+	g_assert_cmpuint(ocid_restart_next_streak(6, now, now + 10 * G_USEC_PER_SEC), ==, 1);
+	g_assert_cmpuint(ocid_restart_next_streak(G_MAXUINT32, now, now), ==, G_MAXUINT32);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -335,5 +368,6 @@ main(int argc, char **argv)
 	g_test_add_func("/state-machine/start-failed-fields", test_start_failed_fields);
 	g_test_add_func("/state-machine/started-after-exit", test_started_after_exit);
 	g_test_add_func("/state-machine/recreated-fields", test_recreated_fields);
+	g_test_add_func("/state-machine/restart-backoff", test_restart_backoff);
 	return g_test_run();
 }
