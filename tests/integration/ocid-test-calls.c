@@ -412,24 +412,38 @@ ocid_test_saw_signal(OcidTest *t, const char *member, const char *path, const ch
 	return FALSE;
 }
 
-gboolean
-ocid_test_saw_state_change(OcidTest *t, const char *path, const char *state)
+GPtrArray *
+ocid_test_changed_values(OcidTest *t, const char *path, const char *property, guint from)
 {
+	GPtrArray *values = g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
+
 	ocid_test_dispatch_pending();
-	for (guint i = 0; i < t->signals->len; i++) {
+	for (guint i = from; i < t->signals->len; i++) {
 		GVariant *s = g_ptr_array_index(t->signals, i);
 		const char *spath, *smember;
 		g_autoptr(GVariant) params = NULL;
 		g_autoptr(GVariant) changed = NULL;
-		const char *value = NULL;
+		GVariant *value;
 
 		g_variant_get(s, "(&s&s&s@*)", &spath, NULL, &smember, &params);
 		if (!g_str_equal(smember, "PropertiesChanged") || !g_str_equal(spath, path))
 			continue;
 		changed = g_variant_get_child_value(params, 1);
-		if (g_variant_lookup(changed, "State", "&s", &value) && g_str_equal(value, state))
-			return TRUE;
+		value = g_variant_lookup_value(changed, property, NULL);
+		if (value != NULL)
+			g_ptr_array_add(values, value);
 	}
+	return values;
+}
+
+gboolean
+ocid_test_saw_state_change(OcidTest *t, const char *path, const char *state)
+{
+	g_autoptr(GPtrArray) states = ocid_test_changed_values(t, path, "State", 0);
+
+	for (guint i = 0; i < states->len; i++)
+		if (g_str_equal(g_variant_get_string(g_ptr_array_index(states, i), NULL), state))
+			return TRUE;
 	return FALSE;
 }
 

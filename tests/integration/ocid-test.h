@@ -159,6 +159,11 @@ gboolean ocid_test_saw_signal(OcidTest *t, const char *member, const char *path,
 /* Whether a PropertiesChanged on @path set State to @state. */
 gboolean ocid_test_saw_state_change(OcidTest *t, const char *path, const char *state);
 
+/* The values that the PropertiesChanged on @path gave @property, in order, from signal
+ * number @from on (0: all; t->signals_epoch: the current daemon's). */
+GPtrArray *ocid_test_changed_values(OcidTest *t, const char *path, const char *property,
+				    guint from);
+
 char *ocid_test_read_file(const char *path);
 
 /* The pid of @path's monitor, as its state.json records it. */

@@ -60,23 +60,12 @@ get_ready(OcidTest *t, const char *path)
 static char *
 ready_changes(OcidTest *t, const char *path)
 {
+	g_autoptr(GPtrArray) values = ocid_test_changed_values(t, path, "Ready", t->signals_epoch);
 	GString *seen = g_string_new(NULL);
 
-	ocid_test_dispatch_pending();
-	for (guint i = t->signals_epoch; i < t->signals->len; i++) {
-		GVariant *s = g_ptr_array_index(t->signals, i);
-		const char *spath, *smember;
-		g_autoptr(GVariant) params = NULL;
-		g_autoptr(GVariant) changed = NULL;
-		gboolean ready;
-
-		g_variant_get(s, "(&s&s&s@*)", &spath, NULL, &smember, &params);
-		if (!g_str_equal(smember, "PropertiesChanged") || !g_str_equal(spath, path))
-			continue;
-		changed = g_variant_get_child_value(params, 1);
-		if (g_variant_lookup(changed, "Ready", "b", &ready))
-			g_string_append(seen, ready ? "1" : "0");
-	}
+	for (guint i = 0; i < values->len; i++)
+		g_string_append(seen,
+				g_variant_get_boolean(g_ptr_array_index(values, i)) ? "1" : "0");
 	return g_string_free(seen, FALSE);
 }
 
