@@ -211,6 +211,41 @@ test_atomic_write(void)
 	g_rmdir(dir);
 }
 
+/* A record read from its file, small (one read) or larger than a read at once, and a
+ * missing one, which restore tells apart (an interrupted create). */
+static void
+test_persist_load(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = g_dir_make_tmp("ocid-persist-XXXXXX", &error);
+	g_autofree char *path = g_build_filename(dir, "state.json", NULL);
+
+	for (guint labels = 0; labels <= 1000; labels += 1000) {
+		g_autoptr(OcidContainer) c = sample_container("l", "load", 100);
+		g_autoptr(OcidContainer) back = NULL;
+		g_autofree char *json = NULL;
+
+		for (guint i = 0; i < labels; i++)
+			g_hash_table_insert(ocid_string_map_ensure(&c->labels),
+					    g_strdup_printf("label-%u", i), g_strdup("value"));
+		json = ocid_persist_to_json(c);
+		if (labels > 0)
+			g_assert_cmpuint(strlen(json), >, 8192);
+		else
+			g_assert_cmpuint(strlen(json), <, 8192);
+		g_assert_true(g_file_set_contents(path, json, -1, &error));
+		back = ocid_persist_load(path, &error);
+		g_assert_no_error(error);
+		g_assert_cmpstr(back->state_path, ==, path);
+		g_assert_cmpuint(back->labels != NULL ? g_hash_table_size(back->labels) : 0, ==,
+				 labels);
+	}
+	g_unlink(path);
+	g_assert_null(ocid_persist_load(path, &error));
+	g_assert_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+	g_rmdir(dir);
+}
+
 static void
 test_store(void)
 {
@@ -361,6 +396,7 @@ main(int argc, char **argv)
 	g_test_add_func("/model/persist-empty-maps", test_persist_empty_maps);
 	g_test_add_func("/model/persist-refusals", test_persist_refusals);
 	g_test_add_func("/model/atomic-write", test_atomic_write);
+	g_test_add_func("/model/persist-load", test_persist_load);
 	g_test_add_func("/model/store", test_store);
 	g_test_add_func("/model/spec", test_spec);
 	return g_test_run();
