@@ -14,20 +14,43 @@ ocid_container_new(const char *id, const char *name)
 
 	container->id = g_strdup(id);
 	container->name = g_strdup(name);
-	container->labels = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	container->annotations = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	container->metadata = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	container->volumes = g_ptr_array_new_with_free_func((GDestroyNotify)ocid_volume_free);
 	container->stop_waiters = g_ptr_array_new();
-	container->execs = g_ptr_array_new();
-	container->health_log =
-	    g_ptr_array_new_with_free_func((GDestroyNotify)ocid_health_result_free);
 	container->state = OCID_STATE_CREATING;
 	container->monitor_pidfd = -1;
 	container->container_pidfd = -1;
 	container->notify_fd = -1;
 	container->log_owned = -1;
 	return container;
+}
+
+GHashTable *
+ocid_string_map_new(void)
+{
+	return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+}
+
+GHashTable *
+ocid_string_map_ensure(GHashTable **map)
+{
+	if (*map == NULL)
+		*map = ocid_string_map_new();
+	return *map;
+}
+
+GHashTable *
+ocid_string_map_or_null(GHashTable *map)
+{
+	if (map != NULL && g_hash_table_size(map) == 0)
+		g_clear_pointer(&map, g_hash_table_unref);
+	return map;
+}
+
+GPtrArray *
+ocid_ptr_array_ensure(GPtrArray **array, GDestroyNotify free_func)
+{
+	if (*array == NULL)
+		*array = g_ptr_array_new_with_free_func(free_func);
+	return *array;
 }
 
 void

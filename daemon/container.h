@@ -51,10 +51,12 @@ struct OcidContainer {
 	char *control_group;
 	char *cgroups_path;  /* linux.cgroupsPath as given to the runtime */
 	char *cgroup_parent; /* the create option; NULL for the configured one */
+	/* NULL while empty, as most are: an empty table costs some 220 bytes, and the
+	 * daemon keeps thousands of containers (ocid_string_map_ensure() makes one). */
 	GHashTable *labels;
 	GHashTable *annotations;
 	GHashTable *metadata;
-	GPtrArray *volumes; /* OcidVolume */
+	GPtrArray *volumes; /* OcidVolume; NULL while empty */
 	int terminal;
 	int stdin_open;
 	int stdin_once;
@@ -129,7 +131,8 @@ struct OcidContainer {
 	gboolean container_is_child; /* reparented to the daemon after its monitor died */
 	gboolean starting;           /* a Start is in flight */
 	OcidTeardown *teardown;      /* its way down, once begun (teardown.h) */
-	GPtrArray *execs;            /* ExecSync calls running in it (exec.c), not owned */
+	GPtrArray *execs;            /* ExecSync calls running in it (exec.c), not owned; NULL
+				      * until the first */
 	/* The D-Bus face's calls and streams in flight for it (dbus/container-io.c): its
 	 * pending Waits, log followers, Exec processes. Freed by that face at removal. */
 	OcidContainerCalls *calls;
@@ -145,7 +148,7 @@ struct OcidContainer {
 	guint notify_watch;
 	gboolean health_checking; /* a health check runs */
 	gboolean health_restart;  /* unhealthy with on_failure=restart: restarted at exit */
-	GPtrArray *health_log;    /* OcidHealthResult, the last few */
+	GPtrArray *health_log;    /* OcidHealthResult, the last few; NULL until the first */
 	/* The manager it belongs to, from its adoption on (manager.h): the state machine
 	 * persists through it and tells its listener. */
 	struct OcidManager *manager;
@@ -159,6 +162,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(OcidContainer, ocid_container_free)
 
 void ocid_volume_free(OcidVolume *volume);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OcidVolume, ocid_volume_free)
+
+/* A string-to-string map as the container keeps it: NULL while empty. */
+GHashTable *ocid_string_map_new(void);
+/* *@map, made first when it is NULL. */
+GHashTable *ocid_string_map_ensure(GHashTable **map);
+/* @map, or NULL (and @map released) when it is empty. */
+GHashTable *ocid_string_map_or_null(GHashTable *map);
+/* *@array, made first (freeing its elements with @free_func) when it is NULL. */
+GPtrArray *ocid_ptr_array_ensure(GPtrArray **array, GDestroyNotify free_func);
 
 const char *ocid_container_state_to_string(OcidContainerState state);
 

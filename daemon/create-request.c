@@ -17,12 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static GHashTable *
-string_map_new(void)
-{
-	return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-}
-
 OcidCreateRequest *
 ocid_create_request_new(const char *id, const char *name, const char *bundle)
 {
@@ -31,9 +25,9 @@ ocid_create_request_new(const char *id, const char *name, const char *bundle)
 	request->id = g_strdup(id);
 	request->name = g_strdup(name);
 	request->bundle = g_strdup(bundle);
-	request->labels = string_map_new();
-	request->annotations = string_map_new();
-	request->metadata = string_map_new();
+	request->labels = ocid_string_map_new();
+	request->annotations = ocid_string_map_new();
+	request->metadata = ocid_string_map_new();
 	request->volumes = g_ptr_array_new_with_free_func((GDestroyNotify)ocid_volume_free);
 	request->env = g_ptr_array_new_with_free_func(g_free);
 	/* The seed's default: a container is trusted unless the caller says otherwise. */

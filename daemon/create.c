@@ -121,14 +121,11 @@ container_from_request(OcidManager *manager, OcidCreateRequest *r, JsonNode *spe
 	TAKE(seccomp_profile_path);
 	TAKE(cgroup_parent);
 #undef TAKE
-	g_hash_table_unref(c->labels);
-	c->labels = g_steal_pointer(&r->labels);
-	g_hash_table_unref(c->annotations);
-	c->annotations = g_steal_pointer(&r->annotations);
-	g_hash_table_unref(c->metadata);
-	c->metadata = g_steal_pointer(&r->metadata);
-	g_ptr_array_unref(c->volumes);
-	c->volumes = g_steal_pointer(&r->volumes);
+	c->labels = ocid_string_map_or_null(g_steal_pointer(&r->labels));
+	c->annotations = ocid_string_map_or_null(g_steal_pointer(&r->annotations));
+	c->metadata = ocid_string_map_or_null(g_steal_pointer(&r->metadata));
+	if (r->volumes->len > 0)
+		c->volumes = g_steal_pointer(&r->volumes);
 	c->terminal = r->terminal;
 	c->stdin_open = r->stdin_open;
 	c->stdin_once = r->stdin_once;

@@ -84,7 +84,7 @@ detach(ExecCall *call)
 {
 	OcidContainer *c = ocid_container_ref_resolve(call->ref);
 
-	if (c != NULL)
+	if (c != NULL && c->execs != NULL)
 		g_ptr_array_remove_fast(c->execs, call);
 	g_clear_pointer(&call->ref, ocid_container_ref_free);
 }
@@ -211,7 +211,7 @@ ocid_manager_exec_sync(OcidManager *manager, OcidContainer *c, const char *const
 		exec_call_free(call);
 		return FALSE;
 	}
-	g_ptr_array_add(c->execs, call);
+	g_ptr_array_add(ocid_ptr_array_ensure(&c->execs, NULL), call);
 	if (!ocid_cgroup_enter_supervisor(c, ocid_monitor_spawn_get_pid(call->spawn),
 					  &call->placement_error)) {
 		/* Its answer, an error now, reports the placement's. */
@@ -225,7 +225,7 @@ ocid_manager_exec_sync(OcidManager *manager, OcidContainer *c, const char *const
 void
 ocid_exec_cancel_all(OcidContainer *c)
 {
-	for (guint i = 0; i < c->execs->len; i++) {
+	for (guint i = 0; c->execs != NULL && i < c->execs->len; i++) {
 		ExecCall *call = c->execs->pdata[i];
 
 		if (call->cancelled != NULL)

@@ -164,7 +164,7 @@ ocid_health_set_config(OcidManager *manager, OcidContainer *c, OcidHealthConfig 
 	ocid_health_config_free(c->healthcheck);
 	c->healthcheck = config;
 	ocid_health_end(c);
-	g_ptr_array_set_size(c->health_log, 0);
+	g_clear_pointer(&c->health_log, g_ptr_array_unref);
 	c->health_failing_streak = 0;
 	ocid_manager_container_changed(manager, c, props);
 	if (config == NULL)
@@ -202,7 +202,8 @@ output_of(const OcidExecResult *result)
 static void
 record(OcidContainer *c, OcidHealthResult *result)
 {
-	g_ptr_array_add(c->health_log, result);
+	g_ptr_array_add(
+	    ocid_ptr_array_ensure(&c->health_log, (GDestroyNotify)ocid_health_result_free), result);
 	while (c->health_log->len > OCID_HEALTH_LOG_MAX)
 		g_ptr_array_remove_index(c->health_log, 0);
 }

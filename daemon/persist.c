@@ -46,8 +46,9 @@ add_map(OcidJsonWriter *w, const char *key, GHashTable *map)
 
 	ocid_json_write_key(w, key);
 	ocid_json_write_begin(w, '{');
-	g_hash_table_iter_init(&iter, map);
-	while (g_hash_table_iter_next(&iter, &k, &v))
+	if (map != NULL)
+		g_hash_table_iter_init(&iter, map);
+	while (map != NULL && g_hash_table_iter_next(&iter, &k, &v))
 		add_string(w, k, v);
 	ocid_json_write_end(w, '}');
 }
@@ -101,7 +102,7 @@ ocid_persist_to_json(const OcidContainer *c)
 	add_map(&w, "metadata", c->metadata);
 	ocid_json_write_key(&w, "volumes");
 	ocid_json_write_begin(&w, '[');
-	for (guint i = 0; i < c->volumes->len; i++) {
+	for (guint i = 0; c->volumes != NULL && i < c->volumes->len; i++) {
 		const OcidVolume *v = g_ptr_array_index(c->volumes, i);
 		ocid_json_write_begin(&w, '{');
 		add_string(&w, "container_path", v->container_path);
@@ -240,7 +241,7 @@ read_bool(Reader *r, const OcidJsonNode *o, const char *key, int *out)
 }
 
 static gboolean
-read_map(Reader *r, const OcidJsonNode *o, const char *key, GHashTable *map)
+read_map(Reader *r, const OcidJsonNode *o, const char *key, GHashTable **map)
 {
 	const OcidJsonNode *node = member(r, o, key);
 
@@ -255,13 +256,14 @@ read_map(Reader *r, const OcidJsonNode *o, const char *key, GHashTable *map)
 				    "%s: '%s.%s' must be a string", r->origin, key, m->key);
 			return FALSE;
 		}
-		g_hash_table_replace(map, g_strdup(m->key), g_strdup(m->string));
+		g_hash_table_replace(ocid_string_map_ensure(map), g_strdup(m->key),
+				     g_strdup(m->string));
 	}
 	return TRUE;
 }
 
 static gboolean
-read_volumes(Reader *r, const OcidJsonNode *o, GPtrArray *volumes)
+read_volumes(Reader *r, const OcidJsonNode *o, GPtrArray **volumes)
 {
 	const OcidJsonNode *node = member(r, o, "volumes");
 
@@ -281,7 +283,8 @@ read_volumes(Reader *r, const OcidJsonNode *o, GPtrArray *volumes)
 			return FALSE;
 		if (volume->container_path == NULL || volume->host_path == NULL)
 			goto bad;
-		g_ptr_array_add(volumes, g_steal_pointer(&volume));
+		g_ptr_array_add(ocid_ptr_array_ensure(volumes, (GDestroyNotify)ocid_volume_free),
+				g_steal_pointer(&volume));
 	}
 	return TRUE;
 bad:
@@ -410,9 +413,9 @@ ocid_persist_from_json(const char *data, gsize len, const char *origin, GError *
 	STR("status_text", status_text);
 #undef STR
 
-	if (!read_map(&r, o, "labels", c->labels) ||
-	    !read_map(&r, o, "annotations", c->annotations) ||
-	    !read_map(&r, o, "metadata", c->metadata) || !read_volumes(&r, o, c->volumes) ||
+	if (!read_map(&r, o, "labels", &c->labels) ||
+	    !read_map(&r, o, "annotations", &c->annotations) ||
+	    !read_map(&r, o, "metadata", &c->metadata) || !read_volumes(&r, o, &c->volumes) ||
 	    !read_healthcheck(&r, o, &c->healthcheck))
 		return NULL;
 	if (!read_bool(&r, o, "terminal", &c->terminal) ||
@@ -541,16 +544,41 @@ ocid_persist_save(OcidContainer *container, gboolean durable, GError **error)
 	return write_file(container->state_path, json, strlen(json), 0600, durable, error);
 }
 
+/* A state.json is some 1.5 KiB: a restart reads one per container with one read into the
+ * stack, without the fstat and the copy of g_file_get_contents(). A read of a regular
+ * file returns less than asked only at its end. */
+#define STATE_READ_AT_ONCE 8192
+
 OcidContainer *
 ocid_persist_load(const char *path, GError **error)
 {
+	char buf[STATE_READ_AT_ONCE];
 	g_autofree char *data = NULL;
+	_cleanup_close_ int fd = -1;
 	gsize len = 0;
+	ssize_t n = -1;
 	OcidContainer *c;
 
-	if (!g_file_get_contents(path, &data, &len, error))
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		do
+			n = read(fd, buf, sizeof buf);
+		while (n < 0 && errno == EINTR);
+	}
+	if (n < 0) {
+		int saved_errno = errno;
+
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved_errno),
+			    "Cannot read %s: %s", path, g_strerror(saved_errno));
 		return NULL;
-	c = ocid_persist_from_json(data, len, path, error);
+	}
+	if ((gsize)n < sizeof buf) {
+		c = ocid_persist_from_json(buf, (gsize)n, path, error);
+	} else {
+		if (!g_file_get_contents(path, &data, &len, error))
+			return NULL;
+		c = ocid_persist_from_json(data, len, path, error);
+	}
 	if (c != NULL) {
 		g_free(c->state_path);
 		c->state_path = g_strdup(path);

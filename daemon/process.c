@@ -104,9 +104,14 @@ ocid_pidfd_open_verified(pid_t pid, const OcidProcessIdentity *identity)
 	fd = sys_pidfd_open(pid);
 	if (fd < 0)
 		return fd;
-	/* Checked after opening: from here on the pidfd pins this very process. */
+	/* Checked after opening: from here on the pidfd pins this very process. An inode
+	 * was recorded only on a kernel with pidfs, and a daemon checks only identities
+	 * recorded since the boot: pidfs is there, and fstat alone (no fstatfs) tells, which
+	 * a restart does twice per container. */
 	if (identity->inode != 0) {
-		if (ocid_pidfd_inode(fd) != identity->inode)
+		struct stat st;
+
+		if (fstat(fd, &st) < 0 || (uint64_t)st.st_ino != identity->inode)
 			return -ESRCH;
 	} else if (identity->start_time != 0 &&
 		   ocid_process_start_time(pid) != identity->start_time) {

@@ -533,13 +533,15 @@ ocid_spec_apply(JsonNode *spec, const OcidContainer *c, JsonNode *seccomp, GErro
 	if (c->netns_path != NULL && *c->netns_path != '\0')
 		set_network_namespace(linux_obj, c->netns_path);
 
-	g_hash_table_iter_init(&iter, c->annotations);
-	while (g_hash_table_iter_next(&iter, &key, &value))
-		json_object_set_string_member(annotations, key, value);
+	if (c->annotations != NULL) {
+		g_hash_table_iter_init(&iter, c->annotations);
+		while (g_hash_table_iter_next(&iter, &key, &value))
+			json_object_set_string_member(annotations, key, value);
+	}
 	json_object_set_string_member(annotations, "org.oci.ocid.id", c->id);
 	json_object_set_string_member(annotations, "org.oci.ocid.name", c->name);
 
-	if (c->volumes->len > 0) {
+	if (c->volumes != NULL) {
 		JsonArray *mounts = ensure_array(root, "mounts");
 		for (guint i = 0; i < c->volumes->len; i++) {
 			const OcidVolume *v = g_ptr_array_index(c->volumes, i);

@@ -86,7 +86,7 @@ labels_match(GHashTable *have, GHashTable *want)
 		return TRUE;
 	g_hash_table_iter_init(&iter, want);
 	while (g_hash_table_iter_next(&iter, &key, &value))
-		if (g_strcmp0(g_hash_table_lookup(have, key), value) != 0)
+		if (have == NULL || g_strcmp0(g_hash_table_lookup(have, key), value) != 0)
 			return FALSE;
 	return TRUE;
 }

@@ -104,7 +104,7 @@ ocid_container_health_get_log(sd_bus *bus, const char *path, const char *interfa
 	const OcidContainer *c = userdata;
 	int r = sd_bus_message_open_container(reply, 'a', "(ttis)");
 
-	for (guint i = 0; r >= 0 && i < c->health_log->len; i++) {
+	for (guint i = 0; r >= 0 && c->health_log != NULL && i < c->health_log->len; i++) {
 		const OcidHealthResult *h = c->health_log->pdata[i];
 		r = sd_bus_message_append(reply, "(ttis)", h->start_usec, h->end_usec, h->exit_code,
 					  h->output);

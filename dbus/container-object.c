@@ -422,7 +422,7 @@ property_get_log_driver(sd_bus *bus, const char *path, const char *interface, co
 static int
 append_string_map(sd_bus_message *reply, GHashTable *map)
 {
-	g_autoptr(GList) keys = g_hash_table_get_keys(map);
+	g_autoptr(GList) keys = map != NULL ? g_hash_table_get_keys(map) : NULL;
 	int r;
 
 	keys = g_list_sort(keys, (GCompareFunc)g_strcmp0);
@@ -457,7 +457,7 @@ property_get_volumes(sd_bus *bus, const char *path, const char *interface, const
 	r = sd_bus_message_open_container(reply, 'a', "(ssb)");
 	if (r < 0)
 		return r;
-	for (guint i = 0; i < c->volumes->len; i++) {
+	for (guint i = 0; c->volumes != NULL && i < c->volumes->len; i++) {
 		const OcidVolume *v = g_ptr_array_index(c->volumes, i);
 		r = sd_bus_message_append(reply, "(ssb)", v->container_path, v->host_path,
 					  v->readonly);

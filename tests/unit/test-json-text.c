@@ -108,6 +108,27 @@ test_refusals(void)
 			g_error("'%s': '%s' does not say '%s'", bad[i].text, error->message,
 				bad[i].message);
 	}
+	/* Past the first 64 members a repeat is found all the same, of an early or a late
+	 * name; a new name is not one. */
+	for (guint i = 0; i < 3; i++) {
+		const char *last[] = { "m3", "m80", "m100" };
+		g_autoptr(GString) text = g_string_new("{");
+		g_autoptr(GError) error = NULL;
+		g_autoptr(OcidJsonDoc) doc = NULL;
+		g_autofree char *message = g_strdup_printf("the name '%s' is repeated", last[i]);
+
+		for (guint m = 0; m < 100; m++)
+			g_string_append_printf(text, "\"m%u\": %u, ", m, m);
+		g_string_append_printf(text, "\"%s\": 0}", last[i]);
+		doc = parse(text->str, &error);
+		if (i == 2) {
+			g_assert_no_error(error);
+			g_assert_nonnull(doc);
+		} else {
+			g_assert_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT);
+			g_assert_nonnull(strstr(error->message, message));
+		}
+	}
 	/* A NUL byte ends nothing: the length given is the text. */
 	{
 		g_autoptr(GError) error = NULL;

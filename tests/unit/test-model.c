@@ -103,12 +103,13 @@ test_persist_round_trip(void)
 	c->restart_due_usec = 1800000000000000;
 	c->log_driver = OCID_LOG_DRIVER_JOURNALD;
 	c->machined = TRUE;
-	g_hash_table_insert(c->labels, g_strdup("app"), g_strdup("web"));
-	g_hash_table_insert(c->annotations, g_strdup("io.example/x"), g_strdup("y\"z"));
+	g_hash_table_insert(ocid_string_map_ensure(&c->labels), g_strdup("app"), g_strdup("web"));
+	g_hash_table_insert(ocid_string_map_ensure(&c->annotations), g_strdup("io.example/x"),
+			    g_strdup("y\"z"));
 	v->container_path = g_strdup("/data");
 	v->host_path = g_strdup("/srv/data");
 	v->readonly = TRUE;
-	g_ptr_array_add(c->volumes, v);
+	g_ptr_array_add(ocid_ptr_array_ensure(&c->volumes, (GDestroyNotify)ocid_volume_free), v);
 
 	json = ocid_persist_to_json(c);
 	back = ocid_persist_from_json(json, strlen(json), "test", &error);
@@ -130,6 +131,40 @@ test_persist_round_trip(void)
 	g_assert_true(back->restart_pending);
 	g_assert_cmpuint(back->restart_streak, ==, 4);
 	g_assert_cmpint(back->restart_due_usec, ==, 1800000000000000);
+}
+
+/* Most containers have no labels, annotations, metadata or volumes: they keep none in
+ * memory, read and write them as empty, and say so over the bus as before. */
+static void
+test_persist_empty_maps(void)
+{
+	g_autoptr(OcidContainer) c = sample_container("e", "empty", 100);
+	g_autoptr(OcidContainer) back = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *json = NULL;
+	g_autofree char *json_again = NULL;
+	g_autoptr(GHashTable) empty = ocid_string_map_new();
+	g_autoptr(GHashTable) full = ocid_string_map_new();
+
+	g_assert_null(c->labels);
+	g_assert_null(c->volumes);
+	json = ocid_persist_to_json(c);
+	g_assert_nonnull(strstr(json, "\"labels\" : {}"));
+	g_assert_nonnull(strstr(json, "\"volumes\" : []"));
+	back = ocid_persist_from_json(json, strlen(json), "test", &error);
+	g_assert_no_error(error);
+	g_assert_null(back->labels);
+	g_assert_null(back->annotations);
+	g_assert_null(back->metadata);
+	g_assert_null(back->volumes);
+	json_again = ocid_persist_to_json(back);
+	g_assert_cmpstr(json, ==, json_again);
+
+	g_assert_null(ocid_string_map_or_null(g_steal_pointer(&empty)));
+	g_hash_table_insert(full, g_strdup("k"), g_strdup("v"));
+	g_assert_true(ocid_string_map_or_null(full) == full);
+	g_assert_true(ocid_string_map_ensure(&back->labels) == back->labels);
+	g_assert_cmpuint(g_hash_table_size(back->labels), ==, 0);
 }
 
 static void
@@ -183,6 +218,41 @@ test_atomic_write(void)
 	g_rmdir(dir);
 }
 
+/* A record read from its file, small (one read) or larger than a read at once, and a
+ * missing one, which restore tells apart (an interrupted create). */
+static void
+test_persist_load(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = g_dir_make_tmp("ocid-persist-XXXXXX", &error);
+	g_autofree char *path = g_build_filename(dir, "state.json", NULL);
+
+	for (guint labels = 0; labels <= 1000; labels += 1000) {
+		g_autoptr(OcidContainer) c = sample_container("l", "load", 100);
+		g_autoptr(OcidContainer) back = NULL;
+		g_autofree char *json = NULL;
+
+		for (guint i = 0; i < labels; i++)
+			g_hash_table_insert(ocid_string_map_ensure(&c->labels),
+					    g_strdup_printf("label-%u", i), g_strdup("value"));
+		json = ocid_persist_to_json(c);
+		if (labels > 0)
+			g_assert_cmpuint(strlen(json), >, 8192);
+		else
+			g_assert_cmpuint(strlen(json), <, 8192);
+		g_assert_true(g_file_set_contents(path, json, -1, &error));
+		back = ocid_persist_load(path, &error);
+		g_assert_no_error(error);
+		g_assert_cmpstr(back->state_path, ==, path);
+		g_assert_cmpuint(back->labels != NULL ? g_hash_table_size(back->labels) : 0, ==,
+				 labels);
+	}
+	g_unlink(path);
+	g_assert_null(ocid_persist_load(path, &error));
+	g_assert_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+	g_rmdir(dir);
+}
+
 static void
 test_store(void)
 {
@@ -196,9 +266,9 @@ test_store(void)
 
 	b->state = OCID_STATE_RUNNING;
 	b->sandbox = g_strdup("pod");
-	g_hash_table_insert(a->labels, g_strdup("tier"), g_strdup("web"));
-	g_hash_table_insert(b->labels, g_strdup("tier"), g_strdup("web"));
-	g_hash_table_insert(b->labels, g_strdup("zone"), g_strdup("1"));
+	g_hash_table_insert(ocid_string_map_ensure(&a->labels), g_strdup("tier"), g_strdup("web"));
+	g_hash_table_insert(ocid_string_map_ensure(&b->labels), g_strdup("tier"), g_strdup("web"));
+	g_hash_table_insert(ocid_string_map_ensure(&b->labels), g_strdup("zone"), g_strdup("1"));
 	ocid_store_add(store, a);
 	ocid_store_add(store, b);
 	ocid_store_add(store, c);
@@ -286,8 +356,8 @@ test_spec(void)
 	v->container_path = g_strdup("/data");
 	v->host_path = g_strdup("/srv/data");
 	v->readonly = TRUE;
-	g_ptr_array_add(c->volumes, v);
-	g_hash_table_insert(c->annotations, g_strdup("k"), g_strdup("v"));
+	g_ptr_array_add(ocid_ptr_array_ensure(&c->volumes, (GDestroyNotify)ocid_volume_free), v);
+	g_hash_table_insert(ocid_string_map_ensure(&c->annotations), g_strdup("k"), g_strdup("v"));
 
 	spec = ocid_spec_load_bundle(bundle, &error);
 	g_assert_no_error(error);
@@ -330,8 +400,10 @@ main(int argc, char **argv)
 	g_test_add_func("/model/ids", test_ids);
 	g_test_add_func("/model/signals", test_signals);
 	g_test_add_func("/model/persist-round-trip", test_persist_round_trip);
+	g_test_add_func("/model/persist-empty-maps", test_persist_empty_maps);
 	g_test_add_func("/model/persist-refusals", test_persist_refusals);
 	g_test_add_func("/model/atomic-write", test_atomic_write);
+	g_test_add_func("/model/persist-load", test_persist_load);
 	g_test_add_func("/model/store", test_store);
 	g_test_add_func("/model/spec", test_spec);
 	return g_test_run();
