@@ -13,6 +13,7 @@
 
 #include "manager-private.h"
 
+#include "crash-point.h"
 #include "errors.h"
 #include "log.h"
 #include "state-machine.h"
@@ -177,6 +178,8 @@ ocid_restart_on_exit(OcidManager *manager, OcidContainer *c)
 		settle(manager, c);
 		return;
 	}
+	/* The exit is on disk, restart_pending not yet (ocid_restart_resume). */
+	ocid_crash_point("OCID_TEST_CRASH_IN_RESTART", "exit-recorded");
 	begin(manager, c, TRUE);
 }
 
@@ -197,8 +200,18 @@ ocid_restart_at_boot(OcidManager *manager, OcidContainer *c)
 void
 ocid_restart_resume(OcidManager *manager, OcidContainer *c)
 {
-	if (c->state != OCID_STATE_STOPPED || c->restarting || !c->restart_pending)
+	g_autofree char *why = NULL;
+
+	if (c->state != OCID_STATE_STOPPED || c->restarting)
 		return;
+	/* Its exit is on disk but not what its policy made of it: the last daemon was killed
+	 * between the two writes (its exit, then begin's restart_pending). The policy is asked
+	 * now; a container it has already said no to gets the same answer. */
+	if (!c->restart_pending) {
+		if (wants_restart(c, &why))
+			begin(manager, c, TRUE);
+		return;
+	}
 	if (c->stopped_by_caller || c->removing) {
 		settle(manager, c);
 		return;

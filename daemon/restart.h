@@ -49,7 +49,8 @@ void ocid_restart_on_exit(OcidManager *manager, OcidContainer *container);
 void ocid_restart_cancel_for_caller(OcidManager *manager, OcidContainer *container);
 
 /* Update: the policy from now on. A restart waiting is cancelled if the new policy would
- * not have made it; an exit already past is not looked at again. */
+ * not have made it; an exit already past is looked at again only at ocid's next start
+ * (ocid_restart_resume). */
 void ocid_restart_set_policy(OcidManager *manager, OcidContainer *container, int policy,
 			     guint32 max);
 
@@ -57,5 +58,7 @@ void ocid_restart_set_policy(OcidManager *manager, OcidContainer *container, int
  * Stop, `unless-stopped` if nobody stopped it (then ocid_restart_resume() makes it). */
 void ocid_restart_at_boot(OcidManager *manager, OcidContainer *container);
 
-/* At restore: a container whose restart a daemon did not live to make is restarted. */
+/* At restore: a container whose restart a daemon did not live to make is restarted, and
+ * so is a stopped one whose policy asks for it and that nobody stopped (a daemon killed
+ * between recording its exit and recording the restart). */
 void ocid_restart_resume(OcidManager *manager, OcidContainer *container);

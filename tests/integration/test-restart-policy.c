@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 
 static GVariant *
 policy(const char *name, guint32 max)
@@ -353,6 +354,47 @@ test_backoff_kept_across_kill(void)
 	ocid_test_assert_nothing_left(t, "flapping");
 }
 
+/* The daemon killed right after it wrote an exit to disk and before it wrote that a
+ * restart is due: the next daemon asks the policy about the exit it finds, and the
+ * container runs again. Before, it stayed stopped for good: the cause of the mid-restart
+ * test's rare failures. */
+static void
+test_killed_between_exit_and_restart(void)
+{
+	OcidTest *t = ocid_test_get_or_skip();
+	g_autofree char *bundle = NULL;
+	g_autofree char *path = NULL;
+	g_autofree char *state = NULL;
+	g_autoptr(GError) error = NULL;
+	AtLeast w = { t, NULL, 0 };
+	int status;
+
+	if (t == NULL)
+		return;
+	ocid_test_kill_daemon(t);
+	g_setenv("OCID_TEST_CRASH_IN_RESTART", "exit-recorded", TRUE);
+	ocid_test_start_daemon(t);
+	g_unsetenv("OCID_TEST_CRASH_IN_RESTART");
+	bundle = ocid_test_make_bundle(t, "once", "exit 1");
+	path = ocid_test_create(t, "once", "once", bundle, policy("always", 0), &error);
+	g_assert_no_error(error);
+	w.path = path;
+	ocid_test_start(t, path);
+	/* It killed itself at the point. */
+	g_assert_true(ocid_test_wait_name_owner(t, FALSE, 30000));
+	g_assert_cmpint(waitpid(t->ocid_pid, &status, 0), ==, t->ocid_pid);
+	g_assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	t->ocid_pid = 0;
+	g_assert_true(ocid_test_wait_daemon_log(t, "Killed at exit-recorded", 1000));
+
+	ocid_test_start_daemon(t);
+	g_assert_true(wait_next_restart(&w));
+	state = ocid_test_get_string(t, path, "State");
+	g_test_message("after the kill: RestartCount %u, %s", restart_count(t, path), state);
+	ocid_test_delete(t, path, TRUE);
+	ocid_test_assert_nothing_left(t, "once");
+}
+
 /* A container's init and monitor, asked while the daemon runs. */
 static void
 pids_of(OcidTest *t, const char *path, int *pids)
@@ -491,6 +533,8 @@ add_tests(void)
 	g_test_add_func("/restart-policy/daemon-killed-mid-restart",
 			test_daemon_killed_mid_restart);
 	g_test_add_func("/restart-policy/backoff-kept-across-kill", test_backoff_kept_across_kill);
+	g_test_add_func("/restart-policy/killed-between-exit-and-restart",
+			test_killed_between_exit_and_restart);
 	g_test_add_func("/restart-policy/reboot", test_reboot);
 	g_test_add_func("/restart-policy/bad-policy", test_bad_policy);
 }
