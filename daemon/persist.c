@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define STATE_VERSION 1
 
@@ -507,7 +508,9 @@ write_file(const char *path, const char *data, gsize len, int mode, gboolean dur
 	g_autofree char *tmp = g_strdup_printf("%s.tmp", path);
 	g_autofree char *dirname = g_path_get_dirname(path);
 	const char *target = placing == PLACE_NEW ? path : tmp;
-	int flags = placing == PLACE_NEW ? O_EXCL : O_TRUNC;
+	/* Written over and cut to its length, not truncated first: a record of under a block
+	 * keeps its block, which a truncate would free (a discard on a disk mounted so). */
+	int flags = placing == PLACE_NEW ? O_EXCL : 0;
 	_cleanup_close_ int fd = -1;
 	_cleanup_close_ int dirfd = -1;
 	gsize done = 0;
@@ -523,6 +526,8 @@ write_file(const char *path, const char *data, gsize len, int mode, gboolean dur
 			goto fail;
 		done += (gsize)n;
 	}
+	if (placing != PLACE_NEW && ftruncate(fd, (off_t)len) < 0)
+		goto fail;
 	if (durable && fsync(fd) < 0)
 		goto fail;
 	if (placing != PLACE_NEW && place(tmp, path, placing) < 0)
