@@ -209,13 +209,21 @@ ocid_cgroup_enter_leaf(const char *group, const char *leaf, pid_t pid, GError **
 	return make_leaf(group, leaf, pid, error);
 }
 
+static const char *const known_leaves[] = { OCID_CGROUP_SUPERVISOR, OCID_CGROUP_CONTAINER, NULL };
+
+static gboolean
+is_known_leaf(const char *dir)
+{
+	const char *name = strrchr(dir, '/');
+
+	return name != NULL && g_strv_contains(known_leaves, name + 1);
+}
+
 static gboolean
 remove_known_leaves(const char *dir)
 {
-	const char *leaves[] = { OCID_CGROUP_SUPERVISOR, OCID_CGROUP_CONTAINER };
-
-	for (guint i = 0; i < G_N_ELEMENTS(leaves); i++) {
-		g_autofree char *leaf = g_build_filename(dir, leaves[i], NULL);
+	for (guint i = 0; known_leaves[i] != NULL; i++) {
+		g_autofree char *leaf = g_build_filename(dir, known_leaves[i], NULL);
 
 		if (rmdir(leaf) < 0 && errno != ENOENT)
 			return FALSE;
@@ -233,14 +241,14 @@ remove_tree(const char *dir)
 	struct dirent *entry;
 	int r = 0;
 
+	/* ocid's group holds these two leaves at most: they go first, without a failed rmdir
+	 * of the group or a listing of its control files, which costs more than the rmdirs. */
+	if (!is_known_leaf(dir) && remove_known_leaves(dir))
+		return 0;
 	if (rmdir(dir) == 0 || errno == ENOENT)
 		return 0;
 	if (errno != EBUSY && errno != ENOTEMPTY)
 		return -errno;
-	/* ocid's own group holds these two leaves at most: without a listing of the group's
-	 * control files, which costs more than the rmdirs. */
-	if (remove_known_leaves(dir))
-		return 0;
 	d = opendir(dir);
 	if (d == NULL)
 		return errno == ENOENT ? 0 : -errno;
