@@ -183,13 +183,19 @@ make_leaf(const char *group, const char *leaf, pid_t pid, GError **error)
 	for (guint i = 0; i < all->len; i++) {
 		const Hierarchy *h = all->pdata[i];
 		g_autofree char *procs = g_build_filename(h->mount, path, "cgroup.procs", NULL);
-		int r = make_path(h, path);
+		/* A leaf made before (the cgroupfs manager's prepare) takes the move at once,
+		 * without a mkdir of each level again. */
+		int r = pid > 0 ? write_file(procs, pid_text) : -ENOENT;
 
+		if (r == -ENOENT) {
+			r = make_path(h, path);
+			if (r < 0)
+				return ocid_error_set(error, OCID_ERROR_FAILED,
+						      "Cannot make the cgroup %s%s: %s", h->mount,
+						      path, g_strerror(-r));
+			r = pid > 0 ? write_file(procs, pid_text) : 0;
+		}
 		if (r < 0)
-			return ocid_error_set(error, OCID_ERROR_FAILED,
-					      "Cannot make the cgroup %s%s: %s", h->mount, path,
-					      g_strerror(-r));
-		if (pid > 0 && (r = write_file(procs, pid_text)) < 0)
 			return ocid_error_set(error, OCID_ERROR_FAILED,
 					      "Cannot move process %d into the cgroup %s%s: %s",
 					      (int)pid, h->mount, path, g_strerror(-r));
