@@ -89,11 +89,10 @@ static void
 fs_remove(OcidCgroupManager *manager, OcidContainer *container, OcidCgroupDoneFunc done,
 	  gpointer user_data)
 {
-	g_autoptr(GError) error = NULL;
-
-	/* The runtime's delete removed <group>/container; the rest is ours. */
-	(void)ocid_cgroup_remove_group(container->control_group, &error);
-	done(error, user_data);
+	/* No unit: the group is all there is, and the teardown's next step removes it
+	 * (teardown.c, OCID_TEARDOWN_UNIT_CGROUP), killing what is left in it. Removing it
+	 * here too cost a pass of failed rmdirs over every hierarchy at each exit. */
+	done(NULL, user_data);
 }
 
 OcidCgroupManager *

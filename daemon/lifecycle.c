@@ -576,6 +576,14 @@ ocid_manager_delete(OcidManager *manager, OcidContainer *c, gboolean force, Ocid
 	}
 	if (ocid_container_is_alive(c) && c->state != OCID_STATE_CREATED && !force)
 		return invalid_state(c, "stop it first, or delete it with force=true", error);
+	if (!ocid_container_is_alive(c) && c->create == NULL && !c->restarting) {
+		/* No restart to cancel, and none after a crash either: the teardown removes the
+		 * record in this call, or marks it removing (teardown.c), so the flag needs no
+		 * write of its own. */
+		c->stopped_by_caller = TRUE;
+		delete_from_runtime(manager, c, done, user_data);
+		return TRUE;
+	}
 	ocid_restart_cancel_for_caller(manager, c);
 	if (c->create != NULL) {
 		add_waiter(c, on_restart_undone,

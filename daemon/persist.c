@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define STATE_VERSION 1
 
@@ -484,17 +485,46 @@ ocid_persist_from_json(const char *data, gsize len, const char *origin, GError *
 	return g_steal_pointer(&c);
 }
 
+/* How a write puts its file in place. */
+typedef enum {
+	PLACE_RENAME,   /* written beside, renamed over the old file */
+	PLACE_EXCHANGE, /* written beside, exchanged with the old file (write_file) */
+	PLACE_NEW,      /* written where it goes: a file that is not there yet */
+} Placing;
+
+/* Renaming a new file over the old one frees the old inode, and each write takes a new
+ * one. On ext4 without a journal the allocator skips every inode freed in the last minute
+ * or five, one buffer lookup each: with a few thousand freed, some 0.5 ms of the daemon's
+ * time a file. An exchange keeps both inodes: the new record goes into <path>.tmp, which
+ * holds the one before it, and the two swap names at once. A reader sees the old record or
+ * the new one whole, as with a rename; <path>.tmp goes with the dir. */
+static int
+place(const char *tmp, const char *path, Placing placing)
+{
+	if (placing == PLACE_EXCHANGE &&
+	    renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0)
+		return 0;
+	/* No old file yet (ENOENT), or a filesystem without exchange (EINVAL). */
+	if (placing == PLACE_EXCHANGE && errno != ENOENT && errno != EINVAL)
+		return -1;
+	return rename(tmp, path);
+}
+
 static gboolean
 write_file(const char *path, const char *data, gsize len, int mode, gboolean durable,
-	   GError **error)
+	   Placing placing, GError **error)
 {
 	g_autofree char *tmp = g_strdup_printf("%s.tmp", path);
 	g_autofree char *dirname = g_path_get_dirname(path);
+	const char *target = placing == PLACE_NEW ? path : tmp;
+	/* Written over and cut to its length, not truncated first: a record of under a block
+	 * keeps its block, which a truncate would free (a discard on a disk mounted so). */
+	int flags = placing == PLACE_NEW ? O_EXCL : 0;
 	_cleanup_close_ int fd = -1;
 	_cleanup_close_ int dirfd = -1;
 	gsize done = 0;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | flags, mode);
 	if (fd < 0)
 		goto fail;
 	while (done < len) {
@@ -505,9 +535,11 @@ write_file(const char *path, const char *data, gsize len, int mode, gboolean dur
 			goto fail;
 		done += (gsize)n;
 	}
+	if (placing != PLACE_NEW && ftruncate(fd, (off_t)len) < 0)
+		goto fail;
 	if (durable && fsync(fd) < 0)
 		goto fail;
-	if (rename(tmp, path) < 0)
+	if (placing != PLACE_NEW && place(tmp, path, placing) < 0)
 		goto fail;
 	if (!durable)
 		return TRUE;
@@ -517,7 +549,8 @@ write_file(const char *path, const char *data, gsize len, int mode, gboolean dur
 	return TRUE;
 fail : {
 	int saved_errno = errno;
-	(void)unlink(tmp);
+	if (placing != PLACE_EXCHANGE)
+		(void)unlink(target);
 	g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved_errno), "Cannot write %s: %s",
 		    path, g_strerror(saved_errno));
 	return FALSE;
@@ -527,13 +560,19 @@ fail : {
 gboolean
 ocid_write_file_atomic(const char *path, const char *data, gsize len, int mode, GError **error)
 {
-	return write_file(path, data, len, mode, TRUE, error);
+	return write_file(path, data, len, mode, TRUE, PLACE_RENAME, error);
 }
 
 gboolean
 ocid_write_file_replace(const char *path, const char *data, gsize len, int mode, GError **error)
 {
-	return write_file(path, data, len, mode, FALSE, error);
+	return write_file(path, data, len, mode, FALSE, PLACE_RENAME, error);
+}
+
+gboolean
+ocid_write_file_new(const char *path, const char *data, gsize len, int mode, GError **error)
+{
+	return write_file(path, data, len, mode, FALSE, PLACE_NEW, error);
 }
 
 gboolean
@@ -541,7 +580,8 @@ ocid_persist_save(OcidContainer *container, gboolean durable, GError **error)
 {
 	g_autofree char *json = ocid_persist_to_json(container);
 
-	return write_file(container->state_path, json, strlen(json), 0600, durable, error);
+	return write_file(container->state_path, json, strlen(json), 0600, durable, PLACE_EXCHANGE,
+			  error);
 }
 
 /* A state.json is some 1.5 KiB: a restart reads one per container with one read into the

@@ -581,8 +581,10 @@ ocid_spec_write(JsonNode *spec, const char *dir, GError **error)
 	json_generator_set_root(gen, spec);
 	data = json_generator_to_data(gen, &len);
 	/* Read by the runtime from the page cache; after a crash of the host no container of it
-	 * runs, and a restarted ocid reads only state.json. So no fsync on the way to create. */
-	return ocid_write_file_replace(path, data, len, 0600, error);
+	 * runs, and a restarted ocid reads only state.json. So no fsync on the way to create.
+	 * Nor a rename: the dir is new and its record says "creating", so a spec torn by a
+	 * crash goes with the rest of an interrupted create (teardown.h). */
+	return ocid_write_file_new(path, data, len, 0600, error);
 }
 
 char *

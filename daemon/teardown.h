@@ -15,10 +15,11 @@ typedef enum {
 	/* What is still in its own cgroup (a runtime killed halfway keeps no state, and its
 	 * `runc init` sits in a session of its own), killed; the cgroup removed. */
 	OCID_TEARDOWN_CGROUP,
-	/* Its unit (systemd) or group (cgroupfs), once its monitor is gone from it. */
+	/* Its unit (systemd), once its monitor is gone from it; under cgroupfs, where there is
+	 * no unit, only the wait for the monitor. */
 	OCID_TEARDOWN_UNIT,
 	/* What the service manager left of the unit's cgroup (v1 hierarchies it does not
-	 * trim). */
+	 * trim); under cgroupfs, the group. */
 	OCID_TEARDOWN_UNIT_CGROUP,
 	/* Its exit file, its log if ocid chose it, its dir: only when it is removed. */
 	OCID_TEARDOWN_FILES,

@@ -561,6 +561,9 @@ monitor_supervise(const MonitorArgs *options)
 		monitor_die_after_create(m, r, "cannot watch the container");
 	monitor_attach_serve(m);
 	report_created(m);
+	/* Read, and read by nobody else: the Delete that takes the container's dir apart has
+	 * one file fewer to unlink, on a disk. */
+	(void)unlink(options->pid_file);
 
 	/* From here on the monitor only relays bytes and waits: it gives up what it no
 	 * longer needs. */

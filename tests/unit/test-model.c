@@ -253,6 +253,41 @@ test_persist_load(void)
 	g_rmdir(dir);
 }
 
+/* A record replaces the one before by an exchange: two inodes for all of a container's
+ * records, the newest under state.json, none freed (persist.c). */
+static void
+test_record_exchange(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = g_dir_make_tmp("ocid-persist-XXXXXX", &error);
+	g_autoptr(OcidContainer) c = sample_container("ex", "exchange", 1);
+	g_autoptr(OcidContainer) back = NULL;
+	g_autofree char *before = NULL;
+	GStatBuf first, second, third;
+
+	c->state_path = g_build_filename(dir, "state.json", NULL);
+	before = g_strconcat(c->state_path, ".tmp", NULL);
+	g_assert_true(ocid_persist_save(c, FALSE, &error));
+	g_assert_false(g_file_test(before, G_FILE_TEST_EXISTS));
+	g_assert_cmpint(g_stat(c->state_path, &first), ==, 0);
+	c->state = OCID_STATE_RUNNING;
+	g_assert_true(ocid_persist_save(c, FALSE, &error));
+	g_assert_cmpint(g_stat(before, &second), ==, 0);
+	g_assert_cmpuint(second.st_ino, ==, first.st_ino);
+	c->state = OCID_STATE_STOPPED;
+	g_assert_true(ocid_persist_save(c, TRUE, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(g_stat(c->state_path, &third), ==, 0);
+	g_assert_cmpuint(third.st_ino, ==, first.st_ino);
+	g_assert_cmpint(third.st_mode & 0777, ==, 0600);
+	back = ocid_persist_load(c->state_path, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(back->state, ==, OCID_STATE_STOPPED);
+	g_unlink(c->state_path);
+	g_unlink(before);
+	g_rmdir(dir);
+}
+
 static void
 test_store(void)
 {
@@ -404,6 +439,7 @@ main(int argc, char **argv)
 	g_test_add_func("/model/persist-refusals", test_persist_refusals);
 	g_test_add_func("/model/atomic-write", test_atomic_write);
 	g_test_add_func("/model/persist-load", test_persist_load);
+	g_test_add_func("/model/record-exchange", test_record_exchange);
 	g_test_add_func("/model/store", test_store);
 	g_test_add_func("/model/spec", test_spec);
 	return g_test_run();

@@ -100,8 +100,11 @@ new_container(Events *e)
 static void
 events_clear(Events *e, OcidContainer *c)
 {
+	g_autofree char *before = g_strconcat(c->state_path, ".tmp", NULL);
+
 	g_clear_pointer(&e->manager, ocid_manager_free);
 	(void)g_unlink(c->state_path);
+	(void)g_unlink(before); /* the record before, which the last write swapped out */
 	g_assert_cmpint(g_rmdir(e->dir), ==, 0);
 	g_free(e->dir);
 	g_ptr_array_unref(e->last);
