@@ -17,6 +17,7 @@
 #include "cgroup-tree.h"
 #include "cleanup.h"
 #include "container-log.h"
+#include "crash-point.h"
 #include "log.h"
 #include "reaper.h"
 
@@ -74,22 +75,11 @@ ocid_teardown_is_removing(const OcidContainer *c)
 }
 
 /* The fault tests' way of killing the daemon inside a step (tests/faults/test-teardown.c):
- * OCID_TEST_CRASH_IN_TEARDOWN names the step. Read once. */
+ * OCID_TEST_CRASH_IN_TEARDOWN names the step. */
 static void
 crash_point(OcidTeardownStep step)
 {
-	static const char *which = NULL;
-	static gboolean read = FALSE;
-
-	if (!read) {
-		which = g_getenv("OCID_TEST_CRASH_IN_TEARDOWN");
-		read = TRUE;
-	}
-	if (which != NULL && g_str_equal(which, step_names[step])) {
-		g_message("Killed inside the teardown's %s step (OCID_TEST_CRASH_IN_TEARDOWN)",
-			  which);
-		raise(SIGKILL);
-	}
+	ocid_crash_point("OCID_TEST_CRASH_IN_TEARDOWN", step_names[step]);
 }
 
 static void advance(OcidManager *manager, OcidContainer *c);
