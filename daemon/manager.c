@@ -22,9 +22,10 @@ ensure_dir(const char *path, int mode, GError **error)
 	return TRUE;
 }
 
-/* Every record is in place before anyone is told (a daemon crash keeps it); the fsyncs that
- * keep a durable one through a crash of the host follow in order, off the main loop, so no
- * reply waits for the disk. */
+/* Every record is in place before anyone is told (a daemon crash keeps it), but for an
+ * exit, whose record is the monitor's exit file (state-machine.c); the fsyncs that keep a
+ * durable one through a crash of the host follow in order, off the main loop, so no reply
+ * waits for the disk. */
 gboolean
 ocid_manager_persist_container(OcidManager *manager, OcidContainer *c, gboolean durable,
 			       GError **error)

@@ -33,7 +33,8 @@ notify(OcidContainer *c, const char *const *properties)
 }
 
 /* Persist before telling anyone: a client that saw the change must find it on disk after
- * a daemon crash. Durable (flushed to disk, in order, right after: manager.c) are the
+ * a daemon crash. An exit alone is told first (ocid_state_exited): the monitor's exit file
+ * already holds it. Durable (flushed to disk, in order, right after: manager.c) are the
  * records a crash of the host must not lose: a container's existence and how it stopped.
  * Running and paused are not: after a reboot no container runs, and a restored created,
  * running or paused one is reported stopped alike. */
