@@ -26,11 +26,6 @@
 #include <poll.h>
 #include <signal.h>
 
-typedef struct {
-	OcidDoneFunc done;
-	gpointer user_data;
-} Waiter;
-
 static gboolean
 invalid_state(OcidContainer *c, const char *what, GError **error)
 {
@@ -229,11 +224,7 @@ on_stop_timeout(gpointer user_data)
 static void
 add_waiter(OcidContainer *c, OcidDoneFunc done, gpointer user_data)
 {
-	Waiter *w = g_new0(Waiter, 1);
-
-	w->done = done;
-	w->user_data = user_data;
-	g_ptr_array_add(c->stop_waiters, w);
+	g_ptr_array_add(c->stop_waiters, ocid_waiter_new(done, user_data));
 }
 
 void
@@ -242,10 +233,8 @@ ocid_lifecycle_complete_waiters(OcidContainer *c, GError *error)
 	g_autoptr(GPtrArray) waiters = c->stop_waiters;
 
 	c->stop_waiters = g_ptr_array_new();
-	for (guint i = 0; i < waiters->len; i++) {
-		g_autofree Waiter *w = g_ptr_array_index(waiters, i);
-		w->done(c, error, w->user_data);
-	}
+	g_ptr_array_set_free_func(waiters, g_free);
+	ocid_waiters_answer(waiters, c, error);
 }
 
 /* Asks the container to stop; SIGKILL when @timeout_sec passes (or at once for 0, and for
@@ -538,7 +527,7 @@ on_restart_undone(OcidContainer *c, GError *error, gpointer user_data)
 static void
 on_create_cancelled(OcidContainer *c, GError *error, gpointer user_data)
 {
-	g_autofree Waiter *w = user_data;
+	g_autofree OcidWaiter *w = user_data;
 
 	/* The create is undone: for the Delete that asked, that is success. */
 	w->done(NULL, NULL, w->user_data);
@@ -550,7 +539,6 @@ ocid_manager_delete(OcidManager *manager, OcidContainer *c, gboolean force, Ocid
 {
 	if (c->state == OCID_STATE_CREATING) {
 		g_autoptr(GError) cancelled = NULL;
-		Waiter *w;
 
 		if (!force) {
 			g_set_error(error, OCID_ERROR, OCID_ERROR_INVALID_STATE,
@@ -559,10 +547,7 @@ ocid_manager_delete(OcidManager *manager, OcidContainer *c, gboolean force, Ocid
 				    c->id);
 			return FALSE;
 		}
-		w = g_new0(Waiter, 1);
-		w->done = done;
-		w->user_data = user_data;
-		add_waiter(c, on_create_cancelled, w);
+		add_waiter(c, on_create_cancelled, ocid_waiter_new(done, user_data));
 		cancelled =
 		    g_error_new(OCID_ERROR, OCID_ERROR_NO_SUCH_CONTAINER,
 				"Container %s was deleted while it was being created", c->id);

@@ -52,6 +52,16 @@ OcidContainer *ocid_container_ref_resolve(const OcidContainerRef *ref);
 void ocid_container_ref_free(OcidContainerRef *ref);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OcidContainerRef, ocid_container_ref_free)
 
+/* A caller waiting for a step on a container (a Stop, a Delete, a restart's teardown):
+ * answered once, in the order they came. The arrays hold them with g_free. */
+typedef struct {
+	OcidDoneFunc done;
+	gpointer user_data;
+} OcidWaiter;
+
+OcidWaiter *ocid_waiter_new(OcidDoneFunc done, gpointer user_data);
+void ocid_waiters_answer(GPtrArray *waiters, OcidContainer *container, const GError *error);
+
 OcidRuntime ocid_manager_runtime_for(OcidManager *manager, const OcidContainer *container);
 /* How the container's runtime is started through its fifo, if ocid knows the runtime (runc,
  * crun); OCID_START_BY_RUNTIME if not. */

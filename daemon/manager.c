@@ -133,6 +133,25 @@ ocid_container_ref_free(OcidContainerRef *ref)
 	g_free(ref);
 }
 
+OcidWaiter *
+ocid_waiter_new(OcidDoneFunc done, gpointer user_data)
+{
+	OcidWaiter *w = g_new0(OcidWaiter, 1);
+
+	w->done = done;
+	w->user_data = user_data;
+	return w;
+}
+
+void
+ocid_waiters_answer(GPtrArray *waiters, OcidContainer *c, const GError *error)
+{
+	for (guint i = 0; i < waiters->len; i++) {
+		OcidWaiter *w = waiters->pdata[i];
+		w->done(c, (GError *)error, w->user_data);
+	}
+}
+
 gboolean
 ocid_manager_runtime_has_state(OcidManager *manager, const char *id)
 {

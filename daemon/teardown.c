@@ -30,11 +30,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-typedef struct {
-	OcidDoneFunc done;
-	gpointer user_data;
-} Waiter;
-
 struct OcidTeardown {
 	OcidTeardownStep step; /* the next one to begin */
 	gboolean remove;       /* all the way: its files and the container itself */
@@ -48,7 +43,7 @@ struct OcidTeardown {
 	gboolean exited;
 	int monitor_pidfd;
 	guint monitor_watch;
-	GPtrArray *waiters; /* Waiter */
+	GPtrArray *waiters; /* OcidWaiter */
 };
 
 static const char *const step_names[] = {
@@ -108,25 +103,30 @@ ocid_teardown_mark_removing(OcidManager *manager, OcidContainer *c, gboolean rem
 		g_warning("Container %s: %s", c->id, error->message);
 }
 
-/* The runtime refused to delete it: the teardown ends there, and the container stays. */
+/* The teardown ends before its last step and leaves the container: its waiters are
+ * answered with @error (the runtime refused), or with success (a restart's). */
 static void
-abandon(OcidManager *manager, OcidContainer *c, const GError *error)
+end_early(OcidContainer *c, const GError *error)
 {
 	OcidTeardown *t = g_steal_pointer(&c->teardown);
 	g_autoptr(GPtrArray) waiters = g_ptr_array_ref(t->waiters);
 
-	if (t->remove)
+	ocid_teardown_free(t);
+	ocid_waiters_answer(waiters, c, error);
+}
+
+/* The runtime refused to delete it: the teardown ends there, and the container stays. */
+static void
+abandon(OcidManager *manager, OcidContainer *c, const GError *error)
+{
+	if (c->teardown->remove)
 		ocid_teardown_mark_removing(manager, c, FALSE);
 	else
 		ocid_log_container(c, G_LOG_LEVEL_WARNING, OCID_MESSAGE_FAILED,
 				   "The runtime could not remove container %s after it exited: "
 				   "%s; Delete tries again",
 				   c->id, error->message);
-	ocid_teardown_free(t);
-	for (guint i = 0; i < waiters->len; i++) {
-		Waiter *w = waiters->pdata[i];
-		w->done(c, (GError *)error, w->user_data);
-	}
+	end_early(c, error);
 }
 
 /* ---- the runtime ------------------------------------------------------------------ */
@@ -319,29 +319,11 @@ finish(OcidManager *manager, OcidContainer *c)
 		if (manager->listener.container_removed != NULL)
 			manager->listener.container_removed(c, manager->listener.data);
 	}
-	for (guint i = 0; i < waiters->len; i++) {
-		Waiter *w = waiters->pdata[i];
-		w->done(c, NULL, w->user_data);
-	}
+	ocid_waiters_answer(waiters, c, NULL);
 	ocid_supervise_unwatch(c);
 	ocid_store_remove(manager->store, c);
 	if (announced)
 		ocid_manager_notify_count(manager);
-}
-
-/* The exit's part is done for a restart (ocid_teardown_reset): the teardown leaves the
- * container, whose next exit or Delete begins another. */
-static void
-detach(OcidContainer *c)
-{
-	OcidTeardown *t = g_steal_pointer(&c->teardown);
-	g_autoptr(GPtrArray) waiters = g_ptr_array_ref(t->waiters);
-
-	ocid_teardown_free(t);
-	for (guint i = 0; i < waiters->len; i++) {
-		Waiter *w = waiters->pdata[i];
-		w->done(c, NULL, w->user_data);
-	}
 }
 
 static void
@@ -356,7 +338,10 @@ advance(OcidManager *manager, OcidContainer *c)
 		OcidTeardownStep step = t->step;
 
 		if (step == OCID_TEARDOWN_FILES && !t->remove && t->waiters->len > 0) {
-			detach(c); /* a restart's: the container is made again */
+			/* The exit's part is done for a restart (ocid_teardown_reset):
+			 * the container is made again, and its next exit or Delete
+			 * begins another teardown. */
+			end_early(c, NULL);
 			return;
 		}
 		if (step == OCID_TEARDOWN_FILES && !t->remove)
@@ -412,12 +397,8 @@ ocid_teardown_remove(OcidManager *manager, OcidContainer *c, OcidDoneFunc done, 
 
 	if (t == NULL)
 		t = c->teardown = teardown_new();
-	if (done != NULL) {
-		Waiter *w = g_new0(Waiter, 1);
-		w->done = done;
-		w->user_data = user_data;
-		g_ptr_array_add(t->waiters, w);
-	}
+	if (done != NULL)
+		g_ptr_array_add(t->waiters, ocid_waiter_new(done, user_data));
 	if (t->remove)
 		return;
 	t->remove = TRUE;
@@ -453,12 +434,8 @@ ocid_teardown_exited(OcidManager *manager, OcidContainer *c)
 void
 ocid_teardown_reset(OcidManager *manager, OcidContainer *c, OcidDoneFunc done, gpointer user_data)
 {
-	Waiter *w = g_new0(Waiter, 1);
-
 	if (c->teardown == NULL)
 		begin_exit_part(manager, c);
-	w->done = done;
-	w->user_data = user_data;
-	g_ptr_array_add(c->teardown->waiters, w);
+	g_ptr_array_add(c->teardown->waiters, ocid_waiter_new(done, user_data));
 	advance(manager, c);
 }
