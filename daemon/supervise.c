@@ -19,6 +19,7 @@
 #include "process.h"
 #include "reaper.h"
 #include "restart.h"
+#include "restore-load.h"
 #include "state-machine.h"
 #include "teardown.h"
 
@@ -312,9 +313,14 @@ reconcile(OcidManager *manager, OcidContainer *c, GHashTable *stored, GHashTable
 	gboolean oom = FALSE;
 	gpointer stored_id = NULL, stored_fd = NULL;
 
+	/* Opened by the load (restore-load.h), unless the fd store had one. */
+	gboolean opened = c->container_pidfd >= 0;
+
 	/* Stolen, key and all: a steal frees neither. */
 	if (g_hash_table_steal_extended(stored, c->id, &stored_id, &stored_fd)) {
+		closep(&c->container_pidfd);
 		c->container_pidfd = GPOINTER_TO_INT(stored_fd);
+		opened = FALSE;
 		g_free(stored_id);
 	}
 	if (!ocid_container_is_alive(c)) {
@@ -322,15 +328,25 @@ reconcile(OcidManager *manager, OcidContainer *c, GHashTable *stored, GHashTable
 		return;
 	}
 	if (g_hash_table_contains(exits, c->id) && read_exit_file(manager, c, &exit_code, &oom)) {
+		/* The exit is told: the pidfds the load opened are not needed. */
+		closep(&c->monitor_pidfd);
+		if (opened)
+			closep(&c->container_pidfd);
 		container_exited(c, exit_code, oom, NULL);
 		return;
 	}
-	c->monitor_pidfd = ocid_pidfd_open_verified(c->monitor_pid, &c->monitor_identity);
+	/* The load tried; a monitor that was gone then is gone now, but a try costs little and
+	 * this way each pidfd is opened after the exit files were listed, as the comment above
+	 * says, whoever opens it. */
+	if (c->monitor_pidfd < 0)
+		c->monitor_pidfd = ocid_pidfd_open_verified(c->monitor_pid, &c->monitor_identity);
 	/* The stored pidfd pins the very process, even dead and reaped; a pid may not. */
 	if (c->container_pidfd < 0) {
 		c->container_pidfd = ocid_pidfd_open_verified(c->pid, &c->pid_identity);
-		ocid_fd_store_add_pidfd(c->id, c->container_pidfd);
+		opened = TRUE;
 	}
+	if (opened)
+		ocid_fd_store_add_pidfd(c->id, c->container_pidfd);
 	if (c->monitor_pidfd >= 0) {
 		ocid_supervise_watch_monitor(manager, c);
 		return;
@@ -386,40 +402,42 @@ list_exit_files(OcidManager *manager)
 void
 ocid_manager_restore(OcidManager *manager)
 {
-	g_autoptr(GDir) dir = g_dir_open(manager->containers_dir, 0, NULL);
 	g_autoptr(GHashTable) stored = ocid_fd_store_take_pidfds();
+	g_autoptr(GHashTable) stored_ids =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g_autoptr(GHashTable) exits = NULL;
+	g_autoptr(OcidRestoreLoad) load = NULL;
+	OcidRestoreRecord *record;
 	GHashTableIter iter;
 	gpointer id, fd;
-	const char *name;
 	guint restored = 0;
 	g_autoptr(GPtrArray) interrupted = g_ptr_array_new();
 
 	/* The watch first: an exit file written from now on is seen by one or the other. */
 	ocid_supervise_watch_exits(manager);
 	exits = list_exit_files(manager);
-	if (dir == NULL)
-		return;
-	while ((name = g_dir_read_name(dir)) != NULL) {
-		g_autofree char *path =
-		    g_build_filename(manager->containers_dir, name, "state.json", NULL);
-		g_autoptr(GError) error = NULL;
-		g_autoptr(OcidContainer) c = NULL;
+	/* The load's own copy of the ids: reconcile takes from @stored meanwhile. */
+	g_hash_table_iter_init(&iter, stored);
+	while (g_hash_table_iter_next(&iter, &id, NULL))
+		g_hash_table_add(stored_ids, g_strdup(id));
+	load = ocid_restore_load_start(manager->containers_dir, !manager->first_since_boot,
+				       stored_ids);
+	while ((record = ocid_restore_load_next(load)) != NULL) {
+		const char *name = record->name;
+		g_autoptr(OcidContainer) c = g_steal_pointer(&record->container);
 
-		if (!ocid_id_is_valid(name))
-			continue;
-		c = ocid_persist_load(path, &error);
-		if (c == NULL && g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+		if (c == NULL && g_error_matches(record->error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
 			c = interrupted_create(manager, name);
 		if (c == NULL) {
 			g_warning("Skipping container in %s/%s: %s. Fix or remove the file",
-				  manager->containers_dir, name, error->message);
+				  manager->containers_dir, name, record->error->message);
 			continue;
 		}
 		if (!g_str_equal(c->id, name) || ocid_store_get(manager->store, c->id) != NULL ||
 		    ocid_store_get_by_name(manager->store, c->name) != NULL) {
-			g_warning("Skipping %s: its id or name clashes with another container",
-				  path);
+			g_warning("Skipping %s/%s/state.json: its id or name clashes with another "
+				  "container",
+				  manager->containers_dir, name);
 			continue;
 		}
 		ocid_manager_adopt(manager, c);
