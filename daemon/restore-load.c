@@ -1,13 +1,22 @@
 #include "restore-load.h"
 
+#include "cleanup.h"
 #include "ids.h"
 #include "persist.h"
 #include "process.h"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
 /* A restart spends most of its time per container in the kernel and the parser: one read
- * of state.json, its parse, two pidfd_open and two fstat calls. Two workers on two cores
- * halve it; more would only wait for the main thread, which takes each record in turn. */
+ * of state.json, its parse, two pidfd_open and two fstat calls. A worker per core shares
+ * that out; past a few, the main thread, which takes each record in turn, is the bound. */
 #define WORKERS_MAX 4
+
+/* A main thread that catches up with the workers sleeps until this many more records are
+ * ready, not one: each wake-up costs it and a worker a context switch. */
+#define WAKE_BATCH 32
 
 typedef struct {
 	OcidRestoreRecord record;
@@ -16,6 +25,7 @@ typedef struct {
 
 struct OcidRestoreLoad {
 	char *containers_dir;
+	int dir_fd; /* of containers_dir: a path walk of two names a record, not of all */
 	gboolean open_pidfds;
 	GHashTable *stored_ids;
 	GPtrArray *names;
@@ -26,7 +36,10 @@ struct OcidRestoreLoad {
 	guint n_workers;
 	GMutex lock;
 	GCond filled;
-	gboolean waiting; /* under lock: the main thread waits for a slot */
+	/* Under lock: the main thread waits for the slots @wait_for and @wake_at. */
+	gboolean waiting;
+	guint wait_for;
+	guint wake_at;
 };
 
 static void
@@ -40,20 +53,28 @@ open_pidfds(OcidRestoreLoad *load, OcidContainer *c)
 		c->container_pidfd = ocid_pidfd_open_verified(c->pid, &c->pid_identity);
 }
 
+static gboolean
+slots_ready(OcidRestoreLoad *load)
+{
+	return g_atomic_int_get(&load->slots[load->wait_for].done) &&
+	       g_atomic_int_get(&load->slots[load->wake_at].done);
+}
+
 static void
 load_one(OcidRestoreLoad *load, Slot *slot)
 {
 	OcidRestoreRecord *record = &slot->record;
-	g_autofree char *path =
-	    g_build_filename(load->containers_dir, record->name, "state.json", NULL);
+	g_autofree char *name = g_build_filename(record->name, "state.json", NULL);
+	g_autofree char *path = g_build_filename(load->containers_dir, name, NULL);
 
-	record->container = ocid_persist_load(path, &record->error);
+	record->container = ocid_persist_load_at(load->dir_fd, name, path, &record->error);
 	if (record->container != NULL)
 		open_pidfds(load, record->container);
 	g_atomic_int_set(&slot->done, 1);
-	/* The signal costs a syscall: it is given only when the main thread waits. */
+	/* The signal costs a syscall: it is given only when what the main thread waits for
+	 * is there. */
 	g_mutex_lock(&load->lock);
-	if (load->waiting)
+	if (load->waiting && slots_ready(load))
 		g_cond_broadcast(&load->filled);
 	g_mutex_unlock(&load->lock);
 }
@@ -69,23 +90,37 @@ work(gpointer data)
 	return NULL;
 }
 
+/* The valid ids among the names in @load's dir. */
+static void
+list_names(OcidRestoreLoad *load)
+{
+	int fd = load->dir_fd >= 0 ? dup(load->dir_fd) : -1;
+	g_autoptr(DIR) dir = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *entry;
+
+	if (dir == NULL) {
+		closep(&fd);
+		return;
+	}
+	while ((entry = readdir(dir)) != NULL)
+		if (ocid_id_is_valid(entry->d_name))
+			g_ptr_array_add(load->names, g_strdup(entry->d_name));
+}
+
 OcidRestoreLoad *
 ocid_restore_load_start(const char *containers_dir, gboolean open_pidfds, GHashTable *stored_ids)
 {
 	OcidRestoreLoad *load = g_new0(OcidRestoreLoad, 1);
-	g_autoptr(GDir) dir = g_dir_open(containers_dir, 0, NULL);
-	const char *name;
 	guint n_workers;
 
 	load->containers_dir = g_strdup(containers_dir);
+	load->dir_fd = open(containers_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	load->open_pidfds = open_pidfds;
 	load->stored_ids = stored_ids != NULL ? g_hash_table_ref(stored_ids) : NULL;
 	load->names = g_ptr_array_new_with_free_func(g_free);
 	g_mutex_init(&load->lock);
 	g_cond_init(&load->filled);
-	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL)
-		if (ocid_id_is_valid(name))
-			g_ptr_array_add(load->names, g_strdup(name));
+	list_names(load);
 	load->slots = g_new0(Slot, load->names->len);
 	for (guint i = 0; i < load->names->len; i++)
 		load->slots[i].record.name = load->names->pdata[i];
@@ -119,8 +154,10 @@ ocid_restore_load_next(OcidRestoreLoad *load)
 		load_one(load, slot);
 	if (!g_atomic_int_get(&slot->done)) {
 		g_mutex_lock(&load->lock);
+		load->wait_for = load->taken - 1;
+		load->wake_at = MIN(load->wait_for + WAKE_BATCH, load->names->len - 1);
 		load->waiting = TRUE;
-		while (!g_atomic_int_get(&slot->done))
+		while (!slots_ready(load))
 			g_cond_wait(&load->filled, &load->lock);
 		load->waiting = FALSE;
 		g_mutex_unlock(&load->lock);
@@ -147,6 +184,7 @@ ocid_restore_load_free(OcidRestoreLoad *load)
 		g_hash_table_unref(load->stored_ids);
 	g_mutex_clear(&load->lock);
 	g_cond_clear(&load->filled);
+	closep(&load->dir_fd);
 	g_free(load->containers_dir);
 	g_free(load);
 }

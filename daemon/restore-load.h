@@ -1,7 +1,8 @@
 /* The records of a restart, loaded on worker threads: each container's state.json read and
- * parsed, and the pidfds of its live processes opened, while the main thread takes the
- * records one by one, in the order of the dir, and reconciles them. Only the loading is
- * shared out: nothing here touches the store, the main loop or the bus. */
+ * parsed, and the pidfds of its live processes opened, while the main thread starts the
+ * daemon (the runtime's version, the bus) and then takes the records one by one, in the
+ * order of the dir, and reconciles them. Only the loading is shared out: nothing here
+ * touches the store, the main loop or the bus. */
 #pragma once
 
 #include "container.h"

@@ -400,28 +400,58 @@ list_exit_files(OcidManager *manager)
 }
 
 void
-ocid_manager_restore(OcidManager *manager)
+ocid_supervise_restore_begin(OcidManager *manager)
 {
-	g_autoptr(GHashTable) stored = ocid_fd_store_take_pidfds();
 	g_autoptr(GHashTable) stored_ids =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	GHashTableIter iter;
+	gpointer id;
+
+	manager->stored_pidfds = ocid_fd_store_take_pidfds();
+	/* The load's own set of the ids: reconcile takes from stored_pidfds meanwhile, key
+	 * and all, so these are copies. */
+	g_hash_table_iter_init(&iter, manager->stored_pidfds);
+	while (g_hash_table_iter_next(&iter, &id, NULL))
+		g_hash_table_add(stored_ids, g_strdup(id));
+	manager->restore_load = ocid_restore_load_start(manager->containers_dir,
+							!manager->first_since_boot, stored_ids);
+}
+
+void
+ocid_supervise_restore_end(OcidManager *manager)
+{
+	GHashTableIter iter;
+	gpointer fd;
+
+	g_clear_pointer(&manager->restore_load, ocid_restore_load_free);
+	if (manager->stored_pidfds == NULL)
+		return;
+	/* Ours are closed; the service manager keeps its own for the next start. */
+	g_hash_table_iter_init(&iter, manager->stored_pidfds);
+	while (g_hash_table_iter_next(&iter, NULL, &fd))
+		close(GPOINTER_TO_INT(fd));
+	g_clear_pointer(&manager->stored_pidfds, g_hash_table_unref);
+}
+
+void
+ocid_manager_restore(OcidManager *manager)
+{
+	GHashTable *stored = manager->stored_pidfds;
+	OcidRestoreLoad *load = manager->restore_load;
 	g_autoptr(GHashTable) exits = NULL;
-	g_autoptr(OcidRestoreLoad) load = NULL;
 	OcidRestoreRecord *record;
 	GHashTableIter iter;
-	gpointer id, fd;
+	gpointer id;
 	guint restored = 0;
 	g_autoptr(GPtrArray) interrupted = g_ptr_array_new();
 
-	/* The watch first: an exit file written from now on is seen by one or the other. */
+	g_return_if_fail(load != NULL);
+
+	/* The watch first: an exit file written from now on is seen by one or the other. A
+	 * pidfd the load opened before the listing is as good as one opened after it: its
+	 * monitor was alive then, and its exit is told by the pidfd or by a file listed now. */
 	ocid_supervise_watch_exits(manager);
 	exits = list_exit_files(manager);
-	/* The load's own copy of the ids: reconcile takes from @stored meanwhile. */
-	g_hash_table_iter_init(&iter, stored);
-	while (g_hash_table_iter_next(&iter, &id, NULL))
-		g_hash_table_add(stored_ids, g_strdup(id));
-	load = ocid_restore_load_start(manager->containers_dir, !manager->first_since_boot,
-				       stored_ids);
 	while ((record = ocid_restore_load_next(load)) != NULL) {
 		const char *name = record->name;
 		g_autoptr(OcidContainer) c = g_steal_pointer(&record->container);
@@ -471,9 +501,12 @@ ocid_manager_restore(OcidManager *manager)
 					  "is created again",
 					  c->id, notify_error->message);
 		}
-		ocid_log_container(c, G_LOG_LEVEL_INFO, OCID_MESSAGE_RESTORED,
-				   "Restored container %s (%s), %s", c->id, c->name,
-				   ocid_container_state_to_string(c->state));
+		/* Formatted only where it is kept: the default writer drops info unless
+		 * G_MESSAGES_DEBUG asks for it, and this line comes once per container. */
+		if (!g_log_writer_default_would_drop(G_LOG_LEVEL_INFO, G_LOG_DOMAIN))
+			ocid_log_container(c, G_LOG_LEVEL_INFO, OCID_MESSAGE_RESTORED,
+					   "Restored container %s (%s), %s", c->id, c->name,
+					   ocid_container_state_to_string(c->state));
 		g_steal_pointer(&c);
 		restored++;
 	}
@@ -483,8 +516,7 @@ ocid_manager_restore(OcidManager *manager)
 		take_down(manager, interrupted->pdata[i]);
 	/* Pidfds of containers that are no more. */
 	g_hash_table_iter_init(&iter, stored);
-	while (g_hash_table_iter_next(&iter, &id, &fd)) {
-		close(GPOINTER_TO_INT(fd));
+	while (g_hash_table_iter_next(&iter, &id, NULL))
 		ocid_fd_store_remove_pidfd(id);
-	}
+	ocid_supervise_restore_end(manager);
 }
