@@ -94,7 +94,7 @@ work(gpointer data)
 static void
 list_names(OcidRestoreLoad *load)
 {
-	int fd = load->dir_fd >= 0 ? dup(load->dir_fd) : -1;
+	int fd = load->dir_fd >= 0 ? fcntl(load->dir_fd, F_DUPFD_CLOEXEC, 0) : -1;
 	g_autoptr(DIR) dir = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *entry;
 
