@@ -3,7 +3,7 @@
  * a GObject: a restart reads one state.json per container, and json-glib's parser (a
  * GObject emitting a signal per node) cost more than all the syscalls of a restore.
  * The spec and the runtime's output, which come from outside, still go through
- * json-glib (daemon/spec.c). */
+ * json-glib (daemon/spec.c). The reader is json-text.c, the writer json-writer.c. */
 #pragma once
 
 #include <glib.h>
