@@ -335,9 +335,8 @@ reconcile(OcidManager *manager, OcidContainer *c, GHashTable *stored, GHashTable
 		container_exited(c, exit_code, oom, NULL);
 		return;
 	}
-	/* The load tried; a monitor that was gone then is gone now, but a try costs little and
-	 * this way each pidfd is opened after the exit files were listed, as the comment above
-	 * says, whoever opens it. */
+	/* The load tried already; what it could not open (a monitor gone) is tried once more,
+	 * which costs little where it is rare. */
 	if (c->monitor_pidfd < 0)
 		c->monitor_pidfd = ocid_pidfd_open_verified(c->monitor_pid, &c->monitor_identity);
 	/* The stored pidfd pins the very process, even dead and reaped; a pid may not. */
