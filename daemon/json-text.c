@@ -8,6 +8,10 @@
 struct OcidJsonDoc {
 	char *text;    /* a copy of the input; strings are decoded into it in place */
 	GArray *nodes; /* OcidJsonNode; the root is node 0 */
+	/* guint: each object's index of its members (node->names), one after the other: its
+	 * mask, then mask + 1 slots of node indexes, 0 for an empty slot (node 0 is the root,
+	 * never a member). The array begins with an unused guint, so that no index is at 0. */
+	GArray *names;
 };
 
 typedef struct {
@@ -85,9 +89,21 @@ read_hex4(Parser *ps, gunichar *out)
 static gboolean
 parse_string(Parser *ps, const char **out)
 {
-	char *dest = ++ps->p;
-	const char *begin = dest;
+	const char *begin = ++ps->p;
+	char *dest;
+	/* The bits of every byte: without the high one the text is ASCII, which is UTF-8. */
+	unsigned char bits = 0;
 
+	/* Up to the first escape the text is already where it goes: nothing to copy. */
+	while (ps->p < ps->end) {
+		unsigned char c = (unsigned char)*ps->p;
+
+		if (c == '"' || c == '\\' || c < 0x20)
+			break;
+		bits |= c;
+		ps->p++;
+	}
+	dest = ps->p;
 	for (;;) {
 		char c;
 
@@ -99,6 +115,7 @@ parse_string(Parser *ps, const char **out)
 		if ((unsigned char)c < 0x20)
 			return fail(ps, "a control character in a string must be escaped");
 		if (c != '\\') {
+			bits |= (unsigned char)c;
 			*dest++ = c;
 			ps->p++;
 			continue;
@@ -151,6 +168,7 @@ parse_string(Parser *ps, const char **out)
 			if (u == 0)
 				return fail(ps, "strings may not hold NUL");
 			dest += g_unichar_to_utf8(u, dest);
+			bits |= u >= 0x80 ? 0x80 : 0;
 			break;
 		}
 		default:
@@ -158,7 +176,7 @@ parse_string(Parser *ps, const char **out)
 		}
 	}
 	*dest = '\0';
-	if (!g_utf8_validate(begin, dest - begin, NULL))
+	if ((bits & 0x80) && !g_utf8_validate(begin, dest - begin, NULL))
 		return fail(ps, "the string is not valid UTF-8");
 	ps->p++; /* the closing quote */
 	*out = begin;
@@ -205,6 +223,16 @@ parse_number(Parser *ps, OcidJsonNode *node)
 	/* gint64 has at most 19 digits and a sign: longer is not one. */
 	if (!integer || (gsize)(ps->p - begin) >= sizeof buffer)
 		return TRUE;
+	/* Up to 18 digits cannot overflow: summed here, without strtoll's copy and locale. */
+	if (ps->p - begin - (*begin == '-') <= 18) {
+		gint64 sum = 0;
+
+		for (const char *q = begin + (*begin == '-'); q < ps->p; q++)
+			sum = sum * 10 + (*q - '0');
+		node->kind = OCID_JSON_INTEGER;
+		node->integer = *begin == '-' ? -sum : sum;
+		return TRUE;
+	}
 	memcpy(buffer, begin, (gsize)(ps->p - begin));
 	buffer[ps->p - begin] = '\0';
 	errno = 0;
@@ -236,59 +264,118 @@ node_at(Parser *ps, guint index)
 
 static gboolean parse_value(Parser *ps, guint index, guint depth);
 
-static gboolean
-is_repeated(Parser *ps, guint object, const OcidJsonNode *member)
-{
-	for (guint i = node_at(ps, object)->first; i != 0; i = node_at(ps, i)->next) {
-		const OcidJsonNode *other = node_at(ps, i);
-		if (other->key_hash == member->key_hash && strcmp(other->key, member->key) == 0)
-			return TRUE;
-	}
-	return FALSE;
-}
-
-/* The names of one object's first members, their hashes side by side: a repeat is looked
- * for in a few cache lines rather than along the chain of members, which made a
- * state.json's parse quadratic in its 45 names. */
-#define NAMES_AT_HAND 64
+/* An object's members by name, built while it is parsed: open addressing on key_hash, at
+ * most half full. A repeated name is found in a probe or two rather than along the chain of
+ * members, and a lookup after the parse (ocid_json_member_from) the same way. */
+#define NAMES_ON_STACK 128
 
 typedef struct {
-	guint hash[NAMES_AT_HAND];
-	const char *key[NAMES_AT_HAND];
-	guint len;
+	guint *slots; /* node indexes, 0 for none */
+	guint mask;
+	guint count;
+	guint stack[NAMES_ON_STACK];
 } Names;
 
-static gboolean
-names_repeat(Parser *ps, guint object, Names *names, const OcidJsonNode *member)
+static void
+names_init(Names *names)
 {
-	if (names->len == NAMES_AT_HAND)
-		return is_repeated(ps, object, member);
-	for (guint i = 0; i < names->len; i++)
-		if (names->hash[i] == member->key_hash && strcmp(names->key[i], member->key) == 0)
-			return TRUE;
-	names->hash[names->len] = member->key_hash;
-	names->key[names->len++] = member->key;
-	return FALSE;
+	names->slots = names->stack;
+	names->mask = NAMES_ON_STACK - 1;
+	names->count = 0;
+	memset(names->stack, 0, sizeof names->stack);
 }
 
-/* Children are appended as they come; @index's first and each child's next link them. */
+static void
+names_clear(Names *names)
+{
+	if (names->slots != names->stack)
+		g_free(names->slots);
+}
+
+/* The slot of the member named @key, or the empty slot where it would go. */
+static guint
+names_find(const GArray *nodes, const guint *slots, guint mask, guint hash, const char *key)
+{
+	for (guint i = hash & mask;; i = (i + 1) & mask) {
+		const OcidJsonNode *other;
+
+		if (slots[i] == 0)
+			return i;
+		other = &g_array_index(nodes, OcidJsonNode, slots[i]);
+		if (other->key_hash == hash && strcmp(other->key, key) == 0)
+			return i;
+	}
+}
+
+/* Puts every member of @from into @to, a table of @mask + 1 empty slots. */
+static void
+names_rehash(Parser *ps, const Names *from, guint *to, guint mask)
+{
+	for (guint i = 0; i <= from->mask; i++) {
+		const OcidJsonNode *node;
+
+		if (from->slots[i] == 0)
+			continue;
+		node = node_at(ps, from->slots[i]);
+		to[names_find(ps->doc->nodes, to, mask, node->key_hash, node->key)] =
+		    from->slots[i];
+	}
+}
+
+static void
+names_grow(Parser *ps, Names *names)
+{
+	guint mask = names->mask * 2 + 1;
+	guint *slots = g_new0(guint, mask + 1);
+
+	names_rehash(ps, names, slots, mask);
+	names_clear(names);
+	names->slots = slots;
+	names->mask = mask;
+}
+
+/* FALSE if @member's name is there already; it goes in as the node at @index. */
 static gboolean
-parse_children(Parser *ps, guint index, guint depth, gboolean object)
+names_add(Parser *ps, Names *names, guint index, const OcidJsonNode *member)
+{
+	guint slot;
+
+	if (2 * (names->count + 1) > names->mask + 1)
+		names_grow(ps, names);
+	slot = names_find(ps->doc->nodes, names->slots, names->mask, member->key_hash, member->key);
+	if (names->slots[slot] != 0)
+		return FALSE;
+	names->slots[slot] = index;
+	names->count++;
+	return TRUE;
+}
+
+/* Keeps the index in the document for the object at @index, in a table of its size. */
+static void
+names_keep(Parser *ps, const Names *names, guint index)
+{
+	guint mask = 7;
+	guint at = ps->doc->names->len;
+	guint *table;
+
+	while (mask + 1 < 2 * names->count)
+		mask = mask * 2 + 1;
+	g_array_set_size(ps->doc->names, at + 1 + mask + 1);
+	table = &g_array_index(ps->doc->names, guint, at);
+	table[0] = mask;
+	if (mask == names->mask)
+		memcpy(table + 1, names->slots, (mask + 1) * sizeof *table);
+	else
+		names_rehash(ps, names, table + 1, mask);
+	node_at(ps, index)->names = at;
+}
+
+static gboolean
+parse_members(Parser *ps, guint index, guint depth, gboolean object, Names *names)
 {
 	char close = object ? '}' : ']';
 	guint previous = 0;
-	Names names;
 
-	names.len = 0;
-
-	ps->p++; /* the opening bracket */
-	if (depth >= ps->max_depth)
-		return fail(ps, "nested deeper than %u levels", ps->max_depth);
-	skip_space(ps);
-	if (ps->p < ps->end && *ps->p == close) {
-		ps->p++;
-		return TRUE;
-	}
 	for (;;) {
 		OcidJsonNode child = { 0 };
 		guint child_index = ps->doc->nodes->len;
@@ -300,7 +387,7 @@ parse_children(Parser *ps, guint index, guint depth, gboolean object)
 			if (!parse_string(ps, &child.key))
 				return FALSE;
 			child.key_hash = g_str_hash(child.key);
-			if (names_repeat(ps, index, &names, &child))
+			if (!names_add(ps, names, child_index, &child))
 				return fail(ps, "the name '%s' is repeated", child.key);
 			skip_space(ps);
 			if (ps->p >= ps->end || *ps->p != ':')
@@ -326,6 +413,33 @@ parse_children(Parser *ps, guint index, guint depth, gboolean object)
 		}
 		return fail(ps, "expected ',' or '%c'", close);
 	}
+}
+
+/* Children are appended as they come; @index's first and each child's next link them. */
+static gboolean
+parse_children(Parser *ps, guint index, guint depth, gboolean object)
+{
+	g_autofree Names *names = NULL;
+	gboolean ok;
+
+	ps->p++; /* the opening bracket */
+	if (depth >= ps->max_depth)
+		return fail(ps, "nested deeper than %u levels", ps->max_depth);
+	skip_space(ps);
+	if (ps->p < ps->end && *ps->p == (object ? '}' : ']')) {
+		ps->p++;
+		return TRUE;
+	}
+	if (!object)
+		return parse_members(ps, index, depth, FALSE, NULL);
+	/* On the heap: it is a few hundred bytes, and objects nest. */
+	names = g_new(Names, 1);
+	names_init(names);
+	ok = parse_members(ps, index, depth, TRUE, names);
+	if (ok)
+		names_keep(ps, names, index);
+	names_clear(names);
+	return ok;
 }
 
 /* Fills the node at @index, which is already in the array (the array may move while
@@ -377,6 +491,9 @@ ocid_json_doc_parse(const char *data, gsize len, guint max_depth, GError **error
 	/* A state.json has some 45 values; most texts need no second allocation. */
 	doc->nodes = g_array_sized_new(FALSE, FALSE, sizeof(OcidJsonNode), 64);
 	g_array_append_val(doc->nodes, root);
+	/* A state.json's top object needs 129; a spot at 0 that no index takes. */
+	doc->names = g_array_sized_new(FALSE, TRUE, sizeof(guint), 160);
+	g_array_set_size(doc->names, 1);
 	ps = (Parser){ .doc = doc,
 		       .p = doc->text,
 		       .end = doc->text + len,
@@ -401,6 +518,8 @@ ocid_json_doc_free(OcidJsonDoc *doc)
 	g_free(doc->text);
 	if (doc->nodes != NULL)
 		g_array_unref(doc->nodes);
+	if (doc->names != NULL)
+		g_array_unref(doc->names);
 	g_free(doc);
 }
 
@@ -430,26 +549,17 @@ const OcidJsonNode *
 ocid_json_member_from(const OcidJsonDoc *doc, const OcidJsonNode *object, const char *key,
 		      const OcidJsonNode **hint)
 {
-	const OcidJsonNode *start;
-	guint hash = g_str_hash(key);
+	const guint *names;
+	guint slot;
 
-	if (object->kind != OCID_JSON_OBJECT)
+	if (object->kind != OCID_JSON_OBJECT || object->names == 0)
 		return NULL;
-	start = *hint != NULL ? *hint : ocid_json_first(doc, object);
-	if (start == NULL)
+	names = &g_array_index(doc->names, guint, object->names);
+	slot = names[1 + names_find(doc->nodes, names + 1, names[0], g_str_hash(key), key)];
+	if (slot == 0)
 		return NULL;
-	/* Names are unique (the parser refuses repeats): the first match is the one. */
-	for (const OcidJsonNode *n = start;;) {
-		if (n->key_hash == hash && strcmp(n->key, key) == 0) {
-			*hint = ocid_json_next(doc, n);
-			return n;
-		}
-		n = ocid_json_next(doc, n);
-		if (n == NULL)
-			n = ocid_json_first(doc, object);
-		if (n == start)
-			return NULL;
-	}
+	*hint = ocid_json_next(doc, &g_array_index(doc->nodes, OcidJsonNode, slot));
+	return &g_array_index(doc->nodes, OcidJsonNode, slot);
 }
 
 const OcidJsonNode *
@@ -480,127 +590,4 @@ ocid_json_kind_name(OcidJsonKind kind)
 		return "an array";
 	}
 	return "a value";
-}
-
-/* ---- the writer ------------------------------------------------------------------- */
-
-void
-ocid_json_writer_init(OcidJsonWriter *w, GString *out)
-{
-	*w = (OcidJsonWriter){ .out = out };
-}
-
-/* The separator and indentation before a member or an array element. */
-static void
-begin_item(OcidJsonWriter *w)
-{
-	guint64 bit = G_GUINT64_CONSTANT(1) << w->depth;
-
-	if (w->after_key) {
-		w->after_key = FALSE;
-		return;
-	}
-	if (w->depth == 0)
-		return;
-	if (w->nonempty & bit)
-		g_string_append_c(w->out, ',');
-	w->nonempty |= bit;
-	g_string_append_c(w->out, '\n');
-	for (guint i = 0; i < w->depth; i++)
-		g_string_append(w->out, "  ");
-}
-
-static void
-append_quoted(GString *out, const char *text)
-{
-	g_autofree char *valid = NULL;
-
-	/* The reader refuses what is not UTF-8; D-Bus strings always are, but a path may
-	 * come from elsewhere. */
-	if (!g_utf8_validate(text, -1, NULL))
-		text = valid = g_utf8_make_valid(text, -1);
-	g_string_append_c(out, '"');
-	for (const char *p = text; *p != '\0'; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		switch (c) {
-		case '"':
-			g_string_append(out, "\\\"");
-			break;
-		case '\\':
-			g_string_append(out, "\\\\");
-			break;
-		case '\n':
-			g_string_append(out, "\\n");
-			break;
-		case '\t':
-			g_string_append(out, "\\t");
-			break;
-		case '\r':
-			g_string_append(out, "\\r");
-			break;
-		default:
-			if (c < 0x20)
-				g_string_append_printf(out, "\\u%04x", c);
-			else
-				g_string_append_c(out, (char)c);
-		}
-	}
-	g_string_append_c(out, '"');
-}
-
-void
-ocid_json_write_key(OcidJsonWriter *w, const char *key)
-{
-	begin_item(w);
-	append_quoted(w->out, key);
-	g_string_append(w->out, " : ");
-	w->after_key = TRUE;
-}
-
-void
-ocid_json_write_string(OcidJsonWriter *w, const char *value)
-{
-	begin_item(w);
-	if (value == NULL)
-		g_string_append(w->out, "null");
-	else
-		append_quoted(w->out, value);
-}
-
-void
-ocid_json_write_int(OcidJsonWriter *w, gint64 value)
-{
-	begin_item(w);
-	g_string_append_printf(w->out, "%" G_GINT64_FORMAT, value);
-}
-
-void
-ocid_json_write_bool(OcidJsonWriter *w, gboolean value)
-{
-	begin_item(w);
-	g_string_append(w->out, value ? "true" : "false");
-}
-
-void
-ocid_json_write_begin(OcidJsonWriter *w, char open)
-{
-	begin_item(w);
-	g_string_append_c(w->out, open);
-	g_return_if_fail(w->depth < 63);
-	w->depth++;
-	w->nonempty &= ~(G_GUINT64_CONSTANT(1) << w->depth);
-}
-
-void
-ocid_json_write_end(OcidJsonWriter *w, char close)
-{
-	g_return_if_fail(w->depth > 0);
-	if (w->nonempty & (G_GUINT64_CONSTANT(1) << w->depth)) {
-		g_string_append_c(w->out, '\n');
-		for (guint i = 1; i < w->depth; i++)
-			g_string_append(w->out, "  ");
-	}
-	w->depth--;
-	g_string_append_c(w->out, close);
 }

@@ -3,7 +3,7 @@
  * a GObject: a restart reads one state.json per container, and json-glib's parser (a
  * GObject emitting a signal per node) cost more than all the syscalls of a restore.
  * The spec and the runtime's output, which come from outside, still go through
- * json-glib (daemon/spec.c). */
+ * json-glib (daemon/spec.c). The reader is json-text.c, the writer json-writer.c. */
 #pragma once
 
 #include <glib.h>
@@ -30,6 +30,7 @@ typedef struct {
 	gint64 integer;     /* OCID_JSON_INTEGER */
 	guint first;        /* OBJECT, ARRAY: index of the first child, 0 for none */
 	guint next;         /* index of the next sibling, 0 for none */
+	guint names;        /* OBJECT: where the document indexes its members, 0 if empty */
 } OcidJsonNode;
 
 /* Parses exactly one JSON value (RFC 8259) nested at most @max_depth deep. Refuses, with
@@ -50,9 +51,9 @@ const OcidJsonNode *ocid_json_next(const OcidJsonDoc *doc, const OcidJsonNode *n
 const OcidJsonNode *ocid_json_member(const OcidJsonDoc *doc, const OcidJsonNode *object,
 				     const char *key);
 
-/* The same, searching from *@hint (a member of @object, or NULL for the first) on and
- * then from the start, and leaving in *@hint the member after the one found: members
- * read in the order they were written are found at once. */
+/* The same, leaving in *@hint the member after the one found (kept where @key is absent):
+ * for a caller that walks on from there. Either finds a member through its object's index
+ * of names, in about one probe. */
 const OcidJsonNode *ocid_json_member_from(const OcidJsonDoc *doc, const OcidJsonNode *object,
 					  const char *key, const OcidJsonNode **hint);
 

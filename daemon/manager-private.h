@@ -7,6 +7,7 @@
 #include "flusher.h"
 #include "manager.h"
 #include "monitor-spawn.h"
+#include "restore-load.h"
 #include "runtime.h"
 #include "start-fifo.h"
 
@@ -33,6 +34,10 @@ struct OcidManager {
 	gboolean first_since_boot;
 	guint64 next_serial;
 	OcidManagerListener listener;
+	/* Begun by ocid_manager_new, ended by ocid_manager_restore: the records being loaded
+	 * (restore-load.h), and the pidfds the service manager kept for us, by id. */
+	OcidRestoreLoad *restore_load;
+	GHashTable *stored_pidfds;
 };
 
 /* An asynchronous completion's way back to its container: the container is looked up
@@ -102,6 +107,12 @@ gboolean ocid_manager_remove_dir(const char *path);
 
 /* Best-effort runtime calls (cleanups, thaws) whose failure what comes next reports. */
 void ocid_runtime_result_ignored(const char *out, GError *error, gpointer user_data);
+
+/* supervise.c: starts loading the records of the restart, on worker threads, while the
+ * daemon starts up; ocid_manager_restore takes them. */
+void ocid_supervise_restore_begin(OcidManager *manager);
+/* supervise.c: what the restart did not take, if it never came. */
+void ocid_supervise_restore_end(OcidManager *manager);
 
 /* supervise.c: starts watching a created container's monitor. */
 void ocid_supervise_watch_monitor(OcidManager *manager, OcidContainer *container);

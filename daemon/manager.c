@@ -240,6 +240,9 @@ ocid_manager_new(OcidConfig *config, GError **error)
 	/* Orphans land here when their monitor dies, so the real exit code of a container
 	 * is still ours to read rather than init's. */
 	(void)prctl(PR_SET_CHILD_SUBREAPER, 1);
+	/* The records load on other threads while this one waits for the runtime's version
+	 * below and the bus: a restart spends their time once, not twice. */
+	ocid_supervise_restore_begin(manager);
 
 	manager->runtime_version = ocid_runtime_version(config->runtime_path);
 	manager->runtime_name = ocid_runtime_name(config->runtime_path, manager->runtime_version);
@@ -267,6 +270,7 @@ ocid_manager_free(OcidManager *manager)
 	if (manager == NULL)
 		return;
 	ocid_supervise_unwatch_exits(manager);
+	ocid_supervise_restore_end(manager);
 	g_clear_pointer(&manager->store, ocid_store_free);
 	g_clear_pointer(&manager->cgroups, ocid_cgroup_manager_free);
 	g_free(manager->containers_dir);

@@ -592,6 +592,12 @@ ocid_persist_save(OcidContainer *container, gboolean durable, GError **error)
 OcidContainer *
 ocid_persist_load(const char *path, GError **error)
 {
+	return ocid_persist_load_at(AT_FDCWD, path, path, error);
+}
+
+OcidContainer *
+ocid_persist_load_at(int dir_fd, const char *name, const char *path, GError **error)
+{
 	char buf[STATE_READ_AT_ONCE];
 	g_autofree char *data = NULL;
 	_cleanup_close_ int fd = -1;
@@ -599,7 +605,7 @@ ocid_persist_load(const char *path, GError **error)
 	ssize_t n = -1;
 	OcidContainer *c;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		do
 			n = read(fd, buf, sizeof buf);

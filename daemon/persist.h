@@ -19,6 +19,9 @@ OcidContainer *ocid_persist_from_json(const char *data, gsize len, const char *o
 gboolean ocid_persist_save(OcidContainer *container, gboolean durable, GError **error);
 
 OcidContainer *ocid_persist_load(const char *path, GError **error);
+/* The same for @name in the dir @dir_fd (a restart opens its dir once), which is @path
+ * for the record and its errors. */
+OcidContainer *ocid_persist_load_at(int dir_fd, const char *name, const char *path, GError **error);
 
 /* Writes @data to @path through a temporary file, fsync and rename, then fsyncs the dir. */
 gboolean ocid_write_file_atomic(const char *path, const char *data, gsize len, int mode,

@@ -19,6 +19,7 @@
 #include "process.h"
 #include "reaper.h"
 #include "restart.h"
+#include "restore-load.h"
 #include "state-machine.h"
 #include "teardown.h"
 
@@ -312,9 +313,14 @@ reconcile(OcidManager *manager, OcidContainer *c, GHashTable *stored, GHashTable
 	gboolean oom = FALSE;
 	gpointer stored_id = NULL, stored_fd = NULL;
 
+	/* Opened by the load (restore-load.h), unless the fd store had one. */
+	gboolean opened = c->container_pidfd >= 0;
+
 	/* Stolen, key and all: a steal frees neither. */
 	if (g_hash_table_steal_extended(stored, c->id, &stored_id, &stored_fd)) {
+		closep(&c->container_pidfd);
 		c->container_pidfd = GPOINTER_TO_INT(stored_fd);
+		opened = FALSE;
 		g_free(stored_id);
 	}
 	if (!ocid_container_is_alive(c)) {
@@ -322,15 +328,24 @@ reconcile(OcidManager *manager, OcidContainer *c, GHashTable *stored, GHashTable
 		return;
 	}
 	if (g_hash_table_contains(exits, c->id) && read_exit_file(manager, c, &exit_code, &oom)) {
+		/* The exit is told: the pidfds the load opened are not needed. */
+		closep(&c->monitor_pidfd);
+		if (opened)
+			closep(&c->container_pidfd);
 		container_exited(c, exit_code, oom, NULL);
 		return;
 	}
-	c->monitor_pidfd = ocid_pidfd_open_verified(c->monitor_pid, &c->monitor_identity);
+	/* The load tried already; what it could not open (a monitor gone) is tried once more,
+	 * which costs little where it is rare. */
+	if (c->monitor_pidfd < 0)
+		c->monitor_pidfd = ocid_pidfd_open_verified(c->monitor_pid, &c->monitor_identity);
 	/* The stored pidfd pins the very process, even dead and reaped; a pid may not. */
 	if (c->container_pidfd < 0) {
 		c->container_pidfd = ocid_pidfd_open_verified(c->pid, &c->pid_identity);
-		ocid_fd_store_add_pidfd(c->id, c->container_pidfd);
+		opened = TRUE;
 	}
+	if (opened)
+		ocid_fd_store_add_pidfd(c->id, c->container_pidfd);
 	if (c->monitor_pidfd >= 0) {
 		ocid_supervise_watch_monitor(manager, c);
 		return;
@@ -384,42 +399,74 @@ list_exit_files(OcidManager *manager)
 }
 
 void
+ocid_supervise_restore_begin(OcidManager *manager)
+{
+	g_autoptr(GHashTable) stored_ids =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	GHashTableIter iter;
+	gpointer id;
+
+	manager->stored_pidfds = ocid_fd_store_take_pidfds();
+	/* The load's own set of the ids: reconcile takes from stored_pidfds meanwhile, key
+	 * and all, so these are copies. */
+	g_hash_table_iter_init(&iter, manager->stored_pidfds);
+	while (g_hash_table_iter_next(&iter, &id, NULL))
+		g_hash_table_add(stored_ids, g_strdup(id));
+	manager->restore_load = ocid_restore_load_start(manager->containers_dir,
+							!manager->first_since_boot, stored_ids);
+}
+
+void
+ocid_supervise_restore_end(OcidManager *manager)
+{
+	GHashTableIter iter;
+	gpointer fd;
+
+	g_clear_pointer(&manager->restore_load, ocid_restore_load_free);
+	if (manager->stored_pidfds == NULL)
+		return;
+	/* Ours are closed; the service manager keeps its own for the next start. */
+	g_hash_table_iter_init(&iter, manager->stored_pidfds);
+	while (g_hash_table_iter_next(&iter, NULL, &fd))
+		close(GPOINTER_TO_INT(fd));
+	g_clear_pointer(&manager->stored_pidfds, g_hash_table_unref);
+}
+
+void
 ocid_manager_restore(OcidManager *manager)
 {
-	g_autoptr(GDir) dir = g_dir_open(manager->containers_dir, 0, NULL);
-	g_autoptr(GHashTable) stored = ocid_fd_store_take_pidfds();
+	GHashTable *stored = manager->stored_pidfds;
+	OcidRestoreLoad *load = manager->restore_load;
 	g_autoptr(GHashTable) exits = NULL;
+	OcidRestoreRecord *record;
 	GHashTableIter iter;
-	gpointer id, fd;
-	const char *name;
+	gpointer id;
 	guint restored = 0;
 	g_autoptr(GPtrArray) interrupted = g_ptr_array_new();
 
-	/* The watch first: an exit file written from now on is seen by one or the other. */
+	g_return_if_fail(load != NULL);
+
+	/* The watch first: an exit file written from now on is seen by one or the other. A
+	 * pidfd the load opened before the listing is as good as one opened after it: its
+	 * monitor was alive then, and its exit is told by the pidfd or by a file listed now. */
 	ocid_supervise_watch_exits(manager);
 	exits = list_exit_files(manager);
-	if (dir == NULL)
-		return;
-	while ((name = g_dir_read_name(dir)) != NULL) {
-		g_autofree char *path =
-		    g_build_filename(manager->containers_dir, name, "state.json", NULL);
-		g_autoptr(GError) error = NULL;
-		g_autoptr(OcidContainer) c = NULL;
+	while ((record = ocid_restore_load_next(load)) != NULL) {
+		const char *name = record->name;
+		g_autoptr(OcidContainer) c = g_steal_pointer(&record->container);
 
-		if (!ocid_id_is_valid(name))
-			continue;
-		c = ocid_persist_load(path, &error);
-		if (c == NULL && g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+		if (c == NULL && g_error_matches(record->error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
 			c = interrupted_create(manager, name);
 		if (c == NULL) {
 			g_warning("Skipping container in %s/%s: %s. Fix or remove the file",
-				  manager->containers_dir, name, error->message);
+				  manager->containers_dir, name, record->error->message);
 			continue;
 		}
 		if (!g_str_equal(c->id, name) || ocid_store_get(manager->store, c->id) != NULL ||
 		    ocid_store_get_by_name(manager->store, c->name) != NULL) {
-			g_warning("Skipping %s: its id or name clashes with another container",
-				  path);
+			g_warning("Skipping %s/%s/state.json: its id or name clashes with another "
+				  "container",
+				  manager->containers_dir, name);
 			continue;
 		}
 		ocid_manager_adopt(manager, c);
@@ -453,9 +500,12 @@ ocid_manager_restore(OcidManager *manager)
 					  "is created again",
 					  c->id, notify_error->message);
 		}
-		ocid_log_container(c, G_LOG_LEVEL_INFO, OCID_MESSAGE_RESTORED,
-				   "Restored container %s (%s), %s", c->id, c->name,
-				   ocid_container_state_to_string(c->state));
+		/* Formatted only where it is kept: the default writer drops info unless
+		 * G_MESSAGES_DEBUG asks for it, and this line comes once per container. */
+		if (!g_log_writer_default_would_drop(G_LOG_LEVEL_INFO, G_LOG_DOMAIN))
+			ocid_log_container(c, G_LOG_LEVEL_INFO, OCID_MESSAGE_RESTORED,
+					   "Restored container %s (%s), %s", c->id, c->name,
+					   ocid_container_state_to_string(c->state));
 		g_steal_pointer(&c);
 		restored++;
 	}
@@ -465,8 +515,7 @@ ocid_manager_restore(OcidManager *manager)
 		take_down(manager, interrupted->pdata[i]);
 	/* Pidfds of containers that are no more. */
 	g_hash_table_iter_init(&iter, stored);
-	while (g_hash_table_iter_next(&iter, &id, &fd)) {
-		close(GPOINTER_TO_INT(fd));
+	while (g_hash_table_iter_next(&iter, &id, NULL))
 		ocid_fd_store_remove_pidfd(id);
-	}
+	ocid_supervise_restore_end(manager);
 }

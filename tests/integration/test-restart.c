@@ -1,6 +1,7 @@
 /* kill -9 of the daemon: containers keep running and stay controllable, and one that
  * exits while the daemon is down reports its real exit code afterwards. Also a monitor
- * killed under a running container, and bad configuration refused at start. */
+ * killed under a running container, bad configuration refused at start, and a broken
+ * record skipped while the others are restored. */
 #include "ocid-test.h"
 
 #include <signal.h>
@@ -181,12 +182,85 @@ test_bad_config_refused(void)
 	g_assert_nonnull(strstr(err, "unknown key"));
 }
 
+/* Whether ListContainers holds the container @id. */
+static gboolean
+listed(OcidTest *t, const char *id)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) list = ocid_test_call(
+	    t, MANAGER_PATH, MANAGER, "ListContainers",
+	    g_variant_new("(@a{sv})", g_variant_new_array(G_VARIANT_TYPE("{sv}"), NULL, 0)),
+	    "(a(sssto))", &error);
+	g_autoptr(GVariantIter) iter = NULL;
+	const char *listed_id;
+
+	g_assert_no_error(error);
+	g_variant_get(list, "(a(sssto))", &iter);
+	while (g_variant_iter_loop(iter, "(&s&s&st&o)", &listed_id, NULL, NULL, NULL, NULL))
+		if (g_str_equal(listed_id, id))
+			return TRUE;
+	return FALSE;
+}
+
+/* A record that cannot be read is skipped with a warning that names it, and the records
+ * around it, loaded on the same threads, are restored all the same; once fixed, it is
+ * restored at the next start. */
+static void
+test_broken_record(void)
+{
+	OcidTest *t = ocid_test_get_or_skip();
+	const char *ids[] = { "before-broken", "broken", "after-broken" };
+	char *paths[G_N_ELEMENTS(ids)];
+	g_autofree char *bundle = NULL;
+	g_autofree char *record = NULL;
+	g_autofree char *saved = NULL;
+	gint32 pids[G_N_ELEMENTS(ids)];
+
+	if (t == NULL)
+		return;
+	bundle = ocid_test_make_bundle(t, "steady", "sleep 60");
+	for (gsize i = 0; i < G_N_ELEMENTS(ids); i++) {
+		paths[i] = ocid_test_bring_up(t, ids[i], bundle, NULL, TRUE, NULL);
+		pids[i] = ocid_test_get_int(t, paths[i], "Pid");
+	}
+	record = g_build_filename(t->state_dir, "containers", "broken", "state.json", NULL);
+	g_assert_true(g_file_get_contents(record, &saved, NULL, NULL));
+
+	ocid_test_kill_daemon(t);
+	g_assert_true(g_file_set_contents(record, "{\n  \"version\" : 1,\n  \"id\" : ", -1, NULL));
+	ocid_test_start_daemon(t);
+	g_assert_true(ocid_test_wait_daemon_log(t, "/broken: ", 5000));
+	g_assert_true(ocid_test_wait_daemon_log(t, "Fix or remove the file", 5000));
+	g_assert_false(listed(t, "broken"));
+	for (gsize i = 0; i < G_N_ELEMENTS(ids); i += 2) {
+		g_autofree char *state = ocid_test_get_string(t, paths[i], "State");
+
+		g_assert_true(listed(t, ids[i]));
+		g_assert_cmpstr(state, ==, "running");
+		g_assert_cmpint(ocid_test_get_int(t, paths[i], "Pid"), ==, pids[i]);
+	}
+
+	/* Fixed while the daemon is down, it is back: running, the same process. */
+	ocid_test_kill_daemon(t);
+	g_assert_true(g_file_set_contents(record, saved, -1, NULL));
+	ocid_test_start_daemon(t);
+	for (gsize i = 0; i < G_N_ELEMENTS(ids); i++) {
+		g_autofree char *state = ocid_test_get_string(t, paths[i], "State");
+
+		g_assert_cmpstr(state, ==, "running");
+		g_assert_cmpint(ocid_test_get_int(t, paths[i], "Pid"), ==, pids[i]);
+		ocid_test_delete(t, paths[i], TRUE);
+		g_free(paths[i]);
+	}
+}
+
 static void
 add_tests(void)
 {
 	g_test_add_func("/restart/daemon-killed", test_daemon_killed);
 	g_test_add_func("/restart/monitor-killed", test_monitor_killed);
 	g_test_add_func("/restart/bad-config-refused", test_bad_config_refused);
+	g_test_add_func("/restart/broken-record", test_broken_record);
 }
 
 int

@@ -137,6 +137,64 @@ test_refusals(void)
 	}
 }
 
+/* Members are found by name in objects of every size (the index grows past 64 names and
+ * is kept at its own size), nested ones too; integers of every length read as json-glib
+ * reads them; text before and after an escape, ASCII or not, comes out whole. */
+static void
+test_lookups_and_numbers(void)
+{
+	g_autoptr(GString) text = g_string_new("{");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(OcidJsonDoc) doc = NULL;
+	const OcidJsonNode *root, *inner;
+	const char *numbers[] = { "0",
+				  "-0",
+				  "7",
+				  "-123456789012345678",
+				  "999999999999999999",
+				  "1000000000000000000",
+				  "-9223372036854775808",
+				  "9223372036854775807" };
+
+	for (guint m = 0; m < 300; m++)
+		g_string_append_printf(text, "\"member-%u\": %u, ", m, m);
+	g_string_append(text, "\"inner\": {\"a\": 1, \"b\": \"x\\ny\\u00e9z\xc3\xa9\"}, ");
+	for (gsize i = 0; i < G_N_ELEMENTS(numbers); i++)
+		g_string_append_printf(text, "\"n%zu\": %s, ", i, numbers[i]);
+	g_string_append(text, "\"last\": \"ab\\\"cd\"}");
+	doc = ocid_json_doc_parse(text->str, text->len, 8, &error);
+	g_assert_no_error(error);
+	root = ocid_json_doc_root(doc);
+	for (guint m = 0; m < 300; m++) {
+		g_autofree char *key = g_strdup_printf("member-%u", m);
+		const OcidJsonNode *n = ocid_json_member(doc, root, key);
+
+		g_assert_nonnull(n);
+		g_assert_cmpstr(n->key, ==, key);
+		g_assert_cmpint(n->integer, ==, m);
+	}
+	g_assert_null(ocid_json_member(doc, root, "member-300"));
+	g_assert_null(ocid_json_member(doc, root, "a"));
+	inner = ocid_json_member(doc, root, "inner");
+	g_assert_cmpint(ocid_json_member(doc, inner, "a")->integer, ==, 1);
+	g_assert_cmpstr(ocid_json_member(doc, inner, "b")->string, ==, "x\ny\xc3\xa9z\xc3\xa9");
+	g_assert_null(ocid_json_member(doc, inner, "member-1"));
+	g_assert_cmpstr(ocid_json_member(doc, root, "last")->string, ==, "ab\"cd");
+	for (gsize i = 0; i < G_N_ELEMENTS(numbers); i++) {
+		g_autofree char *key = g_strdup_printf("n%zu", i);
+		const OcidJsonNode *n = ocid_json_member(doc, root, key);
+
+		g_assert_cmpint(n->kind, ==, OCID_JSON_INTEGER);
+		g_assert_cmpint(n->integer, ==, g_ascii_strtoll(numbers[i], NULL, 10));
+	}
+	/* Text that is not UTF-8 after an escape is refused as before one. */
+	g_clear_pointer(&doc, ocid_json_doc_free);
+	doc = parse("[\"ok\\n\xff\"]", &error);
+	g_assert_null(doc);
+	g_assert_error(error, OCID_ERROR, OCID_ERROR_INVALID_ARGUMENT);
+	g_assert_nonnull(strstr(error->message, "not valid UTF-8"));
+}
+
 static void
 test_writer(void)
 {
@@ -198,6 +256,7 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/json-text/values", test_values);
+	g_test_add_func("/json-text/lookups-and-numbers", test_lookups_and_numbers);
 	g_test_add_func("/json-text/refusals", test_refusals);
 	g_test_add_func("/json-text/writer", test_writer);
 	return g_test_run();
