@@ -14,13 +14,23 @@ ocid_container_new(const char *id, const char *name)
 
 	container->id = g_strdup(id);
 	container->name = g_strdup(name);
-	container->stop_waiters = g_ptr_array_new();
 	container->state = OCID_STATE_CREATING;
 	container->monitor_pidfd = -1;
 	container->container_pidfd = -1;
 	container->notify_fd = -1;
 	container->log_owned = -1;
 	return container;
+}
+
+void
+ocid_container_set_dir(OcidContainer *container, const char *containers_dir)
+{
+	/* Not g_build_filename(): its result keeps the 128-byte buffer it was built in, more
+	 * than twice these paths' length, in each of thousands of containers. */
+	g_free(container->dir);
+	container->dir = g_strconcat(containers_dir, "/", container->id, NULL);
+	g_free(container->state_path);
+	container->state_path = g_strconcat(container->dir, "/state.json", NULL);
 }
 
 GHashTable *
@@ -104,7 +114,6 @@ ocid_container_free(OcidContainer *container)
 	g_free(container->cgroups_path);
 	g_free(container->cgroup_parent);
 	g_free(container->error);
-	g_free(container->object_path);
 	g_clear_pointer(&container->labels, g_hash_table_unref);
 	g_clear_pointer(&container->annotations, g_hash_table_unref);
 	g_clear_pointer(&container->metadata, g_hash_table_unref);

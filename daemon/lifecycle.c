@@ -233,15 +233,17 @@ add_waiter(OcidContainer *c, OcidDoneFunc done, gpointer user_data)
 
 	w->done = done;
 	w->user_data = user_data;
-	g_ptr_array_add(c->stop_waiters, w);
+	g_ptr_array_add(ocid_ptr_array_ensure(&c->stop_waiters, NULL), w);
 }
 
 void
 ocid_lifecycle_complete_waiters(OcidContainer *c, GError *error)
 {
-	g_autoptr(GPtrArray) waiters = c->stop_waiters;
+	/* Taken first: a waiter's callback may add the next one. */
+	g_autoptr(GPtrArray) waiters = g_steal_pointer(&c->stop_waiters);
 
-	c->stop_waiters = g_ptr_array_new();
+	if (waiters == NULL)
+		return;
 	for (guint i = 0; i < waiters->len; i++) {
 		g_autofree Waiter *w = g_ptr_array_index(waiters, i);
 		w->done(c, error, w->user_data);
