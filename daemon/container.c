@@ -13,7 +13,8 @@ ocid_container_new(const char *id, const char *name)
 	OcidContainer *container = g_new0(OcidContainer, 1);
 
 	container->id = g_strdup(id);
-	container->name = g_strdup(name);
+	/* Most containers are named by their id: one copy for both. */
+	container->name = g_strcmp0(name, id) == 0 ? container->id : g_strdup(name);
 	container->state = OCID_STATE_CREATING;
 	container->monitor_pidfd = -1;
 	container->container_pidfd = -1;
@@ -94,8 +95,9 @@ ocid_container_free(OcidContainer *container)
 		close(container->monitor_pidfd);
 	if (container->container_pidfd >= 0)
 		close(container->container_pidfd);
+	if (container->name != container->id)
+		g_free(container->name);
 	g_free(container->id);
-	g_free(container->name);
 	g_free(container->bundle_path);
 	g_free(container->log_path);
 	g_free(container->dir);

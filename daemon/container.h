@@ -34,7 +34,7 @@ struct OcidManager;
 struct OcidContainer {
 	/* Fixed at creation. */
 	char *id;
-	char *name;
+	char *name; /* may be id itself: never replaced, freed by ocid_container_free() */
 	char *bundle_path;
 	char *log_path;
 	char *dir;
