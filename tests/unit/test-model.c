@@ -337,6 +337,7 @@ test_store(void)
 	OcidContainer *a = sample_container("a", "alpha", 100);
 	OcidContainer *b = sample_container("b", "beta", 300);
 	OcidContainer *c = sample_container("c", "gamma", 200);
+	OcidContainer *d = sample_container("delta", "delta", 400);
 
 	b->state = OCID_STATE_RUNNING;
 	b->sandbox = g_strdup("pod");
@@ -400,6 +401,17 @@ test_store(void)
 
 	ocid_store_remove(store, b);
 	g_assert_null(ocid_store_lookup(store, "beta"));
+	g_assert_cmpuint(ocid_store_count(store), ==, 2);
+
+	/* A container named by its id is found by that name; another's id is no name. */
+	ocid_store_add(store, d);
+	g_assert_true(ocid_store_get_by_name(store, "delta") == d);
+	g_assert_true(ocid_store_lookup(store, "delta") == d);
+	g_assert_true(ocid_store_get_by_name(store, "alpha") == a);
+	g_assert_null(ocid_store_get_by_name(store, "a"));
+	ocid_store_remove(store, d);
+	g_assert_null(ocid_store_get_by_name(store, "delta"));
+	g_assert_null(ocid_store_lookup(store, "delta"));
 	g_assert_cmpuint(ocid_store_count(store), ==, 2);
 }
 
