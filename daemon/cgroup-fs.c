@@ -19,7 +19,8 @@ fs_place(OcidCgroupManager *manager, OcidContainer *container, GError **error)
 	    "/%s/ocid-%s", ocid_cgroup_parent_of(manager, container), container->id);
 
 	g_free(container->cgroups_path);
-	container->cgroups_path = g_build_filename(group, OCID_CGROUP_CONTAINER, NULL);
+	/* Not g_build_filename(), whose result keeps a 128-byte buffer: one per container. */
+	container->cgroups_path = g_strconcat(group, "/" OCID_CGROUP_CONTAINER, NULL);
 	g_free(container->control_group);
 	container->control_group = g_steal_pointer(&group);
 	g_clear_pointer(&container->unit, g_free);

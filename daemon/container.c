@@ -13,14 +13,25 @@ ocid_container_new(const char *id, const char *name)
 	OcidContainer *container = g_new0(OcidContainer, 1);
 
 	container->id = g_strdup(id);
-	container->name = g_strdup(name);
-	container->stop_waiters = g_ptr_array_new();
+	/* Most containers are named by their id: one copy for both. */
+	container->name = g_strcmp0(name, id) == 0 ? container->id : g_strdup(name);
 	container->state = OCID_STATE_CREATING;
 	container->monitor_pidfd = -1;
 	container->container_pidfd = -1;
 	container->notify_fd = -1;
 	container->log_owned = -1;
 	return container;
+}
+
+void
+ocid_container_set_dir(OcidContainer *container, const char *containers_dir)
+{
+	/* Not g_build_filename(): its result keeps the 128-byte buffer it was built in, more
+	 * than twice these paths' length, in each of thousands of containers. */
+	g_free(container->dir);
+	container->dir = g_strconcat(containers_dir, "/", container->id, NULL);
+	g_free(container->state_path);
+	container->state_path = g_strconcat(container->dir, "/state.json", NULL);
 }
 
 GHashTable *
@@ -84,8 +95,9 @@ ocid_container_free(OcidContainer *container)
 		close(container->monitor_pidfd);
 	if (container->container_pidfd >= 0)
 		close(container->container_pidfd);
+	if (container->name != container->id)
+		g_free(container->name);
 	g_free(container->id);
-	g_free(container->name);
 	g_free(container->bundle_path);
 	g_free(container->log_path);
 	g_free(container->dir);
@@ -104,7 +116,6 @@ ocid_container_free(OcidContainer *container)
 	g_free(container->cgroups_path);
 	g_free(container->cgroup_parent);
 	g_free(container->error);
-	g_free(container->object_path);
 	g_clear_pointer(&container->labels, g_hash_table_unref);
 	g_clear_pointer(&container->annotations, g_hash_table_unref);
 	g_clear_pointer(&container->metadata, g_hash_table_unref);

@@ -6,6 +6,7 @@
 #include "process.h"
 
 #include <glib.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef enum {
@@ -33,7 +34,7 @@ struct OcidManager;
 struct OcidContainer {
 	/* Fixed at creation. */
 	char *id;
-	char *name;
+	char *name; /* may be id itself: never replaced, freed by ocid_container_free() */
 	char *bundle_path;
 	char *log_path;
 	char *dir;
@@ -77,15 +78,11 @@ struct OcidContainer {
 	/* A Delete has begun to take it apart (and no other verb may begin): a daemon that
 	 * finds it so at restore finishes the job (teardown.h). */
 	int removing;
-	int log_driver; /* OcidLogDriver */
 	/* Registered with systemd-machined while it runs (machined.h). */
 	int machined;
-	/* What ocid does when it exits (restart.h): an OcidRestartPolicy, and for on-failure
+	/* What ocid does when it exits (restart.h): its restart_policy, and for on-failure
 	 * how many restarts in a row it gets (0: no limit). */
-	int restart_policy;
 	uint32_t restart_max;
-	/* Its health check (health.h), NULL for none. */
-	struct OcidHealthConfig *healthcheck;
 	/* A caller's Stop, Kill or Delete stopped it: no policy starts it again. */
 	int stopped_by_caller;
 	/* It exited and its policy starts it again: a daemon that finds it so at restore
@@ -95,21 +92,21 @@ struct OcidContainer {
 	 * wall-clock time the back-off ends (0: at once, as at boot). */
 	uint32_t restart_streak;
 	int64_t restart_due_usec;
-	/* Readiness (notify.h): an OcidNotifyMode; with "container", what it said last. */
-	int notify;
-	int ready;
+	/* Its health check (health.h), NULL for none. */
+	struct OcidHealthConfig *healthcheck;
+	/* Readiness (notify.h): with notify, what it said last. */
 	char *status_text;
+	int ready;
 
 	/* Changed only through state-machine.h. */
 	OcidContainerState state;
 	int32_t pid;
 	int32_t exit_code;
 	int oom_killed;
+	uint32_t restart_count; /* the times its policy started it again */
 	char *error;
 	uint64_t started_usec;
 	uint64_t finished_usec;
-	uint32_t restart_count;         /* the times its policy started it again */
-	int health;                     /* an OcidHealth */
 	uint32_t health_failing_streak; /* failed checks in a row */
 
 	/* Processes, persisted so that a restarted daemon finds them again. The identities
@@ -122,41 +119,49 @@ struct OcidContainer {
 	/* Tells this container from an earlier one of the same id: asynchronous
 	 * completions carry (id, serial) and find nothing once it is gone. */
 	guint64 serial;
-	OcidCreateOp *create; /* while CREATING; owns the spawn, the unit job, the reply */
-	char *object_path;
-	int monitor_pidfd;
-	int container_pidfd;
-	guint monitor_watch;
-	guint container_watch;
-	gboolean container_is_child; /* reparented to the daemon after its monitor died */
-	gboolean starting;           /* a Start is in flight */
-	OcidTeardown *teardown;      /* its way down, once begun (teardown.h) */
-	GPtrArray *execs;            /* ExecSync calls running in it (exec.c), not owned; NULL
-				      * until the first */
+	OcidCreateOp *create;   /* while CREATING; owns the spawn, the unit job, the reply */
+	OcidTeardown *teardown; /* its way down, once begun (teardown.h) */
+	GPtrArray *execs;       /* ExecSync calls running in it (exec.c), not owned; NULL
+				 * until the first */
 	/* The D-Bus face's calls and streams in flight for it (dbus/container-io.c): its
 	 * pending Waits, log followers, Exec processes. Freed by that face at removal. */
 	OcidContainerCalls *calls;
-	/* Its spec has no poststop hooks, so that the runtime's delete of it, once it has
-	 * exited, is only its state dir and its cgroup, which ocid can remove itself. */
-	gboolean no_poststop_hooks;
-	GPtrArray *stop_waiters; /* pending Stop/Delete calls, see manager.c */
-	guint stop_timer;
-	guint restart_timer; /* its back-off before a restart (restart.c) */
-	gboolean restarting; /* a restart is taking it down and creating it again */
-	guint health_timer;  /* the next health check (health.c) */
-	int notify_fd;       /* its NOTIFY_SOCKET, read by the daemon (notify.c) */
-	guint notify_watch;
-	gboolean health_checking; /* a health check runs */
-	gboolean health_restart;  /* unhealthy with on_failure=restart: restarted at exit */
-	GPtrArray *health_log;    /* OcidHealthResult, the last few; NULL until the first */
+	GPtrArray *stop_waiters; /* pending Stop/Delete calls, see lifecycle.c; NULL while none */
+	GPtrArray *health_log;   /* OcidHealthResult, the last few; NULL until the first */
 	/* The manager it belongs to, from its adoption on (manager.h): the state machine
 	 * persists through it and tells its listener. */
 	struct OcidManager *manager;
+	int monitor_pidfd;
+	int container_pidfd;
+	int notify_fd; /* its NOTIFY_SOCKET, read by the daemon (notify.c) */
+	guint monitor_watch;
+	guint container_watch;
+	guint notify_watch;
+	guint stop_timer;
+	guint restart_timer; /* its back-off before a restart (restart.c) */
+	guint health_timer;  /* the next health check (health.c) */
+	/* Flags as bits and enums as bytes, here at the end where they fill what would be
+	 * padding: the daemon keeps thousands of containers, and a word each would take the
+	 * struct past a malloc size class (a bool bit-field stores any non-zero value as 1). */
+	bool starting : 1; /* a Start is in flight */
+	/* Its spec has no poststop hooks, so that the runtime's delete of it, once it has
+	 * exited, is only its state dir and its cgroup, which ocid can remove itself. */
+	bool no_poststop_hooks : 1;
+	bool restarting : 1;         /* a restart is taking it down and creating it again */
+	bool health_checking : 1;    /* a health check runs */
+	bool health_restart : 1;     /* unhealthy with on_failure=restart: restarted at exit */
+	unsigned int log_driver : 3; /* OcidLogDriver; fixed at creation */
+	uint8_t restart_policy;      /* OcidRestartPolicy; fixed at creation, or by Update */
+	uint8_t notify;              /* OcidNotifyMode (notify.h); fixed at creation */
+	uint8_t health;              /* OcidHealth; changed only through state-machine.h */
 };
 
 OcidContainer *ocid_container_new(const char *id, const char *name);
 
 void ocid_container_free(OcidContainer *container);
+
+/* Sets its dir (<containers_dir>/<id>) and state_path (<dir>/state.json). */
+void ocid_container_set_dir(OcidContainer *container, const char *containers_dir);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OcidContainer, ocid_container_free)
 

@@ -166,8 +166,7 @@ container_from_request(OcidManager *manager, OcidCreateRequest *r, JsonNode *spe
 	c->created_usec = (uint64_t)g_get_real_time();
 	c->runtime_path =
 	    g_strdup(ocid_manager_runtime_path_for(manager, c->privileged, c->trusted));
-	c->dir = g_build_filename(manager->containers_dir, c->id, NULL);
-	c->state_path = g_build_filename(c->dir, "state.json", NULL);
+	ocid_container_set_dir(c, manager->containers_dir);
 	if (!manager->cgroups->place(manager->cgroups, c, error))
 		return NULL;
 	if (!ocid_spec_apply(spec, c, r->seccomp, error))

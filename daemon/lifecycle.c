@@ -224,17 +224,18 @@ on_stop_timeout(gpointer user_data)
 static void
 add_waiter(OcidContainer *c, OcidDoneFunc done, gpointer user_data)
 {
-	g_ptr_array_add(c->stop_waiters, ocid_waiter_new(done, user_data));
+	g_ptr_array_add(ocid_ptr_array_ensure(&c->stop_waiters, g_free),
+			ocid_waiter_new(done, user_data));
 }
 
 void
 ocid_lifecycle_complete_waiters(OcidContainer *c, GError *error)
 {
-	g_autoptr(GPtrArray) waiters = c->stop_waiters;
+	/* Taken first: a waiter's callback may add the next one. */
+	g_autoptr(GPtrArray) waiters = g_steal_pointer(&c->stop_waiters);
 
-	c->stop_waiters = g_ptr_array_new();
-	g_ptr_array_set_free_func(waiters, g_free);
-	ocid_waiters_answer(waiters, c, error);
+	if (waiters != NULL)
+		ocid_waiters_answer(waiters, c, error);
 }
 
 /* Asks the container to stop; SIGKILL when @timeout_sec passes (or at once for 0, and for

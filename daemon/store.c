@@ -1,8 +1,11 @@
 #include "store.h"
 
 struct OcidStore {
-	GHashTable *by_id;   /* id -> OcidContainer, owning */
-	GHashTable *by_name; /* name -> OcidContainer */
+	GHashTable *by_id; /* id -> OcidContainer, owning */
+	/* name -> OcidContainer, for the names that are not their container's id: most are,
+	 * and a table of thousands costs some 40 bytes a container. No name is another
+	 * container's id (create.c checks), so by_id answers for the others. */
+	GHashTable *by_name;
 };
 
 OcidStore *
@@ -30,7 +33,8 @@ void
 ocid_store_add(OcidStore *store, OcidContainer *container)
 {
 	g_hash_table_insert(store->by_id, container->id, container);
-	g_hash_table_insert(store->by_name, container->name, container);
+	if (g_strcmp0(container->name, container->id) != 0)
+		g_hash_table_insert(store->by_name, container->name, container);
 }
 
 void
@@ -49,7 +53,14 @@ ocid_store_get(OcidStore *store, const char *id)
 OcidContainer *
 ocid_store_get_by_name(OcidStore *store, const char *name)
 {
-	return g_hash_table_lookup(store->by_name, name);
+	OcidContainer *container = g_hash_table_lookup(store->by_name, name);
+
+	if (container == NULL) {
+		container = g_hash_table_lookup(store->by_id, name);
+		if (container != NULL && g_strcmp0(container->name, container->id) != 0)
+			container = NULL;
+	}
+	return container;
 }
 
 OcidContainer *

@@ -33,14 +33,6 @@ ocid_container_object_path(const char *id)
 	return path;
 }
 
-const char *
-ocid_container_path_of(OcidContainer *container)
-{
-	if (container->object_path == NULL)
-		container->object_path = ocid_container_object_path(container->id);
-	return container->object_path;
-}
-
 static int
 container_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
 	       sd_bus_error *error)
@@ -111,8 +103,7 @@ container_enumerate(sd_bus *bus, const char *path, void *userdata, char ***nodes
 		return -ENOMEM;
 	for (guint i = 0; i < list->len; i++) {
 		const OcidContainer *c = g_ptr_array_index(list, i);
-		result[i] = strdup(ocid_container_path_of((OcidContainer *)c));
-		if (result[i] == NULL) {
+		if (sd_bus_path_encode(OCID_CONTAINER_PREFIX, c->id, &result[i]) < 0) {
 			for (guint j = 0; j < i; j++)
 				free(result[j]);
 			free(result);
@@ -361,14 +352,16 @@ on_updated(OcidContainer *container, GError *error, gpointer user_data)
 	g_autoptr(sd_bus_message) call = user_data;
 	g_autoptr(sd_bus_message) updated = NULL;
 	sd_bus *bus = sd_bus_message_get_bus(call);
+	g_autofree char *path = NULL;
 
 	if (error != NULL) {
 		(void)ocid_bus_reply_gerror(call, error);
 		return;
 	}
 	(void)sd_bus_reply_method_return(call, NULL);
-	if (sd_bus_message_new_signal(bus, &updated, ocid_container_path_of(container),
-				      OCID_CONTAINER_INTERFACE, "Updated") < 0 ||
+	path = ocid_container_object_path(container->id);
+	if (sd_bus_message_new_signal(bus, &updated, path, OCID_CONTAINER_INTERFACE, "Updated") <
+		0 ||
 	    sd_bus_message_rewind(call, 1) < 0 || sd_bus_message_copy(updated, call, 1) < 0)
 		return;
 	(void)sd_bus_send(bus, updated, NULL);
@@ -615,6 +608,8 @@ void
 ocid_container_object_emit_changed(OcidBusService *service, OcidContainer *container,
 				   const char *const *properties)
 {
-	(void)sd_bus_emit_properties_changed_strv(service->bus, ocid_container_path_of(container),
-						  OCID_CONTAINER_INTERFACE, (char **)properties);
+	g_autofree char *path = ocid_container_object_path(container->id);
+
+	(void)sd_bus_emit_properties_changed_strv(service->bus, path, OCID_CONTAINER_INTERFACE,
+						  (char **)properties);
 }

@@ -294,11 +294,14 @@ static void
 on_created(OcidContainer *container, GError *error, gpointer user_data)
 {
 	g_autoptr(sd_bus_message) call = user_data;
+	g_autofree char *path = NULL;
 
-	if (error != NULL)
+	if (error != NULL) {
 		(void)ocid_bus_reply_gerror(call, error);
-	else
-		(void)sd_bus_reply_method_return(call, "o", ocid_container_path_of(container));
+		return;
+	}
+	path = ocid_container_object_path(container->id);
+	(void)sd_bus_reply_method_return(call, "o", path);
 }
 
 /* Once the caller's files are read and her options checked, the decision about
@@ -481,6 +484,7 @@ method_get_container(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	OcidBusService *service = userdata;
 	const char *id_or_name;
+	g_autofree char *path = NULL;
 	OcidContainer *c;
 	int r;
 
@@ -490,7 +494,8 @@ method_get_container(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	c = lookup_or_error(service, id_or_name, error);
 	if (c == NULL)
 		return -ENOENT;
-	return sd_bus_reply_method_return(m, "o", ocid_container_path_of(c));
+	path = ocid_container_object_path(c->id);
+	return sd_bus_reply_method_return(m, "o", path);
 }
 
 static const char *
@@ -580,9 +585,11 @@ method_list_containers(sd_bus_message *m, void *userdata, sd_bus_error *error)
 		return r;
 	for (guint i = 0; i < list->len; i++) {
 		OcidContainer *c = g_ptr_array_index(list, i);
+		g_autofree char *path = ocid_container_object_path(c->id);
+
 		r = sd_bus_message_append(reply, "(sssto)", c->id, c->name,
 					  ocid_container_state_to_string(c->state), c->created_usec,
-					  ocid_container_path_of(c));
+					  path);
 		if (r < 0)
 			return r;
 	}

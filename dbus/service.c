@@ -33,7 +33,7 @@ static void
 on_container_added(OcidContainer *container, gpointer data)
 {
 	OcidBusService *service = data;
-	const char *path = ocid_container_path_of(container);
+	g_autofree char *path = ocid_container_object_path(container->id);
 
 	(void)sd_bus_emit_signal(service->bus, OCID_MANAGER_PATH, OCID_MANAGER_INTERFACE,
 				 "ContainerNew", "so", container->id, path);
@@ -45,7 +45,7 @@ static void
 on_container_removed(OcidContainer *container, gpointer data)
 {
 	OcidBusService *service = data;
-	const char *path = ocid_container_path_of(container);
+	g_autofree char *path = ocid_container_object_path(container->id);
 
 	/* Still in the store here, so sd-bus can list the interfaces that go away. */
 	(void)sd_bus_emit_object_removed(service->bus, path);

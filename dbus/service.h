@@ -58,11 +58,9 @@ int ocid_manager_object_register(OcidBusService *service);
 int ocid_container_objects_register(OcidBusService *service);
 int ocid_process_objects_register(OcidBusService *service);
 
-/* The object path of a container id (caller frees). */
+/* The object path of a container id (caller frees). Computed at each use rather than kept
+ * on the container: the daemon keeps thousands, and the path is their id's. */
 char *ocid_container_object_path(const char *id);
-
-/* The container's object path, computed once. */
-const char *ocid_container_path_of(OcidContainer *container);
 
 /* Emitters used by the listener. */
 void ocid_container_object_emit_changed(OcidBusService *service, OcidContainer *container,

@@ -2,9 +2,12 @@
  * filters, the effective spec. */
 #include "container.h"
 #include "errors.h"
+#include "health.h"
 #include "ids.h"
+#include "notify.h"
 #include "persist.h"
 #include "process.h"
+#include "restart.h"
 #include "spec.h"
 #include "store.h"
 
@@ -131,6 +134,42 @@ test_persist_round_trip(void)
 	g_assert_true(back->restart_pending);
 	g_assert_cmpuint(back->restart_streak, ==, 4);
 	g_assert_cmpint(back->restart_due_usec, ==, 1800000000000000);
+}
+
+/* The container keeps its fields in less room (a name that is its id shared, enums in a
+ * byte, dir and state path built to size): what a client and state.json see is the same. */
+static void
+test_compact_fields(void)
+{
+	g_autoptr(OcidContainer) c = sample_container("web-1", "web-1", 1);
+	g_autoptr(OcidContainer) named = ocid_container_new("web-2", "frontend");
+	g_autoptr(OcidContainer) back = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *json = NULL;
+
+	g_assert_cmpstr(c->name, ==, "web-1");
+	g_assert_cmpstr(named->id, ==, "web-2");
+	g_assert_cmpstr(named->name, ==, "frontend");
+	ocid_container_set_dir(c, "/var/lib/ocid/containers");
+	g_assert_cmpstr(c->dir, ==, "/var/lib/ocid/containers/web-1");
+	g_assert_cmpstr(c->state_path, ==, "/var/lib/ocid/containers/web-1/state.json");
+
+	c->restart_policy = OCID_RESTART_UNLESS_STOPPED;
+	c->notify = OCID_NOTIFY_CONTAINER;
+	c->health = OCID_HEALTH_UNHEALTHY;
+	c->log_driver = OCID_LOG_DRIVER_JOURNALD;
+	json = ocid_persist_to_json(c);
+	g_assert_nonnull(strstr(json, "\"name\" : \"web-1\""));
+	g_assert_nonnull(strstr(json, "\"restart_policy\" : 3"));
+	g_assert_nonnull(strstr(json, "\"health\" : 3"));
+	back = ocid_persist_from_json(json, strlen(json), "test", &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(back->id, ==, "web-1");
+	g_assert_cmpstr(back->name, ==, "web-1");
+	g_assert_cmpint(back->restart_policy, ==, OCID_RESTART_UNLESS_STOPPED);
+	g_assert_cmpint(back->notify, ==, OCID_NOTIFY_CONTAINER);
+	g_assert_cmpint(back->health, ==, OCID_HEALTH_UNHEALTHY);
+	g_assert_cmpint(back->log_driver, ==, OCID_LOG_DRIVER_JOURNALD);
 }
 
 /* Most containers have no labels, annotations, metadata or volumes: they keep none in
@@ -298,6 +337,7 @@ test_store(void)
 	OcidContainer *a = sample_container("a", "alpha", 100);
 	OcidContainer *b = sample_container("b", "beta", 300);
 	OcidContainer *c = sample_container("c", "gamma", 200);
+	OcidContainer *d = sample_container("delta", "delta", 400);
 
 	b->state = OCID_STATE_RUNNING;
 	b->sandbox = g_strdup("pod");
@@ -361,6 +401,17 @@ test_store(void)
 
 	ocid_store_remove(store, b);
 	g_assert_null(ocid_store_lookup(store, "beta"));
+	g_assert_cmpuint(ocid_store_count(store), ==, 2);
+
+	/* A container named by its id is found by that name; another's id is no name. */
+	ocid_store_add(store, d);
+	g_assert_true(ocid_store_get_by_name(store, "delta") == d);
+	g_assert_true(ocid_store_lookup(store, "delta") == d);
+	g_assert_true(ocid_store_get_by_name(store, "alpha") == a);
+	g_assert_null(ocid_store_get_by_name(store, "a"));
+	ocid_store_remove(store, d);
+	g_assert_null(ocid_store_get_by_name(store, "delta"));
+	g_assert_null(ocid_store_lookup(store, "delta"));
 	g_assert_cmpuint(ocid_store_count(store), ==, 2);
 }
 
@@ -436,6 +487,7 @@ main(int argc, char **argv)
 	g_test_add_func("/model/signals", test_signals);
 	g_test_add_func("/model/persist-round-trip", test_persist_round_trip);
 	g_test_add_func("/model/persist-empty-maps", test_persist_empty_maps);
+	g_test_add_func("/model/compact-fields", test_compact_fields);
 	g_test_add_func("/model/persist-refusals", test_persist_refusals);
 	g_test_add_func("/model/atomic-write", test_atomic_write);
 	g_test_add_func("/model/persist-load", test_persist_load);
