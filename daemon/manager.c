@@ -6,6 +6,7 @@
 
 #include "errors.h"
 #include "persist.h"
+#include "reaper.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -212,6 +213,23 @@ ocid_manager_new_for_tests(void)
 	return manager_alloc(NULL);
 }
 
+/* The monitors and containers it holds pidfds on, which it reaps itself (reaper.h). */
+static void
+add_watched_pids(GHashTable *pids, gpointer user_data)
+{
+	OcidManager *manager = user_data;
+	g_autoptr(GPtrArray) all = ocid_store_list_all(manager->store);
+
+	for (guint i = 0; i < all->len; i++) {
+		OcidContainer *c = all->pdata[i];
+
+		if (c->monitor_pidfd >= 0 && c->monitor_pid > 0)
+			g_hash_table_add(pids, GINT_TO_POINTER(c->monitor_pid));
+		if (c->container_pidfd >= 0 && c->pid > 0)
+			g_hash_table_add(pids, GINT_TO_POINTER(c->pid));
+	}
+}
+
 OcidManager *
 ocid_manager_new(OcidConfig *config, GError **error)
 {
@@ -240,6 +258,7 @@ ocid_manager_new(OcidConfig *config, GError **error)
 	/* Orphans land here when their monitor dies, so the real exit code of a container
 	 * is still ours to read rather than init's. */
 	(void)prctl(PR_SET_CHILD_SUBREAPER, 1);
+	ocid_reaper_set_watched_func(add_watched_pids, manager);
 	/* The records load on other threads while this one waits for the runtime's version
 	 * below and the bus: a restart spends their time once, not twice. */
 	ocid_supervise_restore_begin(manager);
@@ -269,6 +288,7 @@ ocid_manager_free(OcidManager *manager)
 {
 	if (manager == NULL)
 		return;
+	ocid_reaper_set_watched_func(NULL, NULL);
 	ocid_supervise_unwatch_exits(manager);
 	ocid_supervise_restore_end(manager);
 	g_clear_pointer(&manager->store, ocid_store_free);

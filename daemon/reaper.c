@@ -12,12 +12,23 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The pids this process holds a pidfd on (its fdinfo says "Pid:"): those are reaped by
- * their owner, who wants their status. A pidfd whose process is gone shows -1. */
-static GHashTable *
-pids_with_pidfds(void)
+static OcidReaperWatchedFunc watched_func;
+static gpointer watched_data;
+
+void
+ocid_reaper_set_watched_func(OcidReaperWatchedFunc func, gpointer user_data)
 {
-	GHashTable *pids = g_hash_table_new(NULL, NULL);
+	watched_func = func;
+	watched_data = user_data;
+}
+
+/* Adds the pids this process holds a pidfd on (its fdinfo says "Pid:"): those are reaped
+ * by their owner, who wants their status. A pidfd whose process is gone shows -1. The
+ * owner's own list covers most; this covers the rest (ExecSync processes, orphans being
+ * reaped in the background). */
+static void
+add_pids_with_pidfds(GHashTable *pids)
+{
 	g_autoptr(GDir) fds = g_dir_open("/proc/self/fdinfo", 0, NULL);
 	const char *fd;
 
@@ -32,7 +43,6 @@ pids_with_pidfds(void)
 		if (line != NULL && atoi(line + 6) > 0)
 			g_hash_table_add(pids, GINT_TO_POINTER(atoi(line + 6)));
 	}
-	return pids;
 }
 
 static GArray *
@@ -64,6 +74,7 @@ ocid_reaper_adopt_orphans(void)
 {
 	g_autoptr(GArray) kids = children();
 	g_autoptr(GHashTable) watched = NULL;
+	gboolean fdinfo_read = FALSE;
 	pid_t own_session = getsid(0);
 
 	for (guint i = 0; i < kids->len; i++) {
@@ -74,9 +85,17 @@ ocid_reaper_adopt_orphans(void)
 		 * start sessions of their own, and what they leave is in theirs. */
 		if (getsid(pid) == own_session)
 			continue;
-		/* Read once, and only when there is a candidate: hundreds of pidfds. */
-		if (watched == NULL)
-			watched = pids_with_pidfds();
+		/* Made once, and only when there is a candidate: hundreds of pidfds. The
+		 * fdinfo is read only for a child the owner does not know of. */
+		if (watched == NULL) {
+			watched = g_hash_table_new(NULL, NULL);
+			if (watched_func != NULL)
+				watched_func(watched, watched_data);
+		}
+		if (!g_hash_table_contains(watched, GINT_TO_POINTER(pid)) && !fdinfo_read) {
+			add_pids_with_pidfds(watched);
+			fdinfo_read = TRUE;
+		}
 		if (g_hash_table_contains(watched, GINT_TO_POINTER(pid)))
 			continue;
 		pidfd = sys_pidfd_open(pid);

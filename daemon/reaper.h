@@ -6,6 +6,18 @@
  * once if it is a zombie, else watched and reaped when it exits. */
 #pragma once
 
+#include <glib.h>
+#include <sys/types.h>
+
+/* Adds to @pids the processes its owner watches through pidfds of its own (the
+ * manager's monitors and containers). */
+typedef void (*OcidReaperWatchedFunc)(GHashTable *pids, gpointer user_data);
+
+/* Set once, by the manager: asked before the daemon's fdinfo is read, which takes a read
+ * per open fd (two per container), so that a monitor's exit at 1,000 containers costs
+ * a walk of the store and not 2,000 reads. */
+void ocid_reaper_set_watched_func(OcidReaperWatchedFunc func, gpointer user_data);
+
 /* Looks for such children and adopts them. Called whenever a child of the daemon has
  * just been reaped or seen dead, the moments at which orphans are handed over. */
 void ocid_reaper_adopt_orphans(void);
