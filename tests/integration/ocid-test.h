@@ -185,6 +185,9 @@ char *ocid_test_cgroup_of(int pid, const char *controller);
 /* The directory of that cgroup under /sys/fs/cgroup. */
 char *ocid_test_cgroup_dir(int pid, const char *controller);
 
+/* Asserts that process @pid is in @group in every hierarchy the host mounts. */
+void ocid_test_assert_cgroup_everywhere(int pid, const char *group);
+
 /* The file @file of that cgroup, stripped; NULL when unreadable. */
 char *ocid_test_cgroup_read(int pid, const char *controller, const char *file);
 

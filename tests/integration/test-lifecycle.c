@@ -225,25 +225,8 @@ test_stop_and_kill(void)
 		monitor_group = ocid_test_cgroup_of(atoi(p + strlen("\"monitor_pid\" : ")), NULL);
 		g_assert_cmpstr(monitor_group, ==, supervisor_group);
 		/* In every hierarchy: the monitor made the group and moved itself there. */
-		{
-			g_autofree char *cgroup_file = g_strdup_printf(
-			    "/proc/%d/cgroup", atoi(p + strlen("\"monitor_pid\" : ")));
-			g_autofree char *lines = ocid_test_read_file(cgroup_file);
-			g_auto(GStrv) each = g_strsplit(lines != NULL ? lines : "", "\n", -1);
-			g_autofree char *suffix = g_strconcat(":", supervisor_group, NULL);
-			guint checked = 0;
-
-			for (guint i = 0; each[i] != NULL; i++) {
-				/* "/": a v1 hierarchy the host does not mount. */
-				if (*each[i] == '\0' || g_str_has_suffix(each[i], ":/"))
-					continue;
-				if (!g_str_has_suffix(each[i], suffix))
-					g_error("monitor is in %s, not in %s", each[i],
-						supervisor_group);
-				checked++;
-			}
-			g_assert_cmpuint(checked, >, 0);
-		}
+		ocid_test_assert_cgroup_everywhere(atoi(p + strlen("\"monitor_pid\" : ")),
+						   supervisor_group);
 	}
 	{
 		g_autofree char *name = ocid_test_get_string(t, p1, "Name");
