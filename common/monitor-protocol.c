@@ -55,6 +55,7 @@ static const Option options[] = {
 	{ "log-size-max", OPTION_INT64, FIELD(log_size_max), INT64_MIN, "bytes" },
 	{ "no-pivot", OPTION_FLAG, FIELD(no_pivot) },
 	{ "systemd-cgroup", OPTION_FLAG, FIELD(systemd_cgroup) },
+	{ "cgroup-group", OPTION_STRING, FIELD(cgroup_group) },
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
@@ -121,6 +122,28 @@ parse_int64(const char *s, int64_t *out)
 	return 0;
 }
 
+/* The monitor makes what it is told, and nothing outside the hierarchies: no "." or ".."
+ * part, and not the root itself. */
+static bool
+cgroup_group_is_valid(const char *group)
+{
+	bool named = false;
+
+	if (group[0] != '/')
+		return false;
+	for (const char *part = group; *part != '\0';) {
+		size_t len;
+
+		part += strspn(part, "/");
+		len = strcspn(part, "/");
+		if ((len == 1 && part[0] == '.') || (len == 2 && part[0] == '.' && part[1] == '.'))
+			return false;
+		named = named || len > 0;
+		part += len;
+	}
+	return named;
+}
+
 int
 monitor_args_check(const MonitorArgs *args, char *error, size_t error_size)
 {
@@ -182,6 +205,14 @@ monitor_args_check(const MonitorArgs *args, char *error, size_t error_size)
 				 "--log-owner needs --log-path and a non-root UID:GID");
 	if (args->journald && (args->name == NULL || args->exec_argv != NULL))
 		return set_error(error, error_size, "--journald needs --name, in create mode");
+	if (args->cgroup_group != NULL && !cgroup_group_is_valid(args->cgroup_group))
+		return set_error(error, error_size,
+				 "invalid --cgroup-group '%s': an absolute path below the "
+				 "hierarchies' roots, without '.' or '..' parts",
+				 args->cgroup_group);
+	if (args->cgroup_group != NULL && (args->exec_argv != NULL || args->systemd_cgroup))
+		return set_error(error, error_size,
+				 "--cgroup-group is for create mode, without --systemd-cgroup");
 	return 0;
 }
 
@@ -425,6 +456,12 @@ monitor_answer_format_error(char *buf, size_t size, const char *message)
 	return finish_format(snprintf(buf, size, "error\n%s", message), size);
 }
 
+int
+monitor_answer_format_cgroup_error(char *buf, size_t size, const char *message)
+{
+	return finish_format(snprintf(buf, size, "cgroup-error\n%s", message), size);
+}
+
 /* A decimal number of [min, max] that fills exactly @len bytes of @text: no sign, no
  * blanks, no leading zeros. */
 static bool
@@ -457,11 +494,19 @@ monitor_answer_parse(const char *text, size_t len, MonitorAnswerKind ok_kind, Mo
 	const char *space;
 	int64_t a, b;
 
+	size_t prefix = 0;
+
 	*answer = (MonitorAnswer){ .kind = MONITOR_ANSWER_ERROR };
 	if (len == 0)
 		return -ENODATA;
-	if (len >= 6 && memcmp(text, "error\n", 6) == 0) {
-		const char *start = text + 6;
+	if (len >= 6 && memcmp(text, "error\n", 6) == 0)
+		prefix = 6;
+	if (len >= 13 && memcmp(text, "cgroup-error\n", 13) == 0) {
+		prefix = 13;
+		answer->cgroup = true;
+	}
+	if (prefix > 0) {
+		const char *start = text + prefix;
 		const char *end = text + len;
 
 		while (start < end && is_blank(*start))

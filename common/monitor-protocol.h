@@ -4,7 +4,9 @@
  *  - the monitor's command line: MonitorArgs, encoded to an argv by the daemon and decoded
  *    by the monitor;
  *  - the one answer on the sync fd: "ok <pid>\n" once the container is created, "ok <exit
- *    code> <timed out 0|1>\n" after an exec, or "error\n<message>" instead of either;
+ *    code> <timed out 0|1>\n" after an exec, or "error\n<message>" instead of either
+ *    ("cgroup-error\n<message>" when the group of --cgroup-group could not be made or
+ *    entered: ocid's own failure, not the runtime's);
  *  - the exit file: "<exit code>\n", then "oom\n" when the container was OOM-killed.
  *
  * Functions return 0 (or a length) on success and -errno on failure; where a caller can
@@ -48,6 +50,11 @@ typedef struct {
 	MonitorOwner log_owner;
 	bool no_pivot;
 	bool systemd_cgroup;
+	/* Create mode, cgroup_manager = cgroupfs: the container's group, which the daemon
+	 * chose (docs/cgroups.md). The monitor makes <group>/supervisor in every hierarchy
+	 * before it runs the runtime, and moves itself there while the runtime runs: the
+	 * daemon's main loop pays for none of the mkdirs. Nothing else is made. */
+	const char *cgroup_group;
 	bool terminal;                /* the container has a pty, passed by the runtime */
 	bool stdin_open;              /* the container's stdin is the monitor's to feed */
 	bool stdin_once;              /* ... until the first attached client leaves */
@@ -105,6 +112,7 @@ typedef struct {
 	pid_t pid;           /* CREATED: the container's pid */
 	int exit_code;       /* EXEC_RESULT: 0-255 */
 	bool timed_out;      /* EXEC_RESULT */
+	bool cgroup;         /* ERROR: the container's group, not the runtime, failed */
 	const char *message; /* ERROR: into the parsed text, trimmed, not terminated */
 	size_t message_len;
 } MonitorAnswer;
@@ -114,9 +122,10 @@ typedef struct {
 int monitor_answer_format_created(char *buf, size_t size, pid_t pid);
 int monitor_answer_format_exec_result(char *buf, size_t size, int exit_code, bool timed_out);
 int monitor_answer_format_error(char *buf, size_t size, const char *message);
+int monitor_answer_format_cgroup_error(char *buf, size_t size, const char *message);
 
 /* The bytes monitor_answer_format_error() needs for @message_len bytes of message. */
-#define MONITOR_ANSWER_ERROR_SIZE(message_len) (sizeof "error\n" + (message_len))
+#define MONITOR_ANSWER_ERROR_SIZE(message_len) (sizeof "cgroup-error\n" + (message_len))
 
 /* Parses the whole answer, @len bytes of @text. An "ok" is read as @ok_kind (CREATED or
  * EXEC_RESULT: the daemon knows which mode it started). -ENODATA for an empty answer (the

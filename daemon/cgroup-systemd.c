@@ -441,7 +441,6 @@ ocid_cgroup_systemd_new(const char *slice)
 	manager->data = d;
 	manager->place = systemd_place;
 	manager->attach = systemd_attach;
-	manager->attach_before_start = TRUE;
 	manager->update = systemd_update;
 	manager->remove = systemd_remove;
 	manager->free_data = systemd_free_data;

@@ -169,9 +169,8 @@ make_path(const Hierarchy *h, const char *path)
 	return 0;
 }
 
-/* Makes <group>/<leaf> in every hierarchy, then moves @pid there unless it is 0. */
-static gboolean
-make_leaf(const char *group, const char *leaf, pid_t pid, GError **error)
+gboolean
+ocid_cgroup_enter_leaf(const char *group, const char *leaf, pid_t pid, GError **error)
 {
 	g_autoptr(GPtrArray) all = hierarchies();
 	g_autofree char *path = g_build_filename(group, leaf, NULL);
@@ -183,9 +182,9 @@ make_leaf(const char *group, const char *leaf, pid_t pid, GError **error)
 	for (guint i = 0; i < all->len; i++) {
 		const Hierarchy *h = all->pdata[i];
 		g_autofree char *procs = g_build_filename(h->mount, path, "cgroup.procs", NULL);
-		/* A leaf made before (the cgroupfs manager's prepare) takes the move at once,
-		 * without a mkdir of each level again. */
-		int r = pid > 0 ? write_file(procs, pid_text) : -ENOENT;
+		/* A leaf made before (the create monitor's) takes the move at once, without a
+		 * mkdir of each level again. */
+		int r = write_file(procs, pid_text);
 
 		if (r == -ENOENT) {
 			r = make_path(h, path);
@@ -193,7 +192,7 @@ make_leaf(const char *group, const char *leaf, pid_t pid, GError **error)
 				return ocid_error_set(error, OCID_ERROR_FAILED,
 						      "Cannot make the cgroup %s%s: %s", h->mount,
 						      path, g_strerror(-r));
-			r = pid > 0 ? write_file(procs, pid_text) : 0;
+			r = write_file(procs, pid_text);
 		}
 		if (r < 0)
 			return ocid_error_set(error, OCID_ERROR_FAILED,
@@ -201,18 +200,6 @@ make_leaf(const char *group, const char *leaf, pid_t pid, GError **error)
 					      (int)pid, h->mount, path, g_strerror(-r));
 	}
 	return TRUE;
-}
-
-gboolean
-ocid_cgroup_make_leaf(const char *group, const char *leaf, GError **error)
-{
-	return make_leaf(group, leaf, 0, error);
-}
-
-gboolean
-ocid_cgroup_enter_leaf(const char *group, const char *leaf, pid_t pid, GError **error)
-{
-	return make_leaf(group, leaf, pid, error);
 }
 
 static const char *const known_leaves[] = { OCID_CGROUP_SUPERVISOR, OCID_CGROUP_CONTAINER, NULL };

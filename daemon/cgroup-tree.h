@@ -19,13 +19,8 @@
 /* Whether /sys/fs/cgroup is the unified hierarchy alone (cgroup2fs). */
 gboolean ocid_cgroup_is_unified(void);
 
-/* Makes <group>/<leaf> (and what is missing above it) in every hierarchy. On v1, a new
- * cpuset cgroup gets its parent's cpus and mems first. Made before the runtime runs, so
- * that the runtime's own making of <group> (which fills cpuset only after its mkdir) is
- * never half-seen. */
-gboolean ocid_cgroup_make_leaf(const char *group, const char *leaf, GError **error);
-
-/* ocid_cgroup_make_leaf, then moves @pid there. */
+/* Makes <group>/<leaf> (and what is missing above it) in every hierarchy, then moves @pid
+ * there. On v1, a new cpuset cgroup gets its parent's cpus and mems first. */
 gboolean ocid_cgroup_enter_leaf(const char *group, const char *leaf, pid_t pid, GError **error);
 
 /* Removes @group and every (empty) cgroup below it, depth first, in every hierarchy. A

@@ -27,20 +27,16 @@ struct OcidCgroupManager {
 	/* Decides where the container goes: fills cgroups_path (for the spec), unit and
 	 * control_group (the container's properties). */
 	gboolean (*place)(OcidCgroupManager *manager, OcidContainer *container, GError **error);
-	/* Makes what attach needs before the monitor is spawned (the cgroupfs manager's
-	 * <group>/supervisor); NULL when there is nothing to make. */
-	gboolean (*prepare)(OcidCgroupManager *manager, OcidContainer *container, GError **error);
-	/* Puts @monitor_pid in <group>/supervisor (the systemd manager first makes the unit,
-	 * with @spec's resources). The create is done only once it is. */
+	/* cgroupfs: the monitor makes the group that place chose and moves itself into
+	 * <group>/supervisor (monitor/cgroup.h, --cgroup-group), so that the daemon's main loop
+	 * pays for none of the mkdirs; there is no attach. */
+	gboolean monitor_makes_group;
+	/* systemd: makes the unit, with @spec's resources, with @monitor_pid in it, then puts
+	 * the monitor in <group>/supervisor. The monitor waits, in the daemon's cgroup, until
+	 * this is done before it runs the runtime: the unit must exist before the runtime makes
+	 * its leaf in it. The create is done only once it is. NULL when there is no unit. */
 	void (*attach)(OcidCgroupManager *manager, OcidContainer *container, pid_t monitor_pid,
 		       JsonNode *spec, OcidCgroupDoneFunc done, gpointer user_data);
-	/* Whether the monitor waits, in the daemon's cgroup, until attach is done before it
-	 * runs the runtime: the systemd manager's unit must exist before the runtime makes
-	 * its leaf in it. The cgroupfs manager's attach is a write to cgroup.procs, which
-	 * waits for an RCU grace period (some 10 ms, v1 and v2 alike, with no other
-	 * migration just before); overlapped with the runtime's start, it shares the grace
-	 * period the runtime waits for when it moves the container in. */
-	gboolean attach_before_start;
 	/* Applies new limits to the unit too (the runtime applies them to the container). */
 	void (*update)(OcidCgroupManager *manager, OcidContainer *container,
 		       const OcidResources *resources, OcidCgroupDoneFunc done, gpointer user_data);

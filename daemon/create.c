@@ -488,10 +488,6 @@ spawn_monitor(OcidManager *manager, OcidContainer *c, GError **error)
 
 	if (!prepare_dirs(manager, c, &attach_path, &console_socket, error))
 		return FALSE;
-	/* What prepare makes, even half, is the unit's to remove if the create fails. */
-	if (manager->cgroups->prepare != NULL &&
-	    !manager->cgroups->prepare(manager->cgroups, c, error))
-		return FALSE;
 	pid_file = g_build_filename(c->dir, "container.pid", NULL);
 	exit_file = ocid_manager_exit_file_path(manager, c);
 	(void)g_unlink(exit_file);
@@ -509,11 +505,15 @@ spawn_monitor(OcidManager *manager, OcidContainer *c, GError **error)
 	args.stdin_once = c->stdin_once;
 	args.attach_path = attach_path;
 	args.console_socket = c->terminal ? console_socket : NULL;
-	/* Under systemd the monitor waits until it sits in the container's own unit, which
-	 * the runtime's leaf goes in. With cgroupfs it is moved while the runtime starts
-	 * (cgroup.h), and the runtime moves the container's init out of the daemon's cgroup
+	/* With cgroupfs the monitor makes the group place chose, and moves itself there while
+	 * the runtime starts; what it makes, even half, is the teardown's to remove if the
+	 * create fails. The runtime moves the container's init out of the daemon's cgroup
 	 * before the init runs anything of the container's. */
-	wait_for_go = manager->cgroups->attach != NULL && manager->cgroups->attach_before_start;
+	if (manager->cgroups->monitor_makes_group)
+		args.cgroup_group = c->control_group;
+	/* Under systemd the monitor waits until it sits in the container's own unit, which
+	 * the runtime's leaf goes in. */
+	wait_for_go = manager->cgroups->attach != NULL;
 	op->spawn = ocid_monitor_spawn(manager->config, &args, wait_for_go,
 				       manager->config->create_timeout_sec, on_monitor_ready,
 				       ocid_container_ref_new(manager, c, NULL, NULL), error);

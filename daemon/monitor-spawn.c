@@ -132,6 +132,10 @@ parse_answer(OcidMonitorSpawn *spawn)
 				    "The container monitor answered '%s', which this daemon does "
 				    "not understand; check that monitor_path matches this ocid",
 				    g_strstrip(text));
+	} else if (answer.kind == MONITOR_ANSWER_ERROR && answer.cgroup) {
+		/* The group the daemon named (cgroup.h): ocid's own failure, in its words. */
+		message = g_utf8_make_valid(answer.message, (gssize)answer.message_len);
+		error = g_error_new(OCID_ERROR, OCID_ERROR_FAILED, "%s", message);
 	} else if (answer.kind == MONITOR_ANSWER_ERROR) {
 		message = g_strndup(answer.message, answer.message_len);
 		error = g_error_new(OCID_ERROR, OCID_ERROR_RUNTIME_FAILED,

@@ -3,6 +3,7 @@
  * terminal) and attach.c (the attach socket and stdin). Only these three include it. */
 #pragma once
 
+#include "cgroup.h"
 #include "journal-writer.h"
 #include "log-writer.h"
 #include "oom.h"
@@ -33,6 +34,7 @@ typedef struct {
 	int container_status;
 	bool oom_killed;
 	MonitorOom oom;
+	MonitorCgroups cgroups; /* with --cgroup-group */
 	bool grace_expired;
 	int last_log_error;
 	OutputPipe pipes[2];

@@ -15,6 +15,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -111,6 +113,53 @@ collect_runtime_output(Monitor *m)
 	return m->buf + strspn(m->buf, " \t\r\n");
 }
 
+/* The container's group failed: ocid's own error, which the daemon tells its caller as
+ * such, not as the runtime's. */
+__attribute__((noreturn)) static void
+die_cgroup(const Monitor *m, int r, const char *what, const char *where)
+{
+	char message[PATH_MAX + 128];
+	char answer[sizeof message + 16];
+	int n;
+
+	snprintf(message, sizeof message, "%s %s: %s", what, where, strerror(-r));
+	n = monitor_answer_format_cgroup_error(answer, sizeof answer, message);
+	if (n > 0)
+		(void)fd_write_all(m->options->sync_fd, answer, (size_t)n);
+	die_set_sync_fd(-1);
+	die("%s", message);
+}
+
+/* The write end of a pipe polls POLLERR once its reader is gone. */
+static bool
+daemon_gone(int sync_fd)
+{
+	struct pollfd pfd = { .fd = sync_fd, .events = 0 };
+
+	return poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLERR) != 0;
+}
+
+/* The group the daemon named, made before the runtime runs. A daemon that died meanwhile
+ * waits for no create: what was made goes, and the monitor with it, before the runtime
+ * makes a container that nobody knows of. */
+static void
+make_group(Monitor *m)
+{
+	const char *group = m->options->cgroup_group;
+	char where[PATH_MAX] = "";
+	int r = monitor_cgroups_find(&m->cgroups);
+
+	if (r < 0)
+		die_cgroup(m, r, "Cannot find the cgroup hierarchies in", "/proc/self/mountinfo");
+	r = monitor_cgroups_make(&m->cgroups, group, where, sizeof where);
+	if (r < 0)
+		die_cgroup(m, r, "Cannot make the cgroup", where);
+	if (daemon_gone(m->options->sync_fd)) {
+		monitor_cgroups_remove(&m->cgroups, group);
+		die("the daemon went away before the container was created");
+	}
+}
+
 /* Runs "<runtime> create" and waits for it. On failure the daemon gets the runtime's own
  * words and we exit. */
 static void
@@ -123,6 +172,8 @@ create_container(Monitor *m)
 	int stderr_pipe[2];
 	int stdin_pipe[2] = { -1, -1 };
 	const char *output;
+	char where[PATH_MAX] = "";
+	int entered = 0;
 	pid_t pid;
 	int status;
 	int r;
@@ -160,6 +211,11 @@ create_container(Monitor *m)
 		die_errno(-errno, "cannot close the pipes' write ends");
 	if (stdin_pipe[0] >= 0)
 		(void)close(stdin_pipe[0]);
+	/* While the runtime runs: the grace period this move waits for is the one the
+	 * runtime's move of the container's init waits for too. */
+	if (options->cgroup_group != NULL)
+		entered =
+		    monitor_cgroups_enter(&m->cgroups, options->cgroup_group, where, sizeof where);
 
 	r = monitor_wait_pid(pid, &status);
 	if (r < 0)
@@ -173,6 +229,12 @@ create_container(Monitor *m)
 			die("runtime create was killed by signal %d", WTERMSIG(status));
 		die("runtime create exited with status %d", WEXITSTATUS(status));
 	}
+
+	if (entered < 0) {
+		monitor_delete_container(options);
+		die_cgroup(m, entered, "Cannot move the container monitor into the cgroup", where);
+	}
+	monitor_cgroups_clear(&m->cgroups);
 
 	/* The container's process cannot have run yet (it waits for "start"), so whatever is in
 	 * the pipes now is the runtime's own warnings: they go to our stderr, not into the
@@ -545,6 +607,8 @@ monitor_supervise(const MonitorArgs *options)
 		die_errno(-errno, "cannot create a timerfd");
 
 	monitor_wait_for_go(options);
+	if (options->cgroup_group != NULL)
+		make_group(m);
 	create_container(m);
 	watch_container(m);
 

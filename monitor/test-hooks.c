@@ -43,3 +43,21 @@ monitor_test_hook_after_exit_file(void)
 	for (int i = 0; i < 1000 && stat(file, &st) < 0; i++)
 		(void)usleep(10 * 1000);
 }
+
+void
+monitor_test_hook_making_cgroup(void)
+{
+	const char *file = getenv("OCID_MONITOR_HOLD_CGROUP");
+	char held[4096];
+	struct stat st;
+	int fd;
+
+	if (file == NULL)
+		return;
+	snprintf(held, sizeof held, "%s.held", file);
+	fd = open(held, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0)
+		(void)close(fd);
+	for (int i = 0; i < 1000 && stat(file, &st) < 0; i++)
+		(void)usleep(10 * 1000);
+}

@@ -10,6 +10,10 @@ void monitor_test_hook_after_harden(void);
 /* With OCID_MONITOR_LINGER=FILE: once the exit file is written, waits (10 s at most) for
  * FILE to exist before exiting, so that a test sees what the daemon does meanwhile. */
 void monitor_test_hook_after_exit_file(void);
+/* With OCID_MONITOR_HOLD_CGROUP=FILE: once the group is made in the first hierarchy,
+ * creates FILE.held and waits (10 s at most) for FILE to exist, so that a test can kill the
+ * daemon while the monitor is making the container's group. */
+void monitor_test_hook_making_cgroup(void);
 #else
 static inline void
 monitor_test_hook_after_harden(void)
@@ -17,6 +21,10 @@ monitor_test_hook_after_harden(void)
 }
 static inline void
 monitor_test_hook_after_exit_file(void)
+{
+}
+static inline void
+monitor_test_hook_making_cgroup(void)
 {
 }
 #endif

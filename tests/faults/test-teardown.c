@@ -4,7 +4,9 @@
  * dies there by SIGKILL, and comes back without it; then nothing of the container may be
  * left: no dir, runtime state, exit file, log, cgroup, unit, monitor or object. Runs on the
  * private bus with the cgroupfs manager, and under a real systemd with the systemd manager
- * (tests/systemd/inside.sh), where ocid.service gets the variable from a drop-in. */
+ * (tests/systemd/inside.sh), where ocid.service gets the variable from a drop-in. The
+ * create's monitor making the container's group (cgroupfs) is a crash point too: there
+ * the monitor is held (ocid-monitor-test) while the daemon is killed. */
 #include "faults-common.h"
 
 #include <signal.h>
@@ -181,9 +183,71 @@ test_delete_exited(void)
 	assert_finished_after_restart(t, "gone-by-itself");
 }
 
+static gboolean
+file_exists(gpointer path)
+{
+	return g_file_test(path, G_FILE_TEST_EXISTS);
+}
+
+static gboolean
+no_monitor_of(gpointer id_arg)
+{
+	return ocid_test_count_monitors(id_arg) == 0;
+}
+
+/* With cgroupfs the create's monitor makes the container's group (monitor/cgroup.h). The
+ * daemon killed while it does (ocid-monitor-test holds it there): the restarted daemon
+ * takes the create down; the monitor, let go on, finds the daemon gone before it runs the
+ * runtime and removes what it made. Then nothing is left: no dir, group, monitor or
+ * container. */
+static void
+test_killed_while_monitor_makes_group(void)
+{
+	OcidTest *t = ocid_test_get();
+	g_autofree char *hold = NULL, *held = NULL, *config = NULL, *bundle = NULL;
+	const char *id = "held-group";
+	g_autofree char *id_arg = g_strdup_printf("--id %s ", id);
+	gboolean answered = FALSE;
+	gpointer data[] = { t, (gpointer)id };
+
+	if (t == NULL) {
+		g_test_skip("needs root");
+		return;
+	}
+	if (t->system_mode || g_getenv("OCID_MONITOR_TEST") == NULL) {
+		g_test_skip("needs the cgroupfs manager and ocid-monitor-test");
+		return;
+	}
+	hold = g_build_filename(t->tmpdir, "hold-cgroup", NULL);
+	held = g_strconcat(hold, ".held", NULL);
+	config = g_strdup_printf("monitor_path = %s\n"
+				 "monitor_env = PATH=/usr/sbin:/usr/bin:/sbin:/bin;"
+				 "OCID_MONITOR_HOLD_CGROUP=%s\n",
+				 g_getenv("OCID_MONITOR_TEST"), hold);
+	ocid_test_restart_with_config(t, config);
+	bundle = ocid_test_make_bundle(t, id, "sleep 300");
+	g_dbus_connection_call(t->conn, "org.oci.Runtime", MANAGER_PATH, MANAGER, "CreateContainer",
+			       g_variant_new("(sss@a{sv})", id, "", bundle,
+					     g_variant_new_array(G_VARIANT_TYPE("{sv}"), NULL, 0)),
+			       G_VARIANT_TYPE("(o)"), G_DBUS_CALL_FLAGS_NONE, 30000, NULL,
+			       ocid_test_call_answered, &answered);
+	g_assert_true(ocid_test_wait_for(file_exists, held, 10000));
+	g_assert_cmpuint(ocid_test_count_monitors(id_arg), ==, 1);
+	ocid_test_kill_daemon(t);
+	ocid_test_restart_with_config(t, NULL);
+	g_assert_true(ocid_test_wait_for(container_gone, data, 30000));
+	/* Let go: the monitor makes the rest, sees its daemon gone and takes it all back. */
+	g_assert_true(g_file_set_contents(hold, "", 0, NULL));
+	g_assert_true(ocid_test_wait_for(no_monitor_of, id_arg, 10000));
+	g_assert_true(answered);
+	ocid_test_assert_nothing_left(t, id);
+}
+
 static void
 add_tests(void)
 {
+	g_test_add_func("/faults/teardown/killed-while-monitor-makes-group",
+			test_killed_while_monitor_makes_group);
 	g_test_add_func("/faults/teardown/delete", test_delete);
 	g_test_add_func("/faults/teardown/delete-exited", test_delete_exited);
 	g_test_add_func("/faults/teardown/failed-create", test_failed_create);

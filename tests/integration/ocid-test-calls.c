@@ -537,3 +537,13 @@ ocid_test_make_container(OcidTest *t, const char *id, const char *script, GVaria
 
 	return ocid_test_bring_up(t, id, bundle, options, start, NULL);
 }
+
+void
+ocid_test_call_answered(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	gboolean *answered = user_data;
+	g_autoptr(GVariant) reply =
+	    g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, NULL);
+
+	*answered = TRUE;
+}

@@ -325,3 +325,23 @@ ocid_test_bundle_with_hook(OcidTest *t, const char *name, const char *hook_scrip
 	g_assert_true(g_file_set_contents(config_path, patched, -1, NULL));
 	return g_steal_pointer(&bundle);
 }
+
+void
+ocid_test_assert_cgroup_everywhere(int pid, const char *group)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/cgroup", pid);
+	g_autofree char *text = ocid_test_read_file(path);
+	g_auto(GStrv) lines = g_strsplit(text != NULL ? text : "", "\n", -1);
+	g_autofree char *suffix = g_strconcat(":", group, NULL);
+	guint checked = 0;
+
+	for (guint i = 0; lines[i] != NULL; i++) {
+		/* "/": a v1 hierarchy the host does not mount. */
+		if (*lines[i] == '\0' || g_str_has_suffix(lines[i], ":/"))
+			continue;
+		if (!g_str_has_suffix(lines[i], suffix))
+			g_error("process %d is in %s, not in %s", pid, lines[i], group);
+		checked++;
+	}
+	g_assert_cmpuint(checked, >, 0);
+}

@@ -97,6 +97,10 @@ gint32 ocid_test_get_int(OcidTest *t, const char *path, const char *name);
  * monitors) or a short tick end, so it may test what no event announces (a file's size). */
 gboolean ocid_test_wait_for(gboolean (*cond)(gpointer data), gpointer data, guint timeout_ms);
 
+/* A GAsyncReadyCallback for g_dbus_connection_call() whose reply does not matter: sets the
+ * gboolean @user_data points to once it has come (an error too). */
+void ocid_test_call_answered(GObject *source, GAsyncResult *result, gpointer user_data);
+
 /* The State that the latest PropertiesChanged of the current daemon for @path carried;
  * NULL when none did (or the container was removed since). No D-Bus call. */
 const char *ocid_test_announced_state(OcidTest *t, const char *path);
@@ -180,6 +184,9 @@ char *ocid_test_cgroup_of(int pid, const char *controller);
 
 /* The directory of that cgroup under /sys/fs/cgroup. */
 char *ocid_test_cgroup_dir(int pid, const char *controller);
+
+/* Asserts that process @pid is in @group in every hierarchy the host mounts. */
+void ocid_test_assert_cgroup_everywhere(int pid, const char *group);
 
 /* The file @file of that cgroup, stripped; NULL when unreadable. */
 char *ocid_test_cgroup_read(int pid, const char *controller, const char *file);

@@ -289,6 +289,29 @@ test_runtime_missing(void)
 	g_assert_true(g_variant_get_boolean(ready));
 }
 
+/* With cgroupfs the monitor makes the container's group (monitor/cgroup.h): a group it
+ * cannot make is ocid's own failure, told as Failed with the dir and the reason, not as
+ * the runtime's, and nothing is left of the create. A parent below a cgroup's control
+ * file cannot be made in any hierarchy (ENOTDIR). */
+static void
+test_cgroup_failure(void)
+{
+	OcidTest *t = ocid_test_get();
+	g_autofree char *bundle = NULL;
+	g_autofree char *config = NULL;
+
+	if (t == NULL) {
+		g_test_skip("needs root for runc");
+		return;
+	}
+	config = g_strdup_printf("cgroup_parent = /%s/cgroup.procs\n", t->cgroup_parent);
+	ocid_test_restart_with_config(t, config);
+	bundle = ocid_test_make_bundle(t, "nogroup", "true");
+	assert_create_refused(t, "nogroup", "", bundle, NULL, "Failed",
+			      "/cgroup.procs/ocid-nogroup/supervisor: Not a directory");
+	ocid_test_restart_with_config(t, NULL);
+}
+
 /* crun on a hybrid host whose cgroup2 has controllers (this machine kind): the runtime
  * runs (its version is reported) but cannot create containers, so RuntimeReady is false
  * and a create says why. Where crun can run (a pure v2 host), the VM lane runs every
@@ -474,6 +497,7 @@ add_tests(void)
 	g_test_add_func("/errors/create-timeout", test_create_timeout);
 	g_test_add_func("/errors/start-failed", test_start_failed);
 	g_test_add_func("/errors/runtime-missing", test_runtime_missing);
+	g_test_add_func("/errors/cgroup-failure", test_cgroup_failure);
 	g_test_add_func("/errors/runtime-host-unsupported", test_runtime_host_unsupported);
 	g_test_add_func("/errors/runtime-choice", test_runtime_choice);
 	g_test_add_func("/errors/create-refusals", test_create_refusals);

@@ -224,6 +224,9 @@ test_stop_and_kill(void)
 		g_assert_nonnull(p);
 		monitor_group = ocid_test_cgroup_of(atoi(p + strlen("\"monitor_pid\" : ")), NULL);
 		g_assert_cmpstr(monitor_group, ==, supervisor_group);
+		/* In every hierarchy: the monitor made the group and moved itself there. */
+		ocid_test_assert_cgroup_everywhere(atoi(p + strlen("\"monitor_pid\" : ")),
+						   supervisor_group);
 	}
 	{
 		g_autofree char *name = ocid_test_get_string(t, p1, "Name");

@@ -216,16 +216,6 @@ find_exec_monitor(gpointer data)
 	return FALSE;
 }
 
-static void
-on_exec_done(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-	gboolean *done = user_data;
-	g_autoptr(GVariant) reply =
-	    g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, NULL);
-
-	*done = TRUE;
-}
-
 static gboolean
 flag_is_set(gpointer data)
 {
@@ -245,7 +235,7 @@ assert_exec_monitor_placed(OcidTest *t, const char *path, const char *group)
 
 	g_dbus_connection_call(t->conn, "org.oci.Runtime", path, CONTAINER, "ExecSync",
 			       g_variant_new("(^ast)", argv, (guint64)30), NULL,
-			       G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_exec_done, &done);
+			       G_DBUS_CALL_FLAGS_NONE, -1, NULL, ocid_test_call_answered, &done);
 	g_assert_true(ocid_test_wait_for(find_exec_monitor, &monitor, 10000));
 	of_monitor = ocid_test_cgroup_of(monitor, "systemd");
 	g_assert_cmpstr(of_monitor, ==, supervisor_group);

@@ -39,6 +39,7 @@ assert_args_equal(const MonitorArgs *a, const MonitorArgs *b)
 	g_assert_cmpuint(a->log_owner.gid, ==, b->log_owner.gid);
 	g_assert_cmpint(a->no_pivot, ==, b->no_pivot);
 	g_assert_cmpint(a->systemd_cgroup, ==, b->systemd_cgroup);
+	g_assert_cmpstr(a->cgroup_group, ==, b->cgroup_group);
 	g_assert_cmpint(a->terminal, ==, b->terminal);
 	g_assert_cmpint(a->stdin_open, ==, b->stdin_open);
 	g_assert_cmpint(a->stdin_once, ==, b->stdin_once);
@@ -110,6 +111,12 @@ test_args_create(void)
 
 	round_trip(&args);
 	round_trip(&minimal);
+	/* The group the monitor makes (cgroupfs), a parent of "/" included. */
+	minimal.cgroup_group = "//ocid-x";
+	round_trip(&minimal);
+	minimal.cgroup_group = "/machine/ocid-x";
+	round_trip(&minimal);
+	minimal.cgroup_group = NULL;
 	/* Negative sizes mean no limit; they travel as they are. */
 	minimal.log_size_max = -1;
 	round_trip(&minimal);
@@ -270,6 +277,19 @@ test_args_rejected(void)
 	assert_decode_fails("m --id a --runtime /r --runtime-root /s --pid-file /p --sync-fd 3 "
 			    "--exec-dir /d --log-owner 5:5 -- true",
 			    "--log-owner needs --log-path");
+	/* The monitor makes nothing outside the hierarchies, nor one of their roots. */
+	assert_decode_fails(CREATE " --exit-file /e --sync-fd 3 --cgroup-group /a/../b",
+			    "invalid --cgroup-group '/a/../b'");
+	assert_decode_fails(CREATE " --exit-file /e --sync-fd 3 --cgroup-group /a/./b",
+			    "invalid --cgroup-group");
+	assert_decode_fails(CREATE " --exit-file /e --sync-fd 3 --cgroup-group a/b",
+			    "invalid --cgroup-group");
+	assert_decode_fails(CREATE " --exit-file /e --sync-fd 3 --cgroup-group //",
+			    "invalid --cgroup-group");
+	assert_decode_fails(CREATE " --exit-file /e --sync-fd 3 --cgroup-group /g/..",
+			    "invalid --cgroup-group");
+	assert_decode_fails(CREATE " --exit-file /e --sync-fd 3 --cgroup-group /g --systemd-cgroup",
+			    "--cgroup-group is for create mode");
 	assert_decode_fails("m --runtime /r", "--id is required");
 	assert_decode_fails("m --id -rf --runtime /r", "invalid --id '-rf'");
 	assert_decode_fails("m --id ../x --runtime /r", "invalid --id");
@@ -334,11 +354,21 @@ test_answers(void)
 	g_assert_cmpint(answer.message_len, ==, strlen("runc: no such bundle\nsecond line"));
 	g_assert_cmpmem(answer.message, answer.message_len, "runc: no such bundle\nsecond line",
 			answer.message_len);
+	g_assert_false(answer.cgroup);
 	n = monitor_answer_format_error(buf, sizeof buf, "");
 	g_assert_cmpint(monitor_answer_parse(buf, (size_t)n, MONITOR_ANSWER_EXEC_RESULT, &answer),
 			==, 0);
 	g_assert_cmpint(answer.kind, ==, MONITOR_ANSWER_ERROR);
 	g_assert_cmpint(answer.message_len, ==, 0);
+	/* The container's group failed: ocid's error, not the runtime's. */
+	n = monitor_answer_format_cgroup_error(buf, sizeof buf, "Cannot make the cgroup /g: E\n");
+	g_assert_cmpstr(buf, ==, "cgroup-error\nCannot make the cgroup /g: E\n");
+	g_assert_cmpint(monitor_answer_parse(buf, (size_t)n, MONITOR_ANSWER_CREATED, &answer), ==,
+			0);
+	g_assert_cmpint(answer.kind, ==, MONITOR_ANSWER_ERROR);
+	g_assert_true(answer.cgroup);
+	g_assert_cmpmem(answer.message, answer.message_len, "Cannot make the cgroup /g: E",
+			strlen("Cannot make the cgroup /g: E"));
 
 	/* Too small a buffer, out-of-range values. */
 	g_assert_cmpint(monitor_answer_format_created(buf, 4, 4242), ==, -ENOSPC);
