@@ -5,6 +5,8 @@
 #include "cleanup.h"
 #include "errors.h"
 
+#include "common/cgroup-dirs.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -100,73 +102,13 @@ has_controller(const Hierarchy *h, const char *controller)
 	       g_strv_contains((const char *const *)h->controllers, controller);
 }
 
-/* Writes @text to @path (a cgroup file, one write). */
-static int
-write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-	int saved;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	saved = errno;
-	close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : n < 0 ? -saved : -EIO;
-}
-
-/* A new v1 cpuset cgroup has no cpus and mems, and refuses tasks until it gets some. Each
- * write of cpuset.cpus rebuilds the kernel's scheduling domains, walking every cpuset on
- * the host: with a few hundred containers, most of the daemon's time per create. So a dir
- * given them here also gets cgroup.clone_children, which its new children inherit: they
- * are made with their parent's cpus and mems, and need no write (nor the runtime's, below
- * them). */
-static void
-init_cpuset(const char *dir)
-{
-	const char *files[] = { "cpuset.cpus", "cpuset.mems" };
-	g_autofree char *parent = g_path_get_dirname(dir);
-	g_autofree char *clone_children = g_build_filename(dir, "cgroup.clone_children", NULL);
-	gboolean written = FALSE;
-
-	for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
-		g_autofree char *mine = g_build_filename(dir, files[i], NULL);
-		g_autofree char *theirs = g_build_filename(parent, files[i], NULL);
-		g_autofree char *value = NULL;
-		g_autofree char *current = NULL;
-
-		if (!g_file_get_contents(mine, &current, NULL, NULL) ||
-		    *g_strstrip(current) != '\0')
-			continue;
-		if (g_file_get_contents(theirs, &value, NULL, NULL) &&
-		    write_file(mine, g_strstrip(value)) == 0)
-			written = TRUE;
-	}
-	if (written)
-		(void)write_file(clone_children, "1");
-}
-
-/* mkdir -p of @path below @mount, each new v1 cpuset level initialised. */
+/* mkdir -p of @path below @mount, each v1 cpuset level filled (common/cgroup-dirs.h). */
 static int
 make_path(const Hierarchy *h, const char *path)
 {
-	g_auto(GStrv) parts = g_strsplit(path, "/", -1);
-	g_autoptr(GString) dir = g_string_new(h->mount);
+	g_autofree char *dir = g_build_filename(h->mount, path, NULL);
 
-	for (int i = 0; parts[i] != NULL; i++) {
-		if (*parts[i] == '\0')
-			continue;
-		g_string_append_printf(dir, "/%s", parts[i]);
-		if (mkdir(dir->str, 0755) < 0) {
-			if (errno != EEXIST)
-				return -errno;
-			continue;
-		}
-		if (has_controller(h, "cpuset"))
-			init_cpuset(dir->str);
-	}
-	return 0;
+	return ocid_cgroup_make_dirs(dir, strlen(h->mount), has_controller(h, "cpuset"));
 }
 
 gboolean
@@ -184,7 +126,7 @@ ocid_cgroup_enter_leaf(const char *group, const char *leaf, pid_t pid, GError **
 		g_autofree char *procs = g_build_filename(h->mount, path, "cgroup.procs", NULL);
 		/* A leaf made before (the create monitor's) takes the move at once, without a
 		 * mkdir of each level again. */
-		int r = write_file(procs, pid_text);
+		int r = ocid_cgroup_write(procs, pid_text);
 
 		if (r == -ENOENT) {
 			r = make_path(h, path);
@@ -192,7 +134,7 @@ ocid_cgroup_enter_leaf(const char *group, const char *leaf, pid_t pid, GError **
 				return ocid_error_set(error, OCID_ERROR_FAILED,
 						      "Cannot make the cgroup %s%s: %s", h->mount,
 						      path, g_strerror(-r));
-			r = write_file(procs, pid_text);
+			r = ocid_cgroup_write(procs, pid_text);
 		}
 		if (r < 0)
 			return ocid_error_set(error, OCID_ERROR_FAILED,

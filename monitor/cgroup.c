@@ -1,6 +1,8 @@
 #include "cgroup.h"
 
-#include "fd-util.h"
+#include "common/cgroup-dirs.h"
+#include "common/cleanup.h"
+
 #include "test-hooks.h"
 
 #include <errno.h>
@@ -112,104 +114,12 @@ monitor_cgroups_find(MonitorCgroups *cgroups)
 }
 
 static int
-read_line(const char *path, char *buf, size_t size)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	if (n < 0)
-		return -errno;
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		n--;
-	buf[n] = '\0';
-	return (int)n;
-}
-
-static int
-write_text(const char *path, const char *text)
-{
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	return fd_write_all(fd, text, strlen(text));
-}
-
-/* <dir>/<name> into @buf; false when it does not fit. */
-static bool
-file_in(char *buf, size_t size, const char *dir, const char *name)
-{
-	int n = snprintf(buf, size, "%s/%s", dir, name);
-
-	return n >= 0 && (size_t)n < size;
-}
-
-/* A new v1 cpuset cgroup has no cpus and mems, and refuses tasks until it gets some: an
- * empty level gets its parent's, and cgroup.clone_children, so that the levels made below
- * it (the runtime's too) come with them. Each write of cpuset.cpus rebuilds the scheduling
- * domains over every cpuset of the host; with clone_children set above, there is none.
- * Levels are filled from the top down, existing ones too: another monitor may have made a
- * level above and not yet filled it, and a child cannot have cpus its parent lacks. */
-static void
-fill_cpuset(char *dir)
-{
-	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
-	char *slash = strrchr(dir, '/');
-	char path[PATH_MAX], value[4096];
-	bool written = false;
-
-	for (size_t i = 0; slash != NULL && i < 2; i++) {
-		bool parent_read;
-
-		if (!file_in(path, sizeof path, dir, files[i]) ||
-		    read_line(path, value, sizeof value) != 0)
-			continue;
-		*slash = '\0';
-		parent_read = file_in(path, sizeof path, dir, files[i]) &&
-			      read_line(path, value, sizeof value) > 0;
-		*slash = '/';
-		if (parent_read && file_in(path, sizeof path, dir, files[i]) &&
-		    write_text(path, value) == 0)
-			written = true;
-	}
-	if (written && file_in(path, sizeof path, dir, "cgroup.clone_children"))
-		(void)write_text(path, "1");
-}
-
-static int
 dir_path(char *buf, size_t size, const char *mount, const char *group, const char *leaf)
 {
 	int n = snprintf(buf, size, "%s%s%s%s", mount, group, leaf != NULL ? "/" : "",
 			 leaf != NULL ? leaf : "");
 
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
-/* mkdir -p of @path, whose first @mount_len bytes (the mount point) exist. */
-static int
-make_path(char *path, size_t mount_len, bool cpuset)
-{
-	for (char *p = path + mount_len + 1;; p++) {
-		char saved = *p;
-
-		if (saved != '/' && saved != '\0')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST) {
-			int r = -errno;
-
-			*p = saved;
-			return r;
-		}
-		if (cpuset)
-			fill_cpuset(path);
-		*p = saved;
-		if (saved == '\0')
-			return 0;
-	}
 }
 
 int
@@ -220,7 +130,8 @@ monitor_cgroups_make(const MonitorCgroups *cgroups, const char *group, char *whe
 		int r = dir_path(path, sizeof path, cgroups->mounts[i], group, SUPERVISOR);
 
 		if (r == 0)
-			r = make_path(path, strlen(cgroups->mounts[i]), cgroups->cpuset[i]);
+			r = ocid_cgroup_make_dirs(path, strlen(cgroups->mounts[i]),
+						  cgroups->cpuset[i]);
 		if (r < 0) {
 			snprintf(where, size, "%s", path);
 			return r;
@@ -243,7 +154,7 @@ monitor_cgroups_enter(const MonitorCgroups *cgroups, const char *group, char *wh
 				 SUPERVISOR "/cgroup.procs");
 
 		if (r == 0)
-			r = write_text(path, pid);
+			r = ocid_cgroup_write(path, pid);
 		if (r < 0) {
 			snprintf(where, size, "%s", path);
 			return r;
