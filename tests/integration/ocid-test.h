@@ -110,6 +110,11 @@ const char *ocid_test_announced_state(OcidTest *t, const char *path);
  * fails the test. */
 gboolean ocid_test_wait_state(OcidTest *t, const char *path, const char *state, guint timeout_ms);
 
+/* The same, but TRUE once State was set to @state at all in the container's current life,
+ * even if a later change (a short command's exit) has followed. */
+gboolean ocid_test_wait_state_reached(OcidTest *t, const char *path, const char *state,
+				      guint timeout_ms);
+
 /* Waits until org.oci.Runtime has (@owned) or has no owner on the test's bus. */
 gboolean ocid_test_wait_name_owner(OcidTest *t, gboolean owned, guint timeout_ms);
 
