@@ -1,11 +1,19 @@
 #include "store.h"
 
+#include <stdlib.h>
+
 struct OcidStore {
 	GHashTable *by_id; /* id -> OcidContainer, owning */
 	/* name -> OcidContainer, for the names that are not their container's id: most are,
 	 * and a table of thousands costs some 40 bytes a container. No name is another
 	 * container's id (create.c checks), so by_id answers for the others. */
 	GHashTable *by_name;
+	/* Every container, oldest first once sorted: a list is a walk, not a sort of the
+	 * whole store (at 1,000 containers that was a fifth of each ListContainers). A create
+	 * adds the newest, so the order holds; a restore adds in the dir's order, and the
+	 * first list sorts once. */
+	GPtrArray *by_age;
+	gboolean by_age_sorted;
 };
 
 OcidStore *
@@ -16,6 +24,8 @@ ocid_store_new(void)
 	store->by_id = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
 					     (GDestroyNotify)ocid_container_free);
 	store->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+	store->by_age = g_ptr_array_new();
+	store->by_age_sorted = TRUE;
 	return store;
 }
 
@@ -24,9 +34,20 @@ ocid_store_free(OcidStore *store)
 {
 	if (store == NULL)
 		return;
+	g_ptr_array_unref(store->by_age);
 	g_hash_table_unref(store->by_name);
 	g_hash_table_unref(store->by_id);
 	g_free(store);
+}
+
+/* The seed's History, newest first, read from the oldest end: the id breaks ties so the
+ * order is stable. */
+static int
+compare_age(const OcidContainer *a, const OcidContainer *b)
+{
+	if (a->created_usec != b->created_usec)
+		return a->created_usec < b->created_usec ? -1 : 1;
+	return -g_strcmp0(a->id, b->id);
 }
 
 void
@@ -35,11 +56,38 @@ ocid_store_add(OcidStore *store, OcidContainer *container)
 	g_hash_table_insert(store->by_id, container->id, container);
 	if (g_strcmp0(container->name, container->id) != 0)
 		g_hash_table_insert(store->by_name, container->name, container);
+	if (store->by_age->len > 0 &&
+	    compare_age(g_ptr_array_index(store->by_age, store->by_age->len - 1), container) > 0)
+		store->by_age_sorted = FALSE;
+	g_ptr_array_add(store->by_age, container);
+}
+
+/* Where @container is in the sorted by_age. */
+static guint
+age_index(OcidStore *store, const OcidContainer *container)
+{
+	guint low = 0, high = store->by_age->len;
+
+	while (low < high) {
+		guint mid = low + (high - low) / 2;
+
+		if (compare_age(g_ptr_array_index(store->by_age, mid), container) < 0)
+			low = mid + 1;
+		else
+			high = mid;
+	}
+	return low;
 }
 
 void
 ocid_store_remove(OcidStore *store, OcidContainer *container)
 {
+	guint i = store->by_age_sorted ? age_index(store, container) : store->by_age->len;
+
+	if (i < store->by_age->len && g_ptr_array_index(store->by_age, i) == container)
+		g_ptr_array_remove_index(store->by_age, i);
+	else
+		g_ptr_array_remove(store->by_age, container);
 	g_hash_table_remove(store->by_name, container->name);
 	g_hash_table_remove(store->by_id, container->id);
 }
@@ -76,13 +124,10 @@ ocid_store_lookup(OcidStore *store, const char *id_or_name)
 guint
 ocid_store_count(OcidStore *store)
 {
-	GHashTableIter iter;
-	gpointer value;
 	guint count = 0;
 
-	g_hash_table_iter_init(&iter, store->by_id);
-	while (g_hash_table_iter_next(&iter, NULL, &value))
-		if (((OcidContainer *)value)->state != OCID_STATE_CREATING)
+	for (guint i = 0; i < store->by_age->len; i++)
+		if (((OcidContainer *)store->by_age->pdata[i])->state != OCID_STATE_CREATING)
 			count++;
 	return count;
 }
@@ -120,30 +165,49 @@ filter_matches(const OcidStoreFilter *filter, const OcidContainer *c)
 	return labels_match(c->labels, filter->labels);
 }
 
-/* The seed's History: newest first; the id breaks ties so the order is stable. */
-static int
-compare_newest_first(gconstpointer a, gconstpointer b)
-{
-	const OcidContainer *ca = *(OcidContainer *const *)a;
-	const OcidContainer *cb = *(OcidContainer *const *)b;
+typedef struct {
+	uint64_t created_usec;
+	OcidContainer *container;
+} AgeKey;
 
-	if (ca->created_usec != cb->created_usec)
-		return ca->created_usec > cb->created_usec ? -1 : 1;
-	return g_strcmp0(ca->id, cb->id);
+static int
+compare_age_keys(gconstpointer a, gconstpointer b)
+{
+	const AgeKey *ka = a, *kb = b;
+
+	if (ka->created_usec != kb->created_usec)
+		return ka->created_usec < kb->created_usec ? -1 : 1;
+	return compare_age(ka->container, kb->container);
+}
+
+/* Sorted on keys copied out once: a sort through the pointers reads a container from
+ * memory at each of its n log n comparisons. */
+static void
+sort_by_age(OcidStore *store)
+{
+	guint n = store->by_age->len;
+	g_autofree AgeKey *keys = g_new(AgeKey, n);
+
+	for (guint i = 0; i < n; i++) {
+		keys[i].container = store->by_age->pdata[i];
+		keys[i].created_usec = keys[i].container->created_usec;
+	}
+	qsort(keys, n, sizeof *keys, compare_age_keys);
+	for (guint i = 0; i < n; i++)
+		store->by_age->pdata[i] = keys[i].container;
+	store->by_age_sorted = TRUE;
 }
 
 GPtrArray *
 ocid_store_list(OcidStore *store, const OcidStoreFilter *filter)
 {
 	GPtrArray *list = g_ptr_array_new();
-	GHashTableIter iter;
-	gpointer value;
 
-	g_hash_table_iter_init(&iter, store->by_id);
-	while (g_hash_table_iter_next(&iter, NULL, &value))
-		if (filter_matches(filter, value))
-			g_ptr_array_add(list, value);
-	g_ptr_array_sort(list, compare_newest_first);
+	if (!store->by_age_sorted)
+		sort_by_age(store);
+	for (guint i = store->by_age->len; i-- > 0;)
+		if (filter_matches(filter, store->by_age->pdata[i]))
+			g_ptr_array_add(list, store->by_age->pdata[i]);
 	return list;
 }
 
@@ -158,12 +222,9 @@ ocid_store_filter_clear(OcidStoreFilter *filter)
 GPtrArray *
 ocid_store_list_all(OcidStore *store)
 {
-	GPtrArray *list = g_ptr_array_new();
-	GHashTableIter iter;
-	gpointer value;
+	GPtrArray *list = g_ptr_array_sized_new(store->by_age->len);
 
-	g_hash_table_iter_init(&iter, store->by_id);
-	while (g_hash_table_iter_next(&iter, NULL, &value))
-		g_ptr_array_add(list, value);
+	for (guint i = 0; i < store->by_age->len; i++)
+		g_ptr_array_add(list, store->by_age->pdata[i]);
 	return list;
 }

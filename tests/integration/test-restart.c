@@ -1,7 +1,7 @@
 /* kill -9 of the daemon: containers keep running and stay controllable, and one that
- * exits while the daemon is down reports its real exit code afterwards. Also a monitor
- * killed under a running container, bad configuration refused at start, and a broken
- * record skipped while the others are restored. */
+ * exits while the daemon is down, or as soon as it is back, reports its real exit code
+ * afterwards. Also a monitor killed under a running container, bad configuration refused
+ * at start, and a broken record skipped while the others are restored. */
 #include "ocid-test.h"
 
 #include <signal.h>
@@ -254,10 +254,55 @@ test_broken_record(void)
 	}
 }
 
+/* Containers that exit as soon as a restarted daemon answers, while it still takes up the
+ * watch of their monitors: each is reported stopped with its code and its last output, and
+ * its Delete leaves nothing behind. */
+static void
+test_exits_at_restart(void)
+{
+	OcidTest *t = ocid_test_get_or_skip();
+	const char *ids[] = { "leaver-a", "leaver-b", "leaver-c", "leaver-d", "leaver-e" };
+	char *paths[G_N_ELEMENTS(ids)];
+	g_autofree char *bundle = NULL;
+	g_autofree char *flag = NULL;
+	g_autofree char *flag_dir = NULL;
+
+	if (t == NULL)
+		return;
+	flag = g_build_filename(t->tmpdir, "bundles", "leave-now", NULL);
+	flag_dir = g_path_get_dirname(flag);
+	bundle = ocid_test_make_bundle(t, "leaver",
+				       "echo up; while [ ! -e /flag/leave-now ]; do sleep 0.01; "
+				       "done; echo leaving; exit 23");
+	for (gsize i = 0; i < G_N_ELEMENTS(ids); i++) {
+		GVariantBuilder opts, vols;
+
+		g_variant_builder_init(&vols, G_VARIANT_TYPE("a(ssb)"));
+		g_variant_builder_add(&vols, "(ssb)", "/flag", flag_dir, TRUE);
+		g_variant_builder_init(&opts, G_VARIANT_TYPE("a{sv}"));
+		g_variant_builder_add(&opts, "{sv}", "volumes", g_variant_builder_end(&vols));
+		paths[i] =
+		    ocid_test_bring_up(t, ids[i], bundle, g_variant_builder_end(&opts), TRUE, "up");
+	}
+
+	ocid_test_kill_daemon(t);
+	ocid_test_start_daemon(t);
+	g_assert_true(g_file_set_contents(flag, "", -1, NULL));
+	for (gsize i = 0; i < G_N_ELEMENTS(ids); i++) {
+		g_assert_true(ocid_test_wait_state(t, paths[i], "stopped", 10000));
+		g_assert_cmpint(ocid_test_get_int(t, paths[i], "ExitCode"), ==, 23);
+		g_assert_true(ocid_test_wait_output(t, paths[i], "leaving", 5000));
+		ocid_test_delete(t, paths[i], FALSE);
+		ocid_test_assert_nothing_left(t, ids[i]);
+		g_free(paths[i]);
+	}
+}
+
 static void
 add_tests(void)
 {
 	g_test_add_func("/restart/daemon-killed", test_daemon_killed);
+	g_test_add_func("/restart/exits-at-restart", test_exits_at_restart);
 	g_test_add_func("/restart/monitor-killed", test_monitor_killed);
 	g_test_add_func("/restart/bad-config-refused", test_bad_config_refused);
 	g_test_add_func("/restart/broken-record", test_broken_record);

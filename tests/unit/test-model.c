@@ -415,6 +415,61 @@ test_store(void)
 	g_assert_cmpuint(ocid_store_count(store), ==, 2);
 }
 
+/* Whether @list is newest first, the id breaking ties. */
+static void
+assert_newest_first(GPtrArray *list)
+{
+	for (guint i = 1; i < list->len; i++) {
+		const OcidContainer *newer = list->pdata[i - 1], *older = list->pdata[i];
+
+		g_assert_cmpuint(newer->created_usec, >=, older->created_usec);
+		if (newer->created_usec == older->created_usec)
+			g_assert_cmpstr(newer->id, <, older->id);
+	}
+}
+
+/* The order of ListContainers whatever the order the store is filled in: a restore's
+ * records come in the dir's order, creates newest last, and removals come from both. */
+static void
+test_store_order(void)
+{
+	g_autoptr(OcidStore) store = ocid_store_new();
+	g_autoptr(GPtrArray) list = NULL;
+	const char *removed[] = { "r07", "r30", "r00", "n2", NULL };
+
+	/* Restored: in no order, with equal creation times among them. */
+	for (guint i = 0; i < 60; i++) {
+		g_autofree char *id = g_strdup_printf("r%02u", (i * 37) % 60);
+
+		ocid_store_add(store, sample_container(id, id, 1000 + ((i * 37) % 60) / 3));
+	}
+	/* One removed before any list has put them in order. */
+	ocid_store_remove(store, ocid_store_get(store, removed[0]));
+	list = ocid_store_list(store, NULL);
+	g_assert_cmpuint(list->len, ==, 59);
+	assert_newest_first(list);
+	g_assert_cmpstr(((OcidContainer *)list->pdata[0])->id, ==, "r57");
+	g_clear_pointer(&list, g_ptr_array_unref);
+
+	/* Then created, and removed from the middle and both ends. */
+	ocid_store_add(store, sample_container("n1", "n1", 5000));
+	ocid_store_add(store, sample_container("n0", "n0", 5000));
+	ocid_store_add(store, sample_container("n2", "n2", 6000));
+	for (guint i = 1; removed[i] != NULL; i++)
+		ocid_store_remove(store, ocid_store_get(store, removed[i]));
+	list = ocid_store_list(store, NULL);
+	g_assert_cmpuint(list->len, ==, 59);
+	g_assert_cmpuint(ocid_store_count(store), ==, 59);
+	assert_newest_first(list);
+	g_assert_cmpstr(((OcidContainer *)list->pdata[0])->id, ==, "n0");
+	g_assert_cmpstr(((OcidContainer *)list->pdata[1])->id, ==, "n1");
+	for (guint i = 0; i < list->len; i++)
+		g_assert_false(g_strv_contains(removed, ((OcidContainer *)list->pdata[i])->id));
+	g_clear_pointer(&list, g_ptr_array_unref);
+	list = ocid_store_list_all(store);
+	g_assert_cmpuint(list->len, ==, 59);
+}
+
 static void
 test_spec(void)
 {
@@ -493,6 +548,7 @@ main(int argc, char **argv)
 	g_test_add_func("/model/persist-load", test_persist_load);
 	g_test_add_func("/model/record-exchange", test_record_exchange);
 	g_test_add_func("/model/store", test_store);
+	g_test_add_func("/model/store-order", test_store_order);
 	g_test_add_func("/model/spec", test_spec);
 	return g_test_run();
 }
