@@ -56,6 +56,8 @@ static const Option options[] = {
 	{ "no-pivot", OPTION_FLAG, FIELD(no_pivot) },
 	{ "systemd-cgroup", OPTION_FLAG, FIELD(systemd_cgroup) },
 	{ "cgroup-group", OPTION_STRING, FIELD(cgroup_group) },
+	{ "bundle-files-fd", OPTION_FD, FIELD(bundle_files_fd), 3 },
+	{ "bundle-made", OPTION_FLAG, FIELD(bundle_made) },
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
@@ -213,6 +215,10 @@ monitor_args_check(const MonitorArgs *args, char *error, size_t error_size)
 	if (args->cgroup_group != NULL && (args->exec_argv != NULL || args->systemd_cgroup))
 		return set_error(error, error_size,
 				 "--cgroup-group is for create mode, without --systemd-cgroup");
+	if (args->bundle_files_fd >= 0 && args->exec_argv != NULL)
+		return set_error(error, error_size, "--bundle-files-fd is for create mode");
+	if (args->bundle_made && args->bundle_files_fd < 0)
+		return set_error(error, error_size, "--bundle-made needs --bundle-files-fd");
 	return 0;
 }
 
@@ -462,6 +468,14 @@ monitor_answer_format_cgroup_error(char *buf, size_t size, const char *message)
 	return finish_format(snprintf(buf, size, "cgroup-error\n%s", message), size);
 }
 
+int
+monitor_answer_format_bundle_error(char *buf, size_t size, int errnum, const char *path)
+{
+	if (errnum <= 0)
+		return -EINVAL;
+	return finish_format(snprintf(buf, size, "bundle-error %d\n%s", errnum, path), size);
+}
+
 /* A decimal number of [min, max] that fills exactly @len bytes of @text: no sign, no
  * blanks, no leading zeros. */
 static bool
@@ -504,6 +518,15 @@ monitor_answer_parse(const char *text, size_t len, MonitorAnswerKind ok_kind, Mo
 	if (len >= 13 && memcmp(text, "cgroup-error\n", 13) == 0) {
 		prefix = 13;
 		answer->cgroup = true;
+	}
+	if (len >= 13 && memcmp(text, "bundle-error ", 13) == 0) {
+		const char *newline = memchr(text + 13, '\n', len - 13);
+
+		if (newline == NULL ||
+		    !parse_bounded(text + 13, (size_t)(newline - text - 13), 1, INT32_MAX, &a))
+			return -EBADMSG;
+		answer->bundle_errno = (int)a;
+		prefix = (size_t)(newline - text) + 1;
 	}
 	if (prefix > 0) {
 		const char *start = text + prefix;

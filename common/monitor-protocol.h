@@ -6,7 +6,8 @@
  *  - the one answer on the sync fd: "ok <pid>\n" once the container is created, "ok <exit
  *    code> <timed out 0|1>\n" after an exec, or "error\n<message>" instead of either
  *    ("cgroup-error\n<message>" when the group of --cgroup-group could not be made or
- *    entered: ocid's own failure, not the runtime's);
+ *    entered: ocid's own failure, not the runtime's; "bundle-error <errno>\n<path>" when
+ *    the dir or a file of --bundle-files-fd could not be made, for the daemon to word);
  *  - the exit file: "<exit code>\n", then "oom\n" when the container was OOM-killed.
  *
  * Functions return 0 (or a length) on success and -errno on failure; where a caller can
@@ -55,6 +56,16 @@ typedef struct {
 	 * before it runs the runtime, and moves itself there while the runtime runs: the
 	 * daemon's main loop pays for none of the mkdirs. Nothing else is made. */
 	const char *cgroup_group;
+	/* Create mode, a first create: a sealed memfd with the container's first record and
+	 * its spec, in that order with a NUL between (JSON text has none). The monitor makes
+	 * bundle, which must not exist yet, and writes them there as state.json and
+	 * config.json, with an empty state.json.tmp for the daemon's next record to be
+	 * exchanged with (daemon/persist.c), before it makes anything else: the daemon's main
+	 * loop allocates none of these inodes. It writes nothing else there. */
+	int bundle_files_fd;
+	/* With bundle_files_fd: the daemon made the dir (it binds a notify socket there
+	 * first); the monitor writes the files only. */
+	bool bundle_made;
 	bool terminal;                /* the container has a pty, passed by the runtime */
 	bool stdin_open;              /* the container's stdin is the monitor's to feed */
 	bool stdin_once;              /* ... until the first attached client leaves */
@@ -73,7 +84,8 @@ typedef struct {
 
 #define MONITOR_ARGS_INIT                                                                          \
 	{                                                                                          \
-		.sync_fd = -1, .wait_fd = -1, .session_fd = -1, .control_fd = -1                   \
+		.sync_fd = -1, .wait_fd = -1, .session_fd = -1, .control_fd = -1,                  \
+		.bundle_files_fd = -1                                                              \
 	}
 
 /* Checks what the monitor needs to run at all: a valid id, absolute paths for what the
@@ -113,6 +125,7 @@ typedef struct {
 	int exit_code;       /* EXEC_RESULT: 0-255 */
 	bool timed_out;      /* EXEC_RESULT */
 	bool cgroup;         /* ERROR: the container's group, not the runtime, failed */
+	int bundle_errno;    /* ERROR: > 0 when making the bundle failed; message is the path */
 	const char *message; /* ERROR: into the parsed text, trimmed, not terminated */
 	size_t message_len;
 } MonitorAnswer;
@@ -123,6 +136,8 @@ int monitor_answer_format_created(char *buf, size_t size, pid_t pid);
 int monitor_answer_format_exec_result(char *buf, size_t size, int exit_code, bool timed_out);
 int monitor_answer_format_error(char *buf, size_t size, const char *message);
 int monitor_answer_format_cgroup_error(char *buf, size_t size, const char *message);
+/* @errnum > 0: why @path could not be made. */
+int monitor_answer_format_bundle_error(char *buf, size_t size, int errnum, const char *path);
 
 /* The bytes monitor_answer_format_error() needs for @message_len bytes of message. */
 #define MONITOR_ANSWER_ERROR_SIZE(message_len) (sizeof "cgroup-error\n" + (message_len))

@@ -16,6 +16,7 @@
 #include "bounded-read.h"
 #include "health.h"
 #include "notify.h"
+#include "persist.h"
 #include "reaper.h"
 #include "restart.h"
 #include "cgroup-kill.h"
@@ -36,9 +37,12 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 /* The create's way forward; the way back is the teardown's (teardown.h). */
 typedef enum {
@@ -415,41 +419,64 @@ on_unit_attached(GError *error, gpointer user_data)
 	advance(ref->manager, c);
 }
 
-/* The container's dir, its "creating" record and its spec: a first create's only. */
-static gboolean
-make_dir(OcidManager *manager, OcidContainer *c, GError **error)
+/* A first create's dir, with its "creating" record, its spec and the record's exchange
+ * partner (persist.c), is the monitor's to make (monitor/bundle.h) from what ocid writes
+ * here, into a sealed memfd: so the main loop allocates none of those inodes. The record
+ * goes first: a daemon killed from then on finds a "creating" record at restore, with what
+ * it needs to take the rest down (teardown.h); one killed before finds no dir, or one
+ * without a record (an interrupted create), and the monitor, seeing its daemon gone,
+ * removes what it made. Returns the memfd, or -1 with @error. */
+static int
+bundle_files(OcidContainer *c, GError **error)
 {
-	g_autofree char *log_dir = g_path_get_dirname(c->log_path);
+	g_autofree char *record = ocid_persist_to_json(c);
+	gsize spec_len = 0;
+	g_autofree char *spec = ocid_spec_to_data(c->create->spec, &spec_len);
+	/* JSON text holds no NUL: the one after the record ends it. */
+	struct iovec iov[] = { { record, strlen(record) + 1 }, { spec, spec_len } };
+	_cleanup_close_ int fd = memfd_create("ocid-bundle", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	gsize left = iov[0].iov_len + iov[1].iov_len;
+	ssize_t n = 0;
 
-	if (g_mkdir(c->dir, 0700) < 0) {
-		if (errno == EEXIST)
-			return ocid_error_set(
-			    error, OCID_ERROR_CONTAINER_EXISTS,
-			    "%s already exists but no container of that id is loaded; "
-			    "remove the directory if it is left over",
-			    c->dir);
-		return ocid_error_set(error, OCID_ERROR_FAILED, "Cannot create %s: %s", c->dir,
-				      g_strerror(errno));
+	while (fd >= 0 && left > 0 && (n = writev(fd, iov, 2)) > 0) {
+		/* A memfd takes it all at once but for a lack of memory: then try again. */
+		left -= (gsize)n;
+		for (int i = 0; i < 2; i++) {
+			gsize used = MIN((gsize)n, iov[i].iov_len);
+
+			iov[i].iov_base = (char *)iov[i].iov_base + used;
+			iov[i].iov_len -= used;
+			n -= (ssize_t)used;
+		}
 	}
-	/* Before anything else is made: a daemon killed from here on finds a "creating"
-	 * record at restore, with what it needs to take the rest down (teardown.h). */
-	if (!ocid_manager_persist_container(manager, c, FALSE, error))
-		return FALSE;
-	if (g_mkdir_with_parents(log_dir, 0700) < 0)
-		return ocid_error_set(error, OCID_ERROR_FAILED, "Cannot create %s: %s", log_dir,
-				      g_strerror(errno));
-	return ocid_spec_write(c->create->spec, c->dir, error);
+	if (fd < 0 || left > 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+		ocid_error_set(error, OCID_ERROR_FAILED,
+			       "Cannot hand the files of container %s to its monitor: %s", c->id,
+			       n == 0 && left > 0 ? "short write" : g_strerror(errno));
+		return -1;
+	}
+	return steal_fd(&fd);
 }
 
 static gboolean
-prepare_dirs(OcidManager *manager, OcidContainer *c, char **attach_path, char **console_socket,
-	     GError **error)
+prepare_dirs(OcidManager *manager, OcidContainer *c, int *bundle_files_fd, char **attach_path,
+	     char **console_socket, GError **error)
 {
 	g_autofree char *attach_dir = g_build_filename(manager->config->run_dir, "attach", NULL);
+	g_autofree char *log_dir = g_path_get_dirname(c->log_path);
 
 	/* A restart's container has its dir, its record and its spec already. */
-	if (!c->create->again && !make_dir(manager, c, error))
+	if (!c->create->again && (*bundle_files_fd = bundle_files(c, error)) < 0)
 		return FALSE;
+	/* Its notify socket is bound in it before the monitor runs: then the dir is ours. */
+	if (!c->create->again && c->notify == OCID_NOTIFY_CONTAINER && g_mkdir(c->dir, 0700) < 0) {
+		g_propagate_error(error, ocid_monitor_bundle_error_new(c->dir, errno));
+		return FALSE;
+	}
+	if (g_mkdir_with_parents(log_dir, 0700) < 0)
+		return ocid_error_set(error, OCID_ERROR_FAILED, "Cannot create %s: %s", log_dir,
+				      g_strerror(errno));
 	/* Before the runtime: the container may speak as soon as it runs. */
 	if (!ocid_notify_listen(c, error))
 		return FALSE;
@@ -483,16 +510,19 @@ spawn_monitor(OcidManager *manager, OcidContainer *c, GError **error)
 	g_autofree char *console_socket = NULL;
 	g_autofree char *pid_file = NULL;
 	g_autofree char *exit_file = NULL;
+	_cleanup_close_ int bundle_files_fd = -1;
 	MonitorArgs args;
 	gboolean wait_for_go;
 
-	if (!prepare_dirs(manager, c, &attach_path, &console_socket, error))
+	if (!prepare_dirs(manager, c, &bundle_files_fd, &attach_path, &console_socket, error))
 		return FALSE;
 	pid_file = g_build_filename(c->dir, "container.pid", NULL);
 	exit_file = ocid_manager_exit_file_path(manager, c);
 	(void)g_unlink(exit_file);
 	ocid_manager_monitor_args(manager, c, &args);
 	args.bundle = c->dir;
+	args.bundle_files_fd = bundle_files_fd;
+	args.bundle_made = bundle_files_fd >= 0 && c->notify == OCID_NOTIFY_CONTAINER;
 	args.pid_file = pid_file;
 	args.log_path = c->log_path;
 	args.journald = c->log_driver == OCID_LOG_DRIVER_JOURNALD;

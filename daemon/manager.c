@@ -363,6 +363,18 @@ ocid_manager_count(OcidManager *manager)
 	return ocid_store_count(manager->store);
 }
 
+guint
+ocid_manager_count_running(OcidManager *manager)
+{
+	g_autoptr(GPtrArray) all = ocid_store_list_all(manager->store);
+	guint running = 0;
+
+	for (guint i = 0; i < all->len; i++)
+		if (((OcidContainer *)all->pdata[i])->state == OCID_STATE_RUNNING)
+			running++;
+	return running;
+}
+
 OcidContainer *
 ocid_manager_lookup(OcidManager *manager, const char *id_or_name)
 {

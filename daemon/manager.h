@@ -63,6 +63,8 @@ const char *ocid_manager_get_runtime_name(OcidManager *manager);
 const char *ocid_manager_get_cgroup_manager_name(OcidManager *manager);
 /* Announced containers. */
 guint ocid_manager_count(OcidManager *manager);
+/* Of them, the running ones; neither count sorts, unlike a list. */
+guint ocid_manager_count_running(OcidManager *manager);
 
 /* An announced container by id or name; NULL if none. */
 OcidContainer *ocid_manager_lookup(OcidManager *manager, const char *id_or_name);

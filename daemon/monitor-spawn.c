@@ -132,6 +132,10 @@ parse_answer(OcidMonitorSpawn *spawn)
 				    "The container monitor answered '%s', which this daemon does "
 				    "not understand; check that monitor_path matches this ocid",
 				    g_strstrip(text));
+	} else if (answer.kind == MONITOR_ANSWER_ERROR && answer.bundle_errno > 0) {
+		/* The container's dir or a file in it, which the daemon named (bundle.h). */
+		message = g_utf8_make_valid(answer.message, (gssize)answer.message_len);
+		error = ocid_monitor_bundle_error_new(message, answer.bundle_errno);
 	} else if (answer.kind == MONITOR_ANSWER_ERROR && answer.cgroup) {
 		/* The group the daemon named (cgroup.h): ocid's own failure, in its words. */
 		message = g_utf8_make_valid(answer.message, (gssize)answer.message_len);
@@ -150,6 +154,18 @@ parse_answer(OcidMonitorSpawn *spawn)
 		spawn->exec_timed_out = answer.timed_out;
 	}
 	finish(spawn, error);
+}
+
+GError *
+ocid_monitor_bundle_error_new(const char *path, int errnum)
+{
+	if (errnum == EEXIST)
+		return g_error_new(OCID_ERROR, OCID_ERROR_CONTAINER_EXISTS,
+				   "%s already exists but no container of that id is loaded; "
+				   "remove the directory if it is left over",
+				   path);
+	return g_error_new(OCID_ERROR, OCID_ERROR_FAILED, "Cannot create %s: %s", path,
+			   g_strerror(errnum));
 }
 
 static gboolean
@@ -196,9 +212,9 @@ monitor_argv_freep(char ***argv)
 }
 
 /* What the monitor is told of @args: the fds under the numbers it sees them as, its sync
- * pipe as 3, the go pipe as 4, an exec session's socket as 5 and its control socket as 6
- * (target_fds below); an owner only with a log to write, and the protocol's 0 for a log
- * without limit. */
+ * pipe as 3, the go pipe as 4, an exec session's socket as 5 and its control socket as 6,
+ * or a create's bundle files as 5 (target_fds below); an owner only with a log to write,
+ * and the protocol's 0 for a log without limit. */
 static void
 monitor_args_as_passed(const MonitorArgs *args, gboolean wait_for_go, MonitorArgs *out)
 {
@@ -207,6 +223,7 @@ monitor_args_as_passed(const MonitorArgs *args, gboolean wait_for_go, MonitorArg
 	out->wait_fd = wait_for_go ? 4 : -1;
 	out->session_fd = args->session_fd >= 0 ? 5 : -1;
 	out->control_fd = args->session_fd >= 0 ? 6 : -1;
+	out->bundle_files_fd = args->bundle_files_fd >= 0 ? 5 : -1;
 	out->log_owner.set = args->log_owner.set && args->log_path != NULL;
 	out->log_size_max = MAX(args->log_size_max, 0);
 }
@@ -265,6 +282,9 @@ ocid_monitor_spawn(const OcidConfig *config, const MonitorArgs *args, gboolean w
 		target_fds[n_fds++] = 5;
 		source_fds[n_fds] = args->control_fd;
 		target_fds[n_fds++] = 6;
+	} else if (args->bundle_files_fd >= 0) {
+		source_fds[n_fds] = args->bundle_files_fd;
+		target_fds[n_fds++] = 5;
 	}
 
 	if (!spawn_process(argv, config->monitor_env, source_fds, target_fds, n_fds, &pid, error))

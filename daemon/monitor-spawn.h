@@ -22,16 +22,21 @@ typedef struct OcidMonitorSpawn OcidMonitorSpawn;
 typedef void (*OcidMonitorReadyFunc)(OcidMonitorSpawn *spawn, GError *error, gpointer user_data);
 
 /* Starts @config's monitor_path with its monitor_env and the command line @args. The fds
- * in @args are the daemon's: session_fd and control_fd (the caller keeps its own) are
- * handed over under fixed numbers, and sync_fd and wait_fd are ignored, the sync pipe
- * (and, with @wait_for_go, the go pipe) being made here. With @wait_for_go the monitor waits
- * for ocid_monitor_spawn_go() before it runs the runtime, so that it can first be moved
- * into the container's unit. Returns NULL with @error when it cannot even be started. A
+ * in @args are the daemon's: session_fd and control_fd, or bundle_files_fd (the caller
+ * keeps its own), are handed over under fixed numbers, and sync_fd and wait_fd are
+ * ignored, the sync pipe (and, with @wait_for_go, the go pipe) being made here. With
+ * @wait_for_go the monitor waits for ocid_monitor_spawn_go() before it runs the runtime,
+ * so that it can first be moved into the container's unit. Returns NULL with @error when it cannot
+ * even be started. A
  * @timeout_sec of 0 waits for the answer forever. */
 OcidMonitorSpawn *ocid_monitor_spawn(const OcidConfig *config, const MonitorArgs *args,
 				     gboolean wait_for_go, guint timeout_sec,
 				     OcidMonitorReadyFunc ready, gpointer user_data,
 				     GError **error);
+
+/* The error for a container's dir, or a file of a first create in it (bundle_files_fd),
+ * that could not be made, by the monitor or for it: errno @errnum at @path. */
+GError *ocid_monitor_bundle_error_new(const char *path, int errnum);
 
 pid_t ocid_monitor_spawn_get_pid(OcidMonitorSpawn *spawn);
 

@@ -489,7 +489,6 @@ ocid_persist_from_json(const char *data, gsize len, const char *origin, GError *
 typedef enum {
 	PLACE_RENAME,   /* written beside, renamed over the old file */
 	PLACE_EXCHANGE, /* written beside, exchanged with the old file (write_file) */
-	PLACE_NEW,      /* written where it goes: a file that is not there yet */
 } Placing;
 
 /* Renaming a new file over the old one frees the old inode, and each write takes a new
@@ -516,15 +515,13 @@ write_file(const char *path, const char *data, gsize len, int mode, gboolean dur
 {
 	g_autofree char *tmp = g_strdup_printf("%s.tmp", path);
 	g_autofree char *dirname = g_path_get_dirname(path);
-	const char *target = placing == PLACE_NEW ? path : tmp;
-	/* Written over and cut to its length, not truncated first: a record of under a block
-	 * keeps its block, which a truncate would free (a discard on a disk mounted so). */
-	int flags = placing == PLACE_NEW ? O_EXCL : 0;
 	_cleanup_close_ int fd = -1;
 	_cleanup_close_ int dirfd = -1;
 	gsize done = 0;
 
-	fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | flags, mode);
+	/* Written over and cut to its length, not truncated first: a record of under a block
+	 * keeps its block, which a truncate would free (a discard on a disk mounted so). */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		goto fail;
 	while (done < len) {
@@ -535,11 +532,11 @@ write_file(const char *path, const char *data, gsize len, int mode, gboolean dur
 			goto fail;
 		done += (gsize)n;
 	}
-	if (placing != PLACE_NEW && ftruncate(fd, (off_t)len) < 0)
+	if (ftruncate(fd, (off_t)len) < 0)
 		goto fail;
 	if (durable && fsync(fd) < 0)
 		goto fail;
-	if (placing != PLACE_NEW && place(tmp, path, placing) < 0)
+	if (place(tmp, path, placing) < 0)
 		goto fail;
 	if (!durable)
 		return TRUE;
@@ -550,7 +547,7 @@ write_file(const char *path, const char *data, gsize len, int mode, gboolean dur
 fail : {
 	int saved_errno = errno;
 	if (placing != PLACE_EXCHANGE)
-		(void)unlink(target);
+		(void)unlink(tmp);
 	g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved_errno), "Cannot write %s: %s",
 		    path, g_strerror(saved_errno));
 	return FALSE;
@@ -567,12 +564,6 @@ gboolean
 ocid_write_file_replace(const char *path, const char *data, gsize len, int mode, GError **error)
 {
 	return write_file(path, data, len, mode, FALSE, PLACE_RENAME, error);
-}
-
-gboolean
-ocid_write_file_new(const char *path, const char *data, gsize len, int mode, GError **error)
-{
-	return write_file(path, data, len, mode, FALSE, PLACE_NEW, error);
 }
 
 gboolean

@@ -32,8 +32,3 @@ gboolean ocid_write_file_atomic(const char *path, const char *data, gsize len, i
  * while the host is up, or what a later durable write covers. */
 gboolean ocid_write_file_replace(const char *path, const char *data, gsize len, int mode,
 				 GError **error);
-
-/* Writes @data to @path, which must not exist yet, in place: no fsync, no rename. For a
- * file in a dir whose record says what to do with a torn one. */
-gboolean ocid_write_file_new(const char *path, const char *data, gsize len, int mode,
-			     GError **error);

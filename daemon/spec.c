@@ -4,7 +4,6 @@
 #include "cleanup.h"
 #include "errors.h"
 #include "input-limits.h"
-#include "persist.h"
 #include "privilege.h"
 #include "seccomp-profile.h"
 
@@ -570,21 +569,13 @@ ocid_spec_apply(JsonNode *spec, const OcidContainer *c, JsonNode *seccomp, GErro
 	return check_capabilities(process, error);
 }
 
-gboolean
-ocid_spec_write(JsonNode *spec, const char *dir, GError **error)
+char *
+ocid_spec_to_data(JsonNode *spec, gsize *len)
 {
 	g_autoptr(JsonGenerator) gen = json_generator_new();
-	g_autofree char *path = g_build_filename(dir, "config.json", NULL);
-	g_autofree char *data = NULL;
-	gsize len = 0;
 
 	json_generator_set_root(gen, spec);
-	data = json_generator_to_data(gen, &len);
-	/* Read by the runtime from the page cache; after a crash of the host no container of it
-	 * runs, and a restarted ocid reads only state.json. So no fsync on the way to create.
-	 * Nor a rename: the dir is new and its record says "creating", so a spec torn by a
-	 * crash goes with the rest of an interrupted create (teardown.h). */
-	return ocid_write_file_new(path, data, len, 0600, error);
+	return json_generator_to_data(gen, len);
 }
 
 char *

@@ -28,8 +28,8 @@ void ocid_spec_set_env(JsonNode *spec, GPtrArray *env);
 gboolean ocid_spec_apply(JsonNode *spec, const OcidContainer *container, JsonNode *seccomp,
 			 GError **error);
 
-/* Writes @spec to <dir>/config.json atomically. */
-gboolean ocid_spec_write(JsonNode *spec, const char *dir, GError **error);
+/* @spec as the text of a config.json, @len bytes long. */
+char *ocid_spec_to_data(JsonNode *spec, gsize *len);
 
 /* The stop signal the image asked for (annotation org.opencontainers.image.stopSignal),
  * or NULL. @spec is from ocid_spec_load_bundle(). */

@@ -16,17 +16,13 @@
 #include "../daemon/machined.h"
 
 /* systemctl status shows what ocid supervises, kept current as containers come, go and
- * change. */
+ * change: counted, not listed (a list is sorted), a few times per create at a thousand. */
 static void
 notify_status(OcidBusService *service)
 {
-	g_autoptr(GPtrArray) all = ocid_manager_list(service->manager, NULL);
-	guint running = 0;
-
-	for (guint i = 0; i < all->len; i++)
-		if (((OcidContainer *)all->pdata[i])->state == OCID_STATE_RUNNING)
-			running++;
-	(void)sd_notifyf(0, "STATUS=Supervising %u containers (%u running)", all->len, running);
+	(void)sd_notifyf(0, "STATUS=Supervising %u containers (%u running)",
+			 ocid_manager_count(service->manager),
+			 ocid_manager_count_running(service->manager));
 }
 
 static void

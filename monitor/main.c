@@ -5,6 +5,7 @@
  * no GLib and no threads, so that hundreds of monitors cost little and each one outlives
  * daemon restarts. */
 
+#include "die.h"
 #include "exec-mode.h"
 #include "exec-session.h"
 #include "options.h"
@@ -19,8 +20,8 @@ main(int argc, char **argv)
 	monitor_ensure_std_fds();
 	monitor_parse_options(argc, argv, &args);
 	monitor_setup_process(&args);
-	if (args.exec_argv != NULL)
-		monitor_wait_for_go(&args);
+	if (args.exec_argv != NULL && !monitor_wait_for_go(&args))
+		die("the daemon withdrew the container before it was created");
 	if (args.exec_argv != NULL && args.session_fd >= 0)
 		return monitor_run_exec_session(&args);
 	if (args.exec_argv != NULL)

@@ -3,6 +3,7 @@
  * terminal) and attach.c (the attach socket and stdin). Only these three include it. */
 #pragma once
 
+#include "bundle.h"
 #include "cgroup.h"
 #include "journal-writer.h"
 #include "log-writer.h"
@@ -35,6 +36,7 @@ typedef struct {
 	bool oom_killed;
 	MonitorOom oom;
 	MonitorCgroups cgroups; /* with --cgroup-group */
+	MonitorBundle bundle;   /* with --bundle-files-fd, until the runtime runs */
 	bool grace_expired;
 	int last_log_error;
 	OutputPipe pipes[2];

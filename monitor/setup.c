@@ -33,19 +33,21 @@ monitor_ensure_std_fds(void)
 static void
 close_inherited_fds(const MonitorArgs *args)
 {
-	int keep[4] = { args->sync_fd, args->wait_fd, args->session_fd, args->control_fd };
+	int keep[] = { args->sync_fd, args->wait_fd, args->session_fd, args->control_fd,
+		       args->bundle_files_fd };
+	const int n_keep = (int)(sizeof keep / sizeof keep[0]);
 	unsigned int next = 3;
 	int r = 0;
 
 	/* Ascending, so that the ranges between them can be closed in one pass. */
-	for (int i = 1; i < 4; i++)
+	for (int i = 1; i < n_keep; i++)
 		for (int j = i; j > 0 && keep[j] < keep[j - 1]; j--) {
 			int t = keep[j];
 			keep[j] = keep[j - 1];
 			keep[j - 1] = t;
 		}
 	/* Close every fd from 3 up but the ones we keep. */
-	for (int i = 0; i < 4 && r == 0; i++) {
+	for (int i = 0; i < n_keep && r == 0; i++) {
 		if (keep[i] < 3 || (unsigned int)keep[i] < next)
 			continue;
 		if ((unsigned int)keep[i] > next)
@@ -68,12 +70,14 @@ monitor_setup_process(const MonitorArgs *args)
 		die_errno(-errno, "cannot set close-on-exec on the sync fd");
 	if (args->wait_fd >= 0 && fcntl(args->wait_fd, F_SETFD, FD_CLOEXEC) < 0)
 		die_errno(-errno, "--wait-fd is not an open file descriptor");
-	for (int i = 0; i < 2; i++) {
-		int fd = i == 0 ? args->session_fd : args->control_fd;
+	for (int i = 0; i < 3; i++) {
+		static const char *const names[] = { "session", "control", "bundle-files" };
+		int fd = i == 0   ? args->session_fd
+			 : i == 1 ? args->control_fd
+				  : args->bundle_files_fd;
 
 		if (fd >= 0 && fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
-			die_errno(-errno, "--%s-fd is not an open file descriptor",
-				  i == 0 ? "session" : "control");
+			die_errno(-errno, "--%s-fd is not an open file descriptor", names[i]);
 	}
 	close_inherited_fds(args);
 

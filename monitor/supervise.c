@@ -1,6 +1,7 @@
 #include "supervise.h"
 
 #include "attach.h"
+#include "bundle.h"
 #include "console.h"
 #include "die.h"
 #include "exit-file.h"
@@ -139,9 +140,7 @@ daemon_gone(int sync_fd)
 	return poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLERR) != 0;
 }
 
-/* The group the daemon named, made before the runtime runs. A daemon that died meanwhile
- * waits for no create: what was made goes, and the monitor with it, before the runtime
- * makes a container that nobody knows of. */
+/* The group the daemon named, made before the runtime runs. */
 static void
 make_group(Monitor *m)
 {
@@ -154,10 +153,39 @@ make_group(Monitor *m)
 	r = monitor_cgroups_make(&m->cgroups, group, where, sizeof where);
 	if (r < 0)
 		die_cgroup(m, r, "Cannot make the cgroup", where);
-	if (daemon_gone(m->options->sync_fd)) {
-		monitor_cgroups_remove(&m->cgroups, group);
-		die("the daemon went away before the container was created");
-	}
+}
+
+/* A first create's dir and files, which the daemon wrote and named, before anything else.
+ * A failure is the daemon's to word (a dir left over is not the runtime's failure). */
+static void
+make_bundle(Monitor *m)
+{
+	char where[PATH_MAX] = "";
+	char answer[sizeof where + 32];
+	int r = monitor_bundle_make(&m->bundle, m->options->bundle, m->options->bundle_made,
+				    m->options->bundle_files_fd, where, sizeof where);
+	int n;
+
+	if (r == 0)
+		return;
+	if (where[0] == '\0')
+		die_errno(r, "cannot read the container's files from --bundle-files-fd");
+	n = monitor_answer_format_bundle_error(answer, sizeof answer, -r, where);
+	if (n > 0)
+		(void)fd_write_all(m->options->sync_fd, answer, (size_t)n);
+	die_set_sync_fd(-1);
+	die_errno(r, "cannot make %s", where);
+}
+
+/* What this monitor made for a create that nobody waits for any more goes, and the monitor
+ * with it, before the runtime makes a container that nobody knows of. */
+__attribute__((noreturn)) static void
+withdraw(Monitor *m, const char *why)
+{
+	if (m->options->cgroup_group != NULL)
+		monitor_cgroups_remove(&m->cgroups, m->options->cgroup_group);
+	monitor_bundle_remove(&m->bundle, m->options->bundle);
+	die("%s", why);
 }
 
 /* Runs "<runtime> create" and waits for it. On failure the daemon gets the runtime's own
@@ -510,22 +538,21 @@ watch_container(Monitor *m)
 
 /* With --wait-fd the daemon first moves us into the container's unit, then says go: one
  * byte. EOF means it gave up on this container. */
-void
+bool
 monitor_wait_for_go(const MonitorArgs *options)
 {
 	char go;
 	ssize_t n;
 
 	if (options->wait_fd < 0)
-		return;
+		return true;
 	do
 		n = read(options->wait_fd, &go, 1);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		die_errno(-errno, "cannot read --wait-fd");
-	if (n == 0)
-		die("the daemon withdrew the container before it was created");
 	(void)close(options->wait_fd);
+	return n > 0;
 }
 
 static void
@@ -566,10 +593,14 @@ monitor_supervise(const MonitorArgs *options)
 		.console_fd = -1,
 		.attach_fd = -1,
 		.resize_fd = -1,
+		.bundle = MONITOR_BUNDLE_INIT,
 	};
 	for (int i = 0; i < ATTACH_CLIENTS_MAX; i++)
 		m->clients[i] = -1;
 	m->signal_fd = monitor_setup_signals();
+	/* Before the log, which the record names for the teardown of a create cut short. */
+	if (options->bundle_files_fd >= 0)
+		make_bundle(m);
 
 	if (options->journald) {
 		/* Connected now: the seccomp filter lets the monitor send, not connect. */
@@ -606,9 +637,14 @@ monitor_supervise(const MonitorArgs *options)
 	if (m->timer_fd < 0)
 		die_errno(-errno, "cannot create a timerfd");
 
-	monitor_wait_for_go(options);
+	if (!monitor_wait_for_go(options))
+		withdraw(m, "the daemon withdrew the container before it was created");
 	if (options->cgroup_group != NULL)
 		make_group(m);
+	if (daemon_gone(options->sync_fd))
+		withdraw(m, "the daemon went away before the container was created");
+	/* The runtime's now, and the daemon's: the create's teardown removes the dir. */
+	closep(&m->bundle.dir_fd);
 	create_container(m);
 	watch_container(m);
 

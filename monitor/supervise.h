@@ -10,6 +10,6 @@
 int monitor_supervise(const MonitorArgs *args);
 
 /* With --wait-fd, blocks until the daemon says go (it first moves this process into the
- * container's supervisor cgroup); dies when the daemon gave up. Both modes call it before
+ * container's supervisor cgroup); false when the daemon gave up. Both modes call it before
  * they run the runtime. */
-void monitor_wait_for_go(const MonitorArgs *options);
+bool monitor_wait_for_go(const MonitorArgs *options);

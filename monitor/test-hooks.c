@@ -44,10 +44,10 @@ monitor_test_hook_after_exit_file(void)
 		(void)usleep(10 * 1000);
 }
 
-void
-monitor_test_hook_making_cgroup(void)
+static void
+hold(const char *variable)
 {
-	const char *file = getenv("OCID_MONITOR_HOLD_CGROUP");
+	const char *file = getenv(variable);
 	char held[4096];
 	struct stat st;
 	int fd;
@@ -60,4 +60,16 @@ monitor_test_hook_making_cgroup(void)
 		(void)close(fd);
 	for (int i = 0; i < 1000 && stat(file, &st) < 0; i++)
 		(void)usleep(10 * 1000);
+}
+
+void
+monitor_test_hook_making_cgroup(void)
+{
+	hold("OCID_MONITOR_HOLD_CGROUP");
+}
+
+void
+monitor_test_hook_making_bundle(void)
+{
+	hold("OCID_MONITOR_HOLD_BUNDLE");
 }

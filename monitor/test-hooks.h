@@ -14,6 +14,9 @@ void monitor_test_hook_after_exit_file(void);
  * creates FILE.held and waits (10 s at most) for FILE to exist, so that a test can kill the
  * daemon while the monitor is making the container's group. */
 void monitor_test_hook_making_cgroup(void);
+/* With OCID_MONITOR_HOLD_BUNDLE=FILE: the same once the container's dir is made, before its
+ * record is written. */
+void monitor_test_hook_making_bundle(void);
 #else
 static inline void
 monitor_test_hook_after_harden(void)
@@ -25,6 +28,10 @@ monitor_test_hook_after_exit_file(void)
 }
 static inline void
 monitor_test_hook_making_cgroup(void)
+{
+}
+static inline void
+monitor_test_hook_making_bundle(void)
 {
 }
 #endif

@@ -5,8 +5,8 @@
  * left: no dir, runtime state, exit file, log, cgroup, unit, monitor or object. Runs on the
  * private bus with the cgroupfs manager, and under a real systemd with the systemd manager
  * (tests/systemd/inside.sh), where ocid.service gets the variable from a drop-in. The
- * create's monitor making the container's group (cgroupfs) is a crash point too: there
- * the monitor is held (ocid-monitor-test) while the daemon is killed. */
+ * create's monitor making the container's dir, and its group (cgroupfs), are crash points
+ * too: there the monitor is held (ocid-monitor-test) while the daemon is killed. */
 #include "faults-common.h"
 
 #include <signal.h>
@@ -195,17 +195,17 @@ no_monitor_of(gpointer id_arg)
 	return ocid_test_count_monitors(id_arg) == 0;
 }
 
-/* With cgroupfs the create's monitor makes the container's group (monitor/cgroup.h). The
- * daemon killed while it does (ocid-monitor-test holds it there): the restarted daemon
- * takes the create down; the monitor, let go on, finds the daemon gone before it runs the
+/* The create's monitor makes the container's dir (monitor/bundle.h) and, with cgroupfs, its
+ * group (monitor/cgroup.h). The daemon killed while it does (ocid-monitor-test holds it
+ * where @hold_variable says): the restarted daemon takes the create down, the dir without a
+ * record too; the monitor, let go on, finds its dir or its daemon gone before it runs the
  * runtime and removes what it made. Then nothing is left: no dir, group, monitor or
  * container. */
 static void
-test_killed_while_monitor_makes_group(void)
+killed_while_monitor_makes(const char *id, const char *hold_variable)
 {
 	OcidTest *t = ocid_test_get();
 	g_autofree char *hold = NULL, *held = NULL, *config = NULL, *bundle = NULL;
-	const char *id = "held-group";
 	g_autofree char *id_arg = g_strdup_printf("--id %s ", id);
 	gboolean answered = FALSE;
 	gpointer data[] = { t, (gpointer)id };
@@ -218,12 +218,11 @@ test_killed_while_monitor_makes_group(void)
 		g_test_skip("needs the cgroupfs manager and ocid-monitor-test");
 		return;
 	}
-	hold = g_build_filename(t->tmpdir, "hold-cgroup", NULL);
+	hold = g_build_filename(t->tmpdir, id, NULL);
 	held = g_strconcat(hold, ".held", NULL);
 	config = g_strdup_printf("monitor_path = %s\n"
-				 "monitor_env = PATH=/usr/sbin:/usr/bin:/sbin:/bin;"
-				 "OCID_MONITOR_HOLD_CGROUP=%s\n",
-				 g_getenv("OCID_MONITOR_TEST"), hold);
+				 "monitor_env = PATH=/usr/sbin:/usr/bin:/sbin:/bin;%s=%s\n",
+				 g_getenv("OCID_MONITOR_TEST"), hold_variable, hold);
 	ocid_test_restart_with_config(t, config);
 	bundle = ocid_test_make_bundle(t, id, "sleep 300");
 	g_dbus_connection_call(t->conn, "org.oci.Runtime", MANAGER_PATH, MANAGER, "CreateContainer",
@@ -244,10 +243,25 @@ test_killed_while_monitor_makes_group(void)
 }
 
 static void
+test_killed_while_monitor_makes_group(void)
+{
+	killed_while_monitor_makes("held-group", "OCID_MONITOR_HOLD_CGROUP");
+}
+
+/* Held with the dir made and no record in it yet. */
+static void
+test_killed_while_monitor_makes_dir(void)
+{
+	killed_while_monitor_makes("held-dir", "OCID_MONITOR_HOLD_BUNDLE");
+}
+
+static void
 add_tests(void)
 {
 	g_test_add_func("/faults/teardown/killed-while-monitor-makes-group",
 			test_killed_while_monitor_makes_group);
+	g_test_add_func("/faults/teardown/killed-while-monitor-makes-dir",
+			test_killed_while_monitor_makes_dir);
 	g_test_add_func("/faults/teardown/delete", test_delete);
 	g_test_add_func("/faults/teardown/delete-exited", test_delete_exited);
 	g_test_add_func("/faults/teardown/failed-create", test_failed_create);

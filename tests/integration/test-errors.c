@@ -312,6 +312,36 @@ test_cgroup_failure(void)
 	ocid_test_restart_with_config(t, NULL);
 }
 
+/* The monitor makes a first create's dir (monitor/bundle.h); one that is there already
+ * (left over, with no container of its id loaded) is told as ContainerExists, in ocid's
+ * words, not as the runtime's failure. */
+static void
+test_dir_left_over(void)
+{
+	OcidTest *t = ocid_test_get();
+	g_autofree char *bundle = NULL;
+	g_autofree char *dir = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *path = NULL;
+	guint count;
+
+	if (t == NULL) {
+		g_test_skip("needs root for runc");
+		return;
+	}
+	bundle = ocid_test_make_bundle(t, "leftover", "true");
+	dir = g_build_filename(t->state_dir, "containers", "leftover", NULL);
+	g_assert_cmpint(mkdir(dir, 0700), ==, 0);
+	count = container_count(t);
+	path = ocid_test_create(t, "leftover", "", bundle, NULL, &error);
+	g_assert_null(path);
+	ocid_test_assert_error(error, "ContainerExists");
+	if (strstr(error->message, "already exists but no container of that id is loaded") == NULL)
+		g_error("message '%s' lacks the reason", error->message);
+	g_assert_nonnull(strstr(error->message, dir));
+	g_assert_cmpuint(container_count(t), ==, count);
+}
+
 /* crun on a hybrid host whose cgroup2 has controllers (this machine kind): the runtime
  * runs (its version is reported) but cannot create containers, so RuntimeReady is false
  * and a create says why. Where crun can run (a pure v2 host), the VM lane runs every
@@ -498,6 +528,7 @@ add_tests(void)
 	g_test_add_func("/errors/start-failed", test_start_failed);
 	g_test_add_func("/errors/runtime-missing", test_runtime_missing);
 	g_test_add_func("/errors/cgroup-failure", test_cgroup_failure);
+	g_test_add_func("/errors/dir-left-over", test_dir_left_over);
 	g_test_add_func("/errors/runtime-host-unsupported", test_runtime_host_unsupported);
 	g_test_add_func("/errors/runtime-choice", test_runtime_choice);
 	g_test_add_func("/errors/create-refusals", test_create_refusals);

@@ -40,6 +40,8 @@ assert_args_equal(const MonitorArgs *a, const MonitorArgs *b)
 	g_assert_cmpint(a->no_pivot, ==, b->no_pivot);
 	g_assert_cmpint(a->systemd_cgroup, ==, b->systemd_cgroup);
 	g_assert_cmpstr(a->cgroup_group, ==, b->cgroup_group);
+	g_assert_cmpint(a->bundle_files_fd, ==, b->bundle_files_fd);
+	g_assert_cmpint(a->bundle_made, ==, b->bundle_made);
 	g_assert_cmpint(a->terminal, ==, b->terminal);
 	g_assert_cmpint(a->stdin_open, ==, b->stdin_open);
 	g_assert_cmpint(a->stdin_once, ==, b->stdin_once);
@@ -86,6 +88,7 @@ test_args_create(void)
 		.wait_fd = 4,
 		.session_fd = -1,
 		.control_fd = -1,
+		.bundle_files_fd = -1,
 		.log_size_max = 1048576,
 		.no_pivot = true,
 		.systemd_cgroup = true,
@@ -107,6 +110,7 @@ test_args_create(void)
 		.wait_fd = -1,
 		.session_fd = -1,
 		.control_fd = -1,
+		.bundle_files_fd = -1,
 	};
 
 	round_trip(&args);
@@ -117,6 +121,13 @@ test_args_create(void)
 	minimal.cgroup_group = "/machine/ocid-x";
 	round_trip(&minimal);
 	minimal.cgroup_group = NULL;
+	/* A first create's dir and files, which the monitor makes (or the files only). */
+	minimal.bundle_files_fd = 5;
+	round_trip(&minimal);
+	minimal.bundle_made = true;
+	round_trip(&minimal);
+	minimal.bundle_files_fd = -1;
+	minimal.bundle_made = false;
 	/* Negative sizes mean no limit; they travel as they are. */
 	minimal.log_size_max = -1;
 	round_trip(&minimal);
@@ -140,6 +151,7 @@ test_args_exec(void)
 		.wait_fd = -1,
 		.session_fd = -1,
 		.control_fd = -1,
+		.bundle_files_fd = -1,
 		.systemd_cgroup = true,
 		.exec_dir = "/run/ocid/exec/web-1",
 		.exec_timeout_sec = 30,
@@ -286,6 +298,14 @@ test_args_rejected(void)
 			    "invalid --cgroup-group");
 	assert_decode_fails(CREATE " --exit-file /e --sync-fd 3 --cgroup-group //",
 			    "invalid --cgroup-group");
+	/* A first create's files: an fd of the daemon's, for create mode. */
+	assert_decode_fails(CREATE " --exit-file /e --sync-fd 3 --bundle-files-fd 1",
+			    "invalid --bundle-files-fd");
+	assert_decode_fails(CREATE " --exit-file /e --sync-fd 3 --bundle-made",
+			    "--bundle-made needs --bundle-files-fd");
+	assert_decode_fails("m --id a --runtime /r --runtime-root /s --pid-file /p --sync-fd 3 "
+			    "--exec-dir /d --bundle-files-fd 5 -- true",
+			    "--bundle-files-fd is for create mode");
 	assert_decode_fails(CREATE " --exit-file /e --sync-fd 3 --cgroup-group /g/..",
 			    "invalid --cgroup-group");
 	assert_decode_fails(CREATE " --exit-file /e --sync-fd 3 --cgroup-group /g --systemd-cgroup",
@@ -313,7 +333,8 @@ test_args_rejected(void)
 				    .sync_fd = 3,
 				    .wait_fd = -1,
 				    .session_fd = -1,
-				    .control_fd = -1 };
+				    .control_fd = -1,
+				    .bundle_files_fd = -1 };
 		char **argv = NULL;
 
 		g_assert_cmpint(monitor_args_encode(&bad, "/m", &argv, error, sizeof error), ==,
@@ -369,6 +390,17 @@ test_answers(void)
 	g_assert_true(answer.cgroup);
 	g_assert_cmpmem(answer.message, answer.message_len, "Cannot make the cgroup /g: E",
 			strlen("Cannot make the cgroup /g: E"));
+	/* The container's dir or one of its files: the errno and the path, for ocid to word. */
+	n = monitor_answer_format_bundle_error(buf, sizeof buf, EEXIST, "/var/lib/ocid/c/x");
+	g_assert_cmpstr(buf, ==, "bundle-error 17\n/var/lib/ocid/c/x");
+	g_assert_cmpint(monitor_answer_parse(buf, (size_t)n, MONITOR_ANSWER_CREATED, &answer), ==,
+			0);
+	g_assert_cmpint(answer.kind, ==, MONITOR_ANSWER_ERROR);
+	g_assert_cmpint(answer.bundle_errno, ==, EEXIST);
+	g_assert_false(answer.cgroup);
+	g_assert_cmpmem(answer.message, answer.message_len, "/var/lib/ocid/c/x",
+			strlen("/var/lib/ocid/c/x"));
+	g_assert_cmpint(monitor_answer_format_bundle_error(buf, sizeof buf, 0, "/x"), ==, -EINVAL);
 
 	/* Too small a buffer, out-of-range values. */
 	g_assert_cmpint(monitor_answer_format_created(buf, 4, 4242), ==, -ENOSPC);
@@ -400,6 +432,9 @@ test_answers_rejected(void)
 		{ "error", MONITOR_ANSWER_CREATED },
 		{ "err\nx", MONITOR_ANSWER_CREATED },
 		{ "OK 12\n", MONITOR_ANSWER_CREATED },
+		{ "bundle-error 17", MONITOR_ANSWER_CREATED },
+		{ "bundle-error 0\n/x", MONITOR_ANSWER_CREATED },
+		{ "bundle-error x\n/x", MONITOR_ANSWER_CREATED },
 	};
 	MonitorAnswer answer;
 
