@@ -36,21 +36,28 @@ struct OcidContainer {
 	char *id;
 	char *name; /* may be id itself: never replaced, freed by ocid_container_free() */
 	char *bundle_path;
+	/* NULL for what ocid derives from its manager and its id, as almost every container
+	 * has: a log ocid named (log_owned), <log_dir>/<id>.log, and its dir,
+	 * <containers_dir>/<id>. Read through ocid_container_log_path() and
+	 * ocid_container_dir(): thousands of containers need not keep a copy each. */
 	char *log_path;
 	char *dir;
-	char *state_path;
 	char *mount_point;
 	char *image;
 	char *image_name;
 	char *image_ref;
 	char *sandbox;
-	char *stop_signal;
+	char *stop_signal; /* NULL for SIGTERM: read it through ocid_container_stop_signal() */
 	char *seccomp_profile_path;
 	char *netns_path;
-	char *runtime_path;
+	/* Interned (g_intern_string()): a daemon has one or two runtimes, not one a
+	 * container. */
+	const char *runtime_path;
 	char *unit;
 	char *control_group;
-	char *cgroups_path;  /* linux.cgroupsPath as given to the runtime */
+	/* linux.cgroupsPath as given to the runtime; NULL for <control_group>/container, as
+	 * both cgroup managers place it: ocid_container_cgroups_path(). */
+	char *cgroups_path;
 	char *cgroup_parent; /* the create option; NULL for the configured one */
 	/* NULL while empty, as most are: an empty table costs some 220 bytes, and the
 	 * daemon keeps thousands of containers (ocid_string_map_ensure() makes one). */
@@ -147,6 +154,9 @@ struct OcidContainer {
 	/* Its spec has no poststop hooks, so that the runtime's delete of it, once it has
 	 * exited, is only its state dir and its cgroup, which ocid can remove itself. */
 	bool no_poststop_hooks : 1;
+	/* Restored from a dir without state.json (an interrupted create): none is written for
+	 * it on its way out. */
+	bool no_record : 1;
 	bool restarting : 1;         /* a restart is taking it down and creating it again */
 	bool health_checking : 1;    /* a health check runs */
 	bool health_restart : 1;     /* unhealthy with on_failure=restart: restarted at exit */
@@ -160,8 +170,19 @@ OcidContainer *ocid_container_new(const char *id, const char *name);
 
 void ocid_container_free(OcidContainer *container);
 
-/* Sets its dir (<containers_dir>/<id>) and state_path (<dir>/state.json). */
-void ocid_container_set_dir(OcidContainer *container, const char *containers_dir);
+/* Its paths, derived where it keeps none (caller frees): its dir, its state.json in it,
+ * its log file (NULL when it has none), linux.cgroupsPath (NULL before it is placed). */
+char *ocid_container_dir(const OcidContainer *container);
+char *ocid_container_state_path(const OcidContainer *container);
+char *ocid_container_log_path(const OcidContainer *container);
+char *ocid_container_cgroups_path(const OcidContainer *container);
+/* The signal Stop sends first. */
+const char *ocid_container_stop_signal(const OcidContainer *container);
+void ocid_container_set_runtime_path(OcidContainer *container, const char *runtime_path);
+
+/* Drops the paths that are what ocid derives for it (above), once @container's manager is
+ * known: from a create, or from a record that names them all. */
+void ocid_container_drop_derived(OcidContainer *container);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OcidContainer, ocid_container_free)
 

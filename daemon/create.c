@@ -106,7 +106,9 @@ container_from_request(OcidManager *manager, OcidCreateRequest *r, JsonNode *spe
 		       gboolean *log_is_ours, GError **error)
 {
 	g_autoptr(OcidContainer) c = ocid_container_new(r->id, r->name);
-	g_autofree char *image_stop_signal = NULL;
+
+	/* Its manager's from the start: its derived paths (its dir) come from there. */
+	ocid_manager_adopt(manager, c);
 
 #define TAKE(field) c->field = g_steal_pointer(&r->field)
 	c->bundle_path = g_steal_pointer(&r->bundle);
@@ -144,29 +146,29 @@ container_from_request(OcidManager *manager, OcidCreateRequest *r, JsonNode *spe
 	*log_is_ours = c->log_path == NULL || *c->log_path == '\0';
 	c->log_owned = *log_is_ours;
 	if (*log_is_ours) {
-		g_free(c->log_path);
-		c->log_path = g_strdup_printf("%s/%s.log", manager->config->log_dir, c->id);
+		/* <log_dir>/<id>.log, ocid_container_log_path() */
+		g_clear_pointer(&c->log_path, g_free);
 	} else if (!ocid_manager_check_log_path_free(manager, c->log_path, r->log_path_resolved,
 						     error)) {
 		return NULL;
 	}
 	if (c->stop_signal == NULL || *c->stop_signal == '\0') {
-		image_stop_signal = ocid_spec_image_stop_signal(spec);
+		/* NULL for SIGTERM, ocid_container_stop_signal() */
 		g_free(c->stop_signal);
-		c->stop_signal =
-		    g_strdup(image_stop_signal != NULL ? image_stop_signal : "SIGTERM");
+		c->stop_signal = ocid_spec_image_stop_signal(spec);
 	}
-	if (ocid_signal_from_string(c->stop_signal) < 0) {
+	if (ocid_signal_from_string(ocid_container_stop_signal(c)) < 0) {
 		ocid_error_set(
 		    error, OCID_ERROR_INVALID_ARGUMENT,
 		    "Stop signal '%s' is not a signal; use a name like SIGTERM or a number",
 		    c->stop_signal);
 		return NULL;
 	}
+	if (g_strcmp0(c->stop_signal, "SIGTERM") == 0)
+		g_clear_pointer(&c->stop_signal, g_free);
 	c->created_usec = (uint64_t)g_get_real_time();
-	c->runtime_path =
-	    g_strdup(ocid_manager_runtime_path_for(manager, c->privileged, c->trusted));
-	ocid_container_set_dir(c, manager->containers_dir);
+	ocid_container_set_runtime_path(
+	    c, ocid_manager_runtime_path_for(manager, c->privileged, c->trusted));
 	if (!manager->cgroups->place(manager->cgroups, c, error))
 		return NULL;
 	if (!ocid_spec_apply(spec, c, r->seccomp, error))
@@ -237,7 +239,6 @@ ocid_manager_create(OcidManager *manager, OcidCreateRequest *request, OcidDoneFu
 	op->start = r->start;
 	op->step = CREATE_MAKING;
 	c->create = op;
-	ocid_manager_adopt(manager, c);
 	ocid_store_add(manager->store, c);
 	run(manager, c);
 	return TRUE;
@@ -419,16 +420,18 @@ on_unit_attached(GError *error, gpointer user_data)
 static gboolean
 make_dir(OcidManager *manager, OcidContainer *c, GError **error)
 {
-	g_autofree char *log_dir = g_path_get_dirname(c->log_path);
+	g_autofree char *dir = ocid_container_dir(c);
+	g_autofree char *log_path = ocid_container_log_path(c);
+	g_autofree char *log_dir = g_path_get_dirname(log_path);
 
-	if (g_mkdir(c->dir, 0700) < 0) {
+	if (g_mkdir(dir, 0700) < 0) {
 		if (errno == EEXIST)
 			return ocid_error_set(
 			    error, OCID_ERROR_CONTAINER_EXISTS,
 			    "%s already exists but no container of that id is loaded; "
 			    "remove the directory if it is left over",
-			    c->dir);
-		return ocid_error_set(error, OCID_ERROR_FAILED, "Cannot create %s: %s", c->dir,
+			    dir);
+		return ocid_error_set(error, OCID_ERROR_FAILED, "Cannot create %s: %s", dir,
 				      g_strerror(errno));
 	}
 	/* Before anything else is made: a daemon killed from here on finds a "creating"
@@ -438,7 +441,7 @@ make_dir(OcidManager *manager, OcidContainer *c, GError **error)
 	if (g_mkdir_with_parents(log_dir, 0700) < 0)
 		return ocid_error_set(error, OCID_ERROR_FAILED, "Cannot create %s: %s", log_dir,
 				      g_strerror(errno));
-	return ocid_spec_write(c->create->spec, c->dir, error);
+	return ocid_spec_write(c->create->spec, dir, error);
 }
 
 static gboolean
@@ -483,18 +486,20 @@ spawn_monitor(OcidManager *manager, OcidContainer *c, GError **error)
 	g_autofree char *console_socket = NULL;
 	g_autofree char *pid_file = NULL;
 	g_autofree char *exit_file = NULL;
+	g_autofree char *dir = ocid_container_dir(c);
+	g_autofree char *log_path = ocid_container_log_path(c);
 	MonitorArgs args;
 	gboolean wait_for_go;
 
 	if (!prepare_dirs(manager, c, &attach_path, &console_socket, error))
 		return FALSE;
-	pid_file = g_build_filename(c->dir, "container.pid", NULL);
+	pid_file = g_build_filename(dir, "container.pid", NULL);
 	exit_file = ocid_manager_exit_file_path(manager, c);
 	(void)g_unlink(exit_file);
 	ocid_manager_monitor_args(manager, c, &args);
-	args.bundle = c->dir;
+	args.bundle = dir;
 	args.pid_file = pid_file;
-	args.log_path = c->log_path;
+	args.log_path = log_path;
 	args.journald = c->log_driver == OCID_LOG_DRIVER_JOURNALD;
 	args.name = c->name;
 	args.exit_file = exit_file;
@@ -546,6 +551,7 @@ void
 ocid_create_again(OcidManager *manager, OcidContainer *c, OcidDoneFunc done, gpointer user_data)
 {
 	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = ocid_container_dir(c);
 	OcidCreateOp *op = g_new0(OcidCreateOp, 1);
 
 	op->done = done;
@@ -556,7 +562,7 @@ ocid_create_again(OcidManager *manager, OcidContainer *c, OcidDoneFunc done, gpo
 	c->create = op;
 	/* The effective spec ocid wrote at the first create, which the runtime reads again
 	 * from the same dir: the caller's bundle is not read a second time. */
-	op->spec = ocid_spec_load_bundle(c->dir, &error);
+	op->spec = ocid_spec_load_bundle(dir, &error);
 	if (op->spec == NULL) {
 		fail(manager, c, error);
 		return;

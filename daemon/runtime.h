@@ -7,7 +7,7 @@
 #include <glib.h>
 
 typedef struct {
-	char *path; /* the runtime binary */
+	const char *path; /* the runtime binary */
 	char *root; /* its --root state dir, private to ocid */
 	gboolean systemd_cgroup;
 } OcidRuntime;
