@@ -33,7 +33,8 @@ default_dir(const OcidContainer *container)
 	const char *containers_dir =
 	    container->manager != NULL ? ocid_manager_get_containers_dir(container->manager) : NULL;
 
-	return containers_dir != NULL ? g_strconcat(containers_dir, "/", container->id, NULL) : NULL;
+	return containers_dir != NULL ? g_strconcat(containers_dir, "/", container->id, NULL)
+				      : NULL;
 }
 
 static char *
@@ -65,7 +66,7 @@ char *
 ocid_container_log_path(const OcidContainer *container)
 {
 	return container->log_path != NULL ? g_strdup(container->log_path)
-					    : default_log_path(container);
+					   : default_log_path(container);
 }
 
 char *

@@ -70,10 +70,6 @@ struct OcidContainer {
 	int stdin_once;
 	int privileged;
 	int trusted;
-	int fifo_start; /* its spec lets Start release it through the exec fifo */
-	/* ocid chose log_path (<log_dir>/<id>.log), so Delete removes the log; -1 when a
-	 * state.json from before this was recorded does not say. */
-	int log_owned;
 	/* The uid and primary gid of the caller that created it (0 for root, and for a
 	 * state.json from before owners were recorded). */
 	uint32_t owner_uid;
@@ -82,19 +78,11 @@ struct OcidContainer {
 	 * without create-privileged. */
 	int confined;
 	uint64_t created_usec;
-	/* A Delete has begun to take it apart (and no other verb may begin): a daemon that
-	 * finds it so at restore finishes the job (teardown.h). */
-	int removing;
 	/* Registered with systemd-machined while it runs (machined.h). */
 	int machined;
 	/* What ocid does when it exits (restart.h): its restart_policy, and for on-failure
 	 * how many restarts in a row it gets (0: no limit). */
 	uint32_t restart_max;
-	/* A caller's Stop, Kill or Delete stopped it: no policy starts it again. */
-	int stopped_by_caller;
-	/* It exited and its policy starts it again: a daemon that finds it so at restore
-	 * does that. */
-	int restart_pending;
 	/* With restart_pending: the restarts in a row with no long run between them, and the
 	 * wall-clock time the back-off ends (0: at once, as at boot). */
 	uint32_t restart_streak;
@@ -150,7 +138,16 @@ struct OcidContainer {
 	/* Flags as bits and enums as bytes, here at the end where they fill what would be
 	 * padding: the daemon keeps thousands of containers, and a word each would take the
 	 * struct past a malloc size class (a bool bit-field stores any non-zero value as 1). */
-	bool starting : 1; /* a Start is in flight */
+	bool starting : 1;   /* a Start is in flight */
+	bool fifo_start : 1; /* its spec lets Start release it through the exec fifo */
+	/* A Delete has begun to take it apart (and no other verb may begin): a daemon that
+	 * finds it so at restore finishes the job (teardown.h). */
+	bool removing : 1;
+	/* A caller's Stop, Kill or Delete stopped it: no policy starts it again. */
+	bool stopped_by_caller : 1;
+	/* It exited and its policy starts it again (restart.h): a daemon that finds it so at
+	 * restore does that. */
+	bool restart_pending : 1;
 	/* Its spec has no poststop hooks, so that the runtime's delete of it, once it has
 	 * exited, is only its state dir and its cgroup, which ocid can remove itself. */
 	bool no_poststop_hooks : 1;
@@ -164,6 +161,9 @@ struct OcidContainer {
 	uint8_t restart_policy;      /* OcidRestartPolicy; fixed at creation, or by Update */
 	uint8_t notify;              /* OcidNotifyMode (notify.h); fixed at creation */
 	uint8_t health;              /* OcidHealth; changed only through state-machine.h */
+	/* ocid chose log_path (<log_dir>/<id>.log), so Delete removes the log; -1 when a
+	 * state.json from before this was recorded does not say. */
+	int8_t log_owned;
 };
 
 OcidContainer *ocid_container_new(const char *id, const char *name);

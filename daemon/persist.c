@@ -433,16 +433,24 @@ ocid_persist_from_json(const char *data, gsize len, const char *origin, GError *
 	    !read_bool(&r, o, "stdin_once", &c->stdin_once) ||
 	    !read_bool(&r, o, "privileged", &c->privileged) ||
 	    !read_bool(&r, o, "trusted", &c->trusted) ||
-	    !read_bool(&r, o, "fifo_start", &c->fifo_start) ||
-	    !read_bool(&r, o, "log_owned", &c->log_owned) ||
 	    !read_bool(&r, o, "confined", &c->confined) ||
-	    !read_bool(&r, o, "removing", &c->removing) ||
-	    !read_bool(&r, o, "machined", &c->machined) ||
-	    !read_bool(&r, o, "stopped_by_caller", &c->stopped_by_caller) ||
-	    !read_bool(&r, o, "restart_pending", &c->restart_pending) ||
-	    !read_bool(&r, o, "ready", &c->ready) ||
+	    !read_bool(&r, o, "machined", &c->machined) || !read_bool(&r, o, "ready", &c->ready) ||
 	    !read_bool(&r, o, "oom_killed", &c->oom_killed))
 		return NULL;
+		/* The flags the container keeps in bits or a byte. */
+#define BIT(key, field)                                                                            \
+	do {                                                                                       \
+		int value = c->field;                                                              \
+		if (!read_bool(&r, o, key, &value))                                                \
+			return NULL;                                                               \
+		c->field = value;                                                                  \
+	} while (0)
+	BIT("fifo_start", fifo_start);
+	BIT("removing", removing);
+	BIT("stopped_by_caller", stopped_by_caller);
+	BIT("restart_pending", restart_pending);
+	BIT("log_owned", log_owned);
+#undef BIT
 
 	/* A state.json from before log drivers has none: its log is a file. */
 	if (!read_string(&r, o, "log_driver", &log_driver))

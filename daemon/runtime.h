@@ -8,7 +8,7 @@
 
 typedef struct {
 	const char *path; /* the runtime binary */
-	char *root; /* its --root state dir, private to ocid */
+	char *root;       /* its --root state dir, private to ocid */
 	gboolean systemd_cgroup;
 } OcidRuntime;
 

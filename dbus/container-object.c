@@ -497,14 +497,14 @@ property_get_path(sd_bus *bus, const char *path, const char *interface, const ch
 }
 
 static int
-property_get_stop_signal(sd_bus *bus, const char *path, const char *interface,
-			 const char *property, sd_bus_message *reply, void *userdata,
-			 sd_bus_error *error)
+property_get_stop_signal(sd_bus *bus, const char *path, const char *interface, const char *property,
+			 sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
 	return sd_bus_message_append(reply, "s", ocid_container_stop_signal(userdata));
 }
 
-#define PATH_PROP(name) SD_BUS_PROPERTY(name, "s", property_get_path, 0, SD_BUS_VTABLE_PROPERTY_CONST)
+#define PATH_PROP(name)                                                                            \
+	SD_BUS_PROPERTY(name, "s", property_get_path, 0, SD_BUS_VTABLE_PROPERTY_CONST)
 #define CONST_PROP(name, sig, field)                                                               \
 	SD_BUS_PROPERTY(name, sig, NULL, offsetof(OcidContainer, field),                           \
 			SD_BUS_VTABLE_PROPERTY_CONST)
