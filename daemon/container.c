@@ -102,15 +102,21 @@ drop_if_same(char **field, const char *derived)
 void
 ocid_container_drop_derived(OcidContainer *container)
 {
-	g_autofree char *dir = default_dir(container);
-	g_autofree char *log_path = default_log_path(container);
-	g_autofree char *cgroups_path = NULL;
+	/* Each built only to compare with a path the container keeps: a create keeps none. */
+	if (container->dir != NULL) {
+		g_autofree char *dir = default_dir(container);
 
-	drop_if_same(&container->dir, dir);
-	drop_if_same(&container->log_path, log_path);
-	if (container->control_group != NULL) {
-		cgroups_path =
+		drop_if_same(&container->dir, dir);
+	}
+	if (container->log_path != NULL) {
+		g_autofree char *log_path = default_log_path(container);
+
+		drop_if_same(&container->log_path, log_path);
+	}
+	if (container->cgroups_path != NULL && container->control_group != NULL) {
+		g_autofree char *cgroups_path =
 		    g_strconcat(container->control_group, "/" OCID_CGROUP_CONTAINER, NULL);
+
 		drop_if_same(&container->cgroups_path, cgroups_path);
 	}
 	if (g_strcmp0(container->stop_signal, "SIGTERM") == 0)
