@@ -19,9 +19,8 @@ fs_place(OcidCgroupManager *manager, OcidContainer *container, GError **error)
 	g_autofree char *group = g_strdup_printf(
 	    "/%s/ocid-%s", ocid_cgroup_parent_of(manager, container), container->id);
 
-	g_free(container->cgroups_path);
-	/* Not g_build_filename(), whose result keeps a 128-byte buffer: one per container. */
-	container->cgroups_path = g_strconcat(group, "/" OCID_CGROUP_CONTAINER, NULL);
+	/* <group>/container, ocid_container_cgroups_path(). */
+	g_clear_pointer(&container->cgroups_path, g_free);
 	g_free(container->control_group);
 	container->control_group = g_steal_pointer(&group);
 	g_clear_pointer(&container->unit, g_free);

@@ -217,8 +217,8 @@ systemd_place(OcidCgroupManager *manager, OcidContainer *container, GError **err
 	container->unit = g_strdup_printf("ocid-%s.scope", container->id);
 	g_free(container->control_group);
 	container->control_group = g_strdup_printf("%s/%s", parent_path, container->unit);
-	g_free(container->cgroups_path);
-	container->cgroups_path = g_strdup_printf("%s/container", container->control_group);
+	/* <control_group>/container, ocid_container_cgroups_path(). */
+	g_clear_pointer(&container->cgroups_path, g_free);
 	return TRUE;
 }
 

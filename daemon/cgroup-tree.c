@@ -260,7 +260,9 @@ dir_in(const char *path, const char *controller)
 char *
 ocid_cgroup_container_dir(const OcidContainer *c, const char *controller)
 {
-	return dir_in(c->cgroups_path, controller);
+	g_autofree char *cgroups_path = ocid_container_cgroups_path(c);
+
+	return dir_in(cgroups_path, controller);
 }
 
 char *

@@ -70,11 +70,11 @@ ocid_cgroup_enter_supervisor(const OcidContainer *container, pid_t pid, GError *
 	return ocid_cgroup_enter_leaf(container->control_group, OCID_CGROUP_SUPERVISOR, pid, error);
 }
 
-const char *
+char *
 ocid_cgroup_container_path(const OcidContainer *container)
 {
-	const char *path = container->cgroups_path;
+	g_autofree char *path = ocid_container_cgroups_path(container);
 
 	/* runc's systemd driver takes "slice:prefix:name" instead of a path. */
-	return path != NULL && path[0] == '/' ? path : NULL;
+	return path != NULL && path[0] == '/' ? g_steal_pointer(&path) : NULL;
 }

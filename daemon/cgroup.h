@@ -75,4 +75,4 @@ gboolean ocid_cgroup_oom_killed(const OcidContainer *container);
 gboolean ocid_cgroup_enter_supervisor(const OcidContainer *container, pid_t pid, GError **error);
 /* The container's own cgroup as a path below the hierarchies' roots, for killing through
  * it (cgroup-kill.h); NULL when the runtime was given no such path. */
-const char *ocid_cgroup_container_path(const OcidContainer *container);
+char *ocid_cgroup_container_path(const OcidContainer *container); /* caller frees */

@@ -20,15 +20,23 @@
 void
 ocid_container_log_remove_owned(const OcidConfig *config, const OcidContainer *c)
 {
-	g_autofree char *default_path = g_strdup_printf("%s/%s.log", config->log_dir, c->id);
-	g_autofree char *rotated = g_strconcat(c->log_path, ".1", NULL);
-	/* A state.json from before ownership was recorded: ocid's own name tells. */
-	gboolean owned = c->log_owned >= 0 ? c->log_owned : g_str_equal(c->log_path, default_path);
+	g_autofree char *log_path = ocid_container_log_path(c);
+	g_autofree char *default_path = NULL;
+	g_autofree char *rotated = NULL;
 
-	if (!owned)
+	if (log_path == NULL)
 		return;
-	if (g_unlink(c->log_path) < 0 && errno != ENOENT)
-		g_warning("Could not remove the log %s: %s", c->log_path, g_strerror(errno));
+	/* A state.json from before ownership was recorded: ocid's own name tells. */
+	if (c->log_owned < 0) {
+		default_path = g_strdup_printf("%s/%s.log", config->log_dir, c->id);
+		if (!g_str_equal(log_path, default_path))
+			return;
+	} else if (!c->log_owned) {
+		return;
+	}
+	if (g_unlink(log_path) < 0 && errno != ENOENT)
+		g_warning("Could not remove the log %s: %s", log_path, g_strerror(errno));
+	rotated = g_strconcat(log_path, ".1", NULL);
 	(void)g_unlink(rotated);
 }
 
@@ -38,7 +46,7 @@ ocid_log_open_new(const OcidContainer *c, gboolean has_tail, guint64 tail, gbool
 	OcidLogOpen *request = g_new0(OcidLogOpen, 1);
 
 	request->id = g_strdup(c->id);
-	request->path = g_strdup(c->log_path);
+	request->path = ocid_container_log_path(c);
 	request->as_owner = ocid_container_log_is_owners(c);
 	request->owner_uid = c->owner_uid;
 	request->owner_gid = c->owner_gid;

@@ -1,7 +1,10 @@
 #include "container.h"
 
+#include "cgroup-tree.h"
+#include "config.h"
 #include "fd-watch.h"
 #include "health.h"
+#include "manager.h"
 #include "notify.h"
 #include "teardown.h"
 
@@ -23,15 +26,101 @@ ocid_container_new(const char *id, const char *name)
 	return container;
 }
 
-void
-ocid_container_set_dir(OcidContainer *container, const char *containers_dir)
+/* Not g_build_filename() for these: its result keeps the 128-byte buffer it was built in. */
+static char *
+default_dir(const OcidContainer *container)
 {
-	/* Not g_build_filename(): its result keeps the 128-byte buffer it was built in, more
-	 * than twice these paths' length, in each of thousands of containers. */
-	g_free(container->dir);
-	container->dir = g_strconcat(containers_dir, "/", container->id, NULL);
-	g_free(container->state_path);
-	container->state_path = g_strconcat(container->dir, "/state.json", NULL);
+	const char *containers_dir =
+	    container->manager != NULL ? ocid_manager_get_containers_dir(container->manager) : NULL;
+
+	return containers_dir != NULL ? g_strconcat(containers_dir, "/", container->id, NULL)
+				      : NULL;
+}
+
+static char *
+default_log_path(const OcidContainer *container)
+{
+	const OcidConfig *config =
+	    container->manager != NULL ? ocid_manager_get_config(container->manager) : NULL;
+
+	if (config == NULL || container->log_owned != 1)
+		return NULL;
+	return g_strconcat(config->log_dir, "/", container->id, ".log", NULL);
+}
+
+char *
+ocid_container_dir(const OcidContainer *container)
+{
+	return container->dir != NULL ? g_strdup(container->dir) : default_dir(container);
+}
+
+char *
+ocid_container_state_path(const OcidContainer *container)
+{
+	g_autofree char *dir = ocid_container_dir(container);
+
+	return dir != NULL ? g_strconcat(dir, "/state.json", NULL) : NULL;
+}
+
+char *
+ocid_container_log_path(const OcidContainer *container)
+{
+	return container->log_path != NULL ? g_strdup(container->log_path)
+					   : default_log_path(container);
+}
+
+char *
+ocid_container_cgroups_path(const OcidContainer *container)
+{
+	if (container->cgroups_path != NULL)
+		return g_strdup(container->cgroups_path);
+	if (container->control_group == NULL)
+		return NULL;
+	return g_strconcat(container->control_group, "/" OCID_CGROUP_CONTAINER, NULL);
+}
+
+const char *
+ocid_container_stop_signal(const OcidContainer *container)
+{
+	return container->stop_signal != NULL ? container->stop_signal : "SIGTERM";
+}
+
+void
+ocid_container_set_runtime_path(OcidContainer *container, const char *runtime_path)
+{
+	container->runtime_path = g_intern_string(runtime_path);
+}
+
+/* Frees *@field when it is @derived. */
+static void
+drop_if_same(char **field, const char *derived)
+{
+	if (*field != NULL && g_strcmp0(*field, derived) == 0)
+		g_clear_pointer(field, g_free);
+}
+
+void
+ocid_container_drop_derived(OcidContainer *container)
+{
+	/* Each built only to compare with a path the container keeps: a create keeps none. */
+	if (container->dir != NULL) {
+		g_autofree char *dir = default_dir(container);
+
+		drop_if_same(&container->dir, dir);
+	}
+	if (container->log_path != NULL) {
+		g_autofree char *log_path = default_log_path(container);
+
+		drop_if_same(&container->log_path, log_path);
+	}
+	if (container->cgroups_path != NULL && container->control_group != NULL) {
+		g_autofree char *cgroups_path =
+		    g_strconcat(container->control_group, "/" OCID_CGROUP_CONTAINER, NULL);
+
+		drop_if_same(&container->cgroups_path, cgroups_path);
+	}
+	if (g_strcmp0(container->stop_signal, "SIGTERM") == 0)
+		g_clear_pointer(&container->stop_signal, g_free);
 }
 
 GHashTable *
@@ -101,7 +190,6 @@ ocid_container_free(OcidContainer *container)
 	g_free(container->bundle_path);
 	g_free(container->log_path);
 	g_free(container->dir);
-	g_free(container->state_path);
 	g_free(container->mount_point);
 	g_free(container->image);
 	g_free(container->image_name);
@@ -110,7 +198,6 @@ ocid_container_free(OcidContainer *container)
 	g_free(container->stop_signal);
 	g_free(container->seccomp_profile_path);
 	g_free(container->netns_path);
-	g_free(container->runtime_path);
 	g_free(container->unit);
 	g_free(container->control_group);
 	g_free(container->cgroups_path);

@@ -36,21 +36,28 @@ struct OcidContainer {
 	char *id;
 	char *name; /* may be id itself: never replaced, freed by ocid_container_free() */
 	char *bundle_path;
+	/* NULL for what ocid derives from its manager and its id, as almost every container
+	 * has: a log ocid named (log_owned), <log_dir>/<id>.log, and its dir,
+	 * <containers_dir>/<id>. Read through ocid_container_log_path() and
+	 * ocid_container_dir(): thousands of containers need not keep a copy each. */
 	char *log_path;
 	char *dir;
-	char *state_path;
 	char *mount_point;
 	char *image;
 	char *image_name;
 	char *image_ref;
 	char *sandbox;
-	char *stop_signal;
+	char *stop_signal; /* NULL for SIGTERM: read it through ocid_container_stop_signal() */
 	char *seccomp_profile_path;
 	char *netns_path;
-	char *runtime_path;
+	/* Interned (g_intern_string()): a daemon has one or two runtimes, not one a
+	 * container. */
+	const char *runtime_path;
 	char *unit;
 	char *control_group;
-	char *cgroups_path;  /* linux.cgroupsPath as given to the runtime */
+	/* linux.cgroupsPath as given to the runtime; NULL for <control_group>/container, as
+	 * both cgroup managers place it: ocid_container_cgroups_path(). */
+	char *cgroups_path;
 	char *cgroup_parent; /* the create option; NULL for the configured one */
 	/* NULL while empty, as most are: an empty table costs some 220 bytes, and the
 	 * daemon keeps thousands of containers (ocid_string_map_ensure() makes one). */
@@ -63,10 +70,6 @@ struct OcidContainer {
 	int stdin_once;
 	int privileged;
 	int trusted;
-	int fifo_start; /* its spec lets Start release it through the exec fifo */
-	/* ocid chose log_path (<log_dir>/<id>.log), so Delete removes the log; -1 when a
-	 * state.json from before this was recorded does not say. */
-	int log_owned;
 	/* The uid and primary gid of the caller that created it (0 for root, and for a
 	 * state.json from before owners were recorded). */
 	uint32_t owner_uid;
@@ -75,19 +78,11 @@ struct OcidContainer {
 	 * without create-privileged. */
 	int confined;
 	uint64_t created_usec;
-	/* A Delete has begun to take it apart (and no other verb may begin): a daemon that
-	 * finds it so at restore finishes the job (teardown.h). */
-	int removing;
 	/* Registered with systemd-machined while it runs (machined.h). */
 	int machined;
 	/* What ocid does when it exits (restart.h): its restart_policy, and for on-failure
 	 * how many restarts in a row it gets (0: no limit). */
 	uint32_t restart_max;
-	/* A caller's Stop, Kill or Delete stopped it: no policy starts it again. */
-	int stopped_by_caller;
-	/* It exited and its policy starts it again: a daemon that finds it so at restore
-	 * does that. */
-	int restart_pending;
 	/* With restart_pending: the restarts in a row with no long run between them, and the
 	 * wall-clock time the back-off ends (0: at once, as at boot). */
 	uint32_t restart_streak;
@@ -143,10 +138,22 @@ struct OcidContainer {
 	/* Flags as bits and enums as bytes, here at the end where they fill what would be
 	 * padding: the daemon keeps thousands of containers, and a word each would take the
 	 * struct past a malloc size class (a bool bit-field stores any non-zero value as 1). */
-	bool starting : 1; /* a Start is in flight */
+	bool starting : 1;   /* a Start is in flight */
+	bool fifo_start : 1; /* its spec lets Start release it through the exec fifo */
+	/* A Delete has begun to take it apart (and no other verb may begin): a daemon that
+	 * finds it so at restore finishes the job (teardown.h). */
+	bool removing : 1;
+	/* A caller's Stop, Kill or Delete stopped it: no policy starts it again. */
+	bool stopped_by_caller : 1;
+	/* It exited and its policy starts it again (restart.h): a daemon that finds it so at
+	 * restore does that. */
+	bool restart_pending : 1;
 	/* Its spec has no poststop hooks, so that the runtime's delete of it, once it has
 	 * exited, is only its state dir and its cgroup, which ocid can remove itself. */
 	bool no_poststop_hooks : 1;
+	/* Restored from a dir without state.json (an interrupted create): none is written for
+	 * it on its way out. */
+	bool no_record : 1;
 	bool restarting : 1;         /* a restart is taking it down and creating it again */
 	bool health_checking : 1;    /* a health check runs */
 	bool health_restart : 1;     /* unhealthy with on_failure=restart: restarted at exit */
@@ -154,14 +161,28 @@ struct OcidContainer {
 	uint8_t restart_policy;      /* OcidRestartPolicy; fixed at creation, or by Update */
 	uint8_t notify;              /* OcidNotifyMode (notify.h); fixed at creation */
 	uint8_t health;              /* OcidHealth; changed only through state-machine.h */
+	/* ocid chose log_path (<log_dir>/<id>.log), so Delete removes the log; -1 when a
+	 * state.json from before this was recorded does not say. */
+	int8_t log_owned;
 };
 
 OcidContainer *ocid_container_new(const char *id, const char *name);
 
 void ocid_container_free(OcidContainer *container);
 
-/* Sets its dir (<containers_dir>/<id>) and state_path (<dir>/state.json). */
-void ocid_container_set_dir(OcidContainer *container, const char *containers_dir);
+/* Its paths, derived where it keeps none (caller frees): its dir, its state.json in it,
+ * its log file (NULL when it has none), linux.cgroupsPath (NULL before it is placed). */
+char *ocid_container_dir(const OcidContainer *container);
+char *ocid_container_state_path(const OcidContainer *container);
+char *ocid_container_log_path(const OcidContainer *container);
+char *ocid_container_cgroups_path(const OcidContainer *container);
+/* The signal Stop sends first. */
+const char *ocid_container_stop_signal(const OcidContainer *container);
+void ocid_container_set_runtime_path(OcidContainer *container, const char *runtime_path);
+
+/* Drops the paths that are what ocid derives for it (above), once @container's manager is
+ * known: from a create, or from a record that names them all. */
+void ocid_container_drop_derived(OcidContainer *container);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OcidContainer, ocid_container_free)
 

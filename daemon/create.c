@@ -110,7 +110,9 @@ container_from_request(OcidManager *manager, OcidCreateRequest *r, JsonNode *spe
 		       gboolean *log_is_ours, GError **error)
 {
 	g_autoptr(OcidContainer) c = ocid_container_new(r->id, r->name);
-	g_autofree char *image_stop_signal = NULL;
+
+	/* Its manager's from the start: its derived paths (its dir) come from there. */
+	ocid_manager_adopt(manager, c);
 
 #define TAKE(field) c->field = g_steal_pointer(&r->field)
 	c->bundle_path = g_steal_pointer(&r->bundle);
@@ -148,29 +150,29 @@ container_from_request(OcidManager *manager, OcidCreateRequest *r, JsonNode *spe
 	*log_is_ours = c->log_path == NULL || *c->log_path == '\0';
 	c->log_owned = *log_is_ours;
 	if (*log_is_ours) {
-		g_free(c->log_path);
-		c->log_path = g_strdup_printf("%s/%s.log", manager->config->log_dir, c->id);
+		/* <log_dir>/<id>.log, ocid_container_log_path() */
+		g_clear_pointer(&c->log_path, g_free);
 	} else if (!ocid_manager_check_log_path_free(manager, c->log_path, r->log_path_resolved,
 						     error)) {
 		return NULL;
 	}
 	if (c->stop_signal == NULL || *c->stop_signal == '\0') {
-		image_stop_signal = ocid_spec_image_stop_signal(spec);
+		/* NULL for SIGTERM, ocid_container_stop_signal() */
 		g_free(c->stop_signal);
-		c->stop_signal =
-		    g_strdup(image_stop_signal != NULL ? image_stop_signal : "SIGTERM");
+		c->stop_signal = ocid_spec_image_stop_signal(spec);
 	}
-	if (ocid_signal_from_string(c->stop_signal) < 0) {
+	if (ocid_signal_from_string(ocid_container_stop_signal(c)) < 0) {
 		ocid_error_set(
 		    error, OCID_ERROR_INVALID_ARGUMENT,
 		    "Stop signal '%s' is not a signal; use a name like SIGTERM or a number",
 		    c->stop_signal);
 		return NULL;
 	}
+	if (g_strcmp0(c->stop_signal, "SIGTERM") == 0)
+		g_clear_pointer(&c->stop_signal, g_free);
 	c->created_usec = (uint64_t)g_get_real_time();
-	c->runtime_path =
-	    g_strdup(ocid_manager_runtime_path_for(manager, c->privileged, c->trusted));
-	ocid_container_set_dir(c, manager->containers_dir);
+	ocid_container_set_runtime_path(
+	    c, ocid_manager_runtime_path_for(manager, c->privileged, c->trusted));
 	if (!manager->cgroups->place(manager->cgroups, c, error))
 		return NULL;
 	if (!ocid_spec_apply(spec, c, r->seccomp, error))
@@ -241,7 +243,6 @@ ocid_manager_create(OcidManager *manager, OcidCreateRequest *request, OcidDoneFu
 	op->start = r->start;
 	op->step = CREATE_MAKING;
 	c->create = op;
-	ocid_manager_adopt(manager, c);
 	ocid_store_add(manager->store, c);
 	run(manager, c);
 	return TRUE;
@@ -464,14 +465,16 @@ prepare_dirs(OcidManager *manager, OcidContainer *c, int *bundle_files_fd, char 
 	     char **console_socket, GError **error)
 {
 	g_autofree char *attach_dir = g_build_filename(manager->config->run_dir, "attach", NULL);
-	g_autofree char *log_dir = g_path_get_dirname(c->log_path);
+	g_autofree char *dir = ocid_container_dir(c);
+	g_autofree char *log_path = ocid_container_log_path(c);
+	g_autofree char *log_dir = g_path_get_dirname(log_path);
 
 	/* A restart's container has its dir, its record and its spec already. */
 	if (!c->create->again && (*bundle_files_fd = bundle_files(c, error)) < 0)
 		return FALSE;
 	/* Its notify socket is bound in it before the monitor runs: then the dir is ours. */
-	if (!c->create->again && c->notify == OCID_NOTIFY_CONTAINER && g_mkdir(c->dir, 0700) < 0) {
-		g_propagate_error(error, ocid_monitor_bundle_error_new(c->dir, errno));
+	if (!c->create->again && c->notify == OCID_NOTIFY_CONTAINER && g_mkdir(dir, 0700) < 0) {
+		g_propagate_error(error, ocid_monitor_bundle_error_new(dir, errno));
 		return FALSE;
 	}
 	if (g_mkdir_with_parents(log_dir, 0700) < 0)
@@ -511,20 +514,22 @@ spawn_monitor(OcidManager *manager, OcidContainer *c, GError **error)
 	g_autofree char *pid_file = NULL;
 	g_autofree char *exit_file = NULL;
 	_cleanup_close_ int bundle_files_fd = -1;
+	g_autofree char *dir = ocid_container_dir(c);
+	g_autofree char *log_path = ocid_container_log_path(c);
 	MonitorArgs args;
 	gboolean wait_for_go;
 
 	if (!prepare_dirs(manager, c, &bundle_files_fd, &attach_path, &console_socket, error))
 		return FALSE;
-	pid_file = g_build_filename(c->dir, "container.pid", NULL);
+	pid_file = g_build_filename(dir, "container.pid", NULL);
 	exit_file = ocid_manager_exit_file_path(manager, c);
 	(void)g_unlink(exit_file);
 	ocid_manager_monitor_args(manager, c, &args);
-	args.bundle = c->dir;
+	args.bundle = dir;
 	args.bundle_files_fd = bundle_files_fd;
 	args.bundle_made = bundle_files_fd >= 0 && c->notify == OCID_NOTIFY_CONTAINER;
 	args.pid_file = pid_file;
-	args.log_path = c->log_path;
+	args.log_path = log_path;
 	args.journald = c->log_driver == OCID_LOG_DRIVER_JOURNALD;
 	args.name = c->name;
 	args.exit_file = exit_file;
@@ -576,6 +581,7 @@ void
 ocid_create_again(OcidManager *manager, OcidContainer *c, OcidDoneFunc done, gpointer user_data)
 {
 	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = ocid_container_dir(c);
 	OcidCreateOp *op = g_new0(OcidCreateOp, 1);
 
 	op->done = done;
@@ -586,7 +592,7 @@ ocid_create_again(OcidManager *manager, OcidContainer *c, OcidDoneFunc done, gpo
 	c->create = op;
 	/* The effective spec ocid wrote at the first create, which the runtime reads again
 	 * from the same dir: the caller's bundle is not read a second time. */
-	op->spec = ocid_spec_load_bundle(c->dir, &error);
+	op->spec = ocid_spec_load_bundle(dir, &error);
 	if (op->spec == NULL) {
 		fail(manager, c, error);
 		return;

@@ -37,7 +37,8 @@ static gboolean
 write_process_json(const OcidContainer *c, const char *const *argv, const OcidExecOptions *options,
 		   const char *path, GError **error)
 {
-	g_autofree char *config = g_build_filename(c->dir, "config.json", NULL);
+	g_autofree char *dir = ocid_container_dir(c);
+	g_autofree char *config = g_build_filename(dir, "config.json", NULL);
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(JsonGenerator) generator = json_generator_new();
 	g_autoptr(JsonNode) process = NULL;

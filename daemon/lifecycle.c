@@ -243,7 +243,7 @@ ocid_lifecycle_complete_waiters(OcidContainer *c, GError *error)
 static gboolean
 begin_stop(OcidManager *manager, OcidContainer *c, guint64 timeout_sec, GError **error)
 {
-	int signal = ocid_signal_from_string(c->stop_signal);
+	int signal = ocid_signal_from_string(ocid_container_stop_signal(c));
 
 	if (signal < 0)
 		signal = SIGTERM;
@@ -292,7 +292,7 @@ static gboolean
 signal_ends(const OcidContainer *c, int signal)
 {
 	return signal == SIGKILL || signal == SIGTERM || signal == SIGINT || signal == SIGQUIT ||
-	       signal == ocid_signal_from_string(c->stop_signal);
+	       signal == ocid_signal_from_string(ocid_container_stop_signal(c));
 }
 
 gboolean

@@ -52,7 +52,8 @@ ocid_machined_name(const char *id, const char *name)
 static char *
 rootfs_of(const OcidContainer *c)
 {
-	g_autofree char *spec_path = g_build_filename(c->dir, "config.json", NULL);
+	g_autofree char *dir = ocid_container_dir(c);
+	g_autofree char *spec_path = g_build_filename(dir, "config.json", NULL);
 	g_autoptr(JsonParser) parser = json_parser_new();
 	JsonNode *root;
 	JsonObject *fs;

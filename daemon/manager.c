@@ -31,10 +31,14 @@ gboolean
 ocid_manager_persist_container(OcidManager *manager, OcidContainer *c, gboolean durable,
 			       GError **error)
 {
+	g_autofree char *state_path = NULL;
+
 	if (!ocid_persist_save(c, FALSE, error))
 		return FALSE;
-	if (durable)
-		ocid_flusher_push(manager->flusher, c->state_path);
+	if (durable) {
+		state_path = ocid_container_state_path(c);
+		ocid_flusher_push(manager->flusher, state_path);
+	}
 	return TRUE;
 }
 
@@ -59,6 +63,7 @@ ocid_manager_adopt(OcidManager *manager, OcidContainer *c)
 {
 	c->serial = ++manager->next_serial;
 	c->manager = manager;
+	ocid_container_drop_derived(c);
 }
 
 OcidRuntime
@@ -334,6 +339,12 @@ ocid_manager_get_config(OcidManager *manager)
 }
 
 const char *
+ocid_manager_get_containers_dir(OcidManager *manager)
+{
+	return manager->containers_dir;
+}
+
+const char *
 ocid_manager_get_runtime_version(OcidManager *manager)
 {
 	return manager->runtime_version;
@@ -444,9 +455,13 @@ ocid_manager_check_log_path_free(OcidManager *manager, const char *log_path, con
 			    log_path, manager->config->log_dir);
 		for (guint j = 0; j < all->len; j++) {
 			OcidContainer *other = g_ptr_array_index(all, j);
-			g_autofree char *rotated = g_strconcat(other->log_path, ".1", NULL);
+			g_autofree char *rotated = NULL;
 
-			if (g_strcmp0(other->log_path, path) == 0 || g_str_equal(rotated, path))
+			/* A log ocid named is in its log dir, refused above. */
+			if (other->log_path == NULL)
+				continue;
+			rotated = g_strconcat(other->log_path, ".1", NULL);
+			if (g_str_equal(other->log_path, path) || g_str_equal(rotated, path))
 				return ocid_error_set(
 				    error, OCID_ERROR_INVALID_ARGUMENT,
 				    "log_path '%s' is the log of container %s; name a file of "

@@ -56,6 +56,7 @@ void ocid_manager_set_bus(OcidManager *manager, sd_bus *bus);
 
 /* What the D-Bus face shows of the daemon. */
 const OcidConfig *ocid_manager_get_config(OcidManager *manager);
+const char *ocid_manager_get_containers_dir(OcidManager *manager);  /* <state_dir>/containers */
 const char *ocid_manager_get_runtime_version(OcidManager *manager); /* NULL: not usable */
 gboolean ocid_manager_get_runtime_ready(OcidManager *manager);
 /* runc, crun, ...: from the runtime's version line (its own name for itself). */

@@ -59,13 +59,15 @@ ocid_notify_apply_spec(JsonNode *spec, const OcidContainer *c)
 {
 	JsonObject *root = json_node_get_object(spec);
 	g_autoptr(GPtrArray) env = g_ptr_array_new();
+	g_autofree char *dir = NULL;
 	g_autofree char *source = NULL;
 	JsonObject *mount;
 	JsonArray *options;
 
 	if (c->notify != OCID_NOTIFY_CONTAINER)
 		return;
-	source = g_build_filename(c->dir, "notify", NULL);
+	dir = ocid_container_dir(c);
+	source = g_build_filename(dir, "notify", NULL);
 	if (!json_object_has_member(root, "mounts") ||
 	    !JSON_NODE_HOLDS_ARRAY(json_object_get_member(root, "mounts")))
 		json_object_set_array_member(root, "mounts", json_array_new());
@@ -179,6 +181,7 @@ ocid_notify_close(OcidContainer *c)
 gboolean
 ocid_notify_listen(OcidContainer *c, GError **error)
 {
+	g_autofree char *container_dir = NULL;
 	g_autofree char *dir = NULL;
 	_cleanup_close_ int dir_fd = -1;
 	_cleanup_close_ int fd = -1;
@@ -187,7 +190,8 @@ ocid_notify_listen(OcidContainer *c, GError **error)
 	if (c->notify != OCID_NOTIFY_CONTAINER)
 		return TRUE;
 	ocid_notify_close(c);
-	dir = g_build_filename(c->dir, "notify", NULL);
+	container_dir = ocid_container_dir(c);
+	dir = g_build_filename(container_dir, "notify", NULL);
 	/* Only its own mode counts inside the container, where the bind mount begins: the
 	 * container's user may enter it, and write to the socket only. */
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)

@@ -76,6 +76,11 @@ char *
 ocid_persist_to_json(const OcidContainer *c)
 {
 	GString *out = g_string_sized_new(1536);
+	/* The same fields whether the container keeps them or derives them (container.h): a
+	 * record stays what an older or newer ocid reads. */
+	g_autofree char *log_path = ocid_container_log_path(c);
+	g_autofree char *dir = ocid_container_dir(c);
+	g_autofree char *cgroups_path = ocid_container_cgroups_path(c);
 	OcidJsonWriter w;
 
 	ocid_json_writer_init(&w, out);
@@ -84,20 +89,20 @@ ocid_persist_to_json(const OcidContainer *c)
 	add_string(&w, "id", c->id);
 	add_string(&w, "name", c->name);
 	add_string(&w, "bundle_path", c->bundle_path);
-	add_string(&w, "log_path", c->log_path);
-	add_string(&w, "dir", c->dir);
+	add_string(&w, "log_path", log_path);
+	add_string(&w, "dir", dir);
 	add_string(&w, "mount_point", c->mount_point);
 	add_string(&w, "image", c->image);
 	add_string(&w, "image_name", c->image_name);
 	add_string(&w, "image_ref", c->image_ref);
 	add_string(&w, "sandbox", c->sandbox);
-	add_string(&w, "stop_signal", c->stop_signal);
+	add_string(&w, "stop_signal", ocid_container_stop_signal(c));
 	add_string(&w, "seccomp_profile_path", c->seccomp_profile_path);
 	add_string(&w, "netns_path", c->netns_path);
 	add_string(&w, "runtime_path", c->runtime_path);
 	add_string(&w, "unit", c->unit);
 	add_string(&w, "control_group", c->control_group);
-	add_string(&w, "cgroups_path", c->cgroups_path);
+	add_string(&w, "cgroups_path", cgroups_path);
 	add_map(&w, "labels", c->labels);
 	add_map(&w, "annotations", c->annotations);
 	add_map(&w, "metadata", c->metadata);
@@ -354,6 +359,7 @@ ocid_persist_from_json(const char *data, gsize len, const char *origin, GError *
 	g_autofree char *name = NULL;
 	g_autofree char *state = NULL;
 	g_autofree char *log_driver = NULL;
+	g_autofree char *runtime_path = NULL;
 	const OcidJsonNode *o;
 	gint64 number = 0;
 	Reader r = { .origin = origin, .error = error };
@@ -406,13 +412,16 @@ ocid_persist_from_json(const char *data, gsize len, const char *origin, GError *
 	STR("stop_signal", stop_signal);
 	STR("seccomp_profile_path", seccomp_profile_path);
 	STR("netns_path", netns_path);
-	STR("runtime_path", runtime_path);
 	STR("unit", unit);
 	STR("control_group", control_group);
 	STR("cgroups_path", cgroups_path);
 	STR("error", error);
 	STR("status_text", status_text);
 #undef STR
+	if (!read_string(&r, o, "runtime_path", &runtime_path))
+		return NULL;
+	if (runtime_path != NULL)
+		ocid_container_set_runtime_path(c, runtime_path);
 
 	if (!read_map(&r, o, "labels", &c->labels) ||
 	    !read_map(&r, o, "annotations", &c->annotations) ||
@@ -424,16 +433,24 @@ ocid_persist_from_json(const char *data, gsize len, const char *origin, GError *
 	    !read_bool(&r, o, "stdin_once", &c->stdin_once) ||
 	    !read_bool(&r, o, "privileged", &c->privileged) ||
 	    !read_bool(&r, o, "trusted", &c->trusted) ||
-	    !read_bool(&r, o, "fifo_start", &c->fifo_start) ||
-	    !read_bool(&r, o, "log_owned", &c->log_owned) ||
 	    !read_bool(&r, o, "confined", &c->confined) ||
-	    !read_bool(&r, o, "removing", &c->removing) ||
-	    !read_bool(&r, o, "machined", &c->machined) ||
-	    !read_bool(&r, o, "stopped_by_caller", &c->stopped_by_caller) ||
-	    !read_bool(&r, o, "restart_pending", &c->restart_pending) ||
-	    !read_bool(&r, o, "ready", &c->ready) ||
+	    !read_bool(&r, o, "machined", &c->machined) || !read_bool(&r, o, "ready", &c->ready) ||
 	    !read_bool(&r, o, "oom_killed", &c->oom_killed))
 		return NULL;
+		/* The flags the container keeps in bits or a byte. */
+#define BIT(key, field)                                                                            \
+	do {                                                                                       \
+		int value = c->field;                                                              \
+		if (!read_bool(&r, o, key, &value))                                                \
+			return NULL;                                                               \
+		c->field = value;                                                                  \
+	} while (0)
+	BIT("fifo_start", fifo_start);
+	BIT("removing", removing);
+	BIT("stopped_by_caller", stopped_by_caller);
+	BIT("restart_pending", restart_pending);
+	BIT("log_owned", log_owned);
+#undef BIT
 
 	/* A state.json from before log drivers has none: its log is a file. */
 	if (!read_string(&r, o, "log_driver", &log_driver))
@@ -571,8 +588,9 @@ ocid_persist_save(OcidContainer *container, gboolean durable, GError **error)
 {
 	g_autofree char *json = ocid_persist_to_json(container);
 
-	return write_file(container->state_path, json, strlen(json), 0600, durable, PLACE_EXCHANGE,
-			  error);
+	g_autofree char *state_path = ocid_container_state_path(container);
+
+	return write_file(state_path, json, strlen(json), 0600, durable, PLACE_EXCHANGE, error);
 }
 
 /* A state.json is some 1.5 KiB: a restart reads one per container with one read into the
@@ -616,9 +634,11 @@ ocid_persist_load_at(int dir_fd, const char *name, const char *path, GError **er
 			return NULL;
 		c = ocid_persist_from_json(data, len, path, error);
 	}
+	/* Its dir is where its record is, should the record say otherwise (a state_dir moved
+	 * with its contents): its records go on where this one came from. */
 	if (c != NULL) {
-		g_free(c->state_path);
-		c->state_path = g_strdup(path);
+		g_free(c->dir);
+		c->dir = g_path_get_dirname(path);
 	}
 	return c;
 }

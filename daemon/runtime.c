@@ -15,7 +15,7 @@ build_argv(const OcidRuntime *runtime, const char *const *args)
 {
 	GPtrArray *argv = g_ptr_array_new();
 
-	g_ptr_array_add(argv, runtime->path);
+	g_ptr_array_add(argv, (char *)runtime->path);
 	g_ptr_array_add(argv, (gpointer) "--root");
 	g_ptr_array_add(argv, runtime->root);
 	if (runtime->systemd_cgroup)

@@ -7,8 +7,8 @@
 #include <glib.h>
 
 typedef struct {
-	char *path; /* the runtime binary */
-	char *root; /* its --root state dir, private to ocid */
+	const char *path; /* the runtime binary */
+	char *root;       /* its --root state dir, private to ocid */
 	gboolean systemd_cgroup;
 } OcidRuntime;
 

@@ -517,6 +517,7 @@ ocid_spec_apply(JsonNode *spec, const OcidContainer *c, JsonNode *seccomp, GErro
 	JsonObject *linux_obj = ensure_object(root, "linux");
 	JsonObject *annotations = ensure_object(root, "annotations");
 	const char *rootfs_path = json_object_get_string_member(root_fs, "path");
+	g_autofree char *cgroups_path = ocid_container_cgroups_path(c);
 	GHashTableIter iter;
 	gpointer key, value;
 
@@ -527,8 +528,8 @@ ocid_spec_apply(JsonNode *spec, const OcidContainer *c, JsonNode *seccomp, GErro
 		json_object_set_string_member(root_fs, "path", absolute);
 	}
 	json_object_set_boolean_member(process, "terminal", c->terminal);
-	if (c->cgroups_path != NULL)
-		json_object_set_string_member(linux_obj, "cgroupsPath", c->cgroups_path);
+	if (cgroups_path != NULL)
+		json_object_set_string_member(linux_obj, "cgroupsPath", cgroups_path);
 	if (c->netns_path != NULL && *c->netns_path != '\0')
 		set_network_namespace(linux_obj, c->netns_path);
 

@@ -429,8 +429,9 @@ interrupted_create(OcidManager *manager, const char *id)
 {
 	OcidContainer *c = ocid_container_new(id, id);
 
-	c->dir = g_build_filename(manager->containers_dir, id, NULL);
-	c->runtime_path = g_strdup(manager->config->runtime_path);
+	/* Its dir is <containers_dir>/<id>, as its manager derives it. */
+	c->no_record = TRUE;
+	ocid_container_set_runtime_path(c, manager->config->runtime_path);
 	c->log_owned = FALSE;
 	return c;
 }

@@ -99,7 +99,7 @@ ocid_teardown_mark_removing(OcidManager *manager, OcidContainer *c, gboolean rem
 	if (c->removing == removing)
 		return;
 	c->removing = removing;
-	if (c->state_path != NULL && !ocid_manager_persist_container(manager, c, FALSE, &error))
+	if (!c->no_record && !ocid_manager_persist_container(manager, c, FALSE, &error))
 		g_warning("Container %s: %s", c->id, error->message);
 }
 
@@ -295,16 +295,17 @@ static void
 step_files(OcidManager *manager, OcidContainer *c)
 {
 	g_autofree char *exit_file = ocid_manager_exit_file_path(manager, c);
+	g_autofree char *dir = ocid_container_dir(c);
+	g_autofree char *state_path = ocid_container_state_path(c);
 
 	/* The record first: without it, what is left is an interrupted create's. */
-	if (c->state_path != NULL)
-		(void)g_unlink(c->state_path);
+	if (!c->no_record)
+		(void)g_unlink(state_path);
 	(void)g_unlink(exit_file);
-	if (c->log_path != NULL)
-		ocid_container_log_remove_owned(manager->config, c);
+	ocid_container_log_remove_owned(manager->config, c);
 	crash_point(OCID_TEARDOWN_FILES);
-	if (c->dir != NULL && !ocid_manager_remove_dir(c->dir))
-		g_warning("Could not remove %s: %s", c->dir, g_strerror(errno));
+	if (dir != NULL && !ocid_manager_remove_dir(dir))
+		g_warning("Could not remove %s: %s", dir, g_strerror(errno));
 }
 
 static void
@@ -355,9 +356,12 @@ advance(OcidManager *manager, OcidContainer *c)
 		case OCID_TEARDOWN_RUNTIME:
 			step_runtime(manager, c);
 			break;
-		case OCID_TEARDOWN_CGROUP:
-			remove_cgroup(manager, c, ocid_cgroup_container_path(c));
+		case OCID_TEARDOWN_CGROUP: {
+			g_autofree char *path = ocid_cgroup_container_path(c);
+
+			remove_cgroup(manager, c, path);
 			break;
+		}
 		case OCID_TEARDOWN_UNIT:
 			step_unit(manager, c);
 			break;

@@ -479,6 +479,32 @@ property_get_restart_policy(sd_bus *bus, const char *path, const char *interface
 	return sd_bus_message_append(reply, "s", ocid_restart_policy_to_string(c->restart_policy));
 }
 
+/* A path the container derives rather than keeps (container.h). */
+static int
+property_get_path(sd_bus *bus, const char *path, const char *interface, const char *property,
+		  sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	const OcidContainer *c = userdata;
+	g_autofree char *value = NULL;
+
+	if (g_str_equal(property, "LogPath"))
+		value = ocid_container_log_path(c);
+	else if (g_str_equal(property, "Dir"))
+		value = ocid_container_dir(c);
+	else
+		value = ocid_container_state_path(c);
+	return sd_bus_message_append(reply, "s", value != NULL ? value : "");
+}
+
+static int
+property_get_stop_signal(sd_bus *bus, const char *path, const char *interface, const char *property,
+			 sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	return sd_bus_message_append(reply, "s", ocid_container_stop_signal(userdata));
+}
+
+#define PATH_PROP(name)                                                                            \
+	SD_BUS_PROPERTY(name, "s", property_get_path, 0, SD_BUS_VTABLE_PROPERTY_CONST)
 #define CONST_PROP(name, sig, field)                                                               \
 	SD_BUS_PROPERTY(name, sig, NULL, offsetof(OcidContainer, field),                           \
 			SD_BUS_VTABLE_PROPERTY_CONST)
@@ -499,11 +525,11 @@ static const sd_bus_vtable container_vtable[] = {
 	CHANGING_PROP("StartedTimestamp", "t", started_usec),
 	CHANGING_PROP("FinishedTimestamp", "t", finished_usec),
 	CONST_PROP("BundlePath", "s", bundle_path),
-	CONST_PROP("LogPath", "s", log_path),
+	PATH_PROP("LogPath"),
 	SD_BUS_PROPERTY("LogDriver", "s", property_get_log_driver, 0, SD_BUS_VTABLE_PROPERTY_CONST),
 	CONST_PROP("Machined", "b", machined),
-	CONST_PROP("Dir", "s", dir),
-	CONST_PROP("StatePath", "s", state_path),
+	PATH_PROP("Dir"),
+	PATH_PROP("StatePath"),
 	CONST_PROP("MountPoint", "s", mount_point),
 	CONST_PROP("Image", "s", image),
 	CONST_PROP("ImageName", "s", image_name),
@@ -520,7 +546,8 @@ static const sd_bus_vtable container_vtable[] = {
 	CONST_PROP("StdinOnce", "b", stdin_once),
 	CONST_PROP("Privileged", "b", privileged),
 	CONST_PROP("Trusted", "b", trusted),
-	CONST_PROP("StopSignal", "s", stop_signal),
+	SD_BUS_PROPERTY("StopSignal", "s", property_get_stop_signal, 0,
+			SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("Volumes", "a(ssb)", property_get_volumes, 0, SD_BUS_VTABLE_PROPERTY_CONST),
 	CONST_PROP("SeccompProfilePath", "s", seccomp_profile_path),
 	CONST_PROP("NetNsPath", "s", netns_path),

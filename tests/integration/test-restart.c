@@ -1,7 +1,8 @@
 /* kill -9 of the daemon: containers keep running and stay controllable, and one that
  * exits while the daemon is down, or as soon as it is back, reports its real exit code
  * afterwards. Also a monitor killed under a running container, bad configuration refused
- * at start, and a broken record skipped while the others are restored. */
+ * at start, a broken record skipped while the others are restored, and the paths ocid
+ * derives the same before and after. */
 #include "ocid-test.h"
 
 #include <signal.h>
@@ -298,6 +299,86 @@ test_exits_at_restart(void)
 	}
 }
 
+/* The paths a container derives from ocid's config and its id rather than keeps (its dir,
+ * state.json, the log ocid names, the runtime's cgroup, SIGTERM) read as they always did,
+ * over the bus and in its record, which keeps every field; and so after a restart from
+ * that record. A log_path and stop signal the caller chose stay hers. */
+static void
+assert_paths(OcidTest *t, const char *path, const char *id, const char *log_path,
+	     const char *stop_signal)
+{
+	g_autofree char *dir = ocid_test_get_string(t, path, "Dir");
+	g_autofree char *state_path = ocid_test_get_string(t, path, "StatePath");
+	g_autofree char *log = ocid_test_get_string(t, path, "LogPath");
+	g_autofree char *signal = ocid_test_get_string(t, path, "StopSignal");
+	g_autofree char *runtime = ocid_test_get_string(t, path, "RuntimePath");
+	g_autofree char *group = ocid_test_get_string(t, path, "ControlGroup");
+	g_autofree char *expected_dir = g_build_filename(t->state_dir, "containers", id, NULL);
+	g_autofree char *expected_state = g_build_filename(expected_dir, "state.json", NULL);
+	g_autofree char *record = NULL;
+	g_autofree char *field = NULL;
+
+	g_assert_cmpstr(dir, ==, expected_dir);
+	g_assert_cmpstr(state_path, ==, expected_state);
+	g_assert_cmpstr(log, ==, log_path);
+	g_assert_cmpstr(signal, ==, stop_signal);
+	g_assert_cmpstr(runtime, ==, g_getenv("OCID_RUNTIME"));
+	g_assert_true(g_file_get_contents(state_path, &record, NULL, NULL));
+	field = g_strdup_printf("\"dir\" : \"%s\"", expected_dir);
+	g_assert_nonnull(strstr(record, field));
+	g_free(field);
+	field = g_strdup_printf("\"log_path\" : \"%s\"", log_path);
+	g_assert_nonnull(strstr(record, field));
+	g_free(field);
+	field = g_strdup_printf("\"stop_signal\" : \"%s\"", stop_signal);
+	g_assert_nonnull(strstr(record, field));
+	g_free(field);
+	field = g_strdup_printf("\"runtime_path\" : \"%s\"", runtime);
+	g_assert_nonnull(strstr(record, field));
+	g_free(field);
+	field = g_strdup_printf("\"cgroups_path\" : \"%s/container\"", group);
+	g_assert_nonnull(strstr(record, field));
+}
+
+static void
+test_derived_paths(void)
+{
+	OcidTest *t = ocid_test_get_or_skip();
+	g_autofree char *bundle = NULL;
+	g_autofree char *p_default = NULL;
+	g_autofree char *p_own = NULL;
+	g_autofree char *default_log = NULL;
+	g_autofree char *own_log = NULL;
+	GVariantBuilder opts;
+
+	if (t == NULL)
+		return;
+	bundle = ocid_test_make_bundle(t, "paths", "echo hello; sleep 60");
+	default_log = g_build_filename(t->log_dir, "paths.log", NULL);
+	own_log = g_build_filename(t->tmpdir, "own-paths.log", NULL);
+	p_default = ocid_test_bring_up(t, "paths", bundle, NULL, TRUE, NULL);
+	g_variant_builder_init(&opts, G_VARIANT_TYPE("a{sv}"));
+	g_variant_builder_add(&opts, "{sv}", "log_path", g_variant_new_string(own_log));
+	g_variant_builder_add(&opts, "{sv}", "stop_signal", g_variant_new_string("SIGINT"));
+	p_own =
+	    ocid_test_bring_up(t, "own-paths", bundle, g_variant_builder_end(&opts), TRUE, NULL);
+	g_assert_true(ocid_test_wait_file_contains(default_log, "hello", 5000));
+	g_assert_true(ocid_test_wait_file_contains(own_log, "hello", 5000));
+	assert_paths(t, p_default, "paths", default_log, "SIGTERM");
+	assert_paths(t, p_own, "own-paths", own_log, "SIGINT");
+
+	ocid_test_kill_daemon(t);
+	ocid_test_start_daemon(t);
+	assert_paths(t, p_default, "paths", default_log, "SIGTERM");
+	assert_paths(t, p_own, "own-paths", own_log, "SIGINT");
+
+	/* Delete removes the log ocid named, and leaves hers. */
+	ocid_test_delete(t, p_default, TRUE);
+	ocid_test_delete(t, p_own, TRUE);
+	g_assert_false(g_file_test(default_log, G_FILE_TEST_EXISTS));
+	g_assert_true(g_file_test(own_log, G_FILE_TEST_EXISTS));
+}
+
 static void
 add_tests(void)
 {
@@ -306,6 +387,7 @@ add_tests(void)
 	g_test_add_func("/restart/monitor-killed", test_monitor_killed);
 	g_test_add_func("/restart/bad-config-refused", test_bad_config_refused);
 	g_test_add_func("/restart/broken-record", test_broken_record);
+	g_test_add_func("/restart/derived-paths", test_derived_paths);
 }
 
 int

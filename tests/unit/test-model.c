@@ -146,13 +146,13 @@ test_compact_fields(void)
 	g_autoptr(OcidContainer) back = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autofree char *json = NULL;
+	g_autofree char *state_path = NULL;
 
 	g_assert_cmpstr(c->name, ==, "web-1");
 	g_assert_cmpstr(named->id, ==, "web-2");
 	g_assert_cmpstr(named->name, ==, "frontend");
-	ocid_container_set_dir(c, "/var/lib/ocid/containers");
-	g_assert_cmpstr(c->dir, ==, "/var/lib/ocid/containers/web-1");
-	g_assert_cmpstr(c->state_path, ==, "/var/lib/ocid/containers/web-1/state.json");
+	state_path = ocid_container_state_path(c);
+	g_assert_cmpstr(state_path, ==, "/var/lib/ocid/containers/web-1/state.json");
 
 	c->restart_policy = OCID_RESTART_UNLESS_STOPPED;
 	c->notify = OCID_NOTIFY_CONTAINER;
@@ -282,7 +282,9 @@ test_persist_load(void)
 		g_assert_true(g_file_set_contents(path, json, -1, &error));
 		back = ocid_persist_load(path, &error);
 		g_assert_no_error(error);
-		g_assert_cmpstr(back->state_path, ==, path);
+		g_autofree char *back_path = ocid_container_state_path(back);
+
+		g_assert_cmpstr(back_path, ==, path);
 		g_assert_cmpuint(back->labels != NULL ? g_hash_table_size(back->labels) : 0, ==,
 				 labels);
 	}
@@ -301,14 +303,16 @@ test_record_exchange(void)
 	g_autofree char *dir = g_dir_make_tmp("ocid-persist-XXXXXX", &error);
 	g_autoptr(OcidContainer) c = sample_container("ex", "exchange", 1);
 	g_autoptr(OcidContainer) back = NULL;
+	g_autofree char *state_path = g_build_filename(dir, "state.json", NULL);
 	g_autofree char *before = NULL;
 	GStatBuf first, second, third;
 
-	c->state_path = g_build_filename(dir, "state.json", NULL);
-	before = g_strconcat(c->state_path, ".tmp", NULL);
+	g_free(c->dir);
+	c->dir = g_strdup(dir);
+	before = g_strconcat(state_path, ".tmp", NULL);
 	g_assert_true(ocid_persist_save(c, FALSE, &error));
 	g_assert_false(g_file_test(before, G_FILE_TEST_EXISTS));
-	g_assert_cmpint(g_stat(c->state_path, &first), ==, 0);
+	g_assert_cmpint(g_stat(state_path, &first), ==, 0);
 	c->state = OCID_STATE_RUNNING;
 	g_assert_true(ocid_persist_save(c, FALSE, &error));
 	g_assert_cmpint(g_stat(before, &second), ==, 0);
@@ -316,13 +320,13 @@ test_record_exchange(void)
 	c->state = OCID_STATE_STOPPED;
 	g_assert_true(ocid_persist_save(c, TRUE, &error));
 	g_assert_no_error(error);
-	g_assert_cmpint(g_stat(c->state_path, &third), ==, 0);
+	g_assert_cmpint(g_stat(state_path, &third), ==, 0);
 	g_assert_cmpuint(third.st_ino, ==, first.st_ino);
 	g_assert_cmpint(third.st_mode & 0777, ==, 0600);
-	back = ocid_persist_load(c->state_path, &error);
+	back = ocid_persist_load(state_path, &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(back->state, ==, OCID_STATE_STOPPED);
-	g_unlink(c->state_path);
+	g_unlink(state_path);
 	g_unlink(before);
 	g_rmdir(dir);
 }

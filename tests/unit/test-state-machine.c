@@ -32,10 +32,11 @@ state_on_disk(OcidContainer *c)
 {
 	g_autoptr(OcidContainer) stored = NULL;
 	g_autoptr(GError) error = NULL;
+	g_autofree char *state_path = ocid_container_state_path(c);
 
-	if (!g_file_test(c->state_path, G_FILE_TEST_EXISTS))
+	if (!g_file_test(state_path, G_FILE_TEST_EXISTS))
 		return "none";
-	stored = ocid_persist_load(c->state_path, &error);
+	stored = ocid_persist_load(state_path, &error);
 	g_assert_no_error(error);
 	return ocid_container_state_to_string(stored->state);
 }
@@ -91,7 +92,6 @@ new_container(Events *e)
 	/* What state.json must hold to be read back. */
 	c->dir = g_strdup(e->dir);
 	c->bundle_path = g_strdup(e->dir);
-	c->state_path = g_build_filename(e->dir, "state.json", NULL);
 	c->manager = e->manager;
 	return c;
 }
@@ -100,10 +100,11 @@ new_container(Events *e)
 static void
 events_clear(Events *e, OcidContainer *c)
 {
-	g_autofree char *before = g_strconcat(c->state_path, ".tmp", NULL);
+	g_autofree char *state_path = ocid_container_state_path(c);
+	g_autofree char *before = g_strconcat(state_path, ".tmp", NULL);
 
 	g_clear_pointer(&e->manager, ocid_manager_free);
-	(void)g_unlink(c->state_path);
+	(void)g_unlink(state_path);
 	(void)g_unlink(before); /* the record before, which the last write swapped out */
 	g_assert_cmpint(g_rmdir(e->dir), ==, 0);
 	g_free(e->dir);
@@ -185,6 +186,7 @@ test_table(void)
 			g_autoptr(OcidContainer) c = container_in(&e, (OcidContainerState)from);
 			g_autoptr(GError) error = NULL;
 			guint announced = e.announced, changes = e.changes;
+			g_autofree char *state_path = ocid_container_state_path(c);
 			gboolean ok;
 
 			/* started from stopped-before-start is its own case, below. */
@@ -192,7 +194,7 @@ test_table(void)
 			    from == OCID_STATE_STOPPED)
 				c->started_usec = 1;
 			/* What is on disk after the transition is its own record. */
-			(void)g_unlink(c->state_path);
+			(void)g_unlink(state_path);
 			ok = transitions[t].transition(c, &error);
 			g_test_message("%s from %s: %s", transitions[t].name,
 				       ocid_container_state_to_string((OcidContainerState)from),
@@ -231,9 +233,10 @@ test_announced_before_changes(void)
 {
 	Events e;
 	g_autoptr(OcidContainer) c = new_container(&e);
+	g_autofree char *state_path = ocid_container_state_path(c);
 
 	g_assert_true(ocid_state_created(c, 42, &pid_identity, 41, &monitor_identity, NULL));
-	g_assert_cmpint(g_unlink(c->state_path), ==, 0);
+	g_assert_cmpint(g_unlink(state_path), ==, 0);
 	g_assert_true(ocid_state_started(c, NULL));
 	g_assert_cmpuint(e.announced, ==, 1);
 	g_assert_cmpuint(e.told->len, ==, 2);
