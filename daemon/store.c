@@ -186,8 +186,13 @@ static void
 sort_by_age(OcidStore *store)
 {
 	guint n = store->by_age->len;
-	g_autofree AgeKey *keys = g_new(AgeKey, n);
+	g_autofree AgeKey *keys = NULL;
 
+	/* qsort() takes no NULL array, which an empty GPtrArray has. */
+	store->by_age_sorted = TRUE;
+	if (n < 2)
+		return;
+	keys = g_new(AgeKey, n);
 	for (guint i = 0; i < n; i++) {
 		keys[i].container = store->by_age->pdata[i];
 		keys[i].created_usec = keys[i].container->created_usec;
@@ -195,7 +200,6 @@ sort_by_age(OcidStore *store)
 	qsort(keys, n, sizeof *keys, compare_age_keys);
 	for (guint i = 0; i < n; i++)
 		store->by_age->pdata[i] = keys[i].container;
-	store->by_age_sorted = TRUE;
 }
 
 GPtrArray *

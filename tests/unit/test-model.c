@@ -441,6 +441,15 @@ test_store_order(void)
 	g_autoptr(GPtrArray) list = NULL;
 	const char *removed[] = { "r07", "r30", "r00", "n2", NULL };
 
+	/* Emptied before any list put it in order: nothing to sort (UBSan caught a qsort of
+	 * the NULL that g_new() gives for no keys). */
+	ocid_store_add(store, sample_container("late", "late", 2000));
+	ocid_store_add(store, sample_container("early", "early", 1000));
+	ocid_store_remove(store, ocid_store_get(store, "late"));
+	ocid_store_remove(store, ocid_store_get(store, "early"));
+	list = ocid_store_list(store, NULL);
+	g_assert_cmpuint(list->len, ==, 0);
+	g_clear_pointer(&list, g_ptr_array_unref);
 	/* Restored: in no order, with equal creation times among them. */
 	for (guint i = 0; i < 60; i++) {
 		g_autofree char *id = g_strdup_printf("r%02u", (i * 37) % 60);
