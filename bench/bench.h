@@ -190,6 +190,7 @@ SwitchDelta switch_delta(const ThreadSnapshot *before, const ThreadSnapshot *aft
 void describe_threads(const ThreadSnapshot *s, char *buf, size_t size);
 void __attribute__((format(printf, 3, 4))) result(Bench *b, const char *key, const char *fmt, ...);
 void result_stats(Bench *b, const char *key, const double *values, int n);
+double median(const double *values, int n);
 pid_t spawn(const SpawnOptions *o);
 int wait_exit(pid_t pid);
 int wait_exit_timeout(pid_t pid, long timeout_ms);
@@ -203,6 +204,10 @@ sd_bus *bus_connect(Bench *b);
 void bus_step(sd_bus *bus, uint64_t deadline);
 int list_containers(sd_bus *bus, int *running);
 double start_daemon(Bench *b, int expected);
+/* The median of RESTART_TIMES starts of the daemon (stopped first if it runs) with
+ * @expected containers on disk: a single start varies by tens of ms with the machine's load. */
+#define RESTART_TIMES 5
+double restart_daemon_median(Bench *b, int expected);
 void stop_daemon(Bench *b);
 void write_ocid_config(Bench *b);
 void stop_polkit_stand_in(Bench *b);

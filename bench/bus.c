@@ -211,6 +211,18 @@ start_daemon(Bench *b, int expected)
 	}
 }
 
+double
+restart_daemon_median(Bench *b, int expected)
+{
+	double ms[RESTART_TIMES];
+
+	for (int i = 0; i < RESTART_TIMES; i++) {
+		stop_daemon(b);
+		ms[i] = start_daemon(b, expected);
+	}
+	return median(ms, RESTART_TIMES);
+}
+
 void
 stop_daemon(Bench *b)
 {

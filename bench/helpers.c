@@ -283,6 +283,12 @@ stats_of(const double *values, int n)
 	return s;
 }
 
+double
+median(const double *values, int n)
+{
+	return stats_of(values, n).p50;
+}
+
 void
 result_stats(Bench *b, const char *key, const double *values, int n)
 {

@@ -487,14 +487,14 @@ table() {
     echo
     echo "### 6. Restart recovery"
     echo
-    echo "| daemon start to the first ListContainers reply | ms | ratio |"
+    echo "| daemon start to the first ListContainers reply, median of 5 starts | ms | ratio |"
     echo "|---|---:|---:|"
     echo "| empty state dir | $(num "$(get restart.empty_ms)") | 1.00x |"
     echo "| $(get restart.n) running containers on disk | $(num "$(get restart.full_ms)") |" \
       "$(ratio "$(get restart.full_ms)" "$(get restart.empty_ms)") |"
     echo
     echo "That is $(awk -v a="$(get restart.full_ms)" -v b="$(get restart.empty_ms)" -v n="$(get restart.n)" \
-      'BEGIN { printf "%.2f", (a - b) / n }') ms per container; afterwards $(get restart.running_after) of $(get restart.n) were running."
+      'BEGIN { printf "%.3f", (a - b) / n }') ms per container; afterwards $(get restart.running_after) of $(get restart.n) were running."
   fi
   if [ -n "$(get lc.confined.p50)" ]; then
     local ocid50 ocid95 conf50 conf95
