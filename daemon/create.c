@@ -461,12 +461,10 @@ bundle_files(OcidContainer *c, GError **error)
 }
 
 static gboolean
-prepare_dirs(OcidManager *manager, OcidContainer *c, int *bundle_files_fd, char **attach_path,
-	     char **console_socket, GError **error)
+prepare_dirs(OcidManager *manager, OcidContainer *c, const char *dir, const char *log_path,
+	     int *bundle_files_fd, char **attach_path, char **console_socket, GError **error)
 {
 	g_autofree char *attach_dir = g_build_filename(manager->config->run_dir, "attach", NULL);
-	g_autofree char *dir = ocid_container_dir(c);
-	g_autofree char *log_path = ocid_container_log_path(c);
 	g_autofree char *log_dir = g_path_get_dirname(log_path);
 
 	/* A restart's container has its dir, its record and its spec already. */
@@ -519,7 +517,8 @@ spawn_monitor(OcidManager *manager, OcidContainer *c, GError **error)
 	MonitorArgs args;
 	gboolean wait_for_go;
 
-	if (!prepare_dirs(manager, c, &bundle_files_fd, &attach_path, &console_socket, error))
+	if (!prepare_dirs(manager, c, dir, log_path, &bundle_files_fd, &attach_path,
+			  &console_socket, error))
 		return FALSE;
 	pid_file = g_build_filename(dir, "container.pid", NULL);
 	exit_file = ocid_manager_exit_file_path(manager, c);

@@ -299,6 +299,15 @@ test_exits_at_restart(void)
 	}
 }
 
+/* @record (state.json's text) has the string member @name set to @value. */
+static void
+assert_record_has(const char *record, const char *name, const char *value)
+{
+	g_autofree char *field = g_strdup_printf("\"%s\" : \"%s\"", name, value);
+
+	g_assert_nonnull(strstr(record, field));
+}
+
 /* The paths a container derives from ocid's config and its id rather than keeps (its dir,
  * state.json, the log ocid names, the runtime's cgroup, SIGTERM) read as they always did,
  * over the bus and in its record, which keeps every field; and so after a restart from
@@ -316,7 +325,7 @@ assert_paths(OcidTest *t, const char *path, const char *id, const char *log_path
 	g_autofree char *expected_dir = g_build_filename(t->state_dir, "containers", id, NULL);
 	g_autofree char *expected_state = g_build_filename(expected_dir, "state.json", NULL);
 	g_autofree char *record = NULL;
-	g_autofree char *field = NULL;
+	g_autofree char *cgroups_path = NULL;
 
 	g_assert_cmpstr(dir, ==, expected_dir);
 	g_assert_cmpstr(state_path, ==, expected_state);
@@ -324,20 +333,12 @@ assert_paths(OcidTest *t, const char *path, const char *id, const char *log_path
 	g_assert_cmpstr(signal, ==, stop_signal);
 	g_assert_cmpstr(runtime, ==, g_getenv("OCID_RUNTIME"));
 	g_assert_true(g_file_get_contents(state_path, &record, NULL, NULL));
-	field = g_strdup_printf("\"dir\" : \"%s\"", expected_dir);
-	g_assert_nonnull(strstr(record, field));
-	g_free(field);
-	field = g_strdup_printf("\"log_path\" : \"%s\"", log_path);
-	g_assert_nonnull(strstr(record, field));
-	g_free(field);
-	field = g_strdup_printf("\"stop_signal\" : \"%s\"", stop_signal);
-	g_assert_nonnull(strstr(record, field));
-	g_free(field);
-	field = g_strdup_printf("\"runtime_path\" : \"%s\"", runtime);
-	g_assert_nonnull(strstr(record, field));
-	g_free(field);
-	field = g_strdup_printf("\"cgroups_path\" : \"%s/container\"", group);
-	g_assert_nonnull(strstr(record, field));
+	assert_record_has(record, "dir", expected_dir);
+	assert_record_has(record, "log_path", log_path);
+	assert_record_has(record, "stop_signal", stop_signal);
+	assert_record_has(record, "runtime_path", runtime);
+	cgroups_path = g_strconcat(group, "/container", NULL);
+	assert_record_has(record, "cgroups_path", cgroups_path);
 }
 
 static void
