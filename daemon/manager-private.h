@@ -38,10 +38,6 @@ struct OcidManager {
 	 * (restore-load.h), and the pidfds the service manager kept for us, by id. */
 	OcidRestoreLoad *restore_load;
 	GHashTable *stored_pidfds;
-	/* Restored containers whose monitor is watched once the daemon answers
-	 * (supervise.c), as a set, and the idle source that watches them. */
-	GHashTable *unwatched_monitors;
-	guint unwatched_monitors_source;
 };
 
 /* An asynchronous completion's way back to its container: the container is looked up

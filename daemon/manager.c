@@ -209,7 +209,6 @@ manager_alloc(OcidConfig *config)
 	manager->store = ocid_store_new();
 	manager->exits_inotify_fd = -1;
 	manager->flusher = ocid_flusher_new();
-	manager->unwatched_monitors = g_hash_table_new(NULL, NULL);
 	return manager;
 }
 
@@ -297,8 +296,6 @@ ocid_manager_free(OcidManager *manager)
 	ocid_reaper_set_watched_func(NULL, NULL);
 	ocid_supervise_unwatch_exits(manager);
 	ocid_supervise_restore_end(manager);
-	g_clear_handle_id(&manager->unwatched_monitors_source, g_source_remove);
-	g_clear_pointer(&manager->unwatched_monitors, g_hash_table_unref);
 	g_clear_pointer(&manager->store, ocid_store_free);
 	g_clear_pointer(&manager->cgroups, ocid_cgroup_manager_free);
 	g_free(manager->containers_dir);

@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 /* A restart spends most of its time per container in the kernel and the parser: one read
- * of state.json, its parse, a pidfd_open and an fstat. A worker per core shares that out;
- * past a few, the main thread, which takes each record in turn, is the bound. */
+ * of state.json, its parse, two pidfd_open and two fstat calls. A worker per core shares
+ * that out; past a few, the main thread, which takes each record in turn, is the bound. */
 #define WORKERS_MAX 4
 
 /* A main thread that catches up with the workers sleeps until this many more records are
@@ -42,14 +42,13 @@ struct OcidRestoreLoad {
 	guint wake_at;
 };
 
-/* The container's own pidfd only: its monitor's is opened once the daemon answers
- * (supervise.c), and the pidfds are most of a record's cost. */
 static void
-open_pidfd(OcidRestoreLoad *load, OcidContainer *c)
+open_pidfds(OcidRestoreLoad *load, OcidContainer *c)
 {
 	/* A create or a Delete that a crash interrupted is taken down, not watched. */
 	if (!load->open_pidfds || !ocid_container_is_alive(c) || c->removing)
 		return;
+	c->monitor_pidfd = ocid_pidfd_open_verified(c->monitor_pid, &c->monitor_identity);
 	if (load->stored_ids == NULL || !g_hash_table_contains(load->stored_ids, c->id))
 		c->container_pidfd = ocid_pidfd_open_verified(c->pid, &c->pid_identity);
 }
@@ -70,7 +69,7 @@ load_one(OcidRestoreLoad *load, Slot *slot)
 
 	record->container = ocid_persist_load_at(load->dir_fd, name, path, &record->error);
 	if (record->container != NULL)
-		open_pidfd(load, record->container);
+		open_pidfds(load, record->container);
 	g_atomic_int_set(&slot->done, 1);
 	/* The signal costs a syscall: it is given only when what the main thread waits for
 	 * is there. */

@@ -1,5 +1,5 @@
 /* The records of a restart, loaded on worker threads: each container's state.json read and
- * parsed, and the pidfd of a live container opened, while the main thread starts the
+ * parsed, and the pidfds of its live processes opened, while the main thread starts the
  * daemon (the runtime's version, the bus) and then takes the records one by one, in the
  * order of the dir, and reconciles them. Only the loading is shared out: nothing here
  * touches the store, the main loop or the bus. */
@@ -13,17 +13,17 @@ typedef struct OcidRestoreLoad OcidRestoreLoad;
 
 typedef struct {
 	const char *name; /* the container's dir in containers_dir */
-	/* The container, its container_pidfd open if it is alive and its process is the one
-	 * its record names; NULL if its record could not be read, and @error says why
-	 * (G_FILE_ERROR_NOENT: the dir has no state.json). */
+	/* The container, its monitor_pidfd and container_pidfd open if it is alive and its
+	 * processes are the ones its record names; NULL if its record could not be read, and
+	 * @error says why (G_FILE_ERROR_NOENT: the dir has no state.json). */
 	OcidContainer *container;
 	GError *error;
 } OcidRestoreRecord;
 
 /* Starts loading the records of the valid ids in @containers_dir. @open_pidfds: open the
  * pidfds of live containers (not after a boot, when none is alive); @stored_ids: ids whose
- * pidfd the caller already holds, so none is opened for them (read-only while the load
- * runs; NULL for none). */
+ * container pidfd the caller already holds, so none is opened for them (read-only while the
+ * load runs; NULL for none). */
 OcidRestoreLoad *ocid_restore_load_start(const char *containers_dir, gboolean open_pidfds,
 					 GHashTable *stored_ids);
 

@@ -50,32 +50,9 @@ pidfd_has_exited(int pidfd)
  * then says why. */
 #define EXIT_CODE_UNKNOWN 255
 
-/* A restart watches each live container's monitor only once the daemon has its name and
- * answers: the monitor's pidfd and its place in the epoll set were a third of a restart's
- * CPU. The container's own pidfd is opened at once, so that its exit status is pinned
- * whatever becomes of its monitor, and nothing else waits for the watch: an exit file is
- * seen by inotify, and a monitor that died in between is found dead when its pidfd is
- * opened. Whatever needs the monitor's pidfd before then opens it itself. */
-#define MONITORS_WATCHED_AT_ONCE 64
-
-/* Opens the monitor's pidfd of a restored container whose watch was still to come; FALSE
- * if none was to come. */
-static gboolean
-take_unwatched_monitor(OcidContainer *c)
-{
-	GHashTable *unwatched = c->manager != NULL ? c->manager->unwatched_monitors : NULL;
-
-	if (unwatched == NULL || !g_hash_table_remove(unwatched, c))
-		return FALSE;
-	c->monitor_pidfd = ocid_pidfd_open_verified(c->monitor_pid, &c->monitor_identity);
-	return TRUE;
-}
-
 void
 ocid_supervise_unwatch(OcidContainer *c)
 {
-	if (c->manager != NULL && c->manager->unwatched_monitors != NULL)
-		g_hash_table_remove(c->manager->unwatched_monitors, c);
 	g_clear_handle_id(&c->monitor_watch, ocid_fd_watch_remove);
 	g_clear_handle_id(&c->container_watch, ocid_fd_watch_remove);
 	g_clear_handle_id(&c->stop_timer, g_source_remove);
@@ -93,8 +70,6 @@ container_exited(OcidContainer *c, int exit_code, gboolean oom_killed, const cha
 {
 	gboolean reported;
 
-	/* The teardown waits for the monitor, on its way out, before its group goes. */
-	(void)take_unwatched_monitor(c);
 	/* The kernel's OOM killer leaves SIGKILL's 137 and a count in the memory cgroup,
 	 * which stays until the runtime deletes the container. */
 	if (!oom_killed && exit_code == 128 + SIGKILL)
@@ -227,46 +202,6 @@ ocid_supervise_watch_monitor(OcidManager *manager, OcidContainer *c)
 	c->monitor_watch = ocid_fd_watch_add(c->monitor_pidfd, G_IO_IN, on_monitor_pidfd, c);
 }
 
-/* What the runtime says of a container whose monitor is gone. */
-static char *
-runtime_status(OcidManager *manager, OcidContainer *c)
-{
-	OcidRuntime runtime = ocid_manager_runtime_for(manager, c);
-	const char *args[] = { "state", c->id, NULL };
-	g_autofree char *out = ocid_runtime_run_sync(&runtime, args, NULL);
-	g_autoptr(JsonParser) parser = json_parser_new();
-	JsonNode *root;
-
-	if (out == NULL || !json_parser_load_from_data(parser, out, -1, NULL))
-		return NULL;
-	root = json_parser_get_root(parser);
-	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
-		return NULL;
-	return g_strdup(
-	    json_object_get_string_member_with_default(json_node_get_object(root), "status", NULL));
-}
-
-/* A restored container whose monitor's pidfd was just opened, or could not be. */
-static void
-watch_monitor_or_lost(OcidManager *manager, OcidContainer *c)
-{
-	if (c->monitor_pidfd >= 0) {
-		ocid_supervise_watch_monitor(manager, c);
-		return;
-	}
-	if (c->container_pidfd >= 0) {
-		g_autofree char *status = runtime_status(manager, c);
-		if (g_strcmp0(status, "paused") == 0)
-			(void)ocid_state_paused(c, NULL);
-		monitor_gone(manager, c);
-		return;
-	}
-	container_exited(c, EXIT_CODE_UNKNOWN, FALSE,
-			 "The container exited while ocid was down and no monitor recorded its "
-			 "exit code; nothing held its pidfd either (that needs ocid.service's "
-			 "file descriptor store), so its exit code is unknown");
-}
-
 static void
 exit_file_arrived(OcidManager *manager, const char *name)
 {
@@ -343,19 +278,34 @@ ocid_manager_update_status(OcidManager *manager, OcidContainer *c, GError **erro
 		container_exited(c, exit_code, oom, NULL);
 		return TRUE;
 	}
-	if (take_unwatched_monitor(c)) {
-		watch_monitor_or_lost(manager, c);
-		return TRUE;
-	}
 	if (c->monitor_pidfd < 0 && c->container_pidfd >= 0 && pidfd_has_exited(c->container_pidfd))
 		monitor_gone(manager, c);
 	return TRUE;
 }
 
+/* What the runtime says of a container whose monitor is gone. */
+static char *
+runtime_status(OcidManager *manager, OcidContainer *c)
+{
+	OcidRuntime runtime = ocid_manager_runtime_for(manager, c);
+	const char *args[] = { "state", c->id, NULL };
+	g_autofree char *out = ocid_runtime_run_sync(&runtime, args, NULL);
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonNode *root;
+
+	if (out == NULL || !json_parser_load_from_data(parser, out, -1, NULL))
+		return NULL;
+	root = json_parser_get_root(parser);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
+		return NULL;
+	return g_strdup(
+	    json_object_get_string_member_with_default(json_node_get_object(root), "status", NULL));
+}
+
 /* @stored: the pidfds from the service's fd store, by id; this container's is taken.
  * @exits: the names in the exits dir when the restore began. A file written since is
- * found all the same: by the exits dir's watch, which is older than the listing, or by
- * monitor_gone() once the monitor is found dead. */
+ * found all the same: its monitor is then alive when reconcile opens its pidfd, or gone,
+ * and monitor_gone() reads the file. */
 static void
 reconcile(OcidManager *manager, OcidContainer *c, GHashTable *stored, GHashTable *exits)
 {
@@ -378,12 +328,17 @@ reconcile(OcidManager *manager, OcidContainer *c, GHashTable *stored, GHashTable
 		return;
 	}
 	if (g_hash_table_contains(exits, c->id) && read_exit_file(manager, c, &exit_code, &oom)) {
-		/* The exit is told: the pidfd the load opened is not needed. */
+		/* The exit is told: the pidfds the load opened are not needed. */
+		closep(&c->monitor_pidfd);
 		if (opened)
 			closep(&c->container_pidfd);
 		container_exited(c, exit_code, oom, NULL);
 		return;
 	}
+	/* The load tried already; what it could not open (a monitor gone) is tried once more,
+	 * which costs little where it is rare. */
+	if (c->monitor_pidfd < 0)
+		c->monitor_pidfd = ocid_pidfd_open_verified(c->monitor_pid, &c->monitor_identity);
 	/* The stored pidfd pins the very process, even dead and reaped; a pid may not. */
 	if (c->container_pidfd < 0) {
 		c->container_pidfd = ocid_pidfd_open_verified(c->pid, &c->pid_identity);
@@ -391,35 +346,21 @@ reconcile(OcidManager *manager, OcidContainer *c, GHashTable *stored, GHashTable
 	}
 	if (opened)
 		ocid_fd_store_add_pidfd(c->id, c->container_pidfd);
-	/* It runs: its monitor is watched once the daemon answers (watch_restored_monitors).
-	 * One that has exited is settled now, so that no reply calls it running. */
-	if (c->container_pidfd >= 0 && !pidfd_has_exited(c->container_pidfd)) {
-		g_hash_table_add(manager->unwatched_monitors, c);
+	if (c->monitor_pidfd >= 0) {
+		ocid_supervise_watch_monitor(manager, c);
 		return;
 	}
-	c->monitor_pidfd = ocid_pidfd_open_verified(c->monitor_pid, &c->monitor_identity);
-	watch_monitor_or_lost(manager, c);
-}
-
-static gboolean
-watch_restored_monitors(gpointer user_data)
-{
-	OcidManager *manager = user_data;
-	GHashTableIter iter;
-	gpointer key;
-
-	/* One at a time from the table: a container settled here may take others with it. */
-	for (guint n = 0; n < MONITORS_WATCHED_AT_ONCE; n++) {
-		g_hash_table_iter_init(&iter, manager->unwatched_monitors);
-		if (!g_hash_table_iter_next(&iter, &key, NULL))
-			break;
-		if (take_unwatched_monitor(key))
-			watch_monitor_or_lost(manager, key);
+	if (c->container_pidfd >= 0) {
+		g_autofree char *status = runtime_status(manager, c);
+		if (g_strcmp0(status, "paused") == 0)
+			(void)ocid_state_paused(c, NULL);
+		monitor_gone(manager, c);
+		return;
 	}
-	if (g_hash_table_size(manager->unwatched_monitors) > 0)
-		return G_SOURCE_CONTINUE;
-	manager->unwatched_monitors_source = 0;
-	return G_SOURCE_REMOVE;
+	container_exited(c, EXIT_CODE_UNKNOWN, FALSE,
+			 "The container exited while ocid was down and no monitor recorded its "
+			 "exit code; nothing held its pidfd either (that needs ocid.service's "
+			 "file descriptor store), so its exit code is unknown");
 }
 
 /* A dir without state.json is a create that ocid did not live to persist: only its dir
@@ -578,8 +519,4 @@ ocid_manager_restore(OcidManager *manager)
 	while (g_hash_table_iter_next(&iter, &id, NULL))
 		ocid_fd_store_remove_pidfd(id);
 	ocid_supervise_restore_end(manager);
-	/* Below the bus's priority: a call that comes meanwhile is answered first. */
-	if (g_hash_table_size(manager->unwatched_monitors) > 0)
-		manager->unwatched_monitors_source =
-		    g_idle_add_full(G_PRIORITY_LOW, watch_restored_monitors, manager, NULL);
 }
