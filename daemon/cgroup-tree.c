@@ -154,6 +154,9 @@ is_known_leaf(const char *dir)
 	return name != NULL && g_strv_contains(known_leaves, name + 1);
 }
 
+/* The supervisor's leaf first, then the group: the teardown has removed the container's
+ * leaf by then (a step of its own), so its rmdir would only fail with ENOENT, once in each
+ * hierarchy. A group that still holds it is busy, and goes after it. */
 static gboolean
 remove_known_leaves(const char *dir)
 {
@@ -162,8 +165,12 @@ remove_known_leaves(const char *dir)
 
 		if (rmdir(leaf) < 0 && errno != ENOENT)
 			return FALSE;
+		if (rmdir(dir) == 0 || errno == ENOENT)
+			return TRUE;
+		if (errno != EBUSY && errno != ENOTEMPTY)
+			return FALSE;
 	}
-	return rmdir(dir) == 0 || errno == ENOENT;
+	return FALSE;
 }
 
 /* rmdir of @dir and every directory below it, depth first. A leaf goes with its first

@@ -1,13 +1,26 @@
 #include "flusher.h"
 
 #include "cleanup.h"
+#include "remove-tree.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <unistd.h>
 
 struct OcidFlusher {
-	GThreadPool *pool; /* one thread: the flushes keep their order */
+	GThreadPool *pool; /* one thread: the jobs keep their order */
 };
+
+typedef enum {
+	JOB_FLUSH,
+	JOB_REMOVE,
+} JobKind;
+
+typedef struct {
+	JobKind kind;
+	char path[];
+} Job;
 
 static void
 fsync_path(const char *path, int flags)
@@ -19,12 +32,18 @@ fsync_path(const char *path, int flags)
 }
 
 static void
-flush(gpointer data, gpointer user_data)
+run_job(gpointer data, gpointer user_data)
 {
-	g_autofree char *path = data;
-	g_autofree char *dir = g_path_get_dirname(path);
+	g_autofree Job *job = data;
 
-	fsync_path(path, O_NOFOLLOW);
+	if (job->kind == JOB_REMOVE) {
+		if (!ocid_remove_tree_at(AT_FDCWD, job->path))
+			g_warning("Could not remove %s: %s", job->path, g_strerror(errno));
+		return;
+	}
+	g_autofree char *dir = g_path_get_dirname(job->path);
+
+	fsync_path(job->path, O_NOFOLLOW);
 	fsync_path(dir, O_DIRECTORY);
 }
 
@@ -33,7 +52,7 @@ ocid_flusher_new(void)
 {
 	OcidFlusher *flusher = g_new0(OcidFlusher, 1);
 
-	flusher->pool = g_thread_pool_new(flush, NULL, 1, FALSE, NULL);
+	flusher->pool = g_thread_pool_new(run_job, NULL, 1, FALSE, NULL);
 	return flusher;
 }
 
@@ -46,8 +65,25 @@ ocid_flusher_free(OcidFlusher *flusher)
 	g_free(flusher);
 }
 
+static void
+push(OcidFlusher *flusher, JobKind kind, const char *path)
+{
+	size_t len = strlen(path) + 1;
+	Job *job = g_malloc(sizeof(Job) + len);
+
+	job->kind = kind;
+	memcpy(job->path, path, len);
+	(void)g_thread_pool_push(flusher->pool, job, NULL);
+}
+
 void
 ocid_flusher_push(OcidFlusher *flusher, const char *path)
 {
-	(void)g_thread_pool_push(flusher->pool, g_strdup(path), NULL);
+	push(flusher, JOB_FLUSH, path);
+}
+
+void
+ocid_flusher_push_removal(OcidFlusher *flusher, const char *path)
+{
+	push(flusher, JOB_REMOVE, path);
 }

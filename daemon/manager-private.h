@@ -16,6 +16,7 @@ struct OcidManager {
 	OcidStore *store; /* every container, CREATING ones included */
 	OcidCgroupManager *cgroups;
 	char *containers_dir; /* <state_dir>/containers */
+	char *removed_dir;    /* <state_dir>/removed: deleted containers' dirs, set aside */
 	char *exits_dir;      /* <run_dir>/exits */
 	int exits_inotify_fd; /* a watch on exits_dir for exit files renamed into place */
 	guint exits_watch;
@@ -103,7 +104,6 @@ void ocid_manager_runtime_delete(OcidManager *manager, const OcidContainer *cont
 				 OcidRuntimeDoneFunc done, gpointer user_data);
 
 /* Removes a container's own dir and what is in it. */
-gboolean ocid_manager_remove_dir(const char *path);
 
 /* Best-effort runtime calls (cleanups, thaws) whose failure what comes next reports. */
 void ocid_runtime_result_ignored(const char *out, GError *error, gpointer user_data);

@@ -176,24 +176,6 @@ ocid_manager_runtime_delete(OcidManager *manager, const OcidContainer *c, OcidRu
 	ocid_runtime_run_async(&runtime, args, done, user_data);
 }
 
-gboolean
-ocid_manager_remove_dir(const char *path)
-{
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	const char *name;
-
-	if (dir == NULL)
-		return errno == ENOENT;
-	while ((name = g_dir_read_name(dir)) != NULL) {
-		g_autofree char *file = g_build_filename(path, name, NULL);
-		/* A dir inside (notify/, notify.h) goes the same way. */
-		if (g_unlink(file) < 0 && errno != ENOENT &&
-		    !(errno == EISDIR && ocid_manager_remove_dir(file)))
-			return FALSE;
-	}
-	return g_rmdir(path) == 0 || errno == ENOENT;
-}
-
 void
 ocid_runtime_result_ignored(const char *out, GError *error, gpointer user_data)
 {
@@ -235,6 +217,21 @@ add_watched_pids(GHashTable *pids, gpointer user_data)
 	}
 }
 
+/* What Deletes set aside (teardown.c) and a crash kept from being removed: nobody names it
+ * any more, and the flusher removes it while the daemon goes on. */
+static void
+remove_set_aside(OcidManager *manager)
+{
+	g_autoptr(GDir) dir = g_dir_open(manager->removed_dir, 0, NULL);
+	const char *name;
+
+	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+		g_autofree char *path = g_build_filename(manager->removed_dir, name, NULL);
+
+		ocid_flusher_push_removal(manager->flusher, path);
+	}
+}
+
 OcidManager *
 ocid_manager_new(OcidConfig *config, GError **error)
 {
@@ -242,6 +239,7 @@ ocid_manager_new(OcidConfig *config, GError **error)
 
 	manager->cgroups = ocid_cgroup_manager_new(config);
 	manager->containers_dir = g_build_filename(config->state_dir, "containers", NULL);
+	manager->removed_dir = g_build_filename(config->state_dir, "removed", NULL);
 	manager->exits_dir = g_build_filename(config->run_dir, "exits", NULL);
 	manager->runtime_root = g_build_filename(config->run_dir, "runtime", NULL);
 
@@ -250,12 +248,14 @@ ocid_manager_new(OcidConfig *config, GError **error)
 	manager->first_since_boot = !g_file_test(boot_mark, G_FILE_TEST_EXISTS);
 	if (!ensure_dir(config->state_dir, 0700, error) ||
 	    !ensure_dir(manager->containers_dir, 0700, error) ||
+	    !ensure_dir(manager->removed_dir, 0700, error) ||
 	    !ensure_dir(config->run_dir, 0700, error) ||
 	    !ensure_dir(manager->exits_dir, 0700, error) ||
 	    !ensure_dir(manager->runtime_root, 0700, error) ||
 	    !ensure_dir(config->log_dir, 0700, error))
 		return NULL;
 
+	remove_set_aside(manager);
 	if (manager->first_since_boot &&
 	    !g_file_set_contents_full(boot_mark, "", 0, G_FILE_SET_CONTENTS_NONE, 0600, error))
 		return NULL;
@@ -299,6 +299,7 @@ ocid_manager_free(OcidManager *manager)
 	g_clear_pointer(&manager->store, ocid_store_free);
 	g_clear_pointer(&manager->cgroups, ocid_cgroup_manager_free);
 	g_free(manager->containers_dir);
+	g_free(manager->removed_dir);
 	g_free(manager->exits_dir);
 	g_free(manager->runtime_root);
 	g_free(manager->runtime_version);

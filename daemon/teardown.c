@@ -20,6 +20,7 @@
 #include "crash-point.h"
 #include "log.h"
 #include "reaper.h"
+#include "remove-tree.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -28,6 +29,7 @@
 #include <glib/gstdio.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <unistd.h>
 
 struct OcidTeardown {
@@ -131,33 +133,6 @@ abandon(OcidManager *manager, OcidContainer *c, const GError *error)
 
 /* ---- the runtime ------------------------------------------------------------------ */
 
-/* rm -r of the runtime's state dir (runc removes it with os.RemoveAll): files, fifos,
- * sockets and the dirs below, never through a symlink. */
-static gboolean
-remove_state_dir(int parent_fd, const char *name)
-{
-	_cleanup_close_ int fd =
-	    openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	g_autoptr(DIR) dir = NULL;
-	struct dirent *entry;
-
-	if (fd < 0)
-		return errno == ENOENT;
-	dir = fdopendir(fd);
-	if (dir == NULL)
-		return FALSE;
-	fd = -1; /* the DIR's now */
-	while ((entry = readdir(dir)) != NULL) {
-		if (g_str_equal(entry->d_name, ".") || g_str_equal(entry->d_name, ".."))
-			continue;
-		if (unlinkat(dirfd(dir), entry->d_name, 0) == 0 || errno == ENOENT)
-			continue;
-		if (errno != EISDIR || !remove_state_dir(dirfd(dir), entry->d_name))
-			return FALSE;
-	}
-	return unlinkat(parent_fd, name, AT_REMOVEDIR) == 0 || errno == ENOENT;
-}
-
 /* What `runc delete` and `crun delete` do for a container that has exited, when its spec
  * has no poststop hooks: kill what its init left in its cgroup (something is left only in
  * a shared pid namespace), remove the cgroup, remove their state dir. The cgroup steps do
@@ -198,7 +173,8 @@ step_runtime(OcidManager *manager, OcidContainer *c)
 	if (t->exited && runtime_delete_is_ours(manager, c)) {
 		OcidRuntime runtime = ocid_manager_runtime_for(manager, c);
 		g_autofree char *state_dir = g_build_filename(runtime.root, c->id, NULL);
-		if (remove_state_dir(AT_FDCWD, state_dir))
+		/* runc removes it with os.RemoveAll. */
+		if (ocid_remove_tree_at(AT_FDCWD, state_dir))
 			return;
 	}
 	t->pending = TRUE;
@@ -291,6 +267,25 @@ step_unit(OcidManager *manager, OcidContainer *c)
 
 /* ---- ocid's files, and the end ---------------------------------------------------- */
 
+/* Delete's files go out of the caller's way: the dir is renamed aside, into
+ * <state_dir>/removed, and the flusher removes it after the record's pending fsync (an
+ * unlink of a file being written back waits for the disk, a millisecond or more). The rename
+ * takes the record with it at once: a crash after it leaves nothing that restore would bring
+ * back, and restore empties removed/. */
+static gboolean
+set_dir_aside(OcidManager *manager, OcidContainer *c, const char *dir)
+{
+	g_autofree char *aside =
+	    g_strdup_printf("%s/%s.%" G_GUINT64_FORMAT, manager->removed_dir, c->id, c->serial);
+
+	/* Not there (a dir gone already, or removed/ missing) or elsewhere (EXDEV): the
+	 * caller removes it in place. */
+	if (renameat2(AT_FDCWD, dir, AT_FDCWD, aside, RENAME_NOREPLACE) < 0)
+		return FALSE;
+	ocid_flusher_push_removal(manager->flusher, aside);
+	return TRUE;
+}
+
 static void
 step_files(OcidManager *manager, OcidContainer *c)
 {
@@ -298,13 +293,19 @@ step_files(OcidManager *manager, OcidContainer *c)
 	g_autofree char *dir = ocid_container_dir(c);
 	g_autofree char *state_path = ocid_container_state_path(c);
 
+	(void)g_unlink(exit_file);
+	ocid_container_log_remove_owned(manager->config, c);
+	/* A create being undone has only just made its dir: nothing of it is being written
+	 * back, and it goes now (a caller that was refused finds nothing left). */
+	if (c->state != OCID_STATE_CREATING && dir != NULL && set_dir_aside(manager, c, dir)) {
+		crash_point(OCID_TEARDOWN_FILES);
+		return;
+	}
 	/* The record first: without it, what is left is an interrupted create's. */
 	if (!c->no_record)
 		(void)g_unlink(state_path);
-	(void)g_unlink(exit_file);
-	ocid_container_log_remove_owned(manager->config, c);
 	crash_point(OCID_TEARDOWN_FILES);
-	if (dir != NULL && !ocid_manager_remove_dir(dir))
+	if (dir != NULL && !ocid_remove_tree_at(AT_FDCWD, dir))
 		g_warning("Could not remove %s: %s", dir, g_strerror(errno));
 }
 

@@ -152,8 +152,9 @@ test_failed_create(void)
 
 /* A Delete of a container that exited on its own, once its exit's part of the teardown
  * is done (cgroupfs: its runtime state and cgroup are gone): only ocid's files are left,
- * and no removing mark is written first. Killed inside that step, the daemon comes back
- * to a dir without a record, and takes it down as an interrupted create. */
+ * and no removing mark is written first. The step sets the dir aside in removed/, record
+ * and all, for the flusher; killed right after that, the daemon comes back to no container
+ * and a dir in removed/, which it removes unasked. */
 static void
 test_delete_exited(void)
 {

@@ -270,9 +270,32 @@ ocid_test_monitor_pid(OcidTest *t, const char *path)
 	return atoi(p + strlen(key));
 }
 
+typedef struct {
+	const char *removed; /* <state_dir>/removed */
+	const char *prefix;  /* "<id>." */
+} SetAside;
+
+/* Nothing of the container is in removed/ any more: what Delete set aside there, the
+ * daemon's flusher removes (daemon/flusher.h), and a restarted daemon finishes. */
+static gboolean
+nothing_set_aside(gpointer data)
+{
+	const SetAside *a = data;
+	g_autoptr(GDir) dir = g_dir_open(a->removed, 0, NULL);
+	const char *name;
+
+	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL)
+		if (g_str_has_prefix(name, a->prefix))
+			return FALSE;
+	return TRUE;
+}
+
 void
 ocid_test_assert_nothing_left(OcidTest *t, const char *id)
 {
+	g_autofree char *removed = g_build_filename(t->state_dir, "removed", NULL);
+	g_autofree char *prefix = g_strconcat(id, ".", NULL);
+	SetAside aside = { removed, prefix };
 	g_autofree char *dir = g_build_filename(t->state_dir, "containers", id, NULL);
 	g_autofree char *runtime = g_build_filename(t->run_dir, "runtime", id, NULL);
 	g_autofree char *exit_file = g_build_filename(t->run_dir, "exits", id, NULL);
@@ -285,6 +308,7 @@ ocid_test_assert_nothing_left(OcidTest *t, const char *id)
 	g_assert_false(g_file_test(runtime, G_FILE_TEST_EXISTS));
 	g_assert_false(g_file_test(exit_file, G_FILE_TEST_EXISTS));
 	g_assert_false(g_file_test(log, G_FILE_TEST_EXISTS));
+	g_assert_true(ocid_test_wait_for(nothing_set_aside, &aside, 5000));
 	found = ocid_test_call(t, MANAGER_PATH, MANAGER, "GetContainer", g_variant_new("(s)", id),
 			       "(o)", &error);
 	ocid_test_assert_error(error, "NoSuchContainer");
