@@ -614,12 +614,7 @@ ocid_persist_load_at(int dir_fd, const char *name, const char *path, GError **er
 	ssize_t n = -1;
 	OcidContainer *c;
 
-	/* No atime: a restart reads every record, and each first read after a write would
-	 * dirty the inode (ext4_dirty_inode was 4% of the restore's workers). O_NOATIME needs
-	 * the file's owner or CAP_FOWNER; without either the read goes on the usual way. */
-	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOATIME);
-	if (fd < 0 && errno == EPERM)
-		fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
+	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		do
 			n = read(fd, buf, sizeof buf);
