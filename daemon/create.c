@@ -33,6 +33,7 @@
 #include "teardown.h"
 #include "userns.h"
 
+#include "common/fd-util.h"
 #include "common/pidfd.h"
 
 #include <errno.h>
@@ -436,25 +437,15 @@ bundle_files(OcidContainer *c, GError **error)
 	/* JSON text holds no NUL: the one after the record ends it. */
 	struct iovec iov[] = { { record, strlen(record) + 1 }, { spec, spec_len } };
 	_cleanup_close_ int fd = memfd_create("ocid-bundle", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	gsize left = iov[0].iov_len + iov[1].iov_len;
-	ssize_t n = 0;
+	int r = fd < 0 ? -errno : fd_writev_all(fd, iov, G_N_ELEMENTS(iov));
 
-	while (fd >= 0 && left > 0 && (n = writev(fd, iov, 2)) > 0) {
-		/* A memfd takes it all at once but for a lack of memory: then try again. */
-		left -= (gsize)n;
-		for (int i = 0; i < 2; i++) {
-			gsize used = MIN((gsize)n, iov[i].iov_len);
-
-			iov[i].iov_base = (char *)iov[i].iov_base + used;
-			iov[i].iov_len -= used;
-			n -= (ssize_t)used;
-		}
-	}
-	if (fd < 0 || left > 0 ||
-	    fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+	if (r == 0 &&
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+		r = -errno;
+	if (r < 0) {
 		ocid_error_set(error, OCID_ERROR_FAILED,
 			       "Cannot hand the files of container %s to its monitor: %s", c->id,
-			       n == 0 && left > 0 ? "short write" : g_strerror(errno));
+			       g_strerror(-r));
 		return -1;
 	}
 	return steal_fd(&fd);

@@ -375,13 +375,7 @@ ocid_manager_count(OcidManager *manager)
 guint
 ocid_manager_count_running(OcidManager *manager)
 {
-	g_autoptr(GPtrArray) all = ocid_store_list_all(manager->store);
-	guint running = 0;
-
-	for (guint i = 0; i < all->len; i++)
-		if (((OcidContainer *)all->pdata[i])->state == OCID_STATE_RUNNING)
-			running++;
-	return running;
+	return ocid_store_count_in_state(manager->store, OCID_STATE_RUNNING);
 }
 
 OcidContainer *

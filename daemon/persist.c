@@ -1,6 +1,7 @@
 #include "persist.h"
 
 #include "cleanup.h"
+#include "common/fd-util.h"
 #include "errors.h"
 #include "ids.h"
 #include "health.h"
@@ -534,20 +535,17 @@ write_file(const char *path, const char *data, gsize len, int mode, gboolean dur
 	g_autofree char *dirname = g_path_get_dirname(path);
 	_cleanup_close_ int fd = -1;
 	_cleanup_close_ int dirfd = -1;
-	gsize done = 0;
+	int r;
 
 	/* Written over and cut to its length, not truncated first: a record of under a block
 	 * keeps its block, which a truncate would free (a discard on a disk mounted so). */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		goto fail;
-	while (done < len) {
-		ssize_t n = write(fd, data + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto fail;
-		done += (gsize)n;
+	r = fd_write_all(fd, data, len);
+	if (r < 0) {
+		errno = -r;
+		goto fail;
 	}
 	if (ftruncate(fd, (off_t)len) < 0)
 		goto fail;

@@ -122,14 +122,20 @@ ocid_store_lookup(OcidStore *store, const char *id_or_name)
 }
 
 guint
-ocid_store_count(OcidStore *store)
+ocid_store_count_in_state(OcidStore *store, OcidContainerState state)
 {
 	guint count = 0;
 
 	for (guint i = 0; i < store->by_age->len; i++)
-		if (((OcidContainer *)store->by_age->pdata[i])->state != OCID_STATE_CREATING)
+		if (((OcidContainer *)store->by_age->pdata[i])->state == state)
 			count++;
 	return count;
+}
+
+guint
+ocid_store_count(OcidStore *store)
+{
+	return store->by_age->len - ocid_store_count_in_state(store, OCID_STATE_CREATING);
 }
 
 static gboolean

@@ -33,7 +33,10 @@ void ocid_store_remove(OcidStore *store, OcidContainer *container);
 OcidContainer *ocid_store_get(OcidStore *store, const char *id);
 OcidContainer *ocid_store_get_by_name(OcidStore *store, const char *name);
 OcidContainer *ocid_store_lookup(OcidStore *store, const char *id_or_name);
+/* The announced containers (none being created), and of them those in @state: walks, no
+ * list. */
 guint ocid_store_count(OcidStore *store);
+guint ocid_store_count_in_state(OcidStore *store, OcidContainerState state);
 
 /* Newest first; the array does not own the containers. @filter may be NULL. */
 GPtrArray *ocid_store_list(OcidStore *store, const OcidStoreFilter *filter);

@@ -2,7 +2,7 @@
 
 #include "console.h"
 #include "die.h"
-#include "fd-util.h"
+#include "common/fd-util.h"
 
 #include <errno.h>
 #include <stdio.h>

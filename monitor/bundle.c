@@ -1,6 +1,6 @@
 #include "bundle.h"
 
-#include "fd-util.h"
+#include "common/fd-util.h"
 #include "test-hooks.h"
 
 #include <errno.h>

@@ -1,7 +1,7 @@
 #include "console.h"
 
 #include "die.h"
-#include "fd-util.h"
+#include "common/fd-util.h"
 
 #include <errno.h>
 #include <fcntl.h>

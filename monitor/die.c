@@ -1,6 +1,6 @@
 #include "die.h"
 
-#include "fd-util.h"
+#include "common/fd-util.h"
 
 #include "common/monitor-protocol.h"
 

@@ -2,7 +2,7 @@
 
 #include "die.h"
 #include "exit-file.h"
-#include "fd-util.h"
+#include "common/fd-util.h"
 #include "runtime.h"
 #include "setup.h"
 

@@ -3,7 +3,7 @@
 #include "console.h"
 #include "die.h"
 #include "exit-file.h"
-#include "fd-util.h"
+#include "common/fd-util.h"
 #include "runtime.h"
 #include "setup.h"
 

@@ -1,6 +1,6 @@
 #include "journal-writer.h"
 
-#include "fd-util.h"
+#include "common/fd-util.h"
 #include "log-lines.h"
 
 #include <errno.h>

@@ -1,6 +1,6 @@
 #include "log-writer.h"
 
-#include "fd-util.h"
+#include "common/fd-util.h"
 #include "log-lines.h"
 
 #include <errno.h>

@@ -1,7 +1,7 @@
 #include "runtime.h"
 
 #include "die.h"
-#include "fd-util.h"
+#include "common/fd-util.h"
 #include "oom-score.h"
 
 #include "common/runtime-args.h"

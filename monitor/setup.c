@@ -64,21 +64,21 @@ close_inherited_fds(const MonitorArgs *args)
 void
 monitor_setup_process(const MonitorArgs *args)
 {
+	const struct {
+		const char *name;
+		int fd;
+	} passed[] = { { "session", args->session_fd },
+		       { "control", args->control_fd },
+		       { "bundle-files", args->bundle_files_fd } };
 	int r;
 
 	if (fcntl(args->sync_fd, F_SETFD, FD_CLOEXEC) < 0)
 		die_errno(-errno, "cannot set close-on-exec on the sync fd");
 	if (args->wait_fd >= 0 && fcntl(args->wait_fd, F_SETFD, FD_CLOEXEC) < 0)
 		die_errno(-errno, "--wait-fd is not an open file descriptor");
-	for (int i = 0; i < 3; i++) {
-		static const char *const names[] = { "session", "control", "bundle-files" };
-		int fd = i == 0   ? args->session_fd
-			 : i == 1 ? args->control_fd
-				  : args->bundle_files_fd;
-
-		if (fd >= 0 && fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
-			die_errno(-errno, "--%s-fd is not an open file descriptor", names[i]);
-	}
+	for (size_t i = 0; i < sizeof passed / sizeof passed[0]; i++)
+		if (passed[i].fd >= 0 && fcntl(passed[i].fd, F_SETFD, FD_CLOEXEC) < 0)
+			die_errno(-errno, "--%s-fd is not an open file descriptor", passed[i].name);
 	close_inherited_fds(args);
 
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)

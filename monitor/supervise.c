@@ -5,7 +5,7 @@
 #include "console.h"
 #include "die.h"
 #include "exit-file.h"
-#include "fd-util.h"
+#include "common/fd-util.h"
 #include "harden.h"
 #include "monitor.h"
 #include "runtime.h"

@@ -1,6 +1,6 @@
 #include "test-hooks.h"
 
-#include "fd-util.h"
+#include "common/fd-util.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -403,9 +403,11 @@ test_store(void)
 	g_clear_pointer(&some, g_ptr_array_unref);
 	ocid_store_filter_clear(&filter);
 
+	g_assert_cmpuint(ocid_store_count_in_state(store, OCID_STATE_RUNNING), ==, 1);
 	ocid_store_remove(store, b);
 	g_assert_null(ocid_store_lookup(store, "beta"));
 	g_assert_cmpuint(ocid_store_count(store), ==, 2);
+	g_assert_cmpuint(ocid_store_count_in_state(store, OCID_STATE_RUNNING), ==, 0);
 
 	/* A container named by its id is found by that name; another's id is no name. */
 	ocid_store_add(store, d);

@@ -1,6 +1,7 @@
 /* fd-util.h: the loops every write and read on a file descriptor needs (short writes,
- * EINTR, non-blocking drains), shared by the monitor's modules; the cleanup attributes come
- * from common/cleanup.h. Every function returns a negative errno value on failure. */
+ * EINTR, non-blocking drains), shared by the monitor's modules and the daemon; the cleanup
+ * attributes come from common/cleanup.h. Every function returns a negative errno value on
+ * failure. */
 #pragma once
 
 #include "common/cleanup.h"
