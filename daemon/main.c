@@ -85,17 +85,19 @@ main(int argc, char **argv)
 	 * 0.1-0.2 KiB a container in the scale benchmark; one heap does not. */
 	(void)mallopt(M_ARENA_MAX, 1);
 
-	/* Before the slow parts (restore), so that a stop request meanwhile is honoured
-	 * cleanly rather than killing the daemon halfway. */
-	loop = g_main_loop_new(NULL, FALSE);
-	g_unix_signal_add(SIGTERM, on_quit_signal, loop);
-	g_unix_signal_add(SIGINT, on_quit_signal, loop);
-
 	config = ocid_config_load(config_path, config_path == NULL, &error);
 	if (config == NULL) {
 		g_printerr("ocid: bad configuration: %s\n", error->message);
 		return EXIT_FAILURE;
 	}
+	/* While the daemon has one thread: the signal watches below start GLib's worker. */
+	ocid_manager_reserve_fds(config);
+
+	/* Before the slow parts (restore), so that a stop request meanwhile is honoured
+	 * cleanly rather than killing the daemon halfway. */
+	loop = g_main_loop_new(NULL, FALSE);
+	g_unix_signal_add(SIGTERM, on_quit_signal, loop);
+	g_unix_signal_add(SIGINT, on_quit_signal, loop);
 	manager = ocid_manager_new(config, &error);
 	if (manager == NULL) {
 		g_printerr("ocid: %s\n", error->message);

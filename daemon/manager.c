@@ -5,6 +5,7 @@
 #include "manager-private.h"
 
 #include "errors.h"
+#include "fd-table.h"
 #include "persist.h"
 #include "reaper.h"
 
@@ -232,13 +233,36 @@ remove_set_aside(OcidManager *manager)
 	}
 }
 
+static char *
+containers_dir_of(const OcidConfig *config)
+{
+	return g_build_filename(config->state_dir, "containers", NULL);
+}
+
+/* A restored container holds two pidfds, its monitor's and its own; the daemon itself
+ * holds a few dozen fds more. */
+#define FDS_PER_CONTAINER 2
+#define FDS_OWN           64
+
+void
+ocid_manager_reserve_fds(const OcidConfig *config)
+{
+	g_autofree char *containers_dir = containers_dir_of(config);
+	g_autoptr(GDir) dir = g_dir_open(containers_dir, 0, NULL);
+	unsigned n = 0;
+
+	while (dir != NULL && g_dir_read_name(dir) != NULL)
+		n++;
+	ocid_fd_table_reserve(FDS_OWN + FDS_PER_CONTAINER * n);
+}
+
 OcidManager *
 ocid_manager_new(OcidConfig *config, GError **error)
 {
 	g_autoptr(OcidManager) manager = manager_alloc(config);
 
 	manager->cgroups = ocid_cgroup_manager_new(config);
-	manager->containers_dir = g_build_filename(config->state_dir, "containers", NULL);
+	manager->containers_dir = containers_dir_of(config);
 	manager->removed_dir = g_build_filename(config->state_dir, "removed", NULL);
 	manager->exits_dir = g_build_filename(config->run_dir, "exits", NULL);
 	manager->runtime_root = g_build_filename(config->run_dir, "runtime", NULL);

@@ -32,6 +32,10 @@ typedef struct OcidManager OcidManager;
 /* Completion of an asynchronous operation: @error is NULL on success. */
 typedef void (*OcidDoneFunc)(OcidContainer *container, GError *error, gpointer user_data);
 
+/* Grows the daemon's fd table to hold what the restore of the containers on disk opens.
+ * To be called before the daemon starts its second thread: see fd-table.c. */
+void ocid_manager_reserve_fds(const OcidConfig *config);
+
 /* Makes the dirs it needs and probes the runtime. */
 OcidManager *ocid_manager_new(OcidConfig *config, GError **error);
 

@@ -11,6 +11,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* FDSize in the daemon's /proc status: the slots its fd table has. */
+static unsigned
+daemon_fd_table_size(OcidTest *t)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%u/status", ocid_test_daemon_pid(t));
+	g_autofree char *status = ocid_test_read_file(path);
+	const char *line = strstr(status, "\nFDSize:");
+
+	g_assert_nonnull(line);
+	return (unsigned)strtoul(line + strlen("\nFDSize:"), NULL, 10);
+}
+
 static void
 test_daemon_killed(void)
 {
@@ -70,6 +82,9 @@ test_daemon_killed(void)
 	}
 	g_assert_cmpint(kill(run_pid, 0), ==, 0);
 	ocid_test_start_daemon(t);
+	/* Its fd table was grown for the containers on disk while it had one thread, past
+	 * the 64 slots a process starts with, which these few do not fill (fd-table.c). */
+	g_assert_cmpuint(daemon_fd_table_size(t), >, 64);
 
 	{
 		g_autofree char *state = ocid_test_get_string(t, p_run, "State");
