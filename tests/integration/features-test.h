@@ -46,7 +46,6 @@ void test_log_size_max(void);
 GSocketConnection *attach(OcidTest *t, const char *id);
 void test_attach_and_terminal(void);
 gboolean restart_with_test_monitor(OcidTest *t, const char *hook, const char *value);
-char *status_field(int pid, const char *field);
 
 /* test-features-monitor.c */
 void test_monitor_hardened(void);

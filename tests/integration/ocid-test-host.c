@@ -369,3 +369,17 @@ ocid_test_assert_cgroup_everywhere(int pid, const char *group)
 	}
 	g_assert_cmpuint(checked, >, 0);
 }
+
+char *
+ocid_test_status_field(int pid, const char *field)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/status", pid);
+	g_autofree char *status = ocid_test_read_file(path);
+	g_auto(GStrv) lines = g_strsplit(status != NULL ? status : "", "\n", -1);
+	g_autofree char *prefix = g_strconcat(field, ":", NULL);
+
+	for (int i = 0; lines[i] != NULL; i++)
+		if (g_str_has_prefix(lines[i], prefix))
+			return g_strstrip(g_strdup(lines[i] + strlen(prefix)));
+	return NULL;
+}

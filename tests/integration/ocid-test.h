@@ -175,6 +175,9 @@ GPtrArray *ocid_test_changed_values(OcidTest *t, const char *path, const char *p
 
 char *ocid_test_read_file(const char *path);
 
+/* The value of @field in /proc/@pid/status, stripped; NULL when it has none. */
+char *ocid_test_status_field(int pid, const char *field);
+
 /* The pid of @path's monitor, as its state.json records it. */
 int ocid_test_monitor_pid(OcidTest *t, const char *path);
 

@@ -303,20 +303,6 @@ restart_with_test_monitor(OcidTest *t, const char *hook, const char *value)
 	return TRUE;
 }
 
-char *
-status_field(int pid, const char *field)
-{
-	g_autofree char *path = g_strdup_printf("/proc/%d/status", pid);
-	g_autofree char *status = ocid_test_read_file(path);
-	g_auto(GStrv) lines = g_strsplit(status != NULL ? status : "", "\n", -1);
-	g_autofree char *prefix = g_strconcat(field, ":", NULL);
-
-	for (int i = 0; lines[i] != NULL; i++)
-		if (g_str_has_prefix(lines[i], prefix))
-			return g_strstrip(g_strdup(lines[i] + strlen(prefix)));
-	return NULL;
-}
-
 static void
 on_exec_error(GObject *source, GAsyncResult *res, gpointer user_data)
 {

@@ -30,10 +30,10 @@ test_monitor_hardened(void)
 	g_assert_true(ocid_test_wait_file_contains(probe, "\n", 5000)); /* written whole */
 	probe_text = ocid_test_read_file(probe);
 	g_assert_cmpstr(probe_text, ==, "socket: Operation not permitted\n");
-	no_new_privs = status_field(monitor, "NoNewPrivs");
-	seccomp = status_field(monitor, "Seccomp");
-	cap_eff = status_field(monitor, "CapEff");
-	cap_bnd = status_field(monitor, "CapBnd");
+	no_new_privs = ocid_test_status_field(monitor, "NoNewPrivs");
+	seccomp = ocid_test_status_field(monitor, "Seccomp");
+	cap_eff = ocid_test_status_field(monitor, "CapEff");
+	cap_bnd = ocid_test_status_field(monitor, "CapBnd");
 	g_assert_cmpstr(no_new_privs, ==, "1");
 	g_assert_cmpstr(seccomp, ==, "2");
 	g_assert_cmpstr(cap_eff, ==, "0000000000000020"); /* CAP_KILL alone */

@@ -15,12 +15,10 @@
 static unsigned
 daemon_fd_table_size(OcidTest *t)
 {
-	g_autofree char *path = g_strdup_printf("/proc/%u/status", ocid_test_daemon_pid(t));
-	g_autofree char *status = ocid_test_read_file(path);
-	const char *line = strstr(status, "\nFDSize:");
+	g_autofree char *size = ocid_test_status_field((int)ocid_test_daemon_pid(t), "FDSize");
 
-	g_assert_nonnull(line);
-	return (unsigned)strtoul(line + strlen("\nFDSize:"), NULL, 10);
+	g_assert_nonnull(size);
+	return (unsigned)strtoul(size, NULL, 10);
 }
 
 static void
